@@ -1,0 +1,128 @@
+/**
+ * Struct layouts shared by both backends (Linux, LP64: x86_64 and aarch64).
+ * Only the way a pointer value is obtained and a function is called differs
+ * between Deno and Bun; the bytes written here are the same.
+ *
+ * @module
+ */
+import type { Receiver, RecvMeta } from "./types.ts";
+
+export const MSG_TRUNC = 0x20;
+export const EPOLLIN = 0x1;
+export const EPOLLONESHOT = 1 << 30;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLL_CLOEXEC = 0x80000;
+export const EFD_CLOEXEC = 0x80000;
+export const EFD_NONBLOCK = 0x800;
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0x80000;
+const SOL_NETLINK = 270;
+const NETLINK_PKTINFO = 3;
+
+/** Largest number of readiness reports taken from one `epoll_wait`. */
+export const MAX_EVENTS = 64;
+
+/**
+ * `struct epoll_event` is packed (12 bytes) on x86_64 and naturally aligned
+ * (16 bytes) elsewhere: the data union starts at 4 or at 8.
+ */
+export function epollLayout(arch: string): { size: number; dataOffset: number } {
+  const packed = arch === "x86_64" || arch === "x64";
+  return packed ? { size: 12, dataOffset: 4 } : { size: 16, dataOffset: 8 };
+}
+
+/** One `struct epoll_event` asking for `events`, with the fd as its data. */
+export function epollEvent(arch: string, events: number, fd: number): Uint8Array {
+  const { size, dataOffset } = epollLayout(arch);
+  const bytes = new Uint8Array(new ArrayBuffer(size));
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, events, true);
+  view.setUint32(dataOffset, fd, true);
+  return bytes;
+}
+
+/** The fds of the first `count` events of an `epoll_wait` result buffer. */
+export function readyFds(arch: string, events: Uint8Array, count: number): number[] {
+  const { size, dataOffset } = epollLayout(arch);
+  const view = new DataView(events.buffer, events.byteOffset, events.byteLength);
+  const fds: number[] = [];
+  for (let i = 0; i < count; i++) fds.push(view.getInt32(i * size + dataOffset, true));
+  return fds;
+}
+
+/** A NUL-terminated copy of `s` in a stable buffer, for `const char *` arguments. */
+export function cString(s: string): Uint8Array {
+  const encoded = new TextEncoder().encode(s);
+  const bytes = new Uint8Array(new ArrayBuffer(encoded.length + 1));
+  bytes.set(encoded);
+  return bytes;
+}
+
+// Offsets inside the receiver's header block.
+const MSGHDR = 0; // struct msghdr, 56 bytes
+const IOVEC = 56; // struct iovec, 16 bytes
+const NAME = 72; // struct sockaddr_nl, 12 bytes (16 reserved)
+const CONTROL = 88; // control buffer
+const CONTROL_SIZE = 64;
+const HEADER_BLOCK = CONTROL + CONTROL_SIZE;
+
+/**
+ * Builds a {@link Receiver} given how to take a buffer's address and how to
+ * call `recvmsg`. The header block and data buffer are owned by the receiver
+ * object, so they live as long as it does.
+ */
+export function makeReceiver(
+  size: number,
+  addressOf: (bytes: Uint8Array) => bigint,
+  recvmsg: (fd: number, msghdr: Uint8Array, flags: number) => number,
+): Receiver {
+  const block = new Uint8Array(new ArrayBuffer(HEADER_BLOCK));
+  const view = new DataView(block.buffer);
+  const base = addressOf(block);
+  view.setBigUint64(MSGHDR + 0, base + BigInt(NAME), true); // msg_name
+  view.setBigUint64(MSGHDR + 16, base + BigInt(IOVEC), true); // msg_iov
+  view.setBigUint64(MSGHDR + 24, 1n, true); // msg_iovlen
+  view.setBigUint64(MSGHDR + 32, base + BigInt(CONTROL), true); // msg_control
+  const meta: RecvMeta = { pid: 0, groups: 0, group: 0, msgFlags: 0 };
+  let buffer = new Uint8Array(0);
+
+  const receiver: Receiver = {
+    get buffer() {
+      return buffer;
+    },
+    meta,
+    resize(n: number) {
+      buffer = new Uint8Array(new ArrayBuffer(n));
+      view.setBigUint64(IOVEC + 0, addressOf(buffer), true);
+      view.setBigUint64(IOVEC + 8, BigInt(n), true);
+    },
+    recv(fd: number, flags: number): number {
+      view.setUint32(MSGHDR + 8, 12, true); // msg_namelen
+      view.setBigUint64(MSGHDR + 40, BigInt(CONTROL_SIZE), true); // msg_controllen
+      const n = recvmsg(fd, block, flags | MSG_TRUNC);
+      if (n < 0) return n;
+      meta.pid = view.getUint32(NAME + 4, true);
+      meta.groups = view.getUint32(NAME + 8, true);
+      meta.msgFlags = view.getInt32(MSGHDR + 48, true);
+      meta.group = 0;
+      const controlLen = Number(view.getBigUint64(MSGHDR + 40, true));
+      // Walk the cmsghdr chain: { size_t len; int level; int type; data }.
+      let at = 0;
+      while (at + 16 <= controlLen && at + 16 <= CONTROL_SIZE) {
+        const len = Number(view.getBigUint64(CONTROL + at, true));
+        if (len < 16 || at + len > CONTROL_SIZE) break;
+        const level = view.getInt32(CONTROL + at + 8, true);
+        const type = view.getInt32(CONTROL + at + 12, true);
+        if (level === SOL_NETLINK && type === NETLINK_PKTINFO && len >= 20) {
+          meta.group = view.getUint32(CONTROL + at + 16, true);
+        }
+        at += (len + 7) & ~7;
+      }
+      return n;
+    },
+  };
+  receiver.resize(size);
+  return receiver;
+}

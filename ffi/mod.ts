@@ -1,0 +1,29 @@
+/**
+ * Loads the {@link Libc} backend of the runtime we run on. This is the only
+ * place that asks which runtime that is.
+ *
+ * @module
+ */
+import type { Libc } from "./types.ts";
+export type { Libc, Poller, Receiver, RecvMeta } from "./types.ts";
+
+let loading: Promise<Libc> | undefined;
+
+/**
+ * The process-wide libc backend, loaded on first use.
+ *
+ * @example
+ * ```ts
+ * import { loadLibc } from "./mod.ts";
+ * const libc = await loadLibc();
+ * console.log(libc.runtime, libc.getpid());
+ * ```
+ */
+export function loadLibc(): Promise<Libc> {
+  loading ??= (async () => {
+    if ("Deno" in globalThis) return (await import("./deno.ts")).load();
+    if ("Bun" in globalThis) return (await import("./bun.ts")).load();
+    throw new Error("nlts needs Deno or Bun: no FFI backend for this runtime");
+  })();
+  return loading;
+}

@@ -1,0 +1,845 @@
+/**
+ * `NetlinkSocket`: one AF_NETLINK socket with requests matched by sequence
+ * number, streaming dumps, and multicast notifications, driven by the shared
+ * readiness loop.
+ *
+ * Reading is demand-driven. The socket reads only while someone waits: a
+ * pending request, a dump consumer whose queue is empty, or a notification
+ * consumer whose queue is empty. A slow dump consumer therefore leaves the
+ * rest of the dump in the kernel (which produces the next part only when the
+ * previous one was read), and notifications nobody reads stay in the kernel
+ * buffer until it overflows, which is then reported as an {@link Overrun}.
+ *
+ * @module
+ */
+import { loadLibc } from "../../ffi/mod.ts";
+import type { Libc, Receiver } from "../../ffi/mod.ts";
+import {
+  Flags,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  Protocol,
+  type ProtocolName,
+  SOL_NETLINK,
+  SockOpt,
+} from "../wire/constants.ts";
+import { ERRNO } from "../wire/errno.ts";
+import { ClosedError, DumpInterruptedError, NetlinkError, Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import { type NetlinkMessage, parseDone, parseErrorReply, parseMessages, replyError } from "../wire/message.ts";
+import { type Loop, sharedLoop } from "./loop.ts";
+import { inNetns, type NetnsTarget } from "./netns.ts";
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_NONBLOCK = 0x800;
+const SOCK_CLOEXEC = 0x80000;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
+const SO_SNDBUFFORCE = 32;
+const SO_RCVBUFFORCE = 33;
+const { EAGAIN, EINTR, ENOBUFS, EPERM } = ERRNO;
+
+/** Datagrams read per readiness before yielding to other sockets. */
+const READS_PER_TICK = 64;
+/** Default size of the receive buffer: above the kernel's 32 KiB dump parts. */
+const DEFAULT_BUFFER = 64 * 1024;
+/** Default bound on undelivered notifications held in memory per consumer. */
+const DEFAULT_QUEUE_LIMIT = 16384;
+
+/** Options of {@link NetlinkSocket.open}. */
+export interface OpenOptions {
+  /** Multicast groups to join at once (numbers, as for {@link NetlinkSocket.join}). */
+  groups?: number[];
+  /** Kernel receive buffer in bytes (SO_RCVBUFFORCE when permitted, else SO_RCVBUF). */
+  rcvbuf?: number;
+  /** Kernel send buffer in bytes. */
+  sndbuf?: number;
+  /** Open the socket in this network namespace: name, path, fd, or `{ pid }`. */
+  netns?: NetnsTarget;
+  /** Port id to bind to; 0 (default) lets the kernel choose. */
+  portId?: number;
+  /** Ask for extended ACKs (NETLINK_EXT_ACK). Default true. */
+  extAck?: boolean;
+  /** Strict checking of requests (NETLINK_GET_STRICT_CHK). Default true for ROUTE. */
+  strict?: boolean;
+  /** Do not echo the request in error replies (NETLINK_CAP_ACK). Default true. */
+  capAck?: boolean;
+  /** Never report ENOBUFS (NETLINK_NO_ENOBUFS). Default false: losses are reported. */
+  noEnobufs?: boolean;
+  /** User-space receive buffer in bytes; grows by itself when a datagram is larger. */
+  bufferSize?: number;
+  /** Accept messages whose sender is not the kernel. Default: only for USERSOCK. */
+  acceptForeign?: boolean;
+  /** Readable names of message types, used in error messages. */
+  describeType?: (type: number) => string | undefined;
+  /**
+   * `"netlink"` (default): datagrams are nlmsghdr-framed messages.
+   * `"raw"`: each datagram is delivered whole as one notification with
+   * type 0 (NETLINK_KOBJECT_UEVENT sends bare strings, not messages).
+   */
+  framing?: "netlink" | "raw";
+}
+
+/** A message as received, with where it came from. */
+export interface ReceivedMessage extends NetlinkMessage {
+  /** Sender's port id from the socket address (0: the kernel). */
+  source: number;
+  /** Multicast group it was sent to (0: unicast). */
+  group: number;
+}
+
+/** Options of {@link NetlinkSocket.request}. */
+export interface RequestOptions {
+  /** Cancels the wait (the request may still have been carried out). */
+  signal?: AbortSignal;
+  /** Ask for and wait for an ACK (default true). Without it the first reply ends the request. */
+  ack?: boolean;
+}
+
+/** Options of {@link NetlinkSocket.dump}. */
+export interface DumpOptions {
+  /** Cancels the dump; the iterator throws the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Retry this many times when the kernel reports the dump interrupted
+   * (NLM_F_DUMP_INTR). A retrying dump buffers each attempt and yields only a
+   * consistent one, so it is not streamed. Default 0: stream, and throw
+   * {@link DumpInterruptedError} at the end of an interrupted dump.
+   */
+  retry?: number;
+}
+
+/** Options of {@link NetlinkSocket.notifications}. */
+export interface NotificationOptions {
+  /** Ends the iteration (throwing the signal's reason). */
+  signal?: AbortSignal;
+  /** `"yield"` (default) yields an {@link Overrun} item; `"throw"` throws {@link OverrunError}. */
+  overrun?: "yield" | "throw";
+  /** Most undelivered messages to hold in memory before reporting an overrun. */
+  queueLimit?: number;
+}
+
+/** Counters of what the socket saw but handed to nobody. */
+export interface SocketStats {
+  /** Messages from a port other than the kernel, dropped (kernel families). */
+  foreign: number;
+  /** Replies whose sequence number matches no pending request or dump. */
+  stray: number;
+  /** Times the kernel reported ENOBUFS. */
+  overruns: number;
+  /** Datagrams larger than the receive buffer (the buffer grew afterwards). */
+  truncated: number;
+}
+
+interface Pending {
+  request: Uint8Array;
+  replies: NetlinkMessage[];
+  ack: boolean;
+  resolve(replies: NetlinkMessage[]): void;
+  reject(error: unknown): void;
+}
+
+interface DumpState {
+  seq: number;
+  request: Uint8Array;
+  queue: NetlinkMessage[];
+  done: boolean;
+  error?: unknown;
+  interrupted: boolean;
+  /** The consumer is waiting for the queue to fill. */
+  waiting: boolean;
+  /** The consumer left; read and discard until DONE. */
+  draining: boolean;
+  wake?: () => void;
+}
+
+interface Subscriber {
+  queue: (ReceivedMessage | Overrun | ParseError)[];
+  limit: number;
+  waiting: boolean;
+  wake?: () => void;
+}
+
+function protocolNumber(protocol: number | ProtocolName): number {
+  if (typeof protocol === "number") return protocol;
+  const n = Protocol[protocol.toUpperCase() as keyof typeof Protocol];
+  if (n === undefined) throw new TypeError(`unknown netlink protocol ${JSON.stringify(protocol)}`);
+  return n;
+}
+
+function sockaddr(pid: number, groups: number): Uint8Array {
+  const bytes = new Uint8Array(new ArrayBuffer(12));
+  const dv = new DataView(bytes.buffer);
+  dv.setUint16(0, AF_NETLINK, true);
+  dv.setUint32(4, pid, true);
+  dv.setUint32(8, groups, true);
+  return bytes;
+}
+
+function u32bytes(value: number): Uint8Array {
+  const bytes = new Uint8Array(new ArrayBuffer(4));
+  new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
+  return bytes;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("aborted", "AbortError");
+}
+
+/**
+ * A netlink socket. Open one per role: requests and dumps on one, each
+ * notification stream on its own (the kernel drops notifications on a full
+ * socket, and replies to requests could be dropped along with them).
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket, MessageWriter, Flags } from "../../mod.ts";
+ * await using sock = await NetlinkSocket.open("route");
+ * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
+ * req.struct(16); // struct ifinfomsg
+ * for await (const msg of sock.dump(req.finish())) console.log(msg.type, msg.payload.length);
+ * ```
+ */
+export class NetlinkSocket implements AsyncDisposable {
+  /** The protocol number (`NETLINK_ROUTE` = 0…). */
+  readonly protocol: number;
+  /** The port id the kernel bound this socket to. */
+  readonly portId: number;
+  /** What was received but handed to nobody. */
+  readonly stats: SocketStats = { foreign: 0, stray: 0, overruns: 0, truncated: 0 };
+
+  readonly #libc: Libc;
+  readonly #loop: Loop;
+  readonly #fd: number;
+  readonly #rx: Receiver;
+  readonly #kernel = sockaddr(0, 0);
+  readonly #acceptForeign: boolean;
+  readonly #describe?: (type: number) => string | undefined;
+  readonly #raw: boolean;
+  readonly #pending = new Map<number, Pending>();
+  readonly #subscribers = new Set<Subscriber>();
+  #dump?: DumpState;
+  #dumpQueue: Promise<void> = Promise.resolve();
+  #seq: number;
+  readonly #seqStart: number;
+  #pumping = false;
+  #closed = false;
+
+  private constructor(libc: Libc, fd: number, protocol: number, portId: number, options: OpenOptions) {
+    this.#libc = libc;
+    this.#fd = fd;
+    this.protocol = protocol;
+    this.portId = portId;
+    this.#loop = sharedLoop(libc);
+    this.#rx = libc.receiver(options.bufferSize ?? DEFAULT_BUFFER);
+    this.#acceptForeign = options.acceptForeign ?? protocol === Protocol.USERSOCK;
+    this.#describe = options.describeType;
+    this.#raw = options.framing === "raw";
+    this.#seq = this.#seqStart = (Math.random() * 0x3fffffff) | 1;
+    const r = this.#loop.register(fd, () => this.#pump());
+    if (r < 0) throw new NetlinkError(-r, { syscall: "epoll_ctl(ADD)" });
+  }
+
+  /**
+   * Opens a socket of `protocol` (a number, or a name such as `"route"`,
+   * `"generic"`, `"kobject_uevent"`).
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * const sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
+   * await sock.close();
+   * ```
+   */
+  static async open(protocol: number | ProtocolName, options: OpenOptions = {}): Promise<NetlinkSocket> {
+    const libc = await loadLibc();
+    const proto = protocolNumber(protocol);
+    const create = () => libc.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    const fd = options.netns !== undefined ? inNetns(libc, options.netns, create) : create();
+    if (fd < 0) throw new NetlinkError(-fd, { syscall: "socket(AF_NETLINK)" });
+    try {
+      const setInt = (level: number, name: number, value: number, what: string) => {
+        const r = libc.setsockopt(fd, level, name, u32bytes(value));
+        if (r < 0) throw new NetlinkError(-r, { syscall: `setsockopt(${what})` });
+        return r;
+      };
+      const trySet = (name: number, value: boolean) => libc.setsockopt(fd, SOL_NETLINK, name, u32bytes(value ? 1 : 0));
+      // Optional features: older kernels may lack them, which is not fatal.
+      trySet(SockOpt.EXT_ACK, options.extAck ?? true);
+      trySet(SockOpt.CAP_ACK, options.capAck ?? true);
+      trySet(SockOpt.PKTINFO, true);
+      if (options.strict ?? proto === Protocol.ROUTE) trySet(SockOpt.GET_STRICT_CHK, true);
+      if (options.noEnobufs) setInt(SOL_NETLINK, SockOpt.NO_ENOBUFS, 1, "NETLINK_NO_ENOBUFS");
+      if (options.rcvbuf !== undefined) {
+        const forced = libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, u32bytes(options.rcvbuf));
+        if (forced === -EPERM) setInt(SOL_SOCKET, SO_RCVBUF, options.rcvbuf, "SO_RCVBUF");
+        else if (forced < 0) throw new NetlinkError(-forced, { syscall: "setsockopt(SO_RCVBUFFORCE)" });
+      }
+      if (options.sndbuf !== undefined) {
+        const forced = libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, u32bytes(options.sndbuf));
+        if (forced === -EPERM) setInt(SOL_SOCKET, SO_SNDBUF, options.sndbuf, "SO_SNDBUF");
+        else if (forced < 0) throw new NetlinkError(-forced, { syscall: "setsockopt(SO_SNDBUFFORCE)" });
+      }
+      const bound = libc.bind(fd, sockaddr(options.portId ?? 0, 0));
+      if (bound < 0) throw new NetlinkError(-bound, { syscall: "bind" });
+      const name = new Uint8Array(new ArrayBuffer(12));
+      const got = libc.getsockname(fd, name);
+      if (got < 0) throw new NetlinkError(-got, { syscall: "getsockname" });
+      const portId = new DataView(name.buffer).getUint32(4, true);
+      for (const group of options.groups ?? []) setInt(SOL_NETLINK, SockOpt.ADD_MEMBERSHIP, group, "ADD_MEMBERSHIP");
+      return new NetlinkSocket(libc, fd, proto, portId, options);
+    } catch (error) {
+      libc.close(fd);
+      throw error;
+    }
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The next sequence number (never 0, which unsolicited messages use). */
+  nextSeq(): number {
+    this.#seq = (this.#seq + 1) >>> 0 || 1;
+    return this.#seq;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError();
+  }
+
+  /** Copies `message`, ORs `flags` into its header and gives it a fresh sequence number. */
+  #prepare(message: Uint8Array, flags: number): { bytes: Uint8Array; seq: number } {
+    if (message.length < 16) throw new TypeError("a netlink message is at least 16 bytes");
+    const bytes = message.slice();
+    const dv = new DataView(bytes.buffer);
+    dv.setUint16(6, dv.getUint16(6, true) | flags, true);
+    const seq = this.nextSeq();
+    dv.setUint32(8, seq, true);
+    return { bytes, seq };
+  }
+
+  #sendTo(bytes: Uint8Array, addr: Uint8Array): void {
+    for (;;) {
+      const r = this.#libc.sendto(this.#fd, bytes, 0, addr);
+      if (r === -EINTR) continue;
+      if (r < 0) throw new NetlinkError(-r, { syscall: "sendto" });
+      return;
+    }
+  }
+
+  /**
+   * Sends bytes as they are (one message or a {@link batch}) to the kernel,
+   * or to `portId` / multicast `group` for user-space peers. Replies, if any,
+   * arrive as notifications (sequence number 0) or not at all: use
+   * {@link request} to wait for an answer.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket, MessageWriter } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("usersock");
+   * sock.send(new MessageWriter(0x10).str(1, "hello").finish(), { portId: sock.portId });
+   * ```
+   */
+  send(bytes: Uint8Array, to: { portId?: number; group?: number } = {}): void {
+    this.#assertOpen();
+    const groups = to.group ? (to.group <= 32 ? 1 << (to.group - 1) : 0) : 0;
+    if (to.group && to.group > 32) throw new RangeError("sending to a group above 32 is not possible in netlink");
+    this.#sendTo(bytes, to.portId || groups ? sockaddr(to.portId ?? 0, groups) : this.#kernel);
+  }
+
+  /**
+   * Sends a request (NLM_F_REQUEST, and NLM_F_ACK unless `ack: false`) and
+   * resolves with the replies that came before the ACK (none for a plain
+   * ACK). A negative ACK rejects with {@link NetlinkError}.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket, MessageWriter, NetlinkError } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route");
+   * const del = new MessageWriter(17 /* RTM_DELLINK *\/);
+   * del.struct(16).setInt32(4, 999999, true); // ifi_index
+   * try { await sock.request(del.finish()); } catch (e) { if (e instanceof NetlinkError) console.log(e.code); }
+   * ```
+   */
+  request(message: Uint8Array, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const ack = options.ack ?? true;
+    const { bytes, seq } = this.#prepare(message, Flags.REQUEST | (ack ? Flags.ACK : 0));
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#pending.delete(seq)) reject(abortReason(signal!));
+        this.#pump();
+      };
+      const done = () => signal?.removeEventListener("abort", onAbort);
+      this.#pending.set(seq, {
+        request: bytes,
+        replies: [],
+        ack,
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        this.#sendTo(bytes, this.#kernel);
+      } catch (error) {
+        this.#pending.delete(seq);
+        done();
+        reject(error);
+        return;
+      }
+      this.#pump();
+    });
+  }
+
+  /**
+   * Sends a dump request (NLM_F_REQUEST|NLM_F_DUMP) and yields each message
+   * as its datagram arrives. Dumps on one socket run one after another.
+   * Leaving the loop early reads and discards the rest, so the socket is
+   * ready for the next request when `break` returns.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket, MessageWriter, Flags } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route");
+   * const req = new MessageWriter(26 /* RTM_GETROUTE *\/, Flags.DUMP);
+   * req.struct(12); // struct rtmsg
+   * let n = 0;
+   * for await (const _ of sock.dump(req.finish())) n++;
+   * ```
+   */
+  async *dump(message: Uint8Array, options: DumpOptions = {}): AsyncGenerator<NetlinkMessage, void, undefined> {
+    const retries = options.retry ?? 0;
+    if (retries <= 0) {
+      yield* this.#dumpOnce(message, options.signal);
+      return;
+    }
+    for (let attempt = 0;; attempt++) {
+      const all: NetlinkMessage[] = [];
+      try {
+        for await (const m of this.#dumpOnce(message, options.signal)) all.push(m);
+      } catch (error) {
+        if (error instanceof DumpInterruptedError && attempt < retries) continue;
+        throw error;
+      }
+      yield* all;
+      return;
+    }
+  }
+
+  async *#dumpOnce(message: Uint8Array, signal: AbortSignal | undefined): AsyncGenerator<NetlinkMessage> {
+    this.#assertOpen();
+    signal?.throwIfAborted();
+    // Queue behind the dump in progress: the kernel runs one per socket.
+    const previous = this.#dumpQueue;
+    let release!: () => void;
+    this.#dumpQueue = new Promise<void>((r) => (release = r));
+    await previous;
+    let state: DumpState | undefined;
+    const onAbort = () => state?.wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      this.#assertOpen();
+      signal?.throwIfAborted();
+      const { bytes, seq } = this.#prepare(message, Flags.REQUEST | Flags.DUMP);
+      state = { seq, request: bytes, queue: [], done: false, interrupted: false, waiting: false, draining: false };
+      this.#dump = state;
+      this.#sendTo(bytes, this.#kernel);
+      for (;;) {
+        if (state.queue.length > 0) {
+          const batch = state.queue;
+          state.queue = [];
+          for (const m of batch) {
+            if (signal?.aborted) throw abortReason(signal);
+            yield m;
+          }
+          continue;
+        }
+        if (state.error !== undefined) throw state.error;
+        if (state.done) break;
+        if (signal?.aborted) throw abortReason(signal);
+        await new Promise<void>((resolve) => {
+          state!.wake = resolve;
+          state!.waiting = true;
+          this.#pump();
+        });
+        state.waiting = false;
+        state.wake = undefined;
+      }
+      if (state.interrupted) throw new DumpInterruptedError();
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (state && !state.done && state.error === undefined && !this.#closed) {
+        // Left early: drain the rest so the next dump on this socket starts clean.
+        state.draining = true;
+        state.queue = [];
+        while (!state.done && !this.#closed) {
+          await new Promise<void>((resolve) => {
+            state!.wake = resolve;
+            this.#pump();
+          });
+        }
+      }
+      if (this.#dump === state) this.#dump = undefined;
+      release();
+    }
+  }
+
+  /**
+   * Joins multicast group `group` (NETLINK_ADD_MEMBERSHIP; groups above 32
+   * work too).
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route");
+   * sock.join(1); // RTNLGRP_LINK
+   * ```
+   */
+  join(group: number): void {
+    this.#assertOpen();
+    const r = this.#libc.setsockopt(this.#fd, SOL_NETLINK, SockOpt.ADD_MEMBERSHIP, u32bytes(group));
+    if (r < 0) throw new NetlinkError(-r, { syscall: `setsockopt(NETLINK_ADD_MEMBERSHIP, ${group})` });
+  }
+
+  /**
+   * Leaves multicast group `group`.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route", { groups: [1] });
+   * sock.leave(1);
+   * ```
+   */
+  leave(group: number): void {
+    this.#assertOpen();
+    const r = this.#libc.setsockopt(this.#fd, SOL_NETLINK, SockOpt.DROP_MEMBERSHIP, u32bytes(group));
+    if (r < 0) throw new NetlinkError(-r, { syscall: `setsockopt(NETLINK_DROP_MEMBERSHIP, ${group})` });
+  }
+
+  /**
+   * The groups this socket is a member of (NETLINK_LIST_MEMBERSHIPS).
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route", { groups: [1, 5] });
+   * sock.memberships(); // [1, 5]
+   * ```
+   */
+  memberships(): number[] {
+    this.#assertOpen();
+    const bytes = new Uint8Array(new ArrayBuffer(128));
+    const len = this.#libc.getsockopt(this.#fd, SOL_NETLINK, SockOpt.LIST_MEMBERSHIPS, bytes);
+    if (len < 0) throw new NetlinkError(-len, { syscall: "getsockopt(NETLINK_LIST_MEMBERSHIPS)" });
+    const dv = new DataView(bytes.buffer);
+    const groups: number[] = [];
+    for (let word = 0; word * 4 < Math.min(len, bytes.length); word++) {
+      const bits = dv.getUint32(word * 4, true);
+      for (let bit = 0; bit < 32; bit++) if (bits & (1 << bit)) groups.push(word * 32 + bit + 1);
+    }
+    return groups;
+  }
+
+  /**
+   * Multicast notifications (and unsolicited unicast messages) as they
+   * arrive. Lost messages are never silent: an {@link Overrun} item marks
+   * the place (or {@link OverrunError} is thrown with `overrun: "throw"`).
+   * The iteration ends when the socket is closed.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket, Overrun } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
+   * for await (const item of sock.notifications()) {
+   *   if (item instanceof Overrun) console.log("lost some: re-dump");
+   *   else console.log("link message", item.type);
+   * }
+   * ```
+   */
+  async *notifications(options: NotificationOptions = {}): AsyncGenerator<ReceivedMessage | Overrun, void, undefined> {
+    this.#assertOpen();
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const sub: Subscriber = { queue: [], limit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT, waiting: false };
+    const onAbort = () => sub.wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.#subscribers.add(sub);
+    try {
+      for (;;) {
+        const item = sub.queue.shift();
+        if (item !== undefined) {
+          if (item instanceof ParseError) throw item;
+          if (item instanceof Overrun && options.overrun === "throw") throw new OverrunError(item.where);
+          yield item;
+          continue;
+        }
+        if (signal?.aborted) throw abortReason(signal);
+        if (this.#closed) return;
+        await new Promise<void>((resolve) => {
+          sub.wake = resolve;
+          sub.waiting = true;
+          this.#pump();
+        });
+        sub.waiting = false;
+        sub.wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.#subscribers.delete(sub);
+      this.#pump(); // re-evaluate demand: nobody may be waiting now
+    }
+  }
+
+  /** `seq` is one this socket has used for a request or dump. */
+  #issued(seq: number): boolean {
+    return seq !== 0 && ((seq - this.#seqStart) >>> 0) <= ((this.#seq - this.#seqStart) >>> 0) &&
+      seq !== this.#seqStart;
+  }
+
+  /** Someone is waiting for data from the kernel. */
+  #demand(): boolean {
+    if (this.#pending.size > 0) return true;
+    const dump = this.#dump;
+    if (dump && !dump.done && (dump.waiting || dump.draining)) return true;
+    for (const sub of this.#subscribers) if (sub.waiting) return true;
+    return false;
+  }
+
+  /** Reads while there is demand; arms the loop when the socket runs dry. */
+  #pump(): void {
+    if (this.#pumping || this.#closed) return;
+    this.#pumping = true;
+    try {
+      let budget = READS_PER_TICK;
+      while (this.#demand()) {
+        if (budget-- <= 0) {
+          // Let other sockets and timers run, then carry on.
+          setTimeout(() => this.#pump(), 0);
+          return;
+        }
+        const n = this.#rx.recv(this.#fd, 0);
+        if (n >= 0) {
+          this.#onDatagram(n);
+          continue;
+        }
+        if (n === -EAGAIN) {
+          this.#loop.arm(this.#fd);
+          return;
+        }
+        if (n === -EINTR) continue;
+        if (n === -ENOBUFS) {
+          this.#onOverrun("kernel");
+          continue;
+        }
+        this.#failAll(new NetlinkError(-n, { syscall: "recvmsg" }));
+        return;
+      }
+      this.#loop.disarm(this.#fd);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #onDatagram(n: number): void {
+    const meta = this.#rx.meta;
+    const capacity = this.#rx.buffer.length;
+    if (n > capacity) {
+      // The kernel dropped what did not fit; grow so the next one fits, and
+      // tell whoever the datagram was for.
+      this.stats.truncated++;
+      const head = this.#rx.buffer.slice(0, Math.min(16, capacity));
+      let size = capacity * 2;
+      while (size < n) size *= 2;
+      this.#rx.resize(size);
+      const error = new ParseError(`datagram of ${n} bytes did not fit the ${capacity}-byte buffer (now grown)`, capacity);
+      const seq = head.length >= 12 ? new DataView(head.buffer).getUint32(8, true) : 0;
+      this.#deliverError(seq, meta.group !== 0 || meta.groups !== 0, error);
+      return;
+    }
+    const source = meta.pid;
+    if (source !== 0 && !this.#acceptForeign) {
+      this.stats.foreign++;
+      return;
+    }
+    const group = meta.group || (meta.groups ? 31 - Math.clz32(meta.groups & -meta.groups) + 1 : 0);
+    const data = this.#rx.buffer.slice(0, n);
+    if (this.#raw) {
+      this.#notify({ type: 0, flags: 0, seq: 0, pid: source, payload: data, source, group });
+      return;
+    }
+    let messages: NetlinkMessage[];
+    try {
+      messages = parseMessages(data);
+    } catch (error) {
+      const seq = n >= 12 ? new DataView(data.buffer).getUint32(8, true) : 0;
+      this.#deliverError(seq, group !== 0 || source !== 0, error as ParseError);
+      return;
+    }
+    if (group !== 0 || source !== 0) {
+      for (const m of messages) this.#notify({ ...m, source, group });
+      return;
+    }
+    let dumpTouched = false;
+    for (const m of messages) {
+      const pending = this.#pending.get(m.seq);
+      if (pending) {
+        this.#onReply(m.seq, pending, m);
+        continue;
+      }
+      const dump = this.#dump;
+      if (dump && dump.seq === m.seq && !dump.done) {
+        this.#onDumpMessage(dump, m);
+        dumpTouched = true;
+        continue;
+      }
+      // A late reply to one of our own requests (aborted, or a dump already
+      // drained) is dropped; anything else the kernel sends us unasked
+      // (queued packets, audit records, echoes) is a notification.
+      if (this.#issued(m.seq)) this.stats.stray++;
+      else this.#notify({ ...m, source, group });
+    }
+    if (dumpTouched) this.#dump?.wake?.();
+  }
+
+  #onReply(seq: number, pending: Pending, m: NetlinkMessage): void {
+    if (m.type === NLMSG_NOOP) return;
+    if (m.type === NLMSG_ERROR) {
+      this.#pending.delete(seq);
+      let reply;
+      try {
+        reply = parseErrorReply(m);
+      } catch (error) {
+        pending.reject(error);
+        return;
+      }
+      if (reply.errno === 0) pending.resolve(pending.replies);
+      else pending.reject(replyError(reply.errno, reply.extAck, pending.request, this.#describe));
+      return;
+    }
+    if (m.type === NLMSG_DONE) {
+      const done = parseDone(m);
+      if (done.errno !== 0) {
+        this.#pending.delete(seq);
+        pending.reject(replyError(done.errno, done.extAck, pending.request, this.#describe));
+      } else if (!pending.ack) {
+        this.#pending.delete(seq);
+        pending.resolve(pending.replies);
+      }
+      return;
+    }
+    pending.replies.push(m);
+    if (!pending.ack && !(m.flags & Flags.MULTI)) {
+      this.#pending.delete(seq);
+      pending.resolve(pending.replies);
+    }
+  }
+
+  #onDumpMessage(dump: DumpState, m: NetlinkMessage): void {
+    if (m.flags & Flags.DUMP_INTR) dump.interrupted = true;
+    if (m.type === NLMSG_DONE) {
+      dump.done = true;
+      let done;
+      try {
+        done = parseDone(m);
+      } catch (error) {
+        dump.error = error;
+        return;
+      }
+      if (done.errno !== 0) dump.error = replyError(done.errno, done.extAck, dump.request, this.#describe);
+      return;
+    }
+    if (m.type === NLMSG_ERROR) {
+      dump.done = true;
+      try {
+        const reply = parseErrorReply(m);
+        if (reply.errno !== 0) dump.error = replyError(reply.errno, reply.extAck, dump.request, this.#describe);
+      } catch (error) {
+        dump.error = error;
+      }
+      return;
+    }
+    if (m.type === NLMSG_NOOP || dump.draining) return;
+    dump.queue.push(m);
+  }
+
+  #notify(item: ReceivedMessage | Overrun | ParseError): void {
+    for (const sub of this.#subscribers) {
+      const q = sub.queue;
+      if (q.length >= sub.limit && !(item instanceof Overrun)) {
+        if (!(q[q.length - 1] instanceof Overrun)) q.push(new Overrun("queue"));
+        continue;
+      }
+      if (item instanceof Overrun && q[q.length - 1] instanceof Overrun) continue;
+      q.push(item);
+      sub.wake?.();
+    }
+  }
+
+  #onOverrun(where: "kernel" | "queue"): void {
+    this.stats.overruns++;
+    this.#notify(new Overrun(where));
+  }
+
+  #deliverError(seq: number, multicast: boolean, error: ParseError): void {
+    if (!multicast) {
+      const pending = this.#pending.get(seq);
+      if (pending) {
+        this.#pending.delete(seq);
+        pending.reject(error);
+        return;
+      }
+      const dump = this.#dump;
+      if (dump && dump.seq === seq) {
+        dump.error = error;
+        dump.done = true;
+        dump.wake?.();
+        return;
+      }
+    }
+    this.#notify(error);
+  }
+
+  #failAll(error: unknown): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    const dump = this.#dump;
+    if (dump && !dump.done) {
+      dump.error = error;
+      dump.done = true;
+      dump.wake?.();
+    }
+    for (const sub of this.#subscribers) sub.wake?.();
+  }
+
+  /**
+   * Closes the socket. Pending requests and dumps reject with
+   * {@link ClosedError}; notification iterators end.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * const sock = await NetlinkSocket.open("route");
+   * await sock.close();
+   * ```
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#loop.unregister(this.#fd);
+    this.#libc.close(this.#fd);
+    this.#failAll(new ClosedError());
+    return Promise.resolve();
+  }
+
+  /** Closes the socket (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * Netlink attributes (`struct nlattr` TLVs): a reader that indexes a list in
+ * one pass and decodes values only when asked, and a writer that builds
+ * messages with nesting.
+ *
+ * @module
+ */
+import { align4, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from "./constants.ts";
+import { ParseError } from "./errors.ts";
+import * as v from "./values.ts";
+
+/** One attribute as found on the wire. */
+export interface Attr {
+  /** Type without the flag bits. */
+  type: number;
+  /** `NLA_F_NESTED` was set. */
+  nested: boolean;
+  /** `NLA_F_NET_BYTEORDER` was set. */
+  netByteOrder: boolean;
+  /** Payload (a view, not a copy). */
+  value: Uint8Array;
+}
+
+/**
+ * A parsed attribute list. Parsing checks every length (an attribute shorter
+ * than its header or running past the end is a {@link ParseError}) and
+ * records where each attribute is; values are decoded on access. Every
+ * attribute is kept, known to the caller or not.
+ *
+ * @example
+ * ```ts
+ * import { Attrs, AttrWriter } from "./attrs.ts";
+ * const w = new AttrWriter();
+ * w.u32(4, 1500).str(3, "eth0");
+ * const attrs = Attrs.parse(w.bytes());
+ * attrs.u32(4); // 1500
+ * attrs.str(3); // "eth0"
+ * ```
+ */
+export class Attrs implements Iterable<Attr> {
+  readonly #bytes: Uint8Array;
+  readonly #types: number[] = [];
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /**
+   * Parses the attributes in `bytes`. `base` is the offset of `bytes` in the
+   * enclosing message, used only to report where a problem is.
+   */
+  static parse(bytes: Uint8Array, base = 0): Attrs {
+    const attrs = new Attrs(bytes);
+    const end = bytes.length;
+    let at = 0;
+    while (at + NLA_HDRLEN <= end) {
+      const len = bytes[at] | (bytes[at + 1] << 8);
+      const type = bytes[at + 2] | (bytes[at + 3] << 8);
+      if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, base + at);
+      if (at + len > end) throw new ParseError(`attribute length ${len} runs past the end (${end - at} left)`, base + at);
+      attrs.#types.push(type);
+      attrs.#starts.push(at + NLA_HDRLEN);
+      attrs.#ends.push(at + len);
+      at += align4(len);
+    }
+    // Up to 3 bytes may be left over: padding after the last attribute.
+    return attrs;
+  }
+
+  /** The number of attributes. */
+  get size(): number {
+    return this.#types.length;
+  }
+
+  #find(type: number): number {
+    const types = this.#types;
+    for (let i = 0; i < types.length; i++) if ((types[i] & NLA_TYPE_MASK) === type) return i;
+    return -1;
+  }
+
+  /** True when an attribute of this type is present. */
+  has(type: number): boolean {
+    return this.#find(type) >= 0;
+  }
+
+  /** Payload of the first attribute of this type. */
+  get(type: number): Uint8Array | undefined {
+    const i = this.#find(type);
+    return i < 0 ? undefined : this.#bytes.subarray(this.#starts[i], this.#ends[i]);
+  }
+
+  /** Payloads of every attribute of this type, in order (multi-attributes). */
+  all(type: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.#types.length; i++) {
+      if ((this.#types[i] & NLA_TYPE_MASK) === type) out.push(this.#bytes.subarray(this.#starts[i], this.#ends[i]));
+    }
+    return out;
+  }
+
+  /** Every attribute, in wire order. */
+  *[Symbol.iterator](): Iterator<Attr> {
+    for (let i = 0; i < this.#types.length; i++) {
+      const raw = this.#types[i];
+      yield {
+        type: raw & NLA_TYPE_MASK,
+        nested: (raw & NLA_F_NESTED) !== 0,
+        netByteOrder: (raw & NLA_F_NET_BYTEORDER) !== 0,
+        value: this.#bytes.subarray(this.#starts[i], this.#ends[i]),
+      };
+    }
+  }
+
+  /** The attribute types present, in wire order (without flag bits). */
+  types(): number[] {
+    return this.#types.map((t) => t & NLA_TYPE_MASK);
+  }
+
+  #read<T>(type: number, read: (b: Uint8Array) => T): T | undefined {
+    const value = this.get(type);
+    if (value === undefined) return undefined;
+    try {
+      return read(value);
+    } catch (e) {
+      if (e instanceof ParseError) throw new ParseError(`attribute ${type}: ${e.message}`, 0);
+      throw e;
+    }
+  }
+
+  /** u8 value, if present. */
+  u8(type: number): number | undefined {
+    return this.#read(type, v.u8);
+  }
+  /** u16 value, if present. */
+  u16(type: number): number | undefined {
+    return this.#read(type, v.u16);
+  }
+  /** u32 value, if present. */
+  u32(type: number): number | undefined {
+    return this.#read(type, v.u32);
+  }
+  /** s32 value, if present. */
+  s32(type: number): number | undefined {
+    return this.#read(type, v.s32);
+  }
+  /** u64 value as bigint, if present. */
+  u64(type: number): bigint | undefined {
+    return this.#read(type, v.u64);
+  }
+  /** u64 value as number, if present. */
+  u64n(type: number): number | undefined {
+    return this.#read(type, v.u64n);
+  }
+  /** Unsigned value of any width (1, 2, 4, 8 bytes), if present. */
+  uint(type: number): number | undefined {
+    return this.#read(type, v.uint);
+  }
+  /** Big-endian u16, if present. */
+  be16(type: number): number | undefined {
+    return this.#read(type, v.be16);
+  }
+  /** Big-endian u32, if present. */
+  be32(type: number): number | undefined {
+    return this.#read(type, v.be32);
+  }
+  /** Big-endian u64, if present. */
+  be64(type: number): bigint | undefined {
+    return this.#read(type, v.be64);
+  }
+  /** String up to the first NUL, if present. */
+  str(type: number): string | undefined {
+    return this.#read(type, v.str);
+  }
+  /** IPv4/IPv6 address text (by payload length), if present. */
+  ip(type: number): string | undefined {
+    return this.#read(type, v.ip);
+  }
+  /** Hardware address text, if present. */
+  mac(type: number): string | undefined {
+    return this.#read(type, v.mac);
+  }
+  /** True when a flag attribute (any payload) is present. */
+  flag(type: number): boolean {
+    return this.has(type);
+  }
+  /** The nested attribute list inside this attribute, if present. */
+  nested(type: number): Attrs | undefined {
+    const value = this.get(type);
+    return value === undefined ? undefined : Attrs.parse(value, value.byteOffset);
+  }
+}
+
+/**
+ * Builds attribute lists (and, through {@link MessageWriter}, whole
+ * messages) in a growable buffer. Methods chain.
+ *
+ * @example
+ * ```ts
+ * import { AttrWriter } from "./attrs.ts";
+ * const w = new AttrWriter();
+ * w.nest(18, (info) => info.str(1, "veth"));
+ * w.bytes().length; // 16
+ * ```
+ */
+export class AttrWriter {
+  /** Current write position (the length so far). */
+  protected pos = 0;
+  protected buf: Uint8Array;
+  protected dv: DataView;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.dv = new DataView(this.buf.buffer);
+  }
+
+  protected reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.dv = new DataView(next.buffer);
+  }
+
+  /** The bytes written so far (a view). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Current length in bytes. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Appends raw bytes (a fixed header struct, say), padded to 4 bytes. */
+  raw(bytes: Uint8Array): this {
+    this.reserve(align4(bytes.length));
+    this.buf.set(bytes, this.pos);
+    this.buf.fill(0, this.pos + bytes.length, this.pos + align4(bytes.length));
+    this.pos += align4(bytes.length);
+    return this;
+  }
+
+  /** Appends `size` zero bytes and returns a DataView over them, for fixed structs. */
+  struct(size: number): DataView {
+    this.reserve(align4(size));
+    const at = this.pos;
+    this.buf.fill(0, at, at + align4(size));
+    this.pos += align4(size);
+    return new DataView(this.buf.buffer, at, size);
+  }
+
+  /** Appends an attribute with a raw payload. */
+  attr(type: number, value: Uint8Array): this {
+    const len = NLA_HDRLEN + value.length;
+    if (len > 0xffff) throw new RangeError(`attribute ${type} is ${len} bytes, more than nla_len can hold`);
+    this.reserve(align4(len));
+    this.dv.setUint16(this.pos, len, true);
+    this.dv.setUint16(this.pos + 2, type, true);
+    this.buf.set(value, this.pos + NLA_HDRLEN);
+    this.buf.fill(0, this.pos + len, this.pos + align4(len));
+    this.pos += align4(len);
+    return this;
+  }
+
+  #fixed(type: number, size: number, write: (dv: DataView, at: number) => void): this {
+    this.reserve(NLA_HDRLEN + 8);
+    this.dv.setUint16(this.pos, NLA_HDRLEN + size, true);
+    this.dv.setUint16(this.pos + 2, type, true);
+    this.dv.setUint32(this.pos + 4, 0, true); // zero the padding of short values
+    write(this.dv, this.pos + NLA_HDRLEN);
+    this.pos += align4(NLA_HDRLEN + size);
+    return this;
+  }
+
+  /** A zero-length flag attribute. */
+  flag(type: number): this {
+    return this.attr(type, new Uint8Array(0));
+  }
+  /** u8 attribute. */
+  u8(type: number, value: number): this {
+    return this.#fixed(type, 1, (dv, at) => dv.setUint8(at, value));
+  }
+  /** u16 attribute (host order). */
+  u16(type: number, value: number): this {
+    return this.#fixed(type, 2, (dv, at) => dv.setUint16(at, value, true));
+  }
+  /** u32 attribute (host order). */
+  u32(type: number, value: number): this {
+    return this.#fixed(type, 4, (dv, at) => dv.setUint32(at, value >>> 0, true));
+  }
+  /** s32 attribute (host order). */
+  s32(type: number, value: number): this {
+    return this.#fixed(type, 4, (dv, at) => dv.setInt32(at, value, true));
+  }
+  /** u64 attribute (host order). */
+  u64(type: number, value: bigint | number): this {
+    return this.#fixed(type, 8, (dv, at) => dv.setBigUint64(at, BigInt(value), true));
+  }
+  /** Big-endian u16 attribute (ports). */
+  be16(type: number, value: number): this {
+    return this.#fixed(type, 2, (dv, at) => dv.setUint16(at, value, false));
+  }
+  /** Big-endian u32 attribute. */
+  be32(type: number, value: number): this {
+    return this.#fixed(type, 4, (dv, at) => dv.setUint32(at, value >>> 0, false));
+  }
+  /** Big-endian u64 attribute. */
+  be64(type: number, value: bigint | number): this {
+    return this.#fixed(type, 8, (dv, at) => dv.setBigUint64(at, BigInt(value), false));
+  }
+  /** NUL-terminated string attribute. */
+  str(type: number, value: string): this {
+    return this.attr(type, v.cstr(value));
+  }
+  /** IPv4 or IPv6 address attribute from text. */
+  ip(type: number, value: string): this {
+    return this.attr(type, v.parseIP(value));
+  }
+  /** Hardware address attribute from text. */
+  mac(type: number, value: string): this {
+    return this.attr(type, v.parseMac(value));
+  }
+
+  /** Opens a nested attribute (NLA_F_NESTED set) and returns its offset for {@link endNest}. */
+  beginNest(type: number, nestedFlag = true): number {
+    this.reserve(NLA_HDRLEN);
+    const at = this.pos;
+    this.dv.setUint16(at + 2, nestedFlag ? type | NLA_F_NESTED : type, true);
+    this.pos += NLA_HDRLEN;
+    return at;
+  }
+
+  /** Closes a nested attribute opened at `at`. */
+  endNest(at: number): this {
+    const len = this.pos - at;
+    if (len > 0xffff) throw new RangeError(`nested attribute is ${len} bytes, more than nla_len can hold`);
+    this.dv.setUint16(at, len, true);
+    return this;
+  }
+
+  /** Writes a nested attribute whose contents `fill` writes. */
+  nest(type: number, fill: (w: this) => void, nestedFlag = true): this {
+    const at = this.beginNest(type, nestedFlag);
+    fill(this);
+    return this.endNest(at);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Error classes. Every failure that comes from the kernel or from a malformed
+ * message is one of these, never a bare `RangeError` from a short read.
+ *
+ * @module
+ */
+import { errnoName } from "./errno.ts";
+
+/** The kernel's extended ACK: why a request failed, and where. */
+export interface ExtAck {
+  /** Human-readable reason (`NLMSGERR_ATTR_MSG`). */
+  message?: string;
+  /** Byte offset of the offending attribute in the request, from the start of its nlmsghdr. */
+  offset?: number;
+  /** Type of a required attribute that was missing. */
+  missingType?: number;
+  /** Offset of the nest the missing attribute belongs in. */
+  missingNest?: number;
+  /** Subsystem-specific cookie bytes. */
+  cookie?: Uint8Array;
+  /** The policy of the rejected attribute, raw (`NLMSGERR_ATTR_POLICY`). */
+  policy?: Uint8Array;
+}
+
+/**
+ * A request refused by the kernel (`NLMSG_ERROR` with a negative error, or a
+ * failed `NLMSG_DONE`), or a failed system call.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkError } from "./errors.ts";
+ * try {
+ *   throw new NetlinkError(19, { messageType: 17, messageTypeName: "RTM_DELLINK" });
+ * } catch (e) {
+ *   if (e instanceof NetlinkError && e.code === "ENODEV") console.log("no such link");
+ * }
+ * ```
+ */
+export class NetlinkError extends Error {
+  /** Positive errno number. */
+  readonly errno: number;
+  /** Errno name: `"EEXIST"`, `"ENODEV"`… */
+  readonly code: string;
+  /** `nlmsg_type` of the request that failed (undefined for a system call). */
+  readonly messageType?: number;
+  /** Readable name of that type when the family knows it (`"RTM_DELLINK"`). */
+  readonly messageTypeName?: string;
+  /** The kernel's extended ACK, when it sent one. */
+  readonly extAck?: ExtAck;
+  /** The request bytes as sent, to map `extAck.offset` back to an attribute. */
+  readonly request?: Uint8Array;
+  /** The failed system call, for errors that are not the kernel's reply. */
+  readonly syscall?: string;
+
+  constructor(
+    errno: number,
+    detail: {
+      messageType?: number;
+      messageTypeName?: string;
+      extAck?: ExtAck;
+      request?: Uint8Array;
+      syscall?: string;
+    } = {},
+  ) {
+    const code = errnoName(errno);
+    const what = detail.syscall ?? detail.messageTypeName ??
+      (detail.messageType !== undefined ? `message type ${detail.messageType}` : "request");
+    const why = detail.extAck?.message ? `: ${detail.extAck.message}` : "";
+    super(`${what} failed with ${code}${why}`);
+    this.name = "NetlinkError";
+    this.errno = errno;
+    this.code = code;
+    this.messageType = detail.messageType;
+    this.messageTypeName = detail.messageTypeName;
+    this.extAck = detail.extAck;
+    this.request = detail.request;
+    this.syscall = detail.syscall;
+  }
+}
+
+/**
+ * Bytes that do not form a valid message: a length that runs past the
+ * buffer, a header shorter than its struct, a value of the wrong size.
+ *
+ * @example
+ * ```ts
+ * import { ParseError } from "./errors.ts";
+ * const e = new ParseError("nlmsg_len 8 is shorter than the header", 0);
+ * console.log(e.offset);
+ * ```
+ */
+export class ParseError extends Error {
+  /** Offset in the buffer being parsed where the problem was found. */
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(`${message} (at byte ${offset})`);
+    this.name = "ParseError";
+    this.offset = offset;
+  }
+}
+
+/**
+ * A dump whose results are inconsistent: the kernel's table changed while it
+ * was being dumped (`NLM_F_DUMP_INTR`). Retry the dump, or ask for
+ * `retry` in the dump options.
+ *
+ * @example
+ * ```ts
+ * import { DumpInterruptedError } from "./errors.ts";
+ * console.log(new DumpInterruptedError().message);
+ * ```
+ */
+export class DumpInterruptedError extends Error {
+  constructor() {
+    super("dump interrupted: the table changed while it was dumped (NLM_F_DUMP_INTR)");
+    this.name = "DumpInterruptedError";
+  }
+}
+
+/**
+ * The socket was closed while a request or dump was pending on it.
+ *
+ * @example
+ * ```ts
+ * import { ClosedError } from "./errors.ts";
+ * console.log(new ClosedError().name);
+ * ```
+ */
+export class ClosedError extends Error {
+  constructor() {
+    super("netlink socket closed");
+    this.name = "ClosedError";
+  }
+}
+
+/**
+ * Notifications were lost: the socket's receive buffer overflowed (ENOBUFS)
+ * or a local queue limit was hit. Thrown by iterators opened with
+ * `overrun: "throw"`; by default an {@link Overrun} item is yielded instead.
+ *
+ * @example
+ * ```ts
+ * import { OverrunError } from "./errors.ts";
+ * console.log(new OverrunError("kernel").message);
+ * ```
+ */
+export class OverrunError extends Error {
+  /** Where the messages were lost: the kernel's buffer or our queue. */
+  readonly where: "kernel" | "queue";
+  constructor(where: "kernel" | "queue") {
+    super(`notifications lost: ${where === "kernel" ? "socket receive buffer overflowed (ENOBUFS)" : "queue full"}`);
+    this.name = "OverrunError";
+    this.where = where;
+  }
+}
+
+/**
+ * Marks, in a stream of notifications, the place where some were lost. State
+ * built from the stream must be refreshed with a dump.
+ *
+ * @example
+ * ```ts
+ * import { Overrun } from "./errors.ts";
+ * const item: unknown = new Overrun("kernel");
+ * if (item instanceof Overrun) console.log("resync needed");
+ * ```
+ */
+export class Overrun {
+  /** Always true: tells an overrun from a message in a union. */
+  readonly overrun = true as const;
+  /** Where the messages were lost: the kernel's buffer or our queue. */
+  readonly where: "kernel" | "queue";
+  constructor(where: "kernel" | "queue") {
+    this.where = where;
+  }
+}

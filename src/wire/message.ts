@@ -1,0 +1,217 @@
+/**
+ * Netlink messages: the `nlmsghdr` framing of a datagram, a writer for
+ * requests, and the decoding of `NLMSG_ERROR` / `NLMSG_DONE`.
+ *
+ * @module
+ */
+import { AttrWriter, Attrs } from "./attrs.ts";
+import { align4, Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
+import { type ExtAck, NetlinkError, ParseError } from "./errors.ts";
+
+/** One message of a datagram. `payload` is a view into the received bytes. */
+export interface NetlinkMessage {
+  /** `nlmsg_type`. */
+  type: number;
+  /** `nlmsg_flags`. */
+  flags: number;
+  /** `nlmsg_seq`. */
+  seq: number;
+  /** `nlmsg_pid`. */
+  pid: number;
+  /** Everything after the 16-byte header, up to `nlmsg_len`. */
+  payload: Uint8Array;
+}
+
+/**
+ * Splits a datagram into messages. Every `nlmsg_len` is checked: shorter than
+ * the header, or running past the datagram, is a {@link ParseError}.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter, parseMessages } from "./message.ts";
+ * const bytes = new MessageWriter(18, 0x301).finish();
+ * parseMessages(bytes)[0].type; // 18
+ * ```
+ */
+export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
+  const out: NetlinkMessage[] = [];
+  const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  const end = datagram.length;
+  let at = 0;
+  while (at < end) {
+    if (end - at < NLMSG_HDRLEN) throw new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
+    const len = dv.getUint32(at, true);
+    if (len < NLMSG_HDRLEN) throw new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
+    if (len > end - at) throw new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
+    out.push({
+      type: dv.getUint16(at + 4, true),
+      flags: dv.getUint16(at + 6, true),
+      seq: dv.getUint32(at + 8, true),
+      pid: dv.getUint32(at + 12, true),
+      payload: datagram.subarray(at + NLMSG_HDRLEN, at + len),
+    });
+    at += align4(len);
+  }
+  return out;
+}
+
+/**
+ * Builds one message: the header, then a family's fixed struct and
+ * attributes. `seq` and `pid` are normally filled in by the socket.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter } from "./message.ts";
+ * const m = new MessageWriter(18 /* RTM_GETLINK *\/, 0x301 /* REQUEST|DUMP *\/);
+ * m.struct(16); // struct ifinfomsg, zeroed
+ * m.u32(29 /* IFLA_EXT_MASK *\/, 1);
+ * const bytes = m.finish();
+ * ```
+ */
+export class MessageWriter extends AttrWriter {
+  constructor(type: number, flags = 0, capacity = 256) {
+    super(capacity);
+    this.reserve(NLMSG_HDRLEN);
+    this.dv.setUint16(4, type, true);
+    this.dv.setUint16(6, flags, true);
+    this.pos = NLMSG_HDRLEN;
+  }
+
+  /** Writes `nlmsg_len` and returns the finished message (a copy). */
+  finish(seq = 0, pid = 0): Uint8Array {
+    this.dv.setUint32(0, this.pos, true);
+    this.dv.setUint32(8, seq, true);
+    this.dv.setUint32(12, pid, true);
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/**
+ * Concatenates finished messages into one datagram (each is already padded
+ * to 4 bytes by {@link MessageWriter}).
+ *
+ * @example
+ * ```ts
+ * import { batch, MessageWriter } from "./message.ts";
+ * const a = new MessageWriter(18, 1).finish();
+ * batch([a, a]).length; // 32
+ * ```
+ */
+export function batch(messages: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const m of messages) size += align4(m.length);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const m of messages) {
+    out.set(m, at);
+    at += align4(m.length);
+  }
+  return out;
+}
+
+function parseExtAck(tlvs: Uint8Array, base: number): ExtAck | undefined {
+  if (tlvs.length === 0) return undefined;
+  const attrs = Attrs.parse(tlvs, base);
+  const ack: ExtAck = {};
+  const message = attrs.str(NLMSGERR_ATTR.MSG);
+  if (message !== undefined) ack.message = message;
+  const offset = attrs.u32(NLMSGERR_ATTR.OFFS);
+  if (offset !== undefined) ack.offset = offset;
+  const missingType = attrs.u32(NLMSGERR_ATTR.MISS_TYPE);
+  if (missingType !== undefined) ack.missingType = missingType;
+  const missingNest = attrs.u32(NLMSGERR_ATTR.MISS_NEST);
+  if (missingNest !== undefined) ack.missingNest = missingNest;
+  const cookie = attrs.get(NLMSGERR_ATTR.COOKIE);
+  if (cookie) ack.cookie = cookie.slice();
+  const policy = attrs.get(NLMSGERR_ATTR.POLICY);
+  if (policy) ack.policy = policy.slice();
+  return ack;
+}
+
+/** What an `NLMSG_ERROR` says: errno 0 is an acknowledgement. */
+export interface ErrorReply {
+  /** Positive errno, or 0 for an ACK. */
+  errno: number;
+  /** Header of the request this answers (type, flags, seq, pid). */
+  request: { type: number; flags: number; seq: number; pid: number };
+  /** Extended ACK (also present on a successful ACK that carries a warning). */
+  extAck?: ExtAck;
+}
+
+/**
+ * Decodes the payload of an `NLMSG_ERROR` message (`struct nlmsgerr` plus
+ * the echoed request unless capped, then ext-ACK TLVs).
+ *
+ * @example
+ * ```ts
+ * import { parseErrorReply } from "./message.ts";
+ * const payload = new Uint8Array(20); // error 0 + a zero header: an ACK
+ * parseErrorReply({ type: 2, flags: 0x100, seq: 1, pid: 0, payload }).errno; // 0
+ * ```
+ */
+export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
+  const p = msg.payload;
+  if (p.length < 4 + NLMSG_HDRLEN) throw new ParseError(`NLMSG_ERROR payload of ${p.length} bytes is too short`, 0);
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const error = dv.getInt32(0, true);
+  const origLen = dv.getUint32(4, true);
+  const request = {
+    type: dv.getUint16(8, true),
+    flags: dv.getUint16(10, true),
+    seq: dv.getUint32(12, true),
+    pid: dv.getUint32(16, true),
+  };
+  // Without NLM_F_CAPPED the whole request is echoed after the error code.
+  let tlvStart = 4 + NLMSG_HDRLEN;
+  if (!(msg.flags & Flags.CAPPED)) tlvStart = 4 + align4(Math.max(origLen, NLMSG_HDRLEN));
+  let extAck: ExtAck | undefined;
+  if (msg.flags & Flags.ACK_TLVS && tlvStart <= p.length) {
+    extAck = parseExtAck(p.subarray(tlvStart), tlvStart);
+  }
+  return { errno: -error, request, extAck };
+}
+
+/**
+ * Decodes an `NLMSG_DONE`: the dump's final error code (0 when it succeeded)
+ * and ext-ACK TLVs when present.
+ *
+ * @example
+ * ```ts
+ * import { parseDone } from "./message.ts";
+ * parseDone({ type: 3, flags: 2, seq: 1, pid: 0, payload: new Uint8Array(4) }).errno; // 0
+ * ```
+ */
+export function parseDone(msg: NetlinkMessage): { errno: number; extAck?: ExtAck } {
+  const p = msg.payload;
+  if (p.length < 4) return { errno: 0 }; // some families send an empty DONE
+  const error = new DataView(p.buffer, p.byteOffset, 4).getInt32(0, true);
+  const extAck = msg.flags & Flags.ACK_TLVS ? parseExtAck(p.subarray(4), 4) : undefined;
+  return { errno: -error, extAck };
+}
+
+/**
+ * The error a failed reply stands for, with the names the caller knows.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter, replyError } from "./message.ts";
+ * const request = new MessageWriter(17).finish();
+ * replyError(19, undefined, request, () => "RTM_DELLINK").message; // "RTM_DELLINK failed with ENODEV"
+ * ```
+ */
+export function replyError(
+  errno: number,
+  extAck: ExtAck | undefined,
+  request: Uint8Array | undefined,
+  describe?: (type: number) => string | undefined,
+): NetlinkError {
+  const messageType = request && request.length >= 6 ? request[4] | (request[5] << 8) : undefined;
+  return new NetlinkError(errno, {
+    messageType,
+    messageTypeName: messageType !== undefined ? describe?.(messageType) : undefined,
+    extAck,
+    request,
+  });
+}
+
+export { NLMSG_DONE, NLMSG_ERROR };

@@ -1,0 +1,266 @@
+/**
+ * Typed readers and writers for attribute payloads. Readers check the size
+ * of what they read and throw {@link ParseError} on a mismatch.
+ *
+ * @module
+ */
+import { ParseError } from "./errors.ts";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function need(bytes: Uint8Array, size: number, what: string): void {
+  if (bytes.length < size) throw new ParseError(`${what} needs ${size} bytes, has ${bytes.length}`, 0);
+}
+
+/** Reads a u8. @example `u8(new Uint8Array([7])) // 7` */
+export function u8(bytes: Uint8Array): number {
+  need(bytes, 1, "u8");
+  return bytes[0];
+}
+/** Reads a host-order (little-endian) u16. @example `u16(new Uint8Array([1, 0])) // 1` */
+export function u16(bytes: Uint8Array): number {
+  need(bytes, 2, "u16");
+  return bytes[0] | (bytes[1] << 8);
+}
+/** Reads a host-order u32. @example `u32(new Uint8Array([1, 0, 0, 0])) // 1` */
+export function u32(bytes: Uint8Array): number {
+  need(bytes, 4, "u32");
+  return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+}
+/** Reads a host-order s32. @example `s32(new Uint8Array([255, 255, 255, 255])) // -1` */
+export function s32(bytes: Uint8Array): number {
+  need(bytes, 4, "s32");
+  return bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24);
+}
+/** Reads a host-order u64 as a bigint. @example `u64(new Uint8Array(8)) // 0n` */
+export function u64(bytes: Uint8Array): bigint {
+  need(bytes, 8, "u64");
+  return view(bytes).getBigUint64(0, true);
+}
+/**
+ * Reads a host-order u64 as a number (exact up to 2^53, which counters and
+ * byte counts never reach in practice). @example `u64n(new Uint8Array(8)) // 0`
+ */
+export function u64n(bytes: Uint8Array): number {
+  need(bytes, 8, "u64");
+  return u32(bytes) + u32(bytes.subarray(4)) * 0x100000000;
+}
+/**
+ * Reads an unsigned integer of whatever width the kernel sent (1, 2, 4 or 8
+ * bytes), as `NLA_UINT` attributes and some legacy ones need.
+ * @example `uint(new Uint8Array([5, 0])) // 5`
+ */
+export function uint(bytes: Uint8Array): number {
+  switch (bytes.length) {
+    case 1:
+      return bytes[0];
+    case 2:
+      return u16(bytes);
+    case 4:
+      return u32(bytes);
+    case 8:
+      return u64n(bytes);
+  }
+  throw new ParseError(`an unsigned integer cannot be ${bytes.length} bytes`, 0);
+}
+/** Reads a big-endian u16 (ports). @example `be16(new Uint8Array([0, 80])) // 80` */
+export function be16(bytes: Uint8Array): number {
+  need(bytes, 2, "be16");
+  return (bytes[0] << 8) | bytes[1];
+}
+/** Reads a big-endian u32. @example `be32(new Uint8Array([0, 0, 1, 0])) // 256` */
+export function be32(bytes: Uint8Array): number {
+  need(bytes, 4, "be32");
+  return ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+}
+/** Reads a big-endian u64 as a bigint. @example `be64(new Uint8Array(8)) // 0n` */
+export function be64(bytes: Uint8Array): bigint {
+  need(bytes, 8, "be64");
+  return view(bytes).getBigUint64(0, false);
+}
+/**
+ * Reads a string, stopping at the first NUL (or the end when there is none).
+ * @example `str(new Uint8Array([108, 111, 0])) // "lo"`
+ */
+export function str(bytes: Uint8Array): string {
+  const nul = bytes.indexOf(0);
+  return decoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/**
+ * Formats 6 (or any number of) bytes as a colon-separated hardware address.
+ * @example `mac(new Uint8Array([2, 0, 0, 0, 0, 1])) // "02:00:00:00:00:01"`
+ */
+export function mac(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += (i ? ":" : "") + hex2(bytes[i]);
+  return out;
+}
+
+/** Formats 4 bytes as dotted IPv4. @example `ipv4(new Uint8Array([127, 0, 0, 1])) // "127.0.0.1"` */
+export function ipv4(bytes: Uint8Array): string {
+  need(bytes, 4, "IPv4 address");
+  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+}
+
+/**
+ * Formats 16 bytes as IPv6 text exactly as glibc's `inet_ntop` does (which is
+ * what iproute2 prints): the longest run of two or more zero groups becomes
+ * `::`, and IPv4-compatible or -mapped addresses end in dotted form.
+ * @example `ipv6(new Uint8Array(16).fill(0, 0, 15).fill(1, 15)) // "::1"`
+ */
+export function ipv6(bytes: Uint8Array): string {
+  need(bytes, 16, "IPv6 address");
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  let bestBase = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) [bestBase, bestLen] = [i, j - i];
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ":";
+      continue;
+    }
+    if (i) out += ":";
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+      return out + ipv4(bytes.subarray(12));
+    }
+    out += words[i].toString(16);
+  }
+  if (bestBase >= 0 && bestBase + bestLen === 8) out += ":";
+  return out;
+}
+
+/**
+ * Formats an address by its length: 4 bytes IPv4, 16 bytes IPv6, anything
+ * else as a hardware address.
+ * @example `ip(new Uint8Array([10, 0, 0, 1])) // "10.0.0.1"`
+ */
+export function ip(bytes: Uint8Array): string {
+  if (bytes.length === 4) return ipv4(bytes);
+  if (bytes.length === 16) return ipv6(bytes);
+  return mac(bytes);
+}
+
+/** An address that could not be parsed, or a prefix out of range. */
+export class AddressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AddressError";
+  }
+}
+
+/**
+ * Parses dotted IPv4 text into 4 bytes.
+ * @example `parseIPv4("10.0.0.1") // Uint8Array [10, 0, 0, 1]`
+ */
+export function parseIPv4(text: string): Uint8Array {
+  const parts = text.split(".");
+  if (parts.length !== 4) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  const out = new Uint8Array(4);
+  parts.forEach((p, i) => {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+    out[i] = Number(p);
+  });
+  return out;
+}
+
+/**
+ * Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes.
+ * @example `parseIPv6("fe80::1")[15] // 1`
+ */
+export function parseIPv6(text: string): Uint8Array {
+  const bad = () => new AddressError(`not an IPv6 address: ${JSON.stringify(text)}`);
+  const halves = text.split("::");
+  if (halves.length > 2) throw bad();
+  const groups = (s: string): number[] => {
+    if (s === "") return [];
+    const out: number[] = [];
+    const parts = s.split(":");
+    parts.forEach((p, i) => {
+      if (i === parts.length - 1 && p.includes(".")) {
+        const v4 = parseIPv4(p);
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) out.push(parseInt(p, 16));
+      else throw bad();
+    });
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) throw bad();
+  const words = [...head, ...new Array(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
+  return out;
+}
+
+/**
+ * Parses an IPv4 or IPv6 address.
+ * @example `parseIP("::1").length // 16`
+ */
+export function parseIP(text: string): Uint8Array {
+  return text.includes(":") ? parseIPv6(text) : parseIPv4(text);
+}
+
+/**
+ * Parses `addr/len` (or a bare address, taking the full length).
+ * @example `parsePrefix("10.0.0.0/8") // { address: Uint8Array [10,0,0,0], length: 8, family: 2 }`
+ */
+export function parsePrefix(text: string): { address: Uint8Array; length: number; family: 2 | 10 } {
+  const [addr, len, extra] = text.split("/");
+  if (extra !== undefined) throw new AddressError(`not a prefix: ${JSON.stringify(text)}`);
+  const address = parseIP(addr);
+  const max = address.length * 8;
+  const length = len === undefined ? max : Number(len);
+  if (!/^\d+$/.test(len ?? "0") || length > max) {
+    throw new AddressError(`prefix length ${len} is out of range 0..${max} in ${JSON.stringify(text)}`);
+  }
+  return { address, length, family: address.length === 4 ? 2 : 10 };
+}
+
+/**
+ * Parses a colon-separated hardware address.
+ * @example `parseMac("02:00:00:00:00:01").length // 6`
+ */
+export function parseMac(text: string): Uint8Array {
+  const parts = text.split(":");
+  if (parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
+    throw new AddressError(`not a hardware address: ${JSON.stringify(text)}`);
+  }
+  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
+}
+
+/**
+ * Encodes a string with a terminating NUL.
+ * @example `cstr("lo") // Uint8Array [108, 111, 0]`
+ */
+export function cstr(text: string): Uint8Array {
+  const encoded = encoder.encode(text);
+  const out = new Uint8Array(encoded.length + 1);
+  out.set(encoded);
+  return out;
+}

@@ -207,14 +207,18 @@ export class Attrs implements Iterable<Attr> {
 export class AttrWriter {
   /** Current write position (the length so far). */
   protected pos = 0;
+  /** The buffer written into (grows by doubling). */
   protected buf: Uint8Array;
+  /** A DataView over {@link buf}. */
   protected dv: DataView;
 
+  /** Starts with room for `capacity` bytes. */
   constructor(capacity = 256) {
     this.buf = new Uint8Array(capacity);
     this.dv = new DataView(this.buf.buffer);
   }
 
+  /** Makes room for `n` more bytes. */
   protected reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -52,6 +52,7 @@ export class NetlinkError extends Error {
   /** The failed system call, for errors that are not the kernel's reply. */
   readonly syscall?: string;
 
+  /** Builds the error for `errno` (positive) with what is known of the request. */
   constructor(
     errno: number,
     detail: {
@@ -92,6 +93,7 @@ export class NetlinkError extends Error {
 export class ParseError extends Error {
   /** Offset in the buffer being parsed where the problem was found. */
   readonly offset: number;
+  /** `message` says what is wrong; `offset` where. */
   constructor(message: string, offset: number) {
     super(`${message} (at byte ${offset})`);
     this.name = "ParseError";
@@ -147,6 +149,7 @@ export class ClosedError extends Error {
 export class OverrunError extends Error {
   /** Where the messages were lost: the kernel's buffer or our queue. */
   readonly where: "kernel" | "queue";
+  /** `where`: the kernel's socket buffer, or our in-memory queue. */
   constructor(where: "kernel" | "queue") {
     super(`notifications lost: ${where === "kernel" ? "socket receive buffer overflowed (ENOBUFS)" : "queue full"}`);
     this.name = "OverrunError";
@@ -170,6 +173,7 @@ export class Overrun {
   readonly overrun = true as const;
   /** Where the messages were lost: the kernel's buffer or our queue. */
   readonly where: "kernel" | "queue";
+  /** `where`: the kernel's socket buffer, or our in-memory queue. */
   constructor(where: "kernel" | "queue") {
     this.where = where;
   }

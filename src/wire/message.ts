@@ -69,6 +69,7 @@ export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
  * ```
  */
 export class MessageWriter extends AttrWriter {
+  /** Starts a message of `type` with `flags` (REQUEST/ACK are added by the socket). */
   constructor(type: number, flags = 0, capacity = 256) {
     super(capacity);
     this.reserve(NLMSG_HDRLEN);
@@ -168,7 +169,7 @@ export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
   if (msg.flags & Flags.ACK_TLVS && tlvStart <= p.length) {
     extAck = parseExtAck(p.subarray(tlvStart), tlvStart);
   }
-  return { errno: -error, request, extAck };
+  return { errno: 0 - error, request, extAck };
 }
 
 /**
@@ -186,7 +187,7 @@ export function parseDone(msg: NetlinkMessage): { errno: number; extAck?: ExtAck
   if (p.length < 4) return { errno: 0 }; // some families send an empty DONE
   const error = new DataView(p.buffer, p.byteOffset, 4).getInt32(0, true);
   const extAck = msg.flags & Flags.ACK_TLVS ? parseExtAck(p.subarray(4), 4) : undefined;
-  return { errno: -error, extAck };
+  return { errno: 0 - error, extAck };
 }
 
 /**

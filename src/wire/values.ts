@@ -163,6 +163,7 @@ export function ip(bytes: Uint8Array): string {
 
 /** An address that could not be parsed, or a prefix out of range. */
 export class AddressError extends Error {
+  /** `message` names the text that did not parse. */
   constructor(message: string) {
     super(message);
     this.name = "AddressError";

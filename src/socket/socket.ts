@@ -131,6 +131,8 @@ export interface SocketStats {
   overruns: number;
   /** Datagrams larger than the receive buffer (the buffer grew afterwards). */
   truncated: number;
+  /** Dumps started again after NLM_F_DUMP_INTR (with the `retry` option). */
+  dumpRetries: number;
 }
 
 interface Pending {
@@ -208,7 +210,7 @@ export class NetlinkSocket implements AsyncDisposable {
   /** The port id the kernel bound this socket to. */
   readonly portId: number;
   /** What was received but handed to nobody. */
-  readonly stats: SocketStats = { foreign: 0, stray: 0, overruns: 0, truncated: 0 };
+  readonly stats: SocketStats = { foreign: 0, stray: 0, overruns: 0, truncated: 0, dumpRetries: 0 };
 
   readonly #libc: Libc;
   readonly #loop: Loop;
@@ -424,7 +426,10 @@ export class NetlinkSocket implements AsyncDisposable {
       try {
         for await (const m of this.#dumpOnce(message, options.signal)) all.push(m);
       } catch (error) {
-        if (error instanceof DumpInterruptedError && attempt < retries) continue;
+        if (error instanceof DumpInterruptedError && attempt < retries) {
+          this.stats.dumpRetries++;
+          continue;
+        }
         throw error;
       }
       yield* all;
@@ -705,7 +710,13 @@ export class NetlinkSocket implements AsyncDisposable {
       if (this.#issued(m.seq)) this.stats.stray++;
       else this.#notify({ ...m, source, group });
     }
-    if (dumpTouched) this.#dump?.wake?.();
+    const dump = this.#dump;
+    if (dumpTouched && dump && (dump.queue.length > 0 || dump.done)) {
+      // Demand met: read no further until the consumer asks again, so the
+      // rest of the dump waits in the kernel.
+      dump.waiting = false;
+      dump.wake?.();
+    }
   }
 
   #onReply(seq: number, pending: Pending, m: NetlinkMessage): void {
@@ -778,6 +789,7 @@ export class NetlinkSocket implements AsyncDisposable {
       }
       if (item instanceof Overrun && q[q.length - 1] instanceof Overrun) continue;
       q.push(item);
+      sub.waiting = false;
       sub.wake?.();
     }
   }

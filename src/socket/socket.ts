@@ -350,7 +350,14 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#assertOpen();
     const groups = to.group ? (to.group <= 32 ? 1 << (to.group - 1) : 0) : 0;
     if (to.group && to.group > 32) throw new RangeError("sending to a group above 32 is not possible in netlink");
-    this.#sendTo(bytes, to.portId || groups ? sockaddr(to.portId ?? 0, groups) : this.#kernel);
+    try {
+      this.#sendTo(bytes, to.portId || groups ? sockaddr(to.portId ?? 0, groups) : this.#kernel);
+    } catch (error) {
+      // The kernel broadcasts to the group, then also unicasts to nl_pid 0;
+      // where no kernel socket listens (USERSOCK) only that second part fails.
+      const groupOnly = groups !== 0 && !to.portId;
+      if (!(groupOnly && error instanceof NetlinkError && error.code === "ECONNREFUSED")) throw error;
+    }
   }
 
   /**
@@ -688,7 +695,13 @@ export class NetlinkSocket implements AsyncDisposable {
       return;
     }
     if (group !== 0 || source !== 0) {
-      for (const m of messages) this.#notify({ ...m, source, group });
+      for (const m of messages) {
+        // The NLM_F_ECHO copy of a change is multicast-shaped, but addressed
+        // to us in nlmsg_pid and numbered like our request: it is a reply.
+        const pending = source === 0 && m.pid === this.portId ? this.#pending.get(m.seq) : undefined;
+        if (pending) this.#onReply(m.seq, pending, m);
+        else this.#notify({ ...m, source, group });
+      }
       return;
     }
     let dumpTouched = false;

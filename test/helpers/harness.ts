@@ -24,7 +24,7 @@ export function test(name: string, fn: Fn, options: Options = {}): void {
       sanitizeOps: false,
       sanitizeResources: false,
       fn: async () => {
-        let timer: number | undefined;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
           fn(),
           new Promise((_, reject) => {

@@ -1,0 +1,208 @@
+/**
+ * Listening to device events: a NETLINK_KOBJECT_UEVENT socket joined to the
+ * kernel's group, udev's, or both.
+ *
+ * @module
+ */
+import { NetlinkSocket } from "../socket/socket.ts";
+import type { NetnsTarget } from "../socket/netns.ts";
+import { Overrun, ParseError } from "../wire/errors.ts";
+import { Protocol } from "../wire/constants.ts";
+import { UeventGroup } from "./constants.ts";
+import { decodeUevent, type Uevent } from "./uevent.ts";
+
+/** Default kernel receive buffer: device bursts (coldplug, many queues) are large. */
+const DEFAULT_RCVBUF = 4 * 1024 * 1024;
+
+/** Options of {@link UeventMonitor.open}. */
+export interface UeventMonitorOptions {
+  /**
+   * Network namespace to listen in. Events of network devices go to the
+   * namespace that owns the device; other devices' events go to every
+   * namespace owned by the initial user namespace.
+   */
+  netns?: NetnsTarget;
+  /** Only events of this SUBSYSTEM (or one of these). */
+  subsystem?: string | string[];
+  /** Only events with this ACTION (or one of these). */
+  action?: string | string[];
+  /** Whose messages: the kernel's (group 1, default), udevd's (group 2), or both. */
+  source?: "kernel" | "udev" | "both";
+  /** Kernel receive buffer in bytes (default 4 MiB). */
+  rcvbuf?: number;
+}
+
+/** Options of {@link uevents}. */
+export interface UeventOptions extends UeventMonitorOptions {
+  /** Ends the iteration (throwing the signal's reason) and closes the socket. */
+  signal?: AbortSignal;
+}
+
+function toSet(value: string | string[] | undefined, what: string): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) {
+    throw new TypeError(`${what} must be a string or an array of strings`);
+  }
+  return new Set(list);
+}
+
+/**
+ * A device-event listener. Its socket is open (and receiving) once
+ * {@link UeventMonitor.open} resolves, so events caused after that are not
+ * missed even if {@link events} is called later.
+ *
+ * Only messages whose sender is plausible are delivered: group 1 only from
+ * the kernel (port 0), group 2 only from a user-space port (udevd). A
+ * malformed message from udevd's group is skipped (as libudev does) and
+ * counted in {@link ignored}; a malformed one from the kernel throws
+ * {@link ParseError}. The sender's credentials are not checked: any process
+ * with CAP_NET_ADMIN in the namespace can send on group 2.
+ *
+ * @example
+ * ```ts
+ * import { UeventMonitor } from "./monitor.ts";
+ * await using mon = await UeventMonitor.open({ subsystem: "net" });
+ * for await (const ev of mon.events()) {
+ *   if ("overrun" in ev) continue;
+ *   console.log(ev.action, ev.interface);
+ * }
+ * ```
+ */
+export class UeventMonitor implements AsyncDisposable {
+  /** The NETLINK_KOBJECT_UEVENT socket (raw framing). */
+  readonly socket: NetlinkSocket;
+  readonly #subsystems?: Set<string>;
+  readonly #actions?: Set<string>;
+  #ignored = 0;
+
+  private constructor(socket: NetlinkSocket, subsystems?: Set<string>, actions?: Set<string>) {
+    this.socket = socket;
+    this.#subsystems = subsystems;
+    this.#actions = actions;
+  }
+
+  /**
+   * Opens the socket and joins the groups of `source`.
+   *
+   * @example
+   * ```ts
+   * import { UeventMonitor } from "./monitor.ts";
+   * const mon = await UeventMonitor.open({ netns: "blue", source: "both", action: ["add", "remove"] });
+   * await mon.close();
+   * ```
+   */
+  static async open(options: UeventMonitorOptions = {}): Promise<UeventMonitor> {
+    const source = options.source ?? "kernel";
+    if (source !== "kernel" && source !== "udev" && source !== "both") {
+      throw new TypeError(`source must be "kernel", "udev" or "both", not ${JSON.stringify(source)}`);
+    }
+    const subsystems = toSet(options.subsystem, "subsystem");
+    const actions = toSet(options.action, "action");
+    const groups = source === "kernel"
+      ? [UeventGroup.KERNEL]
+      : source === "udev"
+      ? [UeventGroup.UDEV]
+      : [UeventGroup.KERNEL, UeventGroup.UDEV];
+    const socket = await NetlinkSocket.open(Protocol.KOBJECT_UEVENT, {
+      netns: options.netns,
+      groups,
+      framing: "raw",
+      rcvbuf: options.rcvbuf ?? DEFAULT_RCVBUF,
+      // udevd's messages come from its own port, not the kernel's.
+      acceptForeign: source !== "kernel",
+    });
+    return new UeventMonitor(socket, subsystems, actions);
+  }
+
+  /** Messages dropped: a sender that does not fit the group, or malformed udev messages. */
+  get ignored(): number {
+    return this.#ignored;
+  }
+
+  /**
+   * The events, filtered, as they arrive; an {@link Overrun} marks lost
+   * ones. Ends when the monitor is closed.
+   *
+   * @example
+   * ```ts
+   * import { UeventMonitor } from "./monitor.ts";
+   * await using mon = await UeventMonitor.open();
+   * const stop = AbortSignal.timeout(1000);
+   * try {
+   *   for await (const ev of mon.events({ signal: stop })) console.log(ev);
+   * } catch { /* timed out *\/ }
+   * ```
+   */
+  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<Uevent | Overrun, void, undefined> {
+    for await (const item of this.socket.notifications({ signal: options.signal })) {
+      if (item instanceof Overrun) {
+        yield item;
+        continue;
+      }
+      const fromKernel = item.group === UeventGroup.KERNEL && item.source === 0;
+      const fromUdev = item.group === UeventGroup.UDEV && item.source !== 0;
+      if (!fromKernel && !fromUdev) {
+        this.#ignored++;
+        continue;
+      }
+      let event: Uevent;
+      try {
+        event = decodeUevent(item.payload, item.group);
+      } catch (error) {
+        if (fromUdev && error instanceof ParseError) {
+          this.#ignored++;
+          continue;
+        }
+        throw error;
+      }
+      if (this.#subsystems && !this.#subsystems.has(event.subsystem ?? "")) continue;
+      if (this.#actions && !this.#actions.has(event.action)) continue;
+      yield event;
+    }
+  }
+
+  /**
+   * Closes the socket; iterations end.
+   *
+   * @example
+   * ```ts
+   * import { UeventMonitor } from "./monitor.ts";
+   * const mon = await UeventMonitor.open();
+   * await mon.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+
+  /** Closes the socket (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Device events as they happen: opens a {@link UeventMonitor} when the
+ * iteration starts and closes it when it ends (`break`, `signal`, error).
+ * Events caused before the first `next()` are not seen; open a
+ * {@link UeventMonitor} first when that matters.
+ *
+ * @example
+ * ```ts
+ * import { uevents } from "./monitor.ts";
+ * for await (const ev of uevents({ subsystem: "net", action: ["add", "remove"] })) {
+ *   if ("overrun" in ev) continue;
+ *   console.log(ev.action, ev.interface, ev.ifindex);
+ * }
+ * ```
+ */
+export async function* uevents(options: UeventOptions = {}): AsyncGenerator<Uevent | Overrun, void, undefined> {
+  options.signal?.throwIfAborted();
+  const monitor = await UeventMonitor.open(options);
+  try {
+    yield* monitor.events({ signal: options.signal });
+  } finally {
+    await monitor.close();
+  }
+}

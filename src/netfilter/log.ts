@@ -1,0 +1,343 @@
+/**
+ * NFLOG over NETLINK_NETFILTER (subsystem ULOG, the successor of
+ * NETLINK_NFLOG): bind a log group and receive what `NFLOG` rules log.
+ *
+ * @module
+ */
+import type { Attr } from "../wire/attrs.ts";
+import { Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import type { NetlinkMessage } from "../wire/message.ts";
+import { NetlinkSocket } from "../socket/socket.ts";
+import type { NetnsTarget } from "../socket/netns.ts";
+import {
+  COPY_MODE,
+  HOOK_NAMES,
+  NFNL_SUBSYS,
+  NFULA,
+  NFULA_CFG,
+  NFULNL_CFG_CMD,
+  NFULNL_CFG_F,
+  NFULNL_MSG,
+} from "./constants.ts";
+import { describeNfnlType, familyName, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { decodeHwAddr, decodeTimestamp, type NfTimestamp } from "./queue.ts";
+
+/** One logged packet. */
+export interface LogEntry {
+  /** Log group (`res_id`). */
+  group: number;
+  /** L3 family: `"inet"`, `"inet6"` (or the number). */
+  family: NfFamily | number;
+  /** Hardware protocol (EtherType). */
+  hwProtocol: number;
+  /** Hook number. */
+  hook: number;
+  /** Hook name (`"output"`, `"input"`…). */
+  hookName: string;
+  /** The rule's `--nflog-prefix`. */
+  prefix?: string;
+  /** Packet mark (0 when the kernel sends none). */
+  mark: number;
+  /** Receive time (absent for locally generated packets). */
+  timestamp?: NfTimestamp;
+  /** Input interface index. */
+  indev?: number;
+  /** Output interface index. */
+  outdev?: number;
+  /** Physical input interface index. */
+  physIndev?: number;
+  /** Physical output interface index. */
+  physOutdev?: number;
+  /** Source hardware address. */
+  hwAddr?: string;
+  /** ARPHRD_* hardware type. */
+  hwType?: number;
+  /** Hardware header, raw. */
+  hwHeader?: Uint8Array;
+  /** UID of the sending socket. */
+  uid?: number;
+  /** GID of the sending socket. */
+  gid?: number;
+  /** Per-instance sequence number (needs `seq: true`). */
+  seq?: number;
+  /** Global sequence number (needs `seqGlobal: true`). */
+  seqGlobal?: number;
+  /** Packet bytes (empty in `"meta"` mode). */
+  payload: Uint8Array;
+  /** Conntrack attributes, raw (needs `conntrack: true`). */
+  ct?: Uint8Array;
+  /** `enum ip_conntrack_info`. */
+  ctInfo?: number;
+  /** VLAN nest, raw. */
+  vlan?: Uint8Array;
+  /** L2 header, raw. */
+  l2hdr?: Uint8Array;
+  /** Attributes this decoder does not interpret, kept raw. */
+  unknown: Attr[];
+}
+
+/**
+ * Decodes an `NFULNL_MSG_PACKET` message; malformed bytes give a
+ * {@link ParseError}.
+ *
+ * @example
+ * ```ts
+ * import { decodeLogEntry } from "./log.ts";
+ * import type { NetlinkMessage } from "../wire/message.ts";
+ * const show = (msg: NetlinkMessage) => console.log(decodeLogEntry(msg).prefix);
+ * ```
+ */
+export function decodeLogEntry(msg: NetlinkMessage): LogEntry {
+  if (msg.type !== ((NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET)) {
+    throw new ParseError(`message type 0x${msg.type.toString(16)} is not NFULNL_MSG_PACKET`, 4);
+  }
+  const { header, attrs } = parseNfnl(msg);
+  const hdr = attrs.get(NFULA.PACKET_HDR);
+  if (!hdr) throw new ParseError("log message without NFULA_PACKET_HDR", 20);
+  if (hdr.length < 3) throw new ParseError(`NFULA_PACKET_HDR of ${hdr.length} bytes, needs 3`, 20);
+  const hook = hdr[2];
+  const e: LogEntry = {
+    group: header.resId,
+    family: familyName(header.family),
+    hwProtocol: (hdr[0] << 8) | hdr[1],
+    hook,
+    hookName: HOOK_NAMES[hook] ?? `hook${hook}`,
+    mark: 0,
+    payload: new Uint8Array(0),
+    unknown: [],
+  };
+  for (const a of attrs) {
+    switch (a.type) {
+      case NFULA.PACKET_HDR:
+        break;
+      case NFULA.MARK:
+        e.mark = attrs.be32(a.type)!;
+        break;
+      case NFULA.TIMESTAMP:
+        e.timestamp = decodeTimestamp(a.value);
+        break;
+      case NFULA.IFINDEX_INDEV:
+        e.indev = attrs.be32(a.type);
+        break;
+      case NFULA.IFINDEX_OUTDEV:
+        e.outdev = attrs.be32(a.type);
+        break;
+      case NFULA.IFINDEX_PHYSINDEV:
+        e.physIndev = attrs.be32(a.type);
+        break;
+      case NFULA.IFINDEX_PHYSOUTDEV:
+        e.physOutdev = attrs.be32(a.type);
+        break;
+      case NFULA.HWADDR:
+        e.hwAddr = decodeHwAddr(a.value);
+        break;
+      case NFULA.PAYLOAD:
+        e.payload = a.value.slice();
+        break;
+      case NFULA.PREFIX:
+        e.prefix = attrs.str(a.type);
+        break;
+      case NFULA.UID:
+        e.uid = attrs.be32(a.type);
+        break;
+      case NFULA.GID:
+        e.gid = attrs.be32(a.type);
+        break;
+      case NFULA.SEQ:
+        e.seq = attrs.be32(a.type);
+        break;
+      case NFULA.SEQ_GLOBAL:
+        e.seqGlobal = attrs.be32(a.type);
+        break;
+      case NFULA.HWTYPE:
+        e.hwType = attrs.be16(a.type);
+        break;
+      case NFULA.HWHEADER:
+        e.hwHeader = a.value.slice();
+        break;
+      case NFULA.HWLEN:
+        break; // the length of hwHeader
+      case NFULA.CT:
+        e.ct = a.value.slice();
+        break;
+      case NFULA.CT_INFO:
+        e.ctInfo = attrs.be32(a.type);
+        break;
+      case NFULA.VLAN:
+        e.vlan = a.value.slice();
+        break;
+      case NFULA.L2HDR:
+        e.l2hdr = a.value.slice();
+        break;
+      default:
+        e.unknown.push({ ...a, value: a.value.slice() });
+    }
+  }
+  return e;
+}
+
+/** Options of {@link NfLog.open}. */
+export interface NfLogOptions {
+  /** `"packet"` (default): copy packet bytes; `"meta"`: metadata only; `"none"`. */
+  copyMode?: "none" | "meta" | "packet";
+  /** Most bytes of each packet to copy (default 0xffff). */
+  copyRange?: number;
+  /** Network namespace. */
+  netns?: NetnsTarget;
+  /** Entries the kernel batches before sending (default 1: send at once). */
+  qthreshold?: number;
+  /** Longest the kernel holds a batch, in 1/100 s (kernel default 100). */
+  flushTimeout?: number;
+  /** Kernel-side batch buffer size in bytes. */
+  bufferSize?: number;
+  /** Number entries per instance (`seq`). */
+  seq?: boolean;
+  /** Number entries globally (`seqGlobal`). */
+  seqGlobal?: boolean;
+  /** Attach the conntrack entry (`ct`). */
+  conntrack?: boolean;
+  /** Kernel receive buffer (default 4 MiB). */
+  rcvbuf?: number;
+}
+
+/** Options of {@link NfLog.entries}. */
+export interface EntriesOptions {
+  /** Ends the iteration (throwing the signal's reason). */
+  signal?: AbortSignal;
+  /** `"count"` (default): count losses in {@link NfLog.lost}; `"throw"`: throw `OverrunError`. */
+  overrun?: "count" | "throw";
+}
+
+function u32Option(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new TypeError(`bad ${what}: ${value}`);
+  return value;
+}
+
+/**
+ * A bound NFLOG group in one network namespace.
+ *
+ * @example
+ * ```ts
+ * import { NfLog } from "./log.ts";
+ * // iptables -A OUTPUT -p udp -j NFLOG --nflog-group 5 --nflog-prefix udp-out
+ * await using log = await NfLog.open(5, { copyMode: "packet" });
+ * for await (const e of log.entries({ signal: AbortSignal.timeout(10_000) })) console.log(e.prefix, e.payload.length);
+ * ```
+ */
+export class NfLog implements AsyncDisposable {
+  /** The log group. */
+  readonly group: number;
+  /** Entries lost to buffer overruns so far. */
+  lost = 0;
+  readonly #sock: NetlinkSocket;
+
+  private constructor(sock: NetlinkSocket, group: number) {
+    this.#sock = sock;
+    this.group = group;
+  }
+
+  /**
+   * Binds log group `group` (0–65535) and configures it. Fails with
+   * `NetlinkError` `EBUSY` when another socket has bound it.
+   *
+   * @example
+   * ```ts
+   * import { NfLog } from "./log.ts";
+   * const log = await NfLog.open(7, { copyMode: "meta" });
+   * await log.close();
+   * ```
+   */
+  static async open(group: number, options: NfLogOptions = {}): Promise<NfLog> {
+    if (!Number.isInteger(group) || group < 0 || group > 0xffff) {
+      throw new TypeError(`log group must be 0..65535, not ${group}`);
+    }
+    const mode = COPY_MODE[options.copyMode ?? "packet"];
+    if (mode === undefined) throw new TypeError(`unknown copy mode ${JSON.stringify(options.copyMode)}`);
+    const range = u32Option(options.copyRange ?? 0xffff, "copyRange");
+    const sock = await NetlinkSocket.open("netfilter", {
+      netns: options.netns,
+      rcvbuf: options.rcvbuf ?? 4 * 1024 * 1024,
+      describeType: describeNfnlType,
+    });
+    try {
+      const bind = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: group });
+      bind.attr(NFULA_CFG.CMD, new Uint8Array([NFULNL_CFG_CMD.BIND]));
+      await sock.request(bind.finish());
+      const cfg = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: group });
+      const modeBytes = new Uint8Array(6);
+      new DataView(modeBytes.buffer).setUint32(0, range, false);
+      modeBytes[4] = mode;
+      cfg.attr(NFULA_CFG.MODE, modeBytes);
+      cfg.be32(NFULA_CFG.QTHRESH, u32Option(options.qthreshold ?? 1, "qthreshold"));
+      if (options.flushTimeout !== undefined) {
+        cfg.be32(NFULA_CFG.TIMEOUT, u32Option(options.flushTimeout, "flushTimeout"));
+      }
+      if (options.bufferSize !== undefined) cfg.be32(NFULA_CFG.NLBUFSIZ, u32Option(options.bufferSize, "bufferSize"));
+      let flags = 0;
+      if (options.seq) flags |= NFULNL_CFG_F.SEQ;
+      if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
+      if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
+      if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
+      await sock.request(cfg.finish());
+    } catch (error) {
+      await sock.close();
+      throw error;
+    }
+    return new NfLog(sock, group);
+  }
+
+  /** The underlying socket. @example `log.socket.portId` */
+  get socket(): NetlinkSocket {
+    return this.#sock;
+  }
+
+  /**
+   * Log entries as they arrive.
+   *
+   * @example
+   * ```ts
+   * import { NfLog } from "./log.ts";
+   * await using log = await NfLog.open(5);
+   * for await (const e of log.entries()) console.log(e.hookName, e.prefix);
+   * ```
+   */
+  async *entries(options: EntriesOptions = {}): AsyncGenerator<LogEntry, void, undefined> {
+    for await (const item of this.#sock.notifications({ signal: options.signal })) {
+      if (item instanceof Overrun) {
+        this.lost++;
+        if (options.overrun === "throw") throw new OverrunError(item.where);
+        continue;
+      }
+      // Batches end with an NLMSG_DONE; anything not a log packet is skipped.
+      if (item.type !== ((NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET)) continue;
+      yield decodeLogEntry(item);
+    }
+  }
+
+  /**
+   * Unbinds the group and closes the socket.
+   *
+   * @example
+   * ```ts
+   * import { NfLog } from "./log.ts";
+   * const log = await NfLog.open(5);
+   * await log.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#sock.closed) return;
+    try {
+      const unbind = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: this.group });
+      unbind.attr(NFULA_CFG.CMD, new Uint8Array([NFULNL_CFG_CMD.UNBIND]));
+      await this.#sock.request(unbind.finish(), { signal: AbortSignal.timeout(1000) });
+    } catch {
+      // Closing the socket unbinds as well.
+    }
+    await this.#sock.close();
+  }
+
+  /** Closes the log (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -59,6 +59,8 @@ export const SYMBOLS = {
   close: { args: ["i32"], returns: "i32" },
   open: { args: ["ptr", "i32"], returns: "i32" },
   setns: { args: ["i32", "i32"], returns: "i32" },
+  // "ptr" takes a TypedArray (by pointer) or a plain number (by value).
+  ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
   getpid: { args: [], returns: "i32" },
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
   write: { args: ["i32", "ptr", "usize"], returns: "i32" },
@@ -101,6 +103,7 @@ export function load(): Libc {
     close: (fd) => check(c.close(fd)),
     open: (path, flags) => check(c.open(cString(path), flags)),
     setns: (fd, nstype) => check(c.setns(fd, nstype)),
+    ioctl: (fd, request, arg) => check(c.ioctl(fd, request, arg === 0 ? null : arg)),
     getpid: () => c.getpid(),
     poller() {
       poller ??= bunPoller(c, check);

@@ -41,6 +41,8 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   setns: { parameters: ["i32", "i32"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
@@ -99,6 +101,12 @@ export function load(): Libc {
     close: (fd) => check(c.close(fd)),
     open: (path, flags) => check(c.open(cString(path) as Uint8Array<ArrayBuffer>, flags)),
     setns: (fd, nstype) => check(c.setns(fd, nstype)),
+    ioctl: (fd, request, arg) =>
+      check(
+        typeof arg === "number"
+          ? c.ioctl_int(fd, BigInt(request), BigInt(arg))
+          : c.ioctl(fd, BigInt(request), arg as Uint8Array<ArrayBuffer>),
+      ),
     getpid: () => c.getpid(),
     poller() {
       poller ??= denoPoller(c, check, arch);

@@ -98,6 +98,11 @@ export interface Libc {
   close(fd: number): number;
   /** `open(path, flags)`: an fd or `-errno`. */
   open(path: string, flags: number): number;
+  /**
+   * `ioctl(fd, request, arg)`: `arg` is a buffer (passed by pointer) or an
+   * integer (passed by value). The result or `-errno`.
+   */
+  ioctl(fd: number, request: number, arg: Uint8Array | number): number;
   /** `setns(fd, nstype)` for the calling thread: 0 or `-errno`. */
   setns(fd: number, nstype: number): number;
   /** `getpid()`. */

@@ -58,7 +58,7 @@ export const NFNLGRP = {
 export const NFNETLINK_V0 = 0;
 
 /** Address families used in `nfgen_family`. @example `AF.INET6 // 10` */
-export const AF = { UNSPEC: 0, INET: 2, BRIDGE: 7, INET6: 10 } as const;
+export { AF } from "../wire/constants.ts";
 
 /** `IPCTNL_MSG_CT_*` (subsystem CTNETLINK). @example `IPCTNL_MSG.CT_GET // 1` */
 export const IPCTNL_MSG = {

@@ -127,7 +127,7 @@ export const RTNLGRP = {
 export type RtnlGroupName = Lowercase<keyof typeof RTNLGRP>;
 
 /** Address families used in rtnetlink headers. */
-export const AF = { UNSPEC: 0, INET: 2, INET6: 10, BRIDGE: 7, MPLS: 28 } as const;
+export { AF } from "../wire/constants.ts";
 
 /** `rtm_type` values. */
 export const RouteType = {

@@ -32,6 +32,9 @@ export const Protocol = {
 /** A protocol's name in lower case, as accepted by `NetlinkSocket.open`. */
 export type ProtocolName = Lowercase<keyof typeof Protocol>;
 
+/** Address families (`AF_*`) that netlink headers carry. */
+export const AF = { UNSPEC: 0, INET: 2, BRIDGE: 7, INET6: 10, MPLS: 28 } as const;
+
 /** Standard message types below `NLMSG_MIN_TYPE`. */
 export const NLMSG_NOOP = 1;
 /** Error or acknowledgement (`struct nlmsgerr`). */

@@ -1,0 +1,515 @@
+/**
+ * NETLINK_ROUTE addresses: decoding `RTM_NEWADDR`, filtered dumps, adding
+ * and deleting IPv4 and IPv6 addresses.
+ *
+ * @module
+ */
+import { Flags } from "../wire/constants.ts";
+import { ParseError } from "../wire/errors.ts";
+import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
+import * as v from "../wire/values.ts";
+import type { NetlinkSocket } from "../socket/socket.ts";
+import { AF, RTM, Scope } from "./constants.ts";
+import { getLink } from "./link.ts";
+import { checkIfName, decodeFields, type FieldSpec, parseNested, type RawAttr } from "./linkinfo/common.ts";
+
+/** `IFA_*` attribute numbers (`linux/if_addr.h`). */
+export const IFA = {
+  ADDRESS: 1,
+  LOCAL: 2,
+  LABEL: 3,
+  BROADCAST: 4,
+  ANYCAST: 5,
+  CACHEINFO: 6,
+  MULTICAST: 7,
+  FLAGS: 8,
+  RT_PRIORITY: 9,
+  TARGET_NETNSID: 10,
+  PROTO: 11,
+} as const;
+
+/** `IFA_F_*` flags by iproute2 name (`temporary` is `secondary` on IPv6). */
+export const IFA_F = {
+  secondary: 0x01,
+  nodad: 0x02,
+  optimistic: 0x04,
+  dadfailed: 0x08,
+  home: 0x10,
+  deprecated: 0x20,
+  tentative: 0x40,
+  permanent: 0x80,
+  mngtmpaddr: 0x100,
+  noprefixroute: 0x200,
+  autojoin: 0x400,
+  "stable-privacy": 0x800,
+} as const;
+
+/** A flag name of {@link IFA_F} (plus `temporary`, the IPv6 name of `secondary`). */
+export type AddressFlag = keyof typeof IFA_F | "temporary";
+
+/** `IFA_PROTO` values by name. */
+export const IFAPROT = ["unspec", "kernel_lo", "kernel_ra", "kernel_ll"] as const;
+
+/** "Forever", as lifetimes say it. */
+export const INFINITY_LIFETIME = 0xffffffff;
+
+const SCOPE_NAMES: Readonly<Record<number, string>> = {
+  [Scope.UNIVERSE]: "global",
+  [Scope.SITE]: "site",
+  [Scope.LINK]: "link",
+  [Scope.HOST]: "host",
+  [Scope.NOWHERE]: "nowhere",
+};
+
+/** Size of `struct ifaddrmsg`. */
+const IFADDRMSG_LEN = 8;
+
+/** `struct ifa_cacheinfo`. */
+export interface AddressCacheInfo {
+  /** Preferred lifetime left, seconds. */
+  preferred: number;
+  /** Valid lifetime left, seconds. */
+  valid: number;
+  /** Creation time, hundredths of a second since boot. */
+  cstamp: number;
+  /** Last update, hundredths of a second since boot. */
+  tstamp: number;
+}
+
+/** An interface address, as the kernel describes it in `RTM_NEWADDR`. */
+export interface Address {
+  /** `"inet"`, `"inet6"`, or the family number as text. */
+  family: string;
+  /** Prefix length. */
+  prefixLength: number;
+  /** Scope (`"global"`, `"link"`, `"host"`, `"site"`, `"nowhere"`, or the number as text). */
+  scope: string;
+  /** Flags by name (`IFA_FLAGS` when present, else the header byte). */
+  flags: string[];
+  /** The flags as a number. */
+  rawFlags: number;
+  /** Interface index. */
+  index: number;
+  /** Label (IPv4). */
+  label?: string;
+  /** Local address (`IFA_LOCAL`, or `IFA_ADDRESS` when there is none, as for IPv6). */
+  local?: string;
+  /** Peer address (`IFA_ADDRESS`; equal to `local` unless point-to-point). */
+  address?: string;
+  /** Broadcast address. */
+  broadcast?: string;
+  /** Anycast address. */
+  anycast?: string;
+  /** Multicast address. */
+  multicast?: string;
+  /** Valid lifetime left, seconds (4294967295: forever). */
+  validLifetime?: number;
+  /** Preferred lifetime left, seconds (4294967295: forever). */
+  preferredLifetime?: number;
+  /** `IFA_CACHEINFO`. */
+  cacheInfo?: AddressCacheInfo;
+  /** Who added it (`"kernel_lo"`, `"kernel_ra"`, `"kernel_ll"`, or the number as text). */
+  protocol?: string;
+  /** Metric of the prefix route. */
+  metric?: number;
+  /** `IFA_TARGET_NETNSID` echoed. */
+  netnsid?: number;
+  /** Attributes not decoded, raw. */
+  unknown: RawAttr[];
+}
+
+function familyName(family: number): string {
+  return family === AF.INET ? "inet" : family === AF.INET6 ? "inet6" : String(family);
+}
+
+/**
+ * Flag names of `flags` for `family` (`temporary` instead of `secondary` on IPv6).
+ *
+ * @example
+ * ```ts
+ * import { addressFlagNames } from "./address.ts";
+ * addressFlagNames(0x80 | 0x200, 10); // ["permanent", "noprefixroute"]
+ * ```
+ */
+export function addressFlagNames(flags: number, family: number): string[] {
+  const out: string[] = [];
+  let rest = flags >>> 0;
+  for (const [name, bit] of Object.entries(IFA_F)) {
+    if (rest & bit) {
+      out.push(bit === IFA_F.secondary && family === AF.INET6 ? "temporary" : name);
+      rest &= ~bit;
+    }
+  }
+  if (rest) out.push(`0x${rest.toString(16)}`);
+  return out;
+}
+
+const FIELDS: readonly FieldSpec<Address>[] = [
+  [IFA.LABEL, "label", "str"],
+  [IFA.RT_PRIORITY, "metric", "u32"],
+  [IFA.TARGET_NETNSID, "netnsid", "s32"],
+];
+
+const HANDLED: readonly number[] = [
+  IFA.ADDRESS,
+  IFA.LOCAL,
+  IFA.BROADCAST,
+  IFA.ANYCAST,
+  IFA.MULTICAST,
+  IFA.CACHEINFO,
+  IFA.FLAGS,
+  IFA.PROTO,
+];
+
+/**
+ * Decodes an `RTM_NEWADDR` / `RTM_DELADDR` message. Lengths are never
+ * trusted: a short header, an attribute running past the end or an address
+ * of the wrong size is a {@link ParseError}.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { MessageWriter } from "../wire/message.ts";
+ * import { Flags } from "../wire/constants.ts";
+ * import { decodeAddress } from "./address.ts";
+ * await using sock = await NetlinkSocket.open("route");
+ * const req = new MessageWriter(22 /* RTM_GETADDR *\/, Flags.DUMP);
+ * req.struct(8);
+ * for await (const msg of sock.dump(req.finish())) console.log(decodeAddress(msg).local);
+ * ```
+ */
+export function decodeAddress(msg: NetlinkMessage): Address {
+  const p = msg.payload;
+  if (p.length < IFADDRMSG_LEN) {
+    throw new ParseError(`ifaddrmsg needs ${IFADDRMSG_LEN} bytes, message has ${p.length}`, 16);
+  }
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const family = p[0];
+  const attrs = parseNested(p.subarray(IFADDRMSG_LEN), "address attributes");
+  const { value, unknown } = decodeFields(attrs, FIELDS, HANDLED);
+  const wide = attrs.u32(IFA.FLAGS);
+  const rawFlags = wide ?? p[2];
+  const scope = p[3];
+  const a: Address = {
+    family: familyName(family),
+    prefixLength: p[1],
+    scope: SCOPE_NAMES[scope] ?? String(scope),
+    flags: addressFlagNames(rawFlags, family),
+    rawFlags,
+    index: dv.getUint32(4, true),
+    unknown,
+  };
+  Object.assign(a, value);
+  const addrSize = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
+  const readIp = (type: number, what: string): string | undefined => {
+    const b = attrs.get(type);
+    if (b === undefined) return undefined;
+    if (addrSize !== 0 && b.length !== addrSize) {
+      throw new ParseError(`${what} of ${b.length} bytes in a ${familyName(family)} address message`, 0);
+    }
+    return v.ip(b);
+  };
+  // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
+  // when missing (IPv6 addresses carry only IFA_ADDRESS).
+  const local = readIp(IFA.LOCAL, "IFA_LOCAL");
+  const address = readIp(IFA.ADDRESS, "IFA_ADDRESS");
+  if (local !== undefined || address !== undefined) {
+    a.local = local ?? address;
+    a.address = address ?? local;
+  }
+  const broadcast = readIp(IFA.BROADCAST, "IFA_BROADCAST");
+  if (broadcast !== undefined) a.broadcast = broadcast;
+  const anycast = readIp(IFA.ANYCAST, "IFA_ANYCAST");
+  if (anycast !== undefined) a.anycast = anycast;
+  const multicast = readIp(IFA.MULTICAST, "IFA_MULTICAST");
+  if (multicast !== undefined) a.multicast = multicast;
+  const ci = attrs.get(IFA.CACHEINFO);
+  if (ci !== undefined) {
+    if (ci.length < 16) throw new ParseError(`IFA_CACHEINFO of ${ci.length} bytes, needs 16`, 0);
+    a.cacheInfo = {
+      preferred: v.u32(ci),
+      valid: v.u32(ci.subarray(4)),
+      cstamp: v.u32(ci.subarray(8)),
+      tstamp: v.u32(ci.subarray(12)),
+    };
+    a.preferredLifetime = a.cacheInfo.preferred;
+    a.validLifetime = a.cacheInfo.valid;
+  }
+  const proto = attrs.u8(IFA.PROTO);
+  if (proto !== undefined) a.protocol = IFAPROT[proto] ?? String(proto);
+  return a;
+}
+
+/** Options of {@link listAddresses}. */
+export interface AddressFilter {
+  /** Only this family. */
+  family?: "inet" | "inet6";
+  /** Only addresses of this interface (filtered by the kernel). */
+  index?: number;
+  /** Cancels the dump. */
+  signal?: AbortSignal;
+}
+
+function familyNumber(family: "inet" | "inet6" | undefined): number {
+  if (family === undefined) return AF.UNSPEC;
+  if (family === "inet") return AF.INET;
+  if (family === "inet6") return AF.INET6;
+  throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(family)}`);
+}
+
+/**
+ * Dumps addresses, streaming. The socket should do strict checking (the
+ * default for ROUTE sockets) so that the kernel filters by `index`.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { listAddresses } from "./address.ts";
+ * await using sock = await NetlinkSocket.open("route");
+ * for await (const a of listAddresses(sock, { family: "inet", index: 1 })) console.log(`${a.local}/${a.prefixLength}`);
+ * ```
+ */
+export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter = {}): AsyncGenerator<Address> {
+  const family = familyNumber(filter.family);
+  const index = filter.index;
+  if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
+    throw new TypeError(`interface index must be a positive integer, got ${index}`);
+  }
+  const m = new MessageWriter(RTM.GETADDR, Flags.DUMP);
+  const h = m.struct(IFADDRMSG_LEN);
+  h.setUint8(0, family);
+  h.setUint32(4, index ?? 0, true);
+  for await (const msg of sock.dump(m.finish(), { signal: filter.signal })) {
+    if (msg.type !== RTM.NEWADDR) continue;
+    const a = decodeAddress(msg);
+    // Without strict checking the kernel ignores the index: filter here too.
+    if (index !== undefined && a.index !== index) continue;
+    yield a;
+  }
+}
+
+/** Lifetime in seconds, or `"forever"`. */
+export type Lifetime = number | "forever";
+
+/** What {@link addAddress} and {@link deleteAddress} take. */
+export interface AddressSpec {
+  /** Interface index (or give `name`). */
+  index?: number;
+  /** Interface name (or give `index`). */
+  name?: string;
+  /** `"10.0.0.1/24"`, `"2001:db8::1/64"` (a bare address is a host prefix, unless `peer` has a length). */
+  address: string;
+  /** Peer of a point-to-point address, optionally with the prefix length (`"10.0.0.2/32"`). */
+  peer?: string;
+  /** IPv4 broadcast address, or `"+"` to derive it from the prefix. */
+  broadcast?: string;
+  /** Anycast address. */
+  anycast?: string;
+  /** IPv4 label (up to 15 bytes; iproute2 wants it to start with the interface name). */
+  label?: string;
+  /** Scope by name or number (default: the kernel's choice). */
+  scope?: "global" | "site" | "link" | "host" | "nowhere" | number;
+  /** Valid lifetime (default forever). */
+  validLifetime?: Lifetime;
+  /** Preferred lifetime (default: the valid lifetime). */
+  preferredLifetime?: Lifetime;
+  /** Flags to set (`nodad`, `noprefixroute`, `mngtmpaddr`, `autojoin`, `home`, `optimistic`). */
+  flags?: AddressFlag[];
+  /** Metric of the prefix route. */
+  metric?: number;
+  /** `IFA_PROTO` value. */
+  protocol?: number;
+}
+
+interface Encoded {
+  family: number;
+  prefixLength: number;
+  local: Uint8Array;
+  peer?: Uint8Array;
+}
+
+function parseSpecAddress(spec: AddressSpec): Encoded {
+  if (typeof spec.address !== "string") throw new TypeError('address must be a string like "10.0.0.1/24"');
+  const own = v.parsePrefix(spec.address);
+  let prefixLength = own.length;
+  let peer: Uint8Array | undefined;
+  if (spec.peer !== undefined) {
+    const p = v.parsePrefix(spec.peer);
+    if (p.family !== own.family) throw new v.AddressError(`peer ${spec.peer} is not of the family of ${spec.address}`);
+    peer = p.address;
+    if (!spec.address.includes("/") && spec.peer.includes("/")) prefixLength = p.length;
+  }
+  return { family: own.family, prefixLength, local: own.address, peer };
+}
+
+function lifetime(value: Lifetime | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === "forever") return INFINITY_LIFETIME;
+  if (!Number.isInteger(value) || value < 0 || value > INFINITY_LIFETIME) {
+    throw new TypeError(`${what} must be "forever" or an integer in 0..4294967295, got ${value}`);
+  }
+  return value;
+}
+
+const SCOPE_VALUES: Readonly<Record<string, number>> = {
+  global: Scope.UNIVERSE,
+  site: Scope.SITE,
+  link: Scope.LINK,
+  host: Scope.HOST,
+  nowhere: Scope.NOWHERE,
+};
+
+async function resolveIndex(sock: NetlinkSocket, spec: AddressSpec): Promise<number> {
+  if ((spec.index === undefined) === (spec.name === undefined)) {
+    throw new TypeError("give exactly one of index and name");
+  }
+  if (spec.index !== undefined) {
+    if (!Number.isInteger(spec.index) || spec.index <= 0 || spec.index > 0x7fffffff) {
+      throw new TypeError(`interface index must be a positive integer, got ${spec.index}`);
+    }
+    return spec.index;
+  }
+  return (await getLink(sock, spec.name!)).index;
+}
+
+function validate(spec: AddressSpec): Encoded {
+  if (spec.name !== undefined) checkIfName(spec.name);
+  const enc = parseSpecAddress(spec);
+  if (spec.label !== undefined) {
+    if (enc.family !== AF.INET) throw new TypeError("labels exist for IPv4 addresses only");
+    const bytes = new TextEncoder().encode(spec.label).length;
+    if (bytes === 0 || bytes > 15 || spec.label.includes("\0")) {
+      throw new TypeError(`label ${JSON.stringify(spec.label)} must be 1..15 bytes`);
+    }
+  }
+  if (spec.broadcast !== undefined && spec.broadcast !== "+") {
+    if (v.parseIP(spec.broadcast).length !== 4 || enc.family !== AF.INET) {
+      throw new v.AddressError(`broadcast ${spec.broadcast} must be IPv4, for an IPv4 address`);
+    }
+  }
+  if (spec.anycast !== undefined && v.parseIP(spec.anycast).length !== enc.local.length) {
+    throw new v.AddressError(`anycast ${spec.anycast} is not of the address's family`);
+  }
+  if (typeof spec.scope === "string" && !(spec.scope in SCOPE_VALUES)) {
+    throw new TypeError(`unknown scope ${JSON.stringify(spec.scope)}`);
+  }
+  if (typeof spec.scope === "number" && (!Number.isInteger(spec.scope) || spec.scope < 0 || spec.scope > 255)) {
+    throw new TypeError(`scope must be 0..255, got ${spec.scope}`);
+  }
+  for (const f of spec.flags ?? []) {
+    if (f !== "temporary" && !(f in IFA_F)) throw new TypeError(`unknown address flag ${JSON.stringify(f)}`);
+  }
+  const valid = lifetime(spec.validLifetime, "validLifetime");
+  const preferred = lifetime(spec.preferredLifetime, "preferredLifetime");
+  if (valid !== undefined && preferred !== undefined && preferred > valid) {
+    throw new TypeError(`preferredLifetime ${preferred} is longer than validLifetime ${valid}`);
+  }
+  if (spec.metric !== undefined && (!Number.isInteger(spec.metric) || spec.metric < 0 || spec.metric > 0xffffffff)) {
+    throw new TypeError(`metric must be a u32, got ${spec.metric}`);
+  }
+  if (spec.protocol !== undefined && (!Number.isInteger(spec.protocol) || spec.protocol < 0 || spec.protocol > 255)) {
+    throw new TypeError(`protocol must be 0..255, got ${spec.protocol}`);
+  }
+  return enc;
+}
+
+function broadcastOf(local: Uint8Array, prefixLength: number): Uint8Array {
+  const out = local.slice();
+  for (let bit = prefixLength; bit < 32; bit++) out[bit >> 3] |= 0x80 >> (bit & 7);
+  return out;
+}
+
+function writeRequest(type: number, flags: number, index: number, spec: AddressSpec, enc: Encoded): Uint8Array {
+  const m = new MessageWriter(type, flags);
+  const h = m.struct(IFADDRMSG_LEN);
+  let ifaFlags = 0;
+  for (const f of spec.flags ?? []) ifaFlags |= f === "temporary" ? IFA_F.secondary : IFA_F[f];
+  h.setUint8(0, enc.family);
+  h.setUint8(1, enc.prefixLength);
+  h.setUint8(2, ifaFlags & 0xff);
+  h.setUint8(
+    3,
+    spec.scope === undefined ? 0 : typeof spec.scope === "number" ? spec.scope : SCOPE_VALUES[spec.scope],
+  );
+  h.setUint32(4, index, true);
+  m.attr(IFA.LOCAL, enc.local);
+  m.attr(IFA.ADDRESS, enc.peer ?? enc.local);
+  if (type === RTM.NEWADDR) {
+    if (spec.broadcast !== undefined) {
+      m.attr(
+        IFA.BROADCAST,
+        spec.broadcast === "+" ? broadcastOf(enc.local, enc.prefixLength) : v.parseIP(spec.broadcast),
+      );
+    }
+    if (spec.anycast !== undefined) m.ip(IFA.ANYCAST, spec.anycast);
+    if (spec.label !== undefined) m.str(IFA.LABEL, spec.label);
+    if (ifaFlags > 0xff) m.u32(IFA.FLAGS, ifaFlags);
+    const valid = lifetime(spec.validLifetime, "validLifetime");
+    const preferred = lifetime(spec.preferredLifetime, "preferredLifetime");
+    if (valid !== undefined || preferred !== undefined) {
+      const vl = valid ?? INFINITY_LIFETIME;
+      m.attr(IFA.CACHEINFO, cacheInfoBytes(vl, preferred ?? vl));
+    }
+    if (spec.metric !== undefined) m.u32(IFA.RT_PRIORITY, spec.metric);
+    if (spec.protocol !== undefined) m.u8(IFA.PROTO, spec.protocol);
+  }
+  return m.finish();
+}
+
+function cacheInfoBytes(valid: number, preferred: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, preferred, true);
+  dv.setUint32(4, valid, true);
+  return b;
+}
+
+/** Options of {@link addAddress}. */
+export interface AddAddressOptions {
+  /** Replace an existing address instead of failing with EEXIST. */
+  replace?: boolean;
+}
+
+/**
+ * Adds an address. Everything is validated before anything is sent: a
+ * prefix length out of range or an unparsable address is an `AddressError`,
+ * a bad name or option a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { rtmName } from "./constants.ts";
+ * import { addAddress } from "./address.ts";
+ * await using sock = await NetlinkSocket.open("route", { netns: "lab", describeType: rtmName });
+ * await addAddress(sock, { name: "v0", address: "10.0.0.1/24", broadcast: "+", label: "v0:web" });
+ * await addAddress(sock, { name: "v0", address: "2001:db8::1/64", flags: ["nodad"], validLifetime: 3600 });
+ * ```
+ */
+export async function addAddress(
+  sock: NetlinkSocket,
+  spec: AddressSpec,
+  options: AddAddressOptions = {},
+): Promise<void> {
+  const enc = validate(spec);
+  const index = await resolveIndex(sock, spec);
+  const flags = Flags.CREATE | (options.replace ? Flags.REPLACE : Flags.EXCL);
+  await sock.request(writeRequest(RTM.NEWADDR, flags, index, spec, enc));
+}
+
+/**
+ * Deletes an address (matched by interface, family, prefix length, local
+ * address and peer).
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { deleteAddress } from "./address.ts";
+ * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
+ * await deleteAddress(sock, { name: "v0", address: "10.0.0.1/24" });
+ * ```
+ */
+export async function deleteAddress(sock: NetlinkSocket, spec: AddressSpec): Promise<void> {
+  const enc = validate(spec);
+  const index = await resolveIndex(sock, spec);
+  await sock.request(writeRequest(RTM.DELADDR, 0, index, spec, enc));
+}

@@ -1,0 +1,213 @@
+/**
+ * The NETLINK_ROUTE event stream, typed: links, addresses, routes,
+ * nexthops, neighbours, rules and namespace ids as they change, like
+ * `ip monitor`. Each stream uses a socket of its own.
+ *
+ * @module
+ */
+import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import type { NetnsTarget } from "../socket/netns.ts";
+import { Overrun, ParseError } from "../wire/errors.ts";
+import type { NetlinkMessage } from "../wire/message.ts";
+import { RTM, rtmName, type RtnlGroupName, RTNLGRP } from "./constants.ts";
+import { type Address, decodeAddress } from "./address.ts";
+import { decodeLink, type Link } from "./link.ts";
+import { decodeNeighbour, type Neighbour } from "./neighbour.ts";
+import { decodeNexthop, type Nexthop } from "./nexthop.ts";
+import { decodeNsid, type NetnsId } from "./nsid.ts";
+import { decodeRoute, type Route } from "./route.ts";
+import { decodeRule, type Rule } from "./rule.ts";
+
+/** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
+export type RouteEventAction = "new" | "del";
+
+/**
+ * One routing event. `kind` tells the object; `overrun` marks where events
+ * were lost (re-dump to resync); `unknown` carries a message of a type
+ * this module does not decode, or one that failed to decode (`error`).
+ */
+export type RouteEvent =
+  | { kind: "link"; action: RouteEventAction; link: Link }
+  | { kind: "address"; action: RouteEventAction; address: Address }
+  | { kind: "route"; action: RouteEventAction; route: Route }
+  | { kind: "nexthop"; action: RouteEventAction; nexthop: Nexthop }
+  | { kind: "neighbour"; action: RouteEventAction; neighbour: Neighbour }
+  | { kind: "rule"; action: RouteEventAction; rule: Rule }
+  | { kind: "nsid"; action: RouteEventAction; nsid: NetnsId }
+  | { kind: "overrun"; where: "kernel" | "queue" }
+  | { kind: "unknown"; message: NetlinkMessage; error?: ParseError };
+
+/** The kinds of {@link RouteEvent}. */
+export type RouteEventKind = RouteEvent["kind"];
+
+/**
+ * Decodes one notification (or an {@link Overrun} marker) into a typed
+ * event. A message that fails to decode becomes an `unknown` event carrying
+ * the {@link ParseError}, so one bad message does not end a stream.
+ *
+ * @example
+ * ```ts
+ * import { decodeRouteEvent } from "./events.ts";
+ * const payload = new Uint8Array([0, 0, 0, 0, 8, 0, 1, 0, 3, 0, 0, 0]);
+ * const event = decodeRouteEvent({ type: 88, flags: 0, seq: 0, pid: 0, payload, source: 0, group: 28 });
+ * if (event.kind === "nsid") console.log(event.action, event.nsid.nsid); // "new" 3
+ * ```
+ */
+export function decodeRouteEvent(item: ReceivedMessage | NetlinkMessage | Overrun): RouteEvent {
+  if (item instanceof Overrun) return { kind: "overrun", where: item.where };
+  const msg = item;
+  try {
+    switch (msg.type) {
+      case RTM.NEWLINK:
+      case RTM.DELLINK:
+        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLink(msg) };
+      case RTM.NEWADDR:
+      case RTM.DELADDR:
+        return { kind: "address", action: msg.type === RTM.NEWADDR ? "new" : "del", address: decodeAddress(msg) };
+      case RTM.NEWROUTE:
+      case RTM.DELROUTE:
+        return { kind: "route", action: msg.type === RTM.NEWROUTE ? "new" : "del", route: decodeRoute(msg) };
+      case RTM.NEWNEXTHOP:
+      case RTM.DELNEXTHOP:
+        return { kind: "nexthop", action: msg.type === RTM.NEWNEXTHOP ? "new" : "del", nexthop: decodeNexthop(msg) };
+      case RTM.NEWNEIGH:
+      case RTM.DELNEIGH:
+        return {
+          kind: "neighbour",
+          action: msg.type === RTM.NEWNEIGH ? "new" : "del",
+          neighbour: decodeNeighbour(msg),
+        };
+      case RTM.NEWRULE:
+      case RTM.DELRULE:
+        return { kind: "rule", action: msg.type === RTM.NEWRULE ? "new" : "del", rule: decodeRule(msg) };
+      case RTM.NEWNSID:
+      case RTM.DELNSID:
+        return { kind: "nsid", action: msg.type === RTM.NEWNSID ? "new" : "del", nsid: decodeNsid(msg) };
+    }
+  } catch (error) {
+    if (error instanceof ParseError) return { kind: "unknown", message: msg, error };
+    throw error;
+  }
+  return { kind: "unknown", message: msg };
+}
+
+/** Options of {@link subscribe}. */
+export interface SubscribeOptions {
+  /** Listen in this network namespace (name, path, fd or `{ pid }`). */
+  netns?: NetnsTarget;
+  /** Ends the stream: the iteration throws the signal's reason, and the socket is closed. */
+  signal?: AbortSignal;
+  /** Kernel receive buffer in bytes; a larger one loses fewer events under bursts. */
+  rcvbuf?: number;
+}
+
+/** The group number of a group name, checked. */
+function groupNumber(name: RtnlGroupName): number {
+  const n = (RTNLGRP as Record<string, number>)[String(name).toUpperCase()];
+  if (n === undefined) throw new TypeError(`unknown rtnetlink group ${JSON.stringify(name)}`);
+  return n;
+}
+
+/**
+ * A stream of {@link RouteEvent}s on a socket of its own. Iterate it once;
+ * the socket closes when the iteration ends (`break`, an error, the
+ * signal) or on {@link close}. Events are captured from the moment
+ * {@link ready} resolves, even before the iteration starts.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from "./events.ts";
+ * await using events = subscribe(["link", "ipv4_ifaddr"]);
+ * await events.ready;
+ * for await (const e of events) {
+ *   if (e.kind === "link") console.log(e.action, e.link);
+ *   if (e.kind === "overrun") break; // re-dump, then subscribe again
+ * }
+ * ```
+ */
+export class RouteEventStream implements AsyncIterable<RouteEvent>, AsyncDisposable {
+  /** Resolves once the socket is open and every group joined; rejects if that failed. */
+  readonly ready: Promise<void>;
+  /** The multicast groups joined. */
+  readonly groups: readonly number[];
+  readonly #signal?: AbortSignal;
+  #sock?: NetlinkSocket;
+  #closed = false;
+  #iterated = false;
+
+  /** Use {@link subscribe}. */
+  constructor(groups: number[], options: SubscribeOptions = {}) {
+    this.groups = groups;
+    this.#signal = options.signal;
+    const { netns, rcvbuf } = options;
+    this.ready = (async () => {
+      options.signal?.throwIfAborted();
+      const sock = await NetlinkSocket.open("route", { netns, rcvbuf, describeType: rtmName });
+      if (this.#closed || options.signal?.aborted) {
+        await sock.close();
+        options.signal?.throwIfAborted();
+        return;
+      }
+      try {
+        for (const g of groups) sock.join(g);
+      } catch (error) {
+        await sock.close();
+        throw error;
+      }
+      this.#sock = sock;
+      options.signal?.addEventListener("abort", () => {
+        // Not iterating: nobody else would close it.
+        if (!this.#iterated) void this.close();
+      }, { once: true });
+    })();
+    // Failures surface through `ready` or the iteration; never as an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  /** Iterates the events; allowed once. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<RouteEvent, void, undefined> {
+    if (this.#iterated) throw new TypeError("a RouteEventStream can be iterated only once");
+    this.#iterated = true;
+    try {
+      await this.ready;
+      const sock = this.#sock;
+      if (!sock || this.#closed) return;
+      for await (const item of sock.notifications({ signal: this.#signal })) yield decodeRouteEvent(item);
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Closes the socket; a running iteration ends. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#sock?.close();
+  }
+
+  /** Closes the socket (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Subscribes to rtnetlink multicast groups by name (`"link"`,
+ * `"ipv4_ifaddr"`, `"ipv6_ifaddr"`, `"ipv4_route"`, `"ipv6_route"`,
+ * `"neigh"`, `"ipv4_rule"`, `"ipv6_rule"`, `"nexthop"`, `"nsid"`…; groups
+ * above 32 work). Await `ready` before making changes you want to see.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from "./events.ts";
+ * const controller = new AbortController();
+ * const events = subscribe(["neigh", "nexthop"], { netns: "blue", signal: controller.signal });
+ * await events.ready;
+ * for await (const e of events) {
+ *   if (e.kind === "neighbour") console.log(e.action, e.neighbour.dst, e.neighbour.state);
+ * }
+ * ```
+ */
+export function subscribe(groups: RtnlGroupName[], options: SubscribeOptions = {}): RouteEventStream {
+  if (!Array.isArray(groups) || groups.length === 0) throw new TypeError("subscribe needs at least one group");
+  return new RouteEventStream([...new Set(groups.map(groupNumber))], options);
+}

@@ -1,0 +1,333 @@
+/**
+ * `GenlFamily`: a typed client of one generic netlink family, driven by its
+ * schema: requests, dumps and multicast events, with errors that name the
+ * attribute the kernel rejected.
+ *
+ * @module
+ */
+import { NetlinkSocket, type OpenOptions } from "../socket/socket.ts";
+import type { NetnsTarget } from "../socket/netns.ts";
+import { Overrun } from "../wire/errors.ts";
+import type { NetlinkMessage } from "../wire/message.ts";
+import {
+  type CommandName,
+  decodeEvent,
+  decodeMessage,
+  encodeRequest,
+  explainError,
+  type FamilySchema,
+  type GenlEvent,
+  type ReplyItem,
+  type ReplyOf,
+  type RequestInput,
+} from "./family.ts";
+import { type FamilyInfo, familyInfo, GENL_ID_CTRL, nlctrl } from "./nlctrl.ts";
+
+/** Something that resolves family names (a {@link Controller}, with its cache). */
+export interface FamilyResolver {
+  /** The family called `name`; rejects with ENOENT when the kernel has none. */
+  resolve(name: string): Promise<FamilyInfo>;
+}
+
+/** Options of {@link GenlFamily.open}. */
+export interface GenlOpenOptions {
+  /** Network namespace to open the sockets in. */
+  netns?: NetnsTarget;
+  /** Resolve the family through this controller (cached) instead of asking on the family's socket. */
+  controller?: FamilyResolver;
+  /** Skip resolution: the family is already known. */
+  info?: FamilyInfo;
+  /** Further options of the request socket. */
+  socket?: Omit<OpenOptions, "netns" | "describeType">;
+}
+
+/** Options of {@link GenlFamily.request}. */
+export interface GenlRequestOptions {
+  /** Cancels the wait. */
+  signal?: AbortSignal;
+  /** Extra `nlmsg_flags` (CREATE, REPLACE…). */
+  flags?: number;
+}
+
+/** Options of {@link GenlFamily.dump}. */
+export interface GenlDumpOptions {
+  /** Cancels the dump. */
+  signal?: AbortSignal;
+  /** Retries when the dump was interrupted (see `NetlinkSocket.dump`). */
+  retry?: number;
+}
+
+/** Options of {@link GenlFamily.events}. */
+export interface GenlEventOptions {
+  /** Ends the stream (the iterator throws the signal's reason). */
+  signal?: AbortSignal;
+  /** Most undelivered messages held in memory before an {@link Overrun}. */
+  queueLimit?: number;
+  /** Kernel receive buffer of the event socket. */
+  rcvbuf?: number;
+}
+
+/**
+ * A subscription to a family's multicast group: joined when the promise of
+ * {@link GenlFamily.events} resolves, so nothing sent after that is missed.
+ * Iterate it once; closing it (or `await using`) leaves the group.
+ */
+export class EventStream<F extends FamilySchema> implements AsyncIterable<GenlEvent<F> | Overrun>, AsyncDisposable {
+  readonly #socket: NetlinkSocket;
+  readonly #family: F;
+  readonly #familyId: number;
+  readonly #options: GenlEventOptions;
+
+  /** @internal */
+  constructor(socket: NetlinkSocket, family: F, familyId: number, options: GenlEventOptions) {
+    this.#socket = socket;
+    this.#family = family;
+    this.#familyId = familyId;
+    this.#options = options;
+  }
+
+  /** The event socket (to join more groups of the same family with `join()`). */
+  get socket(): NetlinkSocket {
+    return this.#socket;
+  }
+
+  /**
+   * Decoded events, with an {@link Overrun} where some were lost. Ends when
+   * the stream is closed.
+   *
+   * @example
+   * ```ts
+   * import { GenlFamily } from "./client.ts";
+   * import { netdev } from "./netdev.ts";
+   * await using fam = await GenlFamily.open(netdev);
+   * await using events = await fam.events("mgmt");
+   * for await (const ev of events) console.log(ev);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<GenlEvent<F> | Overrun> {
+    const { signal, queueLimit } = this.#options;
+    for await (const item of this.#socket.notifications({ signal, queueLimit })) {
+      if (item instanceof Overrun) {
+        yield item;
+        continue;
+      }
+      if (item.type !== this.#familyId) continue;
+      yield decodeEvent(this.#family, item);
+    }
+  }
+
+  /** Leaves the group and closes the socket; the iteration ends. */
+  close(): Promise<void> {
+    return this.#socket.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * A family's client: its number and groups resolved by name, typed
+ * requests, dumps and events from its schema.
+ *
+ * @example
+ * ```ts
+ * import { GenlFamily } from "./client.ts";
+ * import { ethtool } from "./ethtool.ts";
+ * await using eth = await GenlFamily.open(ethtool);
+ * const ch = await eth.request("channelsGet", { header: { devName: "eth0" } });
+ * console.log(ch.rxCount, ch.txCount);
+ * ```
+ */
+export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
+  /** The schema. */
+  readonly schema: F;
+  /** What the controller said about the family. */
+  readonly info: FamilyInfo;
+  /** The request socket. */
+  readonly socket: NetlinkSocket;
+  readonly #netns?: NetnsTarget;
+
+  private constructor(schema: F, info: FamilyInfo, socket: NetlinkSocket, netns?: NetnsTarget) {
+    this.schema = schema;
+    this.info = info;
+    this.socket = socket;
+    this.#netns = netns;
+  }
+
+  /** The family number (`nlmsg_type`). */
+  get id(): number {
+    return this.info.id;
+  }
+
+  /**
+   * Opens a socket and resolves the family by the schema's name. Rejects
+   * with a `NetlinkError` ENOENT when the kernel has no such family.
+   *
+   * @example
+   * ```ts
+   * import { GenlFamily } from "./client.ts";
+   * import { taskstats } from "./taskstats.ts";
+   * await using ts = await GenlFamily.open(taskstats, { netns: "blue" });
+   * console.log(ts.id);
+   * ```
+   */
+  static async open<F extends FamilySchema>(schema: F, options: GenlOpenOptions = {}): Promise<GenlFamily<F>> {
+    let info = options.info;
+    let name = schema.name;
+    const socket = await NetlinkSocket.open("generic", {
+      ...options.socket,
+      netns: options.netns,
+      describeType: (t) => (t === info?.id ? name : t === GENL_ID_CTRL ? "nlctrl" : undefined),
+    });
+    try {
+      if (!info && options.controller) info = await options.controller.resolve(schema.name);
+      if (!info) info = await lookupFamily(socket, schema.name);
+      name = info.name;
+      return new GenlFamily(schema, info, socket, options.netns);
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Sends `command` with `attrs` and resolves with the decoded reply
+   * (nothing for a command without one). A refusal rejects with a
+   * {@link GenlError} naming the offending attribute.
+   *
+   * @example
+   * ```ts
+   * import { GenlFamily } from "./client.ts";
+   * import { ethtool } from "./ethtool.ts";
+   * await using eth = await GenlFamily.open(ethtool);
+   * await eth.request("channelsSet", { header: { devName: "veth0" }, rxCount: 2 });
+   * ```
+   */
+  async request<C extends CommandName<F>>(
+    command: C,
+    attrs: RequestInput<F, C>,
+    options: GenlRequestOptions = {},
+  ): Promise<ReplyOf<F, C>> {
+    const bytes = encodeRequest(this.schema, this.info.id, command, attrs, options.flags ?? 0);
+    let replies: NetlinkMessage[];
+    try {
+      replies = await this.socket.request(bytes, { signal: options.signal });
+    } catch (error) {
+      throw explainError(this.schema, command, error);
+    }
+    const def = this.schema.commands[command];
+    if (!def.reply) return undefined as ReplyOf<F, C>;
+    const reply = replies.find((m) => m.type === this.info.id);
+    if (!reply) {
+      if (def.replyOptional) return undefined as ReplyOf<F, C>;
+      throw new TypeError(`${this.schema.name} ${command}: the kernel sent no reply`);
+    }
+    return decodeMessage(def.reply, reply, this.schema.headerSize ?? 0) as ReplyOf<F, C>;
+  }
+
+  /**
+   * Dumps `command` (NLM_F_DUMP): each message decoded as it arrives.
+   *
+   * @example
+   * ```ts
+   * import { GenlFamily } from "./client.ts";
+   * import { netdev } from "./netdev.ts";
+   * await using nd = await GenlFamily.open(netdev);
+   * for await (const dev of nd.dump("devGet", {})) console.log(dev.ifindex, dev.xdpFeatures);
+   * ```
+   */
+  async *dump<C extends CommandName<F>>(
+    command: C,
+    attrs: RequestInput<F, C>,
+    options: GenlDumpOptions = {},
+  ): AsyncGenerator<ReplyItem<F, C>, void, undefined> {
+    const def = this.schema.commands[command];
+    if (!def?.reply) throw new TypeError(`${this.schema.name} ${command} has no reply to dump`);
+    const bytes = encodeRequest(this.schema, this.info.id, command, attrs);
+    try {
+      for await (const msg of this.socket.dump(bytes, options)) {
+        if (msg.type !== this.info.id) continue;
+        yield decodeMessage(def.reply, msg, this.schema.headerSize ?? 0) as ReplyItem<F, C>;
+      }
+    } catch (error) {
+      throw explainError(this.schema, command, error);
+    }
+  }
+
+  /**
+   * Joins multicast group `group` (by name; numbers above 32 work) on a new
+   * socket and resolves once joined, with the stream of typed events.
+   *
+   * @example
+   * ```ts
+   * import { GenlFamily } from "./client.ts";
+   * import { ethtool } from "./ethtool.ts";
+   * await using eth = await GenlFamily.open(ethtool);
+   * await using events = await eth.events("monitor", { signal: AbortSignal.timeout(10_000) });
+   * for await (const ev of events) if ("name" in ev && ev.name === "featuresNtf") console.log(ev.attrs.active);
+   * ```
+   */
+  async events(
+    group: F["groups"] extends readonly (infer G)[] ? G : string,
+    options: GenlEventOptions = {},
+  ): Promise<EventStream<F>> {
+    const found = this.info.groups.find((g) => g.name === group);
+    if (!found) {
+      const known = this.info.groups.map((g) => g.name).join(", ") || "none";
+      throw new TypeError(
+        `family ${this.info.name} has no multicast group ${JSON.stringify(group)} (it has: ${known})`,
+      );
+    }
+    const socket = await NetlinkSocket.open("generic", {
+      netns: this.#netns,
+      rcvbuf: options.rcvbuf,
+      describeType: (t) => (t === this.info.id ? this.info.name : undefined),
+    });
+    try {
+      socket.join(found.id);
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+    return new EventStream(socket, this.schema, this.info.id, options);
+  }
+
+  /** Closes the request socket. */
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Asks the controller on `socket` (a generic netlink socket) about the
+ * family called `name`.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { lookupFamily } from "./client.ts";
+ * await using sock = await NetlinkSocket.open("generic");
+ * (await lookupFamily(sock, "nlctrl")).id; // 16
+ * ```
+ */
+export async function lookupFamily(socket: NetlinkSocket, name: string): Promise<FamilyInfo> {
+  const bytes = encodeRequest(nlctrl, GENL_ID_CTRL, "getfamily", { familyName: name });
+  let replies: NetlinkMessage[];
+  try {
+    replies = await socket.request(bytes);
+  } catch (error) {
+    const e = explainError(nlctrl, "getfamily", error);
+    if (e instanceof Error) e.message += ` (looking up family ${JSON.stringify(name)})`;
+    throw e;
+  }
+  const reply = replies.find((m) => m.type === GENL_ID_CTRL);
+  if (!reply) throw new TypeError(`nlctrl sent no reply about ${JSON.stringify(name)}`);
+  return familyInfo(decodeMessage(nlctrl.commands.getfamily.reply, reply));
+}

@@ -1,0 +1,18 @@
+/**
+ * NETLINK_USERSOCK: a protocol of your own between processes, addressed by
+ * port id and multicast group, with typed messages from a declarative schema.
+ *
+ * @example
+ * ```ts
+ * import { defineAttrSet, defineProtocol, UserPeer } from "./mod.ts";
+ * const text = defineAttrSet({ name: "text", attributes: { body: { id: 1, type: "string" } } });
+ * const chat = defineProtocol({ name: "chat", messages: { say: { type: 16, attributes: text } } });
+ * await using me = await UserPeer.open(chat);
+ * me.send({ portId: me.portId }, "say", { body: "hello, me" });
+ * ```
+ *
+ * @module
+ */
+export * from "./protocol.ts";
+export * from "./peer.ts";
+export { defineAttrSet } from "../genl/schema.ts";

@@ -33,3 +33,6 @@ export * from "./src/connector/mod.ts";
 export * from "./src/netfilter/mod.ts";
 export * from "./src/xfrm/mod.ts";
 export * from "./src/audit/mod.ts";
+export * from "./src/genl/mod.ts";
+export * from "./src/usersock/mod.ts";
+export * from "./src/sockdiag/mod.ts";

@@ -1,0 +1,261 @@
+/**
+ * UNIX sockets over unix_diag: requests (`struct unix_diag_req`) and replies
+ * (`struct unix_diag_msg` plus `UNIX_DIAG_*` attributes).
+ *
+ * @module
+ */
+import { type Attr, Attrs } from "../wire/attrs.ts";
+import { ParseError } from "../wire/errors.ts";
+import { MessageWriter } from "../wire/message.ts";
+import type { NetlinkMessage } from "../wire/message.ts";
+import {
+  DIAG_AF,
+  SOCK_DIAG,
+  SOCKET_STATE_NAMES,
+  type StateFilter,
+  type TcpState,
+  UDIAG_SHOW,
+  UNIX_DIAG,
+  UNIX_TYPES,
+  type UnixShow,
+} from "./constants.ts";
+import { decodeSkMeminfo, type SkMeminfo, stateMask } from "./inet.ts";
+
+/** Size of `struct unix_diag_msg`. @example `UNIX_DIAG_MSG_SIZE // 16` */
+export const UNIX_DIAG_MSG_SIZE = 16;
+/** Size of `struct unix_diag_req`. @example `UNIX_DIAG_REQ_SIZE // 24` */
+export const UNIX_DIAG_REQ_SIZE = 24;
+
+/** A UNIX socket type by name. */
+export type UnixType = "stream" | "dgram" | "seqpacket";
+
+/** One UNIX socket as unix_diag reports it. */
+export interface UnixSocket {
+  /** Always `"unix"`. */
+  family: "unix";
+  /** Socket type, or the number when unknown. */
+  type: UnixType | number;
+  /** State as ss prints it: `"LISTEN"`, `"ESTAB"`, `"UNCONN"`, `"SYN-SENT"`… */
+  state: TcpState | number;
+  /** Inode number. */
+  inode: number;
+  /** Socket cookie. */
+  cookie: bigint;
+  /**
+   * Bound name (show `"name"`): a path, or for an abstract name `@` followed
+   * by the name with every NUL shown as `@`, as ss prints it.
+   */
+  name?: string;
+  /** The name is in the abstract namespace (its bytes are in {@link nameBytes}). */
+  abstract?: boolean;
+  /** The name's bytes as the kernel sent them (abstract: after the leading NUL). */
+  nameBytes?: Uint8Array;
+  /** VFS inode and device of a path-bound socket (show `"vfs"`). */
+  vfs?: { inode: number; dev: number; major: number; minor: number };
+  /** Peer's inode (show `"peer"`; absent when unconnected). */
+  peer?: number;
+  /** Inodes of connections waiting to be accepted (show `"icons"`, listeners only). */
+  pending?: number[];
+  /** Receive queue (show `"rqlen"`): bytes, or for a listener connections waiting. */
+  rqueue?: number;
+  /** Send queue (show `"rqlen"`): bytes, or for a listener the backlog. */
+  wqueue?: number;
+  /** Memory counters (show `"meminfo"`). */
+  meminfo?: SkMeminfo;
+  /** Shutdown bits: 1 receive side shut, 2 send side shut. */
+  shutdown?: number;
+  /** Owner's uid (show `"uid"`). */
+  uid?: number;
+  /** Attributes not decoded here, kept raw (copies). */
+  unknown: Attr[];
+}
+
+/** Options of {@link encodeUnixDumpRequest} and {@link unixSockets}. */
+export interface UnixDumpOptions {
+  /** States to dump (ss names or ss filter names). Default: all. */
+  states?: (TcpState | StateFilter)[];
+  /** What to report beyond type, state, inode and cookie. Default: everything. */
+  show?: UnixShow[];
+  /** Only these socket types (filtered here; the kernel dumps all). */
+  types?: UnixType[];
+  /** Cancels the dump. */
+  signal?: AbortSignal;
+}
+
+const ALL_SHOW: UnixShow[] = Object.keys(UDIAG_SHOW) as UnixShow[];
+
+/**
+ * The `udiag_show` bits of a list of names.
+ *
+ * @example
+ * ```ts
+ * import { showMask } from "./unix.ts";
+ * showMask(["name", "peer"]); // 5
+ * ```
+ */
+export function showMask(show: readonly UnixShow[] = ALL_SHOW): number {
+  let mask = 0;
+  for (const s of show) {
+    const bit = UDIAG_SHOW[s];
+    if (bit === undefined) throw new TypeError(`unknown unix_diag show flag ${JSON.stringify(s)}`);
+    mask |= bit;
+  }
+  return mask;
+}
+
+/**
+ * A SOCK_DIAG_BY_FAMILY dump request for UNIX sockets.
+ *
+ * @example
+ * ```ts
+ * import { encodeUnixDumpRequest } from "./unix.ts";
+ * encodeUnixDumpRequest({ states: ["LISTEN"], show: ["name"] }).length; // 40
+ * ```
+ */
+export function encodeUnixDumpRequest(options: UnixDumpOptions = {}): Uint8Array {
+  const m = new MessageWriter(SOCK_DIAG.BY_FAMILY, 0);
+  const dv = m.struct(UNIX_DIAG_REQ_SIZE);
+  dv.setUint8(0, DIAG_AF.UNIX);
+  dv.setUint32(4, stateMask(options.states), true);
+  dv.setUint32(12, showMask(options.show), true);
+  dv.setUint32(16, 0xffffffff, true); // no cookie
+  dv.setUint32(20, 0xffffffff, true);
+  return m.finish();
+}
+
+/**
+ * A SOCK_DIAG_BY_FAMILY request for the UNIX socket with this inode (and
+ * cookie, when known).
+ *
+ * @example
+ * ```ts
+ * import { encodeUnixGetRequest } from "./unix.ts";
+ * encodeUnixGetRequest(12345).length; // 40
+ * ```
+ */
+export function encodeUnixGetRequest(inode: number, cookie?: bigint, show?: UnixShow[]): Uint8Array {
+  if (!Number.isInteger(inode) || inode < 0 || inode > 0xffffffff) throw new TypeError(`inode ${inode} is not a u32`);
+  const m = new MessageWriter(SOCK_DIAG.BY_FAMILY, 0);
+  const dv = m.struct(UNIX_DIAG_REQ_SIZE);
+  dv.setUint8(0, DIAG_AF.UNIX);
+  dv.setUint32(4, 0xffffffff, true);
+  dv.setUint32(8, inode, true);
+  dv.setUint32(12, showMask(show), true);
+  if (cookie === undefined) {
+    dv.setUint32(16, 0xffffffff, true);
+    dv.setUint32(20, 0xffffffff, true);
+  } else {
+    if (cookie < 0n || cookie > 0xffffffffffffffffn) throw new TypeError(`cookie ${cookie} is not a u64`);
+    dv.setUint32(16, Number(cookie & 0xffffffffn), true);
+    dv.setUint32(20, Number(cookie >> 32n), true);
+  }
+  return m.finish();
+}
+
+function u32At(v: Uint8Array, at: number): number {
+  return new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(at, true);
+}
+
+function needLen(v: Uint8Array, size: number, what: string): void {
+  if (v.length < size) throw new ParseError(`${what} of ${v.length} bytes is shorter than ${size}`, 0);
+}
+
+/**
+ * Decodes one SOCK_DIAG_BY_FAMILY reply for AF_UNIX.
+ *
+ * @example
+ * ```ts
+ * import { decodeUnixSocket } from "./unix.ts";
+ * const payload = new Uint8Array(16);
+ * payload[0] = 1; // AF_UNIX
+ * payload[1] = 1; // SOCK_STREAM
+ * payload[2] = 10; // TCP_LISTEN
+ * decodeUnixSocket({ type: 20, flags: 2, seq: 1, pid: 0, payload }).state; // "LISTEN"
+ * ```
+ */
+export function decodeUnixSocket(msg: NetlinkMessage): UnixSocket {
+  const p = msg.payload;
+  if (msg.type !== SOCK_DIAG.BY_FAMILY) throw new ParseError(`message type ${msg.type} is not SOCK_DIAG_BY_FAMILY`, 0);
+  if (p.length < UNIX_DIAG_MSG_SIZE) {
+    throw new ParseError(`unix_diag_msg of ${p.length} bytes is shorter than ${UNIX_DIAG_MSG_SIZE}`, 0);
+  }
+  if (p[0] !== DIAG_AF.UNIX) throw new ParseError(`unix_diag_msg of address family ${p[0]}, not AF_UNIX`, 0);
+  const sock: UnixSocket = {
+    family: "unix",
+    type: UNIX_TYPES[p[1]] ?? p[1],
+    state: SOCKET_STATE_NAMES[p[2]] ?? p[2],
+    inode: u32At(p, 4),
+    cookie: (BigInt(u32At(p, 12)) << 32n) | BigInt(u32At(p, 8)),
+    unknown: [],
+  };
+  let attrs: Attrs;
+  try {
+    attrs = Attrs.parse(p.subarray(UNIX_DIAG_MSG_SIZE), UNIX_DIAG_MSG_SIZE);
+  } catch (e) {
+    if (e instanceof ParseError) throw new ParseError(`unix_diag attributes: ${e.message}`, e.offset);
+    throw e;
+  }
+  for (const a of attrs) {
+    const v = a.value;
+    try {
+      switch (a.type) {
+        case UNIX_DIAG.NAME: {
+          if (v.length > 0 && v[0] === 0) {
+            sock.abstract = true;
+            sock.nameBytes = v.slice(1);
+            // As ss shows it: the leading NUL and every NUL inside as "@".
+            sock.name = "@" + new TextDecoder().decode(v.subarray(1)).replaceAll("\0", "@");
+          } else {
+            sock.abstract = false;
+            const nul = v.indexOf(0);
+            sock.nameBytes = (nul < 0 ? v : v.subarray(0, nul)).slice();
+            sock.name = new TextDecoder().decode(sock.nameBytes);
+          }
+          break;
+        }
+        case UNIX_DIAG.VFS: {
+          needLen(v, 8, "unix_diag_vfs");
+          const dev = u32At(v, 4);
+          // Kernel-internal dev_t: major in the top 12 bits, minor in the low 20.
+          sock.vfs = { inode: u32At(v, 0), dev, major: dev >>> 20, minor: dev & 0xfffff };
+          break;
+        }
+        case UNIX_DIAG.PEER:
+          needLen(v, 4, "UNIX_DIAG_PEER");
+          sock.peer = u32At(v, 0);
+          break;
+        case UNIX_DIAG.ICONS: {
+          if (v.length % 4 !== 0) throw new ParseError(`UNIX_DIAG_ICONS of ${v.length} bytes is not whole u32s`, 0);
+          const pending: number[] = [];
+          for (let at = 0; at < v.length; at += 4) pending.push(u32At(v, at));
+          sock.pending = pending;
+          break;
+        }
+        case UNIX_DIAG.RQLEN:
+          needLen(v, 8, "unix_diag_rqlen");
+          sock.rqueue = u32At(v, 0);
+          sock.wqueue = u32At(v, 4);
+          break;
+        case UNIX_DIAG.MEMINFO:
+          sock.meminfo = decodeSkMeminfo(v);
+          break;
+        case UNIX_DIAG.SHUTDOWN:
+          needLen(v, 1, "UNIX_DIAG_SHUTDOWN");
+          sock.shutdown = v[0];
+          break;
+        case UNIX_DIAG.UID:
+          needLen(v, 4, "UNIX_DIAG_UID");
+          sock.uid = u32At(v, 0);
+          break;
+        default:
+          sock.unknown.push({ ...a, value: v.slice() });
+      }
+    } catch (e) {
+      if (e instanceof ParseError) {
+        throw new ParseError(`UNIX_DIAG attribute ${a.type}: ${e.message}`, v.byteOffset - p.byteOffset);
+      }
+      throw e;
+    }
+  }
+  return sock;
+}

@@ -283,3 +283,31 @@ test("sending to a missing address is a typed error, not a crash", async () => {
   assert.deepEqual(parseIPv4("1.2.3.4"), new Uint8Array([1, 2, 3, 4]));
   assert.equal(str(new Uint8Array([104, 105, 0, 0])), "hi");
 });
+
+test("a user-space sender on a kernel family is dropped, even forging a pending request's ACK", async () => {
+  await using victim = await NetlinkSocket.open("route");
+  await using forger = await NetlinkSocket.open("route");
+  // A pending next() cannot be cancelled by return() (it queues behind it):
+  // an AbortSignal ends the iterator.
+  const stop = new AbortController();
+  const events = victim.notifications({ signal: stop.signal });
+  const pendingEvent = events.next();
+  pendingEvent.catch(() => {});
+  // A request that the kernel answers, and a forged ACK for it sent first.
+  const seq = victim.nextSeq() + 1; // the sequence number the next request takes
+  const forged = new MessageWriter(2 /* NLMSG_ERROR */);
+  forged.struct(20).setInt32(0, -1, true); // errno EPERM, if it were believed
+  const bytes = forged.finish(seq, 0);
+  forger.send(bytes, { portId: victim.portId });
+  const get = new MessageWriter(RTM_GETLINK);
+  get.struct(16).setInt32(4, 1, true);
+  const replies = await victim.request(get.finish());
+  assert.equal(linkName(replies[0]), "lo", "the kernel's answer, not the forged error");
+  // A forged notification is not delivered either.
+  forger.send(new MessageWriter(RTM_NEWLINK).finish(), { portId: victim.portId });
+  const winner = await Promise.race([pendingEvent, new Promise((r) => setTimeout(() => r("none"), 100))]);
+  assert.equal(winner, "none");
+  assert.equal(victim.stats.foreign, 2);
+  stop.abort();
+  await assert.rejects(pendingEvent);
+});

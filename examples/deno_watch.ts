@@ -1,0 +1,51 @@
+/**
+ * Watches links and addresses with `for await`, like a small `ip monitor
+ * link address`.
+ *
+ *     deno run -A examples/deno_watch.ts [--netns NAME] [--for SECONDS]
+ *
+ * Stops on Ctrl-C, or by itself after `--for SECONDS`. Outside this
+ * repository, import from "jsr:@nlts/netlink" instead of "../mod.ts".
+ */
+import { RouteClient } from "../mod.ts";
+
+function flag(name: string): string | undefined {
+  const at = Deno.args.indexOf(name);
+  return at >= 0 ? Deno.args[at + 1] : undefined;
+}
+const netns = flag("--netns");
+const seconds = flag("--for");
+
+// One signal ends everything: Ctrl-C, or the timer.
+const stop = new AbortController();
+const onInterrupt = () => stop.abort();
+Deno.addSignalListener("SIGINT", onInterrupt);
+const timer = seconds ? setTimeout(() => stop.abort(), Number(seconds) * 1000) : undefined;
+
+await using rt = await RouteClient.open({ netns });
+const names = new Map<number, string>();
+for await (const link of rt.links()) names.set(link.index, link.name);
+
+await using events = rt.events(["link", "ipv4_ifaddr", "ipv6_ifaddr"], { signal: stop.signal });
+await events.ready; // from here on nothing is missed
+console.log(`watching links and addresses${netns ? ` in ${netns}` : ""}${seconds ? ` for ${seconds} s` : ""}`);
+try {
+  for await (const event of events) {
+    if (event.kind === "link") {
+      const { index, name, operstate, mtu } = event.link;
+      if (event.action === "new") names.set(index, name);
+      console.log(`link ${event.action} ${name} index=${index} state=${operstate} mtu=${mtu}`);
+    } else if (event.kind === "address") {
+      const a = event.address;
+      console.log(`address ${event.action} ${a.local}/${a.prefixLength} dev=${names.get(a.index) ?? a.index}`);
+    } else if (event.kind === "overrun") {
+      console.log("events were lost; a fresh dump would resync");
+    }
+  }
+} catch (error) {
+  if (!stop.signal.aborted) throw error;
+} finally {
+  clearTimeout(timer);
+  Deno.removeSignalListener("SIGINT", onInterrupt);
+}
+console.log("stopped");

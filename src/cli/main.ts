@@ -1,0 +1,137 @@
+/**
+ * The `nlts` command line: finds the command, parses its options, runs it,
+ * and turns every failure into one line on stderr and an exit status
+ * (2 for usage mistakes, 1 for everything else).
+ *
+ * @module
+ */
+import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
+import { consoleOutput, Context, type Output } from "./context.ts";
+import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
+import { conntrack, genl, ss, uevent } from "./families.ts";
+
+/**
+ * Every command by name (and the aliases ip users type).
+ *
+ * @example
+ * ```ts
+ * import { COMMANDS } from "./main.ts";
+ * console.log(Object.keys(COMMANDS));
+ * ```
+ */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  link,
+  addr,
+  address: addr,
+  a: addr,
+  route,
+  r: route,
+  neigh,
+  neighbour: neigh,
+  neighbor: neigh,
+  rule,
+  nexthop,
+  nh: nexthop,
+  monitor,
+  genl,
+  uevent,
+  ss,
+  conntrack,
+  demo,
+};
+
+const SUMMARY: [string, string][] = [
+  ["link", "network interfaces"],
+  ["addr", "interface addresses (-4, -6)"],
+  ["route", "routes (-6, table all|N, get DST)"],
+  ["neigh", "the ARP/NDP table"],
+  ["rule", "policy routing rules"],
+  ["nexthop", "nexthop objects"],
+  ["monitor", "rtnetlink events, until Ctrl-C"],
+  ["genl", "generic netlink families"],
+  ["uevent", "device events, until Ctrl-C"],
+  ["ss", "sockets (-t -u -w -x -l -a)"],
+  ["conntrack", "the conntrack table (-E: its events)"],
+  ["demo", "links and addresses, then link events"],
+];
+
+/**
+ * The help printed by `nlts --help` (and `nlts help`).
+ *
+ * @example
+ * ```ts
+ * import { mainHelp } from "./main.ts";
+ * console.log(mainHelp());
+ * ```
+ */
+export function mainHelp(): string {
+  const width = Math.max(...SUMMARY.map(([n]) => n.length));
+  return [
+    "usage: nlts [-j] [-n NAME] COMMAND [ARGS…]   (deno run -A cli.ts …, bun cli.ts …)",
+    "",
+    "commands:",
+    ...SUMMARY.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`),
+    "",
+    "options of every command:",
+    ...GLOBAL_OPTIONS.map((o) => `  ${(o.names.join(", ") + (o.value ? ` ${o.value}` : "")).padEnd(16)}  ${o.help}`),
+    "",
+    "nlts COMMAND --help describes a command.",
+  ].join("\n");
+}
+
+/** One line describing `error`, without the `nlts: ` prefix. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, " ");
+  return String(error);
+}
+
+/**
+ * Runs the command line `argv` (without the runtime and script) and
+ * resolves with the exit status. Output goes to `io` (the console by
+ * default); nothing is thrown.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * const status = await main(["link", "-j"]);
+ * console.log(status); // 0
+ * ```
+ */
+export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+  try {
+    // The command is the first word that is not a global option or its value.
+    let at = 0;
+    while (at < argv.length && argv[at].startsWith("-")) {
+      const spec = GLOBAL_OPTIONS.find((o) => o.names.includes(argv[at].split("=")[0]));
+      if (!spec) break;
+      at += spec.value && !argv[at].includes("=") ? 2 : 1;
+    }
+    const name = argv[at];
+    const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
+    if (name === undefined || name === "help") {
+      const asked = name === "help" || rest.some((a) => a === "-h" || a === "--help");
+      if (asked) io.out(mainHelp());
+      else io.err(mainHelp());
+      return asked ? 0 : 2;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) {
+      if (name.startsWith("-")) {
+        throw new UsageError(`unknown option ${JSON.stringify(name)} (nlts --help lists the commands)`);
+      }
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (nlts --help lists the commands)`);
+    }
+    const specs = [...command.options, ...GLOBAL_OPTIONS];
+    const { options, positionals } = parseArgs(rest, specs);
+    if (options.help) {
+      io.out(helpText(command.usage, command.description, command.options));
+      return 0;
+    }
+    const ctx = new Context(io, { json: options.json === true, netns: options.netns as string | undefined });
+    await command.run(ctx, positionals, options);
+    return 0;
+  } catch (error) {
+    io.err(`nlts: ${describe(error)}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

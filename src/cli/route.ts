@@ -1,0 +1,409 @@
+/**
+ * The rtnetlink commands of the `nlts` command line: `link`, `addr`,
+ * `route`, `neigh`, `rule`, `nexthop`, `monitor` and `demo`.
+ *
+ * @module
+ */
+import { RouteClient } from "../route/client.ts";
+import type { RtnlGroupName } from "../route/constants.ts";
+import type { RouteEvent } from "../route/events.ts";
+import type { Link } from "../route/link.ts";
+import type { Address } from "../route/address.ts";
+import type { Route } from "../route/route.ts";
+import type { Neighbour } from "../route/neighbour.ts";
+import type { Rule } from "../route/rule.ts";
+import type { Nexthop } from "../route/nexthop.ts";
+import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
+import { type Context, stopSignal, untilStopped } from "./context.ts";
+import type { Cell } from "./format.ts";
+import { table } from "./format.ts";
+
+/** A command: its options, usage, description and what it does. */
+export interface Command {
+  /** Usage after `nlts `. */
+  usage: string;
+  /** One paragraph. */
+  description: string;
+  /** Options of this command (the global ones are added). */
+  options: OptionSpec[];
+  /** Runs it. */
+  run(ctx: Context, positionals: string[], options: Record<string, string | boolean>): Promise<void>;
+}
+
+const FAMILY_OPTIONS: OptionSpec[] = [
+  { names: ["-4"], key: "inet", help: "IPv4 only" },
+  { names: ["-6"], key: "inet6", help: "IPv6 only" },
+];
+const FOR_OPTION: OptionSpec = {
+  names: ["--for"],
+  key: "for",
+  value: "SECONDS",
+  help: "stop after SECONDS (default: run until Ctrl-C)",
+};
+
+function family(options: Record<string, string | boolean>, fallback?: "inet" | "inet6"): "inet" | "inet6" | undefined {
+  if (options.inet && options.inet6) throw new UsageError("-4 and -6 exclude each other");
+  return options.inet ? "inet" : options.inet6 ? "inet6" : fallback;
+}
+
+/** `show`/`list`/`ls` as a first word means nothing more than the default. */
+function dropShow(positionals: string[]): string[] {
+  return ["show", "list", "ls", "lst"].includes(positionals[0]) ? positionals.slice(1) : positionals;
+}
+
+/** `dev NAME` among the positionals (ip's syntax); anything else is a usage error. */
+function keywords(positionals: string[], allowed: string[], command: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < positionals.length; i += 2) {
+    const key = positionals[i];
+    if (!allowed.includes(key)) throw new UsageError(`${command}: unexpected ${JSON.stringify(key)}`);
+    if (i + 1 >= positionals.length) throw new UsageError(`${command}: ${key} needs a value`);
+    out[key] = positionals[i + 1];
+  }
+  return out;
+}
+
+async function open(ctx: Context): Promise<RouteClient> {
+  return await RouteClient.open({ netns: ctx.netns });
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function linkNames(rt: RouteClient): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for await (const l of rt.links()) names.set(l.index, l.name);
+  return names;
+}
+
+async function indexOf(rt: RouteClient, name: string): Promise<number> {
+  return (await rt.getLink(name)).index;
+}
+
+const TABLE_NAMES: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
+
+function tableName(id: number): string {
+  return TABLE_NAMES[id] ?? String(id);
+}
+
+function tableId(text: string): number | "all" {
+  if (text === "all") return "all";
+  for (const [id, name] of Object.entries(TABLE_NAMES)) if (name === text) return Number(id);
+  return integer(text, "table", 1, 0xffffffff);
+}
+
+function linkRow(l: Link, names: Map<number, string>): Cell[] {
+  return [
+    l.index,
+    l.name,
+    l.operstate?.toUpperCase(),
+    l.mtu,
+    l.address,
+    l.linkinfo?.kind,
+    l.master === undefined ? undefined : names.get(l.master) ?? l.master,
+    l.flags.join(","),
+  ];
+}
+const LINK_HEADERS = ["index", "name", "state", "mtu", "address", "kind", "master", "flags"];
+
+function addrText(a: Address): string {
+  const local = `${a.local}/${a.prefixLength}`;
+  return a.address !== undefined && a.address !== a.local ? `${a.local} peer ${a.address}/${a.prefixLength}` : local;
+}
+function addrRow(a: Address, names: Map<number, string>): Cell[] {
+  return [names.get(a.index) ?? a.index, a.family, addrText(a), a.scope, a.flags.join(","), a.label];
+}
+const ADDR_HEADERS = ["dev", "family", "address", "scope", "flags", "label"];
+
+function routeDst(r: Route): string {
+  if (r.dst === undefined) return r.dstLength === 0 ? "default" : `?/${r.dstLength}`;
+  const full = r.family === "inet" ? 32 : r.family === "inet6" ? 128 : -1;
+  return r.dstLength === full ? r.dst : `${r.dst}/${r.dstLength}`;
+}
+function routeRow(r: Route, names: Map<number, string>): Cell[] {
+  const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? String(i));
+  const paths = r.multipath ?? [];
+  return [
+    routeDst(r),
+    paths.length ? paths.map((p) => p.gateway ?? "-").join(",") : r.gateway,
+    paths.length ? paths.map((p) => dev(p.ifindex)).join(",") : dev(r.oif),
+    r.protocol,
+    r.scope,
+    r.type,
+    r.priority,
+    r.prefsrc,
+    tableName(r.table),
+  ];
+}
+const ROUTE_HEADERS = ["dst", "gateway", "dev", "proto", "scope", "type", "metric", "prefsrc", "table"];
+
+function neighRow(n: Neighbour, names: Map<number, string>): Cell[] {
+  return [n.dst, names.get(n.index) ?? n.index, n.lladdr, n.state.join(","), n.flags.join(",")];
+}
+const NEIGH_HEADERS = ["dst", "dev", "lladdr", "state", "flags"];
+
+function ruleSelector(r: Rule): string {
+  const parts: string[] = [];
+  if (r.invert) parts.push("not");
+  parts.push("from", r.src === undefined ? "all" : `${r.src}/${r.srcLength}`);
+  if (r.dst !== undefined) parts.push("to", `${r.dst}/${r.dstLength}`);
+  if (r.tos) parts.push("tos", `0x${r.tos.toString(16)}`);
+  if (r.fwmark !== undefined) {
+    parts.push(
+      "fwmark",
+      `0x${r.fwmark.toString(16)}` +
+        (r.fwmask !== undefined && r.fwmask !== 0xffffffff ? `/0x${r.fwmask.toString(16)}` : ""),
+    );
+  }
+  if (r.iif !== undefined) parts.push("iif", r.iif);
+  if (r.oif !== undefined) parts.push("oif", r.oif);
+  if (r.ipProto !== undefined) parts.push("ipproto", String(r.ipProto));
+  if (r.sport) parts.push("sport", `${r.sport.start}-${r.sport.end}`);
+  if (r.dport) parts.push("dport", `${r.dport.start}-${r.dport.end}`);
+  if (r.uidRange) parts.push("uidrange", `${r.uidRange.start}-${r.uidRange.end}`);
+  return parts.join(" ");
+}
+function ruleAction(r: Rule): string {
+  if (r.action === "to_tbl") {
+    return r.l3mdev ? "lookup [l3mdev-table]" : `lookup ${tableName(r.table)}`;
+  }
+  if (r.action === "goto") return `goto ${r.goto}`;
+  return String(r.action);
+}
+function ruleRow(r: Rule): Cell[] {
+  return [r.priority, r.family, ruleSelector(r), ruleAction(r), r.protocol];
+}
+const RULE_HEADERS = ["priority", "family", "selector", "action", "proto"];
+
+function nexthopRow(n: Nexthop, names: Map<number, string>): Cell[] {
+  const what = [n.blackhole && "blackhole", n.fdb && "fdb", n.onlink && "onlink", ...n.flags].filter(Boolean);
+  return [
+    n.id,
+    n.family,
+    n.gateway,
+    n.oif === undefined ? undefined : names.get(n.oif) ?? n.oif,
+    n.group?.map((m) => (m.weight === 1 ? `${m.id}` : `${m.id},${m.weight}`)).join("/"),
+    n.scope,
+    n.protocol,
+    what.join(","),
+  ];
+}
+const NEXTHOP_HEADERS = ["id", "family", "gateway", "dev", "group", "scope", "proto", "flags"];
+
+/** One line describing an rtnetlink event, for the table mode of `monitor` and `demo`. */
+export function eventLine(e: RouteEvent, names: Map<number, string>): string {
+  const words = (cells: Cell[]) => cells.filter((c) => c !== undefined && c !== "").join(" ");
+  switch (e.kind) {
+    case "link":
+      if (e.action === "new") names.set(e.link.index, e.link.name);
+      return `[link] ${e.action} ${words(linkRow(e.link, names))}`;
+    case "address":
+      return `[address] ${e.action} ${words(addrRow(e.address, names))}`;
+    case "route":
+      return `[route] ${e.action} ${words(routeRow(e.route, names))}`;
+    case "neighbour":
+      return `[neigh] ${e.action} ${words(neighRow(e.neighbour, names))}`;
+    case "rule":
+      return `[rule] ${e.action} ${words(ruleRow(e.rule))}`;
+    case "nexthop":
+      return `[nexthop] ${e.action} ${words(nexthopRow(e.nexthop, names))}`;
+    case "nsid":
+      return `[nsid] ${e.action} nsid ${e.nsid.nsid}`;
+    case "overrun":
+      return `[overrun] events were lost (${e.where}): dump again to resync`;
+    case "unknown":
+      return `[unknown] message type ${e.message.type}${e.error ? `: ${e.error.message}` : ""}`;
+  }
+}
+
+/** Group names `monitor` accepts, with what each stands for. */
+const MONITOR_GROUPS: Record<string, RtnlGroupName[]> = {
+  link: ["link"],
+  address: ["ipv4_ifaddr", "ipv6_ifaddr"],
+  addr: ["ipv4_ifaddr", "ipv6_ifaddr"],
+  route: ["ipv4_route", "ipv6_route"],
+  neigh: ["neigh"],
+  rule: ["ipv4_rule", "ipv6_rule"],
+  nexthop: ["nexthop"],
+  nsid: ["nsid"],
+};
+
+function monitorGroups(words: string[]): RtnlGroupName[] {
+  if (words.length === 0 || words.includes("all")) return [...new Set(Object.values(MONITOR_GROUPS).flat())];
+  const out: RtnlGroupName[] = [];
+  for (const w of words) {
+    const groups = MONITOR_GROUPS[w];
+    if (groups) out.push(...groups);
+    else if (/^[a-z0-9_]+$/.test(w)) out.push(w as RtnlGroupName); // a raw RTNLGRP name, checked by subscribe()
+    else throw new UsageError(`monitor: unknown group ${JSON.stringify(w)}`);
+  }
+  return [...new Set(out)];
+}
+
+/** `link`. */
+export const link: Command = {
+  usage: "link [show] [DEV]",
+  description: "List network interfaces (all of them, or DEV).",
+  options: [],
+  async run(ctx, positionals) {
+    const words = dropShow(positionals);
+    if (words.length > 1) throw new UsageError(`link: unexpected ${JSON.stringify(words[1])}`);
+    await using rt = await open(ctx);
+    const all = await collect(rt.links());
+    const names = new Map(all.map((l) => [l.index, l.name]));
+    const links = words.length ? [await rt.getLink(words[0])] : all;
+    ctx.list(links, LINK_HEADERS, (l) => linkRow(l, names));
+  },
+};
+
+/** `addr`. */
+export const addr: Command = {
+  usage: "addr [show] [dev DEV] [-4|-6]",
+  description: "List interface addresses.",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    const { dev } = keywords(dropShow(positionals), ["dev"], "addr");
+    await using rt = await open(ctx);
+    const names = await linkNames(rt);
+    const index = dev === undefined ? undefined : await indexOf(rt, dev);
+    const addrs = await collect(rt.addresses({ family: family(options), index }));
+    ctx.list(addrs, ADDR_HEADERS, (a) => addrRow(a, names));
+  },
+};
+
+/** `route`. */
+export const route: Command = {
+  usage:
+    "route [show] [-4|-6] [table all|main|local|N] [dev DEV] | route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
+  description:
+    "List routes (the main table unless `table` says otherwise; IPv4 unless -6, every family with `table all`), " +
+    "or look one destination up.",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    await using rt = await open(ctx);
+    if (positionals[0] === "get") {
+      const [dst, ...rest] = positionals.slice(1);
+      if (dst === undefined) throw new UsageError("route get: needs a destination address");
+      const kw = keywords(rest, ["from", "oif", "mark"], "route get");
+      const names = await linkNames(rt);
+      const r = await rt.getRoute(dst, {
+        source: kw.from,
+        oif: kw.oif === undefined ? undefined : await indexOf(rt, kw.oif),
+        mark: kw.mark === undefined ? undefined : integer(kw.mark, "mark", 0, 0xffffffff),
+      });
+      ctx.list([r], ROUTE_HEADERS, (x) => routeRow(x, names));
+      return;
+    }
+    const kw = keywords(dropShow(positionals), ["table", "dev"], "route");
+    const names = await linkNames(rt);
+    const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
+    const table = kw.table === undefined ? undefined : tableId(kw.table);
+    // As ip: IPv4 unless -6, except that `table all` lists every family.
+    const routes = await collect(
+      rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif }),
+    );
+    ctx.list(routes, ROUTE_HEADERS, (r) => routeRow(r, names));
+  },
+};
+
+/** `neigh`. */
+export const neigh: Command = {
+  usage: "neigh [show] [dev DEV] [nud all|STATE] [-4|-6]",
+  description: "List the neighbour (ARP and NDP) table; like ip, NOARP entries only with `nud all` or `nud noarp`.",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    const { dev, nud } = keywords(dropShow(positionals), ["dev", "nud"], "neigh");
+    const state = nud?.toUpperCase();
+    await using rt = await open(ctx);
+    const names = await linkNames(rt);
+    const index = dev === undefined ? undefined : await indexOf(rt, dev);
+    const list = (await collect(rt.neighbours({ family: family(options), index }))).filter((n) =>
+      state === "ALL" || (state === undefined ? !n.state.includes("NOARP") : n.state.includes(state))
+    );
+    ctx.list(list, NEIGH_HEADERS, (n) => neighRow(n, names));
+  },
+};
+
+/** `rule`. */
+export const rule: Command = {
+  usage: "rule [show] [-4|-6]",
+  description: "List policy routing rules (IPv4 unless -6).",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    keywords(dropShow(positionals), [], "rule");
+    await using rt = await open(ctx);
+    const list = await collect(rt.rules({ family: family(options, "inet") }));
+    ctx.list(list, RULE_HEADERS, ruleRow);
+  },
+};
+
+/** `nexthop`. */
+export const nexthop: Command = {
+  usage: "nexthop [show] [-4|-6]",
+  description: "List nexthop objects.",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    keywords(dropShow(positionals), [], "nexthop");
+    await using rt = await open(ctx);
+    const names = await linkNames(rt);
+    const list = await collect(rt.nexthops({ family: family(options) }));
+    ctx.list(list, NEXTHOP_HEADERS, (n) => nexthopRow(n, names));
+  },
+};
+
+/** `monitor`. */
+export const monitor: Command = {
+  usage: "monitor [all|link|address|route|neigh|rule|nexthop|nsid|RTNLGRP_NAME…] [--for SECONDS]",
+  description: "Print rtnetlink events as they happen (default: all of the named groups) until Ctrl-C.",
+  options: [FOR_OPTION],
+  async run(ctx, positionals, options) {
+    const groups = monitorGroups(positionals);
+    using stop = stopSignal(seconds(options, "for"));
+    await using rt = await open(ctx);
+    const names = await linkNames(rt);
+    await using events = rt.events(groups, { signal: stop.signal });
+    await untilStopped(stop.signal, async () => {
+      await events.ready;
+      for await (const e of events) ctx.item(e, () => eventLine(e, names));
+    });
+  },
+};
+
+/** `demo`: the README's first command. */
+export const demo: Command = {
+  usage: "demo [--for SECONDS]",
+  description: "List the links and addresses of the namespace, then print link events until Ctrl-C.",
+  options: [FOR_OPTION],
+  async run(ctx, positionals, options) {
+    if (positionals.length) throw new UsageError(`demo: unexpected ${JSON.stringify(positionals[0])}`);
+    const duration = seconds(options, "for");
+    using stop = stopSignal(duration);
+    await using rt = await open(ctx);
+    const links = await collect(rt.links());
+    const names = new Map(links.map((l) => [l.index, l.name]));
+    const addrs = await collect(rt.addresses());
+    if (ctx.json) {
+      // NDJSON: the listing as items of the same shape as the events that follow.
+      for (const l of links) ctx.item({ kind: "link", link: l }, () => "");
+      for (const a of addrs) ctx.item({ kind: "address", address: a }, () => "");
+    } else {
+      ctx.io.out("links:");
+      ctx.io.out(indent(table(LINK_HEADERS, links.map((l) => linkRow(l, names)))));
+      ctx.io.out("addresses:");
+      ctx.io.out(indent(table(ADDR_HEADERS, addrs.map((a) => addrRow(a, names)))));
+    }
+    await using events = rt.events(["link"], { signal: stop.signal });
+    await untilStopped(stop.signal, async () => {
+      await events.ready;
+      ctx.note(`link events${duration ? ` for ${duration} s` : " (Ctrl-C to stop)"}:`);
+      for await (const e of events) ctx.item(e, () => `  ${eventLine(e, names)}`);
+    });
+  },
+};
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `  ${l}`).join("\n");
+}

@@ -22,3 +22,4 @@ export * from "./nsid.ts";
 export * from "./events.ts";
 export * from "./client.ts";
 export * from "./linkinfo/mod.ts";
+export * from "./watch.ts";

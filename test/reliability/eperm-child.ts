@@ -1,0 +1,20 @@
+// Run by faults.test.ts as an unprivileged user inside a test namespace:
+// asks for a bridge (RTM_NEWLINK needs CAP_NET_ADMIN) and prints the error.
+import { addLink, NetlinkError, NetlinkSocket, rtmName } from "../../mod.ts";
+
+const sock = await NetlinkSocket.open("route", { describeType: rtmName });
+try {
+  await addLink(sock, { kind: "bridge", name: "relperm0" });
+  console.log(JSON.stringify({ created: true }));
+} catch (e) {
+  const err = e as NetlinkError;
+  console.log(JSON.stringify({
+    netlinkError: e instanceof NetlinkError,
+    code: err.code,
+    errno: err.errno,
+    messageType: err.messageType,
+    message: err.message,
+  }));
+} finally {
+  await sock.close();
+}

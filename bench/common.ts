@@ -1,8 +1,13 @@
-/** Shared pieces of the benchmarks: timing, namespaces, output. */
+/** Shared pieces of the benchmarks: timing, namespaces, memory, output. */
 import { execFileSync, spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 /** The runtime running the benchmark. */
 export const runtime = "Deno" in globalThis ? "deno" : "bun";
+
+/** Command-line arguments after the script name, in both runtimes. */
+export const args: string[] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 
 /** Median of a list of numbers. */
 export function median(xs: number[]): number {
@@ -16,9 +21,13 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))];
 }
 
-/** Creates a namespace for a benchmark and returns its name and a remover. */
+/**
+ * Creates a namespace for a benchmark and returns its name and a remover.
+ * Every benchmark namespace is named `nlts-bench-pf-<tag>-<pid>`, so a run
+ * that was killed leaves names that say whose they are.
+ */
 export function makeNetns(tag: string): { ns: string; remove(): void } {
-  const ns = `nlts-bench-${tag}-${process.pid}`;
+  const ns = `nlts-bench-pf-${tag}-${process.pid}`;
   execFileSync("ip", ["netns", "add", ns]);
   execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
   return { ns, remove: () => execFileSync("ip", ["netns", "del", ns]) };
@@ -39,14 +48,80 @@ export function timeCommand(cmd: string, args: string[]): number {
   return t;
 }
 
-/** Creates `count` IPv4 /32 routes on a veth in `ns`. */
-export function addRoutes(ns: string, count: number): void {
+/** The `ip -batch` lines adding `count` IPv4 /32 routes via `dev`, starting at 10.0.0.0. */
+export function routeLines(count: number, dev = "b0"): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    lines.push(`route add 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 dev ${dev}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Creates the veth pair b0/b1 (both up) in `ns`. */
+export function addVeth(ns: string): void {
   execFileSync("ip", ["-n", ns, "link", "add", "b0", "type", "veth", "peer", "name", "b1"]);
   execFileSync("ip", ["-n", ns, "link", "set", "b0", "up"]);
   execFileSync("ip", ["-n", ns, "link", "set", "b1", "up"]);
+}
+
+/**
+ * Creates `count` IPv4 /32 routes on a veth in `ns`. The batch is written to
+ * a file in chunks and read by `ip` from there, so that building it leaves
+ * no large string or buffer behind in this process (memory.ts measures RSS).
+ */
+export function addRoutes(ns: string, count: number): void {
+  addVeth(ns);
+  const file = `${tmpdir()}/${ns}.batch`;
+  writeFileSync(file, "");
+  try {
+    const chunk = 10_000;
+    for (let from = 0; from < count; from += chunk) {
+      const lines: string[] = [];
+      for (let i = from; i < Math.min(count, from + chunk); i++) {
+        lines.push(`route add 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 dev b0`);
+      }
+      appendFileSync(file, lines.join("\n") + "\n");
+    }
+    execFileSync("ip", ["-n", ns, "-batch", file], { stdio: ["ignore", "ignore", "inherit"] });
+  } finally {
+    unlinkSync(file);
+  }
+}
+
+/** Creates `count` IPv4 /32 addresses on a veth in `ns` (172.16.0.0 upwards). */
+export function addAddresses(ns: string, count: number): void {
+  addVeth(ns);
   const lines: string[] = [];
-  for (let i = 0; i < count; i++) lines.push(`route add 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 dev b0`);
+  for (let i = 0; i < count; i++) {
+    lines.push(`addr add 172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255}/32 dev b0`);
+  }
   ipBatch(ns, lines.join("\n") + "\n");
+}
+
+/** Creates `count` links (`count / 2` veth pairs) in `ns`. */
+export function addLinks(ns: string, count: number): void {
+  const lines: string[] = [];
+  for (let i = 0; i < count / 2; i++) lines.push(`link add va${i} type veth peer name vb${i}`);
+  ipBatch(ns, lines.join("\n") + "\n");
+}
+
+/** `VmRSS` and `VmHWM` of this process, in KiB (from /proc/self/status). */
+export function memory(): { rss: number; hwm: number } {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kib("VmRSS"), hwm: kib("VmHWM") };
+}
+
+/** Resets `VmHWM` to the current RSS (writing 5 to /proc/self/clear_refs, Linux 4.0+). */
+export function resetPeak(): void {
+  writeFileSync("/proc/self/clear_refs", "5");
+}
+
+/** Runs the garbage collector when the runtime lets us (deno: --v8-flags=--expose-gc). */
+export function gc(): void {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
 }
 
 /** Prints a result line and returns it (for bench/RESULTS.md). */

@@ -48,8 +48,10 @@ try {
     if (i >= 50) latencies.push(t1 - t0); // skip warm-up
   }
   await it.return();
-  report(`${runtime} event latency over ${samples} events: median ${(median(latencies) * 1000).toFixed(0)} µs, ` +
-    `p99 ${(percentile(latencies, 99) * 1000).toFixed(0)} µs`);
+  report(
+    `${runtime} event latency over ${samples} events: median ${(median(latencies) * 1000).toFixed(0)} µs, ` +
+      `p99 ${(percentile(latencies, 99) * 1000).toFixed(0)} µs`,
+  );
 } finally {
   remove();
 }
@@ -73,8 +75,10 @@ try {
   const c1 = cpuUsage(c0);
   const wall = performance.now() - t0;
   const cpu = (c1.user + c1.system) / 1000;
-  report(`${runtime} idle with 100 subscriptions: ${cpu.toFixed(1)} ms CPU in ${(wall / 1000).toFixed(1)} s ` +
-    `= ${((cpu / wall) * 100).toFixed(2)}% of one core`);
+  report(
+    `${runtime} idle with 100 subscriptions: ${cpu.toFixed(1)} ms CPU in ${(wall / 1000).toFixed(1)} s ` +
+      `= ${((cpu / wall) * 100).toFixed(2)}% of one core`,
+  );
   for (const s of sockets) await s.close();
   await Promise.all(pending);
   quiet.remove();

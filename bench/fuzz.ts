@@ -16,6 +16,8 @@ if (r.failure) {
   console.error(`FAIL ${r.failure.target} (seed ${seed}): ${r.failure.error}\ninput ${r.failure.input}`);
   process.exitCode = 1;
 } else {
-  console.log(`${runtime} fuzz: ${r.cases} cases over ${allTargets.length} decoders (seed ${seed}) in ` +
-    `${(r.ms / 1000).toFixed(1)} s: ${r.decoded} decoded, ${r.rejected} ParseError, no other exception`);
+  console.log(
+    `${runtime} fuzz: ${r.cases} cases over ${allTargets.length} decoders (seed ${seed}) in ` +
+      `${(r.ms / 1000).toFixed(1)} s: ${r.decoded} decoded, ${r.rejected} ParseError, no other exception`,
+  );
 }

@@ -88,6 +88,11 @@ export function makeReceiver(
   const meta: RecvMeta = { pid: 0, groups: 0, group: 0, msgFlags: 0 };
   let buffer = new Uint8Array(0);
 
+  // On the per-datagram path the 64-bit fields (size_t) are written and read
+  // as two 32-bit halves: their values are small, and a BigInt per call
+  // would be an allocation per datagram.
+  /** A size_t field; a value of 2^32 or more (never valid here) reads as Infinity. */
+  const sizeAt = (offset: number) => view.getUint32(offset + 4, true) === 0 ? view.getUint32(offset, true) : Infinity;
   const receiver: Receiver = {
     get buffer() {
       return buffer;
@@ -100,18 +105,19 @@ export function makeReceiver(
     },
     recv(fd: number, flags: number): number {
       view.setUint32(MSGHDR + 8, 12, true); // msg_namelen
-      view.setBigUint64(MSGHDR + 40, BigInt(CONTROL_SIZE), true); // msg_controllen
+      view.setUint32(MSGHDR + 40, CONTROL_SIZE, true); // msg_controllen, low half
+      view.setUint32(MSGHDR + 44, 0, true); // and high half
       const n = recvmsg(fd, block, flags | MSG_TRUNC);
       if (n < 0) return n;
       meta.pid = view.getUint32(NAME + 4, true);
       meta.groups = view.getUint32(NAME + 8, true);
       meta.msgFlags = view.getInt32(MSGHDR + 48, true);
       meta.group = 0;
-      const controlLen = Number(view.getBigUint64(MSGHDR + 40, true));
+      const controlLen = sizeAt(MSGHDR + 40);
       // Walk the cmsghdr chain: { size_t len; int level; int type; data }.
       let at = 0;
       while (at + 16 <= controlLen && at + 16 <= CONTROL_SIZE) {
-        const len = Number(view.getBigUint64(CONTROL + at, true));
+        const len = sizeAt(CONTROL + at);
         if (len < 16 || at + len > CONTROL_SIZE) break;
         const level = view.getInt32(CONTROL + at + 8, true);
         const type = view.getInt32(CONTROL + at + 12, true);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { AttrCursor } from "../wire/attrs.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -11,7 +12,7 @@ import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
-import { checkIfName, decodeFields, type FieldSpec, parseNested, type RawAttr } from "./linkinfo/common.ts";
+import { checkIfName, type RawAttr } from "./linkinfo/common.ts";
 
 /** `IFA_*` attribute numbers (`linux/if_addr.h`). */
 export const IFA = {
@@ -122,6 +123,8 @@ function familyName(family: number): string {
   return family === AF.INET ? "inet" : family === AF.INET6 ? "inet6" : String(family);
 }
 
+const IFA_F_ENTRIES = Object.entries(IFA_F);
+
 /**
  * Flag names of `flags` for `family` (`temporary` instead of `secondary` on IPv6).
  *
@@ -134,7 +137,7 @@ function familyName(family: number): string {
 export function addressFlagNames(flags: number, family: number): string[] {
   const out: string[] = [];
   let rest = flags >>> 0;
-  for (const [name, bit] of Object.entries(IFA_F)) {
+  for (const [name, bit] of IFA_F_ENTRIES) {
     if (rest & bit) {
       out.push(bit === IFA_F.secondary && family === AF.INET6 ? "temporary" : name);
       rest &= ~bit;
@@ -143,23 +146,6 @@ export function addressFlagNames(flags: number, family: number): string[] {
   if (rest) out.push(`0x${rest.toString(16)}`);
   return out;
 }
-
-const FIELDS: readonly FieldSpec<Address>[] = [
-  [IFA.LABEL, "label", "str"],
-  [IFA.RT_PRIORITY, "metric", "u32"],
-  [IFA.TARGET_NETNSID, "netnsid", "s32"],
-];
-
-const HANDLED: readonly number[] = [
-  IFA.ADDRESS,
-  IFA.LOCAL,
-  IFA.BROADCAST,
-  IFA.ANYCAST,
-  IFA.MULTICAST,
-  IFA.CACHEINFO,
-  IFA.FLAGS,
-  IFA.PROTO,
-];
 
 /**
  * Decodes an `RTM_NEWADDR` / `RTM_DELADDR` message. Lengths are never
@@ -183,31 +169,76 @@ export function decodeAddress(msg: NetlinkMessage): Address {
   if (p.length < IFADDRMSG_LEN) {
     throw new ParseError(`ifaddrmsg needs ${IFADDRMSG_LEN} bytes, message has ${p.length}`, 16);
   }
-  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const family = p[0];
-  const attrs = parseNested(p.subarray(IFADDRMSG_LEN), "address attributes");
-  const { value, unknown } = decodeFields(attrs, FIELDS, HANDLED);
-  const wide = attrs.u32(IFA.FLAGS);
-  const rawFlags = wide ?? p[2];
   const scope = p[3];
   const a: Address = {
     family: familyName(family),
     prefixLength: p[1],
     scope: SCOPE_NAMES[scope] ?? String(scope),
-    flags: addressFlagNames(rawFlags, family),
-    rawFlags,
-    index: dv.getUint32(4, true),
-    unknown,
+    flags: [], // set below, once IFA_FLAGS is known
+    rawFlags: 0,
+    index: (p[4] | (p[5] << 8) | (p[6] << 16) | (p[7] << 24)) >>> 0,
+    unknown: [],
   };
-  Object.assign(a, value);
+  // One pass with a cursor (no view per attribute). The plain fields go on
+  // in wire order; of the others the first of each type counts, as with
+  // `Attrs.get`: their payload offsets are kept (-1: absent) and read after.
+  const at = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]; // start by IFA_* type
+  const to = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]; // end by IFA_* type
+  const c = new AttrCursor(p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
+  while (c.next()) {
+    const t = c.type;
+    try {
+      switch (t) {
+        case IFA.LABEL:
+          a.label = c.str();
+          break;
+        case IFA.RT_PRIORITY:
+          a.metric = c.u32();
+          break;
+        case IFA.TARGET_NETNSID:
+          a.netnsid = c.s32();
+          break;
+        case IFA.ADDRESS:
+        case IFA.LOCAL:
+        case IFA.BROADCAST:
+        case IFA.ANYCAST:
+        case IFA.MULTICAST:
+        case IFA.CACHEINFO:
+        case IFA.FLAGS:
+        case IFA.PROTO:
+          if (at[t] < 0) {
+            at[t] = c.start;
+            to[t] = c.end;
+          }
+          break;
+        default:
+          a.unknown.push({ type: t, value: p.slice(c.start, c.end) });
+      }
+    } catch (e) {
+      if (e instanceof ParseError) throw new ParseError(`${FIELD_NAMES[t]} (attribute ${t}): ${e.message}`, 0);
+      throw e;
+    }
+  }
+  const u32At = (i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
+  if (at[IFA.FLAGS] >= 0) {
+    if (to[IFA.FLAGS] - at[IFA.FLAGS] < 4) {
+      throw new ParseError(`attribute ${IFA.FLAGS}: u32 needs 4 bytes, has ${to[IFA.FLAGS] - at[IFA.FLAGS]}`, 0);
+    }
+    a.rawFlags = u32At(at[IFA.FLAGS]);
+  } else {
+    a.rawFlags = p[2];
+  }
+  a.flags = addressFlagNames(a.rawFlags, family);
   const addrSize = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
   const readIp = (type: number, what: string): string | undefined => {
-    const b = attrs.get(type);
-    if (b === undefined) return undefined;
-    if (addrSize !== 0 && b.length !== addrSize) {
-      throw new ParseError(`${what} of ${b.length} bytes in a ${familyName(family)} address message`, 0);
+    const start = at[type];
+    if (start < 0) return undefined;
+    const len = to[type] - start;
+    if (addrSize !== 0 && len !== addrSize) {
+      throw new ParseError(`${what} of ${len} bytes in a ${familyName(family)} address message`, 0);
     }
-    return v.ip(b);
+    return len === 4 ? v.ipv4At(p, start) : v.ip(p.subarray(start, to[type]));
   };
   // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
   // when missing (IPv6 addresses carry only IFA_ADDRESS).
@@ -223,22 +254,28 @@ export function decodeAddress(msg: NetlinkMessage): Address {
   if (anycast !== undefined) a.anycast = anycast;
   const multicast = readIp(IFA.MULTICAST, "IFA_MULTICAST");
   if (multicast !== undefined) a.multicast = multicast;
-  const ci = attrs.get(IFA.CACHEINFO);
-  if (ci !== undefined) {
-    if (ci.length < 16) throw new ParseError(`IFA_CACHEINFO of ${ci.length} bytes, needs 16`, 0);
-    a.cacheInfo = {
-      preferred: v.u32(ci),
-      valid: v.u32(ci.subarray(4)),
-      cstamp: v.u32(ci.subarray(8)),
-      tstamp: v.u32(ci.subarray(12)),
-    };
+  const ci = at[IFA.CACHEINFO];
+  if (ci >= 0) {
+    const len = to[IFA.CACHEINFO] - ci;
+    if (len < 16) throw new ParseError(`IFA_CACHEINFO of ${len} bytes, needs 16`, 0);
+    a.cacheInfo = { preferred: u32At(ci), valid: u32At(ci + 4), cstamp: u32At(ci + 8), tstamp: u32At(ci + 12) };
     a.preferredLifetime = a.cacheInfo.preferred;
     a.validLifetime = a.cacheInfo.valid;
   }
-  const proto = attrs.u8(IFA.PROTO);
-  if (proto !== undefined) a.protocol = IFAPROT[proto] ?? String(proto);
+  const proto = at[IFA.PROTO];
+  if (proto >= 0) {
+    if (to[IFA.PROTO] - proto < 1) throw new ParseError(`attribute ${IFA.PROTO}: u8 needs 1 bytes, has 0`, 0);
+    a.protocol = IFAPROT[p[proto]] ?? String(p[proto]);
+  }
   return a;
 }
+
+/** Field names of the plain attributes, for error messages. */
+const FIELD_NAMES: Readonly<Record<number, string>> = {
+  [IFA.LABEL]: "label",
+  [IFA.RT_PRIORITY]: "metric",
+  [IFA.TARGET_NETNSID]: "netnsid",
+};
 
 /** Options of {@link listAddresses}. */
 export interface AddressFilter {

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { type Attr, Attrs, type AttrWriter } from "../wire/attrs.ts";
-import { Flags } from "../wire/constants.ts";
+import { type Attr, AttrCursor, Attrs, type AttrWriter } from "../wire/attrs.ts";
+import { Flags, NLA_F_NESTED, NLA_F_NET_BYTEORDER } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } from "../wire/values.ts";
@@ -369,9 +369,12 @@ function formatAddress(bytes: Uint8Array): string {
   return bytes.length === 4 || bytes.length === 16 ? formatIP(bytes) : formatHex(bytes);
 }
 
+const FLAG_ENTRIES = Object.entries(RouteFlag) as [RouteFlagName, number][];
+
 function flagNames(flags: number): RouteFlagName[] {
   const out: RouteFlagName[] = [];
-  for (const [name, bit] of Object.entries(RouteFlag)) if (flags & bit) out.push(name as RouteFlagName);
+  if (flags === 0) return out; // most routes
+  for (const [name, bit] of FLAG_ENTRIES) if (flags & bit) out.push(name);
   return out;
 }
 
@@ -486,10 +489,8 @@ function decodeCacheInfo(value: Uint8Array): RouteCacheInfo {
 export function decodeRoute(msg: NetlinkMessage): Route {
   const p = msg.payload;
   if (p.length < RTMSG_SIZE) throw new ParseError(`rtmsg of ${p.length} bytes is shorter than ${RTMSG_SIZE}`, 16);
-  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const family = p[0];
-  const rtmFlags = dv.getUint32(8, true);
-  const attrs = Attrs.parse(p.subarray(RTMSG_SIZE), 16 + RTMSG_SIZE);
+  const rtmFlags = (p[8] | (p[9] << 8) | (p[10] << 16) | (p[11] << 24)) >>> 0;
   const route: Route = {
     family: familyName(family),
     table: p[4],
@@ -501,78 +502,94 @@ export function decodeRoute(msg: NetlinkMessage): Route {
     srcLength: p[2],
     flags: flagNames(rtmFlags),
   };
-  const unknown: Attr[] = [];
-  for (const a of attrs) {
-    const t = a.type;
+  // One pass over the attributes with a cursor: no view or object per
+  // attribute. Where a field takes the first attribute of its type (as the
+  // Attrs readers do), later ones of that type are skipped; `seen` records
+  // which (every such RTA_* type is below 32).
+  const c = new AttrCursor(p, RTMSG_SIZE, p.length, 16 + RTMSG_SIZE);
+  let unknown: Attr[] | undefined;
+  let seen = 0;
+  let all: Attrs | undefined; // for RTA_ENCAP, which pairs two attributes
+  while (c.next()) {
+    const t = c.type;
+    const first = t < 32 && (seen & (1 << t)) === 0;
+    if (t < 32) seen |= 1 << t;
     try {
       switch (t) {
         case RTA.DST:
-          route.dst = formatAddress(a.value);
+          route.dst = c.ip();
           break;
         case RTA.SRC:
-          route.src = formatAddress(a.value);
+          route.src = c.ip();
           break;
         case RTA.IIF:
-          route.iif = attrs.u32(t);
+          if (first) route.iif = c.u32();
           break;
         case RTA.OIF:
-          route.oif = attrs.u32(t);
+          if (first) route.oif = c.u32();
           break;
         case RTA.GATEWAY:
-          route.gateway = formatAddress(a.value);
+          route.gateway = c.ip();
           break;
         case RTA.PRIORITY:
-          route.priority = attrs.u32(t);
+          if (first) route.priority = c.u32();
           break;
         case RTA.PREFSRC:
-          route.prefsrc = formatAddress(a.value);
+          route.prefsrc = c.ip();
           break;
         case RTA.METRICS:
-          route.metrics = decodeMetrics(a.value);
+          route.metrics = decodeMetrics(c.value());
           break;
         case RTA.MULTIPATH:
-          route.multipath = decodeMultipath(a.value);
+          route.multipath = decodeMultipath(c.value());
           break;
         case RTA.FLOW:
-          route.flow = attrs.u32(t);
+          if (first) route.flow = c.u32();
           break;
         case RTA.CACHEINFO: {
-          route.cacheInfo = decodeCacheInfo(a.value);
+          route.cacheInfo = decodeCacheInfo(c.value());
           const e = route.cacheInfo.expires;
           if (e !== 0 && route.expires === undefined) route.expires = Math.trunc(e / 100);
           break;
         }
         case RTA.TABLE:
-          route.table = attrs.u32(t)!;
+          if (first) route.table = c.u32();
           break;
         case RTA.MARK:
-          route.mark = attrs.u32(t);
+          if (first) route.mark = c.u32();
           break;
         case RTA.VIA:
-          Object.assign(route, decodeVia(a.value));
+          Object.assign(route, decodeVia(c.value()));
           break;
         case RTA.PREF: {
-          const pref = attrs.u8(t)!;
+          if (!first) break;
+          const pref = c.u8();
           route.pref = pref === 0 ? "medium" : pref === 1 ? "high" : pref === 3 ? "low" : pref;
           break;
         }
         case RTA.ENCAP_TYPE:
         case RTA.ENCAP:
-          route.encap = decodeEncap(attrs);
+          all ??= Attrs.parse(p.subarray(RTMSG_SIZE), 16 + RTMSG_SIZE);
+          route.encap = decodeEncap(all);
           break;
         case RTA.EXPIRES:
-          route.expires = Math.trunc(attrs.uint(t)! / 100);
+          if (first) route.expires = Math.trunc(c.uint() / 100);
           break;
         case RTA.PAD:
           break;
         case RTA.UID:
-          route.uid = attrs.u32(t);
+          if (first) route.uid = c.u32();
           break;
         case RTA.NH_ID:
-          route.nexthopId = attrs.u32(t);
+          if (first) route.nexthopId = c.u32();
           break;
         default:
-          unknown.push({ ...a, value: a.value.slice() });
+          (unknown ??= []).push({
+            type: t,
+            nested: (c.rawType & NLA_F_NESTED) !== 0,
+            netByteOrder: (c.rawType & NLA_F_NET_BYTEORDER) !== 0,
+            value: p.slice(c.start, c.end),
+          });
       }
     } catch (e) {
       if (e instanceof ParseError) throw new ParseError(`RTA attribute ${t}: ${e.message}`, 16 + RTMSG_SIZE);
@@ -584,7 +601,7 @@ export function decodeRoute(msg: NetlinkMessage): Route {
     for (const [bit, name] of CACHE_FLAGS) if (rtmFlags & bit) cache.push(name);
     route.cache = cache;
   }
-  if (unknown.length) route.unknown = unknown;
+  if (unknown) route.unknown = unknown;
   return route;
 }
 

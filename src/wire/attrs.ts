@@ -59,7 +59,9 @@ export class Attrs implements Iterable<Attr> {
       const len = bytes[at] | (bytes[at + 1] << 8);
       const type = bytes[at + 2] | (bytes[at + 3] << 8);
       if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, base + at);
-      if (at + len > end) throw new ParseError(`attribute length ${len} runs past the end (${end - at} left)`, base + at);
+      if (at + len > end) {
+        throw new ParseError(`attribute length ${len} runs past the end (${end - at} left)`, base + at);
+      }
       attrs.#types.push(type);
       attrs.#starts.push(at + NLA_HDRLEN);
       attrs.#ends.push(at + len);
@@ -129,21 +131,38 @@ export class Attrs implements Iterable<Attr> {
     }
   }
 
+  // The common readers read in place, without a view; a payload of the wrong
+  // size takes the general path, which reports it.
+
   /** u8 value, if present. */
   u8(type: number): number | undefined {
-    return this.#read(type, v.u8);
+    const i = this.#find(type);
+    if (i < 0) return undefined;
+    return this.#ends[i] - this.#starts[i] >= 1 ? this.#bytes[this.#starts[i]] : this.#read(type, v.u8);
   }
   /** u16 value, if present. */
   u16(type: number): number | undefined {
-    return this.#read(type, v.u16);
+    const i = this.#find(type);
+    if (i < 0) return undefined;
+    if (this.#ends[i] - this.#starts[i] < 2) return this.#read(type, v.u16);
+    const b = this.#bytes, at = this.#starts[i];
+    return b[at] | (b[at + 1] << 8);
   }
   /** u32 value, if present. */
   u32(type: number): number | undefined {
-    return this.#read(type, v.u32);
+    const i = this.#find(type);
+    if (i < 0) return undefined;
+    if (this.#ends[i] - this.#starts[i] < 4) return this.#read(type, v.u32);
+    const b = this.#bytes, at = this.#starts[i];
+    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
   }
   /** s32 value, if present. */
   s32(type: number): number | undefined {
-    return this.#read(type, v.s32);
+    const i = this.#find(type);
+    if (i < 0) return undefined;
+    if (this.#ends[i] - this.#starts[i] < 4) return this.#read(type, v.s32);
+    const b = this.#bytes, at = this.#starts[i];
+    return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
   }
   /** u64 value as bigint, if present. */
   u64(type: number): bigint | undefined {
@@ -171,7 +190,8 @@ export class Attrs implements Iterable<Attr> {
   }
   /** String up to the first NUL, if present. */
   str(type: number): string | undefined {
-    return this.#read(type, v.str);
+    const i = this.#find(type);
+    return i < 0 ? undefined : v.strAt(this.#bytes, this.#starts[i], this.#ends[i]);
   }
   /** IPv4/IPv6 address text (by payload length), if present. */
   ip(type: number): string | undefined {
@@ -189,6 +209,138 @@ export class Attrs implements Iterable<Attr> {
   nested(type: number): Attrs | undefined {
     const value = this.get(type);
     return value === undefined ? undefined : Attrs.parse(value, value.byteOffset);
+  }
+}
+
+/**
+ * Reads an attribute list in one forward pass without a view or an object
+ * per attribute, for decoders of large dumps. {@link AttrCursor.next} checks
+ * the next header exactly as {@link Attrs.parse} does (a length shorter than
+ * the header or running past the end is a {@link ParseError}) and sets
+ * `type`, `start` and `end`: the payload is `bytes[start, end)`. The readers
+ * decode the current payload in place and check its size like the readers
+ * of {@link Attrs}.
+ *
+ * @example
+ * ```ts
+ * import { AttrCursor, AttrWriter } from "./attrs.ts";
+ * const bytes = new AttrWriter().u32(4, 1500).str(3, "eth0").bytes();
+ * const c = new AttrCursor(bytes);
+ * while (c.next()) console.log(c.type, c.type === 4 ? c.u32() : c.str()); // 4 1500, then 3 "eth0"
+ * ```
+ */
+export class AttrCursor {
+  /** The bytes `start` and `end` refer to. */
+  readonly bytes: Uint8Array;
+  /** Type of the current attribute, without the flag bits. */
+  type = 0;
+  /** Type of the current attribute as on the wire, with `NLA_F_NESTED` / `NLA_F_NET_BYTEORDER`. */
+  rawType = 0;
+  /** Offset of the current payload in `bytes`. */
+  start = 0;
+  /** Offset just past the current payload. */
+  end = 0;
+  #at: number;
+  readonly #limit: number;
+  /** Added to an offset in `bytes` to report where a problem is. */
+  readonly #base: number;
+
+  /**
+   * Reads the attributes in `bytes[from, to)`. `base` is the offset of
+   * `bytes[from]` in the enclosing message, used only in error reports.
+   */
+  constructor(bytes: Uint8Array, from = 0, to = bytes.length, base = 0) {
+    this.bytes = bytes;
+    this.#at = from;
+    this.#limit = Math.min(to, bytes.length);
+    this.#base = base - from;
+  }
+
+  /** Moves to the next attribute; false at the end (up to 3 bytes of padding may be left over). */
+  next(): boolean {
+    const bytes = this.bytes, at = this.#at, left = this.#limit - at;
+    if (left < NLA_HDRLEN) return false;
+    const len = bytes[at] | (bytes[at + 1] << 8);
+    if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, this.#base + at);
+    if (len > left) throw new ParseError(`attribute length ${len} runs past the end (${left} left)`, this.#base + at);
+    this.rawType = bytes[at + 2] | (bytes[at + 3] << 8);
+    this.type = this.rawType & NLA_TYPE_MASK;
+    this.start = at + NLA_HDRLEN;
+    this.end = at + len;
+    this.#at = at + align4(len);
+    return true;
+  }
+
+  /** Payload length of the current attribute. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** The current payload as a view (not a copy). */
+  value(): Uint8Array {
+    return this.bytes.subarray(this.start, this.end);
+  }
+
+  #need(size: number, what: string): void {
+    const has = this.end - this.start;
+    if (has < size) throw new ParseError(`attribute ${this.type}: ${what} needs ${size} bytes, has ${has}`, 0);
+  }
+
+  /** The current payload as a u8. */
+  u8(): number {
+    this.#need(1, "u8");
+    return this.bytes[this.start];
+  }
+  /** The current payload as a host-order u16. */
+  u16(): number {
+    this.#need(2, "u16");
+    const b = this.bytes, at = this.start;
+    return b[at] | (b[at + 1] << 8);
+  }
+  /** The current payload as a host-order u32. */
+  u32(): number {
+    this.#need(4, "u32");
+    const b = this.bytes, at = this.start;
+    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+  }
+  /** The current payload as a host-order s32. */
+  s32(): number {
+    this.#need(4, "s32");
+    const b = this.bytes, at = this.start;
+    return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+  }
+  /** The current payload as a host-order u64, as a number. */
+  u64n(): number {
+    this.#need(8, "u64");
+    return v.u64nAt(this.bytes, this.start);
+  }
+  /** The current payload as an unsigned integer of its own width (1, 2, 4 or 8 bytes). */
+  uint(): number {
+    switch (this.end - this.start) {
+      case 1:
+        return this.u8();
+      case 2:
+        return this.u16();
+      case 4:
+        return this.u32();
+      case 8:
+        return this.u64n();
+    }
+    throw new ParseError(`attribute ${this.type}: an unsigned integer cannot be ${this.end - this.start} bytes`, 0);
+  }
+  /** The current payload as a string up to the first NUL. */
+  str(): string {
+    return v.strAt(this.bytes, this.start, this.end);
+  }
+  /** The current payload as address text by its length: IPv4, IPv6, else a hardware address (as `ip()` of values). */
+  ip(): string {
+    const len = this.end - this.start;
+    if (len === 4) return v.ipv4At(this.bytes, this.start);
+    return len === 16 ? v.ipv6(this.value()) : v.macAt(this.bytes, this.start, this.end);
+  }
+  /** The current payload as a colon-separated hardware address. */
+  mac(): string {
+    return v.macAt(this.bytes, this.start, this.end);
   }
 }
 

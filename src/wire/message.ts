@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AttrWriter, Attrs } from "./attrs.ts";
+import { Attrs, AttrWriter } from "./attrs.ts";
 import { align4, Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
 import { type ExtAck, NetlinkError, ParseError } from "./errors.ts";
 
@@ -35,20 +35,21 @@ export interface NetlinkMessage {
  */
 export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
-  const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-  const end = datagram.length;
+  const b = datagram; // header fields are read byte by byte: no DataView per datagram
+  const u32 = (i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+  const end = b.length;
   let at = 0;
   while (at < end) {
     if (end - at < NLMSG_HDRLEN) throw new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
-    const len = dv.getUint32(at, true);
+    const len = u32(at);
     if (len < NLMSG_HDRLEN) throw new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
     if (len > end - at) throw new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
     out.push({
-      type: dv.getUint16(at + 4, true),
-      flags: dv.getUint16(at + 6, true),
-      seq: dv.getUint32(at + 8, true),
-      pid: dv.getUint32(at + 12, true),
-      payload: datagram.subarray(at + NLMSG_HDRLEN, at + len),
+      type: b[at + 4] | (b[at + 5] << 8),
+      flags: b[at + 6] | (b[at + 7] << 8),
+      seq: u32(at + 8),
+      pid: u32(at + 12),
+      payload: b.subarray(at + NLMSG_HDRLEN, at + len),
     });
     at += align4(len);
   }

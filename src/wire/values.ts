@@ -48,7 +48,18 @@ export function u64(bytes: Uint8Array): bigint {
  */
 export function u64n(bytes: Uint8Array): number {
   need(bytes, 8, "u64");
-  return u32(bytes) + u32(bytes.subarray(4)) * 0x100000000;
+  return u64nAt(bytes, 0);
+}
+
+/**
+ * Reads a host-order u64 as a number at `at`, without a view; the caller has
+ * checked that 8 bytes are there.
+ * @example `u64nAt(new Uint8Array([0, 0, 1, 0, 0, 0, 0, 0, 0]), 1) // 256`
+ */
+export function u64nAt(bytes: Uint8Array, at: number): number {
+  const lo = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  const hi = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+  return lo + hi * 0x100000000;
 }
 /**
  * Reads an unsigned integer of whatever width the kernel sent (1, 2, 4 or 8
@@ -88,28 +99,68 @@ export function be64(bytes: Uint8Array): bigint {
  * @example `str(new Uint8Array([108, 111, 0])) // "lo"`
  */
 export function str(bytes: Uint8Array): string {
-  const nul = bytes.indexOf(0);
-  return decoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  return strAt(bytes, 0, bytes.length);
 }
 
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, "0");
+/** Strings up to this many bytes are built by hand when ASCII: cheaper than a TextDecoder call. */
+const SHORT_STRING = 64;
+
+/**
+ * Reads the string in `bytes[start, end)`, stopping at the first NUL, without
+ * making a view. Same result as {@link str} of that range.
+ * @example `strAt(new Uint8Array([0, 108, 111, 0]), 1, 4) // "lo"`
+ */
+export function strAt(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT_STRING) {
+    // Names, kinds, labels: short and ASCII. Anything else goes to the decoder.
+    let out = "";
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === 0) return out;
+      if (c >= 0x80) break;
+      out += String.fromCharCode(c);
+    }
+    if (out.length === end - start) return out;
+  }
+  let nul = bytes.indexOf(0, start);
+  if (nul < 0 || nul > end) nul = end;
+  return decoder.decode(bytes.subarray(start, nul));
 }
+
+/** Two lowercase hex digits of every byte value. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0"));
 
 /**
  * Formats 6 (or any number of) bytes as a colon-separated hardware address.
  * @example `mac(new Uint8Array([2, 0, 0, 0, 0, 1])) // "02:00:00:00:00:01"`
  */
 export function mac(bytes: Uint8Array): string {
+  return macAt(bytes, 0, bytes.length);
+}
+
+/**
+ * Formats `bytes[start, end)` as a colon-separated hardware address, without a view.
+ * @example `macAt(new Uint8Array([9, 2, 0, 0, 0, 0, 1]), 1, 7) // "02:00:00:00:00:01"`
+ */
+export function macAt(bytes: Uint8Array, start: number, end: number): string {
   let out = "";
-  for (let i = 0; i < bytes.length; i++) out += (i ? ":" : "") + hex2(bytes[i]);
+  for (let i = start; i < end; i++) out += i > start ? ":" + HEX2[bytes[i]] : HEX2[bytes[i]];
   return out;
 }
 
 /** Formats 4 bytes as dotted IPv4. @example `ipv4(new Uint8Array([127, 0, 0, 1])) // "127.0.0.1"` */
 export function ipv4(bytes: Uint8Array): string {
   need(bytes, 4, "IPv4 address");
-  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  return ipv4At(bytes, 0);
+}
+
+/**
+ * Formats the 4 bytes at `at` as dotted IPv4, without a view; the caller has
+ * checked that they are there.
+ * @example `ipv4At(new Uint8Array([0, 127, 0, 0, 1]), 1) // "127.0.0.1"`
+ */
+export function ipv4At(bytes: Uint8Array, at: number): string {
+  return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Attrs, type AttrWriter } from "../../wire/attrs.ts";
+import { type AttrCursor, Attrs, type AttrWriter } from "../../wire/attrs.ts";
 import { ParseError } from "../../wire/errors.ts";
 import * as v from "../../wire/values.ts";
 
@@ -128,6 +128,70 @@ function readField(codec: FieldCodec, b: Uint8Array): unknown {
 }
 
 /**
+ * Reads the current attribute of `c` with `codec`: the value
+ * {@link decodeFields} would give, without making a view for the common codecs.
+ *
+ * @example
+ * ```ts
+ * import { AttrCursor, AttrWriter } from "../../wire/attrs.ts";
+ * import { readFieldAt } from "./common.ts";
+ * const c = new AttrCursor(new AttrWriter().u32(4, 1500).bytes());
+ * c.next();
+ * readFieldAt("u32", c); // 1500
+ * ```
+ */
+export function readFieldAt(codec: FieldCodec, c: AttrCursor): unknown {
+  switch (codec) {
+    case "u8":
+      return c.u8();
+    case "u16":
+      return c.u16();
+    case "u32":
+      return c.u32();
+    case "s32":
+      return c.s32();
+    case "u64":
+      return c.length >= 8 ? v.u64nAt(c.bytes, c.start) : c.uint();
+    case "bool":
+      return c.u8() !== 0;
+    case "flag":
+      return c.length === 0 ? true : c.u8() !== 0;
+    case "mac":
+      return c.mac();
+    case "ip":
+      if (c.length !== 4 && c.length !== 16) throw new ParseError(`address of ${c.length} bytes`, 0);
+      return c.ip();
+    case "str":
+      return c.str();
+    default:
+      return readField(codec, c.value());
+  }
+}
+
+/** Field tables indexed by attribute type, built once per table. */
+const byType = new WeakMap<readonly FieldSpec<unknown>[], Map<number, FieldSpec<unknown>>>();
+
+/**
+ * The row of `table` for attribute `type` (the first, as `table.find` would
+ * give), from an index built on first use.
+ *
+ * @example
+ * ```ts
+ * import { fieldFor } from "./common.ts";
+ * fieldFor<{ mtu?: number }>([[4, "mtu", "u32"]], 4); // [4, "mtu", "u32"]
+ * ```
+ */
+export function fieldFor<T>(table: readonly FieldSpec<T>[], type: number): FieldSpec<T> | undefined {
+  let index = byType.get(table as readonly FieldSpec<unknown>[]);
+  if (index === undefined) {
+    index = new Map();
+    for (const row of table as readonly FieldSpec<unknown>[]) if (!index.has(row[0])) index.set(row[0], row);
+    byType.set(table as readonly FieldSpec<unknown>[], index);
+  }
+  return index.get(type) as FieldSpec<T> | undefined;
+}
+
+/**
  * Decodes a flat attribute set with a field table. Attributes not in the
  * table go to `unknown`; a value of the wrong size is a {@link ParseError}
  * naming the attribute.
@@ -148,7 +212,7 @@ export function decodeFields<T>(
   const out: Record<string, unknown> = {};
   const unknown: RawAttr[] = [];
   for (const a of attrs) {
-    const spec = table.find((f) => f[0] === a.type);
+    const spec = fieldFor(table, a.type);
     if (!spec) {
       if (!skip.includes(a.type)) unknown.push({ type: a.type, value: a.value.slice() });
       continue;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { Attrs } from "../../wire/attrs.ts";
-import * as v from "../../wire/values.ts";
+import { AttrCursor, Attrs } from "../../wire/attrs.ts";
+import { ParseError } from "../../wire/errors.ts";
 import { type BridgeInfo, bridgeKind, type BridgePortInfo } from "./bridge.ts";
 import { parseNested, type RawAttr } from "./common.ts";
 import { linkKindCodec, registerLinkKind } from "./registry.ts";
@@ -84,30 +84,39 @@ function rawList(bytes: Uint8Array): RawLinkData {
  * ```
  */
 export function decodeLinkInfo(bytes: Uint8Array): LinkInfo {
-  const attrs = parseNested(bytes, "IFLA_LINKINFO");
   const info: LinkInfo = {};
   const unknown: RawAttr[] = [];
   let data: Uint8Array | undefined;
   let slaveData: Uint8Array | undefined;
-  for (const a of attrs) {
+  // A cursor rather than Attrs: one pass, no object per attribute. Every
+  // length is checked before anything is decoded, as parseNested did.
+  const c = new AttrCursor(bytes);
+  try {
+    while (c.next());
+  } catch (e) {
+    if (e instanceof ParseError) throw new ParseError(`IFLA_LINKINFO: ${e.message}`, 0);
+    throw e;
+  }
+  const a = new AttrCursor(bytes);
+  while (a.next()) {
     switch (a.type) {
       case IFLA_INFO.KIND:
-        info.kind = v.str(a.value);
+        info.kind = a.str();
         break;
       case IFLA_INFO.DATA:
-        data = a.value;
+        data = a.value();
         break;
       case IFLA_INFO.XSTATS:
-        info.xstats = a.value.slice();
+        info.xstats = bytes.slice(a.start, a.end);
         break;
       case IFLA_INFO.SLAVE_KIND:
-        info.slaveKind = v.str(a.value);
+        info.slaveKind = a.str();
         break;
       case IFLA_INFO.SLAVE_DATA:
-        slaveData = a.value;
+        slaveData = a.value();
         break;
       default:
-        unknown.push({ type: a.type, value: a.value.slice() });
+        unknown.push({ type: a.type, value: bytes.slice(a.start, a.end) });
     }
   }
   if (data !== undefined) {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { test } from "./helpers/harness.ts";
 import { ip, ipBatch, withNetns } from "./helpers/netns.ts";
-import { DumpInterruptedError, Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
+import { ClosedError, DumpInterruptedError, Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
 
 const script = new URL("./helpers/exit-script.ts", import.meta.url).pathname;
 
@@ -83,3 +83,41 @@ test("a table changed during a dump: DumpInterruptedError, and retry yields a co
     assert.equal(keys.size, retried.length, "no address twice");
   });
 }, { timeout: 60_000 });
+
+test("a dump queued behind a paused one ends on close and on abort, and keeps its place otherwise", async () => {
+  const request = () => {
+    const m = new MessageWriter(18, Flags.DUMP); // RTM_GETLINK
+    m.struct(16);
+    return m.finish();
+  };
+  // Abort while queued: rejects with the reason, and the queue still works.
+  {
+    await using sock = await NetlinkSocket.open("route");
+    const first = sock.dump(request());
+    await first.next(); // paused after its first message
+    const controller = new AbortController();
+    const queued = sock.dump(request(), { signal: controller.signal }).next();
+    setTimeout(() => controller.abort(new Error("gave up")), 20);
+    await assert.rejects(queued, /gave up/);
+    await first.return(undefined);
+    let n = 0;
+    for await (const _ of sock.dump(request())) n++;
+    assert.ok(n >= 1, "a dump after the aborted one runs");
+  }
+  // Close while queued: ClosedError, no hang.
+  {
+    const sock = await NetlinkSocket.open("route");
+    const first = sock.dump(request());
+    await first.next();
+    const queued = sock.dump(request()).next();
+    setTimeout(() => sock.close(), 20);
+    await assert.rejects(queued, ClosedError);
+    // The paused dump already holds its whole (one-datagram) answer: it may
+    // finish it, or end with ClosedError, but it must not hang.
+    try {
+      for (let r = await first.next(); !r.done; r = await first.next()) { /* drain */ }
+    } catch (error) {
+      assert.ok(error instanceof ClosedError);
+    }
+  }
+});

@@ -45,12 +45,17 @@ export function inNetns<T>(libc: Libc, target: NetnsTarget, fn: () => T): T {
     }
     const entered = libc.setns(targetFd, CLONE_NEWNET);
     if (entered < 0) throw new NetlinkError(-entered, { syscall: "setns" });
+    let outcome: { value: T } | { error: unknown };
     try {
-      return fn();
-    } finally {
-      const back = libc.setns(own, CLONE_NEWNET);
-      if (back < 0) throw new NetlinkError(-back, { syscall: "setns (returning to the original namespace)" });
+      outcome = { value: fn() };
+    } catch (error) {
+      outcome = { error };
     }
+    // Being left in the wrong namespace matters more than how fn ended.
+    const back = libc.setns(own, CLONE_NEWNET);
+    if (back < 0) throw new NetlinkError(-back, { syscall: "setns (returning to the original namespace)" });
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
   } finally {
     libc.close(own);
     if (typeof target !== "number" && targetFd >= 0) libc.close(targetFd);

@@ -227,12 +227,16 @@ export class NetlinkSocket implements AsyncDisposable {
   readonly #subscribers = new Set<Subscriber>();
   #dump?: DumpState;
   #dumpQueue: Promise<void> = Promise.resolve();
+  /** Settles when the socket closes: ends waits that no datagram would end. */
+  readonly #closing: Promise<void>;
+  #resolveClosing!: () => void;
   #seq: number;
   readonly #seqStart: number;
   #pumping = false;
   #closed = false;
 
   private constructor(libc: Libc, fd: number, protocol: number, portId: number, options: OpenOptions) {
+    this.#closing = new Promise<void>((resolve) => (this.#resolveClosing = resolve));
     this.#libc = libc;
     this.#fd = fd;
     this.protocol = protocol;
@@ -413,7 +417,9 @@ export class NetlinkSocket implements AsyncDisposable {
    * Sends a dump request (NLM_F_REQUEST|NLM_F_DUMP) and yields each message
    * as its datagram arrives. Dumps on one socket run one after another.
    * Leaving the loop early reads and discards the rest, so the socket is
-   * ready for the next request when `break` returns.
+   * ready for the next request when `break` returns. An iterator driven by
+   * hand must be run to its end or `return()`ed: until then, later dumps on
+   * the socket wait their turn (closing the socket ends every wait).
    *
    * @example
    * ```ts
@@ -457,10 +463,18 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#assertOpen();
     signal?.throwIfAborted();
     // Queue behind the dump in progress: the kernel runs one per socket.
+    // The next dump waits for the previous one *and* this one, so this one
+    // may give up its place early (abort, close) without letting it jump ahead.
     const previous = this.#dumpQueue;
     let release!: () => void;
-    this.#dumpQueue = new Promise<void>((r) => (release = r));
-    await previous;
+    const mine = new Promise<void>((r) => (release = r));
+    this.#dumpQueue = previous.then(() => mine);
+    try {
+      await this.#turn(previous, signal);
+    } catch (error) {
+      release();
+      throw error;
+    }
     let state: DumpState | undefined;
     const onAbort = () => state?.wake?.();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -509,6 +523,19 @@ export class NetlinkSocket implements AsyncDisposable {
       if (this.#dump === state) this.#dump = undefined;
       release();
     }
+  }
+
+  /** Resolves when `previous` settles, the socket closes, or `signal` aborts (rejecting). */
+  #turn(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return Promise.race([previous, this.#closing]);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(abortReason(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      Promise.race([previous, this.#closing]).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -907,6 +934,7 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#loop.unregister(this.#fd);
     this.#libc.close(this.#fd);
     this.#failAll(new ClosedError());
+    this.#resolveClosing();
     return Promise.resolve();
   }
 

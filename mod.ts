@@ -26,6 +26,7 @@ export * from "./src/wire/values.ts";
 export * from "./src/wire/attrs.ts";
 export * from "./src/wire/message.ts";
 export * from "./src/socket/socket.ts";
+export * from "./src/socket/stream.ts";
 export { type NetnsTarget, netnsPath } from "./src/socket/netns.ts";
 export * from "./src/route/mod.ts";
 export * from "./src/uevent/mod.ts";

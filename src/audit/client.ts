@@ -8,6 +8,7 @@
 import { Overrun } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
+import { NotificationStream } from "../socket/stream.ts";
 import { AUDIT_NLGRP_READLOG, AuditMsg, auditTypeName } from "./constants.ts";
 import { type AuditRecord, decodeRecord } from "./records.ts";
 import { type AuditFeatures, type AuditStatus, decodeFeatures, decodeStatus } from "./status.ts";
@@ -112,34 +113,16 @@ export class Audit implements AsyncDisposable {
    * ```
    */
   records(options: { signal?: AbortSignal; rcvbuf?: number } = {}): AuditRecordStream {
-    const opening = NetlinkSocket.open("audit", {
-      groups: [AUDIT_NLGRP_READLOG],
-      rcvbuf: options.rcvbuf ?? 1 << 20,
-      describeType: describe,
-    });
-    let sock: NetlinkSocket | undefined;
-    let closed = false;
-    const ready = opening.then((s) => {
-      sock = s;
-      if (closed) void s.close();
-    });
-    ready.catch(() => {});
-    const close = async () => {
-      closed = true;
-      await sock?.close();
-    };
-    async function* iterate(): AsyncGenerator<AuditRecord | Overrun> {
-      await ready;
-      try {
-        for await (const item of sock!.notifications({ signal: options.signal })) {
-          if (item instanceof Overrun) yield item;
-          else yield decodeRecord(item);
-        }
-      } finally {
-        await close();
-      }
-    }
-    return { ready, close, [Symbol.asyncIterator]: () => iterate() };
+    return new NotificationStream<AuditRecord | Overrun>(
+      () =>
+        NetlinkSocket.open("audit", {
+          groups: [AUDIT_NLGRP_READLOG],
+          rcvbuf: options.rcvbuf ?? 1 << 20,
+          describeType: describe,
+        }),
+      (item) => (item instanceof Overrun ? item : decodeRecord(item)),
+      { signal: options.signal },
+    );
   }
 
   /**

@@ -12,6 +12,7 @@ import { Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ipv4, ipv6, parseIP } from "../wire/values.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
+import { NotificationStream } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
   AF,
@@ -595,61 +596,30 @@ const GROUPS: Record<ConntrackEventType, number> = {
  * for await (const ev of events) if ("type" in ev) console.log(ev.type, ev.entry.orig);
  * ```
  */
-export class ConntrackEventStream implements AsyncIterable<ConntrackEvent | Overrun>, AsyncDisposable {
-  /** Resolves when the socket is open and subscribed. */
-  readonly ready: Promise<void>;
-  #sock?: NetlinkSocket;
-  #closed = false;
-  readonly #options: ConntrackEventOptions;
-
+export class ConntrackEventStream extends NotificationStream<ConntrackEvent | Overrun> {
   /** Use {@link Conntrack.events}. */
   constructor(netns: NetnsTarget | undefined, options: ConntrackEventOptions) {
-    this.#options = options;
     const names = options.groups ?? ["new", "update", "destroy"];
     const groups = names.map((n) => {
       const g = GROUPS[n];
       if (g === undefined) throw new TypeError(`unknown conntrack event group ${JSON.stringify(n)}`);
       return g;
     });
-    this.ready = NetlinkSocket.open("netfilter", {
-      netns,
-      groups,
-      rcvbuf: options.rcvbuf ?? 4 * 1024 * 1024,
-      describeType: describeNfnlType,
-    }).then(async (sock) => {
-      this.#sock = sock;
-      if (this.#closed) await sock.close();
-    });
-    this.ready.catch(() => {}); // reported by the iterator
-  }
-
-  /** Yields events (and {@link Overrun} markers) until closed or aborted. */
-  async *[Symbol.asyncIterator](): AsyncIterator<ConntrackEvent | Overrun> {
-    await this.ready;
-    const sock = this.#sock!;
-    try {
-      for await (const item of sock.notifications({ signal: this.#options.signal, overrun: this.#options.overrun })) {
-        if (item instanceof Overrun) {
-          yield item;
-          continue;
-        }
-        if (((item.type >> 8) & 0xff) !== NFNL_SUBSYS.CTNETLINK) continue;
-        yield decodeConntrackEvent(item);
-      }
-    } finally {
-      await this.close();
-    }
-  }
-
-  /** Closes the event socket; the iteration ends. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#sock?.close();
-  }
-
-  /** Closes the stream (for `await using`). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    super(
+      () =>
+        NetlinkSocket.open("netfilter", {
+          netns,
+          groups,
+          rcvbuf: options.rcvbuf ?? 4 * 1024 * 1024,
+          describeType: describeNfnlType,
+        }),
+      (item) => {
+        if (item instanceof Overrun) return item;
+        if (((item.type >> 8) & 0xff) !== NFNL_SUBSYS.CTNETLINK) return undefined;
+        return decodeConntrackEvent(item);
+      },
+      { signal: options.signal, overrun: options.overrun },
+    );
   }
 }
 

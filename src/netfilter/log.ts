@@ -5,21 +5,13 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import { ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import { NetlinkSocket } from "../socket/socket.ts";
+import type { NetlinkSocket } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
-import {
-  COPY_MODE,
-  HOOK_NAMES,
-  NFNL_SUBSYS,
-  NFULA,
-  NFULA_CFG,
-  NFULNL_CFG_CMD,
-  NFULNL_CFG_F,
-  NFULNL_MSG,
-} from "./constants.ts";
-import { describeNfnlType, familyName, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
+import { familyName, type NfFamily, parseNfnl } from "./nfnetlink.ts";
+import { bindInstance, copyModeNumber, instancePackets, type NfInstanceKind, unbindInstance } from "./instance.ts";
 import { decodeHwAddr, decodeTimestamp, type NfTimestamp } from "./queue.ts";
 
 /** One logged packet. */
@@ -208,6 +200,15 @@ export interface EntriesOptions {
   overrun?: "count" | "throw";
 }
 
+const ULOG: NfInstanceKind = {
+  subsys: NFNL_SUBSYS.ULOG,
+  config: NFULNL_MSG.CONFIG,
+  cmdAttr: NFULA_CFG.CMD,
+  copyAttr: NFULA_CFG.MODE,
+  copySize: 6, // struct nfulnl_msg_config_mode, padded
+  packet: (NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET,
+};
+
 function u32Option(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new TypeError(`bad ${what}: ${value}`);
   return value;
@@ -251,38 +252,28 @@ export class NfLog implements AsyncDisposable {
     if (!Number.isInteger(group) || group < 0 || group > 0xffff) {
       throw new TypeError(`log group must be 0..65535, not ${group}`);
     }
-    const mode = COPY_MODE[options.copyMode ?? "packet"];
-    if (mode === undefined) throw new TypeError(`unknown copy mode ${JSON.stringify(options.copyMode)}`);
+    const mode = copyModeNumber(options.copyMode);
     const range = u32Option(options.copyRange ?? 0xffff, "copyRange");
-    const sock = await NetlinkSocket.open("netfilter", {
+    const sock = await bindInstance(ULOG, {
+      resId: group,
+      bind: new Uint8Array([NFULNL_CFG_CMD.BIND]),
+      mode,
+      range,
       netns: options.netns,
-      rcvbuf: options.rcvbuf ?? 4 * 1024 * 1024,
-      describeType: describeNfnlType,
+      rcvbuf: options.rcvbuf,
+      configure(cfg) {
+        cfg.be32(NFULA_CFG.QTHRESH, u32Option(options.qthreshold ?? 1, "qthreshold"));
+        if (options.flushTimeout !== undefined) {
+          cfg.be32(NFULA_CFG.TIMEOUT, u32Option(options.flushTimeout, "flushTimeout"));
+        }
+        if (options.bufferSize !== undefined) cfg.be32(NFULA_CFG.NLBUFSIZ, u32Option(options.bufferSize, "bufferSize"));
+        let flags = 0;
+        if (options.seq) flags |= NFULNL_CFG_F.SEQ;
+        if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
+        if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
+        if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
+      },
     });
-    try {
-      const bind = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: group });
-      bind.attr(NFULA_CFG.CMD, new Uint8Array([NFULNL_CFG_CMD.BIND]));
-      await sock.request(bind.finish());
-      const cfg = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: group });
-      const modeBytes = new Uint8Array(6);
-      new DataView(modeBytes.buffer).setUint32(0, range, false);
-      modeBytes[4] = mode;
-      cfg.attr(NFULA_CFG.MODE, modeBytes);
-      cfg.be32(NFULA_CFG.QTHRESH, u32Option(options.qthreshold ?? 1, "qthreshold"));
-      if (options.flushTimeout !== undefined) {
-        cfg.be32(NFULA_CFG.TIMEOUT, u32Option(options.flushTimeout, "flushTimeout"));
-      }
-      if (options.bufferSize !== undefined) cfg.be32(NFULA_CFG.NLBUFSIZ, u32Option(options.bufferSize, "bufferSize"));
-      let flags = 0;
-      if (options.seq) flags |= NFULNL_CFG_F.SEQ;
-      if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
-      if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
-      if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
-      await sock.request(cfg.finish());
-    } catch (error) {
-      await sock.close();
-      throw error;
-    }
     return new NfLog(sock, group);
   }
 
@@ -302,16 +293,7 @@ export class NfLog implements AsyncDisposable {
    * ```
    */
   async *entries(options: EntriesOptions = {}): AsyncGenerator<LogEntry, void, undefined> {
-    for await (const item of this.#sock.notifications({ signal: options.signal })) {
-      if (item instanceof Overrun) {
-        this.lost++;
-        if (options.overrun === "throw") throw new OverrunError(item.where);
-        continue;
-      }
-      // Batches end with an NLMSG_DONE; anything not a log packet is skipped.
-      if (item.type !== ((NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET)) continue;
-      yield decodeLogEntry(item);
-    }
+    yield* instancePackets(ULOG, this.#sock, options, () => this.lost++, decodeLogEntry);
   }
 
   /**
@@ -325,15 +307,7 @@ export class NfLog implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#sock.closed) return;
-    try {
-      const unbind = nfnlMessage(NFNL_SUBSYS.ULOG, NFULNL_MSG.CONFIG, 0, { resId: this.group });
-      unbind.attr(NFULA_CFG.CMD, new Uint8Array([NFULNL_CFG_CMD.UNBIND]));
-      await this.#sock.request(unbind.finish(), { signal: AbortSignal.timeout(1000) });
-    } catch {
-      // Closing the socket unbinds as well.
-    }
-    await this.#sock.close();
+    await unbindInstance(ULOG, this.#sock, this.group, new Uint8Array([NFULNL_CFG_CMD.UNBIND]));
   }
 
   /** Closes the log (for `await using`). */

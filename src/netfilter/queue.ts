@@ -6,13 +6,12 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import { ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { mac } from "../wire/values.ts";
-import { NetlinkSocket } from "../socket/socket.ts";
+import type { NetlinkSocket } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
-  COPY_MODE,
   HOOK_NAMES,
   NF_VERDICT,
   NFNL_SUBSYS,
@@ -23,7 +22,8 @@ import {
   NFQNL_CFG_CMD,
   NFQNL_MSG,
 } from "./constants.ts";
-import { describeNfnlType, familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { bindInstance, copyModeNumber, instancePackets, type NfInstanceKind, unbindInstance } from "./instance.ts";
 
 /** A packet's timestamp as the kernel reports it. */
 export interface NfTimestamp {
@@ -297,6 +297,15 @@ export function encodeVerdict(
   return w.finish();
 }
 
+const QUEUE: NfInstanceKind = {
+  subsys: NFNL_SUBSYS.QUEUE,
+  config: NFQNL_MSG.CONFIG,
+  cmdAttr: NFQA_CFG.CMD,
+  copyAttr: NFQA_CFG.PARAMS,
+  copySize: 5, // struct nfqnl_msg_config_params, packed
+  packet: (NFNL_SUBSYS.QUEUE << 8) | NFQNL_MSG.PACKET,
+};
+
 /** Options of {@link NfQueue.open}. */
 export interface NfQueueOptions {
   /** Family used in the configuration header (default `"inet"`; a queue receives both families). */
@@ -491,42 +500,32 @@ export class NfQueue implements AsyncDisposable {
       throw new TypeError(`queue number must be 0..65535, not ${queueNum}`);
     }
     const family = familyNumber(options.family ?? "inet");
-    const mode = COPY_MODE[options.copyMode ?? "packet"];
-    if (mode === undefined) throw new TypeError(`unknown copy mode ${JSON.stringify(options.copyMode)}`);
+    const mode = copyModeNumber(options.copyMode);
     const range = options.copyRange ?? 0xffff;
     if (!Number.isInteger(range) || range < 0 || range > 0xffffffff) throw new TypeError(`bad copyRange ${range}`);
-    const sock = await NetlinkSocket.open("netfilter", {
+    const sock = await bindInstance(QUEUE, {
+      resId: queueNum,
+      bind: new Uint8Array([NFQNL_CFG_CMD.BIND, 0, family >> 8, family & 0xff]),
+      mode,
+      range,
       netns: options.netns,
-      rcvbuf: options.rcvbuf ?? 4 * 1024 * 1024,
-      describeType: describeNfnlType,
+      rcvbuf: options.rcvbuf,
+      configure(cfg) {
+        if (options.maxLen !== undefined) cfg.be32(NFQA_CFG.QUEUE_MAXLEN, options.maxLen);
+        let flags = 0, mask = 0;
+        const set = (bit: number, on: boolean | undefined) => {
+          if (on === undefined) return;
+          mask |= bit;
+          if (on) flags |= bit;
+        };
+        set(NFQA_CFG_F.FAIL_OPEN, options.failOpen);
+        set(NFQA_CFG_F.GSO, options.gso);
+        set(NFQA_CFG_F.UID_GID, options.uidGid);
+        set(NFQA_CFG_F.CONNTRACK, options.conntrack);
+        set(NFQA_CFG_F.SECCTX, options.secctx);
+        if (mask) cfg.be32(NFQA_CFG.FLAGS, flags).be32(NFQA_CFG.MASK, mask);
+      },
     });
-    try {
-      const bind = nfnlMessage(NFNL_SUBSYS.QUEUE, NFQNL_MSG.CONFIG, 0, { resId: queueNum });
-      bind.attr(NFQA_CFG.CMD, new Uint8Array([NFQNL_CFG_CMD.BIND, 0, family >> 8, family & 0xff]));
-      await sock.request(bind.finish());
-      const cfg = nfnlMessage(NFNL_SUBSYS.QUEUE, NFQNL_MSG.CONFIG, 0, { resId: queueNum });
-      const params = new Uint8Array(5);
-      new DataView(params.buffer).setUint32(0, range, false);
-      params[4] = mode;
-      cfg.attr(NFQA_CFG.PARAMS, params);
-      if (options.maxLen !== undefined) cfg.be32(NFQA_CFG.QUEUE_MAXLEN, options.maxLen);
-      let flags = 0, mask = 0;
-      const set = (bit: number, on: boolean | undefined) => {
-        if (on === undefined) return;
-        mask |= bit;
-        if (on) flags |= bit;
-      };
-      set(NFQA_CFG_F.FAIL_OPEN, options.failOpen);
-      set(NFQA_CFG_F.GSO, options.gso);
-      set(NFQA_CFG_F.UID_GID, options.uidGid);
-      set(NFQA_CFG_F.CONNTRACK, options.conntrack);
-      set(NFQA_CFG_F.SECCTX, options.secctx);
-      if (mask) cfg.be32(NFQA_CFG.FLAGS, flags).be32(NFQA_CFG.MASK, mask);
-      await sock.request(cfg.finish());
-    } catch (error) {
-      await sock.close();
-      throw error;
-    }
     return new NfQueue(sock, queueNum);
   }
 
@@ -547,15 +546,13 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async *packets(options: PacketsOptions = {}): AsyncGenerator<QueuedPacket, void, undefined> {
-    for await (const item of this.#sock.notifications({ signal: options.signal })) {
-      if (item instanceof Overrun) {
-        this.lost++;
-        if (options.overrun === "throw") throw new OverrunError(item.where);
-        continue;
-      }
-      if (item.type !== ((NFNL_SUBSYS.QUEUE << 8) | NFQNL_MSG.PACKET)) continue;
-      yield new QueuedPacket(this, decodeQueuePacket(item));
-    }
+    yield* instancePackets(
+      QUEUE,
+      this.#sock,
+      options,
+      () => this.lost++,
+      (msg) => new QueuedPacket(this, decodeQueuePacket(msg)),
+    );
   }
 
   /**
@@ -601,15 +598,7 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#sock.closed) return;
-    try {
-      const unbind = nfnlMessage(NFNL_SUBSYS.QUEUE, NFQNL_MSG.CONFIG, 0, { resId: this.queueNum });
-      unbind.attr(NFQA_CFG.CMD, new Uint8Array([NFQNL_CFG_CMD.UNBIND, 0, 0, 0]));
-      await this.#sock.request(unbind.finish(), { signal: AbortSignal.timeout(1000) });
-    } catch {
-      // Closing the socket unbinds as well.
-    }
-    await this.#sock.close();
+    await unbindInstance(QUEUE, this.#sock, this.queueNum, new Uint8Array([NFQNL_CFG_CMD.UNBIND, 0, 0, 0]));
   }
 
   /** Closes the queue (for `await using`). */

@@ -6,6 +6,7 @@
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import { NotificationStream } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
@@ -130,68 +131,28 @@ function groupNumber(name: RtnlGroupName): number {
  * }
  * ```
  */
-export class RouteEventStream implements AsyncIterable<RouteEvent>, AsyncDisposable {
-  /** Resolves once the socket is open and every group joined; rejects if that failed. */
-  readonly ready: Promise<void>;
+export class RouteEventStream extends NotificationStream<RouteEvent> {
   /** The multicast groups joined. */
   readonly groups: readonly number[];
-  readonly #signal?: AbortSignal;
-  #sock?: NetlinkSocket;
-  #closed = false;
-  #iterated = false;
 
   /** Use {@link subscribe}. */
   constructor(groups: number[], options: SubscribeOptions = {}) {
-    this.groups = groups;
-    this.#signal = options.signal;
     const { netns, rcvbuf } = options;
-    this.ready = (async () => {
-      options.signal?.throwIfAborted();
-      const sock = await NetlinkSocket.open("route", { netns, rcvbuf, describeType: rtmName });
-      if (this.#closed || options.signal?.aborted) {
-        await sock.close();
-        options.signal?.throwIfAborted();
-        return;
-      }
-      try {
-        for (const g of groups) sock.join(g);
-      } catch (error) {
-        await sock.close();
-        throw error;
-      }
-      this.#sock = sock;
-      options.signal?.addEventListener("abort", () => {
-        // Not iterating: nobody else would close it.
-        if (!this.#iterated) void this.close();
-      }, { once: true });
-    })();
-    // Failures surface through `ready` or the iteration; never as an unhandled rejection.
-    this.ready.catch(() => {});
-  }
-
-  /** Iterates the events; allowed once. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<RouteEvent, void, undefined> {
-    if (this.#iterated) throw new TypeError("a RouteEventStream can be iterated only once");
-    this.#iterated = true;
-    try {
-      await this.ready;
-      const sock = this.#sock;
-      if (!sock || this.#closed) return;
-      for await (const item of sock.notifications({ signal: this.#signal })) yield decodeRouteEvent(item);
-    } finally {
-      await this.close();
-    }
-  }
-
-  /** Closes the socket; a running iteration ends. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#sock?.close();
-  }
-
-  /** Closes the socket (for `await using`). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    super(
+      async () => {
+        const sock = await NetlinkSocket.open("route", { netns, rcvbuf, describeType: rtmName });
+        try {
+          for (const g of groups) sock.join(g);
+        } catch (error) {
+          await sock.close();
+          throw error;
+        }
+        return sock;
+      },
+      decodeRouteEvent,
+      { signal: options.signal, closeOnAbort: true },
+    );
+    this.groups = groups;
   }
 }
 

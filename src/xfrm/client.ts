@@ -7,6 +7,7 @@ import { Flags } from "../wire/constants.ts";
 import { MessageWriter } from "../wire/message.ts";
 import { Overrun } from "../wire/errors.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
+import { NotificationStream } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
   XfrmGroup,
@@ -335,35 +336,17 @@ export class Xfrm implements AsyncDisposable {
       if (n === undefined) throw new TypeError(`unknown XFRM group ${JSON.stringify(g)}`);
       return n;
     });
-    const opening = NetlinkSocket.open("xfrm", {
-      netns: this.#netns,
-      groups: numbers,
-      rcvbuf: options.rcvbuf ?? 1 << 20,
-      describeType: describe,
-    });
-    let sock: NetlinkSocket | undefined;
-    let closed = false;
-    const ready = opening.then((s) => {
-      sock = s;
-      if (closed) void s.close();
-    });
-    ready.catch(() => {});
-    const close = async () => {
-      closed = true;
-      await sock?.close();
-    };
-    async function* iterate(): AsyncGenerator<XfrmEvent | Overrun> {
-      await ready;
-      try {
-        for await (const item of sock!.notifications({ signal: options.signal })) {
-          if (item instanceof Overrun) yield item;
-          else yield decodeXfrmEvent(item);
-        }
-      } finally {
-        await close();
-      }
-    }
-    return { ready, close, [Symbol.asyncIterator]: () => iterate() };
+    return new NotificationStream<XfrmEvent | Overrun>(
+      () =>
+        NetlinkSocket.open("xfrm", {
+          netns: this.#netns,
+          groups: numbers,
+          rcvbuf: options.rcvbuf ?? 1 << 20,
+          describeType: describe,
+        }),
+      (item) => (item instanceof Overrun ? item : decodeXfrmEvent(item)),
+      { signal: options.signal },
+    );
   }
 
   /**

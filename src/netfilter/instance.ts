@@ -1,0 +1,181 @@
+/**
+ * What NFQUEUE and NFLOG share: an "instance" (a queue, a log group) bound
+ * to a NETLINK_NETFILTER socket of its own with a bind command, configured
+ * with one CONFIG message, read as a stream of packet messages with losses
+ * counted, and unbound on close.
+ *
+ * @module
+ */
+import type { MessageWriter } from "../wire/message.ts";
+import { Overrun, OverrunError } from "../wire/errors.ts";
+import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import type { NetnsTarget } from "../socket/netns.ts";
+import { COPY_MODE } from "./constants.ts";
+import { describeNfnlType, nfnlMessage } from "./nfnetlink.ts";
+
+/** How a subsystem names its instance messages. */
+export interface NfInstanceKind {
+  /** Subsystem id (`NFNL_SUBSYS_QUEUE`, `NFNL_SUBSYS_ULOG`). */
+  subsys: number;
+  /** Message number of the configuration message (`NFQNL_MSG_CONFIG`, `NFULNL_MSG_CONFIG`). */
+  config: number;
+  /** Attribute of the command in it (`NFQA_CFG_CMD`, `NFULA_CFG_CMD`). */
+  cmdAttr: number;
+  /** Attribute of the copy mode and range in it (`NFQA_CFG_PARAMS`, `NFULA_CFG_MODE`). */
+  copyAttr: number;
+  /** Size of that attribute's struct (5 for `nfqnl_msg_config_params`, 6 for `nfulnl_msg_config_mode`). */
+  copySize: number;
+  /** Whole message type of a packet (`(subsys << 8) | PACKET`). */
+  packet: number;
+}
+
+/** What {@link bindInstance} sets up. */
+export interface NfInstanceSpec {
+  /** `res_id`: the queue number or log group. */
+  resId: number;
+  /** The payload of the bind command attribute. */
+  bind: Uint8Array;
+  /** Copy mode number (from {@link copyModeNumber}). */
+  mode: number;
+  /** Most bytes of each packet to copy. */
+  range: number;
+  /** Network namespace. */
+  netns?: NetnsTarget;
+  /** Kernel receive buffer (default 4 MiB). */
+  rcvbuf?: number;
+  /** Adds the attributes that follow the copy mode to the configuration message (and may throw). */
+  configure(cfg: MessageWriter): void;
+}
+
+/**
+ * The number of a copy mode name (default `"packet"`); throws TypeError for
+ * an unknown one.
+ *
+ * @example
+ * ```ts
+ * import { copyModeNumber } from "./instance.ts";
+ * copyModeNumber("meta"); // 1
+ * ```
+ */
+export function copyModeNumber(name: "none" | "meta" | "packet" | undefined): number {
+  const mode = COPY_MODE[name ?? "packet"];
+  if (mode === undefined) throw new TypeError(`unknown copy mode ${JSON.stringify(name)}`);
+  return mode;
+}
+
+/**
+ * Opens a NETLINK_NETFILTER socket, binds the instance and configures it
+ * (copy mode and range first, then what `spec.configure` adds). On any
+ * failure the socket is closed and the error thrown.
+ *
+ * @example
+ * ```ts
+ * import { bindInstance, copyModeNumber } from "./instance.ts";
+ * import { NFNL_SUBSYS, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_MSG } from "./constants.ts";
+ * const ulog = {
+ *   subsys: NFNL_SUBSYS.ULOG,
+ *   config: NFULNL_MSG.CONFIG,
+ *   cmdAttr: NFULA_CFG.CMD,
+ *   copyAttr: NFULA_CFG.MODE,
+ *   copySize: 6,
+ *   packet: (NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET,
+ * };
+ * const sock = await bindInstance(ulog, {
+ *   resId: 5,
+ *   bind: new Uint8Array([NFULNL_CFG_CMD.BIND]),
+ *   mode: copyModeNumber("meta"),
+ *   range: 0xffff,
+ *   configure: (cfg) => cfg.be32(NFULA_CFG.QTHRESH, 1),
+ * });
+ * await sock.close();
+ * ```
+ */
+export async function bindInstance(kind: NfInstanceKind, spec: NfInstanceSpec): Promise<NetlinkSocket> {
+  const sock = await NetlinkSocket.open("netfilter", {
+    netns: spec.netns,
+    rcvbuf: spec.rcvbuf ?? 4 * 1024 * 1024,
+    describeType: describeNfnlType,
+  });
+  try {
+    const bind = nfnlMessage(kind.subsys, kind.config, 0, { resId: spec.resId });
+    bind.attr(kind.cmdAttr, spec.bind);
+    await sock.request(bind.finish());
+    const cfg = nfnlMessage(kind.subsys, kind.config, 0, { resId: spec.resId });
+    const params = new Uint8Array(kind.copySize);
+    new DataView(params.buffer).setUint32(0, spec.range, false);
+    params[4] = spec.mode;
+    cfg.attr(kind.copyAttr, params);
+    spec.configure(cfg);
+    await sock.request(cfg.finish());
+  } catch (error) {
+    await sock.close();
+    throw error;
+  }
+  return sock;
+}
+
+/**
+ * The instance's packet messages as they arrive, each through `decode`.
+ * Other messages (the NLMSG_DONE ending a batch) are skipped; each
+ * {@link Overrun} calls `onLost`, and with `overrun: "throw"` ends the
+ * iteration with `OverrunError`.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { instancePackets } from "./instance.ts";
+ * await using sock = await NetlinkSocket.open("netfilter");
+ * let lost = 0;
+ * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
+ * for await (const m of instancePackets(kind, sock, {}, () => lost++, (m) => m.payload)) console.log(m.length);
+ * ```
+ */
+export async function* instancePackets<T>(
+  kind: NfInstanceKind,
+  sock: NetlinkSocket,
+  options: { signal?: AbortSignal; overrun?: "count" | "throw" },
+  onLost: () => void,
+  decode: (msg: ReceivedMessage) => T,
+): AsyncGenerator<T, void, undefined> {
+  for await (const item of sock.notifications({ signal: options.signal })) {
+    if (item instanceof Overrun) {
+      onLost();
+      if (options.overrun === "throw") throw new OverrunError(item.where);
+      continue;
+    }
+    // Batches end with an NLMSG_DONE; anything not a packet is skipped.
+    if (item.type !== kind.packet) continue;
+    yield decode(item);
+  }
+}
+
+/**
+ * Sends the unbind command (waiting at most a second, ignoring failure:
+ * closing the socket unbinds as well), then closes the socket. Does
+ * nothing on a closed socket.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { unbindInstance } from "./instance.ts";
+ * const sock = await NetlinkSocket.open("netfilter");
+ * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
+ * await unbindInstance(kind, sock, 5, new Uint8Array([2])); // NFULNL_CFG_CMD_UNBIND
+ * ```
+ */
+export async function unbindInstance(
+  kind: NfInstanceKind,
+  sock: NetlinkSocket,
+  resId: number,
+  unbind: Uint8Array,
+): Promise<void> {
+  if (sock.closed) return;
+  try {
+    const msg = nfnlMessage(kind.subsys, kind.config, 0, { resId });
+    msg.attr(kind.cmdAttr, unbind);
+    await sock.request(msg.finish(), { signal: AbortSignal.timeout(1000) });
+  } catch {
+    // Closing the socket unbinds as well.
+  }
+  await sock.close();
+}

@@ -1,8 +1,8 @@
 /**
  * Connection tracking over NETLINK_NETFILTER (subsystem CTNETLINK): decode
  * conntrack entries, dump them (with kernel-side filters where the kernel
- * has them), get, delete and flush entries, and follow new/update/destroy
- * events.
+ * has them), get, create, update, delete and flush entries, and follow
+ * new/update/destroy events.
  *
  * @module
  */
@@ -556,6 +556,336 @@ export function matchesFilter(entry: ConntrackEntry, filter: Omit<DumpFilter, "s
   return true;
 }
 
+/**
+ * Status bits a request may set, by the names {@link statusNames} prints
+ * (`"seen-reply"`; `"seen_reply"` and upper case are accepted too). The
+ * kernel never clears `seen-reply` or `assured` once set, and ignores or
+ * refuses every other bit (`confirmed` is set for you when creating).
+ *
+ * @example
+ * ```ts
+ * import type { ConntrackStatusName } from "./conntrack.ts";
+ * const flags: ConntrackStatusName[] = ["seen-reply", "assured"];
+ * ```
+ */
+export type ConntrackStatusName = "seen-reply" | "assured" | "fixed-timeout";
+
+const SETTABLE_STATUS: Record<ConntrackStatusName, number> = {
+  "seen-reply": 1 << 1,
+  "assured": 1 << 2,
+  "fixed-timeout": 1 << 10,
+};
+const IPS_EXPECTED = 1 << 0;
+const IPS_SEEN_REPLY = 1 << 1;
+const IPS_ASSURED = 1 << 2;
+const IPS_CONFIRMED = 1 << 3;
+const IPS_DYING = 1 << 9;
+/** Bits of the current status the kernel insists a change request repeats. */
+const IPS_KEEP = IPS_EXPECTED | IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED | IPS_DYING;
+
+function statusBits(names: readonly string[] | undefined): number {
+  if (names === undefined) return 0;
+  if (!Array.isArray(names)) throw new TypeError("status must be an array of status names");
+  let bits = 0;
+  for (const raw of names) {
+    const name = typeof raw === "string" ? raw.toLowerCase().replaceAll("_", "-") : raw;
+    const bit = SETTABLE_STATUS[name as ConntrackStatusName];
+    if (bit === undefined) {
+      const why = name === "confirmed"
+        ? "it is set by the kernel when an entry is created"
+        : `only ${Object.keys(SETTABLE_STATUS).join(", ")} can be set`;
+      throw new TypeError(`status ${JSON.stringify(raw)} cannot be set: ${why}`);
+    }
+    bits |= bit;
+  }
+  return bits;
+}
+
+/** A TCP state name of `TCP_CONNTRACK_*`, as `conntrack -L` prints it. @example `const s: TcpStateName = "ESTABLISHED";` */
+export type TcpStateName =
+  | "NONE"
+  | "SYN_SENT"
+  | "SYN_RECV"
+  | "ESTABLISHED"
+  | "FIN_WAIT"
+  | "CLOSE_WAIT"
+  | "LAST_ACK"
+  | "TIME_WAIT"
+  | "CLOSE"
+  | "SYN_SENT2";
+
+function tcpStateNumber(state: TcpStateName | number): number {
+  if (typeof state === "number") {
+    if (!Number.isInteger(state) || state < 0 || state >= TCP_STATE_NAMES.length) {
+      throw new TypeError(`tcpState must be 0..${TCP_STATE_NAMES.length - 1}, not ${state}`);
+    }
+    return state;
+  }
+  const n = typeof state === "string" ? TCP_STATE_NAMES.indexOf(state.toUpperCase()) : -1;
+  if (n < 0) throw new TypeError(`unknown TCP state ${JSON.stringify(state)}`);
+  return n;
+}
+
+/** Size of `CTA_LABELS` in bytes (128 label bits). */
+const LABELS_LEN = 16;
+
+function labelBytes(labels: readonly number[], what: string): Uint8Array {
+  if (!Array.isArray(labels)) throw new TypeError(`${what} must be an array of label bit numbers`);
+  const out = new Uint8Array(LABELS_LEN);
+  for (const bit of labels) {
+    if (!Number.isInteger(bit) || bit < 0 || bit >= LABELS_LEN * 8) {
+      throw new TypeError(`${what} must hold label bits 0..${LABELS_LEN * 8 - 1}, not ${bit}`);
+    }
+    // The kernel's bitmap is an array of unsigned long: bit n is byte n/8, bit n%8 on little-endian hosts.
+    out[bit >> 3] |= 1 << (bit & 7);
+  }
+  return out;
+}
+
+/**
+ * The label bit numbers set in a `CTA_LABELS` bitmap (as {@link ConntrackEntry.labels} holds it).
+ *
+ * @example
+ * ```ts
+ * import { labelBits } from "./conntrack.ts";
+ * labelBits(new Uint8Array([0b101, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])); // [0, 2]
+ * ```
+ */
+export function labelBits(labels: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length * 8; i++) if (labels[i >> 3] & (1 << (i & 7))) out.push(i);
+  return out;
+}
+
+const ICMP_INVERSE = new Map<number, number>([
+  [8, 0],
+  [0, 8],
+  [13, 14],
+  [14, 13],
+  [15, 16],
+  [16, 15],
+  [17, 18],
+  [
+    18,
+    17,
+  ],
+  [10, 9],
+  [9, 10],
+]);
+const ICMPV6_INVERSE = new Map<number, number>([[128, 129], [129, 128], [139, 140], [140, 139]]);
+
+/**
+ * The reply tuple of a connection whose original tuple is `orig`, as the
+ * kernel computes it without NAT: addresses and ports swapped, ICMP echo
+ * requests answered by echo replies. Throws TypeError for an ICMP type that
+ * has no reply.
+ *
+ * @example
+ * ```ts
+ * import { mirrorTuple } from "./conntrack.ts";
+ * mirrorTuple({ src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 });
+ * // { src: "10.0.0.2", dst: "10.0.0.1", protocol: "udp", srcPort: 53, dstPort: 1000 }
+ * ```
+ */
+export function mirrorTuple(orig: TupleSpec): TupleSpec {
+  const protocol = protocolNumber(orig.protocol);
+  const reply: TupleSpec = { src: orig.dst, dst: orig.src, protocol: orig.protocol };
+  if (PORT_PROTOCOLS.has(protocol)) {
+    reply.srcPort = orig.dstPort;
+    reply.dstPort = orig.srcPort;
+  } else if (protocol === IPPROTO.icmp || protocol === IPPROTO.icmpv6) {
+    const inverse = (protocol === IPPROTO.icmp ? ICMP_INVERSE : ICMPV6_INVERSE).get(orig.icmpType!);
+    if (inverse === undefined) throw new TypeError(`ICMP type ${orig.icmpType} has no reply to mirror`);
+    reply.icmpType = inverse;
+    reply.icmpCode = orig.icmpCode;
+    reply.icmpId = orig.icmpId;
+  }
+  return reply;
+}
+
+/** A conntrack entry to create with {@link Conntrack.create}. */
+export interface ConntrackSpec {
+  /** Original-direction tuple (ports required for TCP/UDP/SCTP/DCCP/UDP-Lite, type/code/id for ICMP). */
+  orig: TupleSpec;
+  /** Reply-direction tuple; default {@link mirrorTuple}(orig). Same family and protocol as `orig`. */
+  reply?: TupleSpec;
+  /** Seconds before the entry expires (the kernel requires one). */
+  timeout: number;
+  /**
+   * Status bits to set (`"seen-reply"`, `"assured"`, `"fixed-timeout"`). `confirmed` is always sent
+   * for you: older kernels refuse a create whose CTA_STATUS lacks it, newer ones set it themselves.
+   */
+  status?: (ConntrackStatusName | string)[];
+  /** Connection mark. */
+  mark?: number;
+  /** Zone (`CTA_ZONE`, 0..65535). */
+  zone?: number;
+  /** TCP state (required for TCP entries, as `conntrack -I` requires `--state`). */
+  tcpState?: TcpStateName | number;
+  /** Label bits (0..127) to set; needs connlabel in use in the namespace (else ENOSPC). */
+  labels?: number[];
+}
+
+/** What {@link Conntrack.update} changes; absent fields stay as they are. */
+export interface ConntrackChanges {
+  /** New timeout in seconds. */
+  timeout?: number;
+  /** New mark (with `markMask`: only the masked bits change). */
+  mark?: number;
+  /** Bits of `mark` to change (default all). */
+  markMask?: number;
+  /** Status bits to set (the kernel never clears status bits through this request). */
+  status?: (ConntrackStatusName | string)[];
+  /** New TCP state (TCP entries). */
+  tcpState?: TcpStateName | number;
+  /** Label bits (0..127): with `labelsMask` only those bits change, else the whole set is replaced. */
+  labels?: number[];
+  /** Label bits that `labels` may change. */
+  labelsMask?: number[];
+}
+
+function checkCreateTuples(spec: ConntrackSpec): { orig: TupleBytes; reply: TupleBytes } {
+  if (spec === null || typeof spec !== "object") throw new TypeError("create needs a ConntrackSpec object");
+  if (spec.orig === null || typeof spec.orig !== "object") throw new TypeError("create needs an orig tuple");
+  const orig = checkTuple(spec.orig);
+  checkIcmpFamily(orig);
+  const reply = checkTuple(spec.reply ?? mirrorTuple(spec.orig));
+  if (reply.family !== orig.family) {
+    throw new AddressError(
+      `the reply tuple (${reply.spec.src}) is not of the family of the original (${orig.spec.src})`,
+    );
+  }
+  if (reply.protocol !== orig.protocol) {
+    throw new TypeError(`the reply tuple's protocol ${reply.protocol} is not the original's ${orig.protocol}`);
+  }
+  return { orig, reply };
+}
+
+function checkIcmpFamily(t: TupleBytes): void {
+  if (t.protocol === IPPROTO.icmp && t.family !== AF.INET) throw new TypeError("icmp needs IPv4 addresses");
+  if (t.protocol === IPPROTO.icmpv6 && t.family !== AF.INET6) throw new TypeError("icmpv6 needs IPv6 addresses");
+}
+
+function writeTcpState(w: AttrWriter, state: number): void {
+  w.nest(CTA.PROTOINFO, (p) => p.nest(CTA_PROTOINFO.TCP, (t) => t.u8(CTA_PROTOINFO_TCP.STATE, state)));
+}
+
+/**
+ * Builds the `IPCTNL_MSG_CT_NEW` request (NLM_F_CREATE|NLM_F_EXCL, ACK)
+ * that creates `spec`. Validates everything first: addresses (an
+ * `AddressError`), families, ports, timeout, mark, zone, status names, TCP
+ * state and labels (a `TypeError`).
+ *
+ * @example
+ * ```ts
+ * import { encodeCreateRequest } from "./conntrack.ts";
+ * const bytes = encodeCreateRequest({
+ *   orig: { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 },
+ *   timeout: 30,
+ *   status: ["seen-reply"],
+ * });
+ * ```
+ */
+export function encodeCreateRequest(spec: ConntrackSpec): Uint8Array {
+  const { orig, reply } = checkCreateTuples(spec);
+  if (spec.timeout === undefined) throw new TypeError("create needs a timeout (seconds)");
+  const timeout = checkU32(spec.timeout, "timeout");
+  const status = statusBits(spec.status) | IPS_CONFIRMED;
+  const mark = spec.mark !== undefined ? checkU32(spec.mark, "mark") : undefined;
+  const zone = spec.zone !== undefined ? checkU16(spec.zone, "zone") : undefined;
+  let tcpState: number | undefined;
+  if (orig.protocol === IPPROTO.tcp) {
+    if (spec.tcpState === undefined) throw new TypeError("a TCP entry needs a tcpState");
+    tcpState = tcpStateNumber(spec.tcpState);
+  } else if (spec.tcpState !== undefined) {
+    throw new TypeError("tcpState is only for TCP entries");
+  }
+  const labels = spec.labels !== undefined ? labelBytes(spec.labels, "labels") : undefined;
+
+  const w = nfnlMessage(
+    NFNL_SUBSYS.CTNETLINK,
+    IPCTNL_MSG.CT_NEW,
+    Flags.REQUEST | Flags.ACK | Flags.CREATE | Flags.EXCL,
+    { family: orig.family },
+  );
+  writeTuple(w, CTA.TUPLE_ORIG, orig);
+  writeTuple(w, CTA.TUPLE_REPLY, reply);
+  w.be32(CTA.TIMEOUT, timeout);
+  w.be32(CTA.STATUS, status);
+  if (mark !== undefined) w.be32(CTA.MARK, mark);
+  if (zone !== undefined) w.be16(CTA.ZONE, zone);
+  if (tcpState !== undefined) writeTcpState(w, tcpState);
+  if (labels !== undefined) w.attr(CTA.LABELS, labels);
+  return w.finish();
+}
+
+/**
+ * Builds the `IPCTNL_MSG_CT_NEW` request without NLM_F_CREATE that changes
+ * the entry whose original tuple is `tuple` (in `zone`). The kernel wants
+ * `CTA_STATUS` to repeat the bits it will not change, so a status change
+ * needs the entry's `currentStatus` ({@link Conntrack.update} reads it);
+ * without one, a plain confirmed entry is assumed.
+ *
+ * @example
+ * ```ts
+ * import { encodeUpdateRequest } from "./conntrack.ts";
+ * const tuple = { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 } as const;
+ * const bytes = encodeUpdateRequest(tuple, { timeout: 120, mark: 7 });
+ * ```
+ */
+export function encodeUpdateRequest(
+  tuple: TupleSpec,
+  changes: ConntrackChanges,
+  options: { zone?: number; currentStatus?: number } = {},
+): Uint8Array {
+  if (tuple === null || typeof tuple !== "object") throw new TypeError("update needs a tuple");
+  if (changes === null || typeof changes !== "object") throw new TypeError("update needs a changes object");
+  const t = checkTuple(tuple);
+  checkIcmpFamily(t);
+  const zone = options.zone !== undefined ? checkU16(options.zone, "zone") : undefined;
+  const timeout = changes.timeout !== undefined ? checkU32(changes.timeout, "timeout") : undefined;
+  const mark = changes.mark !== undefined ? checkU32(changes.mark, "mark") : undefined;
+  if (changes.markMask !== undefined && mark === undefined) throw new TypeError("markMask needs mark");
+  const markMask = changes.markMask !== undefined ? checkU32(changes.markMask, "markMask") : undefined;
+  let status: number | undefined;
+  if (changes.status !== undefined) {
+    const current = options.currentStatus !== undefined
+      ? checkU32(options.currentStatus, "currentStatus")
+      : IPS_CONFIRMED;
+    status = ((current & IPS_KEEP) | statusBits(changes.status)) >>> 0;
+  }
+  let tcpState: number | undefined;
+  if (changes.tcpState !== undefined) {
+    if (t.protocol !== IPPROTO.tcp) throw new TypeError("tcpState is only for TCP entries");
+    tcpState = tcpStateNumber(changes.tcpState);
+  }
+  if (changes.labelsMask !== undefined && changes.labels === undefined) throw new TypeError("labelsMask needs labels");
+  const labels = changes.labels !== undefined ? labelBytes(changes.labels, "labels") : undefined;
+  const labelsMask = changes.labelsMask !== undefined ? labelBytes(changes.labelsMask, "labelsMask") : undefined;
+  if (
+    timeout === undefined && mark === undefined && status === undefined && tcpState === undefined &&
+    labels === undefined
+  ) {
+    throw new TypeError("update needs at least one change (timeout, mark, status, tcpState, labels)");
+  }
+
+  const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_NEW, Flags.REQUEST | Flags.ACK, { family: t.family });
+  writeTuple(w, CTA.TUPLE_ORIG, t);
+  if (zone !== undefined) w.be16(CTA.ZONE, zone);
+  if (timeout !== undefined) w.be32(CTA.TIMEOUT, timeout);
+  if (status !== undefined) w.be32(CTA.STATUS, status);
+  if (mark !== undefined) {
+    w.be32(CTA.MARK, mark);
+    if (markMask !== undefined) w.be32(CTA.MARK_MASK, markMask);
+  }
+  if (tcpState !== undefined) writeTcpState(w, tcpState);
+  if (labels !== undefined) {
+    w.attr(CTA.LABELS, labels);
+    if (labelsMask !== undefined) w.attr(CTA.LABELS_MASK, labelsMask);
+  }
+  return w.finish();
+}
+
 /** Options of {@link Conntrack.open}. */
 export interface ConntrackOptions {
   /** Network namespace to work in (name, path, fd or `{ pid }`). */
@@ -624,8 +954,8 @@ export class ConntrackEventStream extends NotificationStream<ConntrackEvent | Ov
 }
 
 /**
- * A conntrack client: dump, get, delete, flush and events, in one network
- * namespace.
+ * A conntrack client: dump, get, create, update, delete, flush and events,
+ * in one network namespace.
  *
  * @example
  * ```ts
@@ -760,6 +1090,60 @@ export class Conntrack implements AsyncDisposable {
       throw new TypeError("markMask needs mark");
     }
     await this.#sock.request(w.finish(), { signal: options.signal });
+  }
+
+  /**
+   * Creates a conntrack entry (`IPCTNL_MSG_CT_NEW` with NLM_F_CREATE|NLM_F_EXCL).
+   * The reply tuple defaults to the mirror of `orig`; input is validated
+   * before anything is sent. Rejects with `NetlinkError` `EEXIST` when the
+   * entry is already there.
+   *
+   * @example
+   * ```ts
+   * import { Conntrack } from "./conntrack.ts";
+   * await using ct = await Conntrack.open({ netns: "test" });
+   * await ct.create({
+   *   orig: { src: "10.0.0.1", dst: "10.0.0.2", protocol: "tcp", srcPort: 40000, dstPort: 80 },
+   *   timeout: 300,
+   *   tcpState: "ESTABLISHED",
+   *   status: ["seen-reply", "assured"],
+   *   mark: 7,
+   * });
+   * ```
+   */
+  async create(spec: ConntrackSpec, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const request = encodeCreateRequest(spec);
+    await this.#sock.request(request, { signal: options.signal });
+  }
+
+  /**
+   * Changes the entry whose original tuple is `tuple` (`IPCTNL_MSG_CT_NEW`
+   * without NLM_F_CREATE): timeout, mark (under `markMask`), status bits to
+   * set, TCP state, labels. A status change first reads the entry, since the
+   * kernel wants the bits it keeps repeated. Rejects with `NetlinkError`
+   * `ENOENT` when there is no such entry.
+   *
+   * @example
+   * ```ts
+   * import { Conntrack } from "./conntrack.ts";
+   * await using ct = await Conntrack.open({ netns: "test" });
+   * const tuple = { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 } as const;
+   * await ct.update(tuple, { timeout: 600, mark: 0x42, status: ["assured"] });
+   * ```
+   */
+  async update(
+    tuple: TupleSpec,
+    changes: ConntrackChanges,
+    options: { zone?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    // Validate everything before anything is sent (the get below included).
+    encodeUpdateRequest(tuple, changes, { zone: options.zone });
+    let currentStatus: number | undefined;
+    if (changes.status !== undefined) {
+      currentStatus = (await this.get(tuple, { zone: options.zone, signal: options.signal })).status;
+    }
+    const request = encodeUpdateRequest(tuple, changes, { zone: options.zone, currentStatus });
+    await this.#sock.request(request, { signal: options.signal });
   }
 
   /**

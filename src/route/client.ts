@@ -1,7 +1,7 @@
 /**
  * `RouteClient`: NETLINK_ROUTE in one object — links, addresses, routes,
- * nexthops, neighbours, rules, namespace ids, and events — over one socket
- * for requests and dumps (events get a socket of their own).
+ * nexthops, neighbours, bridge FDB entries, rules, namespace ids, and events
+ * — over one socket for requests and dumps (events get a socket of their own).
  *
  * Each method is a thin call into the module that owns the object kind
  * (`link.ts`, `route.ts`…), which can also be used directly with any
@@ -18,6 +18,7 @@ import * as address from "./address.ts";
 import * as route from "./route.ts";
 import * as nexthop from "./nexthop.ts";
 import * as neighbour from "./neighbour.ts";
+import * as fdb from "./fdb.ts";
 import * as rule from "./rule.ts";
 import * as nsid from "./nsid.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
@@ -166,6 +167,21 @@ export class RouteClient implements AsyncDisposable {
   /** Deletes a neighbour entry. @example `await rt.deleteNeighbour({ index: 2, dst: "10.0.0.9" })` */
   deleteNeighbour(spec: neighbour.NeighbourSpec, options: SignalOptions = {}): Promise<void> {
     return neighbour.deleteNeighbour(this.socket, spec, options);
+  }
+
+  // Bridge forwarding database
+
+  /** Streams bridge and VXLAN FDB entries (`bridge fdb show`). @example `for await (const e of rt.fdb({ master: 4 })) console.log(e.mac, e.ifindex, e.state)` */
+  fdb(filter: fdb.FdbFilter = {}): AsyncGenerator<fdb.FdbEntry> {
+    return fdb.listFdb(this.socket, filter);
+  }
+  /** Adds (replaces, appends) an FDB entry. @example `await rt.addFdb({ mac: "00:00:00:00:00:00", ifindex: 5, dst: "192.0.2.2" }, { append: true })` */
+  addFdb(spec: fdb.FdbSpec, options: fdb.AddFdbOptions = {}): Promise<void> {
+    return fdb.addFdb(this.socket, spec, options);
+  }
+  /** Deletes an FDB entry. @example `await rt.deleteFdb({ mac: "02:00:00:00:00:01", ifindex: 3, flags: ["master"] })` */
+  deleteFdb(spec: fdb.FdbSpec, options: SignalOptions = {}): Promise<void> {
+    return fdb.deleteFdb(this.socket, spec, options);
   }
 
   // Rules

@@ -17,6 +17,7 @@ export * from "./address.ts";
 export * from "./route.ts";
 export * from "./nexthop.ts";
 export * from "./neighbour.ts";
+export * from "./fdb.ts";
 export * from "./rule.ts";
 export * from "./nsid.ts";
 export * from "./events.ts";

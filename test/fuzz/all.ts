@@ -10,6 +10,7 @@ import { readdirSync } from "node:fs";
 import { type NetlinkMessage, parseMessages, ParseError } from "../../mod.ts";
 import {
   decodeAddress,
+  decodeFdbEntry,
   decodeLink,
   decodeNeighbour,
   decodeNexthop,
@@ -137,6 +138,7 @@ export const familyTargets: FuzzTarget[] = [
   target("route: decodeRoute", prefixed("route-"), decodeRoute),
   target("route: decodeNexthop", prefixed("nexthop-"), decodeNexthop),
   target("route: decodeNeighbour", prefixed("neigh-"), decodeNeighbour),
+  target("route: decodeFdbEntry", prefixed("fdb-"), decodeFdbEntry),
   target("route: decodeRule", prefixed("rule-"), decodeRule),
   target("route: decodeNsid", captured("nsid"), decodeNsid),
   target("route: decodeRouteEvent", [...route, ...captured("nsid")], decodeRouteEvent),

@@ -9,6 +9,7 @@ import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
 import { conntrack, genl, ss, uevent } from "./families.ts";
+import { NetlinkError } from "../wire/errors.ts";
 
 /**
  * Every command by name (and the aliases ip users type).
@@ -41,11 +42,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 const SUMMARY: [string, string][] = [
-  ["link", "network interfaces"],
-  ["addr", "interface addresses (-4, -6)"],
-  ["route", "routes (-6, table all|N, get DST)"],
-  ["neigh", "the ARP/NDP table"],
-  ["rule", "policy routing rules"],
+  ["link", "network interfaces (add, set, del)"],
+  ["addr", "interface addresses (-4, -6; add, replace, del)"],
+  ["route", "routes (-6, table all|N, get DST; add, replace, append, del)"],
+  ["neigh", "the ARP/NDP table (add, replace, del)"],
+  ["rule", "policy routing rules (add, del)"],
   ["nexthop", "nexthop objects"],
   ["monitor", "rtnetlink events, until Ctrl-C"],
   ["genl", "generic netlink families"],
@@ -75,12 +76,42 @@ export function mainHelp(): string {
     "options of every command:",
     ...GLOBAL_OPTIONS.map((o) => `  ${(o.names.join(", ") + (o.value ? ` ${o.value}` : "")).padEnd(16)}  ${o.help}`),
     "",
-    "nlts COMMAND --help describes a command.",
+    "nlts COMMAND --help describes a command. Writes (link add, route del…) print nothing on success.",
   ].join("\n");
 }
 
+/** What the C library says of the errnos rtnetlink answers with, for refusals without ext-ACK text. */
+const ERRNO_TEXT: Record<string, string> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  ESRCH: "No such process",
+  ENXIO: "No such device or address",
+  E2BIG: "Argument list too long",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  ENODEV: "No such device",
+  EINVAL: "Invalid argument",
+  ENOSPC: "No space left on device",
+  ERANGE: "Numerical result out of range",
+  EMSGSIZE: "Message too long",
+  EPROTONOSUPPORT: "Protocol not supported",
+  EOPNOTSUPP: "Operation not supported",
+  EAFNOSUPPORT: "Address family not supported by protocol",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  ENETDOWN: "Network is down",
+  ENETUNREACH: "Network is unreachable",
+  ENOBUFS: "No buffer space available",
+  EHOSTUNREACH: "No route to host",
+};
+
 /** One line describing `error`, without the `nlts: ` prefix. */
 function describe(error: unknown): string {
+  if (error instanceof NetlinkError && !error.extAck?.message && !error.syscall && ERRNO_TEXT[error.code]) {
+    return `${error.message}: ${ERRNO_TEXT[error.code]}`;
+  }
   if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, " ");
   return String(error);
 }
@@ -99,9 +130,14 @@ function describe(error: unknown): string {
  */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
   try {
-    // The command is the first word that is not a global option or its value.
+    // The command is the first word that is not a global option or its value
+    // (or -4/-6, which ip users put before the command; the command reads them).
     let at = 0;
     while (at < argv.length && argv[at].startsWith("-")) {
+      if (argv[at] === "-4" || argv[at] === "-6") {
+        at++;
+        continue;
+      }
       const spec = GLOBAL_OPTIONS.find((o) => o.names.includes(argv[at].split("=")[0]));
       if (!spec) break;
       at += spec.value && !argv[at].includes("=") ? 2 : 1;

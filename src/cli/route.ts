@@ -17,6 +17,7 @@ import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
+import { addrWrite, linkWrite, neighWrite, routeWrite, ruleWrite, WRITE_USAGE, WRITE_VERBS } from "./write.ts";
 
 /** A command: its options, usage, description and what it does. */
 export interface Command {
@@ -44,6 +45,16 @@ const FOR_OPTION: OptionSpec = {
 function family(options: Record<string, string | boolean>, fallback?: "inet" | "inet6"): "inet" | "inet6" | undefined {
   if (options.inet && options.inet6) throw new UsageError("-4 and -6 exclude each other");
   return options.inet ? "inet" : options.inet6 ? "inet6" : fallback;
+}
+
+/** The usage lines of a command: its listing, then its writes. */
+function usage(command: string, show: string): string {
+  return [show, ...WRITE_USAGE[command]].join("\n       ");
+}
+
+/** The write verb that starts `positionals`, if it is one of `command`'s. */
+function writeVerb(command: string, positionals: string[]): string | undefined {
+  return WRITE_VERBS[command].includes(positionals[0]) ? positionals[0] : undefined;
 }
 
 /** `show`/`list`/`ls` as a first word means nothing more than the default. */
@@ -245,10 +256,13 @@ function monitorGroups(words: string[]): RtnlGroupName[] {
 
 /** `link`. */
 export const link: Command = {
-  usage: "link [show] [DEV]",
-  description: "List network interfaces (all of them, or DEV).",
+  usage: usage("link", "link [show] [DEV]"),
+  description: "List network interfaces (all of them, or DEV); or add, change or delete one. " +
+    "Writes print nothing on success.",
   options: [],
   async run(ctx, positionals) {
+    const verb = writeVerb("link", positionals);
+    if (verb) return await linkWrite(ctx, verb, positionals.slice(1));
     const words = dropShow(positionals);
     if (words.length > 1) throw new UsageError(`link: unexpected ${JSON.stringify(words[1])}`);
     await using rt = await open(ctx);
@@ -261,10 +275,13 @@ export const link: Command = {
 
 /** `addr`. */
 export const addr: Command = {
-  usage: "addr [show] [dev DEV] [-4|-6]",
-  description: "List interface addresses.",
+  usage: usage("addr", "addr [show] [dev DEV] [-4|-6]"),
+  description: "List interface addresses; or add, replace or delete one (a bare ADDR is a host prefix). " +
+    "Writes print nothing on success.",
   options: FAMILY_OPTIONS,
   async run(ctx, positionals, options) {
+    const verb = writeVerb("addr", positionals);
+    if (verb) return await addrWrite(ctx, verb, positionals.slice(1));
     const { dev } = keywords(dropShow(positionals), ["dev"], "addr");
     await using rt = await open(ctx);
     const names = await linkNames(rt);
@@ -276,13 +293,18 @@ export const addr: Command = {
 
 /** `route`. */
 export const route: Command = {
-  usage:
-    "route [show] [-4|-6] [table all|main|local|N] [dev DEV] | route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
+  usage: usage(
+    "route",
+    "route [show] [-4|-6] [table all|main|local|N] [dev DEV]\n       route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
+  ),
   description:
     "List routes (the main table unless `table` says otherwise; IPv4 unless -6, every family with `table all`), " +
-    "or look one destination up.",
+    "look one destination up, or add, replace, append or delete a route (in the main table unless `table N`; " +
+    "-6 for `default` without a gateway). Writes print nothing on success.",
   options: FAMILY_OPTIONS,
   async run(ctx, positionals, options) {
+    const verb = writeVerb("route", positionals);
+    if (verb) return await routeWrite(ctx, verb, positionals.slice(1), options);
     await using rt = await open(ctx);
     if (positionals[0] === "get") {
       const [dst, ...rest] = positionals.slice(1);
@@ -311,10 +333,13 @@ export const route: Command = {
 
 /** `neigh`. */
 export const neigh: Command = {
-  usage: "neigh [show] [dev DEV] [nud all|STATE] [-4|-6]",
-  description: "List the neighbour (ARP and NDP) table; like ip, NOARP entries only with `nud all` or `nud noarp`.",
+  usage: usage("neigh", "neigh [show] [dev DEV] [nud all|STATE] [-4|-6]"),
+  description: "List the neighbour (ARP and NDP) table; like ip, NOARP entries only with `nud all` or `nud noarp`. " +
+    "Or add, replace or delete an entry (nud permanent unless told). Writes print nothing on success.",
   options: FAMILY_OPTIONS,
   async run(ctx, positionals, options) {
+    const verb = writeVerb("neigh", positionals);
+    if (verb) return await neighWrite(ctx, verb, positionals.slice(1), options);
     const { dev, nud } = keywords(dropShow(positionals), ["dev", "nud"], "neigh");
     const state = nud?.toUpperCase();
     await using rt = await open(ctx);
@@ -329,10 +354,13 @@ export const neigh: Command = {
 
 /** `rule`. */
 export const rule: Command = {
-  usage: "rule [show] [-4|-6]",
-  description: "List policy routing rules (IPv4 unless -6).",
+  usage: usage("rule", "rule [show] [-4|-6]"),
+  description: "List policy routing rules (IPv4 unless -6); or add or delete one (the family follows from " +
+    "from/to, else IPv4 unless -6; add looks up main unless told). Writes print nothing on success.",
   options: FAMILY_OPTIONS,
   async run(ctx, positionals, options) {
+    const verb = writeVerb("rule", positionals);
+    if (verb) return await ruleWrite(ctx, verb, positionals.slice(1), options);
     keywords(dropShow(positionals), [], "rule");
     await using rt = await open(ctx);
     const list = await collect(rt.rules({ family: family(options, "inet") }));

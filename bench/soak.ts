@@ -2,7 +2,12 @@
  * Soak: 10,000 subscribe/unsubscribe cycles, 10,000 dumps left after their
  * first message, 1,000 watchers opened and closed, and 10,000 rounds of 100
  * concurrent requests; prints open fds and RSS before and after each phase.
- * Works in a namespace of its own (`nlts-rel-soak-<pid>`), removed at the end.
+ * The subscribe phase also prints RSS, external memory (ArrayBuffer backing
+ * stores) and JS heap at five checkpoints, and, on glibc, what
+ * `malloc_trim(0)` gives back at the end of the phase: RSS that rises while
+ * the heap and external memory stay flat, and that a trim returns, is freed
+ * memory the allocator keeps, not memory the library holds.
+ * Works in a namespace of its own (`nlts-bench-soak-<pid>`), removed at the end.
  *   deno run -A --v8-flags=--expose-gc bench/soak.ts [cycles]
  *   bun bench/soak.ts [cycles]
  */
@@ -13,7 +18,7 @@ import { encodeGetRoutes, getLink, NetlinkSocket, subscribe, watch } from "../mo
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 const cycles = Number(args[0] ?? 10_000);
 const runtime = "Deno" in globalThis ? "deno" : "bun";
-const ns = `nlts-rel-soak-${process.pid}`;
+const ns = `nlts-bench-soak-${process.pid}`;
 const sh = (...a: string[]) => execFileSync(a[0], a.slice(1), { stdio: ["pipe", "pipe", "pipe"], input: "" });
 
 function gc(): void {
@@ -24,6 +29,25 @@ function gc(): void {
 const fds = () => readdirSync("/proc/self/fd").length;
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const heapMiB = () => process.memoryUsage().heapUsed / 2 ** 20;
+
+function memory(): string {
+  const m = process.memoryUsage();
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  return `RSS ${mib(m.rss)}, external ${mib(m.external)}, JS heap ${mib(m.heapUsed)} MiB`;
+}
+
+/** glibc's `malloc_trim(0)` (Deno only): hands freed heap memory back to the kernel. */
+function mallocTrim(): boolean {
+  if (!("Deno" in globalThis)) return false;
+  try {
+    const lib = Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
+    lib.symbols.malloc_trim(0n);
+    lib.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function phase(name: string, fn: () => Promise<void>): Promise<void> {
   gc();
@@ -62,14 +86,20 @@ try {
   await (await NetlinkSocket.open("route", { netns: ns })).close();
 
   await phase(`${cycles} subscribe/unsubscribe cycles`, async () => {
-    for (let i = 0; i < cycles; i++) {
+    for (let i = 1; i <= cycles; i++) {
       const events = subscribe(["link", "ipv4_route", "neigh"], { netns: ns });
       await events.ready;
       const it = events[Symbol.asyncIterator]();
       const pending = it.next();
       await events.close();
       await pending;
+      if (i % Math.max(1, Math.floor(cycles / 5)) === 0) {
+        gc();
+        console.log(`  after ${i} cycles: ${memory()}`);
+      }
     }
+    const before = rssMiB();
+    if (mallocTrim()) console.log(`  malloc_trim(0): RSS ${before.toFixed(1)} -> ${rssMiB().toFixed(1)} MiB`);
   });
 
   await phase(`${cycles} dumps left after their first message`, async () => {

@@ -140,6 +140,7 @@ function denoPoller(c: Symbols, check: (r: number) => number, arch: string): Pol
   return {
     add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
     arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
+    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
     remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
     wait() {
       if (closed) return Promise.resolve([]);

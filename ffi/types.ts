@@ -62,6 +62,8 @@ export interface Poller {
   add(fd: number): number;
   /** Asks for one readiness report of `fd`. Returns 0 or `-errno`. */
   arm(fd: number): number;
+  /** Withdraws a pending {@link Poller.arm}; `fd` stays in the set. Returns 0 or `-errno`. */
+  disarm(fd: number): number;
   /** Removes `fd` from the set. Returns 0 or `-errno`. */
   remove(fd: number): number;
   /**

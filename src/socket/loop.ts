@@ -45,9 +45,7 @@ export class Loop {
   /** Withdraws the request for readiness of `fd`, if any. */
   disarm(fd: number): void {
     if (!this.#armed.delete(fd)) return;
-    // MOD with no events: the fd stays registered but cannot fire.
-    this.#poller.remove(fd);
-    this.#poller.add(fd);
+    this.#poller.disarm(fd);
     this.#settle();
   }
 

@@ -10,6 +10,7 @@ import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
 import { conntrack, genl, ss, uevent } from "./families.ts";
 import { NetlinkError } from "../wire/errors.ts";
+import { errnoText } from "../wire/errno.ts";
 
 /**
  * Every command by name (and the aliases ip users type).
@@ -80,37 +81,11 @@ export function mainHelp(): string {
   ].join("\n");
 }
 
-/** What the C library says of the errnos rtnetlink answers with, for refusals without ext-ACK text. */
-const ERRNO_TEXT: Record<string, string> = {
-  EPERM: "Operation not permitted",
-  ENOENT: "No such file or directory",
-  ESRCH: "No such process",
-  ENXIO: "No such device or address",
-  E2BIG: "Argument list too long",
-  ENOMEM: "Cannot allocate memory",
-  EACCES: "Permission denied",
-  EBUSY: "Device or resource busy",
-  EEXIST: "File exists",
-  ENODEV: "No such device",
-  EINVAL: "Invalid argument",
-  ENOSPC: "No space left on device",
-  ERANGE: "Numerical result out of range",
-  EMSGSIZE: "Message too long",
-  EPROTONOSUPPORT: "Protocol not supported",
-  EOPNOTSUPP: "Operation not supported",
-  EAFNOSUPPORT: "Address family not supported by protocol",
-  EADDRINUSE: "Address already in use",
-  EADDRNOTAVAIL: "Cannot assign requested address",
-  ENETDOWN: "Network is down",
-  ENETUNREACH: "Network is unreachable",
-  ENOBUFS: "No buffer space available",
-  EHOSTUNREACH: "No route to host",
-};
-
 /** One line describing `error`, without the `nlts: ` prefix. */
 function describe(error: unknown): string {
-  if (error instanceof NetlinkError && !error.extAck?.message && !error.syscall && ERRNO_TEXT[error.code]) {
-    return `${error.message}: ${ERRNO_TEXT[error.code]}`;
+  const text = error instanceof NetlinkError ? errnoText(error.code) : undefined;
+  if (error instanceof NetlinkError && !error.extAck?.message && !error.syscall && text) {
+    return `${error.message}: ${text}`;
   }
   if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, " ");
   return String(error);

@@ -157,3 +157,44 @@ export const ERRNO: Readonly<Record<string, number>> = Object.fromEntries(
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }
+
+/** What the C library says of the errnos netlink answers with most (strerror), by name. */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  ESRCH: "No such process",
+  ENXIO: "No such device or address",
+  E2BIG: "Argument list too long",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  ENODEV: "No such device",
+  EINVAL: "Invalid argument",
+  ENOSPC: "No space left on device",
+  ERANGE: "Numerical result out of range",
+  EMSGSIZE: "Message too long",
+  EPROTONOSUPPORT: "Protocol not supported",
+  EOPNOTSUPP: "Operation not supported",
+  EAFNOSUPPORT: "Address family not supported by protocol",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  ENETDOWN: "Network is down",
+  ENETUNREACH: "Network is unreachable",
+  ENOBUFS: "No buffer space available",
+  EHOSTUNREACH: "No route to host",
+};
+
+/**
+ * The C library's description of an errno name (`strerror`), for the common
+ * netlink ones; undefined for the rest.
+ *
+ * @example
+ * ```ts
+ * import { errnoText } from "./errno.ts";
+ * errnoText("EEXIST"); // "File exists"
+ * ```
+ */
+export function errnoText(code: string): string | undefined {
+  return ERRNO_TEXT[code];
+}

@@ -2,7 +2,8 @@
  * Every decoder the fuzzer feeds, with seeds captured from the kernel. A
  * family adds its decoders here as they land.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { hexFile } from "../helpers/fixtures.ts";
 import { Attrs, NLMSG_DONE, NLMSG_ERROR, parseDone, parseErrorReply, parseMessages } from "../../mod.ts";
 import type { FuzzTarget } from "../helpers/fuzz.ts";
 
@@ -11,8 +12,7 @@ export function hexFixtures(folder: string): Uint8Array[] {
   const dir = new URL(`../${folder}/`, import.meta.url);
   return readdirSync(dir)
     .filter((f) => f.endsWith(".hex"))
-    .map((f) => readFileSync(new URL(f, dir), "utf8").trim())
-    .map((hex) => new Uint8Array((hex.match(/../g) ?? []).map((b) => parseInt(b, 16))));
+    .map((f) => hexFile(new URL(f, dir)));
 }
 
 function walk(attrs: Attrs): void {

@@ -1,6 +1,6 @@
 // Addresses against the real kernel, in private namespaces, with `ip -j addr` as the oracle.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipJson, withNetns } from "../helpers/netns.ts";
 import {
@@ -266,8 +266,7 @@ test("bad input is refused before anything is sent (a closed socket would say Cl
 // ---- captured bytes ----
 
 function fixture(name: string): NetlinkMessage {
-  const text = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const bytes = new Uint8Array(text.match(/../g)!.map((h) => parseInt(h, 16)));
+  const bytes = hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
   return parseMessages(bytes)[0];
 }
 

@@ -1,6 +1,6 @@
 // The typed rtnetlink event stream, and namespace ids; real kernel in private namespaces, iproute2 as oracle.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { rtmName } from "../../src/route/constants.ts";
 import { ip, ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
@@ -10,8 +10,7 @@ import { decodeRouteEvent, type RouteEvent, type RouteEventStream, subscribe } f
 import { decodeNsid, getNsid, listNsids, type NetnsId, setNsid } from "../../src/route/nsid.ts";
 
 function fixture(name: string): NetlinkMessage {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  return parseMessages(new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16))))[0];
+  return parseMessages(hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url)))[0];
 }
 
 /** An RTM_NEWNSID as the kernel sends it (struct rtgenmsg, padded, then NETNSA_NSID and NETNSA_CURRENT_NSID). */

@@ -1,8 +1,8 @@
 // Bridge forwarding database: decoding captured bytes, and the real kernel in private namespaces with
 // `bridge -j fdb` (iproute2) as oracle. This kernel has no bridge vlan_filtering, so VLAN entries are
 // only decoded (from captured bytes with NDA_VLAN added by hand) and refused by the kernel.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { fuzz } from "../helpers/fuzz.ts";
 import { rtmName } from "../../src/route/constants.ts";
@@ -28,8 +28,7 @@ import {
 } from "../../src/route/fdb.ts";
 
 function fixture(name: string): NetlinkMessage {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const bytes = new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+  const bytes = hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
   const msgs = parseMessages(bytes);
   assert.equal(msgs.length, 1);
   return msgs[0];

@@ -1,6 +1,6 @@
 // Links against the real kernel, in private namespaces, with `ip -j -d` as the oracle.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipJson, sh, withNetns } from "../helpers/netns.ts";
 import {
@@ -613,8 +613,7 @@ test("listLinks filters by kind and master in the kernel, and stops on abort", a
 // ---- captured bytes ----
 
 function fixture(name: string): NetlinkMessage {
-  const text = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const bytes = new Uint8Array(text.match(/../g)!.map((h) => parseInt(h, 16)));
+  const bytes = hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
   const [msg] = parseMessages(bytes);
   return msg;
 }

@@ -1,6 +1,6 @@
 // Nexthop objects against the real kernel, in private namespaces; `ip -j nexthop` is the oracle.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { hexFile } from "../helpers/fixtures.ts";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
 import { rtmName } from "../../src/route/constants.ts";
@@ -241,9 +241,7 @@ test("addNexthop / deleteNexthop: what we write, ip reads back; auto ids; replac
 // ---------------------------------------------------------------- codec
 
 function fixture(name: string) {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const bytes = hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
   return parseMessages(bytes)[0];
 }
 

@@ -1,6 +1,6 @@
 // Routes against the real kernel, in private namespaces; iproute2 is the oracle.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { hexFile } from "../helpers/fixtures.ts";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
 import { rtmName } from "../../src/route/constants.ts";
@@ -642,9 +642,7 @@ test("errors: EEXIST on add, ESRCH on delete, the kernel's ext-ACK text, and inp
 // ---------------------------------------------------------------- codec
 
 function fixture(name: string) {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const bytes = hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
   const [msg] = parseMessages(bytes);
   return msg;
 }

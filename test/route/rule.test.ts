@@ -1,6 +1,6 @@
 // Policy routing rules: decoding captured bytes, and the real kernel in private namespaces with iproute2 as oracle.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { rtmName } from "../../src/route/constants.ts";
 import { ip, ipJson, withNetns } from "../helpers/netns.ts";
@@ -23,8 +23,7 @@ import {
 } from "../../src/route/rule.ts";
 
 function fixture(name: string): NetlinkMessage {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  const msgs = parseMessages(new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16))));
+  const msgs = parseMessages(hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url)));
   assert.equal(msgs.length, 1);
   return msgs[0];
 }

@@ -3,6 +3,7 @@
 // truncated or garbage input, which must give ParseError and nothing else.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { hexFile } from "../helpers/fixtures.ts";
 import { test } from "../helpers/harness.ts";
 import { ParseError } from "../../src/wire/errors.ts";
 import { AddressError } from "../../src/wire/values.ts";
@@ -29,10 +30,7 @@ import { endpoint, parseSs } from "./helpers.ts";
 const fixtures = new URL("./fixtures/", import.meta.url);
 
 function fixture(name: string): NetlinkMessage {
-  const text = readFileSync(new URL(name, fixtures), "utf8").replace(/\s+/g, "");
-  const bytes = new Uint8Array(text.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  const [msg] = parseMessages(bytes);
+  const [msg] = parseMessages(hexFile(new URL(name, fixtures)));
   return msg;
 }
 

@@ -1,7 +1,7 @@
 // The wire codec on bytes captured from the kernel (test/wire/capture.ts) and
 // on edge cases built by hand from linux/netlink.h.
+import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ipJson, ip as ipCmd, withNetns } from "../helpers/netns.ts";
 import {
@@ -25,8 +25,7 @@ import {
 } from "../../mod.ts";
 
 function fixture(name: string): Uint8Array {
-  const hex = readFileSync(new URL(`./fixtures/${name}.hex`, import.meta.url), "utf8").trim();
-  return new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16)));
+  return hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));
 }
 
 test("captured RTM_NEWLINK reply for lo decodes: header, ifinfomsg, attributes", () => {

@@ -26,9 +26,9 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
+  epollEvent,
   EPOLLIN,
   EPOLLONESHOT,
-  epollEvent,
   makeReceiver,
 } from "./common.ts";
 

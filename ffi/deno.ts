@@ -21,10 +21,10 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
-  EPOLLIN,
-  EPOLLONESHOT,
   epollEvent,
+  EPOLLIN,
   epollLayout,
+  EPOLLONESHOT,
   makeReceiver,
   MAX_EVENTS,
   readyFds,
@@ -96,8 +96,11 @@ export function load(): Libc {
         ),
       ),
     receiver: (size) =>
-      makeReceiver(size, addressOf, (fd, msghdr, flags) =>
-        check(c.recvmsg(fd, msghdr as Uint8Array<ArrayBuffer>, flags))),
+      makeReceiver(
+        size,
+        addressOf,
+        (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr as Uint8Array<ArrayBuffer>, flags)),
+      ),
     close: (fd) => check(c.close(fd)),
     open: (path, flags) => check(c.open(cString(path) as Uint8Array<ArrayBuffer>, flags)),
     setns: (fd, nstype) => check(c.setns(fd, nstype)),

@@ -185,7 +185,9 @@ test("100 concurrent requests on one socket are each answered with their own rep
   await withNetns("sock-concurrent", async (ns) => {
     for (let i = 0; i < 10; i++) ip(ns, "link", "add", `c${i}a`, "type", "veth", "peer", "name", `c${i}b`);
     await using sock = await NetlinkSocket.open("route", { netns: ns });
-    const byIndex = new Map(ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").map((l) => [l.ifindex, l.ifname]));
+    const byIndex = new Map(
+      ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").map((l) => [l.ifindex, l.ifname]),
+    );
     const indexes = [...byIndex.keys()];
     const asks = Array.from({ length: 100 }, (_, i) => indexes[i % indexes.length]);
     const replies = await Promise.all(asks.map((index) => {

@@ -127,7 +127,11 @@ export class RouteClient implements AsyncDisposable {
     return route.getRoute(this.socket, destination, options);
   }
   /** Adds, replaces or appends a route. @example `await rt.addRoute({ dst: "10.2.0.0/16", gateway: "10.0.0.2" })` */
-  addRoute(spec: route.RouteSpec, mode: "add" | "replace" | "append" = "add", options: SignalOptions = {}): Promise<void> {
+  addRoute(
+    spec: route.RouteSpec,
+    mode: "add" | "replace" | "append" = "add",
+    options: SignalOptions = {},
+  ): Promise<void> {
     return route.addRoute(this.socket, spec, mode, options);
   }
   /** Deletes a route. @example `await rt.deleteRoute({ dst: "10.2.0.0/16" })` */

@@ -134,7 +134,8 @@ interface KindSpec<T> {
 
 const NUD_NOARP = 0x40;
 
-const familyOk = (f: unknown, want?: "inet" | "inet6") => want === undefined ? f === "inet" || f === "inet6" : f === want;
+const familyOk = (f: unknown, want?: "inet" | "inet6") =>
+  want === undefined ? f === "inet" || f === "inet6" : f === want;
 
 const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
   link: {
@@ -154,7 +155,12 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     volatile: new Set(["stats64", "change", "event", "unknown"]),
   },
   address: {
-    groups: (f) => f === "inet" ? [RTNLGRP.IPV4_IFADDR] : f === "inet6" ? [RTNLGRP.IPV6_IFADDR] : [RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
+    groups: (f) =>
+      f === "inet"
+        ? [RTNLGRP.IPV4_IFADDR]
+        : f === "inet6"
+        ? [RTNLGRP.IPV6_IFADDR]
+        : [RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
     dumpRequest(f) {
       const w = new MessageWriter(RTM.GETADDR, Flags.DUMP);
       w.struct(8).setUint8(0, f === "inet" ? 2 : f === "inet6" ? 10 : 0); // struct ifaddrmsg
@@ -241,7 +247,9 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   /** Use {@link watch}. */
   constructor(kind: K, options: WatchOptions = {}) {
     const spec = KINDS[kind] as unknown as KindSpec<WatchObjects[K]> | undefined;
-    if (spec === undefined) throw new TypeError(`cannot watch ${JSON.stringify(kind)}: link, address, route or neighbour`);
+    if (spec === undefined) {
+      throw new TypeError(`cannot watch ${JSON.stringify(kind)}: link, address, route or neighbour`);
+    }
     if (options.family !== undefined && options.family !== "inet" && options.family !== "inet6") {
       throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(options.family)}`);
     }
@@ -389,7 +397,12 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   /** Opens the event socket, joined to the kind's groups, and starts reading it. */
   async #subscribe(): Promise<AsyncGenerator<ReceivedMessage | Overrun, void, undefined>> {
     const { netns, rcvbuf, signal, queueLimit, family } = this.#options;
-    const sock = await NetlinkSocket.open("route", { netns, rcvbuf, groups: this.#spec.groups(family), describeType: rtmName });
+    const sock = await NetlinkSocket.open("route", {
+      netns,
+      rcvbuf,
+      groups: this.#spec.groups(family),
+      describeType: rtmName,
+    });
     this.#events = sock;
     if (this.#closed) await sock.close();
     return sock.notifications({ signal, queueLimit });

@@ -15,7 +15,13 @@ import { Overrun, ParseError } from "../wire/errors.ts";
 import { parseMessages } from "../wire/message.ts";
 import type { ReceivedMessage } from "../socket/socket.ts";
 import { Flags, Protocol } from "../wire/constants.ts";
-import { decodeUserMessage, encodeUserMessage, type MessageName, type ProtocolDef, type ProtocolMessage } from "./protocol.ts";
+import {
+  decodeUserMessage,
+  encodeUserMessage,
+  type MessageName,
+  type ProtocolDef,
+  type ProtocolMessage,
+} from "./protocol.ts";
 
 /** Options of {@link UserPeer.open}. */
 export interface PeerOptions {
@@ -323,7 +329,16 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
       msg = decodeUserMessage(this.protocol, item);
     } catch (error) {
       if (!(error instanceof ParseError)) throw error;
-      msg = { name: null, type: item.type, seq: item.seq, flags: item.flags, from: item.source, group: item.group, payload: item.payload, error };
+      msg = {
+        name: null,
+        type: item.type,
+        seq: item.seq,
+        flags: item.flags,
+        from: item.source,
+        group: item.group,
+        payload: item.payload,
+        error,
+      };
     }
     const waiter = this.#waiters.get(msg.seq);
     if (waiter && msg.from === waiter.portId && msg.group === 0 && !(msg.flags & Flags.REQUEST)) {

@@ -7,7 +7,7 @@
  * fuzzed along with the decoder.
  */
 import { readdirSync } from "node:fs";
-import { type NetlinkMessage, parseMessages, ParseError } from "../../mod.ts";
+import { type NetlinkMessage, ParseError, parseMessages } from "../../mod.ts";
 import {
   decodeAddress,
   decodeFdbEntry,
@@ -63,7 +63,34 @@ function be64(n: number): Uint8Array {
   return b;
 }
 const ipv4Packet = new Uint8Array([
-  0x45, 0, 0, 28, 0, 1, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 0x30, 0x39, 0, 53, 0, 8, 0, 0,
+  0x45,
+  0,
+  0,
+  28,
+  0,
+  1,
+  0x40,
+  0,
+  64,
+  17,
+  0,
+  0,
+  127,
+  0,
+  0,
+  1,
+  127,
+  0,
+  0,
+  1,
+  0x30,
+  0x39,
+  0,
+  53,
+  0,
+  8,
+  0,
+  0,
 ]);
 function queueSeeds(): Uint8Array[] {
   const full = nfnlMessage(3, 0, 0, { family: 2, resId: 7 });
@@ -121,7 +148,7 @@ function auditSeeds(): Uint8Array[] {
     text(1300, 'audit(1700000000.123:42): arch=c000003e syscall=59 success=yes exit=0 comm="true" exe="/usr/bin/true"'),
     text(1327, "audit(1700000000.5:43): proctitle=2F7573722F62696E2F74727565"),
     text(1320, "audit(1700000001.000:44): "),
-    text(1112, "op=login acct=\"root\" res=success"),
+    text(1112, 'op=login acct="root" res=success'),
   ];
 }
 

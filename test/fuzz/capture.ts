@@ -68,16 +68,50 @@ try {
   ip("netns", "set", other, "5");
   {
     await using s = await NetlinkSocket.open("route", { netns: ns });
-    const w = new MessageWriter(90 /* RTM_GETNSID */, Flags.DUMP);
+    const w = new MessageWriter(90, /* RTM_GETNSID */ Flags.DUMP);
     w.struct(4);
     for (const [i, m] of (await dump(s, w.finish())).entries()) save("nsid", `nsid-${i}`, bytesOf(m));
   }
 
   // Conntrack entries of three protocols.
   const ct = (...a: string[]) => sh("ip", "netns", "exec", ns, "conntrack", "-I", ...a);
-  ct("-s", "10.0.0.1", "-d", "10.0.0.2", "-p", "tcp", "--sport", "1000", "--dport", "80", "--state", "ESTABLISHED", "-t", "100", "-u", "ASSURED", "-m", "7");
+  ct(
+    "-s",
+    "10.0.0.1",
+    "-d",
+    "10.0.0.2",
+    "-p",
+    "tcp",
+    "--sport",
+    "1000",
+    "--dport",
+    "80",
+    "--state",
+    "ESTABLISHED",
+    "-t",
+    "100",
+    "-u",
+    "ASSURED",
+    "-m",
+    "7",
+  );
   ct("-s", "2001:db8::1", "-d", "2001:db8::2", "-p", "udp", "--sport", "53", "--dport", "5353", "-t", "50");
-  ct("-s", "10.0.0.3", "-d", "10.0.0.4", "-p", "icmp", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "9", "-t", "20");
+  ct(
+    "-s",
+    "10.0.0.3",
+    "-d",
+    "10.0.0.4",
+    "-p",
+    "icmp",
+    "--icmp-type",
+    "8",
+    "--icmp-code",
+    "0",
+    "--icmp-id",
+    "9",
+    "-t",
+    "20",
+  );
   {
     await using s = await NetlinkSocket.open("netfilter", { netns: ns });
     for (const [i, m] of (await dump(s, encodeDumpRequest())).entries()) save("conntrack", `ct-${i}`, bytesOf(m));
@@ -90,20 +124,117 @@ try {
     const events = await collect(ev, () => {
       // This kernel has no ESP/AH/IPComp types: larval states from ALLOCSPI
       // need none, and policies none either.
-      ip("xfrm", "state", "allocspi", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "mode", "tunnel", "reqid", "7", "min", "0x100", "max", "0x200");
-      ip("xfrm", "state", "allocspi", "src", "2001:db8::1", "dst", "2001:db8::2", "proto", "ah", "mode", "transport", "min", "0x300", "max", "0x300");
-      ip("xfrm", "policy", "add", "src", "10.1.0.0/16", "dst", "10.2.0.0/16", "dir", "out", "priority", "10", "mark", "5", "mask", "0xff", "tmpl", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "reqid", "7", "mode", "tunnel");
-      ip("xfrm", "policy", "add", "src", "2001:db8:1::/48", "dst", "2001:db8:2::/48", "proto", "tcp", "dport", "443", "dir", "in", "action", "block", "limit", "time-soft", "100");
-      ip("xfrm", "policy", "add", "src", "10.3.0.0/16", "dst", "10.4.0.0/16", "dir", "fwd", "tmpl", "proto", "esp", "mode", "transport", "level", "use");
+      ip(
+        "xfrm",
+        "state",
+        "allocspi",
+        "src",
+        "192.0.2.1",
+        "dst",
+        "192.0.2.2",
+        "proto",
+        "esp",
+        "mode",
+        "tunnel",
+        "reqid",
+        "7",
+        "min",
+        "0x100",
+        "max",
+        "0x200",
+      );
+      ip(
+        "xfrm",
+        "state",
+        "allocspi",
+        "src",
+        "2001:db8::1",
+        "dst",
+        "2001:db8::2",
+        "proto",
+        "ah",
+        "mode",
+        "transport",
+        "min",
+        "0x300",
+        "max",
+        "0x300",
+      );
+      ip(
+        "xfrm",
+        "policy",
+        "add",
+        "src",
+        "10.1.0.0/16",
+        "dst",
+        "10.2.0.0/16",
+        "dir",
+        "out",
+        "priority",
+        "10",
+        "mark",
+        "5",
+        "mask",
+        "0xff",
+        "tmpl",
+        "src",
+        "192.0.2.1",
+        "dst",
+        "192.0.2.2",
+        "proto",
+        "esp",
+        "reqid",
+        "7",
+        "mode",
+        "tunnel",
+      );
+      ip(
+        "xfrm",
+        "policy",
+        "add",
+        "src",
+        "2001:db8:1::/48",
+        "dst",
+        "2001:db8:2::/48",
+        "proto",
+        "tcp",
+        "dport",
+        "443",
+        "dir",
+        "in",
+        "action",
+        "block",
+        "limit",
+        "time-soft",
+        "100",
+      );
+      ip(
+        "xfrm",
+        "policy",
+        "add",
+        "src",
+        "10.3.0.0/16",
+        "dst",
+        "10.4.0.0/16",
+        "dir",
+        "fwd",
+        "tmpl",
+        "proto",
+        "esp",
+        "mode",
+        "transport",
+        "level",
+        "use",
+      );
       ip("xfrm", "policy", "del", "src", "10.3.0.0/16", "dst", "10.4.0.0/16", "dir", "fwd");
       ip("xfrm", "state", "del", "src", "2001:db8::1", "dst", "2001:db8::2", "proto", "ah", "spi", "0x300");
     });
     for (const [i, m] of events.entries()) save("xfrm-events", `event-${i}`, bytesOf(m));
     await using s = await NetlinkSocket.open("xfrm", { netns: ns });
-    const states = new MessageWriter(18 /* XFRM_MSG_GETSA */, Flags.DUMP);
+    const states = new MessageWriter(18, /* XFRM_MSG_GETSA */ Flags.DUMP);
     states.struct(24);
     for (const [i, m] of (await dump(s, states.finish())).entries()) save("xfrm-state", `state-${i}`, bytesOf(m));
-    const policies = new MessageWriter(21 /* XFRM_MSG_GETPOLICY */, Flags.DUMP);
+    const policies = new MessageWriter(21, /* XFRM_MSG_GETPOLICY */ Flags.DUMP);
     policies.struct(64);
     for (const [i, m] of (await dump(s, policies.finish())).entries()) save("xfrm-policy", `policy-${i}`, bytesOf(m));
   }
@@ -127,11 +258,18 @@ try {
       "u=socket.socket(socket.AF_UNIX); u.bind('\\0nlts-rel-fuzz'); u.listen()\n" +
       "v=socket.socket(socket.AF_UNIX); v.connect('\\0nlts-rel-fuzz'); w,_=u.accept()\n" +
       "print('ready', flush=True); time.sleep(5)\n";
-    const child = (await import("node:child_process")).spawn("ip", ["netns", "exec", ns, "python3", "-c", py], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = (await import("node:child_process")).spawn("ip", ["netns", "exec", ns, "python3", "-c", py], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((r) => child.stdout!.once("data", () => r()));
     const { encodeInetDumpRequest, encodeUnixDumpRequest } = await import("../../src/sockdiag/mod.ts");
     await using s = await NetlinkSocket.open("sock_diag", { netns: ns });
-    const inet = await dump(s, encodeInetDumpRequest("inet", { extensions: ["meminfo", "info", "ccinfo", "cong", "tos", "skmeminfo", "shutdown"] }));
+    const inet = await dump(
+      s,
+      encodeInetDumpRequest("inet", {
+        extensions: ["meminfo", "info", "ccinfo", "cong", "tos", "skmeminfo", "shutdown"],
+      }),
+    );
     for (const [i, m] of inet.entries()) save("sockdiag-inet", `tcp-${i}`, bytesOf(m));
     const unix = await dump(s, encodeUnixDumpRequest());
     for (const [i, m] of unix.entries()) save("sockdiag-unix", `unix-${i}`, bytesOf(m));
@@ -145,7 +283,7 @@ try {
 // Read-only on the host: the generic netlink family list.
 {
   await using s = await NetlinkSocket.open("generic");
-  const w = new MessageWriter(0x10 /* GENL_ID_CTRL */, Flags.DUMP);
+  const w = new MessageWriter(0x10, /* GENL_ID_CTRL */ Flags.DUMP);
   w.struct(4).setUint8(0, 3); // CTRL_CMD_GETFAMILY
   const families = await dump(s, w.finish());
   for (const [i, m] of families.slice(0, 8).entries()) save("genl-ctrl", `family-${i}`, bytesOf(m));

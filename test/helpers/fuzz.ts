@@ -79,7 +79,13 @@ export function fuzz(targets: FuzzTarget[], cases: number, seed = 1): FuzzResult
         continue;
       }
       const hex = Array.from(input, (b) => b.toString(16).padStart(2, "0")).join("");
-      return { cases: i + 1, decoded, rejected, failure: { target: target.name, input: hex, error }, ms: performance.now() - t0 };
+      return {
+        cases: i + 1,
+        decoded,
+        rejected,
+        failure: { target: target.name, input: hex, error },
+        ms: performance.now() - t0,
+      };
     }
   }
   return { cases, decoded, rejected, ms: performance.now() - t0 };

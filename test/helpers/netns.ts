@@ -29,7 +29,7 @@ export function ipBatch(ns: string, commands: string): void {
 }
 
 /** A fresh namespace with loopback up; removed when `fn` settles. */
-export async function withNetns<T>(tag: string, fn: (ns: string) => Promise<T>): Promise<T> {
+export async function withNetns<T>(tag: string, fn: (ns: string) => T | Promise<T>): Promise<T> {
   const ns = `nlts-${tag}-${process.pid}`;
   try {
     sh("ip", ["netns", "del", ns]);

@@ -3,7 +3,7 @@
 // neighbours.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
 import {
@@ -101,7 +101,7 @@ test("a notification iterator ends when its socket closes, and a subscription wh
 
 for (const runtime of ["deno", "bun"] as const) {
   test(`an unprivileged ${runtime} process gets a NetlinkError EPERM naming RTM_NEWLINK`, async () => {
-    await withNetns(`rel-eperm-${runtime}`, async (ns) => {
+    await withNetns(`rel-eperm-${runtime}`, (ns) => {
       // The child runs as nobody inside the test namespace: even a request
       // that got through could only change that namespace.
       const home = mkdtempSync("/tmp/nlts-rel-eperm-");
@@ -150,14 +150,14 @@ test("link dump interrupted by a link deleted under it; a retrying dump is consi
     ipBatch(ns, batch);
     await using dumper = await NetlinkSocket.open("route", { netns: ns });
     await using changer = await NetlinkSocket.open("route", { netns: ns });
-    const w = new MessageWriter(18 /* RTM_GETLINK */, Flags.DUMP);
+    const w = new MessageWriter(18, /* RTM_GETLINK */ Flags.DUMP);
     w.struct(16);
     const request = w.finish();
     let next = 299;
     const deleteOne = () => {
       const m = new MessageWriter(17 /* RTM_DELLINK */);
       m.struct(16);
-      m.str(3 /* IFLA_IFNAME */, `rl${next--}`);
+      m.str(3, /* IFLA_IFNAME */ `rl${next--}`);
       return changer.request(m.finish());
     };
     let seen = 0;
@@ -184,11 +184,13 @@ test("neighbour dumps are not flagged NLM_F_DUMP_INTR by this kernel: changes un
     ipBatch(ns, "link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\naddr add 10.50.0.1/16 dev v0\n");
     let batch = "";
     for (let i = 0; i < 3000; i++) {
-      batch += `neigh add 10.50.${i >> 8}.${i & 255} lladdr 02:00:00:00:${(i >> 8).toString(16)}:${(i & 255).toString(16)} dev v0 nud permanent\n`;
+      batch += `neigh add 10.50.${i >> 8}.${i & 255} lladdr 02:00:00:00:${(i >> 8).toString(16)}:${
+        (i & 255).toString(16)
+      } dev v0 nud permanent\n`;
     }
     ipBatch(ns, batch);
     await using dumper = await NetlinkSocket.open("route", { netns: ns });
-    const request = new MessageWriter(30 /* RTM_GETNEIGH */, Flags.DUMP);
+    const request = new MessageWriter(30, /* RTM_GETNEIGH */ Flags.DUMP);
     request.struct(12).setUint8(0, 2);
     const bytes = request.finish();
     let seen = 0, flagged = 0;

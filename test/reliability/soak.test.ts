@@ -76,7 +76,9 @@ test("100 concurrent requests on one socket (answers and errors) each get their 
     const jobs: Promise<void>[] = [];
     for (let i = 0; i < 50; i++) {
       // Route lookups: the gateway tells which request the answer was for.
-      jobs.push(getRoute(sock, `10.${200 + (i >> 8)}.${i & 255}.9`).then((r) => assert.equal(r.gateway, `10.50.0.${i + 2}`)));
+      jobs.push(
+        getRoute(sock, `10.${200 + (i >> 8)}.${i & 255}.9`).then((r) => assert.equal(r.gateway, `10.50.0.${i + 2}`)),
+      );
     }
     for (let i = 0; i < 30; i++) {
       const name = `rc${i % 10}`;

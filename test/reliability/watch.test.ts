@@ -10,8 +10,8 @@ import {
   type Neighbour,
   type Route,
   watch,
-  type WatchEvent,
   type Watcher,
+  type WatchEvent,
   type WatchKind,
   type WatchObjects,
 } from "../../mod.ts";
@@ -70,7 +70,11 @@ const TABLES: Record<string, number> = { main: 254, local: 255, default: 253 };
 // Projections both sides can produce: what `ip -j` shows of each object.
 function routeOfIp(r: any, names: Map<string, number>): string {
   const v6 = r.dst.includes(":") || (r.dst === "default" && r.gateway?.includes(":"));
-  const dst = r.dst === "default" ? (v6 ? "::/0" : "0.0.0.0/0") : r.dst.includes("/") ? r.dst : `${r.dst}/${v6 ? 128 : 32}`;
+  const dst = r.dst === "default"
+    ? (v6 ? "::/0" : "0.0.0.0/0")
+    : r.dst.includes("/")
+    ? r.dst
+    : `${r.dst}/${v6 ? 128 : 32}`;
   const table = r.table === undefined ? 254 : TABLES[r.table] ?? Number(r.table);
   return `${table} ${r.type ?? "unicast"} ${dst} metric ${r.metric ?? 0} dev ${r.dev ? names.get(r.dev) : "-"}`;
 }
@@ -89,9 +93,7 @@ function oracle(ns: string) {
       l.addr_info.map((a: any) => `${a.family} ${l.ifindex} ${a.local}/${a.prefixlen}`)
     ).sort(),
     route: ipJson(ns, "route", "show", "table", "all").map((r: any) => routeOfIp(r, names)).sort(),
-    neighbour: ipJson(ns, "neigh", "show").map((n: any) =>
-      `${names.get(n.dev)} ${n.dst} ${n.lladdr ?? "-"}`
-    ).sort(),
+    neighbour: ipJson(ns, "neigh", "show").map((n: any) => `${names.get(n.dev)} ${n.dst} ${n.lladdr ?? "-"}`).sort(),
   };
 }
 
@@ -111,7 +113,9 @@ function storm(from: number, count: number): string {
   for (let i = from; i < from + count; i++) {
     s += `route add blackhole 10.${100 + (i >> 8)}.${i & 255}.0/24 metric ${i % 3}\n`;
     s += `addr add 10.60.${i >> 8}.${i & 255}/32 dev v0\n`;
-    s += `neigh add 10.50.${i >> 8}.${i & 255} lladdr 02:00:00:00:${(i >> 8).toString(16)}:${(i & 255).toString(16)} dev v0 nud permanent\n`;
+    s += `neigh add 10.50.${i >> 8}.${i & 255} lladdr 02:00:00:00:${(i >> 8).toString(16)}:${
+      (i & 255).toString(16)
+    } dev v0 nud permanent\n`;
     if (i % 10 === 0) s += `route add 2001:db8:${i.toString(16)}::/48 dev v0 metric ${i % 5}\n`;
     if (i % 25 === 0) s += `link add rd${i} type bridge\n`;
   }
@@ -147,15 +151,20 @@ test("watch(link/address/route/neighbour) converges to ip -j after overruns duri
         "neigh add 10.50.99.99 lladdr 02:00:00:00:99:99 dev v0 nud permanent\n",
     );
     const [lw, aw, rw, nw] = watchers;
-    await until(() => `the markers: ${watchers.map((w) => `${w.kind} ${JSON.stringify(w.stats)} ${w.view.size}`)}`, () =>
-      [...lw.view.values()].some((l) => (l as Link).name === "rdmark") &&
-      [...aw.view.values()].some((a) => (a as Address).local === "10.99.99.99") &&
-      [...rw.view.values()].some((r) => (r as Route).dst === "10.99.99.0") &&
-      [...nw.view.values()].some((n) => (n as Neighbour).dst === "10.50.99.99"));
+    await until(
+      () => `the markers: ${watchers.map((w) => `${w.kind} ${JSON.stringify(w.stats)} ${w.view.size}`)}`,
+      () =>
+        [...lw.view.values()].some((l) => (l as Link).name === "rdmark") &&
+        [...aw.view.values()].some((a) => (a as Address).local === "10.99.99.99") &&
+        [...rw.view.values()].some((r) => (r as Route).dst === "10.99.99.0") &&
+        [...nw.view.values()].some((n) => (n as Neighbour).dst === "10.50.99.99"),
+    );
     // Let address/route side effects of the last changes (DAD, local routes) settle.
     let want = oracle(ns);
     for (let i = 0; i < 50; i++) {
-      if (kinds.every((k, j) => JSON.stringify(viewOf(k, watchers[j].view.values() as any)) === JSON.stringify(want[k]))) break;
+      if (
+        kinds.every((k, j) => JSON.stringify(viewOf(k, watchers[j].view.values() as any)) === JSON.stringify(want[k]))
+      ) break;
       await sleep(100);
       want = oracle(ns);
     }
@@ -206,7 +215,10 @@ test("watch: snapshot first, then one delta per change, keyed by identity", asyn
 
 test("watch(route): routes the kernel drops silently with their link are removed by a re-dump", async () => {
   await withNetns("rel-watch3", async (ns) => {
-    ipBatch(ns, "link add d0 type veth peer name d1\nlink set d1 up\nlink set d0 up\naddr add 10.2.0.1/24 dev d0\nroute add 10.3.0.0/16 via 10.2.0.2\n");
+    ipBatch(
+      ns,
+      "link add d0 type veth peer name d1\nlink set d1 up\nlink set d0 up\naddr add 10.2.0.1/24 dev d0\nroute add 10.3.0.0/16 via 10.2.0.2\n",
+    );
     await using w = watch("route", { netns: ns, family: "inet" });
     const events: WatchEvent<Route>[] = [];
     const done = (async () => {

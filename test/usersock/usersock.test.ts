@@ -1,7 +1,7 @@
 // NETLINK_USERSOCK between processes: a Deno and a Bun process talk.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { test, runtime } from "../helpers/harness.ts";
+import { runtime, test } from "../helpers/harness.ts";
 import { withNetns } from "../helpers/netns.ts";
 import { NetlinkError, Overrun, ParseError } from "../../mod.ts";
 import { PeerTimeoutError, UserPeer } from "../../src/usersock/mod.ts";
@@ -12,7 +12,10 @@ const other = runtime === "deno" ? "bun" : "deno";
 const script = new URL("./peer-child.ts", import.meta.url).pathname;
 
 /** Starts the child in `rt` and resolves with it once it printed a line matching `ready`. */
-function child(rt: string, args: string[]): { proc: ChildProcess; first: Promise<string>; lines: string[]; exited: Promise<number | null> } {
+function child(
+  rt: string,
+  args: string[],
+): { proc: ChildProcess; first: Promise<string>; lines: string[]; exited: Promise<number | null> } {
   const cmd = rt === "deno" ? ["deno", "run", "-A", script, ...args] : ["bun", script, ...args];
   const proc = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];
@@ -59,7 +62,11 @@ test(`request/response between this ${runtime} process and a ${other} process`, 
 test(`multicast fan-out reaches three listeners in deno and bun processes`, async () => {
   await withNetns("us-mc", async (ns) => {
     const group = 5;
-    const listeners = [child("deno", ["listen", ns, String(group)]), child("bun", ["listen", ns, String(group)]), child(other, ["listen", ns, String(group)])];
+    const listeners = [
+      child("deno", ["listen", ns, String(group)]),
+      child("bun", ["listen", ns, String(group)]),
+      child(other, ["listen", ns, String(group)]),
+    ];
     try {
       const ports = (await Promise.all(listeners.map((l) => l.first))).map((l) => Number(l.split(" ")[1]));
       assert.equal(new Set(ports).size, 3);
@@ -69,7 +76,9 @@ test(`multicast fan-out reaches three listeners in deno and bun processes`, asyn
       assert.deepEqual(codes, [0, 0, 0]);
       const got = listeners.map((l) => JSON.parse(l.lines[1]));
       assert.deepEqual(got.map((g) => g.runtime).sort(), ["bun", "deno", other].sort());
-      for (const g of got) assert.deepEqual([g.text, g.tags, g.from, g.group], ["to all", ["a", "b"], sender.portId, group]);
+      for (const g of got) {
+        assert.deepEqual([g.text, g.tags, g.from, g.group], ["to all", ["a", "b"], sender.portId, group]);
+      }
     } finally {
       for (const l of listeners) l.proc.kill();
     }

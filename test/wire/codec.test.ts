@@ -3,8 +3,9 @@
 import { hexFile } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { ipJson, ip as ipCmd, withNetns } from "../helpers/netns.ts";
+import { ip as ipCmd, ipJson, withNetns } from "../helpers/netns.ts";
 import {
+  AddressError,
   Attrs,
   AttrWriter,
   batch,
@@ -16,12 +17,11 @@ import {
   NLMSG_DONE,
   NLMSG_ERROR,
   parseDone,
-  parseErrorReply,
   ParseError,
+  parseErrorReply,
   parseIPv6,
   parseMessages,
   parsePrefix,
-  AddressError,
 } from "../../mod.ts";
 
 function fixture(name: string): Uint8Array {
@@ -178,8 +178,15 @@ test("address text: bad input is an AddressError; prefixes are range-checked", (
 test("IPv6 text is formatted exactly as iproute2 prints it", async () => {
   await withNetns("wire-v6", async (ns) => {
     const forms = [
-      "2001:db8::1", "2001:db8:0:1:0:0:0:1", "2001:0:0:1::1", "1:0:1:0:1:0:1:0", "fd00::", "fe80::1:0:0:1",
-      "2001:db8:1:2:3:4:5:6", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::",
+      "2001:db8::1",
+      "2001:db8:0:1:0:0:0:1",
+      "2001:0:0:1::1",
+      "1:0:1:0:1:0:1:0",
+      "fd00::",
+      "fe80::1:0:0:1",
+      "2001:db8:1:2:3:4:5:6",
+      "::2:3:4:5:6:7:8",
+      "1:2:3:4:5:6:7::",
     ];
     for (const a of forms) ipCmd(ns, "addr", "add", `${a}/128`, "dev", "lo", "nodad");
     await using sock = await NetlinkSocket.open("route", { netns: ns });

@@ -17,7 +17,6 @@ import process from "node:process";
 import { main } from "./src/cli/main.ts";
 
 export { main };
-export { jsonReplacer, toJson } from "./src/cli/format.ts";
 export type { Output } from "./src/cli/context.ts";
 
 if (import.meta.main) {

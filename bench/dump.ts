@@ -19,16 +19,11 @@
  *   deno run -A bench/dump.ts [routes=100000] [addresses=10000] [links=1000] [rounds=7]
  *   bun bench/dump.ts [routes=100000] [addresses=10000] [links=1000] [rounds=7]
  */
-import {
-  encodeGetRoutes,
-  Flags,
-  listAddresses,
-  listLinks,
-  listRoutes,
-  MessageWriter,
-  NetlinkSocket,
-  rtmName,
-} from "../mod.ts";
+import { Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
+import { encodeGetRoutes, listRoutes } from "../src/route/route.ts";
+import { listAddresses } from "../src/route/address.ts";
+import { listLinks } from "../src/route/link.ts";
+import { rtmName } from "../src/route/constants.ts";
 import { addAddresses, addLinks, addRoutes, args, makeNetns, median, report, runtime, timeCommand } from "./common.ts";
 
 const routes = Number(args[0] ?? 100_000);

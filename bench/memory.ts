@@ -9,7 +9,8 @@
  *   deno run -A --v8-flags=--expose-gc bench/memory.ts [routes=500000]
  *   bun bench/memory.ts [routes=500000]
  */
-import { listRoutes, NetlinkSocket } from "../mod.ts";
+import { NetlinkSocket } from "../mod.ts";
+import { listRoutes } from "../src/route/route.ts";
 import { addRoutes, args, gc, makeNetns, memory, report, resetPeak, runtime } from "./common.ts";
 
 const count = Number(args[0] ?? 500_000);

@@ -13,7 +13,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
-import { encodeGetRoutes, getLink, NetlinkSocket, subscribe, watch } from "../mod.ts";
+import { NetlinkSocket, subscribe, watch } from "../mod.ts";
+import { encodeGetRoutes } from "../src/route/route.ts";
+import { getLink } from "../src/route/link.ts";
 
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 const cycles = Number(args[0] ?? 10_000);

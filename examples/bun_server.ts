@@ -15,7 +15,7 @@
  */
 import process from "node:process";
 import { RouteClient, type RouteEvent, type RtnlGroupName, subscribe } from "../mod.ts";
-import { jsonReplacer } from "../cli.ts"; // bigint as number/string, bytes as hex
+import { jsonReplacer } from "../mod.ts"; // bigint as number/string, bytes as hex
 
 function flag(name: string): string | undefined {
   const at = Bun.argv.indexOf(name);

@@ -11,9 +11,8 @@ import {
   type NetlinkMessage,
   NetlinkSocket,
   Overrun,
-  parseIPv4,
-  str,
 } from "../mod.ts";
+import { parseIPv4, str } from "../src/wire/values.ts";
 
 const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_GETADDR = 22, RTM_GETROUTE = 26;
 const IFLA_IFNAME = 3, RTA_DST = 1, RTA_TABLE = 15;

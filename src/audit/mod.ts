@@ -11,7 +11,21 @@
  *
  * @module
  */
-export * from "./constants.ts";
-export * from "./status.ts";
-export * from "./records.ts";
-export * from "./client.ts";
+export {
+  AUDIT_ENABLED,
+  AUDIT_FAILURE_MODES,
+  AUDIT_FEATURE_BITMAP,
+  AUDIT_FEATURE_VERSION,
+  AUDIT_FEATURES,
+  AUDIT_NLGRP_READLOG,
+  AUDIT_STATUS_MASK_BITS,
+  type AuditEnabled,
+  type AuditFailureMode,
+  type AuditFeature,
+  type AuditFeatureBit,
+  AuditMsg,
+  auditTypeName,
+} from "./constants.ts";
+export { type AuditFeatures, type AuditStatus, decodeFeatures, decodeStatus } from "./status.ts";
+export { type AuditRecord, decodeRecord } from "./records.ts";
+export { Audit, type AuditRecordStream } from "./client.ts";

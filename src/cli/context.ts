@@ -8,7 +8,8 @@
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
-import { type Cell, table, toJson } from "./format.ts";
+import { type Cell, table } from "./format.ts";
+import { toJson } from "../wire/json.ts";
 
 /**
  * A failure to report as one line on stderr with exit status 1 (not a usage

@@ -27,11 +27,78 @@
  *
  * @module
  */
-export * from "./schema.ts";
-export * from "./family.ts";
-export * from "./nlctrl.ts";
-export * from "./client.ts";
-export * from "./controller.ts";
-export * from "./ethtool.ts";
-export * from "./netdev.ts";
-export * from "./taskstats.ts";
+export {
+  type AttrDef,
+  type AttrInput,
+  type AttrPath,
+  type AttrSet,
+  type AttrType,
+  type AttrValue,
+  type BaseInput,
+  type BaseValue,
+  type Codec,
+  decodeAttrs,
+  type Decoded,
+  defineAttrSet,
+  encodeAttrs,
+  type EnumDef,
+  type EnumNames,
+  type Input,
+  type IntType,
+  type NestedSet,
+  nestedSet,
+  type OneInput,
+  type OneValue,
+} from "./schema.ts";
+export {
+  type CommandDef,
+  type CommandName,
+  decodeEvent,
+  decodeMessage,
+  defineFamily,
+  encodeRequest,
+  type FamilySchema,
+  GENL_HDRLEN,
+  GenlError,
+  type GenlEvent,
+  type GenlHeader,
+  type KnownEvent,
+  type NotificationDef,
+  type ReplyItem,
+  type ReplyOf,
+  type RequestInput,
+  type UnknownEvent,
+} from "./family.ts";
+export { type CtrlEvent, type FamilyGroup, type FamilyInfo, type FamilyOp, GENL_ID_CTRL, nlctrl } from "./nlctrl.ts";
+export {
+  EventStream,
+  type FamilyResolver,
+  type GenlDumpOptions,
+  type GenlEventOptions,
+  GenlFamily,
+  type GenlOpenOptions,
+  type GenlRequestOptions,
+} from "./client.ts";
+export { Controller, type ControllerOptions } from "./controller.ts";
+export {
+  type Bitset,
+  bitsetAttrs,
+  ethtool,
+  ETHTOOL_FLAGS,
+  featuresAttrs,
+  type FeatureState,
+  featureStates,
+  PORTS,
+  STATS_GROUPS,
+  STRING_SETS,
+  TP_MDI,
+} from "./ethtool.ts";
+export { netdev, QUEUE_TYPES, XDP_ACT, XDP_RX_METADATA, XSK_FLAGS } from "./netdev.ts";
+export {
+  decodeTaskStats,
+  type TaskStats,
+  taskstats,
+  TASKSTATS_V13_SIZE,
+  type TaskstatsReply,
+  taskstatsTypeAttrs,
+} from "./taskstats.ts";

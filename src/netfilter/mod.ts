@@ -13,8 +13,85 @@
  *
  * @module
  */
-export * from "./constants.ts";
-export * from "./nfnetlink.ts";
-export * from "./conntrack.ts";
-export * from "./queue.ts";
-export * from "./log.ts";
+export {
+  COPY_MODE,
+  CT_STATUS_NAMES,
+  CTA,
+  CTA_COUNTERS,
+  CTA_FILTER,
+  CTA_FILTER_F,
+  CTA_HELP,
+  CTA_IP,
+  CTA_PROTO,
+  CTA_PROTOINFO,
+  CTA_PROTOINFO_TCP,
+  CTA_SECCTX,
+  CTA_TIMESTAMP,
+  CTA_TUPLE,
+  HOOK_NAMES,
+  IPCTNL_MSG,
+  IPPROTO,
+  type IpProtoName,
+  NF_VERDICT,
+  NFNETLINK_V0,
+  NFNL_SUBSYS,
+  NFNLGRP,
+  NFQA,
+  NFQA_CFG,
+  NFQA_CFG_F,
+  NFQA_SKB,
+  NFQNL_CFG_CMD,
+  NFQNL_MSG,
+  NFULA,
+  NFULA_CFG,
+  NFULNL_CFG_CMD,
+  NFULNL_CFG_F,
+  NFULNL_MSG,
+  TCP_STATE_NAMES,
+} from "./constants.ts";
+export {
+  describeNfnlType,
+  type NfFamily,
+  type NfGenMsg,
+  NFGENMSG_LEN,
+  nfnlMessage,
+  nfnlType,
+  parseNfnl,
+  splitNfnlType,
+} from "./nfnetlink.ts";
+export {
+  Conntrack,
+  type ConntrackChanges,
+  type ConntrackCounter,
+  type ConntrackEntry,
+  type ConntrackEvent,
+  type ConntrackEventOptions,
+  ConntrackEventStream,
+  type ConntrackEventType,
+  type ConntrackOptions,
+  type ConntrackSpec,
+  type ConntrackStatusName,
+  type ConntrackTcpInfo,
+  type ConntrackTuple,
+  decodeConntrack,
+  decodeConntrackEvent,
+  type DumpFilter,
+  encodeCreateRequest,
+  encodeDumpRequest,
+  encodeUpdateRequest,
+  type TcpStateName,
+  type TupleSpec,
+} from "./conntrack.ts";
+export {
+  decodeQueuePacket,
+  encodeVerdict,
+  type NfqPacketInfo,
+  NfQueue,
+  type NfQueueOptions,
+  type NfTimestamp,
+  type PacketsOptions,
+  QueuedPacket,
+  type VerdictName,
+  type VerdictOptions,
+} from "./queue.ts";
+export { decodeLogEntry, type EntriesOptions, type LogEntry, NfLog, type NfLogOptions } from "./log.ts";

@@ -11,16 +11,195 @@
  *
  * @module
  */
-export * from "./constants.ts";
-export * from "./link.ts";
-export * from "./address.ts";
-export * from "./route.ts";
-export * from "./nexthop.ts";
-export * from "./neighbour.ts";
-export * from "./fdb.ts";
-export * from "./rule.ts";
-export * from "./nsid.ts";
-export * from "./events.ts";
-export * from "./client.ts";
-export * from "./linkinfo/mod.ts";
-export * from "./watch.ts";
+export { RouteProtocol, RouteType, RTM, rtmName, type RtnlGroupName, RTNLGRP, Scope, Table } from "./constants.ts";
+export {
+  addLink,
+  ADDR_GEN_MODES,
+  ARPHRD,
+  type BridgeSpec,
+  decodeLink,
+  deleteLink,
+  getLink,
+  IFF,
+  IFLA,
+  type Link,
+  LINK_MODES,
+  type LinkChanges,
+  type LinkRef,
+  type LinkSpec,
+  type LinkSpecCommon,
+  type LinkStats64,
+  listLinks,
+  type ListLinksOptions,
+  OPERSTATES,
+  setLink,
+  type SimpleLinkSpec,
+  type TunSpec,
+  type VethSpec,
+  type VxlanSpec,
+} from "./link.ts";
+export {
+  addAddress,
+  type AddAddressOptions,
+  type Address,
+  type AddressCacheInfo,
+  type AddressFilter,
+  type AddressFlag,
+  type AddressSpec,
+  decodeAddress,
+  deleteAddress,
+  IFA,
+  IFA_F,
+  IFAPROT,
+  INFINITY_LIFETIME,
+  type Lifetime,
+  listAddresses,
+} from "./address.ts";
+export {
+  addRoute,
+  decodeRoute,
+  deleteRoute,
+  encodeDelRoute,
+  encodeGetRoutes,
+  encodeNewRoute,
+  getRoute,
+  type GetRouteOptions,
+  listRoutes,
+  type MetricName,
+  type Route,
+  type RouteCacheInfo,
+  type RouteEncap,
+  type RouteFamily,
+  type RouteFilter,
+  RouteFlag,
+  type RouteFlagName,
+  type RouteMetrics,
+  type RouteMetricsSpec,
+  type RouteNexthop,
+  type RouteNexthopSpec,
+  type RoutePref,
+  type RouteProtocolName,
+  type RouteScopeName,
+  type RouteSpec,
+  type RouteTypeName,
+  RTA,
+  RTAX,
+} from "./route.ts";
+export {
+  addNexthop,
+  decodeNexthop,
+  deleteNexthop,
+  encodeNewNexthop,
+  getNexthop,
+  listNexthops,
+  type Nexthop,
+  type NexthopFamily,
+  type NexthopFilter,
+  type NexthopGroupMember,
+  type NexthopSpec,
+  NHA,
+  type ResilientParams,
+} from "./nexthop.ts";
+export {
+  addNeighbour,
+  decodeNeighbour,
+  deleteNeighbour,
+  encodeNeighbourDump,
+  encodeNeighbourRequest,
+  listNeighbours,
+  NDA,
+  type Neighbour,
+  type NeighbourCacheInfo,
+  type NeighbourFamily,
+  type NeighbourFilter,
+  type NeighbourFlag,
+  type NeighbourSpec,
+  type NeighbourState,
+  NUD,
+} from "./neighbour.ts";
+export {
+  addFdb,
+  type AddFdbOptions,
+  decodeFdbEntry,
+  deleteFdb,
+  encodeFdbDump,
+  encodeFdbRequest,
+  type FdbEntry,
+  type FdbFilter,
+  type FdbFlag,
+  type FdbSpec,
+  type FdbSpecState,
+  type FdbState,
+  listFdb,
+} from "./fdb.ts";
+export {
+  addRule,
+  decodeRule,
+  deleteRule,
+  encodeRuleDump,
+  encodeRuleRequest,
+  FIB_RULE,
+  FRA,
+  listRules,
+  type Range,
+  type Rule,
+  type RuleAction,
+  RuleActions,
+  type RuleFamily,
+  type RuleSpec,
+} from "./rule.ts";
+export {
+  decodeNsid,
+  encodeNsidRequest,
+  getNsid,
+  listNsids,
+  NETNSA,
+  type NetnsId,
+  type NsidTarget,
+  setNsid,
+} from "./nsid.ts";
+export {
+  decodeRouteEvent,
+  type RouteEvent,
+  type RouteEventAction,
+  type RouteEventKind,
+  RouteEventStream,
+  subscribe,
+  type SubscribeOptions,
+} from "./events.ts";
+export { RouteClient, type RouteClientOptions, type SignalOptions } from "./client.ts";
+export {
+  bridgePortData,
+  decodeLinkInfo,
+  IFLA_INFO,
+  linkData,
+  type LinkDataByKind,
+  type LinkInfo,
+  type RawLinkData,
+} from "./linkinfo/mod.ts";
+export {
+  BRIDGE_PORT_STATES,
+  type BridgeInfo,
+  type BridgeOptions,
+  type BridgePortInfo,
+  type BridgePortOptions,
+  IFLA_BR,
+  IFLA_BRPORT,
+} from "./linkinfo/bridge.ts";
+export { type RawAttr } from "./linkinfo/common.ts";
+export { IFLA_TUN, openTun, type TunHandle, type TunInfo, type TunOptions } from "./linkinfo/tun.ts";
+export { VETH_INFO_PEER, type VethInfo, type VethOptions, type VethPeerOptions } from "./linkinfo/veth.ts";
+export { IFLA_VXLAN, VXLAN_DF, type VxlanInfo, type VxlanOptions } from "./linkinfo/vxlan.ts";
+export {
+  watch,
+  watchAddresses,
+  Watcher,
+  type WatchEvent,
+  type WatchKind,
+  watchLinks,
+  watchNeighbours,
+  type WatchObjects,
+  type WatchOptions,
+  watchRoutes,
+  type WatchStats,
+} from "./watch.ts";

@@ -13,6 +13,17 @@
  *
  * @module
  */
-export * from "./protocol.ts";
-export * from "./peer.ts";
+export {
+  decodeUserMessage,
+  defineProtocol,
+  encodeUserMessage,
+  type MessageDef,
+  type MessageName,
+  type ProtocolDef,
+  type ProtocolMessage,
+  REQUEST_FLAGS,
+  type TypedMessage,
+  type UnknownMessage,
+} from "./protocol.ts";
+export { type Destination, type PeerOptions, type PeerRequestOptions, PeerTimeoutError, UserPeer } from "./peer.ts";
 export { defineAttrSet } from "../genl/schema.ts";

@@ -11,7 +11,36 @@
  *
  * @module
  */
-export * from "./constants.ts";
+export {
+  SIZEOF,
+  XFRM_ACTIONS,
+  XFRM_DIRS,
+  XFRM_INF,
+  XFRM_MODES,
+  XFRM_POLICY_FLAGS,
+  XFRM_POLICY_TYPES,
+  XFRM_SA_EXTRA_FLAGS,
+  XFRM_SHARES,
+  XFRM_STATE_FLAGS,
+  type XfrmAction,
+  XfrmAttr,
+  type XfrmDir,
+  type XfrmEncapName,
+  XfrmEncapType,
+  type XfrmExtraFlag,
+  type XfrmFamily,
+  XfrmGroup,
+  type XfrmGroupName,
+  xfrmMessageName,
+  type XfrmMode,
+  XfrmMsg,
+  type XfrmPolicyFlag,
+  type XfrmPolicyType,
+  XfrmProto,
+  type XfrmProtoName,
+  type XfrmShare,
+  type XfrmStateFlag,
+} from "./constants.ts";
 export type { XfrmLifetimeConfig, XfrmLifetimeCurrent, XfrmMark, XfrmSelector, XfrmSelectorSpec } from "./common.ts";
 export {
   decodeState,
@@ -45,5 +74,20 @@ export {
   type XfrmTemplate,
   type XfrmTemplateSpec,
 } from "./policy.ts";
-export * from "./events.ts";
-export * from "./client.ts";
+export {
+  decodeXfrmEvent,
+  type XfrmAcquireEvent,
+  type XfrmAeEvent,
+  type XfrmEvent,
+  type XfrmExpireEvent,
+  type XfrmMappingEvent,
+  type XfrmOtherEvent,
+  type XfrmPolicyEvent,
+  type XfrmPolicyExpireEvent,
+  type XfrmPolicyFlushEvent,
+  type XfrmReportEvent,
+  type XfrmSaEvent,
+  type XfrmSaFlushEvent,
+  type XfrmSaRef,
+} from "./events.ts";
+export { Xfrm, type XfrmEventsOptions, type XfrmEventStream, type XfrmOpenOptions } from "./client.ts";

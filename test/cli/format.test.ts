@@ -1,7 +1,7 @@
 // The command line's pieces in-process: JSON of BigInt and bytes, tables, argument parsing, main()'s exit codes.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { jsonReplacer, toJson } from "../../src/cli/format.ts";
+import { jsonReplacer, toJson } from "../../src/wire/json.ts";
 import { table } from "../../src/cli/format.ts";
 import { GLOBAL_OPTIONS, parseArgs, UsageError } from "../../src/cli/args.ts";
 import { main } from "../../cli.ts";

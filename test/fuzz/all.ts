@@ -30,7 +30,8 @@ import {
 } from "../../src/netfilter/mod.ts";
 import { decodePolicy, decodeState, decodeXfrmEvent } from "../../src/xfrm/mod.ts";
 import { decodeFeatures, decodeRecord, decodeStatus } from "../../src/audit/mod.ts";
-import { ctrlAttrs, decodeMessage, familyInfo } from "../../src/genl/mod.ts";
+import { decodeMessage } from "../../src/genl/mod.ts";
+import { ctrlAttrs, familyInfo } from "../../src/genl/nlctrl.ts";
 import { decodeInetSocket, decodeUnixSocket } from "../../src/sockdiag/mod.ts";
 import type { FuzzTarget } from "../helpers/fuzz.ts";
 import { coreTargets, hexFixtures } from "./targets.ts";

@@ -4,7 +4,9 @@
  */
 import { readdirSync } from "node:fs";
 import { hexFile } from "../helpers/fixtures.ts";
-import { Attrs, NLMSG_DONE, NLMSG_ERROR, parseDone, parseErrorReply, parseMessages } from "../../mod.ts";
+import { Attrs, parseMessages } from "../../mod.ts";
+import { NLMSG_DONE, NLMSG_ERROR } from "../../src/wire/constants.ts";
+import { parseDone, parseErrorReply } from "../../src/wire/message.ts";
 import type { FuzzTarget } from "../helpers/fuzz.ts";
 
 /** Reads every `*.hex` fixture under a folder of test/. */

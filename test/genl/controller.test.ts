@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
 import { MessageWriter, NetlinkSocket, parseMessages } from "../../mod.ts";
-import { Controller, ctrlAttrs, encodeAttrs, GenlError, GenlFamily, lookupFamily, nlctrl } from "../../src/genl/mod.ts";
+import { Controller, encodeAttrs, GenlError, GenlFamily, nlctrl } from "../../src/genl/mod.ts";
+import { ctrlAttrs } from "../../src/genl/nlctrl.ts";
+import { lookupFamily } from "../../src/genl/client.ts";
 
 interface GenlText {
   name: string;

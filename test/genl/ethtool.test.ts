@@ -3,16 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ip, ipJson, sh, withNetns } from "../helpers/netns.ts";
-import {
-  bitsetChange,
-  ethtool,
-  featureStates,
-  GenlError,
-  type GenlEvent,
-  GenlFamily,
-  readBitset,
-  stringSet,
-} from "../../src/genl/mod.ts";
+import { ethtool, featureStates, GenlError, type GenlEvent, GenlFamily } from "../../src/genl/mod.ts";
+import { bitsetChange, readBitset, stringSet } from "../../src/genl/ethtool.ts";
 import { Overrun } from "../../mod.ts";
 
 function eth(ns: string, ...args: string[]): string {

@@ -4,16 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { AttrWriter, ParseError } from "../../mod.ts";
-import {
-  attributePathAt,
-  decodeAttrs,
-  decodeMessage,
-  defineAttrSet,
-  encodeAttrs,
-  flagNames,
-  locate,
-  splitGenl,
-} from "../../src/genl/mod.ts";
+import { decodeAttrs, decodeMessage, defineAttrSet, encodeAttrs } from "../../src/genl/mod.ts";
+import { attributePathAt, flagNames, locate } from "../../src/genl/schema.ts";
+import { splitGenl } from "../../src/genl/family.ts";
 
 const inner = defineAttrSet({
   name: "inner",

@@ -15,8 +15,8 @@ import {
   nfnlType,
   parseNfnl,
   splitNfnlType,
-  statusNames,
 } from "../../src/netfilter/mod.ts";
+import { statusNames } from "../../src/netfilter/conntrack.ts";
 
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -15,10 +15,9 @@ import {
   decodeConntrack,
   encodeCreateRequest,
   encodeUpdateRequest,
-  labelBits,
-  mirrorTuple,
   type TupleSpec,
 } from "../../src/netfilter/mod.ts";
+import { labelBits, mirrorTuple } from "../../src/netfilter/conntrack.ts";
 import { conntrackList, ip6t, ipt, type XmlFlow, type XmlTuple } from "./util.ts";
 
 /** Loads conntrack for both families in `ns` (an iptables conntrack match does). */

@@ -1,6 +1,8 @@
 // Run by faults.test.ts as an unprivileged user inside a test namespace:
 // asks for a bridge (RTM_NEWLINK needs CAP_NET_ADMIN) and prints the error.
-import { addLink, NetlinkError, NetlinkSocket, rtmName } from "../../mod.ts";
+import { NetlinkError, NetlinkSocket } from "../../mod.ts";
+import { addLink } from "../../src/route/link.ts";
+import { rtmName } from "../../src/route/constants.ts";
 
 const sock = await NetlinkSocket.open("route", { describeType: rtmName });
 try {

@@ -6,17 +6,10 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
-import {
-  ClosedError,
-  decodeLink,
-  DumpInterruptedError,
-  encodeGetRoutes,
-  Flags,
-  MessageWriter,
-  NetlinkSocket,
-  rtmName,
-  subscribe,
-} from "../../mod.ts";
+import { ClosedError, DumpInterruptedError, Flags, MessageWriter, NetlinkSocket, subscribe } from "../../mod.ts";
+import { decodeLink } from "../../src/route/link.ts";
+import { encodeGetRoutes } from "../../src/route/route.ts";
+import { rtmName } from "../../src/route/constants.ts";
 
 /** Settles `p` or fails after `ms`: a hang is a failure of its own. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

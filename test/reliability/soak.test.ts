@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { fdCount, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
-import { encodeGetRoutes, getLink, getRoute, NetlinkError, NetlinkSocket, subscribe, watch } from "../../mod.ts";
+import { NetlinkError, NetlinkSocket, subscribe, watch } from "../../mod.ts";
+import { encodeGetRoutes, getRoute } from "../../src/route/route.ts";
+import { getLink } from "../../src/route/link.ts";
 
 /**
  * Asserts the process has about as many fds as `before`: a leak of even one

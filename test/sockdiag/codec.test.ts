@@ -9,9 +9,7 @@ import { ParseError } from "../../src/wire/errors.ts";
 import { AddressError } from "../../src/wire/values.ts";
 import { type NetlinkMessage, parseMessages } from "../../src/wire/message.ts";
 import {
-  decodeBbrInfo,
   decodeInetSocket,
-  decodeSkMeminfo,
   decodeTcpInfo,
   decodeUnixSocket,
   encodeInetDestroyRequest,
@@ -19,12 +17,12 @@ import {
   encodeInetGetRequest,
   encodeUnixDumpRequest,
   encodeUnixGetRequest,
-  extensionMask,
   type InetExtension,
-  showMask,
-  stateMask,
   type UnixShow,
 } from "../../src/sockdiag/mod.ts";
+import { decodeBbrInfo } from "../../src/sockdiag/tcpinfo.ts";
+import { decodeSkMeminfo, extensionMask, stateMask } from "../../src/sockdiag/inet.ts";
+import { showMask } from "../../src/sockdiag/unix.ts";
 import { endpoint, parseSs } from "./helpers.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);

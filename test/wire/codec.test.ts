@@ -8,21 +8,15 @@ import {
   AddressError,
   Attrs,
   AttrWriter,
-  batch,
   Flags,
-  ipv6,
   MessageWriter,
   NetlinkSocket,
-  NLA_F_NESTED,
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  parseDone,
   ParseError,
-  parseErrorReply,
-  parseIPv6,
   parseMessages,
-  parsePrefix,
 } from "../../mod.ts";
+import { batch, parseDone, parseErrorReply } from "../../src/wire/message.ts";
+import { ipv6, parseIPv6, parsePrefix } from "../../src/wire/values.ts";
+import { NLA_F_NESTED, NLMSG_DONE, NLMSG_ERROR } from "../../src/wire/constants.ts";
 
 function fixture(name: string): Uint8Array {
   return hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url));

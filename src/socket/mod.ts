@@ -1,0 +1,31 @@
+/**
+ * Netlink sockets for any protocol: {@link NetlinkSocket} (requests matched
+ * by sequence number, streaming dumps, multicast notifications with
+ * explicit overruns), {@link NotificationStream} (a decoded, closable event
+ * stream on a socket of its own), and network namespace targets. All
+ * sockets of a process share one readiness loop; it has no API of its own.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink/socket";
+ * import { Flags, MessageWriter } from "@nlts/netlink/wire";
+ * const RTM_GETLINK = 18;
+ * await using sock = await NetlinkSocket.open("route");
+ * const req = new MessageWriter(RTM_GETLINK, Flags.DUMP);
+ * req.struct(16); // struct ifinfomsg
+ * for await (const msg of sock.dump(req.finish())) console.log(msg.type, msg.payload.length);
+ * ```
+ *
+ * @module
+ */
+export {
+  type DumpOptions,
+  NetlinkSocket,
+  type NotificationOptions,
+  type OpenOptions,
+  type ReceivedMessage,
+  type RequestOptions,
+  type SocketStats,
+} from "./socket.ts";
+export { type NotificationDecoder, NotificationStream, type NotificationStreamOptions } from "./stream.ts";
+export { netnsPath, type NetnsTarget } from "./netns.ts";

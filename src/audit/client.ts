@@ -32,7 +32,7 @@ const describe = (t: number) => {
  *
  * @example
  * ```ts
- * import { Audit } from "./mod.ts";
+ * import { Audit } from "@nlts/netlink";
  * await using audit = await Audit.open();
  * const s = await audit.status();
  * console.log(s.enabledName, s.failureName, s.features);
@@ -50,7 +50,7 @@ export class Audit implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Audit } from "./mod.ts";
+   * import { Audit } from "@nlts/netlink";
    * const audit = await Audit.open();
    * await audit.close();
    * ```
@@ -73,7 +73,7 @@ export class Audit implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Audit } from "./mod.ts";
+   * import { Audit } from "@nlts/netlink";
    * await using audit = await Audit.open();
    * const { enabled, pid, lost, backlog } = await audit.status();
    * ```
@@ -87,7 +87,7 @@ export class Audit implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Audit } from "./mod.ts";
+   * import { Audit } from "@nlts/netlink";
    * await using audit = await Audit.open();
    * (await audit.features()).enabled; // e.g. ["loginuid_immutable"]
    * ```
@@ -104,7 +104,7 @@ export class Audit implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Audit } from "./mod.ts";
+   * import { Audit } from "@nlts/netlink";
    * await using audit = await Audit.open();
    * const ac = new AbortController();
    * const records = audit.records({ signal: ac.signal });
@@ -130,7 +130,7 @@ export class Audit implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Audit } from "./mod.ts";
+   * import { Audit } from "@nlts/netlink";
    * const audit = await Audit.open();
    * await audit.close();
    * ```

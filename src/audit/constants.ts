@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { AuditMsg } from "./constants.ts";
+ * import { AuditMsg } from "@nlts/netlink/audit";
  * AuditMsg.GET; // 1000
  * ```
  */
@@ -170,7 +170,7 @@ const TYPE_NAMES = new Map<number, string>([
  *
  * @example
  * ```ts
- * import { auditTypeName } from "./constants.ts";
+ * import { auditTypeName } from "@nlts/netlink/audit";
  * auditTypeName(1300); // "SYSCALL"
  * ```
  */

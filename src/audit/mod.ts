@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Audit } from "./mod.ts";
+ * import { Audit } from "@nlts/netlink";
  * await using audit = await Audit.open();
  * console.log(await audit.status(), await audit.features());
  * ```

@@ -31,7 +31,7 @@ const PREFIX = /^audit\((\d+)\.(\d{1,9}):(\d+)\):\s?/;
  *
  * @example
  * ```ts
- * import { decodeRecord } from "./records.ts";
+ * import { decodeRecord } from "@nlts/netlink/audit";
  * const payload = new TextEncoder().encode("audit(1700000000.123:42): op=connect res=1");
  * decodeRecord({ type: 1335, flags: 0, seq: 0, pid: 0, payload }).serial; // 42
  * ```

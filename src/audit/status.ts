@@ -82,7 +82,7 @@ function names(bits: number, table: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * import { decodeStatus } from "./status.ts";
+ * import { decodeStatus } from "@nlts/netlink/audit";
  * const p = new Uint8Array(44);
  * p[8] = 1; // failure: printk
  * decodeStatus(p).failureName; // "printk"
@@ -119,7 +119,7 @@ export function decodeStatus(payload: Uint8Array): AuditStatus {
  *
  * @example
  * ```ts
- * import { decodeFeatures } from "./status.ts";
+ * import { decodeFeatures } from "@nlts/netlink/audit";
  * const p = new Uint8Array(16);
  * p[0] = 1; p[8] = 2; // vers 1, loginuid_immutable on
  * decodeFeatures(p).enabled; // ["loginuid_immutable"]

@@ -98,7 +98,7 @@ function describe(error: unknown): string {
  *
  * @example
  * ```ts
- * import { main } from "./main.ts";
+ * import { main } from "@nlts/netlink/cli";
  * const status = await main(["link", "-j"]);
  * console.log(status); // 0
  * ```

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { CN_IDX_PROC, CN_VAL_PROC } from "./constants.ts";
+ * import { CN_IDX_PROC, CN_VAL_PROC } from "@nlts/netlink/connector";
  * console.log(CN_IDX_PROC, CN_VAL_PROC); // 1 1
  * ```
  */
@@ -21,7 +21,7 @@ export const CN_IDX_PROC = 0x1;
  *
  * @example
  * ```ts
- * import { CN_VAL_PROC } from "./constants.ts";
+ * import { CN_VAL_PROC } from "@nlts/netlink/connector";
  * console.log(CN_VAL_PROC); // 1
  * ```
  */
@@ -32,7 +32,7 @@ export const CN_VAL_PROC = 0x1;
  *
  * @example
  * ```ts
- * import { CN_MSG_SIZE } from "./constants.ts";
+ * import { CN_MSG_SIZE } from "@nlts/netlink/connector";
  * console.log(CN_MSG_SIZE); // 20
  * ```
  */
@@ -43,7 +43,7 @@ export const CN_MSG_SIZE = 20;
  *
  * @example
  * ```ts
- * import { CONNECTOR_MAX_MSG_SIZE } from "./constants.ts";
+ * import { CONNECTOR_MAX_MSG_SIZE } from "@nlts/netlink/connector";
  * console.log(CONNECTOR_MAX_MSG_SIZE); // 16384
  * ```
  */
@@ -54,7 +54,7 @@ export const CONNECTOR_MAX_MSG_SIZE = 16384;
  *
  * @example
  * ```ts
- * import { ProcCnMcastOp } from "./constants.ts";
+ * import { ProcCnMcastOp } from "@nlts/netlink/connector";
  * console.log(ProcCnMcastOp.LISTEN); // 1
  * ```
  */
@@ -68,7 +68,7 @@ export const ProcCnMcastOp = {
  *
  * @example
  * ```ts
- * import { ProcEventWhat } from "./constants.ts";
+ * import { ProcEventWhat } from "@nlts/netlink/connector";
  * console.log(ProcEventWhat.EXIT.toString(16)); // 80000000
  * ```
  */
@@ -91,7 +91,7 @@ export const ProcEventWhat = {
  *
  * @example
  * ```ts
- * import { PROC_EVENT_HEADER_SIZE } from "./constants.ts";
+ * import { PROC_EVENT_HEADER_SIZE } from "@nlts/netlink/connector";
  * console.log(PROC_EVENT_HEADER_SIZE); // 16
  * ```
  */

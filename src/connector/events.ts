@@ -51,7 +51,7 @@ function abortReason(signal: AbortSignal): unknown {
  *
  * @example
  * ```ts
- * import { ProcConnector } from "./events.ts";
+ * import { ProcConnector } from "@nlts/netlink";
  * await using procs = await ProcConnector.open();
  * for await (const ev of procs.events()) {
  *   if ("overrun" in ev) continue;
@@ -80,7 +80,7 @@ export class ProcConnector implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { ProcConnector } from "./events.ts";
+   * import { ProcConnector } from "@nlts/netlink";
    * const procs = await ProcConnector.open({ ackTimeout: 2000 });
    * await procs.close();
    * ```
@@ -193,7 +193,7 @@ export class ProcConnector implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { ProcConnector } from "./events.ts";
+   * import { ProcConnector } from "@nlts/netlink";
    * await using procs = await ProcConnector.open();
    * try {
    *   for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
@@ -236,7 +236,7 @@ export class ProcConnector implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { ProcConnector } from "./events.ts";
+   * import { ProcConnector } from "@nlts/netlink";
    * const procs = await ProcConnector.open();
    * await procs.close();
    * ```
@@ -259,7 +259,7 @@ export class ProcConnector implements AsyncDisposable {
  *
  * @example
  * ```ts
- * import { processEvents } from "./events.ts";
+ * import { processEvents } from "@nlts/netlink";
  * for await (const ev of processEvents()) {
  *   if ("overrun" in ev) continue;
  *   if (ev.type === "exit") console.log(ev.tgid, "exited with", ev.code ?? `signal ${ev.signal}`);

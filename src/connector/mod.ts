@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { processEvents } from "./mod.ts";
+ * import { processEvents } from "@nlts/netlink";
  * for await (const ev of processEvents()) {
  *   if ("overrun" in ev) continue;
  *   if (ev.type === "fork") console.log(ev.parentTgid, "forked", ev.childTgid);

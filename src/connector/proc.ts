@@ -38,7 +38,7 @@ export interface ConnectorHeader {
  *
  * @example
  * ```ts
- * import { decodeConnectorHeader, encodeProcMcast } from "./proc.ts";
+ * import { decodeConnectorHeader, encodeProcMcast } from "@nlts/netlink/connector";
  * const bytes = encodeProcMcast("listen", 5);
  * const cn = decodeConnectorHeader({ type: 3, flags: 0, seq: 5, pid: 0, payload: bytes.subarray(16) });
  * console.log(cn.idx, cn.seq, cn.data.length); // 1 5 4
@@ -70,8 +70,8 @@ export function decodeConnectorHeader(msg: NetlinkMessage): ConnectorHeader {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { encodeProcMcast } from "./proc.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { encodeProcMcast } from "@nlts/netlink/connector";
  * await using sock = await NetlinkSocket.open("connector", { groups: [1] });
  * sock.send(encodeProcMcast("listen"));
  * ```
@@ -199,7 +199,7 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * import { decodeProcEventData } from "./proc.ts";
+ * import { decodeProcEventData } from "@nlts/netlink/connector";
  * const b = new Uint8Array(40);
  * const dv = new DataView(b.buffer);
  * dv.setUint32(0, 0x2, true); // PROC_EVENT_EXEC
@@ -301,8 +301,8 @@ export function decodeProcEventData(data: Uint8Array, base = 0): ProcEvent {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { decodeProcEvent, encodeProcMcast } from "./proc.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { decodeProcEvent, encodeProcMcast } from "@nlts/netlink/connector";
  * await using sock = await NetlinkSocket.open("connector", { groups: [1] });
  * sock.send(encodeProcMcast("listen"));
  * for await (const msg of sock.notifications()) {

@@ -97,8 +97,7 @@ export class EventStream<F extends FamilySchema> implements AsyncIterable<GenlEv
    *
    * @example
    * ```ts
-   * import { GenlFamily } from "./client.ts";
-   * import { netdev } from "./netdev.ts";
+   * import { GenlFamily, netdev } from "@nlts/netlink";
    * await using fam = await GenlFamily.open(netdev);
    * await using events = await fam.events("mgmt");
    * for await (const ev of events) console.log(ev);
@@ -133,8 +132,7 @@ export class EventStream<F extends FamilySchema> implements AsyncIterable<GenlEv
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { ethtool } from "./ethtool.ts";
+ * import { ethtool, GenlFamily } from "@nlts/netlink";
  * await using eth = await GenlFamily.open(ethtool);
  * const ch = await eth.request("channelsGet", { header: { devName: "eth0" } });
  * console.log(ch.rxCount, ch.txCount);
@@ -167,8 +165,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { GenlFamily } from "./client.ts";
-   * import { taskstats } from "./taskstats.ts";
+   * import { GenlFamily, taskstats } from "@nlts/netlink";
    * await using ts = await GenlFamily.open(taskstats, { netns: "blue" });
    * console.log(ts.id);
    * ```
@@ -199,8 +196,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { GenlFamily } from "./client.ts";
-   * import { ethtool } from "./ethtool.ts";
+   * import { ethtool, GenlFamily } from "@nlts/netlink";
    * await using eth = await GenlFamily.open(ethtool);
    * await eth.request("channelsSet", { header: { devName: "veth0" }, rxCount: 2 });
    * ```
@@ -232,8 +228,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { GenlFamily } from "./client.ts";
-   * import { netdev } from "./netdev.ts";
+   * import { GenlFamily, netdev } from "@nlts/netlink";
    * await using nd = await GenlFamily.open(netdev);
    * for await (const dev of nd.dump("devGet", {})) console.log(dev.ifindex, dev.xdpFeatures);
    * ```
@@ -262,8 +257,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { GenlFamily } from "./client.ts";
-   * import { ethtool } from "./ethtool.ts";
+   * import { ethtool, GenlFamily } from "@nlts/netlink";
    * await using eth = await GenlFamily.open(ethtool);
    * await using events = await eth.events("monitor", { signal: AbortSignal.timeout(10_000) });
    * for await (const ev of events) if ("name" in ev && ev.name === "featuresNtf") console.log(ev.attrs.active);
@@ -311,7 +305,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * import { lookupFamily } from "./client.ts";
  * await using sock = await NetlinkSocket.open("generic");
  * (await lookupFamily(sock, "nlctrl")).id; // 16

@@ -26,7 +26,7 @@ export interface ControllerOptions {
  *
  * @example
  * ```ts
- * import { Controller } from "./controller.ts";
+ * import { Controller } from "@nlts/netlink";
  * await using ctrl = await Controller.open();
  * for (const f of await ctrl.list()) console.log(f.id, f.name, f.groups.map((g) => g.name));
  * const ethtool = await ctrl.resolve("ethtool"); // cached from now on
@@ -53,7 +53,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * const ctrl = await Controller.open({ netns: "blue", watch: false });
    * await ctrl.close();
    * ```
@@ -93,7 +93,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open({ watch: false });
    * (await ctrl.list()).map((f) => f.name);
    * ```
@@ -111,7 +111,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open({ watch: false });
    * (await ctrl.get("nlctrl")).id; // 16
    * ```
@@ -129,7 +129,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open();
    * const { id, groups } = await ctrl.resolve("ethtool");
    * ```
@@ -150,7 +150,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open();
    * await ctrl.resolve("nlctrl");
    * ctrl.cached("nlctrl")?.id; // 16
@@ -169,7 +169,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open({ watch: false });
    * ctrl.apply({ name: "delfamily", command: 2, version: 2, attrs: { familyName: "ethtool" } });
    * ```
@@ -199,7 +199,7 @@ export class Controller implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Controller } from "./controller.ts";
+   * import { Controller } from "@nlts/netlink";
    * await using ctrl = await Controller.open({ watch: false });
    * ctrl.applyMessage({ type: 16, flags: 0, seq: 0, pid: 0, payload: new Uint8Array([2, 2, 0, 0]) });
    * ```

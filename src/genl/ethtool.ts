@@ -259,8 +259,7 @@ export const statsAttrs = {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { ethtool } from "./ethtool.ts";
+ * import { ethtool, GenlFamily } from "@nlts/netlink";
  * await using eth = await GenlFamily.open(ethtool, { netns: "blue" });
  * const info = await eth.request("linkinfoGet", { header: { devName: "veth0" } });
  * console.log(info.port, info.transceiver); // "tp" "internal"
@@ -366,8 +365,8 @@ export interface FeatureState {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { ethtool, featureStates } from "./ethtool.ts";
+ * import { GenlFamily } from "@nlts/netlink";
+ * import { ethtool, featureStates } from "@nlts/netlink/genl";
  * await using eth = await GenlFamily.open(ethtool);
  * const f = featureStates(await eth.request("featuresGet", { header: { devName: "lo" } }));
  * f["rx-gro"].active;
@@ -399,8 +398,8 @@ export function featureStates(
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { ethtool, stringSet } from "./ethtool.ts";
+ * import { ethtool, GenlFamily } from "@nlts/netlink";
+ * import { stringSet } from "./ethtool.ts";
  * await using eth = await GenlFamily.open(ethtool);
  * const reply = await eth.request("strsetGet", { header: { devName: "lo" }, stringsets: { stringset: [{ id: "features" }] } });
  * stringSet(reply, "features")[0]; // "tx-scatter-gather"

@@ -71,8 +71,7 @@ export interface FamilySchema {
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "./schema.ts";
- * import { defineFamily } from "./family.ts";
+ * import { defineAttrSet, defineFamily } from "@nlts/netlink";
  * const attrs = defineAttrSet({ name: "a", attributes: { pid: { id: 1, type: "u32" } } });
  * const fam = defineFamily({ name: "MYFAM", commands: { get: { id: 1, request: attrs, reply: attrs } } });
  * ```
@@ -126,8 +125,8 @@ export type GenlEvent<F extends FamilySchema> = KnownEvent<F> | UnknownEvent;
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "./schema.ts";
- * import { defineFamily, encodeRequest } from "./family.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { defineFamily, encodeRequest } from "@nlts/netlink/genl";
  * const attrs = defineAttrSet({ name: "a", attributes: { pid: { id: 1, type: "u32" } } });
  * const fam = defineFamily({ name: "MYFAM", commands: { get: { id: 1, request: attrs } } });
  * encodeRequest(fam, 0x1f, "get", { pid: 1 }).length; // 28
@@ -184,8 +183,8 @@ export function splitGenl(msg: NetlinkMessage, headerSize = 0): { header: GenlHe
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "./schema.ts";
- * import { decodeMessage } from "./family.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { decodeMessage } from "@nlts/netlink/genl";
  * const attrs = defineAttrSet({ name: "a", attributes: { pid: { id: 1, type: "u32" } } });
  * const payload = new Uint8Array([1, 1, 0, 0, 8, 0, 1, 0, 7, 0, 0, 0]);
  * decodeMessage(attrs, { type: 30, flags: 0, seq: 0, pid: 0, payload }).pid; // 7
@@ -202,8 +201,8 @@ export function decodeMessage<S extends AttrSet>(set: S, msg: NetlinkMessage, he
  *
  * @example
  * ```ts
- * import { decodeEvent } from "./family.ts";
- * import { nlctrl } from "./nlctrl.ts";
+ * import { decodeEvent } from "@nlts/netlink/genl";
+ * import { nlctrl } from "@nlts/netlink";
  * const ev = decodeEvent(nlctrl, { type: 16, flags: 0, seq: 0, pid: 0, payload: new Uint8Array([2, 2, 0, 0]) });
  * ev.name; // "delfamily"
  * ```
@@ -225,7 +224,7 @@ export function decodeEvent<F extends FamilySchema>(family: F, msg: NetlinkMessa
  *
  * @example
  * ```ts
- * import { GenlError } from "./family.ts";
+ * import { GenlError } from "@nlts/netlink";
  * try {
  *   // await ethtool.request("channelsSet", { header: { devName: "nope0" } });
  * } catch (e) {
@@ -268,9 +267,8 @@ export class GenlError extends NetlinkError {
  *
  * @example
  * ```ts
- * import { NetlinkError } from "../wire/errors.ts";
+ * import { NetlinkError, nlctrl } from "@nlts/netlink";
  * import { explainError } from "./family.ts";
- * import { nlctrl } from "./nlctrl.ts";
  * const e = explainError(nlctrl, "getfamily", new NetlinkError(2));
  * ```
  */

@@ -60,8 +60,7 @@ export const napiAttrs = {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { netdev } from "./netdev.ts";
+ * import { GenlFamily, netdev } from "@nlts/netlink";
  * await using nd = await GenlFamily.open(netdev);
  * for await (const dev of nd.dump("devGet", {})) console.log(dev.ifindex, dev.xdpFeatures);
  * ```

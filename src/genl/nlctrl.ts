@@ -62,8 +62,7 @@ export const ctrlAttrs = {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { nlctrl } from "./nlctrl.ts";
+ * import { GenlFamily, nlctrl } from "@nlts/netlink";
  * await using ctrl = await GenlFamily.open(nlctrl);
  * for await (const f of ctrl.dump("getfamily", {})) console.log(f.familyName);
  * ```

@@ -154,7 +154,7 @@ export type Input<S extends AttrSet> = { [K in keyof S["attributes"]]?: AttrInpu
  *
  * @example
  * ```ts
- * import { defineAttrSet, decodeAttrs, encodeAttrs } from "./schema.ts";
+ * import { defineAttrSet, decodeAttrs, encodeAttrs } from "@nlts/netlink/genl";
  * const link = defineAttrSet({
  *   name: "link",
  *   attributes: {
@@ -424,7 +424,7 @@ function* walk(bytes: Uint8Array, base: number): Generator<[Attr, number]> {
  *
  * @example
  * ```ts
- * import { defineAttrSet, decodeAttrs } from "./schema.ts";
+ * import { defineAttrSet, decodeAttrs } from "@nlts/netlink/genl";
  * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
  * decodeAttrs(set, new Uint8Array([8, 0, 4, 0, 220, 5, 0, 0])).mtu; // 1500
  * ```
@@ -556,8 +556,8 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string): v
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../wire/attrs.ts";
- * import { defineAttrSet, writeAttrs } from "./schema.ts";
+ * import { AttrWriter, defineAttrSet } from "@nlts/netlink";
+ * import { writeAttrs } from "./schema.ts";
  * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
  * const w = new AttrWriter();
  * writeAttrs(w, set, { mtu: 1500 });
@@ -590,7 +590,7 @@ export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Inpu
  *
  * @example
  * ```ts
- * import { defineAttrSet, encodeAttrs } from "./schema.ts";
+ * import { defineAttrSet, encodeAttrs } from "@nlts/netlink/genl";
  * const set = defineAttrSet({ name: "s", attributes: { name: { id: 1, type: "string" } } });
  * encodeAttrs(set, { name: "lo" }).length; // 8
  * ```
@@ -615,7 +615,9 @@ export type AttrPath = (string | number)[];
  *
  * @example
  * ```ts
- * import { attributePathAt, defineAttrSet, encodeAttrs } from "./schema.ts";
+ * import { attributePathAt } from "./schema.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { encodeAttrs } from "@nlts/netlink/genl";
  * const hdr = defineAttrSet({ name: "hdr", attributes: { devName: { id: 2, type: "string" } } });
  * const req = defineAttrSet({ name: "req", attributes: { header: { id: 1, type: "nest", nested: hdr } } });
  * attributePathAt(req, encodeAttrs(req, { header: { devName: "x" } }), 4); // ["header", "devName"]
@@ -631,7 +633,9 @@ export function attributePathAt(set: AttrSet | undefined, bytes: Uint8Array, off
  *
  * @example
  * ```ts
- * import { defineAttrSet, encodeAttrs, locate } from "./schema.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { encodeAttrs } from "@nlts/netlink/genl";
+ * import { locate } from "./schema.ts";
  * const hdr = defineAttrSet({ name: "hdr", attributes: { devName: { id: 2, type: "string" } } });
  * const req = defineAttrSet({ name: "req", attributes: { header: { id: 1, type: "nest", nested: hdr } } });
  * locate(req, encodeAttrs(req, { header: {} }), 0)?.inner === hdr; // true
@@ -682,7 +686,8 @@ export function locate(
  *
  * @example
  * ```ts
- * import { attributeName, defineAttrSet } from "./schema.ts";
+ * import { attributeName } from "./schema.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
  * const set = defineAttrSet({ name: "s", attributes: { pid: { id: 1, type: "u32" } } });
  * attributeName(set, 1); // "pid"
  * ```

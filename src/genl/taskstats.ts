@@ -194,7 +194,7 @@ export interface TaskStats {
  *
  * @example
  * ```ts
- * import { decodeTaskStats } from "./taskstats.ts";
+ * import { decodeTaskStats } from "@nlts/netlink/genl";
  * const bytes = new Uint8Array(416);
  * bytes[0] = 13;
  * decodeTaskStats(bytes).version; // 13
@@ -276,8 +276,7 @@ export const taskstatsTypeAttrs = {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "./client.ts";
- * import { taskstats } from "./taskstats.ts";
+ * import { GenlFamily, taskstats } from "@nlts/netlink";
  * await using ts = await GenlFamily.open(taskstats);
  * const r = await ts.request("get", { pid: Deno.pid });
  * console.log(r.aggrPid?.stats?.acComm);

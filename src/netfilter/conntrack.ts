@@ -183,7 +183,7 @@ function beCounter(bytes: Uint8Array): number {
  * @example
  * ```ts
  * import { decodeTuple } from "./conntrack.ts";
- * import { AttrWriter, Attrs } from "../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * const w = new AttrWriter();
  * w.nest(1, (ip) => ip.ip(1, "127.0.0.1").ip(2, "127.0.0.2"));
  * w.nest(2, (p) => p.u8(1, 17).be16(2, 1000).be16(3, 53));
@@ -275,9 +275,8 @@ export function statusNames(status: number): string[] {
  *
  * @example
  * ```ts
- * import { decodeConntrack } from "./conntrack.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { nfnlMessage } from "./nfnetlink.ts";
+ * import { decodeConntrack, nfnlMessage } from "@nlts/netlink/netfilter";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("netfilter");
  * for await (const msg of sock.dump(nfnlMessage(1, 1).finish())) console.log(decodeConntrack(msg).orig);
  * ```
@@ -387,8 +386,8 @@ function decodeConntrackAttrs(family: number, attrs: Attrs): ConntrackEntry {
  *
  * @example
  * ```ts
- * import { decodeConntrackEvent } from "./conntrack.ts";
- * import type { NetlinkMessage } from "../wire/message.ts";
+ * import { decodeConntrackEvent } from "@nlts/netlink/netfilter";
+ * import type { NetlinkMessage } from "@nlts/netlink";
  * const onMessage = (msg: NetlinkMessage) => console.log(decodeConntrackEvent(msg).type);
  * ```
  */
@@ -511,7 +510,7 @@ export interface DumpFilter {
  *
  * @example
  * ```ts
- * import { encodeDumpRequest } from "./conntrack.ts";
+ * import { encodeDumpRequest } from "@nlts/netlink/netfilter";
  * const bytes = encodeDumpRequest({ family: "inet", protocol: "udp", mark: 1 });
  * ```
  */
@@ -541,7 +540,8 @@ export function encodeDumpRequest(filter: Omit<DumpFilter, "signal"> = {}): Uint
  *
  * @example
  * ```ts
- * import { matchesFilter, type ConntrackEntry } from "./conntrack.ts";
+ * import { matchesFilter } from "./conntrack.ts";
+ * import { type ConntrackEntry } from "@nlts/netlink";
  * const keepUdp = (e: ConntrackEntry) => matchesFilter(e, { protocol: "udp" });
  * ```
  */
@@ -564,7 +564,7 @@ export function matchesFilter(entry: ConntrackEntry, filter: Omit<DumpFilter, "s
  *
  * @example
  * ```ts
- * import type { ConntrackStatusName } from "./conntrack.ts";
+ * import type { ConntrackStatusName } from "@nlts/netlink/netfilter";
  * const flags: ConntrackStatusName[] = ["seen-reply", "assured"];
  * ```
  */
@@ -778,7 +778,7 @@ function writeTcpState(w: AttrWriter, state: number): void {
  *
  * @example
  * ```ts
- * import { encodeCreateRequest } from "./conntrack.ts";
+ * import { encodeCreateRequest } from "@nlts/netlink/netfilter";
  * const bytes = encodeCreateRequest({
  *   orig: { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 },
  *   timeout: 30,
@@ -828,7 +828,7 @@ export function encodeCreateRequest(spec: ConntrackSpec): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeUpdateRequest } from "./conntrack.ts";
+ * import { encodeUpdateRequest } from "@nlts/netlink/netfilter";
  * const tuple = { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 } as const;
  * const bytes = encodeUpdateRequest(tuple, { timeout: 120, mark: 7 });
  * ```
@@ -919,7 +919,7 @@ const GROUPS: Record<ConntrackEventType, number> = {
  *
  * @example
  * ```ts
- * import { Conntrack } from "./conntrack.ts";
+ * import { Conntrack } from "@nlts/netlink";
  * await using ct = await Conntrack.open();
  * await using events = ct.events({ groups: ["new", "destroy"] });
  * await events.ready;
@@ -959,7 +959,7 @@ export class ConntrackEventStream extends NotificationStream<ConntrackEvent | Ov
  *
  * @example
  * ```ts
- * import { Conntrack } from "./conntrack.ts";
+ * import { Conntrack } from "@nlts/netlink";
  * await using ct = await Conntrack.open({ netns: "blue" });
  * for await (const e of ct.dump({ protocol: "tcp" })) console.log(e.orig.src, e.tcp?.state);
  * ```
@@ -979,7 +979,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * const ct = await Conntrack.open();
    * await ct.close();
    * ```
@@ -1005,7 +1005,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open();
    * for await (const e of ct.dump({ family: "inet", protocol: "udp" })) console.log(e.orig.dstPort);
    * ```
@@ -1025,7 +1025,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open();
    * const e = await ct.get({ src: "127.0.0.1", dst: "127.0.0.1", protocol: "udp", srcPort: 4000, dstPort: 53 });
    * ```
@@ -1051,7 +1051,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open();
    * for await (const e of ct.dump({ protocol: "udp" })) await ct.delete(e.orig, { zone: e.zone, id: e.id });
    * ```
@@ -1072,7 +1072,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open({ netns: "test" });
    * await ct.flush({ family: "inet6" });
    * ```
@@ -1100,7 +1100,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open({ netns: "test" });
    * await ct.create({
    *   orig: { src: "10.0.0.1", dst: "10.0.0.2", protocol: "tcp", srcPort: 40000, dstPort: 80 },
@@ -1125,7 +1125,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open({ netns: "test" });
    * const tuple = { src: "10.0.0.1", dst: "10.0.0.2", protocol: "udp", srcPort: 1000, dstPort: 53 } as const;
    * await ct.update(tuple, { timeout: 600, mark: 0x42, status: ["assured"] });
@@ -1152,7 +1152,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * await using ct = await Conntrack.open();
    * const events = ct.events({ groups: ["destroy"], signal: AbortSignal.timeout(5000) });
    * await events.ready;
@@ -1170,7 +1170,7 @@ export class Conntrack implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Conntrack } from "./conntrack.ts";
+   * import { Conntrack } from "@nlts/netlink";
    * const ct = await Conntrack.open();
    * await ct.close();
    * ```

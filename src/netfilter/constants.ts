@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { NFNL_SUBSYS } from "./constants.ts";
+ * import { NFNL_SUBSYS } from "@nlts/netlink/netfilter";
  * const type = (NFNL_SUBSYS.QUEUE << 8) | 2; // NFQNL_MSG_CONFIG
  * ```
  */
@@ -37,7 +37,7 @@ export const NFNL_SUBSYS = {
  *
  * @example
  * ```ts
- * import { NFNLGRP } from "./constants.ts";
+ * import { NFNLGRP } from "@nlts/netlink/netfilter";
  * NFNLGRP.CONNTRACK_DESTROY; // 3
  * ```
  */
@@ -155,7 +155,7 @@ export const CTA_FILTER = { ORIG_FLAGS: 1, REPLY_FLAGS: 2 } as const;
  *
  * @example
  * ```ts
- * import { CTA_FILTER_F } from "./constants.ts";
+ * import { CTA_FILTER_F } from "@nlts/netlink/netfilter";
  * CTA_FILTER_F.PROTO_NUM; // 8
  * ```
  */
@@ -180,7 +180,7 @@ export const CTA_FILTER_F = {
  *
  * @example
  * ```ts
- * import { CT_STATUS_NAMES } from "./constants.ts";
+ * import { CT_STATUS_NAMES } from "@nlts/netlink/netfilter";
  * CT_STATUS_NAMES[2]; // "assured"
  * ```
  */
@@ -208,7 +208,7 @@ export const CT_STATUS_NAMES: readonly string[] = [
  *
  * @example
  * ```ts
- * import { TCP_STATE_NAMES } from "./constants.ts";
+ * import { TCP_STATE_NAMES } from "@nlts/netlink/netfilter";
  * TCP_STATE_NAMES[3]; // "ESTABLISHED"
  * ```
  */
@@ -230,7 +230,7 @@ export const TCP_STATE_NAMES: readonly string[] = [
  *
  * @example
  * ```ts
- * import { IPPROTO } from "./constants.ts";
+ * import { IPPROTO } from "@nlts/netlink/netfilter";
  * IPPROTO.udp; // 17
  * ```
  */
@@ -336,7 +336,7 @@ export const NFULNL_CFG_F = { SEQ: 1, SEQ_GLOBAL: 2, CONNTRACK: 4 } as const;
  *
  * @example
  * ```ts
- * import { HOOK_NAMES } from "./constants.ts";
+ * import { HOOK_NAMES } from "@nlts/netlink/netfilter";
  * HOOK_NAMES[3]; // "output"
  * ```
  */

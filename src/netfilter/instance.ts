@@ -71,7 +71,7 @@ export function copyModeNumber(name: "none" | "meta" | "packet" | undefined): nu
  * @example
  * ```ts
  * import { bindInstance, copyModeNumber } from "./instance.ts";
- * import { NFNL_SUBSYS, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_MSG } from "./constants.ts";
+ * import { NFNL_SUBSYS, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_MSG } from "@nlts/netlink/netfilter";
  * const ulog = {
  *   subsys: NFNL_SUBSYS.ULOG,
  *   config: NFULNL_MSG.CONFIG,
@@ -122,7 +122,7 @@ export async function bindInstance(kind: NfInstanceKind, spec: NfInstanceSpec): 
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * import { instancePackets } from "./instance.ts";
  * await using sock = await NetlinkSocket.open("netfilter");
  * let lost = 0;
@@ -156,7 +156,7 @@ export async function* instancePackets<T>(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * import { unbindInstance } from "./instance.ts";
  * const sock = await NetlinkSocket.open("netfilter");
  * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };

@@ -74,8 +74,8 @@ export interface LogEntry {
  *
  * @example
  * ```ts
- * import { decodeLogEntry } from "./log.ts";
- * import type { NetlinkMessage } from "../wire/message.ts";
+ * import { decodeLogEntry } from "@nlts/netlink/netfilter";
+ * import type { NetlinkMessage } from "@nlts/netlink";
  * const show = (msg: NetlinkMessage) => console.log(decodeLogEntry(msg).prefix);
  * ```
  */
@@ -219,7 +219,7 @@ function u32Option(value: number, what: string): number {
  *
  * @example
  * ```ts
- * import { NfLog } from "./log.ts";
+ * import { NfLog } from "@nlts/netlink";
  * // iptables -A OUTPUT -p udp -j NFLOG --nflog-group 5 --nflog-prefix udp-out
  * await using log = await NfLog.open(5, { copyMode: "packet" });
  * for await (const e of log.entries({ signal: AbortSignal.timeout(10_000) })) console.log(e.prefix, e.payload.length);
@@ -243,7 +243,7 @@ export class NfLog implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfLog } from "./log.ts";
+   * import { NfLog } from "@nlts/netlink";
    * const log = await NfLog.open(7, { copyMode: "meta" });
    * await log.close();
    * ```
@@ -287,7 +287,7 @@ export class NfLog implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfLog } from "./log.ts";
+   * import { NfLog } from "@nlts/netlink";
    * await using log = await NfLog.open(5);
    * for await (const e of log.entries()) console.log(e.hookName, e.prefix);
    * ```
@@ -301,7 +301,7 @@ export class NfLog implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfLog } from "./log.ts";
+   * import { NfLog } from "@nlts/netlink";
    * const log = await NfLog.open(5);
    * await log.close();
    * ```

@@ -29,7 +29,7 @@ export interface NfGenMsg {
  *
  * @example
  * ```ts
- * import { nfnlType } from "./nfnetlink.ts";
+ * import { nfnlType } from "@nlts/netlink/netfilter";
  * nfnlType(1, 1); // 0x101: IPCTNL_MSG_CT_GET
  * ```
  */
@@ -42,7 +42,7 @@ export function nfnlType(subsys: number, msg: number): number {
  *
  * @example
  * ```ts
- * import { splitNfnlType } from "./nfnetlink.ts";
+ * import { splitNfnlType } from "@nlts/netlink/netfilter";
  * splitNfnlType(0x300); // { subsys: 3, msg: 0 }
  * ```
  */
@@ -56,7 +56,7 @@ export function splitNfnlType(type: number): { subsys: number; msg: number } {
  *
  * @example
  * ```ts
- * import { nfnlMessage } from "./nfnetlink.ts";
+ * import { nfnlMessage } from "@nlts/netlink/netfilter";
  * const w = nfnlMessage(3, 2, 0, { resId: 5 }); // NFQNL_MSG_CONFIG for queue 5
  * const bytes = w.finish();
  * ```
@@ -81,8 +81,8 @@ export function nfnlMessage(
  *
  * @example
  * ```ts
- * import { parseNfnl, nfnlMessage } from "./nfnetlink.ts";
- * import { parseMessages } from "../wire/message.ts";
+ * import { parseNfnl, nfnlMessage } from "@nlts/netlink/netfilter";
+ * import { parseMessages } from "@nlts/netlink";
  * const msg = parseMessages(nfnlMessage(1, 0, 0, { family: 2 }).u32(3, 1).finish())[0];
  * parseNfnl(msg).header.family; // 2
  * ```
@@ -106,7 +106,7 @@ const LOG_NAMES = ["NFULNL_MSG_PACKET", "NFULNL_MSG_CONFIG"];
  *
  * @example
  * ```ts
- * import { describeNfnlType } from "./nfnetlink.ts";
+ * import { describeNfnlType } from "@nlts/netlink/netfilter";
  * describeNfnlType(0x102); // "IPCTNL_MSG_CT_DELETE"
  * ```
  */

@@ -135,8 +135,8 @@ export function decodeHwAddr(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { decodeQueuePacket } from "./queue.ts";
- * import type { NetlinkMessage } from "../wire/message.ts";
+ * import { decodeQueuePacket } from "@nlts/netlink/netfilter";
+ * import type { NetlinkMessage } from "@nlts/netlink";
  * const show = (msg: NetlinkMessage) => console.log(decodeQueuePacket(msg).id);
  * ```
  */
@@ -272,7 +272,7 @@ function checkMark(mark: number): number {
  *
  * @example
  * ```ts
- * import { encodeVerdict } from "./queue.ts";
+ * import { encodeVerdict } from "@nlts/netlink/netfilter";
  * const bytes = encodeVerdict(0, 42, "accept", { mark: 7 });
  * ```
  */
@@ -349,7 +349,7 @@ export interface PacketsOptions {
  *
  * @example
  * ```ts
- * import { NfQueue } from "./queue.ts";
+ * import { NfQueue } from "@nlts/netlink";
  * await using q = await NfQueue.open(0);
  * for await (const p of q.packets()) await (p.payload.length > 1000 ? p.drop() : p.accept({ mark: 1 }));
  * ```
@@ -466,7 +466,7 @@ export class QueuedPacket implements NfqPacketInfo {
  *
  * @example
  * ```ts
- * import { NfQueue } from "./queue.ts";
+ * import { NfQueue } from "@nlts/netlink";
  * // iptables -A OUTPUT -p udp --dport 9999 -j NFQUEUE --queue-num 3
  * await using q = await NfQueue.open(3, { copyMode: "packet" });
  * for await (const packet of q.packets({ signal: AbortSignal.timeout(10_000) })) await packet.accept();
@@ -490,7 +490,7 @@ export class NfQueue implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfQueue } from "./queue.ts";
+   * import { NfQueue } from "@nlts/netlink";
    * const q = await NfQueue.open(0, { copyMode: "meta", failOpen: true });
    * await q.close();
    * ```
@@ -540,7 +540,7 @@ export class NfQueue implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfQueue } from "./queue.ts";
+   * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
    * for await (const p of q.packets()) await p.accept();
    * ```
@@ -561,7 +561,7 @@ export class NfQueue implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfQueue } from "./queue.ts";
+   * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
    * for await (const p of q.packets()) await q.verdict(p.id, "drop");
    * ```
@@ -576,7 +576,7 @@ export class NfQueue implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfQueue } from "./queue.ts";
+   * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
    * let n = 0;
    * for await (const p of q.packets()) if (++n % 16 === 0) await q.verdictBatch(p.id, "accept");
@@ -592,7 +592,7 @@ export class NfQueue implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NfQueue } from "./queue.ts";
+   * import { NfQueue } from "@nlts/netlink";
    * const q = await NfQueue.open(2);
    * await q.close();
    * ```

@@ -154,10 +154,8 @@ export function addressFlagNames(flags: number, family: number): string[] {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { MessageWriter } from "../wire/message.ts";
- * import { Flags } from "../wire/constants.ts";
- * import { decodeAddress } from "./address.ts";
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { decodeAddress } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * const req = new MessageWriter(22 /* RTM_GETADDR *\/, Flags.DUMP);
  * req.struct(8);
@@ -300,8 +298,8 @@ function familyNumber(family: "inet" | "inet6" | undefined): number {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { listAddresses } from "./address.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listAddresses } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const a of listAddresses(sock, { family: "inet", index: 1 })) console.log(`${a.local}/${a.prefixLength}`);
  * ```
@@ -514,9 +512,8 @@ export interface AddAddressOptions {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { rtmName } from "./constants.ts";
- * import { addAddress } from "./address.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { addAddress, rtmName } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab", describeType: rtmName });
  * await addAddress(sock, { name: "v0", address: "10.0.0.1/24", broadcast: "+", label: "v0:web" });
  * await addAddress(sock, { name: "v0", address: "2001:db8::1/64", flags: ["nodad"], validLifetime: 3600 });
@@ -539,8 +536,8 @@ export async function addAddress(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { deleteAddress } from "./address.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { deleteAddress } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await deleteAddress(sock, { name: "v0", address: "10.0.0.1/24" });
  * ```

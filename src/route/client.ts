@@ -42,7 +42,7 @@ export interface SignalOptions {
  *
  * @example
  * ```ts
- * import { RouteClient } from "./client.ts";
+ * import { RouteClient } from "@nlts/netlink";
  * await using rt = await RouteClient.open();
  * for await (const l of rt.links()) console.log(l.index, l.name, l.operstate);
  * const r = await rt.getRoute("1.1.1.1");
@@ -65,7 +65,7 @@ export class RouteClient implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { RouteClient } from "./client.ts";
+   * import { RouteClient } from "@nlts/netlink";
    * await using rt = await RouteClient.open({ netns: "blue" });
    * ```
    */
@@ -226,7 +226,7 @@ export class RouteClient implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { RouteClient } from "./client.ts";
+   * import { RouteClient } from "@nlts/netlink";
    * await using rt = await RouteClient.open();
    * await using events = rt.events(["link", "ipv4_ifaddr", "ipv6_ifaddr"]);
    * for await (const e of events) if (e.kind === "link") console.log(e.action, e.link.name);

@@ -48,7 +48,7 @@ export type RouteEventKind = RouteEvent["kind"];
  *
  * @example
  * ```ts
- * import { decodeRouteEvent } from "./events.ts";
+ * import { decodeRouteEvent } from "@nlts/netlink/route";
  * const payload = new Uint8Array([0, 0, 0, 0, 8, 0, 1, 0, 3, 0, 0, 0]);
  * const event = decodeRouteEvent({ type: 88, flags: 0, seq: 0, pid: 0, payload, source: 0, group: 28 });
  * if (event.kind === "nsid") console.log(event.action, event.nsid.nsid); // "new" 3
@@ -122,7 +122,7 @@ function groupNumber(name: RtnlGroupName): number {
  *
  * @example
  * ```ts
- * import { subscribe } from "./events.ts";
+ * import { subscribe } from "@nlts/netlink";
  * await using events = subscribe(["link", "ipv4_ifaddr"]);
  * await events.ready;
  * for await (const e of events) {
@@ -164,7 +164,7 @@ export class RouteEventStream extends NotificationStream<RouteEvent> {
  *
  * @example
  * ```ts
- * import { subscribe } from "./events.ts";
+ * import { subscribe } from "@nlts/netlink";
  * const controller = new AbortController();
  * const events = subscribe(["neigh", "nexthop"], { netns: "blue", signal: controller.signal });
  * await events.ready;

@@ -111,7 +111,7 @@ function stateName(bits: number): FdbState {
  *
  * @example
  * ```ts
- * import { decodeFdbEntry } from "./fdb.ts";
+ * import { decodeFdbEntry } from "@nlts/netlink/route";
  * const payload = new Uint8Array([
  *   7, 0, 0, 0, 3, 0, 0, 0, 0x40, 0, 0, 0, // AF_BRIDGE, ifindex 3, NUD_NOARP
  *   10, 0, 2, 0, 2, 0, 0, 0, 0, 1, 0, 0, // NDA_LLADDR 02:00:00:00:00:01
@@ -194,7 +194,7 @@ function checkVlan(vlan: number | undefined): void {
  *
  * @example
  * ```ts
- * import { encodeFdbDump } from "./fdb.ts";
+ * import { encodeFdbDump } from "@nlts/netlink/route";
  * const bytes = encodeFdbDump({ master: 4 });
  * bytes.length; // 36
  * ```
@@ -212,8 +212,8 @@ export function encodeFdbDump(filter: Omit<FdbFilter, "signal" | "vlan"> = {}): 
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { listFdb } from "./fdb.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listFdb } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const e of listFdb(sock, { master: 4 })) console.log(e.mac, e.ifindex, e.state, e.dst);
  * ```
@@ -298,7 +298,7 @@ function checkU32(value: number | undefined, what: string, max = 0xffffffff): vo
  *
  * @example
  * ```ts
- * import { encodeFdbRequest } from "./fdb.ts";
+ * import { encodeFdbRequest } from "@nlts/netlink/route";
  * const bytes = encodeFdbRequest(28, { mac: "00:00:00:00:00:00", ifindex: 5, dst: "10.0.0.2" });
  * bytes.length; // 48
  * ```
@@ -362,8 +362,8 @@ export interface AddFdbOptions {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { addFdb } from "./fdb.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { addFdb } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * // A static entry on bridge port 3, and a VXLAN flood-list remote on device 5.
  * await addFdb(sock, { mac: "02:00:00:00:00:01", ifindex: 3, flags: ["master"], state: "static" });
@@ -381,8 +381,8 @@ export async function addFdb(sock: NetlinkSocket, spec: FdbSpec, options: AddFdb
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { deleteFdb } from "./fdb.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { deleteFdb } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * await deleteFdb(sock, { mac: "02:00:00:00:00:01", ifindex: 3, flags: ["master"] });
  * ```

@@ -666,10 +666,8 @@ LATER.forEach((t, i) => (SLOT[t] = i));
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { MessageWriter } from "../wire/message.ts";
- * import { Flags } from "../wire/constants.ts";
- * import { decodeLink } from "./link.ts";
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { decodeLink } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
  * req.struct(16);
@@ -835,9 +833,8 @@ export interface ListLinksOptions {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { rtmName } from "./constants.ts";
- * import { listLinks } from "./link.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listLinks, rtmName } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { describeType: rtmName });
  * for await (const link of listLinks(sock)) console.log(link.index, link.name, link.operstate);
  * ```
@@ -861,8 +858,8 @@ export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions 
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { getLink } from "./link.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { getLink } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * const lo = await getLink(sock, "lo");
  * console.log(lo.index, lo.flags);
@@ -969,9 +966,8 @@ function checkCommon(spec: LinkSpecCommon): void {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { rtmName } from "./constants.ts";
- * import { addLink } from "./link.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { addLink, rtmName } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab", describeType: rtmName });
  * await addLink(sock, { kind: "bridge", name: "br0", bridge: { stpState: 1 }, up: true });
  * await addLink(sock, { kind: "veth", name: "v0", peer: { name: "v1" }, master: "br0" });
@@ -1091,8 +1087,8 @@ export interface LinkChanges {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { setLink } from "./link.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { setLink } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await setLink(sock, "v0", { up: true, mtu: 9000, master: "br0" });
  * await setLink(sock, "v1", { netns: "other" });
@@ -1185,8 +1181,8 @@ export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { deleteLink } from "./link.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { deleteLink } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await deleteLink(sock, "br0");
  * ```

@@ -226,7 +226,7 @@ function address(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { decodeNeighbour } from "./neighbour.ts";
+ * import { decodeNeighbour } from "@nlts/netlink/route";
  * const payload = new Uint8Array(12);
  * payload[0] = 2; // AF_INET
  * payload[4] = 3; // ifindex 3
@@ -320,7 +320,7 @@ function checkIndex(value: number | undefined, what: string): void {
  *
  * @example
  * ```ts
- * import { encodeNeighbourDump } from "./neighbour.ts";
+ * import { encodeNeighbourDump } from "@nlts/netlink/route";
  * const bytes = encodeNeighbourDump({ family: "inet", index: 3 });
  * bytes.length; // 36
  * ```
@@ -344,8 +344,8 @@ export function encodeNeighbourDump(filter: Omit<NeighbourFilter, "signal"> = {}
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { listNeighbours } from "./neighbour.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listNeighbours } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const n of listNeighbours(sock, { family: "inet" })) console.log(n.dst, n.lladdr, n.state);
  * ```
@@ -389,7 +389,7 @@ for (const [name, bit] of NTF_EXT) FLAG_BITS[name] = [bit, true];
  *
  * @example
  * ```ts
- * import { encodeNeighbourRequest } from "./neighbour.ts";
+ * import { encodeNeighbourRequest } from "@nlts/netlink/route";
  * const bytes = encodeNeighbourRequest(28, { index: 2, dst: "10.0.0.2", lladdr: "02:00:00:00:00:02" });
  * bytes.length; // 48
  * ```
@@ -435,8 +435,8 @@ export function encodeNeighbourRequest(type: number, spec: NeighbourSpec, flags 
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { addNeighbour } from "./neighbour.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { addNeighbour } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * await addNeighbour(sock, { index: 2, dst: "10.0.0.2", lladdr: "02:00:00:00:00:02" });
  * ```
@@ -455,8 +455,8 @@ export async function addNeighbour(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { deleteNeighbour } from "./neighbour.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { deleteNeighbour } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * await deleteNeighbour(sock, { index: 2, dst: "10.0.0.2" });
  * ```

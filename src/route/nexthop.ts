@@ -161,9 +161,8 @@ function decodeResilient(value: Uint8Array): ResilientParams {
  *
  * @example
  * ```ts
- * import { decodeNexthop } from "./nexthop.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { Flags, MessageWriter } from "../../mod.ts";
+ * import { decodeNexthop } from "@nlts/netlink/route";
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * const req = new MessageWriter(106 /* RTM_GETNEXTHOP *\/, Flags.DUMP);
  * req.struct(8);
@@ -274,8 +273,8 @@ function checkId(id: number): number {
  *
  * @example
  * ```ts
- * import { listNexthops } from "./nexthop.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { listNexthops } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const nh of listNexthops(sock, { groups: true })) console.log(nh.id, nh.group);
  * ```
@@ -316,8 +315,8 @@ export async function* listNexthops(
  *
  * @example
  * ```ts
- * import { getNexthop } from "./nexthop.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { getNexthop } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * console.log(await getNexthop(sock, 10));
  * ```
@@ -370,7 +369,7 @@ export interface NexthopSpec {
  *
  * @example
  * ```ts
- * import { encodeNewNexthop } from "./nexthop.ts";
+ * import { encodeNewNexthop } from "@nlts/netlink/route";
  * const bytes = encodeNewNexthop({ id: 10, group: [{ id: 1 }, { id: 2, weight: 3 }] });
  * console.log(bytes.length);
  * ```
@@ -463,8 +462,8 @@ export function encodeNewNexthop(spec: NexthopSpec, options: { replace?: boolean
  *
  * @example
  * ```ts
- * import { addNexthop } from "./nexthop.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { addNexthop } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await addNexthop(sock, { id: 1, gateway: "10.0.0.2", oif: 2 });
  * await addNexthop(sock, { id: 2, gateway: "10.0.1.2", oif: 3 });
@@ -492,8 +491,8 @@ export async function addNexthop(
  *
  * @example
  * ```ts
- * import { deleteNexthop } from "./nexthop.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { deleteNexthop } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await deleteNexthop(sock, 10);
  * ```

@@ -49,7 +49,7 @@ export interface NetnsId {
  *
  * @example
  * ```ts
- * import { decodeNsid } from "./nsid.ts";
+ * import { decodeNsid } from "@nlts/netlink/route";
  * const payload = new Uint8Array([0, 0, 0, 0, 8, 0, 1, 0, 7, 0, 0, 0]);
  * decodeNsid({ type: 88, flags: 0, seq: 0, pid: 0, payload }).nsid; // 7
  * ```
@@ -109,7 +109,7 @@ async function withTarget<T>(target: NsidTarget, fn: (attr: [number, number]) =>
  *
  * @example
  * ```ts
- * import { encodeNsidRequest } from "./nsid.ts";
+ * import { encodeNsidRequest } from "@nlts/netlink/route";
  * encodeNsidRequest(90, { pid: 1 }).length; // 28
  * ```
  */
@@ -130,8 +130,8 @@ export function encodeNsidRequest(type: number, target: { fd: number } | { pid: 
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { listNsids } from "./nsid.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listNsids } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const id of listNsids(sock)) console.log(id.nsid);
  * ```
@@ -158,8 +158,8 @@ export async function* listNsids(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { getNsid } from "./nsid.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { getNsid } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * console.log(await getNsid(sock, { name: "blue" }));
  * ```
@@ -186,8 +186,8 @@ export async function getNsid(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { setNsid } from "./nsid.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { setNsid } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * await setNsid(sock, { name: "blue" }, 5);
  * ```

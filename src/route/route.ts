@@ -480,8 +480,8 @@ function decodeCacheInfo(value: Uint8Array): RouteCacheInfo {
  *
  * @example
  * ```ts
- * import { decodeRoute, listRoutes } from "./route.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { decodeRoute, listRoutes } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const r of listRoutes(sock, { family: "inet" })) console.log(r.dst ?? "default", r.dstLength, r.gateway);
  * ```
@@ -678,7 +678,7 @@ function routeDump(filter: Omit<RouteFilter, "signal">) {
  *
  * @example
  * ```ts
- * import { encodeGetRoutes } from "./route.ts";
+ * import { encodeGetRoutes } from "@nlts/netlink/route";
  * const bytes = encodeGetRoutes({ family: "inet", table: 100, protocol: "static" });
  * console.log(bytes.length); // 16 + 12 + 8
  * ```
@@ -698,8 +698,8 @@ export function encodeGetRoutes(filter: Omit<RouteFilter, "signal"> = {}): Uint8
  *
  * @example
  * ```ts
- * import { listRoutes } from "./route.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { listRoutes } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const r of listRoutes(sock, { family: "inet6", table: "all", type: "unicast" })) console.log(r);
  * ```
@@ -767,8 +767,8 @@ export interface GetRouteOptions {
  *
  * @example
  * ```ts
- * import { getRoute } from "./route.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { getRoute } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * const r = await getRoute(sock, "127.0.0.1");
  * console.log(r.type, r.oif, r.table); // "local" 1 255
@@ -1038,7 +1038,7 @@ function encodeRoute(type: number, flags: number, spec: RouteSpec, adding: boole
  *
  * @example
  * ```ts
- * import { encodeNewRoute } from "./route.ts";
+ * import { encodeNewRoute } from "@nlts/netlink/route";
  * const bytes = encodeNewRoute({ dst: "10.0.0.0/8", type: "blackhole", table: 100 });
  * console.log(bytes.length);
  * ```
@@ -1055,7 +1055,7 @@ export function encodeNewRoute(spec: RouteSpec, mode: "add" | "replace" | "appen
  *
  * @example
  * ```ts
- * import { encodeDelRoute } from "./route.ts";
+ * import { encodeDelRoute } from "@nlts/netlink/route";
  * const bytes = encodeDelRoute({ dst: "10.0.0.0/8", table: 100 });
  * console.log(bytes.length);
  * ```
@@ -1071,8 +1071,8 @@ export function encodeDelRoute(spec: RouteSpec): Uint8Array {
  *
  * @example
  * ```ts
- * import { addRoute } from "./route.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { addRoute } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await addRoute(sock, { dst: "192.0.2.0/24", gateway: "10.0.0.1", priority: 10, metrics: { mtu: 1400 } });
  * await addRoute(sock, { dst: "198.51.100.0/24", multipath: [{ gateway: "10.0.0.1", weight: 2 }, { gateway: "10.0.1.1" }] });
@@ -1095,8 +1095,8 @@ export async function addRoute(
  *
  * @example
  * ```ts
- * import { deleteRoute } from "./route.ts";
- * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { deleteRoute } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route", { netns: "lab" });
  * await deleteRoute(sock, { dst: "192.0.2.0/24" });
  * ```

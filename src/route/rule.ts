@@ -206,7 +206,7 @@ function prefixAddress(bytes: Uint8Array, family: number, what: string): string 
  *
  * @example
  * ```ts
- * import { decodeRule } from "./rule.ts";
+ * import { decodeRule } from "@nlts/netlink/route";
  * const payload = new Uint8Array(12);
  * payload[0] = 2; // AF_INET
  * payload[4] = 254; // table main
@@ -362,7 +362,7 @@ function portRange(value: number | Range | undefined, what: string): Range | und
  *
  * @example
  * ```ts
- * import { encodeRuleRequest } from "./rule.ts";
+ * import { encodeRuleRequest } from "@nlts/netlink/route";
  * const bytes = encodeRuleRequest(32, { priority: 100, src: "10.0.0.0/8", table: 100 }, 0x600);
  * bytes.length; // 52
  * ```
@@ -457,7 +457,7 @@ export function encodeRuleRequest(type: number, spec: RuleSpec, flags = 0): Uint
  *
  * @example
  * ```ts
- * import { encodeRuleDump } from "./rule.ts";
+ * import { encodeRuleDump } from "@nlts/netlink/route";
  * encodeRuleDump("inet6").length; // 28
  * ```
  */
@@ -472,8 +472,8 @@ export function encodeRuleDump(family: RuleFamily = AF.UNSPEC): Uint8Array {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { listRules } from "./rule.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listRules } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const r of listRules(sock, { family: "inet" })) console.log(r.priority, r.action, r.table);
  * ```
@@ -495,8 +495,8 @@ export async function* listRules(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { addRule } from "./rule.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { addRule } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * await addRule(sock, { priority: 100, src: "10.0.0.0/8", fwmark: 5, table: 100 });
  * ```
@@ -514,8 +514,8 @@ export async function addRule(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { deleteRule } from "./rule.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { deleteRule } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
  * await deleteRule(sock, { priority: 100 });
  * ```

@@ -222,7 +222,7 @@ function fingerprint(item: unknown, volatile: ReadonlySet<string>): string {
  *
  * @example
  * ```ts
- * import { watch } from "./watch.ts";
+ * import { watch } from "@nlts/netlink";
  * await using w = watch("address", { family: "inet" });
  * for await (const e of w) {
  *   if (e.type === "snapshot") console.log(e.items.length, "addresses");
@@ -428,7 +428,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
  *
  * @example
  * ```ts
- * import { watch } from "./watch.ts";
+ * import { watch } from "@nlts/netlink";
  * const w = watch("route", { netns: "blue", family: "inet" });
  * for await (const e of w) {
  *   if (e.type === "added") console.log("new route", e.item.dst, e.item.table);

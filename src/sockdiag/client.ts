@@ -47,8 +47,8 @@ function families(family: InetDumpOptions["family"]): InetFamily[] {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { inetSockets } from "./client.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { inetSockets } from "@nlts/netlink/sockdiag";
  * await using sock = await NetlinkSocket.open("sock_diag");
  * for await (const s of inetSockets(sock, { protocol: "tcp", states: ["LISTEN"], extensions: ["info"] })) {
  *   console.log(`${s.src}:${s.srcPort}`, s.tcpInfo?.sndCwnd);
@@ -75,8 +75,8 @@ export async function* inetSockets(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { unixSockets } from "./client.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { unixSockets } from "@nlts/netlink/sockdiag";
  * await using sock = await NetlinkSocket.open("sock_diag");
  * for await (const s of unixSockets(sock, { states: ["LISTEN"], show: ["name", "rqlen"] })) {
  *   console.log(s.name, s.rqueue);
@@ -113,8 +113,8 @@ export interface InetLookupOptions {
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { inetSocket } from "./client.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { inetSocket } from "@nlts/netlink/sockdiag";
  * await using sock = await NetlinkSocket.open("sock_diag");
  * const s = await inetSocket(sock, { family: "inet", src: "127.0.0.1", srcPort: 8080 }, { extensions: ["info"] });
  * console.log(s?.state);
@@ -143,8 +143,8 @@ export async function inetSocket(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { unixSocket } from "./client.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { unixSocket } from "@nlts/netlink/sockdiag";
  * await using sock = await NetlinkSocket.open("sock_diag");
  * console.log((await unixSocket(sock, 12345))?.name);
  * ```
@@ -176,8 +176,8 @@ export async function unixSocket(
  *
  * @example
  * ```ts
- * import { NetlinkSocket } from "../socket/socket.ts";
- * import { destroySocket, inetSockets } from "./client.ts";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { destroySocket, inetSockets } from "@nlts/netlink/sockdiag";
  * await using sock = await NetlinkSocket.open("sock_diag", { describeType: (t) => t === 21 ? "SOCK_DESTROY" : undefined });
  * for await (const s of inetSockets(sock, { states: ["ESTAB"] })) {
  *   if (s.dstPort === 6667) await destroySocket(sock, s);
@@ -215,7 +215,7 @@ export interface SockDiagOptions {
  *
  * @example
  * ```ts
- * import { SockDiag } from "./client.ts";
+ * import { SockDiag } from "@nlts/netlink";
  * await using diag = await SockDiag.open();
  * for await (const s of diag.inetSockets({ protocol: "tcp", states: ["ESTAB"], extensions: ["info", "cong"] })) {
  *   console.log(`${s.src}:${s.srcPort} -> ${s.dst}:${s.dstPort}`, s.congestion, s.tcpInfo?.rtt);
@@ -235,7 +235,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * const diag = await SockDiag.open({ netns: "blue" });
    * await diag.close();
    * ```
@@ -253,7 +253,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * await using diag = await SockDiag.open();
    * for await (const s of diag.inetSockets({ family: "inet", protocol: "udp" })) console.log(s.srcPort);
    * ```
@@ -267,7 +267,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * await using diag = await SockDiag.open();
    * for await (const s of diag.unixSockets({ types: ["stream"] })) console.log(s.name, s.peer);
    * ```
@@ -281,7 +281,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * await using diag = await SockDiag.open();
    * await diag.inetSocket({ family: "inet6", src: "::1", srcPort: 22 });
    * ```
@@ -295,7 +295,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * await using diag = await SockDiag.open();
    * await diag.unixSocket(12345);
    * ```
@@ -312,7 +312,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * await using diag = await SockDiag.open();
    * for await (const s of diag.inetSockets({ states: ["ESTAB"] })) if (s.dstPort === 6667) await diag.destroy(s);
    * ```
@@ -326,7 +326,7 @@ export class SockDiag implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SockDiag } from "./client.ts";
+   * import { SockDiag } from "@nlts/netlink";
    * const diag = await SockDiag.open();
    * await diag.close();
    * ```

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { SOCK_DIAG } from "./constants.ts";
+ * import { SOCK_DIAG } from "@nlts/netlink/sockdiag";
  * SOCK_DIAG.BY_FAMILY; // 20
  * ```
  */
@@ -26,7 +26,7 @@ export const SOCK_DIAG = {
  *
  * @example
  * ```ts
- * import { describeSockDiagType } from "./constants.ts";
+ * import { describeSockDiagType } from "@nlts/netlink/sockdiag";
  * describeSockDiagType(21); // "SOCK_DESTROY"
  * ```
  */
@@ -41,7 +41,7 @@ export function describeSockDiagType(type: number): string | undefined {
  *
  * @example
  * ```ts
- * import { DIAG_AF } from "./constants.ts";
+ * import { DIAG_AF } from "@nlts/netlink/sockdiag";
  * DIAG_AF.INET6; // 10
  * ```
  */
@@ -52,7 +52,7 @@ export const DIAG_AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
  *
  * @example
  * ```ts
- * import { DIAG_IPPROTO } from "./constants.ts";
+ * import { DIAG_IPPROTO } from "@nlts/netlink/sockdiag";
  * DIAG_IPPROTO.TCP; // 6
  * ```
  */
@@ -73,7 +73,7 @@ export const DIAG_IPPROTO = {
  *
  * @example
  * ```ts
- * import { SOCKET_STATE_NAMES } from "./constants.ts";
+ * import { SOCKET_STATE_NAMES } from "@nlts/netlink/sockdiag";
  * SOCKET_STATE_NAMES[10]; // "LISTEN"
  * ```
  */
@@ -105,7 +105,7 @@ export type TcpState = (typeof SOCKET_STATE_NAMES)[number];
  *
  * @example
  * ```ts
- * import { STATE_FILTERS } from "./constants.ts";
+ * import { STATE_FILTERS } from "@nlts/netlink/sockdiag";
  * STATE_FILTERS.bucket; // ["SYN-RECV", "TIME-WAIT"]
  * ```
  */
@@ -164,7 +164,7 @@ export type StateFilter =
  *
  * @example
  * ```ts
- * import { TIMER_NAMES } from "./constants.ts";
+ * import { TIMER_NAMES } from "@nlts/netlink/sockdiag";
  * TIMER_NAMES[2]; // "keepalive"
  * ```
  */
@@ -175,7 +175,7 @@ export const TIMER_NAMES = ["off", "on", "keepalive", "timewait", "persist"] as 
  *
  * @example
  * ```ts
- * import { INET_DIAG } from "./constants.ts";
+ * import { INET_DIAG } from "@nlts/netlink/sockdiag";
  * INET_DIAG.INFO; // 2
  * ```
  */
@@ -210,7 +210,7 @@ export const INET_DIAG = {
  *
  * @example
  * ```ts
- * import { INET_DIAG_REQ } from "./constants.ts";
+ * import { INET_DIAG_REQ } from "@nlts/netlink/sockdiag";
  * INET_DIAG_REQ.PROTOCOL; // 3
  * ```
  */
@@ -221,7 +221,7 @@ export const INET_DIAG_REQ = { NONE: 0, BYTECODE: 1, SK_BPF_STORAGES: 2, PROTOCO
  *
  * @example
  * ```ts
- * import { INET_ULP_INFO } from "./constants.ts";
+ * import { INET_ULP_INFO } from "@nlts/netlink/sockdiag";
  * INET_ULP_INFO.NAME; // 1
  * ```
  */
@@ -234,7 +234,7 @@ export const INET_ULP_INFO = { UNSPEC: 0, NAME: 1, TLS: 2, MPTCP: 3 } as const;
  *
  * @example
  * ```ts
- * import { INET_EXTENSIONS } from "./constants.ts";
+ * import { INET_EXTENSIONS } from "@nlts/netlink/sockdiag";
  * 1 << (INET_EXTENSIONS.info - 1); // 2
  * ```
  */
@@ -257,7 +257,7 @@ export type InetExtension = keyof typeof INET_EXTENSIONS;
  *
  * @example
  * ```ts
- * import { UNIX_DIAG } from "./constants.ts";
+ * import { UNIX_DIAG } from "@nlts/netlink/sockdiag";
  * UNIX_DIAG.PEER; // 2
  * ```
  */
@@ -277,7 +277,7 @@ export const UNIX_DIAG = {
  *
  * @example
  * ```ts
- * import { UDIAG_SHOW } from "./constants.ts";
+ * import { UDIAG_SHOW } from "@nlts/netlink/sockdiag";
  * UDIAG_SHOW.peer; // 4
  * ```
  */
@@ -299,7 +299,7 @@ export type UnixShow = keyof typeof UDIAG_SHOW;
  *
  * @example
  * ```ts
- * import { UNIX_TYPES } from "./constants.ts";
+ * import { UNIX_TYPES } from "@nlts/netlink/sockdiag";
  * UNIX_TYPES[1]; // "stream"
  * ```
  */
@@ -314,7 +314,7 @@ export const UNIX_TYPES: Readonly<Record<number, "stream" | "dgram" | "seqpacket
  *
  * @example
  * ```ts
- * import { TCP_CA_STATE_NAMES } from "./constants.ts";
+ * import { TCP_CA_STATE_NAMES } from "@nlts/netlink/sockdiag";
  * TCP_CA_STATE_NAMES[4]; // "loss"
  * ```
  */
@@ -325,7 +325,7 @@ export const TCP_CA_STATE_NAMES = ["open", "disorder", "cwr", "recovery", "loss"
  *
  * @example
  * ```ts
- * import { TCPI_OPT } from "./constants.ts";
+ * import { TCPI_OPT } from "@nlts/netlink/sockdiag";
  * TCPI_OPT.SACK; // 2
  * ```
  */
@@ -345,7 +345,7 @@ export const TCPI_OPT = {
  *
  * @example
  * ```ts
- * import { SK_MEMINFO_FIELDS } from "./constants.ts";
+ * import { SK_MEMINFO_FIELDS } from "@nlts/netlink/sockdiag";
  * SK_MEMINFO_FIELDS[1]; // "rcvbuf"
  * ```
  */

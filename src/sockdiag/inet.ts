@@ -383,7 +383,7 @@ function rawProtocolOf(value: number | undefined): number {
  *
  * @example
  * ```ts
- * import { encodeInetDumpRequest } from "./inet.ts";
+ * import { encodeInetDumpRequest } from "@nlts/netlink/sockdiag";
  * const bytes = encodeInetDumpRequest("inet6", { protocol: "tcp", states: ["LISTEN"], extensions: ["info"] });
  * bytes.length; // 72
  * ```
@@ -407,7 +407,7 @@ export function encodeInetDumpRequest(family: InetFamily, options: InetDumpOptio
  *
  * @example
  * ```ts
- * import { encodeInetGetRequest } from "./inet.ts";
+ * import { encodeInetGetRequest } from "@nlts/netlink/sockdiag";
  * const bytes = encodeInetGetRequest({ family: "inet", src: "127.0.0.1", srcPort: 80 }, ["info"]);
  * bytes.length; // 72
  * ```
@@ -436,7 +436,7 @@ export function encodeInetGetRequest(
  *
  * @example
  * ```ts
- * import { encodeInetDestroyRequest } from "./inet.ts";
+ * import { encodeInetDestroyRequest } from "@nlts/netlink/sockdiag";
  * const bytes = encodeInetDestroyRequest({ family: "inet", src: "127.0.0.1", srcPort: 80, dst: "127.0.0.1", dstPort: 4000 });
  * bytes[4]; // 21
  * ```
@@ -525,7 +525,7 @@ function withContext<T>(what: string, offset: number, fn: () => T): T {
  *
  * @example
  * ```ts
- * import { decodeInetSocket } from "./inet.ts";
+ * import { decodeInetSocket } from "@nlts/netlink/sockdiag";
  * const payload = new Uint8Array(72);
  * payload[0] = 2; // AF_INET
  * payload[1] = 10; // TCP_LISTEN

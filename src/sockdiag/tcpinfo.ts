@@ -264,7 +264,7 @@ export const TCP_INFO_MIN_SIZE = 104;
  *
  * @example
  * ```ts
- * import { decodeTcpInfo } from "./tcpinfo.ts";
+ * import { decodeTcpInfo } from "@nlts/netlink/sockdiag";
  * const bytes = new Uint8Array(104);
  * bytes[0] = 10; // TCP_LISTEN
  * bytes[80] = 10; // tcpi_snd_cwnd

@@ -108,7 +108,7 @@ export function showMask(show: readonly UnixShow[] = ALL_SHOW): number {
  *
  * @example
  * ```ts
- * import { encodeUnixDumpRequest } from "./unix.ts";
+ * import { encodeUnixDumpRequest } from "@nlts/netlink/sockdiag";
  * encodeUnixDumpRequest({ states: ["LISTEN"], show: ["name"] }).length; // 40
  * ```
  */
@@ -129,7 +129,7 @@ export function encodeUnixDumpRequest(options: UnixDumpOptions = {}): Uint8Array
  *
  * @example
  * ```ts
- * import { encodeUnixGetRequest } from "./unix.ts";
+ * import { encodeUnixGetRequest } from "@nlts/netlink/sockdiag";
  * encodeUnixGetRequest(12345).length; // 40
  * ```
  */
@@ -165,7 +165,7 @@ function needLen(v: Uint8Array, size: number, what: string): void {
  *
  * @example
  * ```ts
- * import { decodeUnixSocket } from "./unix.ts";
+ * import { decodeUnixSocket } from "@nlts/netlink/sockdiag";
  * const payload = new Uint8Array(16);
  * payload[0] = 1; // AF_UNIX
  * payload[1] = 1; // SOCK_STREAM

@@ -209,7 +209,7 @@ function abortReason(signal: AbortSignal): unknown {
  *
  * @example
  * ```ts
- * import { NetlinkSocket, MessageWriter, Flags } from "../../mod.ts";
+ * import { NetlinkSocket, MessageWriter, Flags } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
  * req.struct(16); // struct ifinfomsg
@@ -267,7 +267,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket } from "../../mod.ts";
+   * import { NetlinkSocket } from "@nlts/netlink";
    * const sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
    * await sock.close();
    * ```
@@ -358,7 +358,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, MessageWriter } from "../../mod.ts";
+   * import { NetlinkSocket, MessageWriter } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("usersock");
    * sock.send(new MessageWriter(0x10).str(1, "hello").finish(), { portId: sock.portId });
    * ```
@@ -384,7 +384,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, MessageWriter, NetlinkError } from "../../mod.ts";
+   * import { NetlinkSocket, MessageWriter, NetlinkError } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route");
    * const del = new MessageWriter(17 /* RTM_DELLINK *\/);
    * del.struct(16).setInt32(4, 999999, true); // ifi_index
@@ -433,7 +433,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, MessageWriter, Flags } from "../../mod.ts";
+   * import { NetlinkSocket, MessageWriter, Flags } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route");
    * const req = new MessageWriter(26 /* RTM_GETROUTE *\/, Flags.DUMP);
    * req.struct(12); // struct rtmsg
@@ -554,7 +554,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket } from "../../mod.ts";
+   * import { NetlinkSocket } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route");
    * sock.join(1); // RTNLGRP_LINK
    * ```
@@ -570,7 +570,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket } from "../../mod.ts";
+   * import { NetlinkSocket } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route", { groups: [1] });
    * sock.leave(1);
    * ```
@@ -586,7 +586,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket } from "../../mod.ts";
+   * import { NetlinkSocket } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route", { groups: [1, 5] });
    * sock.memberships(); // [1, 5]
    * ```
@@ -613,7 +613,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, Overrun } from "../../mod.ts";
+   * import { NetlinkSocket, Overrun } from "@nlts/netlink";
    * await using sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
    * for await (const item of sock.notifications()) {
    *   if (item instanceof Overrun) console.log("lost some: re-dump");
@@ -934,7 +934,7 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket } from "../../mod.ts";
+   * import { NetlinkSocket } from "@nlts/netlink";
    * const sock = await NetlinkSocket.open("route");
    * await sock.close();
    * ```

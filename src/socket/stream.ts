@@ -34,7 +34,7 @@ export type NotificationDecoder<T> = (item: ReceivedMessage | Overrun) => T | un
  *
  * @example
  * ```ts
- * import { NetlinkSocket, NotificationStream, Overrun } from "../../mod.ts";
+ * import { NetlinkSocket, NotificationStream, Overrun } from "@nlts/netlink";
  * const links = new NotificationStream(
  *   () => NetlinkSocket.open("route", { groups: [1] }), // RTNLGRP_LINK
  *   (item) => (item instanceof Overrun ? item : item.type),
@@ -58,7 +58,7 @@ export class NotificationStream<T> implements AsyncIterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, NotificationStream, Overrun } from "../../mod.ts";
+   * import { NetlinkSocket, NotificationStream, Overrun } from "@nlts/netlink";
    * const controller = new AbortController();
    * await using events = new NotificationStream(
    *   () => NetlinkSocket.open("route", { groups: [1] }),
@@ -99,7 +99,7 @@ export class NotificationStream<T> implements AsyncIterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, NotificationStream, Overrun } from "../../mod.ts";
+   * import { NetlinkSocket, NotificationStream, Overrun } from "@nlts/netlink";
    * const stream = new NotificationStream(
    *   () => NetlinkSocket.open("route", { groups: [1] }),
    *   (item) => (item instanceof Overrun ? item : item.type),
@@ -129,7 +129,7 @@ export class NotificationStream<T> implements AsyncIterable<T>, AsyncDisposable 
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, NotificationStream } from "../../mod.ts";
+   * import { NetlinkSocket, NotificationStream } from "@nlts/netlink";
    * const stream = new NotificationStream(() => NetlinkSocket.open("route", { groups: [1] }), (item) => item);
    * await stream.close();
    * ```

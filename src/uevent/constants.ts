@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { UeventGroup } from "./constants.ts";
+ * import { UeventGroup } from "@nlts/netlink/uevent";
  * console.log(UeventGroup.KERNEL, UeventGroup.UDEV); // 1 2
  * ```
  */
@@ -28,7 +28,7 @@ export const UeventGroup = {
  *
  * @example
  * ```ts
- * import { UDEV_MONITOR_MAGIC } from "./constants.ts";
+ * import { UDEV_MONITOR_MAGIC } from "@nlts/netlink/uevent";
  * console.log(UDEV_MONITOR_MAGIC.toString(16)); // feedcafe
  * ```
  */
@@ -41,7 +41,7 @@ export const UDEV_MONITOR_MAGIC = 0xfeedcafe;
  *
  * @example
  * ```ts
- * import { UDEV_HEADER_SIZE } from "./constants.ts";
+ * import { UDEV_HEADER_SIZE } from "@nlts/netlink/uevent";
  * console.log(UDEV_HEADER_SIZE); // 40
  * ```
  */

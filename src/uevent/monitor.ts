@@ -61,7 +61,7 @@ function toSet(value: string | string[] | undefined, what: string): Set<string> 
  *
  * @example
  * ```ts
- * import { UeventMonitor } from "./monitor.ts";
+ * import { UeventMonitor } from "@nlts/netlink";
  * await using mon = await UeventMonitor.open({ subsystem: "net" });
  * for await (const ev of mon.events()) {
  *   if ("overrun" in ev) continue;
@@ -87,7 +87,7 @@ export class UeventMonitor implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { UeventMonitor } from "./monitor.ts";
+   * import { UeventMonitor } from "@nlts/netlink";
    * const mon = await UeventMonitor.open({ netns: "blue", source: "both", action: ["add", "remove"] });
    * await mon.close();
    * ```
@@ -126,7 +126,7 @@ export class UeventMonitor implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { UeventMonitor } from "./monitor.ts";
+   * import { UeventMonitor } from "@nlts/netlink";
    * await using mon = await UeventMonitor.open();
    * const stop = AbortSignal.timeout(1000);
    * try {
@@ -167,7 +167,7 @@ export class UeventMonitor implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { UeventMonitor } from "./monitor.ts";
+   * import { UeventMonitor } from "@nlts/netlink";
    * const mon = await UeventMonitor.open();
    * await mon.close();
    * ```
@@ -190,7 +190,7 @@ export class UeventMonitor implements AsyncDisposable {
  *
  * @example
  * ```ts
- * import { uevents } from "./monitor.ts";
+ * import { uevents } from "@nlts/netlink";
  * for await (const ev of uevents({ subsystem: "net", action: ["add", "remove"] })) {
  *   if ("overrun" in ev) continue;
  *   console.log(ev.action, ev.interface, ev.ifindex);

@@ -176,7 +176,7 @@ function decodeUdev(bytes: Uint8Array): Uevent {
  *
  * @example
  * ```ts
- * import { decodeUevent } from "./uevent.ts";
+ * import { decodeUevent } from "@nlts/netlink/uevent";
  * const bytes = new TextEncoder().encode(
  *   "add@/devices/virtual/net/v0\0ACTION=add\0SUBSYSTEM=net\0INTERFACE=v0\0IFINDEX=7\0SEQNUM=42\0",
  * );

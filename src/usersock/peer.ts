@@ -72,9 +72,7 @@ interface Waiter<P extends ProtocolDef> {
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "../genl/schema.ts";
- * import { defineProtocol } from "./protocol.ts";
- * import { UserPeer } from "./peer.ts";
+ * import { defineAttrSet, defineProtocol, UserPeer } from "@nlts/netlink";
  * const num = defineAttrSet({ name: "num", attributes: { n: { id: 1, type: "u32" } } });
  * const calc = defineProtocol({ name: "calc", messages: { inc: { type: 16, attributes: num }, result: { type: 17, attributes: num } } });
  * await using server = await UserPeer.open(calc);
@@ -115,9 +113,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { defineAttrSet } from "../genl/schema.ts";
-   * import { defineProtocol } from "./protocol.ts";
-   * import { UserPeer } from "./peer.ts";
+   * import { defineAttrSet, defineProtocol, UserPeer } from "@nlts/netlink";
    * const set = defineAttrSet({ name: "s", attributes: { text: { id: 1, type: "string" } } });
    * const p = defineProtocol({ name: "p", messages: { note: { type: 16, attributes: set } } });
    * await using peer = await UserPeer.open(p, { groups: [3] });

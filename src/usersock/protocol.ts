@@ -81,8 +81,7 @@ export type ProtocolMessage<P extends ProtocolDef> =
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "../genl/schema.ts";
- * import { defineProtocol } from "./protocol.ts";
+ * import { defineAttrSet, defineProtocol } from "@nlts/netlink";
  * const text = defineAttrSet({ name: "text", attributes: { body: { id: 1, type: "string" } } });
  * const chat = defineProtocol({
  *   name: "chat",
@@ -108,8 +107,8 @@ export function defineProtocol<const P extends ProtocolDef>(protocol: P): P {
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "../genl/schema.ts";
- * import { defineProtocol, encodeUserMessage } from "./protocol.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { defineProtocol, encodeUserMessage } from "@nlts/netlink/usersock";
  * const text = defineAttrSet({ name: "text", attributes: { body: { id: 1, type: "string" } } });
  * const chat = defineProtocol({ name: "chat", messages: { say: { type: 0x10, attributes: text } } });
  * encodeUserMessage(chat, "say", { body: "hi" }, { seq: 1, portId: 100 }).length; // 24
@@ -136,8 +135,8 @@ const byType = new WeakMap<ProtocolDef, Map<number, string>>();
  *
  * @example
  * ```ts
- * import { defineAttrSet } from "../genl/schema.ts";
- * import { decodeUserMessage, defineProtocol } from "./protocol.ts";
+ * import { defineAttrSet } from "@nlts/netlink";
+ * import { decodeUserMessage, defineProtocol } from "@nlts/netlink/usersock";
  * const text = defineAttrSet({ name: "text", attributes: { body: { id: 1, type: "string" } } });
  * const chat = defineProtocol({ name: "chat", messages: { say: { type: 0x10, attributes: text } } });
  * const payload = new Uint8Array([7, 0, 1, 0, 104, 105, 0, 0]);

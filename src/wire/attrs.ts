@@ -29,7 +29,7 @@ export interface Attr {
  *
  * @example
  * ```ts
- * import { Attrs, AttrWriter } from "./attrs.ts";
+ * import { Attrs, AttrWriter } from "@nlts/netlink";
  * const w = new AttrWriter();
  * w.u32(4, 1500).str(3, "eth0");
  * const attrs = Attrs.parse(w.bytes());
@@ -223,7 +223,7 @@ export class Attrs implements Iterable<Attr> {
  *
  * @example
  * ```ts
- * import { AttrCursor, AttrWriter } from "./attrs.ts";
+ * import { AttrCursor, AttrWriter } from "@nlts/netlink/wire";
  * const bytes = new AttrWriter().u32(4, 1500).str(3, "eth0").bytes();
  * const c = new AttrCursor(bytes);
  * while (c.next()) console.log(c.type, c.type === 4 ? c.u32() : c.str()); // 4 1500, then 3 "eth0"
@@ -350,7 +350,7 @@ export class AttrCursor {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "./attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * const w = new AttrWriter();
  * w.nest(18, (info) => info.str(1, "veth"));
  * w.bytes().length; // 16

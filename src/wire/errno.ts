@@ -150,7 +150,7 @@ export const ERRNO: Readonly<Record<string, number>> = Object.fromEntries(
  *
  * @example
  * ```ts
- * import { errnoName } from "./errno.ts";
+ * import { errnoName } from "@nlts/netlink/wire";
  * errnoName(17); // "EEXIST"
  * ```
  */
@@ -191,7 +191,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * import { errnoText } from "./errno.ts";
+ * import { errnoText } from "@nlts/netlink/wire";
  * errnoText("EEXIST"); // "File exists"
  * ```
  */

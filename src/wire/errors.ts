@@ -28,7 +28,7 @@ export interface ExtAck {
  *
  * @example
  * ```ts
- * import { NetlinkError } from "./errors.ts";
+ * import { NetlinkError } from "@nlts/netlink";
  * try {
  *   throw new NetlinkError(19, { messageType: 17, messageTypeName: "RTM_DELLINK" });
  * } catch (e) {
@@ -85,7 +85,7 @@ export class NetlinkError extends Error {
  *
  * @example
  * ```ts
- * import { ParseError } from "./errors.ts";
+ * import { ParseError } from "@nlts/netlink";
  * const e = new ParseError("nlmsg_len 8 is shorter than the header", 0);
  * console.log(e.offset);
  * ```
@@ -108,7 +108,7 @@ export class ParseError extends Error {
  *
  * @example
  * ```ts
- * import { DumpInterruptedError } from "./errors.ts";
+ * import { DumpInterruptedError } from "@nlts/netlink";
  * console.log(new DumpInterruptedError().message);
  * ```
  */
@@ -124,7 +124,7 @@ export class DumpInterruptedError extends Error {
  *
  * @example
  * ```ts
- * import { ClosedError } from "./errors.ts";
+ * import { ClosedError } from "@nlts/netlink";
  * console.log(new ClosedError().name);
  * ```
  */
@@ -142,7 +142,7 @@ export class ClosedError extends Error {
  *
  * @example
  * ```ts
- * import { OverrunError } from "./errors.ts";
+ * import { OverrunError } from "@nlts/netlink";
  * console.log(new OverrunError("kernel").message);
  * ```
  */
@@ -163,7 +163,7 @@ export class OverrunError extends Error {
  *
  * @example
  * ```ts
- * import { Overrun } from "./errors.ts";
+ * import { Overrun } from "@nlts/netlink";
  * const item: unknown = new Overrun("kernel");
  * if (item instanceof Overrun) console.log("resync needed");
  * ```

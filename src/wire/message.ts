@@ -28,7 +28,7 @@ export interface NetlinkMessage {
  *
  * @example
  * ```ts
- * import { MessageWriter, parseMessages } from "./message.ts";
+ * import { MessageWriter, parseMessages } from "@nlts/netlink";
  * const bytes = new MessageWriter(18, 0x301).finish();
  * parseMessages(bytes)[0].type; // 18
  * ```
@@ -62,7 +62,7 @@ export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
  *
  * @example
  * ```ts
- * import { MessageWriter } from "./message.ts";
+ * import { MessageWriter } from "@nlts/netlink";
  * const m = new MessageWriter(18 /* RTM_GETLINK *\/, 0x301 /* REQUEST|DUMP *\/);
  * m.struct(16); // struct ifinfomsg, zeroed
  * m.u32(29 /* IFLA_EXT_MASK *\/, 1);
@@ -94,7 +94,7 @@ export class MessageWriter extends AttrWriter {
  *
  * @example
  * ```ts
- * import { batch, MessageWriter } from "./message.ts";
+ * import { batch, MessageWriter } from "@nlts/netlink/wire";
  * const a = new MessageWriter(18, 1).finish();
  * batch([a, a]).length; // 32
  * ```
@@ -146,7 +146,7 @@ export interface ErrorReply {
  *
  * @example
  * ```ts
- * import { parseErrorReply } from "./message.ts";
+ * import { parseErrorReply } from "@nlts/netlink/wire";
  * const payload = new Uint8Array(20); // error 0 + a zero header: an ACK
  * parseErrorReply({ type: 2, flags: 0x100, seq: 1, pid: 0, payload }).errno; // 0
  * ```
@@ -179,7 +179,7 @@ export function parseErrorReply(msg: NetlinkMessage): ErrorReply {
  *
  * @example
  * ```ts
- * import { parseDone } from "./message.ts";
+ * import { parseDone } from "@nlts/netlink/wire";
  * parseDone({ type: 3, flags: 2, seq: 1, pid: 0, payload: new Uint8Array(4) }).errno; // 0
  * ```
  */
@@ -196,7 +196,7 @@ export function parseDone(msg: NetlinkMessage): { errno: number; extAck?: ExtAck
  *
  * @example
  * ```ts
- * import { MessageWriter, replyError } from "./message.ts";
+ * import { MessageWriter, replyError } from "@nlts/netlink/wire";
  * const request = new MessageWriter(17).finish();
  * replyError(19, undefined, request, () => "RTM_DELLINK").message; // "RTM_DELLINK failed with ENODEV"
  * ```

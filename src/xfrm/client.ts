@@ -73,7 +73,7 @@ const describe = (t: number) => xfrmMessageName(t);
  *
  * @example
  * ```ts
- * import { Xfrm } from "./mod.ts";
+ * import { Xfrm } from "@nlts/netlink";
  * await using xfrm = await Xfrm.open({ netns: "vpn" });
  * for await (const sa of xfrm.states()) console.log(sa.src, "->", sa.dst, sa.proto, sa.spi.toString(16));
  * for await (const p of xfrm.policies()) console.log(p.dir, p.selector.src, p.selector.dst);
@@ -93,7 +93,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * const xfrm = await Xfrm.open();
    * await xfrm.close();
    * ```
@@ -113,7 +113,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open();
    * for await (const sa of xfrm.states({ proto: "esp" })) console.log(sa.spi);
    * ```
@@ -131,7 +131,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open();
    * for await (const p of xfrm.policies()) console.log(p.dir, p.templates.length);
    * ```
@@ -156,7 +156,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open();
    * const sa = await xfrm.getState({ dst: "192.0.2.2", spi: 0x100, proto: "esp" });
    * ```
@@ -170,7 +170,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.addState({
    *   src: "192.0.2.1", dst: "192.0.2.2", proto: "esp", spi: 0x100, mode: "tunnel", reqid: 1,
@@ -188,7 +188,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.updateState({ src: "192.0.2.1", dst: "192.0.2.2", proto: "esp", spi: 0x100,
    *   aead: { name: "rfc4106(gcm(aes))", key: "0x" + "03".repeat(20), icvLength: 128 } });
@@ -205,7 +205,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * const sa = await xfrm.allocSpi({ src: "192.0.2.1", dst: "192.0.2.2", proto: "esp", reqid: 7 });
    * console.log(sa.spi);
@@ -220,7 +220,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.deleteState({ dst: "192.0.2.2", spi: 0x100, proto: "esp" });
    * ```
@@ -234,7 +234,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.flushStates();
    * ```
@@ -248,7 +248,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.addPolicy({
    *   selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" }, dir: "out",
@@ -265,7 +265,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.updatePolicy({ selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" }, dir: "out", action: "block" });
    * ```
@@ -279,7 +279,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * const p = await xfrm.getPolicy({ dir: "out", selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" } });
    * ```
@@ -293,7 +293,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.deletePolicy({ dir: "out", selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" } });
    * ```
@@ -307,7 +307,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * await xfrm.flushPolicies();
    * ```
@@ -322,7 +322,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * await using xfrm = await Xfrm.open({ netns: "vpn" });
    * const ac = new AbortController();
    * const events = xfrm.events(["acquire", "expire", "sa", "policy"], { signal: ac.signal });
@@ -354,7 +354,7 @@ export class Xfrm implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { Xfrm } from "./mod.ts";
+   * import { Xfrm } from "@nlts/netlink";
    * const xfrm = await Xfrm.open();
    * await xfrm.close();
    * ```

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { XfrmMsg } from "./constants.ts";
+ * import { XfrmMsg } from "@nlts/netlink/xfrm";
  * XfrmMsg.GETSA; // 0x12
  * ```
  */
@@ -49,7 +49,7 @@ const MSG_NAMES = new Map<number, string>(Object.entries(XfrmMsg).map(([k, v]) =
  *
  * @example
  * ```ts
- * import { xfrmMessageName } from "./constants.ts";
+ * import { xfrmMessageName } from "@nlts/netlink/xfrm";
  * xfrmMessageName(0x10); // "XFRM_MSG_NEWSA"
  * ```
  */
@@ -62,7 +62,7 @@ export function xfrmMessageName(type: number): string | undefined {
  *
  * @example
  * ```ts
- * import { XfrmAttr } from "./constants.ts";
+ * import { XfrmAttr } from "@nlts/netlink/xfrm";
  * XfrmAttr.ALG_AEAD; // 18
  * ```
  */
@@ -106,7 +106,7 @@ export const XfrmAttr = {
  *
  * @example
  * ```ts
- * import { XfrmGroup } from "./constants.ts";
+ * import { XfrmGroup } from "@nlts/netlink/xfrm";
  * XfrmGroup.expire; // 2
  * ```
  */
@@ -140,7 +140,7 @@ export type XfrmFamily = "inet" | "inet6" | "unspec";
  *
  * @example
  * ```ts
- * import { XfrmProto } from "./constants.ts";
+ * import { XfrmProto } from "@nlts/netlink/xfrm";
  * XfrmProto.esp; // 50
  * ```
  */

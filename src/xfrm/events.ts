@@ -252,7 +252,7 @@ function optU32(attrs: Attrs, type: number, what: string): number | undefined {
  *
  * @example
  * ```ts
- * import { decodeXfrmEvent } from "./events.ts";
+ * import { decodeXfrmEvent } from "@nlts/netlink/xfrm";
  * const ev = decodeXfrmEvent({ type: 0x1c, flags: 0, seq: 0, pid: 0, payload: new Uint8Array([50]) });
  * ev.kind; // "sa-flush"
  * ```

@@ -232,8 +232,8 @@ const POLICY_ATTRS: Set<number> = new Set([
  *
  * @example
  * ```ts
- * import { policyFromInfo } from "./policy.ts";
- * import { Attrs } from "../wire/attrs.ts";
+ * import { policyFromInfo } from "@nlts/netlink/xfrm";
+ * import { Attrs } from "@nlts/netlink";
  * const info = new Uint8Array(168);
  * info[160] = 1; // XFRM_POLICY_OUT
  * policyFromInfo(info, Attrs.parse(new Uint8Array(0))).dir; // "out"
@@ -279,7 +279,7 @@ export function policyFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = 
  *
  * @example
  * ```ts
- * import { decodePolicy } from "./policy.ts";
+ * import { decodePolicy } from "@nlts/netlink/xfrm";
  * const payload = new Uint8Array(168);
  * decodePolicy({ type: 0x13, flags: 0, seq: 0, pid: 0, payload }).action; // "allow"
  * ```
@@ -341,7 +341,7 @@ function policyType(w: MessageWriter, type: XfrmPolicyType | undefined): void {
  *
  * @example
  * ```ts
- * import { encodePolicy } from "./policy.ts";
+ * import { encodePolicy } from "@nlts/netlink/xfrm";
  * const bytes = encodePolicy({
  *   selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" }, dir: "out",
  *   templates: [{ src: "192.0.2.1", dst: "192.0.2.2", proto: "esp", mode: "tunnel", reqid: 1 }],
@@ -372,7 +372,7 @@ export function encodePolicy(spec: XfrmPolicySpec, update = false): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodePolicyId } from "./policy.ts";
+ * import { encodePolicyId } from "@nlts/netlink/xfrm";
  * encodePolicyId({ dir: "out", selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" } }, true);
  * ```
  */
@@ -396,7 +396,7 @@ export function encodePolicyId(id: XfrmPolicyId, del = false): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeFlushPolicies } from "./policy.ts";
+ * import { encodeFlushPolicies } from "@nlts/netlink/xfrm";
  * encodeFlushPolicies().length; // 16
  * ```
  */

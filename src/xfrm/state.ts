@@ -376,8 +376,8 @@ const STATE_ATTRS: Set<number> = new Set([
  *
  * @example
  * ```ts
- * import { stateFromInfo } from "./state.ts";
- * import { Attrs } from "../wire/attrs.ts";
+ * import { stateFromInfo } from "@nlts/netlink/xfrm";
+ * import { Attrs } from "@nlts/netlink";
  * const info = new Uint8Array(224);
  * info[212] = 2; // family AF_INET
  * stateFromInfo(info, Attrs.parse(new Uint8Array(0))).family; // "inet"
@@ -458,7 +458,7 @@ export function raw(a: Attr): XfrmRawAttr {
  *
  * @example
  * ```ts
- * import { decodeState } from "./state.ts";
+ * import { decodeState } from "@nlts/netlink/xfrm";
  * const payload = new Uint8Array(224);
  * payload[212] = 2; // AF_INET
  * payload[76] = 50; // esp
@@ -517,7 +517,7 @@ function checkU32(v: number | undefined, what: string): number {
  *
  * @example
  * ```ts
- * import { encodeState } from "./state.ts";
+ * import { encodeState } from "@nlts/netlink/xfrm";
  * const bytes = encodeState({
  *   src: "10.0.0.1", dst: "10.0.0.2", proto: "esp", spi: 0x100, mode: "tunnel",
  *   aead: { name: "rfc4106(gcm(aes))", key: "0x" + "11".repeat(20), icvLength: 128 },
@@ -619,7 +619,7 @@ function usersaId(w: MessageWriter, id: XfrmStateId): void {
  *
  * @example
  * ```ts
- * import { encodeStateId } from "./state.ts";
+ * import { encodeStateId } from "@nlts/netlink/xfrm";
  * encodeStateId({ dst: "10.0.0.2", spi: 0x100, proto: "esp" }).length; // 40
  * ```
  */
@@ -659,7 +659,7 @@ export interface XfrmAllocSpiSpec {
  *
  * @example
  * ```ts
- * import { encodeAllocSpi } from "./state.ts";
+ * import { encodeAllocSpi } from "@nlts/netlink/xfrm";
  * encodeAllocSpi({ src: "10.0.0.1", dst: "10.0.0.2", min: 0x1000, max: 0x1000 });
  * ```
  */
@@ -691,7 +691,7 @@ export function encodeAllocSpi(spec: XfrmAllocSpiSpec): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeFlushStates } from "./state.ts";
+ * import { encodeFlushStates } from "@nlts/netlink/xfrm";
  * encodeFlushStates("esp").length; // 20
  * ```
  */

@@ -110,7 +110,7 @@ export const deviceAttrs = {
  *
  * @example
  * ```ts
- * import { GenlFamily } from "../client.ts";
+ * import { GenlFamily } from "@nlts/netlink";
  * import { wireguard } from "./wireguard.ts";
  * await using wg = await GenlFamily.open(wireguard);
  * for await (const dev of wg.dump("getDevice", { ifname: "wg0" })) {

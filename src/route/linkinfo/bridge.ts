@@ -224,7 +224,7 @@ const FIELDS: readonly FieldSpec<BridgeInfo>[] = [
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "../../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * import { decodeBridgeInfo } from "./bridge.ts";
  * decodeBridgeInfo(Attrs.parse(new AttrWriter().u32(1, 1500).bytes())).forwardDelay; // 1500
  * ```
@@ -251,7 +251,7 @@ export function decodeBridgeInfo(attrs: Attrs): BridgeInfo {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { encodeBridgeOptions } from "./bridge.ts";
  * const w = new AttrWriter();
  * encodeBridgeOptions(w, { stpState: 1, vlanFiltering: true });
@@ -459,7 +459,7 @@ const PORT_FIELDS: readonly FieldSpec<BridgePortInfo>[] = [
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "../../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * import { decodeBridgePortInfo } from "./bridge.ts";
  * decodeBridgePortInfo(Attrs.parse(new AttrWriter().u8(1, 3).bytes())).state; // "forwarding"
  * ```
@@ -477,7 +477,7 @@ export function decodeBridgePortInfo(attrs: Attrs): BridgePortInfo {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { encodeBridgePortOptions } from "./bridge.ts";
  * encodeBridgePortOptions(new AttrWriter(), { cost: 10, learning: false });
  * ```

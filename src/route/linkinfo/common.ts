@@ -49,7 +49,7 @@ export function checkIfName(name: string, what = "interface name"): void {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { writeIfinfomsg } from "./common.ts";
  * const w = new AttrWriter();
  * writeIfinfomsg(w, { index: 3, flags: 1, change: 1 });
@@ -133,7 +133,7 @@ function readField(codec: FieldCodec, b: Uint8Array): unknown {
  *
  * @example
  * ```ts
- * import { AttrCursor, AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrCursor, AttrWriter } from "@nlts/netlink/wire";
  * import { readFieldAt } from "./common.ts";
  * const c = new AttrCursor(new AttrWriter().u32(4, 1500).bytes());
  * c.next();
@@ -198,7 +198,7 @@ export function fieldFor<T>(table: readonly FieldSpec<T>[], type: number): Field
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "../../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * import { decodeFields } from "./common.ts";
  * const attrs = Attrs.parse(new AttrWriter().u32(1, 7).u8(9, 1).bytes());
  * decodeFields<{ id?: number }>(attrs, [[1, "id", "u32"]]); // { value: { id: 7 }, unknown: [ { type: 9, ... } ] }
@@ -233,7 +233,7 @@ export function decodeFields<T>(
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { encodeFields } from "./common.ts";
  * const w = new AttrWriter();
  * encodeFields(w, { id: 7 }, [[1, "id", "u32"]]);

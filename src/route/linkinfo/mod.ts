@@ -77,8 +77,8 @@ function rawList(bytes: Uint8Array): RawLinkData {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
- * import { decodeLinkInfo } from "./mod.ts";
+ * import { AttrWriter } from "@nlts/netlink";
+ * import { decodeLinkInfo } from "@nlts/netlink/route";
  * const w = new AttrWriter().str(1, "bridge").nest(2, (d) => d.u32(1, 1500));
  * decodeLinkInfo(w.bytes()); // { kind: "bridge", data: { forwardDelay: 1500 } }
  * ```
@@ -140,7 +140,7 @@ export function decodeLinkInfo(bytes: Uint8Array): LinkInfo {
  *
  * @example
  * ```ts
- * import { linkData } from "./mod.ts";
+ * import { linkData } from "@nlts/netlink/route";
  * const info = { kind: "bridge", data: { stpState: 0 } };
  * linkData(info, "bridge")?.stpState; // 0
  * ```
@@ -157,7 +157,7 @@ export function linkData<K extends keyof LinkDataByKind>(
  *
  * @example
  * ```ts
- * import { bridgePortData } from "./mod.ts";
+ * import { bridgePortData } from "@nlts/netlink/route";
  * bridgePortData({ slaveKind: "bridge", slaveData: { cost: 2 } })?.cost; // 2
  * ```
  */

@@ -74,7 +74,7 @@ const FIELDS: readonly FieldSpec<TunInfo>[] = [
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "../../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * import { decodeTunInfo } from "./tun.ts";
  * decodeTunInfo(Attrs.parse(new AttrWriter().u8(3, 2).bytes())).type; // "tap"
  * ```
@@ -137,7 +137,7 @@ export interface TunHandle {
  *
  * @example
  * ```ts
- * import { openTun } from "./tun.ts";
+ * import { openTun } from "@nlts/netlink/route";
  * const tap = await openTun("tap0", { type: "tap" });
  * tap.persist();
  * tap.close();

@@ -49,7 +49,7 @@ export interface VethInfo {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { writeNetns } from "./veth.ts";
  * writeNetns(new AttrWriter(), { pid: 1 }, { netnsFd: () => -1 });
  * ```
@@ -71,7 +71,7 @@ export function writeNetns(w: AttrWriter, target: NetnsTarget, ctx: EncodeContex
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { encodeVethOptions } from "./veth.ts";
  * encodeVethOptions(new AttrWriter(), { peer: { name: "veth1" } }, { netnsFd: () => -1 });
  * ```

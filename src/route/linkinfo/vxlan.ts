@@ -164,7 +164,7 @@ function isMulticast(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "../../wire/attrs.ts";
+ * import { AttrWriter, Attrs } from "@nlts/netlink";
  * import { decodeVxlanInfo } from "./vxlan.ts";
  * decodeVxlanInfo(Attrs.parse(new AttrWriter().u32(1, 42).ip(2, "10.0.0.2").bytes())); // { id: 42, remote: "10.0.0.2" }
  * ```
@@ -209,7 +209,7 @@ export function decodeVxlanInfo(attrs: Attrs): VxlanInfo {
  *
  * @example
  * ```ts
- * import { AttrWriter } from "../../wire/attrs.ts";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { encodeVxlanOptions } from "./vxlan.ts";
  * encodeVxlanOptions(new AttrWriter(), { id: 42, remote: "10.0.0.2", port: 4789 });
  * ```

@@ -2,19 +2,50 @@
  * nlts: Linux netlink for Deno and Bun, over raw libc FFI: no native addon,
  * no shelling out.
  *
- * - {@link NetlinkSocket}: requests matched by sequence number, streaming
- *   dumps (`for await`), multicast notifications with explicit overruns.
- * - The wire codec: {@link MessageWriter}, {@link Attrs}, {@link parseMessages}.
- * - Errors: {@link NetlinkError} (errno name, message type, extended ACK),
- *   {@link ParseError} for malformed bytes.
+ * Typed clients per family, streams as `for await`: list the links, then
+ * watch them change.
  *
- * @example
  * ```ts
- * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { RouteClient } from "@nlts/netlink";
+ * await using rt = await RouteClient.open(); // or { netns: "blue" }
+ * for await (const link of rt.links()) console.log(link.index, link.name, link.operstate);
+ * await using events = rt.events(["link", "ipv4_ifaddr"]);
+ * for await (const e of events) {
+ *   if (e.kind === "link") console.log(e.action, e.link.name, e.link.operstate);
+ *   else if (e.kind === "overrun") console.log("events were lost: re-list");
+ * }
+ * ```
+ *
+ * - Clients: {@link RouteClient} (links, addresses, routes, nexthops,
+ *   neighbours, rules, events, {@link watch}), {@link GenlFamily} and
+ *   {@link Controller} (generic netlink), {@link Conntrack}, {@link NfQueue},
+ *   {@link NfLog}, {@link SockDiag}, {@link Xfrm}, {@link Audit},
+ *   {@link uevents}, {@link processEvents}, {@link UserPeer}. Each family's
+ *   constants and codecs are on its own entry point: `@nlts/netlink/route`,
+ *   `/genl`, `/netfilter`, `/xfrm`, `/sockdiag`, `/uevent`, `/connector`,
+ *   `/audit`, `/usersock`.
+ * - Errors: {@link NetlinkError} (errno name, message type, extended ACK),
+ *   {@link ParseError} for malformed bytes; streams yield an
+ *   {@link Overrun} where notifications were lost.
+ * - JSON: objects keep 64-bit counters as `bigint`; {@link toJson} (or
+ *   `JSON.stringify(x, jsonReplacer)`) writes them as numbers when safe,
+ *   else as decimal strings.
+ *
+ * The low level, for any protocol: {@link NetlinkSocket} matches requests
+ * by sequence number and streams dumps; {@link MessageWriter} builds the
+ * bytes (more of the codec in `@nlts/netlink/wire`, sockets in
+ * `@nlts/netlink/socket`).
+ *
+ * @example Dump links with raw messages
+ * ```ts
+ * import { Attrs, Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { IFLA, RTM } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
- * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
- * req.struct(16);
- * for await (const msg of sock.dump(req.finish())) console.log(msg.type);
+ * const req = new MessageWriter(RTM.GETLINK, Flags.DUMP);
+ * req.struct(16); // struct ifinfomsg
+ * for await (const msg of sock.dump(req.finish())) {
+ *   console.log(msg.type, Attrs.parse(msg.payload.subarray(16)).str(IFLA.IFNAME));
+ * }
  * ```
  *
  * @module

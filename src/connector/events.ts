@@ -197,7 +197,9 @@ export class ProcConnector implements AsyncDisposable {
    * await using procs = await ProcConnector.open();
    * try {
    *   for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
-   * } catch { /* a second has passed *\/ }
+   * } catch {
+   *   // a second has passed
+   * }
    * ```
    */
   async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProcEvent | Overrun, void, undefined> {

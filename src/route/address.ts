@@ -155,9 +155,9 @@ export function addressFlagNames(flags: number, family: number): string[] {
  * @example
  * ```ts
  * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
- * import { decodeAddress } from "@nlts/netlink/route";
+ * import { decodeAddress, RTM } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
- * const req = new MessageWriter(22 /* RTM_GETADDR *\/, Flags.DUMP);
+ * const req = new MessageWriter(RTM.GETADDR, Flags.DUMP);
  * req.struct(8);
  * for await (const msg of sock.dump(req.finish())) console.log(decodeAddress(msg).local);
  * ```

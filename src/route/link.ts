@@ -667,9 +667,9 @@ LATER.forEach((t, i) => (SLOT[t] = i));
  * @example
  * ```ts
  * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
- * import { decodeLink } from "@nlts/netlink/route";
+ * import { decodeLink, RTM } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
- * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
+ * const req = new MessageWriter(RTM.GETLINK, Flags.DUMP);
  * req.struct(16);
  * for await (const msg of sock.dump(req.finish())) console.log(decodeLink(msg).name);
  * ```

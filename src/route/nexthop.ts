@@ -161,10 +161,10 @@ function decodeResilient(value: Uint8Array): ResilientParams {
  *
  * @example
  * ```ts
- * import { decodeNexthop } from "@nlts/netlink/route";
+ * import { decodeNexthop, RTM } from "@nlts/netlink/route";
  * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
- * const req = new MessageWriter(106 /* RTM_GETNEXTHOP *\/, Flags.DUMP);
+ * const req = new MessageWriter(RTM.GETNEXTHOP, Flags.DUMP);
  * req.struct(8);
  * for await (const msg of sock.dump(req.finish())) console.log(decodeNexthop(msg).id);
  * ```

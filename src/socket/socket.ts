@@ -209,9 +209,10 @@ function abortReason(signal: AbortSignal): unknown {
  *
  * @example
  * ```ts
- * import { NetlinkSocket, MessageWriter, Flags } from "@nlts/netlink";
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { RTM } from "@nlts/netlink/route";
  * await using sock = await NetlinkSocket.open("route");
- * const req = new MessageWriter(18 /* RTM_GETLINK *\/, Flags.DUMP);
+ * const req = new MessageWriter(RTM.GETLINK, Flags.DUMP);
  * req.struct(16); // struct ifinfomsg
  * for await (const msg of sock.dump(req.finish())) console.log(msg.type, msg.payload.length);
  * ```
@@ -268,7 +269,8 @@ export class NetlinkSocket implements AsyncDisposable {
    * @example
    * ```ts
    * import { NetlinkSocket } from "@nlts/netlink";
-   * const sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
+   * import { RTNLGRP } from "@nlts/netlink/route";
+   * const sock = await NetlinkSocket.open("route", { groups: [RTNLGRP.LINK] });
    * await sock.close();
    * ```
    */
@@ -384,9 +386,10 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, MessageWriter, NetlinkError } from "@nlts/netlink";
+   * import { MessageWriter, NetlinkError, NetlinkSocket } from "@nlts/netlink";
+   * import { RTM } from "@nlts/netlink/route";
    * await using sock = await NetlinkSocket.open("route");
-   * const del = new MessageWriter(17 /* RTM_DELLINK *\/);
+   * const del = new MessageWriter(RTM.DELLINK);
    * del.struct(16).setInt32(4, 999999, true); // ifi_index
    * try { await sock.request(del.finish()); } catch (e) { if (e instanceof NetlinkError) console.log(e.code); }
    * ```
@@ -433,9 +436,10 @@ export class NetlinkSocket implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { NetlinkSocket, MessageWriter, Flags } from "@nlts/netlink";
+   * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+   * import { RTM } from "@nlts/netlink/route";
    * await using sock = await NetlinkSocket.open("route");
-   * const req = new MessageWriter(26 /* RTM_GETROUTE *\/, Flags.DUMP);
+   * const req = new MessageWriter(RTM.GETROUTE, Flags.DUMP);
    * req.struct(12); // struct rtmsg
    * let n = 0;
    * for await (const _ of sock.dump(req.finish())) n++;
@@ -614,7 +618,8 @@ export class NetlinkSocket implements AsyncDisposable {
    * @example
    * ```ts
    * import { NetlinkSocket, Overrun } from "@nlts/netlink";
-   * await using sock = await NetlinkSocket.open("route", { groups: [1] /* RTNLGRP_LINK *\/ });
+   * import { RTNLGRP } from "@nlts/netlink/route";
+   * await using sock = await NetlinkSocket.open("route", { groups: [RTNLGRP.LINK] });
    * for await (const item of sock.notifications()) {
    *   if (item instanceof Overrun) console.log("lost some: re-dump");
    *   else console.log("link message", item.type);

@@ -131,7 +131,9 @@ export class UeventMonitor implements AsyncDisposable {
    * const stop = AbortSignal.timeout(1000);
    * try {
    *   for await (const ev of mon.events({ signal: stop })) console.log(ev);
-   * } catch { /* timed out *\/ }
+   * } catch {
+   *   // timed out
+   * }
    * ```
    */
   async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<Uevent | Overrun, void, undefined> {

@@ -78,7 +78,9 @@ interface Waiter<P extends ProtocolDef> {
  * await using server = await UserPeer.open(calc);
  * await using client = await UserPeer.open(calc);
  * (async () => {
- *   for await (const m of server.messages()) if (m.name === "inc") server.reply(m, "result", { n: m.attrs.n! + 1 });
+ *   for await (const m of server.messages()) {
+ *     if (!("overrun" in m) && m.name === "inc") server.reply(m, "result", { n: m.attrs.n! + 1 });
+ *   }
  * })();
  * const answer = await client.request(server.portId, "inc", { n: 41 });
  * if (answer.name === "result") console.log(answer.attrs.n); // 42
@@ -139,7 +141,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * peer.join(5);
    * ```
    */
@@ -152,7 +155,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * peer.leave(5);
    * ```
    */
@@ -166,7 +170,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * peer.send({ group: 3 }, "note", { text: "to everyone in group 3" });
    * ```
    */
@@ -188,8 +193,9 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
-   * for await (const m of peer.messages()) if (m.name === "ping") peer.reply(m, "pong", {});
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
+   * for await (const m of peer.messages()) if (!("overrun" in m) && m.name === "ping") peer.reply(m, "pong", {});
    * ```
    */
   reply<N extends MessageName<P>>(
@@ -207,7 +213,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * const reply = await peer.request(4242, "ping", {}, { timeout: 1000 });
    * ```
    */
@@ -254,7 +261,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * for await (const m of peer.messages()) if (!("overrun" in m)) console.log(m.name, "from", m.from);
    * ```
    */
@@ -359,7 +367,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * declare const peer: import("./peer.ts").UserPeer<any>;
+   * import type { UserPeer } from "@nlts/netlink";
+   * declare const peer: UserPeer<any>;
    * await peer.close();
    * ```
    */

@@ -62,10 +62,11 @@ export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
  *
  * @example
  * ```ts
- * import { MessageWriter } from "@nlts/netlink";
- * const m = new MessageWriter(18 /* RTM_GETLINK *\/, 0x301 /* REQUEST|DUMP *\/);
+ * import { Flags, MessageWriter } from "@nlts/netlink";
+ * import { IFLA, RTM } from "@nlts/netlink/route";
+ * const m = new MessageWriter(RTM.GETLINK, Flags.REQUEST | Flags.DUMP);
  * m.struct(16); // struct ifinfomsg, zeroed
- * m.u32(29 /* IFLA_EXT_MASK *\/, 1);
+ * m.u32(IFLA.EXT_MASK, 1);
  * const bytes = m.finish();
  * ```
  */

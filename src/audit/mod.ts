@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Audit } from "@nlts/netlink";
+ * import { Audit } from "@nlts/netlink/audit";
  * await using audit = await Audit.open();
  * console.log(await audit.status(), await audit.features());
  * ```

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { processEvents } from "@nlts/netlink";
+ * import { processEvents } from "@nlts/netlink/connector";
  * for await (const ev of processEvents()) {
  *   if ("overrun" in ev) continue;
  *   if (ev.type === "fork") console.log(ev.parentTgid, "forked", ev.childTgid);

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { defineAttrSet, defineFamily, GenlFamily } from "@nlts/netlink";
+ * import { defineAttrSet, defineFamily, GenlFamily } from "@nlts/netlink/genl";
  * const attrs = defineAttrSet({
  *   name: "dev",
  *   attributes: { ifindex: { id: 1, type: "u32" }, xdpFeatures: { id: 3, type: "u64", flags: ["basic", "redirect"] } },

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Conntrack } from "@nlts/netlink";
+ * import { Conntrack } from "@nlts/netlink/netfilter";
  * await using ct = await Conntrack.open();
  * for await (const e of ct.dump({ family: "inet", protocol: "tcp" })) console.log(e.orig, e.tcp?.state);
  * ```

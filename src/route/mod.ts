@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { RouteClient } from "@nlts/netlink";
+ * import { RouteClient } from "@nlts/netlink/route";
  * await using rt = await RouteClient.open();
  * for await (const a of rt.addresses()) console.log(a.label, a.address, a.prefixLength);
  * ```

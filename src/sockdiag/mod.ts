@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { SockDiag } from "@nlts/netlink";
+ * import { SockDiag } from "@nlts/netlink/sockdiag";
  * await using diag = await SockDiag.open();
  * for await (const s of diag.inetSockets({ protocol: "tcp", states: ["LISTEN"] })) {
  *   console.log(`${s.family} ${s.src}:${s.srcPort} uid ${s.uid} inode ${s.inode}`);

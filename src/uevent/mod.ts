@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { uevents } from "@nlts/netlink";
+ * import { uevents } from "@nlts/netlink/uevent";
  * for await (const ev of uevents({ subsystem: "net" })) {
  *   if ("overrun" in ev) continue;
  *   console.log(ev.action, ev.interface);

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { defineAttrSet, defineProtocol, UserPeer } from "@nlts/netlink";
+ * import { defineAttrSet, defineProtocol, UserPeer } from "@nlts/netlink/usersock";
  * const text = defineAttrSet({ name: "text", attributes: { body: { id: 1, type: "string" } } });
  * const chat = defineProtocol({ name: "chat", messages: { say: { type: 16, attributes: text } } });
  * await using me = await UserPeer.open(chat);

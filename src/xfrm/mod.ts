@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { Xfrm } from "@nlts/netlink";
+ * import { Xfrm } from "@nlts/netlink/xfrm";
  * await using xfrm = await Xfrm.open({ netns: "vpn" });
  * await xfrm.addPolicy({ selector: { src: "10.1.0.0/24", dst: "10.2.0.0/24" }, dir: "out", action: "block" });
  * for await (const p of xfrm.policies()) console.log(p.dir, p.action);

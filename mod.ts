@@ -28,6 +28,7 @@ export * from "./src/wire/message.ts";
 export * from "./src/socket/socket.ts";
 export * from "./src/socket/stream.ts";
 export { netnsPath, type NetnsTarget } from "./src/socket/netns.ts";
+export { createNetns, deleteNetns, listNetns } from "./src/socket/netns_admin.ts";
 export * from "./src/route/mod.ts";
 export * from "./src/uevent/mod.ts";
 export * from "./src/connector/mod.ts";

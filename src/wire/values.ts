@@ -375,11 +375,10 @@ export function parsePrefix(text: string): { address: Uint8Array; length: number
   const max = address.length * 8;
   const len = slash < 0 ? undefined : text.slice(slash + 1);
   const length = len === undefined ? max : prefixLength(len);
-  if (length === undefined || length > max) {
-    throw new AddressError(
-      `prefix length ${JSON.stringify(len)} is not a number in 0..${max} in ${JSON.stringify(text)}`,
-    );
+  if (length === undefined) {
+    throw new AddressError(`prefix length ${JSON.stringify(len)} is not a number in ${JSON.stringify(text)}`);
   }
+  if (length > max) throw new AddressError(`prefix length ${len} is out of range 0..${max} in ${JSON.stringify(text)}`);
   return { address, length, family: address.length === 4 ? 2 : 10 };
 }
 

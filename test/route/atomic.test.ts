@@ -84,6 +84,12 @@ test(`setLink refuses a hardware address of the wrong length before sending (${r
       () => rt.addLink({ kind: "tun", name: "tun5", netns: ns, address: "02:00:00:00:00:01" }),
       (e) => e instanceof TypeError,
     );
+    await failsUnchanged(
+      ns,
+      () => rt.addLink({ kind: "bridge", name: "br9", bridge: { groupAddr: "01:80:c2:00:00:01:02" } }),
+      isAddressError,
+    );
+    await failsUnchanged(ns, () => rt.setLink("br0", { bridge: { groupAddr: "01:80:c2:00:01" } }), isAddressError);
     await rt.setLink("v0", { address: "02:00:00:00:00:0a" });
     assert.equal(ipJson(ns, "link", "show", "v0")[0].address, "02:00:00:00:00:0a");
   });

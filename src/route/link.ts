@@ -1122,7 +1122,9 @@ export interface LinkChanges {
  * refuses the rest, which `RTM_NEWLINK` does — what was changed is set back
  * to what it was before the call (name, MTU, addresses, queue length, group,
  * alias, flags, master, GSO/GRO sizes, alternative names) and the error is
- * rethrown. Bridge options and a move to another namespace are not undone.
+ * rethrown. Bridge options are not undone, nor what the kernel applied after
+ * moving the link to another namespace (it moves first, in one message with
+ * the rest of the changes).
  *
  * @example
  * ```ts
@@ -1176,46 +1178,58 @@ export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes
 
   await withContext(async (ctx) => {
     // Every message is built (and so validated) before the first is sent.
-    const m = new MessageWriter(RTM.NEWLINK);
-    selectLink(m, ref);
-    const headerEnd = m.length;
-    if (changes.name !== undefined) m.str(IFLA.IFNAME, changes.name);
-    if (changes.mtu !== undefined) m.u32(IFLA.MTU, changes.mtu);
-    if (changes.address !== undefined) m.mac(IFLA.ADDRESS, changes.address);
-    if (changes.broadcast !== undefined) m.mac(IFLA.BROADCAST, changes.broadcast);
-    if (changes.txqlen !== undefined) m.u32(IFLA.TXQLEN, changes.txqlen);
-    if (changes.group !== undefined) m.u32(IFLA.GROUP, changes.group);
-    if (changes.alias !== undefined) m.str(IFLA.IFALIAS, changes.alias);
-    if (changes.carrier !== undefined) m.u8(IFLA.CARRIER, changes.carrier ? 1 : 0);
-    if (changes.gsoMaxSize !== undefined) m.u32(IFLA.GSO_MAX_SIZE, changes.gsoMaxSize);
-    if (changes.gsoMaxSegs !== undefined) m.u32(IFLA.GSO_MAX_SEGS, changes.gsoMaxSegs);
-    if (changes.groMaxSize !== undefined) m.u32(IFLA.GRO_MAX_SIZE, changes.groMaxSize);
-    if (master !== undefined) m.u32(IFLA.MASTER, master);
-    if (changes.netns !== undefined) writeNetns(m, changes.netns, ctx);
-    if (changes.bridge !== undefined) {
-      m.nest(IFLA.LINKINFO, (i) => {
-        i.str(IFLA_INFO.KIND, "bridge");
-        i.nest(IFLA_INFO.DATA, (d) => encodeBridgeOptions(d, changes.bridge!));
-      });
-    }
-    if (changes.bridgePort !== undefined) {
-      m.nest(IFLA.LINKINFO, (i) => {
-        i.str(IFLA_INFO.SLAVE_KIND, "bridge");
-        i.nest(IFLA_INFO.SLAVE_DATA, (d) => encodeBridgePortOptions(d, changes.bridgePort!));
-      });
-    }
+    const writeAttributes = (m: MessageWriter) => {
+      if (changes.name !== undefined) m.str(IFLA.IFNAME, changes.name);
+      if (changes.mtu !== undefined) m.u32(IFLA.MTU, changes.mtu);
+      if (changes.address !== undefined) m.mac(IFLA.ADDRESS, changes.address);
+      if (changes.broadcast !== undefined) m.mac(IFLA.BROADCAST, changes.broadcast);
+      if (changes.txqlen !== undefined) m.u32(IFLA.TXQLEN, changes.txqlen);
+      if (changes.group !== undefined) m.u32(IFLA.GROUP, changes.group);
+      if (changes.alias !== undefined) m.str(IFLA.IFALIAS, changes.alias);
+      if (changes.carrier !== undefined) m.u8(IFLA.CARRIER, changes.carrier ? 1 : 0);
+      if (changes.gsoMaxSize !== undefined) m.u32(IFLA.GSO_MAX_SIZE, changes.gsoMaxSize);
+      if (changes.gsoMaxSegs !== undefined) m.u32(IFLA.GSO_MAX_SEGS, changes.gsoMaxSegs);
+      if (changes.groMaxSize !== undefined) m.u32(IFLA.GRO_MAX_SIZE, changes.groMaxSize);
+      if (master !== undefined) m.u32(IFLA.MASTER, master);
+      if (changes.bridge !== undefined) {
+        m.nest(IFLA.LINKINFO, (i) => {
+          i.str(IFLA_INFO.KIND, "bridge");
+          i.nest(IFLA_INFO.DATA, (d) => encodeBridgeOptions(d, changes.bridge!));
+        });
+      }
+      if (changes.bridgePort !== undefined) {
+        m.nest(IFLA.LINKINFO, (i) => {
+          i.str(IFLA_INFO.SLAVE_KIND, "bridge");
+          i.nest(IFLA_INFO.SLAVE_DATA, (d) => encodeBridgePortOptions(d, changes.bridgePort!));
+        });
+      }
+    };
     const messages: Uint8Array[] = [];
     const alt = changes.altNames;
     for (const [type, names] of [[RTM.NEWLINKPROP, alt?.add], [RTM.DELLINKPROP, alt?.remove]] as const) {
       if (names?.length) messages.push(altNamesMessage(type, ref, names));
     }
-    if (m.length !== headerEnd) messages.push(m.finish());
-    // Flags last, alone: bringing a link up or down has effects no rollback
-    // undoes (a qdisc attached, routes flushed), so nothing may fail after it.
-    if (change !== 0) {
-      const f = new MessageWriter(RTM.NEWLINK);
-      selectLink(f, ref, { flags, change });
-      messages.push(f.finish());
+    if (changes.netns !== undefined) {
+      // A move stays one message: the kernel moves the link first and applies
+      // the rest (name, master, flags) in the new namespace.
+      const moved = new MessageWriter(RTM.NEWLINK);
+      selectLink(moved, ref, { flags, change });
+      writeAttributes(moved);
+      writeNetns(moved, changes.netns, ctx);
+      messages.push(moved.finish());
+    } else {
+      const m = new MessageWriter(RTM.NEWLINK);
+      selectLink(m, ref);
+      const headerEnd = m.length;
+      writeAttributes(m);
+      if (m.length !== headerEnd) messages.push(m.finish());
+      // Flags last, alone: bringing a link up or down has effects no
+      // rollback undoes (a qdisc attached, routes flushed).
+      if (change !== 0) {
+        const f = new MessageWriter(RTM.NEWLINK);
+        selectLink(f, ref, { flags, change });
+        messages.push(f.finish());
+      }
     }
     let sent = 0;
     try {
@@ -1249,6 +1263,8 @@ function altNamesMessage(type: number, index: number, names: readonly string[]):
 async function restoreLink(sock: NetlinkSocket, before: Link, changes: LinkChanges, flagMask: number): Promise<void> {
   try {
     const now = await getLink(sock, before.index);
+    // Not the same link (it moved away, and another took its index): leave it.
+    if (changes.name === undefined && now.name !== before.name) return;
     const added = now.altNames.filter((n) => !before.altNames.includes(n));
     const removed = before.altNames.filter((n) => !now.altNames.includes(n));
     if (added.length) await sock.request(altNamesMessage(RTM.DELLINKPROP, before.index, added));

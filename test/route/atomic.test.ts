@@ -118,3 +118,25 @@ test(`addLink of a tun/tap that fails (missing master, mtu 67, a port of a non-b
     assert.equal(tap.linkinfo.info_data.type, "tap");
   });
 });
+
+test(`setLink moving a link to a namespace that refuses it (name taken there) changes nothing here (${runtime})`, async () => {
+  await withNetns(`nsi-atomic-move-${runtime}`, async (ns) => {
+    await withNetns(`nsi-atomic-other-${runtime}`, async (other) => {
+      setUp(ns);
+      ip(other, "link", "add", "v0", "type", "bridge");
+      await using rt = await RouteClient.open({ netns: ns });
+      const otherBefore = ipJson(other, "-d", "link", "show");
+      await failsUnchanged(
+        ns,
+        () => rt.setLink("v0", { netns: other, mtu: 1400, altNames: { add: ["moving-name"] } }),
+        code("EEXIST"),
+      );
+      assert.deepEqual(ipJson(other, "-d", "link", "show"), otherBefore);
+      // Moved under a free name, it arrives with the changes applied there.
+      await rt.setLink("v0", { netns: other, name: "v0moved", mtu: 1400, up: true });
+      const [moved] = ipJson(other, "link", "show", "v0moved");
+      assert.equal(moved.mtu, 1400);
+      assert.ok(moved.flags.includes("UP"));
+    });
+  });
+});

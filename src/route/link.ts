@@ -1118,11 +1118,11 @@ export interface LinkChanges {
  * Changes a link. Everything is validated before anything is sent (an
  * address must have the link's address length). All or nothing: the
  * alternative names, the likeliest to be refused (a name taken), go first,
- * the flags (up/down, promisc…) last and alone; when a later message fails — or the kernel applies part of one change and
- * refuses the rest, which `RTM_NEWLINK` does — what was changed is set back
- * to what it was before the call (name, MTU, addresses, queue length, group,
- * alias, flags, master, GSO/GRO sizes, alternative names) and the error is
- * rethrown. Bridge options are not undone, nor what the kernel applied after
+ * the flags (up/down, promisc…) last and alone; when a later message fails
+ * (or the kernel applies part of one change and refuses the rest, which
+ * `RTM_NEWLINK` does), what was changed is set back to what it was before
+ * the call (name, MTU, addresses, queue length, group, alias, flags, master,
+ * GSO/GRO sizes, alternative names) and the error is rethrown. Bridge options are not undone, nor what the kernel applied after
  * moving the link to another namespace (it moves first, in one message with
  * the rest of the changes).
  *
@@ -1264,7 +1264,7 @@ async function restoreLink(sock: NetlinkSocket, before: Link, changes: LinkChang
   try {
     const now = await getLink(sock, before.index);
     // Not the same link (it moved away, and another took its index): leave it.
-    if (changes.name === undefined && now.name !== before.name) return;
+    if (now.name !== before.name && now.name !== changes.name) return;
     const added = now.altNames.filter((n) => !before.altNames.includes(n));
     const removed = before.altNames.filter((n) => !now.altNames.includes(n));
     if (added.length) await sock.request(altNamesMessage(RTM.DELLINKPROP, before.index, added));

@@ -17,11 +17,12 @@ const CLONE_NEWNET = 0x40000000;
 /**
  * Where a socket should live: a name under `/run/netns` (as `ip netns add`
  * creates), an absolute path to a namespace file, an open fd of one, or the
- * namespace of a process.
+ * namespace of a process. Anything else is a `TypeError` (see
+ * {@link checkNetnsTarget}) before any file or socket is opened.
  */
 export type NetnsTarget = string | number | { pid: number };
 
-/** Where `ip netns add` (and {@link createNetns}) bind namespaces by name. */
+/** Where `ip netns add` (and `createNetns`) bind namespaces by name. */
 export const NETNS_RUN_DIR = "/run/netns";
 
 /** `NAME_MAX`: the longest file name, in bytes. */

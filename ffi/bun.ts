@@ -115,7 +115,11 @@ export function load(): Libc {
       check(c.mount(cString(source), cString(target), cString(fstype), flags, null)),
     umount2: (target, flags) => check(c.umount2(cString(target), flags)),
     flock: (fd, operation) => check(c.flock(fd, operation)),
-    inetPton: (family, text, dst) => check(c.inet_pton(family, cString(text), dst)),
+    inetPton(family, text, dst) {
+      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
+      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
+      return check(c.inet_pton(family, cString(text), dst));
+    },
     poller() {
       poller ??= bunPoller(c, check);
       return poller;

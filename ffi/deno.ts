@@ -129,8 +129,11 @@ export function load(): Libc {
       ),
     umount2: (target, flags) => check(c.umount2(cString(target) as Uint8Array<ArrayBuffer>, flags)),
     flock: (fd, operation) => check(c.flock(fd, operation)),
-    inetPton: (family, text, dst) =>
-      check(c.inet_pton(family, cString(text) as Uint8Array<ArrayBuffer>, dst as Uint8Array<ArrayBuffer>)),
+    inetPton(family, text, dst) {
+      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
+      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
+      return check(c.inet_pton(family, cString(text) as Uint8Array<ArrayBuffer>, dst as Uint8Array<ArrayBuffer>));
+    },
     poller() {
       poller ??= denoPoller(c, check, arch);
       return poller;

@@ -70,7 +70,10 @@ export {
   toJson,
 } from "./src/wire/mod.ts";
 export {
+  createNetns,
+  deleteNetns,
   type DumpOptions,
+  listNetns,
   NetlinkSocket,
   type NetnsTarget,
   type NotificationOptions,

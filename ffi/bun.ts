@@ -62,6 +62,11 @@ export const SYMBOLS = {
   // "ptr" takes a TypedArray (by pointer) or a plain number (by value).
   ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
   getpid: { args: [], returns: "i32" },
+  unshare: { args: ["i32"], returns: "i32" },
+  mount: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
+  umount2: { args: ["ptr", "i32"], returns: "i32" },
+  flock: { args: ["i32", "i32"], returns: "i32" },
+  inet_pton: { args: ["i32", "ptr", "ptr"], returns: "i32" },
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
   write: { args: ["i32", "ptr", "usize"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
@@ -105,6 +110,16 @@ export function load(): Libc {
     setns: (fd, nstype) => check(c.setns(fd, nstype)),
     ioctl: (fd, request, arg) => check(c.ioctl(fd, request, arg === 0 ? null : arg)),
     getpid: () => c.getpid(),
+    unshare: (flags) => check(c.unshare(flags)),
+    mount: (source, target, fstype, flags) =>
+      check(c.mount(cString(source), cString(target), cString(fstype), flags, null)),
+    umount2: (target, flags) => check(c.umount2(cString(target), flags)),
+    flock: (fd, operation) => check(c.flock(fd, operation)),
+    inetPton(family, text, dst) {
+      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
+      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
+      return check(c.inet_pton(family, cString(text), dst));
+    },
     poller() {
       poller ??= bunPoller(c, check);
       return poller;

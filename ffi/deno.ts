@@ -44,6 +44,11 @@ const symbols = {
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
+  unshare: { parameters: ["i32"], result: "i32" },
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "pointer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
@@ -111,6 +116,24 @@ export function load(): Libc {
           : c.ioctl(fd, BigInt(request), arg as Uint8Array<ArrayBuffer>),
       ),
     getpid: () => c.getpid(),
+    unshare: (flags) => check(c.unshare(flags)),
+    mount: (source, target, fstype, flags) =>
+      check(
+        c.mount(
+          cString(source) as Uint8Array<ArrayBuffer>,
+          cString(target) as Uint8Array<ArrayBuffer>,
+          cString(fstype) as Uint8Array<ArrayBuffer>,
+          BigInt(flags),
+          null,
+        ),
+      ),
+    umount2: (target, flags) => check(c.umount2(cString(target) as Uint8Array<ArrayBuffer>, flags)),
+    flock: (fd, operation) => check(c.flock(fd, operation)),
+    inetPton(family, text, dst) {
+      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
+      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
+      return check(c.inet_pton(family, cString(text) as Uint8Array<ArrayBuffer>, dst as Uint8Array<ArrayBuffer>));
+    },
     poller() {
       poller ??= denoPoller(c, check, arch);
       return poller;

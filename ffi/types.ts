@@ -109,6 +109,20 @@ export interface Libc {
   setns(fd: number, nstype: number): number;
   /** `getpid()`. */
   getpid(): number;
+  /** `unshare(flags)` for the calling thread: 0 or `-errno`. */
+  unshare(flags: number): number;
+  /** `mount(source, target, fstype, flags, NULL)`: 0 or `-errno`. */
+  mount(source: string, target: string, fstype: string, flags: number): number;
+  /** `umount2(target, flags)`: 0 or `-errno`. */
+  umount2(target: string, flags: number): number;
+  /** `flock(fd, operation)`: 0 or `-errno`. */
+  flock(fd: number, operation: number): number;
+  /**
+   * `inet_pton(family, text, dst)`: 1 when `text` is a valid address of
+   * `family` (its bytes written to `dst`, 4 or 16 bytes long), 0 when it is
+   * not, `-errno` for an unknown family.
+   */
+  inetPton(family: number, text: string, dst: Uint8Array): number;
   /** The process-wide readiness waiter (created on first use). */
   poller(): Poller;
 }

@@ -76,7 +76,12 @@ export class Context {
     this.json = options.json ?? false;
     if (options.netns !== undefined) {
       if (options.netns === "") throw new CliError("the namespace name is empty");
-      const path = netnsPath(options.netns);
+      let path: string;
+      try {
+        path = netnsPath(options.netns);
+      } catch (error) {
+        throw new CliError(error instanceof TypeError ? error.message : String(error));
+      }
       if (!existsSync(path)) {
         throw new CliError(`network namespace ${JSON.stringify(options.netns)} not found (${path})`);
       }

@@ -12,7 +12,7 @@ import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { netnsPath, type NetnsTarget } from "../socket/netns.ts";
+import { checkNetnsTarget, netnsPath, type NetnsTarget } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
 import {
   type BridgeOptions,
@@ -947,22 +947,49 @@ export interface SimpleLinkSpec extends LinkSpecCommon {
 /** What {@link addLink} creates. */
 export type LinkSpec = VethSpec | BridgeSpec | VxlanSpec | TunSpec | SimpleLinkSpec;
 
-function checkCommon(spec: LinkSpecCommon): void {
+/**
+ * Octets of a hardware address of the links {@link addLink} creates: 6 for
+ * the Ethernet-like kinds, 0 for those without one (tun, nlmon, vcan).
+ */
+function addressLength(spec: LinkSpec): number {
+  if (spec.kind === "tun") return spec.tun?.type === "tap" ? 6 : 0;
+  return spec.kind === "nlmon" || spec.kind === "vcan" ? 0 : 6;
+}
+
+/**
+ * Checks a hardware address for a link whose addresses have `length`
+ * octets: the kernel silently truncates a longer one.
+ */
+function checkLinkAddress(text: string, length: number, what: string, link: string): void {
+  if (length === 0) throw new TypeError(`${what}: ${link} has no hardware address`);
+  v.parseMac(text, length);
+}
+
+function checkCommon(spec: LinkSpec): void {
   checkIfName(spec.name);
   checkU32(spec.mtu, "mtu");
   checkU32(spec.txqlen, "txqlen");
   checkU32(spec.group, "group");
   checkU32(spec.numTxQueues, "numTxQueues");
   checkU32(spec.numRxQueues, "numRxQueues");
-  if (spec.address !== undefined) v.parseMac(spec.address);
+  const kind = spec.kind === "tun" ? spec.tun?.type ?? "tun" : spec.kind;
+  if (spec.address !== undefined) checkLinkAddress(spec.address, addressLength(spec), "address", `a ${kind} link`);
   if (spec.master !== undefined) checkRef(spec.master);
+  if (spec.kind === "tun" && spec.netns !== undefined) checkNetnsTarget(spec.netns, "netns");
+  if (spec.kind === "veth" && spec.peer !== undefined) {
+    if (spec.peer.address !== undefined) checkLinkAddress(spec.peer.address, 6, "peer address", "a veth link");
+    if (spec.peer.netns !== undefined) checkNetnsTarget(spec.peer.netns, "peer netns");
+  }
 }
 
 /**
  * Creates a link and returns it as the kernel reports it afterwards.
  * Everything is validated before anything is sent (a bad name is a
- * `TypeError`, a bad address an `AddressError`); kernel refusals are
- * {@link NetlinkError}s with the ext-ACK text.
+ * `TypeError`, a bad address or one of the wrong length an `AddressError`);
+ * kernel refusals are {@link NetlinkError}s with the ext-ACK text. A failed
+ * call leaves nothing behind: the kernel creates the other kinds in one
+ * message, and a tun/tap device (created through `/dev/net/tun`, then
+ * configured) is made persistent only once every setting was accepted.
  *
  * @example
  * ```ts
@@ -1009,7 +1036,11 @@ export async function addLink(sock: NetlinkSocket, spec: LinkSpec): Promise<Link
 }
 
 async function addTun(sock: NetlinkSocket, spec: TunSpec): Promise<Link> {
+  // What can fail for outside reasons goes before the device exists.
+  const master = spec.master !== undefined ? await resolveIndex(sock, spec.master) : undefined;
   const handle = await openTun(spec.name, spec.tun ?? {}, spec.netns);
+  // Until persist() the device lives only as long as this descriptor: any
+  // failure below closes it, and the device goes with it.
   try {
     let link: Link;
     try {
@@ -1023,14 +1054,11 @@ async function addTun(sock: NetlinkSocket, spec: TunSpec): Promise<Link> {
       }
       throw e;
     }
-    handle.persist();
     const { name: _n, kind: _k, tun: _t, netns: _ns, numTxQueues: _tx, numRxQueues: _rx, ...rest } = spec;
-    const changes: LinkChanges = { ...rest, master: rest.master };
-    if (Object.values(changes).some((x) => x !== undefined)) {
-      await setLink(sock, link.index, changes);
-      link = await getLink(sock, link.index);
-    }
-    return link;
+    const changes: LinkChanges = { ...rest, master };
+    if (Object.values(changes).some((x) => x !== undefined)) await setLink(sock, link.index, changes);
+    handle.persist();
+    return await getLink(sock, link.index);
   } finally {
     handle.close();
   }
@@ -1083,7 +1111,16 @@ export interface LinkChanges {
 }
 
 /**
- * Changes a link. Everything is validated before anything is sent.
+ * Changes a link. Everything is validated before anything is sent (an
+ * address must have the link's address length). All or nothing: the
+ * alternative names, the likeliest to be refused (a name taken), go first,
+ * the flags (up/down, promisc…) last and alone; when a later message fails
+ * (or the kernel applies part of one change and refuses the rest, which
+ * `RTM_NEWLINK` does), what was changed is set back to what it was before
+ * the call (name, MTU, addresses, queue length, group, alias, flags, master,
+ * GSO/GRO sizes, alternative names) and the error is rethrown. Bridge options are not undone, nor what the kernel applied after
+ * moving the link to another namespace (it moves first, in one message with
+ * the rest of the changes).
  *
  * @example
  * ```ts
@@ -1096,6 +1133,7 @@ export interface LinkChanges {
  */
 export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes: LinkChanges): Promise<void> {
   checkRef(nameOrIndex);
+  if (changes === null || typeof changes !== "object") throw new TypeError("setLink needs an object of changes");
   if (changes.name !== undefined) checkIfName(changes.name, "new interface name");
   checkU32(changes.mtu, "mtu");
   checkU32(changes.txqlen, "txqlen");
@@ -1106,12 +1144,16 @@ export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes
   if (changes.address !== undefined) v.parseMac(changes.address);
   if (changes.broadcast !== undefined) v.parseMac(changes.broadcast);
   if (changes.master !== undefined && changes.master !== null) checkRef(changes.master);
+  if (changes.netns !== undefined) checkNetnsTarget(changes.netns, "netns");
   for (const n of [...(changes.altNames?.add ?? []), ...(changes.altNames?.remove ?? [])]) checkAltName(n);
 
-  // A rename or alternative name change needs the link by index, not by name.
-  const needIndex = typeof nameOrIndex === "string" &&
-    (changes.name !== undefined || changes.altNames !== undefined);
-  const ref = needIndex ? await resolveIndex(sock, nameOrIndex) : nameOrIndex;
+  // The link as it is: what a failure rolls back to, and its address length.
+  const before = await getLink(sock, nameOrIndex);
+  const ref = before.index;
+  const addrLen = before.address === undefined ? 0 : before.address.split(":").length;
+  const linkDesc = `link ${JSON.stringify(before.name)}`;
+  if (changes.address !== undefined) checkLinkAddress(changes.address, addrLen, "address", linkDesc);
+  if (changes.broadcast !== undefined) checkLinkAddress(changes.broadcast, addrLen, "broadcast", linkDesc);
   const master = changes.master === null
     ? 0
     : changes.master !== undefined
@@ -1131,48 +1173,118 @@ export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes
   if (changes.arp !== undefined) flag(!changes.arp, IFF.NOARP);
 
   await withContext(async (ctx) => {
-    const m = new MessageWriter(RTM.NEWLINK);
-    selectLink(m, ref, { flags, change });
-    const before = m.length;
-    if (changes.name !== undefined) m.str(IFLA.IFNAME, changes.name);
-    if (changes.mtu !== undefined) m.u32(IFLA.MTU, changes.mtu);
-    if (changes.address !== undefined) m.mac(IFLA.ADDRESS, changes.address);
-    if (changes.broadcast !== undefined) m.mac(IFLA.BROADCAST, changes.broadcast);
-    if (changes.txqlen !== undefined) m.u32(IFLA.TXQLEN, changes.txqlen);
-    if (changes.group !== undefined) m.u32(IFLA.GROUP, changes.group);
-    if (changes.alias !== undefined) m.str(IFLA.IFALIAS, changes.alias);
-    if (changes.carrier !== undefined) m.u8(IFLA.CARRIER, changes.carrier ? 1 : 0);
-    if (changes.gsoMaxSize !== undefined) m.u32(IFLA.GSO_MAX_SIZE, changes.gsoMaxSize);
-    if (changes.gsoMaxSegs !== undefined) m.u32(IFLA.GSO_MAX_SEGS, changes.gsoMaxSegs);
-    if (changes.groMaxSize !== undefined) m.u32(IFLA.GRO_MAX_SIZE, changes.groMaxSize);
-    if (master !== undefined) m.u32(IFLA.MASTER, master);
-    if (changes.netns !== undefined) writeNetns(m, changes.netns, ctx);
-    if (changes.bridge !== undefined) {
-      m.nest(IFLA.LINKINFO, (i) => {
-        i.str(IFLA_INFO.KIND, "bridge");
-        i.nest(IFLA_INFO.DATA, (d) => encodeBridgeOptions(d, changes.bridge!));
-      });
+    // Every message is built (and so validated) before the first is sent.
+    const writeAttributes = (m: MessageWriter) => {
+      if (changes.name !== undefined) m.str(IFLA.IFNAME, changes.name);
+      if (changes.mtu !== undefined) m.u32(IFLA.MTU, changes.mtu);
+      if (changes.address !== undefined) m.mac(IFLA.ADDRESS, changes.address);
+      if (changes.broadcast !== undefined) m.mac(IFLA.BROADCAST, changes.broadcast);
+      if (changes.txqlen !== undefined) m.u32(IFLA.TXQLEN, changes.txqlen);
+      if (changes.group !== undefined) m.u32(IFLA.GROUP, changes.group);
+      if (changes.alias !== undefined) m.str(IFLA.IFALIAS, changes.alias);
+      if (changes.carrier !== undefined) m.u8(IFLA.CARRIER, changes.carrier ? 1 : 0);
+      if (changes.gsoMaxSize !== undefined) m.u32(IFLA.GSO_MAX_SIZE, changes.gsoMaxSize);
+      if (changes.gsoMaxSegs !== undefined) m.u32(IFLA.GSO_MAX_SEGS, changes.gsoMaxSegs);
+      if (changes.groMaxSize !== undefined) m.u32(IFLA.GRO_MAX_SIZE, changes.groMaxSize);
+      if (master !== undefined) m.u32(IFLA.MASTER, master);
+      if (changes.bridge !== undefined) {
+        m.nest(IFLA.LINKINFO, (i) => {
+          i.str(IFLA_INFO.KIND, "bridge");
+          i.nest(IFLA_INFO.DATA, (d) => encodeBridgeOptions(d, changes.bridge!));
+        });
+      }
+      if (changes.bridgePort !== undefined) {
+        m.nest(IFLA.LINKINFO, (i) => {
+          i.str(IFLA_INFO.SLAVE_KIND, "bridge");
+          i.nest(IFLA_INFO.SLAVE_DATA, (d) => encodeBridgePortOptions(d, changes.bridgePort!));
+        });
+      }
+    };
+    const messages: Uint8Array[] = [];
+    const alt = changes.altNames;
+    for (const [type, names] of [[RTM.NEWLINKPROP, alt?.add], [RTM.DELLINKPROP, alt?.remove]] as const) {
+      if (names?.length) messages.push(altNamesMessage(type, ref, names));
     }
-    if (changes.bridgePort !== undefined) {
-      m.nest(IFLA.LINKINFO, (i) => {
-        i.str(IFLA_INFO.SLAVE_KIND, "bridge");
-        i.nest(IFLA_INFO.SLAVE_DATA, (d) => encodeBridgePortOptions(d, changes.bridgePort!));
-      });
-    }
-    if (change !== 0 || m.length !== before) await sock.request(m.finish());
-  });
-
-  const alt = changes.altNames;
-  if (alt) {
-    for (const [type, names] of [[RTM.NEWLINKPROP, alt.add], [RTM.DELLINKPROP, alt.remove]] as const) {
-      if (!names?.length) continue;
-      const m = new MessageWriter(type);
+    if (changes.netns !== undefined) {
+      // A move stays one message: the kernel moves the link first and applies
+      // the rest (name, master, flags) in the new namespace.
+      const moved = new MessageWriter(RTM.NEWLINK);
+      selectLink(moved, ref, { flags, change });
+      writeAttributes(moved);
+      writeNetns(moved, changes.netns, ctx);
+      messages.push(moved.finish());
+    } else {
+      const m = new MessageWriter(RTM.NEWLINK);
       selectLink(m, ref);
-      m.nest(IFLA.PROP_LIST, (l) => {
-        for (const n of names) l.str(IFLA.ALT_IFNAME, n);
-      });
-      await sock.request(m.finish());
+      const headerEnd = m.length;
+      writeAttributes(m);
+      if (m.length !== headerEnd) messages.push(m.finish());
+      // Flags last, alone: bringing a link up or down has effects no
+      // rollback undoes (a qdisc attached, routes flushed).
+      if (change !== 0) {
+        const f = new MessageWriter(RTM.NEWLINK);
+        selectLink(f, ref, { flags, change });
+        messages.push(f.finish());
+      }
     }
+    let sent = 0;
+    try {
+      for (const message of messages) {
+        sent++;
+        await sock.request(message);
+      }
+    } catch (error) {
+      if (sent > 0) await restoreLink(sock, before, changes, change);
+      throw error;
+    }
+  });
+}
+
+function altNamesMessage(type: number, index: number, names: readonly string[]): Uint8Array {
+  const m = new MessageWriter(type);
+  selectLink(m, index);
+  m.nest(IFLA.PROP_LIST, (l) => {
+    for (const n of names) l.str(IFLA.ALT_IFNAME, n);
+  });
+  return m.finish();
+}
+
+/**
+ * Sets back what a failed {@link setLink} may have changed, from the
+ * snapshot taken before it: the kernel applies the attributes of one
+ * `RTM_NEWLINK` in turn and stops at the first it refuses, and adds the
+ * names of one `RTM_NEWLINKPROP` one by one. Best effort: the caller
+ * rethrows the original error whatever happens here.
+ */
+async function restoreLink(sock: NetlinkSocket, before: Link, changes: LinkChanges, flagMask: number): Promise<void> {
+  try {
+    const now = await getLink(sock, before.index);
+    // Not the same link (it moved away, and another took its index): leave it.
+    if (now.name !== before.name && now.name !== changes.name) return;
+    const added = now.altNames.filter((n) => !before.altNames.includes(n));
+    const removed = before.altNames.filter((n) => !now.altNames.includes(n));
+    if (added.length) await sock.request(altNamesMessage(RTM.DELLINKPROP, before.index, added));
+    if (removed.length) await sock.request(altNamesMessage(RTM.NEWLINKPROP, before.index, removed));
+    const m = new MessageWriter(RTM.NEWLINK);
+    const change = (now.rawFlags ^ before.rawFlags) & flagMask;
+    selectLink(m, before.index, { flags: before.rawFlags & change, change });
+    const start = m.length;
+    const differs = <K extends keyof Link>(key: K) =>
+      changes[key as keyof LinkChanges] !== undefined && now[key] !== before[key];
+    if (changes.name !== undefined && now.name !== before.name) m.str(IFLA.IFNAME, before.name);
+    if (differs("mtu") && before.mtu !== undefined) m.u32(IFLA.MTU, before.mtu);
+    if (differs("address") && before.address !== undefined) m.mac(IFLA.ADDRESS, before.address);
+    if (differs("broadcast") && before.broadcast !== undefined) m.mac(IFLA.BROADCAST, before.broadcast);
+    if (differs("txqlen") && before.txqlen !== undefined) m.u32(IFLA.TXQLEN, before.txqlen);
+    if (differs("group") && before.group !== undefined) m.u32(IFLA.GROUP, before.group);
+    if (differs("alias")) m.str(IFLA.IFALIAS, before.alias ?? "");
+    if (differs("gsoMaxSize") && before.gsoMaxSize !== undefined) m.u32(IFLA.GSO_MAX_SIZE, before.gsoMaxSize);
+    if (differs("gsoMaxSegs") && before.gsoMaxSegs !== undefined) m.u32(IFLA.GSO_MAX_SEGS, before.gsoMaxSegs);
+    if (differs("groMaxSize") && before.groMaxSize !== undefined) m.u32(IFLA.GRO_MAX_SIZE, before.groMaxSize);
+    if (changes.master !== undefined && now.master !== before.master) m.u32(IFLA.MASTER, before.master ?? 0);
+    if (change !== 0 || m.length !== start) await sock.request(m.finish());
+  } catch {
+    // The link may be gone or moved away; nothing more can be done.
   }
 }
 

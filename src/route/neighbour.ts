@@ -12,6 +12,7 @@ import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM } from "./constants.ts";
+import { getLink } from "./link.ts";
 
 /** Size of `struct ndmsg`. */
 const NDMSG_SIZE = 12;
@@ -431,7 +432,9 @@ export function encodeNeighbourRequest(type: number, spec: NeighbourSpec, flags 
 
 /**
  * Adds a neighbour entry (static ARP/NDP entry, or a proxy entry with
- * `proxy: true`). Fails with `EEXIST` when it exists, unless `replace`.
+ * `proxy: true`). Fails with `EEXIST` when it exists, unless `replace`. An
+ * `lladdr` must have the link's address length (6 octets on Ethernet): an
+ * `AddressError` before sending otherwise.
  *
  * @example
  * ```ts
@@ -447,7 +450,15 @@ export async function addNeighbour(
   options: { replace?: boolean; signal?: AbortSignal } = {},
 ): Promise<void> {
   const flags = Flags.CREATE | (options.replace ? Flags.REPLACE : Flags.EXCL);
-  await sock.request(encodeNeighbourRequest(RTM.NEWNEIGH, spec, flags), { signal: options.signal });
+  const request = encodeNeighbourRequest(RTM.NEWNEIGH, spec, flags);
+  if (spec.lladdr !== undefined) {
+    // The kernel truncates a link-layer address longer than the link's.
+    const link = await getLink(sock, spec.index);
+    const length = link.address === undefined ? 0 : link.address.split(":").length;
+    if (length === 0) throw new TypeError(`lladdr: link ${JSON.stringify(link.name)} has no link-layer address`);
+    v.parseMac(spec.lladdr, length);
+  }
+  await sock.request(request, { signal: options.signal });
 }
 
 /**

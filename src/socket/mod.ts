@@ -29,3 +29,4 @@ export {
 } from "./socket.ts";
 export { type NotificationDecoder, NotificationStream, type NotificationStreamOptions } from "./stream.ts";
 export { netnsPath, type NetnsTarget } from "./netns.ts";
+export { createNetns, deleteNetns, listNetns } from "./netns_admin.ts";

@@ -17,14 +17,117 @@ const CLONE_NEWNET = 0x40000000;
 /**
  * Where a socket should live: a name under `/run/netns` (as `ip netns add`
  * creates), an absolute path to a namespace file, an open fd of one, or the
- * namespace of a process.
+ * namespace of a process. Anything else is a `TypeError` (see
+ * {@link checkNetnsTarget}) before any file or socket is opened.
  */
 export type NetnsTarget = string | number | { pid: number };
 
-/** The path of a namespace given by name, path or pid. */
+/** Where `ip netns add` (and `createNetns`) bind namespaces by name. */
+export const NETNS_RUN_DIR = "/run/netns";
+
+/** `NAME_MAX`: the longest file name, in bytes. */
+const NAME_MAX = 255;
+
+/** Why `name` is not a namespace name iproute2 would accept, or undefined. */
+function badNetnsName(name: string): string | undefined {
+  if (name === "") return "is empty";
+  if (name === "." || name === "..") return "is . or ..";
+  if (name.includes("/")) return "contains /";
+  if (name.includes("\0")) return "contains a NUL";
+  if (new TextEncoder().encode(name).length > NAME_MAX) return `is longer than ${NAME_MAX} bytes`;
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object" && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return "an object";
+    }
+  }
+  return String(value);
+}
+
+/**
+ * Checks a namespace name as `ip netns` does (not empty, no `/`, not `.` or
+ * `..`, at most 255 bytes) and throws a `TypeError` naming `what` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { checkNetnsName } from "./netns.ts";
+ * checkNetnsName("blue"); // fine
+ * try {
+ *   checkNetnsName("../etc");
+ * } catch (e) {
+ *   console.log((e as TypeError).message); // netns name "../etc" contains /
+ * }
+ * ```
+ */
+export function checkNetnsName(name: unknown, what = "netns name"): asserts name is string {
+  if (typeof name !== "string") throw new TypeError(`${what} must be a string, got ${describe(name)}`);
+  const bad = badNetnsName(name);
+  if (bad) throw new TypeError(`${what} ${JSON.stringify(name)} ${bad}`);
+}
+
+/**
+ * Checks a {@link NetnsTarget}: a name under `/run/netns` (see
+ * {@link checkNetnsName}), an absolute path, a non-negative integer fd, or
+ * `{ pid }` with a positive integer pid. Anything else is a `TypeError`
+ * naming `what`, thrown before any file or socket is opened.
+ *
+ * @example
+ * ```ts
+ * import { checkNetnsTarget } from "./netns.ts";
+ * checkNetnsTarget("blue");
+ * checkNetnsTarget("/proc/1/ns/net");
+ * try {
+ *   checkNetnsTarget(-1);
+ * } catch (e) {
+ *   console.log((e as TypeError).message);
+ * }
+ * ```
+ */
+export function checkNetnsTarget(target: unknown, what = "netns"): asserts target is NetnsTarget {
+  const expected = "a namespace name, an absolute path, a non-negative integer fd or { pid }";
+  if (typeof target === "number") {
+    if (Number.isInteger(target) && target >= 0 && target <= 0x7fffffff) return;
+    throw new TypeError(`${what} must be ${expected}, got ${describe(target)}`);
+  }
+  if (typeof target === "string") {
+    if (target.startsWith("/")) {
+      if (target.includes("\0")) throw new TypeError(`${what} path ${JSON.stringify(target)} contains a NUL`);
+      return;
+    }
+    const bad = badNetnsName(target);
+    if (bad === undefined) return;
+    const hint = target.includes("/") ? " (a path must be absolute)" : "";
+    throw new TypeError(`${what} name ${JSON.stringify(target)} ${bad}${hint}`);
+  }
+  if (typeof target === "object" && target !== null && !Array.isArray(target)) {
+    const keys = Object.keys(target);
+    const pid = (target as { pid?: unknown }).pid;
+    if (keys.length === 1 && keys[0] === "pid" && Number.isInteger(pid) && (pid as number) > 0) return;
+  }
+  throw new TypeError(`${what} must be ${expected}, got ${describe(target)}`);
+}
+
+/**
+ * The path of a namespace given by name, absolute path or pid. Throws a
+ * `TypeError` for anything {@link checkNetnsTarget} refuses.
+ *
+ * @example
+ * ```ts
+ * import { netnsPath } from "./netns.ts";
+ * console.log(netnsPath("blue")); // /run/netns/blue
+ * console.log(netnsPath({ pid: 1 })); // /proc/1/ns/net
+ * ```
+ */
 export function netnsPath(target: string | { pid: number }): string {
+  checkNetnsTarget(target);
   if (typeof target === "object") return `/proc/${target.pid}/ns/net`;
-  return target.includes("/") ? target : `/run/netns/${target}`;
+  return target.startsWith("/") ? target : `${NETNS_RUN_DIR}/${target}`;
 }
 
 /**
@@ -34,6 +137,7 @@ export function netnsPath(target: string | { pid: number }): string {
  * with a namespace fd we opened ourselves.
  */
 export function inNetns<T>(libc: Libc, target: NetnsTarget, fn: () => T): T {
+  checkNetnsTarget(target);
   const own = libc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (own < 0) throw new NetlinkError(-own, { syscall: "open(/proc/thread-self/ns/net)" });
   let targetFd = typeof target === "number" ? target : -1;

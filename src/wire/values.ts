@@ -222,56 +222,116 @@ export class AddressError extends Error {
 }
 
 /**
- * Parses dotted IPv4 text into 4 bytes.
- * @example `parseIPv4("10.0.0.1") // Uint8Array [10, 0, 0, 1]`
+ * The 4 bytes of dotted IPv4 text exactly as glibc's `inet_pton(AF_INET)`
+ * reads it: four decimal numbers 0..255, no leading zeros (`010` is refused,
+ * not read as octal), nothing else. `undefined` when it is not one.
  */
-export function parseIPv4(text: string): Uint8Array {
+function ipv4OrUndefined(text: string): Uint8Array | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  parts.forEach((p, i) => {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
-    out[i] = Number(p);
-  });
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out[i] = n;
+  }
   return out;
 }
 
 /**
- * Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes.
+ * Parses dotted IPv4 text into 4 bytes, accepting exactly what glibc's
+ * `inet_pton(AF_INET)` accepts (no leading zeros, no shorthand forms).
+ * @example `parseIPv4("10.0.0.1") // Uint8Array [10, 0, 0, 1]`
+ */
+export function parseIPv4(text: string): Uint8Array {
+  const out = ipv4OrUndefined(text);
+  if (!out) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return out;
+}
+
+/** The value of an ASCII hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16
+ * bytes, accepting exactly what glibc's `inet_pton(AF_INET6)` accepts: at
+ * most 4 hex digits a group, one `::` that stands for at least one group,
+ * the IPv4 tail only last, no zone id, no brackets, no spaces.
  * @example `parseIPv6("fe80::1")[15] // 1`
  */
 export function parseIPv6(text: string): Uint8Array {
   const bad = () => new AddressError(`not an IPv6 address: ${JSON.stringify(text)}`);
-  const halves = text.split("::");
-  if (halves.length > 2) throw bad();
-  const groups = (s: string): number[] => {
-    if (s === "") return [];
-    const out: number[] = [];
-    const parts = s.split(":");
-    parts.forEach((p, i) => {
-      if (i === parts.length - 1 && p.includes(".")) {
-        const v4 = parseIPv4(p);
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) out.push(parseInt(p, 16));
-      else throw bad();
-    });
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) throw bad();
-  const words = [...head, ...new Array(halves.length === 2 ? missing : 0).fill(0), ...tail];
   const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
+  const end = text.length;
+  let at = 0;
+  // A leading ':' must be the start of "::".
+  if (end === 0) throw bad();
+  if (text.charCodeAt(0) === 0x3a) {
+    if (end < 2 || text.charCodeAt(1) !== 0x3a) throw bad();
+    at = 1;
+  }
+  let filled = 0; // bytes written to out
+  let gap = -1; // where "::" stands, as a byte offset
+  let digits = 0; // hex digits of the group being read
+  let group = 0;
+  let groupStart = at;
+  while (at < end) {
+    const c = text.charCodeAt(at++);
+    const d = hexDigit(c);
+    if (d >= 0) {
+      if (digits === 4) throw bad();
+      group = (group << 4) | d;
+      digits++;
+      continue;
+    }
+    if (c === 0x3a) {
+      groupStart = at;
+      if (digits === 0) {
+        if (gap >= 0) throw bad(); // a second "::", or ":::"
+        gap = filled;
+        continue;
+      }
+      if (at === end || filled + 2 > 16) throw bad(); // a trailing single ':', or too many groups
+      out[filled++] = group >> 8;
+      out[filled++] = group & 0xff;
+      digits = 0;
+      group = 0;
+      continue;
+    }
+    // A '.': the rest, from the start of this group, must be an IPv4 address.
+    const v4 = c === 0x2e && filled + 4 <= 16 ? ipv4OrUndefined(text.slice(groupStart)) : undefined;
+    if (!v4) throw bad();
+    out.set(v4, filled);
+    filled += 4;
+    digits = 0;
+    break;
+  }
+  if (digits > 0) {
+    if (filled + 2 > 16) throw bad();
+    out[filled++] = group >> 8;
+    out[filled++] = group & 0xff;
+  }
+  if (gap >= 0) {
+    if (filled === 16) throw bad(); // "::" must stand for at least one group
+    const tail = filled - gap;
+    out.copyWithin(16 - tail, gap, filled);
+    out.fill(0, gap, 16 - tail);
+    filled = 16;
+  }
+  if (filled !== 16) throw bad();
   return out;
 }
 
 /**
- * Parses an IPv4 or IPv6 address.
+ * Parses an IPv4 or IPv6 address, accepting exactly what glibc's
+ * `inet_pton` accepts for one family or the other.
  * @example `parseIP("::1").length // 16`
  */
 export function parseIP(text: string): Uint8Array {
@@ -279,29 +339,64 @@ export function parseIP(text: string): Uint8Array {
 }
 
 /**
- * Parses `addr/len` (or a bare address, taking the full length).
+ * A prefix length as iproute2's `get_netmask` reads one: an unsigned
+ * number in C syntax (decimal, `0x` hex, or `0` octal, so `010` is 8 and
+ * `08` is refused) or a contiguous dotted IPv4 netmask (`255.255.0.0`).
+ * iproute2's looser forms (leading blanks or a sign, which `strtoul`
+ * skips; the words `default`/`any`/`all`; netmasks with fewer than four
+ * parts or octal/hex parts) are refused. `undefined` when it is not one.
+ */
+function prefixLength(text: string): number | undefined {
+  let value: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) value = parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) value = parseInt(text, 8);
+  else if (/^[1-9][0-9]*$/.test(text)) value = Number(text);
+  else {
+    const mask = ipv4OrUndefined(text);
+    if (!mask) return undefined;
+    const bits = ((mask[0] << 24) | (mask[1] << 16) | (mask[2] << 8) | mask[3]) >>> 0;
+    const host = ~bits >>> 0;
+    if ((host & (host + 1)) !== 0) return undefined; // not contiguous ones then zeros
+    return 32 - Math.log2(host + 1);
+  }
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/**
+ * Parses `addr/len` (or a bare address, taking the full length). The
+ * address is read as {@link parseIP} reads it; the length as iproute2
+ * reads one (`/24`, `/0x18`, `/030`, `/255.255.255.0`) and must not exceed
+ * the address's bits.
  * @example `parsePrefix("10.0.0.0/8") // { address: Uint8Array [10,0,0,0], length: 8, family: 2 }`
  */
 export function parsePrefix(text: string): { address: Uint8Array; length: number; family: 2 | 10 } {
-  const [addr, len, extra] = text.split("/");
-  if (extra !== undefined) throw new AddressError(`not a prefix: ${JSON.stringify(text)}`);
-  const address = parseIP(addr);
+  const slash = text.indexOf("/");
+  const address = parseIP(slash < 0 ? text : text.slice(0, slash));
   const max = address.length * 8;
-  const length = len === undefined ? max : Number(len);
-  if (!/^\d+$/.test(len ?? "0") || length > max) {
-    throw new AddressError(`prefix length ${len} is out of range 0..${max} in ${JSON.stringify(text)}`);
+  const len = slash < 0 ? undefined : text.slice(slash + 1);
+  const length = len === undefined ? max : prefixLength(len);
+  if (length === undefined) {
+    throw new AddressError(`prefix length ${JSON.stringify(len)} is not a number in ${JSON.stringify(text)}`);
   }
+  if (length > max) throw new AddressError(`prefix length ${len} is out of range 0..${max} in ${JSON.stringify(text)}`);
   return { address, length, family: address.length === 4 ? 2 : 10 };
 }
 
 /**
- * Parses a colon-separated hardware address.
- * @example `parseMac("02:00:00:00:00:01").length // 6`
+ * Parses a colon-separated hardware address. With `length`, the address
+ * must have exactly that many octets (the link's address length: 6 for
+ * Ethernet), since the kernel silently truncates a longer one.
+ * @example `parseMac("02:00:00:00:00:01", 6).length // 6`
  */
-export function parseMac(text: string): Uint8Array {
-  const parts = text.split(":");
-  if (parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
+export function parseMac(text: string, length?: number): Uint8Array {
+  const parts = typeof text === "string" ? text.split(":") : [];
+  if (parts.length === 0 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
     throw new AddressError(`not a hardware address: ${JSON.stringify(text)}`);
+  }
+  if (length !== undefined && parts.length !== length) {
+    throw new AddressError(
+      `hardware address ${JSON.stringify(text)} has ${parts.length} octets; this link's addresses have ${length}`,
+    );
   }
   return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }

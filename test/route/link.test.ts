@@ -549,7 +549,8 @@ test("kernel errors: ENODEV, EEXIST, and ext-ACK text on an invalid request", as
     await rejects(getLink(sock, "nosuch0"), "ENODEV", "RTM_GETLINK");
     await rejects(getLink(sock, 999999), "ENODEV", "RTM_GETLINK");
     await rejects(deleteLink(sock, "nosuch0"), "ENODEV", "RTM_DELLINK");
-    await rejects(setLink(sock, 999999, { mtu: 1400 }), "ENODEV", "RTM_NEWLINK");
+    // setLink reads the link first (its snapshot for a rollback): a missing one fails there.
+    await rejects(setLink(sock, 999999, { mtu: 1400 }), "ENODEV", "RTM_GETLINK");
     await rejects(addLink(sock, { kind: "veth", name: "e0" }), "EEXIST", "RTM_NEWLINK");
     await rejects(addLink(sock, { kind: "ifb", name: "e1" }), "EEXIST", "RTM_NEWLINK");
     await rejects(setLink(sock, "e0", { mtu: 10 }), "EINVAL", "RTM_NEWLINK", /mtu less than device minimum/);

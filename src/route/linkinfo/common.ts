@@ -279,7 +279,8 @@ export function encodeFields<T>(w: AttrWriter, values: Partial<T>, table: readon
         if (value) w.flag(type);
         break;
       case "mac":
-        w.mac(type, value as string);
+        // Every hardware-address option of these kinds is an Ethernet address.
+        w.attr(type, v.parseMac(value as string, 6));
         break;
       case "ip":
         w.ip(type, value as string);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Attrs, AttrWriter } from "../../wire/attrs.ts";
-import type { NetnsTarget } from "../../socket/netns.ts";
+import { checkNetnsTarget, type NetnsTarget } from "../../socket/netns.ts";
 import { checkIfName, IFLA_NET_NS_FD, IFLA_NET_NS_PID, type RawAttr, writeIfinfomsg } from "./common.ts";
 import type { EncodeContext, LinkKindCodec } from "./registry.ts";
 
@@ -55,6 +55,7 @@ export interface VethInfo {
  * ```
  */
 export function writeNetns(w: AttrWriter, target: NetnsTarget, ctx: EncodeContext): void {
+  checkNetnsTarget(target);
   if (typeof target === "object") {
     if (!Number.isInteger(target.pid) || target.pid <= 0) throw new TypeError(`netns pid ${target.pid} is not valid`);
     w.u32(IFLA_NET_NS_PID, target.pid);

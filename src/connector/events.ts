@@ -5,6 +5,7 @@
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { Protocol } from "../wire/constants.ts";
 import { NetlinkError, Overrun } from "../wire/errors.ts";
 import { CN_IDX_PROC, CN_MSG_SIZE, CN_VAL_PROC } from "./constants.ts";
@@ -25,13 +26,22 @@ export interface ProcConnectorOptions {
   ackTimeout?: number;
 }
 
-/** Options of {@link processEvents}. */
-export interface ProcessEventOptions {
-  /** Ends the iteration (throwing the signal's reason) and unsubscribes. */
+/** Options of {@link ProcConnector.events}. */
+export interface ProcEventStreamOptions {
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
+}
+
+/** Options of {@link processEvents}. */
+export interface ProcessEventOptions extends ProcEventStreamOptions {
   /** Kernel receive buffer in bytes (default 4 MiB). */
   rcvbuf?: number;
+  /** Milliseconds to wait for the subscription's acknowledgement (default 5000). */
+  ackTimeout?: number;
 }
+
+/** A stream of process events and {@link Overrun}s (see {@link NotificationStream}). */
+export type ProcEventStream = NotificationStream<ProcEvent | Overrun>;
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("aborted", "AbortError");
@@ -64,6 +74,7 @@ export class ProcConnector implements AsyncDisposable {
   readonly socket: NetlinkSocket;
   readonly #stream: AsyncGenerator<ReceivedMessage | Overrun, void, undefined>;
   readonly #early: (ProcEvent | Overrun)[] = [];
+  readonly #streams = new SpawnedStreams();
   #pending?: Promise<IteratorResult<ReceivedMessage | Overrun, void>>;
   #listening = false;
 
@@ -189,21 +200,26 @@ export class ProcConnector implements AsyncDisposable {
   /**
    * The events as they arrive (the subscription's own acknowledgement, a
    * `"none"` event, comes first or nearly so); an {@link Overrun} marks lost
-   * ones. Ends when the connector is closed.
+   * ones. Returns at once; everything since {@link ProcConnector.open}
+   * resolved is delivered. Closing the stream leaves the connector
+   * subscribed (a later `events()` carries on); closing the connector closes
+   * the stream. One stream at a time.
    *
    * @example
    * ```ts
    * import { ProcConnector } from "./events.ts";
    * await using procs = await ProcConnector.open();
-   * try {
-   *   for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
-   * } catch { /* a second has passed *\/ }
+   * for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
    * ```
    */
-  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
-    const { signal } = options;
+  events(options: ProcEventStreamOptions = {}): ProcEventStream {
+    const source = { items: (signal: AbortSignal) => this.#items(signal), close: () => Promise.resolve() };
+    return this.#streams.add(() => new NotificationStream(() => Promise.resolve(source), options));
+  }
+
+  async *#items(signal: AbortSignal): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
     for (;;) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const early = this.#early.shift();
       if (early !== undefined) {
         yield early;
@@ -232,7 +248,8 @@ export class ProcConnector implements AsyncDisposable {
   }
 
   /**
-   * Unsubscribes (PROC_CN_MCAST_IGNORE) and closes the socket; iterations end.
+   * Unsubscribes (PROC_CN_MCAST_IGNORE), closes the streams of
+   * {@link events} and the socket.
    *
    * @example
    * ```ts
@@ -241,8 +258,9 @@ export class ProcConnector implements AsyncDisposable {
    * await procs.close();
    * ```
    */
-  close(): Promise<void> {
-    return this.#shutdown();
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.#shutdown();
   }
 
   /** Unsubscribes and closes (for `await using`). */
@@ -253,26 +271,26 @@ export class ProcConnector implements AsyncDisposable {
 
 /**
  * Process events (fork, exec, uid/gid/sid changes, ptrace, comm, coredump,
- * exit) of the whole machine: subscribes when the iteration starts and
- * unsubscribes when it ends (`break`, `signal`, error). Use
- * {@link ProcConnector} to know when the subscription is in place.
+ * exit) of the whole machine, on a {@link ProcConnector} of the stream's
+ * own: returns at once; `ready` resolves once the kernel has acknowledged
+ * the subscription (rejects with EPERM, or after `ackTimeout`), and every
+ * process event from then on is delivered. Closing the stream unsubscribes.
  *
  * @example
  * ```ts
  * import { processEvents } from "./events.ts";
- * for await (const ev of processEvents()) {
+ * await using events = processEvents();
+ * await events.ready;
+ * for await (const ev of events) {
  *   if ("overrun" in ev) continue;
  *   if (ev.type === "exit") console.log(ev.tgid, "exited with", ev.code ?? `signal ${ev.signal}`);
  * }
  * ```
  */
-export async function* processEvents(
-  options: ProcessEventOptions = {},
-): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
-  const procs = await ProcConnector.open({ rcvbuf: options.rcvbuf, signal: options.signal });
-  try {
-    yield* procs.events({ signal: options.signal });
-  } finally {
-    await procs.close();
-  }
+export function processEvents(options: ProcessEventOptions = {}): ProcEventStream {
+  return new NotificationStream<ProcEvent | Overrun>(async () => {
+    const procs = await ProcConnector.open(options);
+    const stream = procs.events();
+    return { items: () => stream, close: () => procs.close() };
+  }, { signal: options.signal });
 }

@@ -133,6 +133,12 @@ export interface InstanceStreamOptions {
   signal?: AbortSignal;
   /** `"yield"` (default): an {@link Overrun} item where packets were lost; `"throw"`: `OverrunError`. */
   overrun?: "yield" | "throw";
+  /**
+   * Most packets read ahead and held in memory for a slow consumer; beyond
+   * that they wait in the socket's buffer (where the kernel may drop them,
+   * which is then marked). Default: the socket's.
+   */
+  queueLimit?: number;
 }
 
 /** How often a waiting stream reads the kernel's drop counters. */
@@ -165,7 +171,7 @@ export function instanceStream<T>(
   loss: LossDetector<T>,
 ): NotificationStream<T | Overrun> {
   async function* items(signal: AbortSignal): AsyncGenerator<T | Overrun, void, undefined> {
-    const it = sock.notifications({ signal })[Symbol.asyncIterator]();
+    const it = sock.notifications({ signal, queueLimit: options.queueLimit })[Symbol.asyncIterator]();
     // One Overrun per stretch of losses: none again until a packet came through.
     let marked = false;
     const lost = (where: "kernel" | "queue"): Overrun | undefined => {

@@ -34,6 +34,8 @@ export interface PeerOptions {
   netns?: NetnsTarget;
   /** Most messages kept for {@link UserPeer.messages} before an overrun is reported. */
   queueLimit?: number;
+  /** Kernel receive buffer in bytes (multicast that does not fit is reported as an {@link Overrun}). */
+  rcvbuf?: number;
 }
 
 /** Where a message goes: a peer's port id or a multicast group. */
@@ -145,6 +147,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
       portId: options.portId,
       groups: options.groups,
       netns: options.netns,
+      rcvbuf: options.rcvbuf,
       acceptForeign: true,
       capAck: false,
       extAck: false,

@@ -9,7 +9,7 @@
 import type { MessageWriter } from "../wire/message.ts";
 import { Overrun, OverrunError } from "../wire/errors.ts";
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
-import { NotificationStream } from "../socket/stream.ts";
+import { type HandOverReader, NotificationStream } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { COPY_MODE } from "./constants.ts";
 import { describeNfnlType, nfnlMessage } from "./nfnetlink.ts";
@@ -133,20 +133,15 @@ export interface InstanceStreamOptions {
   signal?: AbortSignal;
   /** `"yield"` (default): an {@link Overrun} item where packets were lost; `"throw"`: `OverrunError`. */
   overrun?: "yield" | "throw";
-  /**
-   * Most packets read ahead and held in memory for a slow consumer; beyond
-   * that they wait in the socket's buffer (where the kernel may drop them,
-   * which is then marked). Default: the socket's.
-   */
-  queueLimit?: number;
 }
 
 /** How often a waiting stream reads the kernel's drop counters. */
 const POLL_MS = 250;
 
 /**
- * The instance's packet messages as a {@link NotificationStream} on the
- * instance's socket (which stays open when the stream closes), each through
+ * The instance's packet messages as a {@link NotificationStream}, read from
+ * the instance's socket through `reader` (the socket stays open when the
+ * stream closes, and what it read ahead goes to the next stream), each through
  * `decode`, with an {@link Overrun} wherever packets were lost: the kernel
  * reported ENOBUFS, `loss.before` saw a gap in the numbering, or `loss.poll`
  * saw the drop counters grow (checked before each packet, and every 250 ms
@@ -156,22 +151,23 @@ const POLL_MS = 250;
  * @example
  * ```ts
  * import { NetlinkSocket } from "../socket/socket.ts";
+ * import { HandOverReader } from "../socket/stream.ts";
  * import { instanceStream } from "./instance.ts";
  * await using sock = await NetlinkSocket.open("netfilter");
  * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
- * const stream = instanceStream(kind, sock, {}, (m) => m.payload, { before: () => false });
+ * const reader = new HandOverReader(sock.notifications());
+ * const stream = instanceStream(kind, reader, {}, (m) => m.payload, { before: () => false });
  * for await (const m of stream) console.log(m);
  * ```
  */
 export function instanceStream<T>(
   kind: NfInstanceKind,
-  sock: NetlinkSocket,
+  reader: HandOverReader<ReceivedMessage | Overrun>,
   options: InstanceStreamOptions,
   decode: (msg: ReceivedMessage) => T,
   loss: LossDetector<T>,
 ): NotificationStream<T | Overrun> {
   async function* items(signal: AbortSignal): AsyncGenerator<T | Overrun, void, undefined> {
-    const it = sock.notifications({ signal, queueLimit: options.queueLimit })[Symbol.asyncIterator]();
     // One Overrun per stretch of losses: none again until a packet came through.
     let marked = false;
     const lost = (where: "kernel" | "queue"): Overrun | undefined => {
@@ -180,56 +176,45 @@ export function instanceStream<T>(
       marked = true;
       return new Overrun(where);
     };
-    let pending: Promise<unknown> | undefined;
-    try {
-      for (;;) {
-        const next = it.next();
-        pending = next;
-        let r: IteratorResult<ReceivedMessage | Overrun, void> | undefined;
-        while (r === undefined) {
-          if (!loss.poll) {
-            r = await next;
-            break;
-          }
-          let stopTick = () => {};
-          const tick = new Promise<undefined>((resolve) => {
-            const timer = setTimeout(resolve, POLL_MS);
-            stopTick = () => clearTimeout(timer);
-          });
-          r = await Promise.race([next, tick]);
-          stopTick();
-          if (r === undefined && loss.poll()) {
-            const mark = lost("kernel");
-            if (mark) yield mark;
-          }
+    for (;;) {
+      const next = reader.next(signal);
+      next.catch(() => {}); // awaited below, unless the stream ends first (closed while a mark was out)
+      let r: IteratorResult<ReceivedMessage | Overrun, void> | undefined;
+      while (r === undefined) {
+        if (!loss.poll) {
+          r = await next;
+          break;
         }
-        pending = undefined;
-        if (r.done) return;
-        const item = r.value;
-        if (item instanceof Overrun) {
-          const mark = lost(item.where);
-          if (mark) yield mark;
-          continue;
-        }
-        // Batches end with an NLMSG_DONE; anything not a packet is skipped.
-        if (item.type !== kind.packet) continue;
-        const packet = decode(item);
-        const gap = loss.before(packet);
-        const dropped = loss.poll?.() ?? false;
-        if (gap || dropped) {
+        let stopTick = () => {};
+        const tick = new Promise<undefined>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS);
+          stopTick = () => clearTimeout(timer);
+        });
+        r = await Promise.race([next, tick]);
+        stopTick();
+        if (r === undefined && loss.poll()) {
           const mark = lost("kernel");
           if (mark) yield mark;
         }
-        marked = false;
-        yield packet;
       }
-    } finally {
-      if (pending) {
-        // Ended while a read waits (OverrunError while polling): the read
-        // ends when the stream closes; its outcome is of no interest now.
-        pending.catch(() => {});
-        it.return?.().catch(() => {});
-      } else await it.return?.();
+      if (r.done) return;
+      const item = r.value;
+      if (item instanceof Overrun) {
+        const mark = lost(item.where);
+        if (mark) yield mark;
+        continue;
+      }
+      // Batches end with an NLMSG_DONE; anything not a packet is skipped.
+      if (item.type !== kind.packet) continue;
+      const packet = decode(item);
+      const gap = loss.before(packet);
+      const dropped = loss.poll?.() ?? false;
+      if (gap || dropped) {
+        const mark = lost("kernel");
+        if (mark) yield mark;
+      }
+      marked = false;
+      yield packet;
     }
   }
   return new NotificationStream<T | Overrun>(

@@ -7,9 +7,9 @@
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import type { NetlinkSocket } from "../socket/socket.ts";
+import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
-import { type NotificationStream, SpawnedStreams } from "../socket/stream.ts";
+import { HandOverReader, type NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
 import { familyName, type NfFamily, parseNfnl } from "./nfnetlink.ts";
 import {
@@ -202,6 +202,12 @@ export interface NfLogOptions {
   conntrack?: boolean;
   /** Kernel receive buffer (default 4 MiB). */
   rcvbuf?: number;
+  /**
+   * Most packets read ahead and held in memory for a slow consumer; beyond
+   * that they wait in the socket's buffer, where the kernel may drop them
+   * (which the stream marks with an Overrun). Default 16384.
+   */
+  queueLimit?: number;
 }
 
 /** Options of {@link NfLog.entries}. */
@@ -242,12 +248,15 @@ export class NfLog implements AsyncDisposable {
   readonly group: number;
   readonly #sock: NetlinkSocket;
   readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   /** `NFULA_SEQ` of the last entry seen (a new instance numbers from 0); undefined without `seq`. */
   #lastSeq?: number;
 
-  private constructor(sock: NetlinkSocket, group: number) {
+  private constructor(sock: NetlinkSocket, group: number, queueLimit?: number) {
     this.#sock = sock;
     this.group = group;
+    // One reader for the group's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -287,7 +296,7 @@ export class NfLog implements AsyncDisposable {
         if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
       },
     });
-    const log = new NfLog(sock, group);
+    const log = new NfLog(sock, group, options.queueLimit);
     if (options.seq ?? true) log.#lastSeq = 0xffffffff;
     return log;
   }
@@ -313,7 +322,7 @@ export class NfLog implements AsyncDisposable {
    */
   entries(options: EntriesOptions = {}): LogEntryStream {
     return this.#streams.add(() =>
-      instanceStream(ULOG, this.#sock, options, decodeLogEntry, {
+      instanceStream(ULOG, this.#reader, options, decodeLogEntry, {
         before: (e) => {
           if (this.#lastSeq === undefined || e.seq === undefined) return false;
           const gap = e.seq !== ((this.#lastSeq + 1) >>> 0);

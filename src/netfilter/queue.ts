@@ -11,9 +11,9 @@ import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { mac } from "../wire/values.ts";
-import type { NetlinkSocket } from "../socket/socket.ts";
+import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
 import { inNetns, type NetnsTarget } from "../socket/netns.ts";
-import { SpawnedStreams } from "../socket/stream.ts";
+import { HandOverReader, SpawnedStreams } from "../socket/stream.ts";
 import type { NotificationStream } from "../socket/stream.ts";
 import {
   HOOK_NAMES,
@@ -341,6 +341,12 @@ export interface NfQueueOptions {
   maxLen?: number;
   /** Kernel receive buffer (default 4 MiB). */
   rcvbuf?: number;
+  /**
+   * Most packets read ahead and held in memory for a slow consumer; beyond
+   * that they wait in the socket's buffer, where the kernel may drop them
+   * (which the stream marks with an Overrun). Default 16384.
+   */
+  queueLimit?: number;
 }
 
 /** Options of {@link NfQueue.packets}. */
@@ -554,13 +560,16 @@ export class NfQueue implements AsyncDisposable {
   readonly #sock: NetlinkSocket;
   readonly #counters?: QueueDropCounters;
   readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   /** Id of the last packet seen (the kernel numbers a new queue's packets from 1). */
   #lastId = 0;
 
-  private constructor(sock: NetlinkSocket, queueNum: number, counters?: QueueDropCounters) {
+  private constructor(sock: NetlinkSocket, queueNum: number, queueLimit?: number, counters?: QueueDropCounters) {
     this.#sock = sock;
     this.queueNum = queueNum;
     this.#counters = counters;
+    // One reader for the queue's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -606,7 +615,7 @@ export class NfQueue implements AsyncDisposable {
       },
     });
     const counters = await QueueDropCounters.open(options.netns, queueNum, sock.portId);
-    return new NfQueue(sock, queueNum, counters);
+    return new NfQueue(sock, queueNum, options.queueLimit, counters);
   }
 
   /** The underlying socket. @example `q.socket.portId` */
@@ -636,7 +645,7 @@ export class NfQueue implements AsyncDisposable {
     return this.#streams.add(() =>
       instanceStream(
         QUEUE,
-        this.#sock,
+        this.#reader,
         options,
         (msg) => new QueuedPacket(this, decodeQueuePacket(msg)),
         {

@@ -307,3 +307,67 @@ export class SpawnedStreams {
     await Promise.all([...this.#open].map((s) => s.close()));
   }
 }
+
+/**
+ * One long-lived iterator (a monitor's `socket.notifications()`) read by one
+ * stream after another. A read that a closed stream left waiting is handed
+ * to the next stream, and what the socket read ahead stays in its queue, so
+ * nothing is lost between streams.
+ *
+ * @example
+ * ```ts
+ * import { HandOverReader, NetlinkSocket } from "../../mod.ts";
+ * await using sock = await NetlinkSocket.open("route", { groups: [1] });
+ * const reader = new HandOverReader(sock.notifications());
+ * const first = new AbortController();
+ * setTimeout(() => first.abort(), 100);
+ * await reader.next(first.signal).catch(() => {}); // aborted: the read waits on for the next caller
+ * ```
+ */
+export class HandOverReader<T> {
+  readonly #it: AsyncIterator<T, void, undefined>;
+  #pending?: Promise<IteratorResult<T, void>>;
+
+  /** Reads `source` (an iterator that ends when its socket closes). */
+  constructor(source: AsyncIterable<T> | AsyncIterator<T, void, undefined>) {
+    this.#it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source;
+  }
+
+  /**
+   * The next item; an abort of `signal` rejects with its reason and leaves
+   * the read waiting for the next caller.
+   *
+   * @example
+   * ```ts
+   * import { HandOverReader, NetlinkSocket } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route", { groups: [1] });
+   * const reader = new HandOverReader(sock.notifications());
+   * const r = await reader.next(AbortSignal.timeout(1000)).catch(() => undefined);
+   * ```
+   */
+  async next(signal: AbortSignal): Promise<IteratorResult<T, void>> {
+    signal.throwIfAborted();
+    if (!this.#pending) {
+      this.#pending = this.#it.next();
+      this.#pending.catch(() => {}); // observed by whoever awaits it; never unhandled
+    }
+    const pending = this.#pending;
+    let onAbort: (() => void) | undefined;
+    try {
+      const result = await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(signal.reason);
+          signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+      this.#pending = undefined;
+      return result;
+    } catch (error) {
+      if (!signal.aborted) this.#pending = undefined;
+      throw error;
+    } finally {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
+  }
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
-import { NotificationStream, SpawnedStreams, type StreamSource } from "../socket/stream.ts";
+import { HandOverReader, NotificationStream, SpawnedStreams, type StreamSource } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";
 import { Protocol } from "../wire/constants.ts";
@@ -98,10 +98,13 @@ export class UeventMonitor implements AsyncDisposable {
   readonly #subsystems?: Set<string>;
   readonly #actions?: Set<string>;
   readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   #ignored = 0;
 
   private constructor(socket: NetlinkSocket, subsystems?: Set<string>, actions?: Set<string>) {
     this.socket = socket;
+    // One reader for the monitor's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(socket.notifications());
     this.#subsystems = subsystems;
     this.#actions = actions;
   }
@@ -157,7 +160,10 @@ export class UeventMonitor implements AsyncDisposable {
   }
 
   async *#items(signal: AbortSignal): AsyncGenerator<Uevent | Overrun, void, undefined> {
-    for await (const item of this.socket.notifications({ signal })) {
+    for (;;) {
+      const r = await this.#reader.next(signal);
+      if (r.done) return;
+      const item = r.value;
       if (item instanceof Overrun) {
         yield item;
         continue;

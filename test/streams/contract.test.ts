@@ -365,8 +365,8 @@ test("contract: NFLOG — NfLog.entries(); a slow consumer under a steady flow g
     // A slow consumer that holds few entries in memory, under a steady flow faster than it reads: the
     // socket is seldom read empty, so the kernel (congested after an ENOBUFS) drops more without saying
     // so again; NFULA_SEQ shows those gaps, and each must come after an Overrun.
-    await using small = await NfLog.open(12, { netns: ns, rcvbuf: 16384 });
-    const stream = small.entries({ queueLimit: 2 });
+    await using small = await NfLog.open(12, { netns: ns, rcvbuf: 16384, queueLimit: 2 });
+    const stream = small.entries();
     const flow = 2000;
     const sending = udpFlow(ns, 7002, flow);
     const it = stream[Symbol.asyncIterator]();
@@ -412,5 +412,43 @@ test("contract: usersock — UserPeer.messages(); a tiny rcvbuf and a multicast 
     const stream = small.messages();
     for (let i = 0; i < 200; i++) sender.send({ group: 5 }, "note", { text: `burst ${i}` });
     await expectOverrun(stream);
+  });
+});
+
+test("contract: a monitor's streams hand over — what a closed NfQueue/UeventMonitor stream left unread comes out of the next one, nothing lost", async () => {
+  await withNetns("ctr-handover", async (ns) => {
+    ipt(ns, "-A", "OUTPUT", "-p", "udp", "--dport", "7003", "-j", "NFQUEUE", "--queue-num", "13");
+    await using q = await NfQueue.open(13, { netns: ns });
+    const first = q.packets();
+    await udpBurst(ns, 7003, 6);
+    const it = first[Symbol.asyncIterator]();
+    const one = await within(it.next(), 5000, "first packet");
+    assert.ok(!one.done && !(one.value instanceof Overrun));
+    await one.value.accept();
+    await first.close(); // the socket had read the others ahead: they must not be lost
+    const second = q.packets({ signal: AbortSignal.timeout(5000) });
+    const ids: number[] = [one.value.id];
+    for await (const p of second) {
+      assert.ok(!(p instanceof Overrun), "no loss between the streams");
+      await p.accept();
+      ids.push(p.id);
+      if (ids.length === 6) break;
+    }
+    assert.deepEqual(ids, [1, 2, 3, 4, 5, 6]);
+
+    await using mon = await UeventMonitor.open({ netns: ns, subsystem: "net" });
+    const a = mon.events();
+    ipBatch(ns, Array.from({ length: 4 }, (_, i) => `link add ho${i} type bridge`).join("\n") + "\n");
+    const ita = a[Symbol.asyncIterator]();
+    const firstEvent = await within(ita.next(), 5000, "first uevent");
+    assert.ok(!firstEvent.done && !(firstEvent.value instanceof Overrun));
+    await a.close();
+    const names = [firstEvent.value.interface];
+    for await (const e of mon.events({ signal: AbortSignal.timeout(5000) })) {
+      assert.ok(!(e instanceof Overrun));
+      if (e.action === "add") names.push(e.interface);
+      if (names.length === 4) break;
+    }
+    assert.deepEqual(names, ["ho0", "ho1", "ho2", "ho3"]);
   });
 });

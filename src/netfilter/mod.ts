@@ -18,3 +18,4 @@ export * from "./nfnetlink.ts";
 export * from "./conntrack.ts";
 export * from "./queue.ts";
 export * from "./log.ts";
+export type { InstanceStreamOptions } from "./instance.ts";

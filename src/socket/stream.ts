@@ -109,6 +109,21 @@ export class NotificationStream<T> implements AsyncIterable<T>, AsyncDisposable 
     decode: NotificationDecoder<T>,
     options?: NotificationStreamOptions,
   );
+  /**
+   * Starts a stream over a {@link StreamSource} that `open` sets up.
+   *
+   * @example
+   * ```ts
+   * import { NotificationStream } from "../../mod.ts";
+   * const ticks = new NotificationStream<number>(async () => ({
+   *   async *items(signal) {
+   *     for (let i = 0; !signal.aborted; i++) yield await new Promise<number>((r) => setTimeout(() => r(i), 100));
+   *   },
+   *   close: () => Promise.resolve(),
+   * }));
+   * for await (const n of ticks) if (n === 3) break;
+   * ```
+   */
   constructor(open: () => Promise<StreamSource<T>>, options?: { signal?: AbortSignal });
   constructor(
     open: () => Promise<NetlinkSocket | StreamSource<T>>,

@@ -351,6 +351,40 @@ test("contract: NFQUEUE — NfQueue.packets(); a full queue (maxLen 2, fail-open
   });
 });
 
+test("contract: NFQUEUE — a tiny rcvbuf and a burst: packets the kernel could not deliver (user_dropped) give an Overrun, and every gap in the packet ids comes after one", async () => {
+  await withNetns("ctr-nfq-buf", async (ns) => {
+    ipt(ns, "-A", "OUTPUT", "-p", "udp", "--dport", "7004", "-j", "NFQUEUE", "--queue-num", "14");
+    await using q = await NfQueue.open(14, { netns: ns, rcvbuf: 1, failOpen: false });
+    const stream = q.packets();
+    await udpBurst(ns, 7004, 60);
+    const it = stream[Symbol.asyncIterator]();
+    let last = 0, packets = 0, overruns = 0, gaps = 0, unmarked = 0, sinceOverrun = false;
+    for (;;) {
+      const r = await Promise.race([it.next(), new Promise<"idle">((res) => setTimeout(() => res("idle"), 800))]);
+      if (r === "idle" || r.done) break;
+      if (r.value instanceof Overrun) {
+        overruns++;
+        sinceOverrun = true;
+        continue;
+      }
+      await r.value.accept();
+      if (r.value.id !== last + 1) {
+        gaps++;
+        if (!sinceOverrun) unmarked++;
+      }
+      last = r.value.id;
+      sinceOverrun = false;
+      packets++;
+    }
+    await stream.close();
+    const line = sh("ip", ["netns", "exec", ns, "cat", "/proc/net/netfilter/nfnetlink_queue"])
+      .split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[0] === "14");
+    assert.ok(line && Number(line[6]) > 0, `user_dropped > 0 in /proc/net/netfilter/nfnetlink_queue (${line})`);
+    assert.ok(overruns > 0, `an Overrun (${packets} of 60 packets)`);
+    assert.equal(unmarked, 0, `no gap in the packet ids without an Overrun before it (${gaps} gaps)`);
+  });
+});
+
 test("contract: NFLOG — NfLog.entries(); a slow consumer under a steady flow gets Overruns, and every gap in NFULA_SEQ comes after one", async () => {
   await withNetns("ctr-nflog", async (ns) => {
     ipt(ns, "-A", "OUTPUT", "-p", "udp", "--dport", "7002", "-j", "NFLOG", "--nflog-group", "12");

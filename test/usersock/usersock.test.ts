@@ -131,6 +131,32 @@ test("garbage from a foreign sender arrives as an undecodable message; the strea
   });
 });
 
+test("a forged datagram larger than the receive buffer is an error item; the stream goes on", async () => {
+  await withNetns("us-oversize", async (ns) => {
+    await using client = await UserPeer.open(calc, { netns: ns });
+    await using raw = await NetlinkSocket.open("usersock", { netns: ns });
+    const big = new Uint8Array(100_000);
+    new DataView(big.buffer).setUint32(0, big.length, true); // a well-formed length, far past the 64 KiB buffer
+    raw.send(big, { portId: client.portId });
+    const it = client.messages({ signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
+    const bad = (await it.next()).value;
+    assert.ok(bad && !(bad instanceof Overrun) && bad.name === null, "an error item for the big datagram");
+    assert.ok(bad.error instanceof ParseError);
+    // The stream goes on: the next message arrives. (Until the socket can hand a refused datagram over as an
+    // item, `parseErrors: "yield"`, the peer reopens its reading and marks what may have been queued behind
+    // it with an Overrun: never silent.)
+    client.send({ portId: client.portId }, "note", { text: "after the big one" });
+    for (;;) {
+      const r = await it.next();
+      assert.ok(!r.done, "the stream did not end");
+      if (r.value instanceof Overrun) continue;
+      assert.ok(r.value.name === "note" && r.value.attrs.text === "after the big one");
+      break;
+    }
+    await it.return?.();
+  });
+});
+
 test("no answer is a PeerTimeoutError; a port nobody holds is ECONNREFUSED", async () => {
   await withNetns("us-timeout", async (ns) => {
     await using silent = await UserPeer.open(calc, { netns: ns });

@@ -5,7 +5,7 @@
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
-import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
+import { HandOverReader, NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { Protocol } from "../wire/constants.ts";
 import { NetlinkError, Overrun } from "../wire/errors.ts";
 import { CN_IDX_PROC, CN_MSG_SIZE, CN_VAL_PROC } from "./constants.ts";
@@ -72,15 +72,15 @@ function abortReason(signal: AbortSignal): unknown {
 export class ProcConnector implements AsyncDisposable {
   /** The NETLINK_CONNECTOR socket. */
   readonly socket: NetlinkSocket;
-  readonly #stream: AsyncGenerator<ReceivedMessage | Overrun, void, undefined>;
+  /** One reader for the connector's life: what one stream (or the subscription) leaves unread goes to the next. */
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   readonly #early: (ProcEvent | Overrun)[] = [];
   readonly #streams = new SpawnedStreams();
-  #pending?: Promise<IteratorResult<ReceivedMessage | Overrun, void>>;
   #listening = false;
 
   private constructor(socket: NetlinkSocket) {
     this.socket = socket;
-    this.#stream = socket.notifications();
+    this.#reader = new HandOverReader(socket.notifications());
   }
 
   /**
@@ -131,7 +131,7 @@ export class ProcConnector implements AsyncDisposable {
       this.socket.send(encodeProcMcast("listen", seq, ack));
       this.#listening = true;
       for (;;) {
-        const r = await this.#next(stop.signal);
+        const r = await this.#reader.next(stop.signal);
         if (r.done) throw new Error("the socket closed before PROC_CN_MCAST_LISTEN was acknowledged");
         const item = r.value;
         if (item instanceof Overrun) {
@@ -154,35 +154,6 @@ export class ProcConnector implements AsyncDisposable {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
-  /** The next notification; an abort leaves the read pending for the next caller. */
-  async #next(signal?: AbortSignal): Promise<IteratorResult<ReceivedMessage | Overrun, void>> {
-    if (!this.#pending) {
-      this.#pending = this.#stream.next();
-      this.#pending.catch(() => {}); // observed by whoever awaits it; never unhandled
-    }
-    const pending = this.#pending;
-    let onAbort: (() => void) | undefined;
-    try {
-      const result = signal
-        ? await Promise.race([
-          pending,
-          new Promise<never>((_, reject) => {
-            onAbort = () => reject(abortReason(signal));
-            if (signal.aborted) onAbort();
-            else signal.addEventListener("abort", onAbort, { once: true });
-          }),
-        ])
-        : await pending;
-      this.#pending = undefined;
-      return result;
-    } catch (error) {
-      if (!signal?.aborted) this.#pending = undefined;
-      throw error;
-    } finally {
-      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -225,7 +196,7 @@ export class ProcConnector implements AsyncDisposable {
         yield early;
         continue;
       }
-      const r = await this.#next(signal);
+      const r = await this.#reader.next(signal);
       if (r.done) return;
       if (r.value instanceof Overrun) {
         yield r.value;

@@ -630,8 +630,9 @@ export class NfQueue implements AsyncDisposable {
    * were lost: our socket's buffer overflowed (ENOBUFS, or a gap in the
    * packet ids), or the kernel's queue was full (`maxLen`; its drop
    * counter in /proc/net/netfilter/nfnetlink_queue grew). With `failOpen`
-   * such packets were accepted instead, unseen: they are marked too.
-   * Closing the stream leaves the queue bound; closing the queue closes
+   * such packets are accepted instead, unseen: those our socket had no room
+   * for are marked (a gap in the ids), those a full queue let through are
+   * not (the kernel neither numbers nor counts them). Closing the stream leaves the queue bound; closing the queue closes
    * the stream. One stream at a time.
    *
    * @example

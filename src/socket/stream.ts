@@ -46,9 +46,11 @@ const closeHooks = new WeakMap<object, () => void>();
  *
  * The contract, the same for every family:
  * - **Items** are the family's typed events and {@link Overrun} instances.
- *   An `Overrun` marks the place where events were lost (the kernel's
- *   receive buffer overflowed, or a local queue limit was hit): state built
- *   from the stream must be re-read. Nothing is lost silently.
+ *   An `Overrun` comes before any item that followed a loss: the kernel
+ *   reported ENOBUFS (its receive buffer overflowed), a local queue limit
+ *   was hit, or (NFQUEUE, NFLOG) the kernel's numbering skipped or its drop
+ *   counter grew. One `Overrun` may stand for several losses; state built
+ *   from the stream must be re-read after it. Nothing is lost silently.
  * - **`ready`** resolves once the stream is set up (socket open, groups
  *   joined, subscription acknowledged): anything that happens afterwards is
  *   delivered, even if the iteration starts later. It rejects only if the
@@ -63,7 +65,10 @@ const closeHooks = new WeakMap<object, () => void>();
  * - **Ownership**: a client's `close()` closes every stream it spawned
  *   (`rt.events()`, `family.events()`, `monitor.events()`,
  *   `queue.packets()`…); a stream's `close()` never closes its client.
- * - A stream is iterated once; it frees its socket when it ends.
+ * - A stream is iterated once. When it ends it frees its own socket; a
+ *   monitor's stream (`UeventMonitor`, `ProcConnector`, `NfQueue`, `NfLog`,
+ *   `UserPeer`) leaves the monitor's socket open, and what it read ahead
+ *   goes to the monitor's next stream.
  *
  * @example
  * ```ts

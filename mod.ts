@@ -6,13 +6,13 @@
  * watch them change.
  *
  * ```ts
- * import { RouteClient } from "@nlts/netlink";
+ * import { Overrun, RouteClient } from "@nlts/netlink";
  * await using rt = await RouteClient.open(); // or { netns: "blue" }
  * for await (const link of rt.links()) console.log(link.index, link.name, link.operstate);
  * await using events = rt.events(["link", "ipv4_ifaddr"]);
  * for await (const e of events) {
- *   if (e.kind === "link") console.log(e.action, e.link.name, e.link.operstate);
- *   else if (e.kind === "overrun") console.log("events were lost: re-list");
+ *   if (e instanceof Overrun) console.log("events were lost: list again");
+ *   else if (e.kind === "link") console.log(e.action, e.link.name, e.link.operstate);
  * }
  * ```
  *

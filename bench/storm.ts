@@ -11,7 +11,7 @@
  */
 import { spawn } from "node:child_process";
 import { cpuUsage } from "node:process";
-import { subscribe } from "../mod.ts";
+import { Overrun, subscribe } from "../mod.ts";
 import { addVeth, args, ipBatch, makeNetns, report, routeLines, runtime } from "./common.ts";
 
 const count = Number(args[0] ?? 100_000);
@@ -39,11 +39,11 @@ async function storm(label: string, rcvbuf: number | undefined): Promise<void> {
     }, 100);
     try {
       for await (const e of events) {
-        if (e.kind === "route" && e.action === "new") {
+        if ("kind" in e && e.kind === "route" && e.action === "new") {
           routes++;
           last = performance.now();
           if (routes === count) break;
-        } else if (e.kind === "overrun") overruns++;
+        } else if (e instanceof Overrun) overruns++;
         else other++;
       }
     } finally {
@@ -88,8 +88,8 @@ async function drain(backlog: number, rcvbuf: number): Promise<void> {
     const c0 = cpuUsage();
     let routes = 0, overruns = 0;
     for await (const e of events) {
-      if (e.kind === "route") routes++;
-      else if (e.kind === "overrun") overruns++;
+      if (e instanceof Overrun) overruns++;
+      else if (e.kind === "route") routes++;
       if (routes === backlog || overruns > 0) break;
     }
     const ms = performance.now() - t0;

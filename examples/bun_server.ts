@@ -14,7 +14,7 @@
  * import from the package's files instead of "../mod.ts".
  */
 import process from "node:process";
-import { RouteClient, type RouteEvent, type RtnlGroupName, subscribe } from "../mod.ts";
+import { Overrun, RouteClient, type RouteEvent, type RtnlGroupName, subscribe } from "../mod.ts";
 import { jsonReplacer } from "../mod.ts"; // bigint as number/string, bytes as hex
 
 function flag(name: string): string | undefined {
@@ -32,8 +32,9 @@ function json(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value, jsonReplacer), { status, headers: { "content-type": "application/json" } });
 }
 
-function sse(event: RouteEvent): Uint8Array {
-  return encoder.encode(`event: ${event.kind}\ndata: ${JSON.stringify(event, jsonReplacer)}\n\n`);
+function sse(event: RouteEvent | Overrun): Uint8Array {
+  const kind = event instanceof Overrun ? "overrun" : event.kind;
+  return encoder.encode(`event: ${kind}\ndata: ${JSON.stringify(event, jsonReplacer)}\n\n`);
 }
 
 function events(request: Request, groups: RtnlGroupName[]): Response {

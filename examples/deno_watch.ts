@@ -7,7 +7,7 @@
  * Stops on Ctrl-C, or by itself after `--for SECONDS`. Outside this
  * repository, import from "jsr:@nlts/netlink" instead of "../mod.ts".
  */
-import { RouteClient } from "../mod.ts";
+import { Overrun, RouteClient } from "../mod.ts";
 
 function flag(name: string): string | undefined {
   const at = Deno.args.indexOf(name);
@@ -31,15 +31,15 @@ await events.ready; // from here on nothing is missed
 console.log(`watching links and addresses${netns ? ` in ${netns}` : ""}${seconds ? ` for ${seconds} s` : ""}`);
 try {
   for await (const event of events) {
-    if (event.kind === "link") {
+    if (event instanceof Overrun) {
+      console.log("events were lost; a fresh dump would resync");
+    } else if (event.kind === "link") {
       const { index, name, operstate, mtu } = event.link;
       if (event.action === "new") names.set(index, name);
       console.log(`link ${event.action} ${name} index=${index} state=${operstate} mtu=${mtu}`);
     } else if (event.kind === "address") {
       const a = event.address;
       console.log(`address ${event.action} ${a.local}/${a.prefixLength} dev=${names.get(a.index) ?? a.index}`);
-    } else if (event.kind === "overrun") {
-      console.log("events were lost; a fresh dump would resync");
     }
   }
 } catch (error) {

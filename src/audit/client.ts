@@ -8,18 +8,17 @@
 import { Overrun } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
-import { NotificationStream } from "../socket/stream.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { AUDIT_NLGRP_READLOG, AuditMsg, auditTypeName } from "./constants.ts";
 import { type AuditRecord, decodeRecord } from "./records.ts";
 import { type AuditFeatures, type AuditStatus, decodeFeatures, decodeStatus } from "./status.ts";
 
-/** A stream of audit records; `ready` resolves once the group is joined. */
-export interface AuditRecordStream extends AsyncIterable<AuditRecord | Overrun> {
-  /** Resolves when the socket is in the readlog group (rejects with EPERM without CAP_AUDIT_READ). */
-  readonly ready: Promise<void>;
-  /** Stops the stream and closes its socket. */
-  close(): Promise<void>;
-}
+/**
+ * A stream of audit records and {@link Overrun}s (a
+ * {@link NotificationStream}): `ready` resolves once the socket is in the
+ * readlog group (rejects with EPERM without CAP_AUDIT_READ).
+ */
+export type AuditRecordStream = NotificationStream<AuditRecord | Overrun>;
 
 const describe = (t: number) => {
   const n = auditTypeName(t);
@@ -40,6 +39,7 @@ const describe = (t: number) => {
  */
 export class Audit implements AsyncDisposable {
   readonly #sock: NetlinkSocket;
+  readonly #streams = new SpawnedStreams();
 
   private constructor(sock: NetlinkSocket) {
     this.#sock = sock;
@@ -113,20 +113,22 @@ export class Audit implements AsyncDisposable {
    * ```
    */
   records(options: { signal?: AbortSignal; rcvbuf?: number } = {}): AuditRecordStream {
-    return new NotificationStream<AuditRecord | Overrun>(
-      () =>
-        NetlinkSocket.open("audit", {
-          groups: [AUDIT_NLGRP_READLOG],
-          rcvbuf: options.rcvbuf ?? 1 << 20,
-          describeType: describe,
-        }),
-      (item) => (item instanceof Overrun ? item : decodeRecord(item)),
-      { signal: options.signal },
+    return this.#streams.add(() =>
+      new NotificationStream<AuditRecord | Overrun>(
+        () =>
+          NetlinkSocket.open("audit", {
+            groups: [AUDIT_NLGRP_READLOG],
+            rcvbuf: options.rcvbuf ?? 1 << 20,
+            describeType: describe,
+          }),
+        (item) => (item instanceof Overrun ? item : decodeRecord(item)),
+        { signal: options.signal },
+      )
     );
   }
 
   /**
-   * Closes the client (record streams have their own sockets).
+   * Closes the client and the record streams opened from here.
    *
    * @example
    * ```ts
@@ -135,8 +137,9 @@ export class Audit implements AsyncDisposable {
    * await audit.close();
    * ```
    */
-  close(): Promise<void> {
-    return this.#sock.close();
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.#sock.close();
   }
 
   /** Closes the client (for `await using`). */

@@ -7,6 +7,7 @@
 import { RouteClient } from "../route/client.ts";
 import type { RtnlGroupName } from "../route/constants.ts";
 import type { RouteEvent } from "../route/events.ts";
+import { Overrun } from "../wire/errors.ts";
 import type { Link } from "../route/link.ts";
 import type { Address } from "../route/address.ts";
 import type { Route } from "../route/route.ts";
@@ -204,9 +205,10 @@ function nexthopRow(n: Nexthop, names: Map<number, string>): Cell[] {
 }
 const NEXTHOP_HEADERS = ["id", "family", "gateway", "dev", "group", "scope", "proto", "flags"];
 
-/** One line describing an rtnetlink event, for the table mode of `monitor` and `demo`. */
-export function eventLine(e: RouteEvent, names: Map<number, string>): string {
+/** One line describing an rtnetlink event (or a loss), for the table mode of `monitor` and `demo`. */
+export function eventLine(e: RouteEvent | Overrun, names: Map<number, string>): string {
   const words = (cells: Cell[]) => cells.filter((c) => c !== undefined && c !== "").join(" ");
+  if (e instanceof Overrun) return `[overrun] events were lost (${e.where}): dump again to resync`;
   switch (e.kind) {
     case "link":
       if (e.action === "new") names.set(e.link.index, e.link.name);
@@ -223,8 +225,6 @@ export function eventLine(e: RouteEvent, names: Map<number, string>): string {
       return `[nexthop] ${e.action} ${words(nexthopRow(e.nexthop, names))}`;
     case "nsid":
       return `[nsid] ${e.action} nsid ${e.nsid.nsid}`;
-    case "overrun":
-      return `[overrun] events were lost (${e.where}): dump again to resync`;
     case "unknown":
       return `[unknown] message type ${e.message.type}${e.error ? `: ${e.error.message}` : ""}`;
   }

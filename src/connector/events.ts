@@ -5,6 +5,7 @@
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import { HandOverReader, NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { Protocol } from "../wire/constants.ts";
 import { NetlinkError, Overrun } from "../wire/errors.ts";
 import { CN_IDX_PROC, CN_MSG_SIZE, CN_VAL_PROC } from "./constants.ts";
@@ -25,13 +26,22 @@ export interface ProcConnectorOptions {
   ackTimeout?: number;
 }
 
-/** Options of {@link processEvents}. */
-export interface ProcessEventOptions {
-  /** Ends the iteration (throwing the signal's reason) and unsubscribes. */
+/** Options of {@link ProcConnector.events}. */
+export interface ProcEventStreamOptions {
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
+}
+
+/** Options of {@link processEvents}. */
+export interface ProcessEventOptions extends ProcEventStreamOptions {
   /** Kernel receive buffer in bytes (default 4 MiB). */
   rcvbuf?: number;
+  /** Milliseconds to wait for the subscription's acknowledgement (default 5000). */
+  ackTimeout?: number;
 }
+
+/** A stream of process events and {@link Overrun}s (see {@link NotificationStream}). */
+export type ProcEventStream = NotificationStream<ProcEvent | Overrun>;
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("aborted", "AbortError");
@@ -62,14 +72,15 @@ function abortReason(signal: AbortSignal): unknown {
 export class ProcConnector implements AsyncDisposable {
   /** The NETLINK_CONNECTOR socket. */
   readonly socket: NetlinkSocket;
-  readonly #stream: AsyncGenerator<ReceivedMessage | Overrun, void, undefined>;
+  /** One reader for the connector's life: what one stream (or the subscription) leaves unread goes to the next. */
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   readonly #early: (ProcEvent | Overrun)[] = [];
-  #pending?: Promise<IteratorResult<ReceivedMessage | Overrun, void>>;
+  readonly #streams = new SpawnedStreams();
   #listening = false;
 
   private constructor(socket: NetlinkSocket) {
     this.socket = socket;
-    this.#stream = socket.notifications();
+    this.#reader = new HandOverReader(socket.notifications());
   }
 
   /**
@@ -120,7 +131,7 @@ export class ProcConnector implements AsyncDisposable {
       this.socket.send(encodeProcMcast("listen", seq, ack));
       this.#listening = true;
       for (;;) {
-        const r = await this.#next(stop.signal);
+        const r = await this.#reader.next(stop.signal);
         if (r.done) throw new Error("the socket closed before PROC_CN_MCAST_LISTEN was acknowledged");
         const item = r.value;
         if (item instanceof Overrun) {
@@ -146,35 +157,6 @@ export class ProcConnector implements AsyncDisposable {
     }
   }
 
-  /** The next notification; an abort leaves the read pending for the next caller. */
-  async #next(signal?: AbortSignal): Promise<IteratorResult<ReceivedMessage | Overrun, void>> {
-    if (!this.#pending) {
-      this.#pending = this.#stream.next();
-      this.#pending.catch(() => {}); // observed by whoever awaits it; never unhandled
-    }
-    const pending = this.#pending;
-    let onAbort: (() => void) | undefined;
-    try {
-      const result = signal
-        ? await Promise.race([
-          pending,
-          new Promise<never>((_, reject) => {
-            onAbort = () => reject(abortReason(signal));
-            if (signal.aborted) onAbort();
-            else signal.addEventListener("abort", onAbort, { once: true });
-          }),
-        ])
-        : await pending;
-      this.#pending = undefined;
-      return result;
-    } catch (error) {
-      if (!signal?.aborted) this.#pending = undefined;
-      throw error;
-    } finally {
-      if (onAbort) signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
   /** A process event, or undefined for a message that is not one (another connector user). */
   #decode(item: ReceivedMessage): ProcEvent | undefined {
     if (item.source !== 0) return undefined;
@@ -189,29 +171,32 @@ export class ProcConnector implements AsyncDisposable {
   /**
    * The events as they arrive (the subscription's own acknowledgement, a
    * `"none"` event, comes first or nearly so); an {@link Overrun} marks lost
-   * ones. Ends when the connector is closed.
+   * ones. Returns at once; everything since {@link ProcConnector.open}
+   * resolved is delivered. Closing the stream leaves the connector
+   * subscribed (a later `events()` carries on); closing the connector closes
+   * the stream. One stream at a time.
    *
    * @example
    * ```ts
    * import { ProcConnector } from "@nlts/netlink";
    * await using procs = await ProcConnector.open();
-   * try {
-   *   for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
-   * } catch {
-   *   // a second has passed
-   * }
+   * for await (const ev of procs.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
    * ```
    */
-  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
-    const { signal } = options;
+  events(options: ProcEventStreamOptions = {}): ProcEventStream {
+    const source = { items: (signal: AbortSignal) => this.#items(signal), close: () => Promise.resolve() };
+    return this.#streams.add(() => new NotificationStream(() => Promise.resolve(source), options));
+  }
+
+  async *#items(signal: AbortSignal): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
     for (;;) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const early = this.#early.shift();
       if (early !== undefined) {
         yield early;
         continue;
       }
-      const r = await this.#next(signal);
+      const r = await this.#reader.next(signal);
       if (r.done) return;
       if (r.value instanceof Overrun) {
         yield r.value;
@@ -234,7 +219,8 @@ export class ProcConnector implements AsyncDisposable {
   }
 
   /**
-   * Unsubscribes (PROC_CN_MCAST_IGNORE) and closes the socket; iterations end.
+   * Unsubscribes (PROC_CN_MCAST_IGNORE), closes the streams of
+   * {@link events} and the socket.
    *
    * @example
    * ```ts
@@ -243,8 +229,9 @@ export class ProcConnector implements AsyncDisposable {
    * await procs.close();
    * ```
    */
-  close(): Promise<void> {
-    return this.#shutdown();
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.#shutdown();
   }
 
   /** Unsubscribes and closes (for `await using`). */
@@ -255,26 +242,26 @@ export class ProcConnector implements AsyncDisposable {
 
 /**
  * Process events (fork, exec, uid/gid/sid changes, ptrace, comm, coredump,
- * exit) of the whole machine: subscribes when the iteration starts and
- * unsubscribes when it ends (`break`, `signal`, error). Use
- * {@link ProcConnector} to know when the subscription is in place.
+ * exit) of the whole machine, on a {@link ProcConnector} of the stream's
+ * own: returns at once; `ready` resolves once the kernel has acknowledged
+ * the subscription (rejects with EPERM, or after `ackTimeout`), and every
+ * process event from then on is delivered. Closing the stream unsubscribes.
  *
  * @example
  * ```ts
  * import { processEvents } from "@nlts/netlink";
- * for await (const ev of processEvents()) {
+ * await using events = processEvents();
+ * await events.ready;
+ * for await (const ev of events) {
  *   if ("overrun" in ev) continue;
  *   if (ev.type === "exit") console.log(ev.tgid, "exited with", ev.code ?? `signal ${ev.signal}`);
  * }
  * ```
  */
-export async function* processEvents(
-  options: ProcessEventOptions = {},
-): AsyncGenerator<ProcEvent | Overrun, void, undefined> {
-  const procs = await ProcConnector.open({ rcvbuf: options.rcvbuf, signal: options.signal });
-  try {
-    yield* procs.events({ signal: options.signal });
-  } finally {
-    await procs.close();
-  }
+export function processEvents(options: ProcessEventOptions = {}): ProcEventStream {
+  return new NotificationStream<ProcEvent | Overrun>(async () => {
+    const procs = await ProcConnector.open(options);
+    const stream = procs.events();
+    return { items: () => stream, close: () => procs.close() };
+  }, { signal: options.signal });
 }

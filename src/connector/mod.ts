@@ -35,4 +35,11 @@ export {
   type ProcEventBase,
   type ProcEventType,
 } from "./proc.ts";
-export { ProcConnector, type ProcConnectorOptions, type ProcessEventOptions, processEvents } from "./events.ts";
+export {
+  ProcConnector,
+  type ProcConnectorOptions,
+  type ProcessEventOptions,
+  processEvents,
+  type ProcEventStream,
+  type ProcEventStreamOptions,
+} from "./events.ts";

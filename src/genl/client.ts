@@ -8,6 +8,7 @@
 import { NetlinkSocket, type OpenOptions } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun } from "../wire/errors.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import {
   type CommandName,
@@ -41,6 +42,9 @@ export interface GenlOpenOptions {
   socket?: Omit<OpenOptions, "netns" | "describeType">;
 }
 
+/** The names of a family's multicast groups. */
+export type GenlGroupName<F extends FamilySchema> = F["groups"] extends readonly (infer G)[] ? G : string;
+
 /** Options of {@link GenlFamily.request}. */
 export interface GenlRequestOptions {
   /** Cancels the wait. */
@@ -59,7 +63,7 @@ export interface GenlDumpOptions {
 
 /** Options of {@link GenlFamily.events}. */
 export interface GenlEventOptions {
-  /** Ends the stream (the iterator throws the signal's reason). */
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
   /** Most undelivered messages held in memory before an {@link Overrun}. */
   queueLimit?: number;
@@ -68,61 +72,58 @@ export interface GenlEventOptions {
 }
 
 /**
- * A subscription to a family's multicast group: joined when the promise of
- * {@link GenlFamily.events} resolves, so nothing sent after that is missed.
- * Iterate it once; closing it (or `await using`) leaves the group.
+ * A subscription to multicast groups of a family, on a socket of its own: a
+ * {@link NotificationStream} of decoded events and {@link Overrun}s. The
+ * groups are joined when {@link ready} resolves, so nothing sent after that
+ * is missed. Closing it (or `await using`, or closing the family client)
+ * leaves the groups.
+ *
+ * @example
+ * ```ts
+ * import { GenlFamily, netdev } from "@nlts/netlink";
+ * await using fam = await GenlFamily.open(netdev);
+ * await using events = fam.events("mgmt");
+ * await events.ready;
+ * for await (const ev of events) console.log(ev);
+ * ```
  */
-export class EventStream<F extends FamilySchema> implements AsyncIterable<GenlEvent<F> | Overrun>, AsyncDisposable {
-  readonly #socket: NetlinkSocket;
-  readonly #family: F;
-  readonly #familyId: number;
-  readonly #options: GenlEventOptions;
+export class EventStream<F extends FamilySchema> extends NotificationStream<GenlEvent<F> | Overrun> {
+  readonly #opened: { socket?: NetlinkSocket };
 
-  /** @internal */
-  constructor(socket: NetlinkSocket, family: F, familyId: number, options: GenlEventOptions) {
-    this.#socket = socket;
-    this.#family = family;
-    this.#familyId = familyId;
-    this.#options = options;
-  }
-
-  /** The event socket (to join more groups of the same family with `join()`). */
-  get socket(): NetlinkSocket {
-    return this.#socket;
+  /** Use {@link GenlFamily.events}. */
+  constructor(
+    open: () => Promise<NetlinkSocket>,
+    family: F,
+    familyId: number,
+    options: GenlEventOptions,
+  ) {
+    const opened: { socket?: NetlinkSocket } = {};
+    super(
+      async () => (opened.socket = await open()),
+      (item) => {
+        if (item instanceof Overrun) return item;
+        if (item.type !== familyId) return undefined;
+        return decodeEvent(family, item);
+      },
+      { signal: options.signal, queueLimit: options.queueLimit },
+    );
+    this.#opened = opened;
   }
 
   /**
-   * Decoded events, with an {@link Overrun} where some were lost. Ends when
-   * the stream is closed.
+   * The event socket once {@link ready} has resolved (undefined before).
    *
    * @example
    * ```ts
-   * import { GenlFamily, netdev } from "@nlts/netlink";
-   * await using fam = await GenlFamily.open(netdev);
-   * await using events = await fam.events("mgmt");
-   * for await (const ev of events) console.log(ev);
+   * import { GenlFamily, nlctrl } from "@nlts/netlink";
+   * await using fam = await GenlFamily.open(nlctrl);
+   * await using events = fam.events("notify");
+   * await events.ready;
+   * console.log(events.socket?.memberships());
    * ```
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<GenlEvent<F> | Overrun> {
-    const { signal, queueLimit } = this.#options;
-    for await (const item of this.#socket.notifications({ signal, queueLimit })) {
-      if (item instanceof Overrun) {
-        yield item;
-        continue;
-      }
-      if (item.type !== this.#familyId) continue;
-      yield decodeEvent(this.#family, item);
-    }
-  }
-
-  /** Leaves the group and closes the socket; the iteration ends. */
-  close(): Promise<void> {
-    return this.#socket.close();
-  }
-
-  /** Same as {@link close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  get socket(): NetlinkSocket | undefined {
+    return this.#opened.socket;
   }
 }
 
@@ -146,6 +147,7 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
   /** The request socket. */
   readonly socket: NetlinkSocket;
   readonly #netns?: NetnsTarget;
+  readonly #streams = new SpawnedStreams();
 
   private constructor(schema: F, info: FamilyInfo, socket: NetlinkSocket, netns?: NetnsTarget) {
     this.schema = schema;
@@ -252,45 +254,55 @@ export class GenlFamily<F extends FamilySchema> implements AsyncDisposable {
   }
 
   /**
-   * Joins multicast group `group` (by name; numbers above 32 work) on a new
-   * socket and resolves once joined, with the stream of typed events.
+   * Joins multicast group `group` (by name, or several; numbers above 32
+   * work) on a new socket and returns the stream of typed events at once;
+   * await its `ready` before causing events you want to see. An unknown
+   * group throws a TypeError here.
    *
    * @example
    * ```ts
    * import { ethtool, GenlFamily } from "@nlts/netlink";
    * await using eth = await GenlFamily.open(ethtool);
-   * await using events = await eth.events("monitor", { signal: AbortSignal.timeout(10_000) });
+   * await using events = eth.events("monitor", { signal: AbortSignal.timeout(10_000) });
    * for await (const ev of events) if ("name" in ev && ev.name === "featuresNtf") console.log(ev.attrs.active);
    * ```
    */
-  async events(
-    group: F["groups"] extends readonly (infer G)[] ? G : string,
+  events(
+    group: GenlGroupName<F> | GenlGroupName<F>[],
     options: GenlEventOptions = {},
-  ): Promise<EventStream<F>> {
-    const found = this.info.groups.find((g) => g.name === group);
-    if (!found) {
-      const known = this.info.groups.map((g) => g.name).join(", ") || "none";
-      throw new TypeError(
-        `family ${this.info.name} has no multicast group ${JSON.stringify(group)} (it has: ${known})`,
-      );
-    }
-    const socket = await NetlinkSocket.open("generic", {
-      netns: this.#netns,
-      rcvbuf: options.rcvbuf,
-      describeType: (t) => (t === this.info.id ? this.info.name : undefined),
+  ): EventStream<F> {
+    const ids = (Array.isArray(group) ? group : [group]).map((name) => {
+      const found = this.info.groups.find((g) => g.name === name);
+      if (!found) {
+        const known = this.info.groups.map((g) => g.name).join(", ") || "none";
+        throw new TypeError(
+          `family ${this.info.name} has no multicast group ${JSON.stringify(name)} (it has: ${known})`,
+        );
+      }
+      return found.id;
     });
-    try {
-      socket.join(found.id);
-    } catch (error) {
-      await socket.close();
-      throw error;
-    }
-    return new EventStream(socket, this.schema, this.info.id, options);
+    if (ids.length === 0) throw new TypeError("events needs at least one group");
+    const open = async () => {
+      const socket = await NetlinkSocket.open("generic", {
+        netns: this.#netns,
+        rcvbuf: options.rcvbuf,
+        describeType: (t) => (t === this.info.id ? this.info.name : undefined),
+      });
+      try {
+        for (const id of ids) socket.join(id);
+      } catch (error) {
+        await socket.close();
+        throw error;
+      }
+      return socket;
+    };
+    return this.#streams.add(() => new EventStream(open, this.schema, this.info.id, options));
   }
 
-  /** Closes the request socket. */
-  close(): Promise<void> {
-    return this.socket.close();
+  /** Closes the request socket and the event streams opened from here. */
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.socket.close();
   }
 
   /** Same as {@link close}. */

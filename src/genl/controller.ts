@@ -63,7 +63,8 @@ export class Controller implements AsyncDisposable {
     const ctrl = new Controller(family, options);
     if (options.watch ?? true) {
       try {
-        ctrl.#events = await family.events("notify");
+        ctrl.#events = family.events("notify");
+        await ctrl.#events.ready;
       } catch (error) {
         await family.close();
         throw error;
@@ -84,7 +85,7 @@ export class Controller implements AsyncDisposable {
 
   /** True while the cache follows the `notify` group. */
   get watching(): boolean {
-    return this.#events !== undefined && !this.#events.socket.closed;
+    return this.#events !== undefined && !this.#events.closed;
   }
 
   /**

@@ -12,7 +12,7 @@ import { Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ipv4, ipv6, parseIP } from "../wire/values.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
-import { NotificationStream } from "../socket/stream.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
   AF,
@@ -896,7 +896,7 @@ export interface ConntrackOptions {
 
 /** Options of {@link Conntrack.events}. */
 export interface ConntrackEventOptions {
-  /** Ends the stream (the iterator throws the signal's reason). */
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
   /** Which events (default all three). */
   groups?: ConntrackEventType[];
@@ -967,7 +967,7 @@ export class ConntrackEventStream extends NotificationStream<ConntrackEvent | Ov
 export class Conntrack implements AsyncDisposable {
   readonly #sock: NetlinkSocket;
   readonly #netns?: NetnsTarget;
-  readonly #streams = new Set<ConntrackEventStream>();
+  readonly #streams = new SpawnedStreams();
 
   private constructor(sock: NetlinkSocket, netns: NetnsTarget | undefined) {
     this.#sock = sock;
@@ -1160,9 +1160,7 @@ export class Conntrack implements AsyncDisposable {
    * ```
    */
   events(options: ConntrackEventOptions = {}): ConntrackEventStream {
-    const stream = new ConntrackEventStream(this.#netns, options);
-    this.#streams.add(stream);
-    return stream;
+    return this.#streams.add(() => new ConntrackEventStream(this.#netns, options));
   }
 
   /**
@@ -1176,8 +1174,7 @@ export class Conntrack implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    for (const s of this.#streams) await s.close();
-    this.#streams.clear();
+    await this.#streams.closeAll();
     await this.#sock.close();
   }
 

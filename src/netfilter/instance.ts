@@ -1,14 +1,15 @@
 /**
  * What NFQUEUE and NFLOG share: an "instance" (a queue, a log group) bound
  * to a NETLINK_NETFILTER socket of its own with a bind command, configured
- * with one CONFIG message, read as a stream of packet messages with losses
- * counted, and unbound on close.
+ * with one CONFIG message, read as a stream of packet messages with every
+ * loss marked, and unbound on close.
  *
  * @module
  */
 import type { MessageWriter } from "../wire/message.ts";
 import { Overrun, OverrunError } from "../wire/errors.ts";
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import { type HandOverReader, NotificationStream } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { COPY_MODE } from "./constants.ts";
 import { describeNfnlType, nfnlMessage } from "./nfnetlink.ts";
@@ -115,38 +116,111 @@ export async function bindInstance(kind: NfInstanceKind, spec: NfInstanceSpec): 
 }
 
 /**
- * The instance's packet messages as they arrive, each through `decode`.
- * Other messages (the NLMSG_DONE ending a batch) are skipped; each
- * {@link Overrun} calls `onLost`, and with `overrun: "throw"` ends the
- * iteration with `OverrunError`.
+ * Tells where an instance lost packets that the socket did not report: the
+ * kernel numbers an instance's packets (NFQUEUE packet ids, NFLOG's
+ * NFULA_SEQ), so a gap is a loss, and it counts some drops only in /proc.
+ */
+export interface LossDetector<T> {
+  /** True when packets were lost just before `item` (a gap in the kernel's numbering). */
+  before(item: T): boolean;
+  /** True when the kernel's drop counters grew since the last call; absent when there are none to read. */
+  poll?(): boolean;
+}
+
+/** Options of {@link instanceStream}. */
+export interface InstanceStreamOptions {
+  /** Closes the stream (as its `close()` does): the iteration ends. */
+  signal?: AbortSignal;
+  /** `"yield"` (default): an {@link Overrun} item where packets were lost; `"throw"`: `OverrunError`. */
+  overrun?: "yield" | "throw";
+}
+
+/** How often a waiting stream reads the kernel's drop counters. */
+const POLL_MS = 250;
+
+/**
+ * The instance's packet messages as a {@link NotificationStream}, read from
+ * the instance's socket through `reader` (the socket stays open when the
+ * stream closes, and what it read ahead goes to the next stream), each through
+ * `decode`, with an {@link Overrun} wherever packets were lost: the kernel
+ * reported ENOBUFS, `loss.before` saw a gap in the numbering, or `loss.poll`
+ * saw the drop counters grow (checked before each packet, and every 250 ms
+ * while the stream waits). Losses found together give one `Overrun`. Other
+ * messages (the NLMSG_DONE ending a batch) are skipped.
  *
  * @example
  * ```ts
  * import { NetlinkSocket } from "@nlts/netlink";
- * import { instancePackets } from "./instance.ts";
+ * import { HandOverReader } from "@nlts/netlink/socket";
+ * import { instanceStream } from "./instance.ts";
  * await using sock = await NetlinkSocket.open("netfilter");
- * let lost = 0;
  * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
- * for await (const m of instancePackets(kind, sock, {}, () => lost++, (m) => m.payload)) console.log(m.length);
+ * const reader = new HandOverReader(sock.notifications());
+ * const stream = instanceStream(kind, reader, {}, (m) => m.payload, { before: () => false });
+ * for await (const m of stream) console.log(m);
  * ```
  */
-export async function* instancePackets<T>(
+export function instanceStream<T>(
   kind: NfInstanceKind,
-  sock: NetlinkSocket,
-  options: { signal?: AbortSignal; overrun?: "count" | "throw" },
-  onLost: () => void,
+  reader: HandOverReader<ReceivedMessage | Overrun>,
+  options: InstanceStreamOptions,
   decode: (msg: ReceivedMessage) => T,
-): AsyncGenerator<T, void, undefined> {
-  for await (const item of sock.notifications({ signal: options.signal })) {
-    if (item instanceof Overrun) {
-      onLost();
-      if (options.overrun === "throw") throw new OverrunError(item.where);
-      continue;
+  loss: LossDetector<T>,
+): NotificationStream<T | Overrun> {
+  async function* items(signal: AbortSignal): AsyncGenerator<T | Overrun, void, undefined> {
+    // One Overrun per stretch of losses: none again until a packet came through.
+    let marked = false;
+    const lost = (where: "kernel" | "queue"): Overrun | undefined => {
+      if (options.overrun === "throw") throw new OverrunError(where);
+      if (marked) return undefined;
+      marked = true;
+      return new Overrun(where);
+    };
+    for (;;) {
+      const next = reader.next(signal);
+      next.catch(() => {}); // awaited below, unless the stream ends first (closed while a mark was out)
+      let r: IteratorResult<ReceivedMessage | Overrun, void> | undefined;
+      while (r === undefined) {
+        if (!loss.poll) {
+          r = await next;
+          break;
+        }
+        let stopTick = () => {};
+        const tick = new Promise<undefined>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS);
+          stopTick = () => clearTimeout(timer);
+        });
+        r = await Promise.race([next, tick]);
+        stopTick();
+        if (r === undefined && loss.poll()) {
+          const mark = lost("kernel");
+          if (mark) yield mark;
+        }
+      }
+      if (r.done) return;
+      const item = r.value;
+      if (item instanceof Overrun) {
+        const mark = lost(item.where);
+        if (mark) yield mark;
+        continue;
+      }
+      // Batches end with an NLMSG_DONE; anything not a packet is skipped.
+      if (item.type !== kind.packet) continue;
+      const packet = decode(item);
+      const gap = loss.before(packet);
+      const dropped = loss.poll?.() ?? false;
+      if (gap || dropped) {
+        const mark = lost("kernel");
+        if (mark) yield mark;
+      }
+      marked = false;
+      yield packet;
     }
-    // Batches end with an NLMSG_DONE; anything not a packet is skipped.
-    if (item.type !== kind.packet) continue;
-    yield decode(item);
   }
+  return new NotificationStream<T | Overrun>(
+    () => Promise.resolve({ items, close: () => Promise.resolve() }),
+    { signal: options.signal },
+  );
 }
 
 /**

@@ -5,13 +5,21 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { ParseError } from "../wire/errors.ts";
+import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import type { NetlinkSocket } from "../socket/socket.ts";
+import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
+import { HandOverReader, type NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
 import { familyName, type NfFamily, parseNfnl } from "./nfnetlink.ts";
-import { bindInstance, copyModeNumber, instancePackets, type NfInstanceKind, unbindInstance } from "./instance.ts";
+import {
+  bindInstance,
+  copyModeNumber,
+  instanceStream,
+  type InstanceStreamOptions,
+  type NfInstanceKind,
+  unbindInstance,
+} from "./instance.ts";
 import { decodeHwAddr, decodeTimestamp, type NfTimestamp } from "./queue.ts";
 
 /** One logged packet. */
@@ -182,7 +190,11 @@ export interface NfLogOptions {
   flushTimeout?: number;
   /** Kernel-side batch buffer size in bytes. */
   bufferSize?: number;
-  /** Number entries per instance (`seq`). */
+  /**
+   * Number entries per instance (`NFULA_SEQ`; default true): how
+   * {@link NfLog.entries} finds every lost entry. With `false` only the
+   * losses the socket reports (ENOBUFS) are marked.
+   */
   seq?: boolean;
   /** Number entries globally (`seqGlobal`). */
   seqGlobal?: boolean;
@@ -190,15 +202,19 @@ export interface NfLogOptions {
   conntrack?: boolean;
   /** Kernel receive buffer (default 4 MiB). */
   rcvbuf?: number;
+  /**
+   * Most packets read ahead and held in memory for a slow consumer; beyond
+   * that they wait in the socket's buffer, where the kernel may drop them
+   * (which the stream marks with an Overrun). Default 16384.
+   */
+  queueLimit?: number;
 }
 
 /** Options of {@link NfLog.entries}. */
-export interface EntriesOptions {
-  /** Ends the iteration (throwing the signal's reason). */
-  signal?: AbortSignal;
-  /** `"count"` (default): count losses in {@link NfLog.lost}; `"throw"`: throw `OverrunError`. */
-  overrun?: "count" | "throw";
-}
+export type EntriesOptions = InstanceStreamOptions;
+
+/** A stream of log entries and {@link Overrun}s (a {@link NotificationStream}). */
+export type LogEntryStream = NotificationStream<LogEntry | Overrun>;
 
 const ULOG: NfInstanceKind = {
   subsys: NFNL_SUBSYS.ULOG,
@@ -222,19 +238,25 @@ function u32Option(value: number, what: string): number {
  * import { NfLog } from "@nlts/netlink";
  * // iptables -A OUTPUT -p udp -j NFLOG --nflog-group 5 --nflog-prefix udp-out
  * await using log = await NfLog.open(5, { copyMode: "packet" });
- * for await (const e of log.entries({ signal: AbortSignal.timeout(10_000) })) console.log(e.prefix, e.payload.length);
+ * for await (const e of log.entries({ signal: AbortSignal.timeout(10_000) })) {
+ *   if (!("overrun" in e)) console.log(e.prefix, e.payload.length);
+ * }
  * ```
  */
 export class NfLog implements AsyncDisposable {
   /** The log group. */
   readonly group: number;
-  /** Entries lost to buffer overruns so far. */
-  lost = 0;
   readonly #sock: NetlinkSocket;
+  readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
+  /** `NFULA_SEQ` of the last entry seen (a new instance numbers from 0); undefined without `seq`. */
+  #lastSeq?: number;
 
-  private constructor(sock: NetlinkSocket, group: number) {
+  private constructor(sock: NetlinkSocket, group: number, queueLimit?: number) {
     this.#sock = sock;
     this.group = group;
+    // One reader for the group's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -268,13 +290,15 @@ export class NfLog implements AsyncDisposable {
         }
         if (options.bufferSize !== undefined) cfg.be32(NFULA_CFG.NLBUFSIZ, u32Option(options.bufferSize, "bufferSize"));
         let flags = 0;
-        if (options.seq) flags |= NFULNL_CFG_F.SEQ;
+        if (options.seq ?? true) flags |= NFULNL_CFG_F.SEQ;
         if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
         if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
         if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
       },
     });
-    return new NfLog(sock, group);
+    const log = new NfLog(sock, group, options.queueLimit);
+    if (options.seq ?? true) log.#lastSeq = 0xffffffff;
+    return log;
   }
 
   /** The underlying socket. @example `log.socket.portId` */
@@ -283,21 +307,35 @@ export class NfLog implements AsyncDisposable {
   }
 
   /**
-   * Log entries as they arrive.
+   * Log entries as they arrive, returned at once (the group is bound
+   * already). An {@link Overrun} marks where entries were lost: the socket's
+   * buffer overflowed (ENOBUFS), or a gap in `NFULA_SEQ` (with `seq`, the
+   * default). Closing the stream leaves the group bound; closing the log
+   * closes the stream. One stream at a time.
    *
    * @example
    * ```ts
    * import { NfLog } from "@nlts/netlink";
    * await using log = await NfLog.open(5);
-   * for await (const e of log.entries()) console.log(e.hookName, e.prefix);
+   * for await (const e of log.entries()) if (!("overrun" in e)) console.log(e.hookName, e.prefix);
    * ```
    */
-  async *entries(options: EntriesOptions = {}): AsyncGenerator<LogEntry, void, undefined> {
-    yield* instancePackets(ULOG, this.#sock, options, () => this.lost++, decodeLogEntry);
+  entries(options: EntriesOptions = {}): LogEntryStream {
+    return this.#streams.add(() =>
+      instanceStream(ULOG, this.#reader, options, decodeLogEntry, {
+        before: (e) => {
+          if (this.#lastSeq === undefined || e.seq === undefined) return false;
+          const gap = e.seq !== ((this.#lastSeq + 1) >>> 0);
+          this.#lastSeq = e.seq;
+          return gap;
+        },
+      })
+    );
   }
 
   /**
-   * Unbinds the group and closes the socket.
+   * Closes the stream of {@link entries}, unbinds the group and closes the
+   * socket.
    *
    * @example
    * ```ts
@@ -307,6 +345,7 @@ export class NfLog implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
+    await this.#streams.closeAll();
     await unbindInstance(ULOG, this.#sock, this.group, new Uint8Array([NFULNL_CFG_CMD.UNBIND]));
   }
 

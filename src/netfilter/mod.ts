@@ -95,3 +95,4 @@ export {
   type VerdictOptions,
 } from "./queue.ts";
 export { decodeLogEntry, type EntriesOptions, type LogEntry, NfLog, type NfLogOptions } from "./log.ts";
+export type { InstanceStreamOptions } from "./instance.ts";

@@ -5,12 +5,16 @@
  *
  * @module
  */
+import { closeSync, openSync, readSync } from "node:fs";
+import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
-import { ParseError } from "../wire/errors.ts";
+import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { mac } from "../wire/values.ts";
-import type { NetlinkSocket } from "../socket/socket.ts";
-import type { NetnsTarget } from "../socket/netns.ts";
+import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
+import { inNetns, type NetnsTarget } from "../socket/netns.ts";
+import { HandOverReader, SpawnedStreams } from "../socket/stream.ts";
+import type { NotificationStream } from "../socket/stream.ts";
 import {
   HOOK_NAMES,
   NF_VERDICT,
@@ -23,7 +27,14 @@ import {
   NFQNL_MSG,
 } from "./constants.ts";
 import { familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
-import { bindInstance, copyModeNumber, instancePackets, type NfInstanceKind, unbindInstance } from "./instance.ts";
+import {
+  bindInstance,
+  copyModeNumber,
+  instanceStream,
+  type InstanceStreamOptions,
+  type NfInstanceKind,
+  unbindInstance,
+} from "./instance.ts";
 
 /** A packet's timestamp as the kernel reports it. */
 export interface NfTimestamp {
@@ -330,17 +341,85 @@ export interface NfQueueOptions {
   maxLen?: number;
   /** Kernel receive buffer (default 4 MiB). */
   rcvbuf?: number;
+  /**
+   * Most packets read ahead and held in memory for a slow consumer; beyond
+   * that they wait in the socket's buffer, where the kernel may drop them
+   * (which the stream marks with an Overrun). Default 16384.
+   */
+  queueLimit?: number;
 }
 
 /** Options of {@link NfQueue.packets}. */
-export interface PacketsOptions {
-  /** Ends the iteration (throwing the signal's reason). */
-  signal?: AbortSignal;
-  /**
-   * `"count"` (default): lost packets (kernel buffer overrun) are counted in
-   * {@link NfQueue.lost}; `"throw"`: throw `OverrunError`.
-   */
-  overrun?: "count" | "throw";
+export type PacketsOptions = InstanceStreamOptions;
+
+/**
+ * A stream of queued packets and {@link Overrun}s (a
+ * {@link NotificationStream}).
+ */
+export type QueuedPacketStream = NotificationStream<QueuedPacket | Overrun>;
+
+/**
+ * The kernel's drop counters of one queue (`queue_dropped`: the queue was
+ * full; `user_dropped`: our socket's buffer was), from
+ * /proc/net/netfilter/nfnetlink_queue of the queue's namespace. The file is
+ * opened once, in that namespace, and re-read from its start.
+ */
+class QueueDropCounters {
+  readonly #fd: number;
+  readonly #queueNum: number;
+  readonly #portId: number;
+  readonly #buf = new Uint8Array(16384);
+  #last: number;
+
+  private constructor(fd: number, queueNum: number, portId: number) {
+    this.#fd = fd;
+    this.#queueNum = queueNum;
+    this.#portId = portId;
+    this.#last = this.#read() ?? 0;
+  }
+
+  /** Opens the counters of `queueNum` bound by `portId`; undefined where /proc cannot be read. */
+  static async open(netns: NetnsTarget | undefined, queueNum: number, portId: number) {
+    const path = "/proc/thread-self/net/netfilter/nfnetlink_queue";
+    try {
+      const fd = netns === undefined
+        ? openSync(path, "r")
+        : inNetns(await loadLibc(), netns, () => openSync(path, "r"));
+      return new QueueDropCounters(fd, queueNum, portId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** queue_dropped + user_dropped of our queue, or undefined if it is not listed. */
+  #read(): number | undefined {
+    let n: number;
+    try {
+      n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+    } catch {
+      return undefined;
+    }
+    // "queue_num peer_portid queue_total copy_mode copy_range queue_dropped user_dropped id_sequence 1"
+    for (const line of new TextDecoder().decode(this.#buf.subarray(0, n)).split("\n")) {
+      const f = line.trim().split(/\s+/).map(Number);
+      if (f.length >= 7 && f[0] === this.#queueNum && f[1] === this.#portId) return f[5] + f[6];
+    }
+    return undefined;
+  }
+
+  /** True when the counters grew since the last call. */
+  grew(): boolean {
+    const now = this.#read();
+    if (now === undefined || now === this.#last) return false;
+    this.#last = now;
+    return true;
+  }
+
+  close(): void {
+    try {
+      closeSync(this.#fd);
+    } catch { /* already gone */ }
+  }
 }
 
 /**
@@ -351,7 +430,7 @@ export interface PacketsOptions {
  * ```ts
  * import { NfQueue } from "@nlts/netlink";
  * await using q = await NfQueue.open(0);
- * for await (const p of q.packets()) await (p.payload.length > 1000 ? p.drop() : p.accept({ mark: 1 }));
+ * for await (const p of q.packets()) if (!("overrun" in p)) await (p.payload.length > 1000 ? p.drop() : p.accept({ mark: 1 }));
  * ```
  */
 export class QueuedPacket implements NfqPacketInfo {
@@ -469,19 +548,28 @@ export class QueuedPacket implements NfqPacketInfo {
  * import { NfQueue } from "@nlts/netlink";
  * // iptables -A OUTPUT -p udp --dport 9999 -j NFQUEUE --queue-num 3
  * await using q = await NfQueue.open(3, { copyMode: "packet" });
- * for await (const packet of q.packets({ signal: AbortSignal.timeout(10_000) })) await packet.accept();
+ * for await (const packet of q.packets({ signal: AbortSignal.timeout(10_000) })) {
+ *   if ("overrun" in packet) console.log("packets were lost");
+ *   else await packet.accept();
+ * }
  * ```
  */
 export class NfQueue implements AsyncDisposable {
   /** The queue number. */
   readonly queueNum: number;
-  /** Packets lost to buffer overruns so far (counted by {@link packets}). */
-  lost = 0;
   readonly #sock: NetlinkSocket;
+  readonly #counters?: QueueDropCounters;
+  readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
+  /** Id of the last packet seen (the kernel numbers a new queue's packets from 1). */
+  #lastId = 0;
 
-  private constructor(sock: NetlinkSocket, queueNum: number) {
+  private constructor(sock: NetlinkSocket, queueNum: number, queueLimit?: number, counters?: QueueDropCounters) {
     this.#sock = sock;
     this.queueNum = queueNum;
+    this.#counters = counters;
+    // One reader for the queue's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -526,7 +614,8 @@ export class NfQueue implements AsyncDisposable {
         if (mask) cfg.be32(NFQA_CFG.FLAGS, flags).be32(NFQA_CFG.MASK, mask);
       },
     });
-    return new NfQueue(sock, queueNum);
+    const counters = await QueueDropCounters.open(options.netns, queueNum, sock.portId);
+    return new NfQueue(sock, queueNum, options.queueLimit, counters);
   }
 
   /** The underlying socket. @example `q.socket.portId` */
@@ -535,23 +624,40 @@ export class NfQueue implements AsyncDisposable {
   }
 
   /**
-   * Packets as the kernel queues them. Each waits in the kernel until it
-   * gets a verdict (or the queue is closed, which drops it).
+   * Packets as the kernel queues them, returned at once (the queue is bound
+   * already). Each waits in the kernel until it gets a verdict (or the
+   * queue is closed, which drops it). An {@link Overrun} marks where packets
+   * were lost: our socket's buffer overflowed (ENOBUFS, or a gap in the
+   * packet ids), or the kernel's queue was full (`maxLen`; its drop
+   * counter in /proc/net/netfilter/nfnetlink_queue grew). With `failOpen`
+   * such packets are accepted instead, unseen: those our socket had no room
+   * for are marked (a gap in the ids), those a full queue let through are
+   * not (the kernel neither numbers nor counts them). Closing the stream leaves the queue bound; closing the queue closes
+   * the stream. One stream at a time.
    *
    * @example
    * ```ts
    * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
-   * for await (const p of q.packets()) await p.accept();
+   * for await (const p of q.packets()) if (!("overrun" in p)) await p.accept();
    * ```
    */
-  async *packets(options: PacketsOptions = {}): AsyncGenerator<QueuedPacket, void, undefined> {
-    yield* instancePackets(
-      QUEUE,
-      this.#sock,
-      options,
-      () => this.lost++,
-      (msg) => new QueuedPacket(this, decodeQueuePacket(msg)),
+  packets(options: PacketsOptions = {}): QueuedPacketStream {
+    return this.#streams.add(() =>
+      instanceStream(
+        QUEUE,
+        this.#reader,
+        options,
+        (msg) => new QueuedPacket(this, decodeQueuePacket(msg)),
+        {
+          before: (p) => {
+            const gap = p.id !== ((this.#lastId + 1) >>> 0);
+            this.#lastId = p.id;
+            return gap;
+          },
+          poll: this.#counters ? () => this.#counters!.grew() : undefined,
+        },
+      )
     );
   }
 
@@ -563,7 +669,7 @@ export class NfQueue implements AsyncDisposable {
    * ```ts
    * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
-   * for await (const p of q.packets()) await q.verdict(p.id, "drop");
+   * for await (const p of q.packets()) if (!("overrun" in p)) await q.verdict(p.id, "drop");
    * ```
    */
   async verdict(id: number, verdict: VerdictName | number, options: VerdictOptions = {}): Promise<void> {
@@ -579,7 +685,7 @@ export class NfQueue implements AsyncDisposable {
    * import { NfQueue } from "@nlts/netlink";
    * await using q = await NfQueue.open(1);
    * let n = 0;
-   * for await (const p of q.packets()) if (++n % 16 === 0) await q.verdictBatch(p.id, "accept");
+   * for await (const p of q.packets()) if (!("overrun" in p) && ++n % 16 === 0) await q.verdictBatch(p.id, "accept");
    * ```
    */
   async verdictBatch(uptoId: number, verdict: VerdictName | number, options: { mark?: number } = {}): Promise<void> {
@@ -587,8 +693,8 @@ export class NfQueue implements AsyncDisposable {
   }
 
   /**
-   * Unbinds the queue and closes the socket; packets still waiting are
-   * dropped by the kernel.
+   * Closes the stream of {@link packets}, unbinds the queue and closes the
+   * socket; packets still waiting are dropped by the kernel.
    *
    * @example
    * ```ts
@@ -598,6 +704,8 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
+    await this.#streams.closeAll();
+    this.#counters?.close();
     await unbindInstance(QUEUE, this.#sock, this.queueNum, new Uint8Array([NFQNL_CFG_CMD.UNBIND, 0, 0, 0]));
   }
 

@@ -22,6 +22,7 @@ import * as fdb from "./fdb.ts";
 import * as rule from "./rule.ts";
 import * as nsid from "./nsid.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
+import { SpawnedStreams } from "../socket/stream.ts";
 
 /** Options of {@link RouteClient.open}. */
 export interface RouteClientOptions {
@@ -54,6 +55,7 @@ export class RouteClient implements AsyncDisposable {
   readonly socket: NetlinkSocket;
   /** The namespace this client works in, if not the caller's. */
   readonly netns?: NetnsTarget;
+  readonly #streams = new SpawnedStreams();
 
   private constructor(socket: NetlinkSocket, netns?: NetnsTarget) {
     this.socket = socket;
@@ -223,22 +225,24 @@ export class RouteClient implements AsyncDisposable {
   /**
    * Typed events of the named groups, on a socket of their own in this
    * client's namespace. Await `ready` before making changes you want to see.
+   * Closing the client closes the stream.
    *
    * @example
    * ```ts
    * import { RouteClient } from "@nlts/netlink";
    * await using rt = await RouteClient.open();
    * await using events = rt.events(["link", "ipv4_ifaddr", "ipv6_ifaddr"]);
-   * for await (const e of events) if (e.kind === "link") console.log(e.action, e.link.name);
+   * for await (const e of events) if ("kind" in e && e.kind === "link") console.log(e.action, e.link.name);
    * ```
    */
   events(groups: RtnlGroupName[], options: Omit<SubscribeOptions, "netns"> = {}): RouteEventStream {
-    return subscribe(groups, { ...options, netns: this.netns });
+    return this.#streams.add(() => subscribe(groups, { ...options, netns: this.netns }));
   }
 
-  /** Closes the request socket. @example `await rt.close()` */
-  close(): Promise<void> {
-    return this.socket.close();
+  /** Closes the request socket and the event streams opened from here. @example `await rt.close()` */
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.socket.close();
   }
 
   /** Closes the client (for `await using`). */

@@ -23,9 +23,10 @@ import { decodeRule, type Rule } from "./rule.ts";
 export type RouteEventAction = "new" | "del";
 
 /**
- * One routing event. `kind` tells the object; `overrun` marks where events
- * were lost (re-dump to resync); `unknown` carries a message of a type
- * this module does not decode, or one that failed to decode (`error`).
+ * One routing event. `kind` tells the object; `unknown` carries a message of
+ * a type this module does not decode, or one that failed to decode
+ * (`error`). Where events were lost, a stream yields an {@link Overrun}
+ * instead (re-dump to resync).
  */
 export type RouteEvent =
   | { kind: "link"; action: RouteEventAction; link: Link }
@@ -35,14 +36,13 @@ export type RouteEvent =
   | { kind: "neighbour"; action: RouteEventAction; neighbour: Neighbour }
   | { kind: "rule"; action: RouteEventAction; rule: Rule }
   | { kind: "nsid"; action: RouteEventAction; nsid: NetnsId }
-  | { kind: "overrun"; where: "kernel" | "queue" }
   | { kind: "unknown"; message: NetlinkMessage; error?: ParseError };
 
 /** The kinds of {@link RouteEvent}. */
 export type RouteEventKind = RouteEvent["kind"];
 
 /**
- * Decodes one notification (or an {@link Overrun} marker) into a typed
+ * Decodes one notification into a typed
  * event. A message that fails to decode becomes an `unknown` event carrying
  * the {@link ParseError}, so one bad message does not end a stream.
  *
@@ -54,9 +54,7 @@ export type RouteEventKind = RouteEvent["kind"];
  * if (event.kind === "nsid") console.log(event.action, event.nsid.nsid); // "new" 3
  * ```
  */
-export function decodeRouteEvent(item: ReceivedMessage | NetlinkMessage | Overrun): RouteEvent {
-  if (item instanceof Overrun) return { kind: "overrun", where: item.where };
-  const msg = item;
+export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEvent {
   try {
     switch (msg.type) {
       case RTM.NEWLINK:
@@ -96,13 +94,13 @@ export function decodeRouteEvent(item: ReceivedMessage | NetlinkMessage | Overru
 export interface SubscribeOptions {
   /** Listen in this network namespace (name, path, fd or `{ pid }`). */
   netns?: NetnsTarget;
-  /** Ends the stream: the iteration throws the signal's reason, and the socket is closed. */
+  /** Closes the stream (as {@link RouteEventStream.close} does): the iteration ends. */
   signal?: AbortSignal;
   /**
    * Kernel receive buffer in bytes; a larger one loses fewer events under
    * bursts. The default (about 208 KiB) holds a few hundred route events,
    * some 15 ms of a 20,000 events/s storm; 32 MiB took all 100,000 events
-   * of `bench/storm.ts` here. Losses are reported as `overrun` events.
+   * of `bench/storm.ts` here. Losses are reported as {@link Overrun} items.
    */
   rcvbuf?: number;
 }
@@ -115,23 +113,23 @@ function groupNumber(name: RtnlGroupName): number {
 }
 
 /**
- * A stream of {@link RouteEvent}s on a socket of its own. Iterate it once;
- * the socket closes when the iteration ends (`break`, an error, the
- * signal) or on {@link close}. Events are captured from the moment
- * {@link ready} resolves, even before the iteration starts.
+ * A stream of {@link RouteEvent}s, and {@link Overrun}s where events were
+ * lost, on a socket of its own: a {@link NotificationStream}. Events are
+ * captured from the moment {@link ready} resolves, even before the
+ * iteration starts.
  *
  * @example
  * ```ts
- * import { subscribe } from "@nlts/netlink";
+ * import { Overrun, subscribe } from "@nlts/netlink";
  * await using events = subscribe(["link", "ipv4_ifaddr"]);
  * await events.ready;
  * for await (const e of events) {
+ *   if (e instanceof Overrun) break; // re-dump, then subscribe again
  *   if (e.kind === "link") console.log(e.action, e.link);
- *   if (e.kind === "overrun") break; // re-dump, then subscribe again
  * }
  * ```
  */
-export class RouteEventStream extends NotificationStream<RouteEvent> {
+export class RouteEventStream extends NotificationStream<RouteEvent | Overrun> {
   /** The multicast groups joined. */
   readonly groups: readonly number[];
 
@@ -149,8 +147,8 @@ export class RouteEventStream extends NotificationStream<RouteEvent> {
         }
         return sock;
       },
-      decodeRouteEvent,
-      { signal: options.signal, closeOnAbort: true },
+      (item) => (item instanceof Overrun ? item : decodeRouteEvent(item)),
+      { signal: options.signal },
     );
     this.groups = groups;
   }
@@ -169,7 +167,7 @@ export class RouteEventStream extends NotificationStream<RouteEvent> {
  * const events = subscribe(["neigh", "nexthop"], { netns: "blue", signal: controller.signal });
  * await events.ready;
  * for await (const e of events) {
- *   if (e.kind === "neighbour") console.log(e.action, e.neighbour.dst, e.neighbour.state);
+ *   if ("kind" in e && e.kind === "neighbour") console.log(e.action, e.neighbour.dst, e.neighbour.state);
  * }
  * ```
  */

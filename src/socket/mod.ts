@@ -27,6 +27,15 @@ export {
   type RequestOptions,
   type SocketStats,
 } from "./socket.ts";
-export { type NotificationDecoder, NotificationStream, type NotificationStreamOptions } from "./stream.ts";
+export {
+  HandOverReader,
+  type NotificationDecoder,
+  NotificationStream,
+  type NotificationStreamOptions,
+  socketSource,
+  type SocketSourceOptions,
+  SpawnedStreams,
+  type StreamSource,
+} from "./stream.ts";
 export { netnsPath, type NetnsTarget } from "./netns.ts";
 export { createNetns, deleteNetns, listNetns } from "./netns_admin.ts";

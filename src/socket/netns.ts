@@ -119,7 +119,7 @@ export function checkNetnsTarget(target: unknown, what = "netns"): asserts targe
  *
  * @example
  * ```ts
- * import { netnsPath } from "./netns.ts";
+ * import { netnsPath } from "@nlts/netlink/socket";
  * console.log(netnsPath("blue")); // /run/netns/blue
  * console.log(netnsPath({ pid: 1 })); // /proc/1/ns/net
  * ```

@@ -82,8 +82,7 @@ function prepareRunDir(libc: Libc): void {
  *
  * @example
  * ```ts
- * import { createNetns, deleteNetns } from "./netns_admin.ts";
- * import { RouteClient } from "../route/client.ts";
+ * import { createNetns, deleteNetns, RouteClient } from "@nlts/netlink";
  * await createNetns("lab");
  * try {
  *   await using rt = await RouteClient.open({ netns: "lab" });
@@ -143,7 +142,7 @@ function bindNewNamespace(libc: Libc, path: string): void {
  *
  * @example
  * ```ts
- * import { createNetns, deleteNetns } from "./netns_admin.ts";
+ * import { createNetns, deleteNetns } from "@nlts/netlink";
  * await createNetns("lab");
  * await deleteNetns("lab");
  * ```
@@ -168,7 +167,7 @@ export async function deleteNetns(name: string): Promise<void> {
  *
  * @example
  * ```ts
- * import { listNetns } from "./netns_admin.ts";
+ * import { listNetns } from "@nlts/netlink";
  * for (const name of await listNetns()) console.log(name);
  * ```
  */

@@ -18,4 +18,11 @@
  */
 export { UDEV_HEADER_SIZE, UDEV_MONITOR_MAGIC, UeventGroup } from "./constants.ts";
 export { decodeUevent, type UdevHeader, type Uevent } from "./uevent.ts";
-export { UeventMonitor, type UeventMonitorOptions, type UeventOptions, uevents } from "./monitor.ts";
+export {
+  UeventMonitor,
+  type UeventMonitorOptions,
+  type UeventOptions,
+  uevents,
+  type UeventStream,
+  type UeventStreamOptions,
+} from "./monitor.ts";

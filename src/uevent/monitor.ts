@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { NetlinkSocket } from "../socket/socket.ts";
+import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
+import { HandOverReader, NotificationStream, SpawnedStreams, type StreamSource } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";
 import { Protocol } from "../wire/constants.ts";
@@ -32,11 +33,17 @@ export interface UeventMonitorOptions {
   rcvbuf?: number;
 }
 
-/** Options of {@link uevents}. */
-export interface UeventOptions extends UeventMonitorOptions {
-  /** Ends the iteration (throwing the signal's reason) and closes the socket. */
+/** Options of {@link UeventMonitor.events}. */
+export interface UeventStreamOptions {
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
 }
+
+/** Options of {@link uevents}. */
+export interface UeventOptions extends UeventMonitorOptions, UeventStreamOptions {}
+
+/** A stream of device events and {@link Overrun}s (see {@link NotificationStream}). */
+export type UeventStream = NotificationStream<Uevent | Overrun>;
 
 function toSet(value: string | string[] | undefined, what: string): Set<string> | undefined {
   if (value === undefined) return undefined;
@@ -45,6 +52,22 @@ function toSet(value: string | string[] | undefined, what: string): Set<string> 
     throw new TypeError(`${what} must be a string or an array of strings`);
   }
   return new Set(list);
+}
+
+/** The options, checked: bad ones throw TypeError. */
+function checkMonitorOptions(options: UeventMonitorOptions) {
+  const source = options.source ?? "kernel";
+  if (source !== "kernel" && source !== "udev" && source !== "both") {
+    throw new TypeError(`source must be "kernel", "udev" or "both", not ${JSON.stringify(source)}`);
+  }
+  const subsystems = toSet(options.subsystem, "subsystem");
+  const actions = toSet(options.action, "action");
+  const groups = source === "kernel"
+    ? [UeventGroup.KERNEL]
+    : source === "udev"
+    ? [UeventGroup.UDEV]
+    : [UeventGroup.KERNEL, UeventGroup.UDEV];
+  return { source, groups, subsystems, actions };
 }
 
 /**
@@ -74,10 +97,14 @@ export class UeventMonitor implements AsyncDisposable {
   readonly socket: NetlinkSocket;
   readonly #subsystems?: Set<string>;
   readonly #actions?: Set<string>;
+  readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   #ignored = 0;
 
   private constructor(socket: NetlinkSocket, subsystems?: Set<string>, actions?: Set<string>) {
     this.socket = socket;
+    // One reader for the monitor's life: what one stream leaves unread goes to the next.
+    this.#reader = new HandOverReader(socket.notifications());
     this.#subsystems = subsystems;
     this.#actions = actions;
   }
@@ -93,17 +120,7 @@ export class UeventMonitor implements AsyncDisposable {
    * ```
    */
   static async open(options: UeventMonitorOptions = {}): Promise<UeventMonitor> {
-    const source = options.source ?? "kernel";
-    if (source !== "kernel" && source !== "udev" && source !== "both") {
-      throw new TypeError(`source must be "kernel", "udev" or "both", not ${JSON.stringify(source)}`);
-    }
-    const subsystems = toSet(options.subsystem, "subsystem");
-    const actions = toSet(options.action, "action");
-    const groups = source === "kernel"
-      ? [UeventGroup.KERNEL]
-      : source === "udev"
-      ? [UeventGroup.UDEV]
-      : [UeventGroup.KERNEL, UeventGroup.UDEV];
+    const { source, groups, subsystems, actions } = checkMonitorOptions(options);
     const socket = await NetlinkSocket.open(Protocol.KOBJECT_UEVENT, {
       netns: options.netns,
       groups,
@@ -121,51 +138,66 @@ export class UeventMonitor implements AsyncDisposable {
   }
 
   /**
-   * The events, filtered, as they arrive; an {@link Overrun} marks lost
-   * ones. Ends when the monitor is closed.
+   * The events, filtered, as they arrive, on the monitor's socket; an
+   * {@link Overrun} marks lost ones. Returns at once; everything since
+   * {@link UeventMonitor.open} resolved is delivered. Closing the stream
+   * leaves the monitor open (a later `events()` carries on from there);
+   * closing the monitor closes the stream. One stream at a time.
    *
    * @example
    * ```ts
    * import { UeventMonitor } from "@nlts/netlink";
    * await using mon = await UeventMonitor.open();
-   * const stop = AbortSignal.timeout(1000);
-   * try {
-   *   for await (const ev of mon.events({ signal: stop })) console.log(ev);
-   * } catch {
-   *   // timed out
-   * }
+   * for await (const ev of mon.events({ signal: AbortSignal.timeout(1000) })) console.log(ev);
    * ```
    */
-  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<Uevent | Overrun, void, undefined> {
-    for await (const item of this.socket.notifications({ signal: options.signal })) {
+  events(options: UeventStreamOptions = {}): UeventStream {
+    const source: StreamSource<Uevent | Overrun> = {
+      items: (signal) => this.#items(signal),
+      close: () => Promise.resolve(),
+    };
+    return this.#streams.add(() => new NotificationStream(() => Promise.resolve(source), options));
+  }
+
+  async *#items(signal: AbortSignal): AsyncGenerator<Uevent | Overrun, void, undefined> {
+    for (;;) {
+      const r = await this.#reader.next(signal);
+      if (r.done) return;
+      const item = r.value;
       if (item instanceof Overrun) {
         yield item;
         continue;
       }
-      const fromKernel = item.group === UeventGroup.KERNEL && item.source === 0;
-      const fromUdev = item.group === UeventGroup.UDEV && item.source !== 0;
-      if (!fromKernel && !fromUdev) {
-        this.#ignored++;
-        continue;
-      }
-      let event: Uevent;
-      try {
-        event = decodeUevent(item.payload, item.group);
-      } catch (error) {
-        if (fromUdev && error instanceof ParseError) {
-          this.#ignored++;
-          continue;
-        }
-        throw error;
-      }
-      if (this.#subsystems && !this.#subsystems.has(event.subsystem ?? "")) continue;
-      if (this.#actions && !this.#actions.has(event.action)) continue;
-      yield event;
+      const event = this.#decode(item);
+      if (event) yield event;
     }
   }
 
+  /** The event, or undefined when it is dropped or filtered out. */
+  #decode(item: ReceivedMessage): Uevent | undefined {
+    const fromKernel = item.group === UeventGroup.KERNEL && item.source === 0;
+    const fromUdev = item.group === UeventGroup.UDEV && item.source !== 0;
+    if (!fromKernel && !fromUdev) {
+      this.#ignored++;
+      return undefined;
+    }
+    let event: Uevent;
+    try {
+      event = decodeUevent(item.payload, item.group);
+    } catch (error) {
+      if (fromUdev && error instanceof ParseError) {
+        this.#ignored++;
+        return undefined;
+      }
+      throw error;
+    }
+    if (this.#subsystems && !this.#subsystems.has(event.subsystem ?? "")) return undefined;
+    if (this.#actions && !this.#actions.has(event.action)) return undefined;
+    return event;
+  }
+
   /**
-   * Closes the socket; iterations end.
+   * Closes the socket and the streams of {@link events}.
    *
    * @example
    * ```ts
@@ -174,8 +206,9 @@ export class UeventMonitor implements AsyncDisposable {
    * await mon.close();
    * ```
    */
-  close(): Promise<void> {
-    return this.socket.close();
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.socket.close();
   }
 
   /** Closes the socket (for `await using`). */
@@ -185,26 +218,26 @@ export class UeventMonitor implements AsyncDisposable {
 }
 
 /**
- * Device events as they happen: opens a {@link UeventMonitor} when the
- * iteration starts and closes it when it ends (`break`, `signal`, error).
- * Events caused before the first `next()` are not seen; open a
- * {@link UeventMonitor} first when that matters.
+ * Device events as they happen, on a {@link UeventMonitor} of the stream's
+ * own: returns at once; everything after `ready` resolves is delivered. The
+ * monitor closes with the stream.
  *
  * @example
  * ```ts
  * import { uevents } from "@nlts/netlink";
- * for await (const ev of uevents({ subsystem: "net", action: ["add", "remove"] })) {
+ * await using events = uevents({ subsystem: "net", action: ["add", "remove"] });
+ * await events.ready;
+ * for await (const ev of events) {
  *   if ("overrun" in ev) continue;
  *   console.log(ev.action, ev.interface, ev.ifindex);
  * }
  * ```
  */
-export async function* uevents(options: UeventOptions = {}): AsyncGenerator<Uevent | Overrun, void, undefined> {
-  options.signal?.throwIfAborted();
-  const monitor = await UeventMonitor.open(options);
-  try {
-    yield* monitor.events({ signal: options.signal });
-  } finally {
-    await monitor.close();
-  }
+export function uevents(options: UeventOptions = {}): UeventStream {
+  checkMonitorOptions(options); // bad options throw here, not at the first next()
+  return new NotificationStream<Uevent | Overrun>(async () => {
+    const monitor = await UeventMonitor.open(options);
+    const stream = monitor.events();
+    return { items: () => stream, close: () => monitor.close() };
+  }, { signal: options.signal });
 }

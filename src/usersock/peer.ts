@@ -9,7 +9,8 @@
  * @module
  */
 import type { Input } from "../genl/schema.ts";
-import { NetlinkSocket } from "../socket/socket.ts";
+import { NetlinkSocket, type NotificationOptions } from "../socket/socket.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";
 import { parseMessages } from "../wire/message.ts";
@@ -33,6 +34,8 @@ export interface PeerOptions {
   netns?: NetnsTarget;
   /** Most messages kept for {@link UserPeer.messages} before an overrun is reported. */
   queueLimit?: number;
+  /** Kernel receive buffer in bytes (multicast that does not fit is reported as an {@link Overrun}). */
+  rcvbuf?: number;
 }
 
 /** Where a message goes: a peer's port id or a multicast group. */
@@ -92,7 +95,8 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
   /** This endpoint's port id. */
   readonly portId: number;
   readonly #sock: NetlinkSocket;
-  readonly #incoming: AsyncGenerator<unknown>;
+  #incoming: AsyncGenerator<unknown>;
+  readonly #streams = new SpawnedStreams();
   readonly #waiters = new Map<number, Waiter<P>>();
   readonly #inbox: (ProtocolMessage<P> | Overrun)[] = [];
   readonly #queueLimit: number;
@@ -107,7 +111,22 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
     this.#sock = sock;
     this.portId = sock.portId;
     this.#queueLimit = queueLimit;
-    this.#incoming = sock.notifications({ queueLimit });
+    this.#incoming = this.#listen();
+  }
+
+  /**
+   * The socket's datagrams. Asks the socket to hand over a datagram it
+   * cannot take (larger than its buffer) as a `ParseError` item rather than
+   * end the iteration: `parseErrors: "yield"`, an option of
+   * `NetlinkSocket.notifications()` being added alongside this code. Until
+   * the socket has it, {@link #read} recovers from the thrown error instead.
+   */
+  #listen(): AsyncGenerator<unknown> {
+    const options: NotificationOptions & { parseErrors: "yield" } = {
+      queueLimit: this.#queueLimit,
+      parseErrors: "yield",
+    };
+    return this.#sock.notifications(options);
   }
 
   /**
@@ -126,6 +145,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
       portId: options.portId,
       groups: options.groups,
       netns: options.netns,
+      rcvbuf: options.rcvbuf,
       acceptForeign: true,
       capAck: false,
       extAck: false,
@@ -255,9 +275,11 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
 
   /**
    * Every message that is not a reply to one of this peer's requests, with
-   * its true sender; an {@link Overrun} marks lost ones; bytes that do not
-   * parse come as a message with `name: null` and `error`. Ends when the
-   * peer closes.
+   * its true sender, as a {@link NotificationStream} returned at once; an
+   * {@link Overrun} marks lost ones; bytes that do not parse (or a datagram
+   * too large to take) come as a message with `name: null` and `error`, and
+   * the stream goes on. Closing the stream leaves the peer open; closing the
+   * peer closes the stream.
    *
    * @example
    * ```ts
@@ -266,19 +288,23 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
    * for await (const m of peer.messages()) if (!("overrun" in m)) console.log(m.name, "from", m.from);
    * ```
    */
-  async *messages(options: { signal?: AbortSignal } = {}): AsyncGenerator<ProtocolMessage<P> | Overrun> {
-    const { signal } = options;
+  messages(options: { signal?: AbortSignal } = {}): NotificationStream<ProtocolMessage<P> | Overrun> {
+    const source = { items: (signal: AbortSignal) => this.#items(signal), close: () => Promise.resolve() };
+    return this.#streams.add(() => new NotificationStream(() => Promise.resolve(source), options));
+  }
+
+  async *#items(signal: AbortSignal): AsyncGenerator<ProtocolMessage<P> | Overrun> {
     this.#consumers++;
     const onAbort = () => this.#inboxWake?.();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       for (;;) {
+        signal.throwIfAborted();
         const item = this.#inbox.shift();
         if (item !== undefined) {
           yield item;
           continue;
         }
-        signal?.throwIfAborted();
         if (this.#failure !== undefined) throw this.#failure;
         if (this.#closed) return;
         await new Promise<void>((resolve) => {
@@ -287,7 +313,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
         });
       }
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
       this.#consumers--;
     }
   }
@@ -299,9 +325,20 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
     (async () => {
       try {
         while (!this.#closed && (this.#waiters.size > 0 || (this.#consumers > 0 && this.#inbox.length === 0))) {
-          const r = await this.#incoming.next();
+          let r;
+          try {
+            r = await this.#incoming.next();
+          } catch (error) {
+            if (!(error instanceof ParseError) || this.#closed) throw error;
+            // A socket without `parseErrors: "yield"` ends the iteration on
+            // a datagram it refused; what it had queued behind it is gone.
+            this.#dispatchDatagram(error);
+            this.#deliver(new Overrun("queue"));
+            this.#incoming = this.#listen();
+            continue;
+          }
           if (r.done) break;
-          this.#dispatchDatagram(r.value as ReceivedMessage | Overrun);
+          this.#dispatchDatagram(r.value as ReceivedMessage | Overrun | ParseError);
         }
       } catch (error) {
         this.#failure = error;
@@ -313,9 +350,24 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
     })();
   }
 
-  #dispatchDatagram(item: ReceivedMessage | Overrun): void {
+  #dispatchDatagram(item: ReceivedMessage | Overrun | ParseError): void {
     if (item instanceof Overrun) {
       this.#deliver(item);
+      return;
+    }
+    if (item instanceof ParseError) {
+      // A datagram the socket refused whole (larger than its buffer): the
+      // sender and bytes are unknown, the stream goes on.
+      this.#deliver({
+        name: null,
+        type: 0,
+        seq: 0,
+        flags: 0,
+        from: -1,
+        group: 0,
+        payload: new Uint8Array(0),
+        error: item,
+      });
       return;
     }
     const { source, group, payload: datagram } = item;
@@ -363,7 +415,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
   }
 
   /**
-   * Closes the endpoint: pending requests reject, message iterators end.
+   * Closes the endpoint: pending requests reject, message streams end.
    *
    * @example
    * ```ts
@@ -375,6 +427,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#streams.closeAll();
     await this.#sock.close();
     for (const w of [...this.#waiters.values()]) w.reject(new Error("peer closed"));
     this.#inboxWake?.();

@@ -61,11 +61,11 @@ export interface UnknownMessage {
   seq: number;
   /** `nlmsg_flags`. */
   flags: number;
-  /** Sender's port id. */
+  /** Sender's port id (-1 when the socket could not tell: a datagram it refused whole). */
   from: number;
   /** Multicast group; 0 when unicast. */
   group: number;
-  /** The bytes after the header (the whole datagram when it did not parse). */
+  /** The bytes after the header (the whole datagram when it did not parse; empty when refused whole). */
   payload: Uint8Array;
   /** Why the bytes could not be decoded, when they could not. */
   error?: ParseError;

@@ -7,7 +7,7 @@ import { Flags } from "../wire/constants.ts";
 import { MessageWriter } from "../wire/message.ts";
 import { Overrun } from "../wire/errors.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
-import { NotificationStream } from "../socket/stream.ts";
+import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
   XfrmGroup,
@@ -48,23 +48,18 @@ export interface XfrmOpenOptions {
 
 /** Options of {@link Xfrm.events}. */
 export interface XfrmEventsOptions {
-  /** Ends the stream. */
+  /** Closes the stream (as its `close()` does): the iteration ends. */
   signal?: AbortSignal;
   /** Receive buffer for the event socket (default 1 MiB). */
   rcvbuf?: number;
 }
 
 /**
- * A stream of XFRM events. Iterate it with `for await`; `ready` resolves once
- * the socket has joined its groups, so nothing that happens afterwards is
- * missed. Lost notifications appear as an {@link Overrun} item.
+ * A stream of XFRM events (a {@link NotificationStream}): `ready` resolves
+ * once the socket has joined its groups, so nothing that happens afterwards
+ * is missed. Lost notifications appear as an {@link Overrun} item.
  */
-export interface XfrmEventStream extends AsyncIterable<XfrmEvent | Overrun> {
-  /** Resolves when the subscription is in place. */
-  readonly ready: Promise<void>;
-  /** Stops the stream and closes its socket. */
-  close(): Promise<void>;
-}
+export type XfrmEventStream = NotificationStream<XfrmEvent | Overrun>;
 
 const describe = (t: number) => xfrmMessageName(t);
 
@@ -82,6 +77,7 @@ const describe = (t: number) => xfrmMessageName(t);
 export class Xfrm implements AsyncDisposable {
   readonly #sock: NetlinkSocket;
   readonly #netns?: NetnsTarget;
+  readonly #streams = new SpawnedStreams();
 
   private constructor(sock: NetlinkSocket, netns?: NetnsTarget) {
     this.#sock = sock;
@@ -318,7 +314,8 @@ export class Xfrm implements AsyncDisposable {
 
   /**
    * Events of the given groups, on a socket of their own in the client's
-   * namespace. Await `ready` before causing what you want to see.
+   * namespace, returned at once. Await `ready` before causing what you want
+   * to see.
    *
    * @example
    * ```ts
@@ -336,21 +333,23 @@ export class Xfrm implements AsyncDisposable {
       if (n === undefined) throw new TypeError(`unknown XFRM group ${JSON.stringify(g)}`);
       return n;
     });
-    return new NotificationStream<XfrmEvent | Overrun>(
-      () =>
-        NetlinkSocket.open("xfrm", {
-          netns: this.#netns,
-          groups: numbers,
-          rcvbuf: options.rcvbuf ?? 1 << 20,
-          describeType: describe,
-        }),
-      (item) => (item instanceof Overrun ? item : decodeXfrmEvent(item)),
-      { signal: options.signal },
+    return this.#streams.add(() =>
+      new NotificationStream<XfrmEvent | Overrun>(
+        () =>
+          NetlinkSocket.open("xfrm", {
+            netns: this.#netns,
+            groups: numbers,
+            rcvbuf: options.rcvbuf ?? 1 << 20,
+            describeType: describe,
+          }),
+        (item) => (item instanceof Overrun ? item : decodeXfrmEvent(item)),
+        { signal: options.signal },
+      )
     );
   }
 
   /**
-   * Closes the client's socket (event streams have their own).
+   * Closes the client's socket and the event streams opened from here.
    *
    * @example
    * ```ts
@@ -359,8 +358,9 @@ export class Xfrm implements AsyncDisposable {
    * await xfrm.close();
    * ```
    */
-  close(): Promise<void> {
-    return this.#sock.close();
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.#sock.close();
   }
 
   /** Closes the client (for `await using`). */

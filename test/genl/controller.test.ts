@@ -143,8 +143,9 @@ test("nlctrl: the controller's watch socket is a member of the notify group (joi
     const ctrlInfo = await lookupFamily(sock, "nlctrl");
     const notify = ctrlInfo.groups.find((g) => g.name === "notify")!;
     await using fam = await GenlFamily.open(nlctrl, { netns: ns });
-    await using events = await fam.events("notify");
-    assert.deepEqual(events.socket.memberships(), [notify.id]);
-    await assert.rejects(fam.events("nope" as "notify"), /no multicast group "nope" \(it has: notify\)/);
+    await using events = fam.events("notify");
+    await events.ready;
+    assert.deepEqual(events.socket?.memberships(), [notify.id]);
+    assert.throws(() => fam.events("nope" as "notify"), /no multicast group "nope" \(it has: notify\)/);
   });
 });

@@ -155,7 +155,8 @@ test("ethtool: a feature set through the API shows in `ethtool -k`; the reply li
 test("ethtool: the monitor group delivers typed feature and channel notifications for changes ethtool makes", async () => {
   await withVeth("gn-eth-mon", async (ns) => {
     await using fam = await GenlFamily.open(ethtool, { netns: ns });
-    await using events = await fam.events("monitor", { signal: AbortSignal.timeout(10_000) });
+    await using events = fam.events("monitor", { signal: AbortSignal.timeout(10_000) });
+    await events.ready;
     eth(ns, "-L", "va", "rx", "2");
     eth(ns, "-K", "va", "gro", "on");
     const seen: GenlEvent<typeof ethtool>[] = [];
@@ -247,7 +248,8 @@ test("ethtool: notifications the kernel had no room for show up as one Overrun i
   await withVeth("gn-eth-ovr", async (ns) => {
     await using fam = await GenlFamily.open(ethtool, { netns: ns });
     // A tiny receive buffer (SO_RCVBUFFORCE) that a few notifications fill.
-    await using events = await fam.events("monitor", { rcvbuf: 1024 });
+    await using events = fam.events("monitor", { rcvbuf: 1024 });
+    await events.ready;
     for (let i = 0; i < 40; i++) {
       await fam.request("featuresSet", {
         header: { devName: "va", flags: ["omit-reply"] },

@@ -26,7 +26,8 @@ test("netdev: dev-get dump lists the namespace's devices as `ip -j link` does, w
 test("netdev: the mgmt group announces a veth pair created and deleted in the namespace", async () => {
   await withNetns("gn-nd-mgmt", async (ns) => {
     await using nd = await GenlFamily.open(netdev, { netns: ns });
-    await using events = await nd.events("mgmt", { signal: AbortSignal.timeout(10_000) });
+    await using events = nd.events("mgmt", { signal: AbortSignal.timeout(10_000) });
+    await events.ready;
     ip(ns, "link", "add", "va", "type", "veth", "peer", "name", "vb");
     const ids = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").filter((l) => l.ifname !== "lo")
       .map((l) => l.ifindex).sort();

@@ -6,7 +6,15 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
-import { ClosedError, DumpInterruptedError, Flags, MessageWriter, NetlinkSocket, subscribe } from "../../mod.ts";
+import {
+  ClosedError,
+  DumpInterruptedError,
+  Flags,
+  MessageWriter,
+  NetlinkSocket,
+  Overrun,
+  subscribe,
+} from "../../mod.ts";
 import { decodeLink } from "../../src/route/link.ts";
 import { encodeGetRoutes } from "../../src/route/route.ts";
 import { rtmName } from "../../src/route/constants.ts";
@@ -81,7 +89,7 @@ test("a notification iterator ends when its socket closes, and a subscription wh
     await events.ready;
     const seen: string[] = [];
     const reading = (async () => {
-      for await (const e of events) seen.push(e.kind);
+      for await (const e of events) seen.push(e instanceof Overrun ? "overrun" : e.kind);
     })();
     ip(ns, "link", "add", "rf0", "type", "bridge");
     const t0 = Date.now();

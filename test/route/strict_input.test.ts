@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readlinkSync, statSync } from "node:fs";
 import { runtime, test } from "../helpers/harness.ts";
 import { fdCount, ip, ipJson, withNetns } from "../helpers/netns.ts";
-import { AddressError, NetlinkError, NetlinkSocket, parsePrefix, RouteClient } from "../../mod.ts";
+import { AddressError, NetlinkError, NetlinkSocket, RouteClient } from "../../mod.ts";
+import { parsePrefix } from "../../src/wire/values.ts";
 
 /** Prefix lengths iproute2 accepts that we refuse on purpose (strtoul's blanks and signs, keywords, partial masks). */
 const IP_LOOSER = new Set([

@@ -157,13 +157,15 @@ test("veth add and delete in a namespace yield net add/remove uevents matching i
   });
 });
 
-test("uevents() opens its own socket and ends on abort, closing it", async () => {
+test("uevents() returns at once, opens its own socket, and ends on abort (done, no throw), closing it", async () => {
   await withNetns("ku-gen", async (ns) => {
     await (await UeventMonitor.open({ netns: ns })).close(); // the shared poll loop exists from here on
     const before = socketFds();
     const stop = new AbortController();
-    const it = uevents({ netns: ns, subsystem: "net", action: "add", signal: stop.signal })[Symbol.asyncIterator]();
-    // The socket opens on the first next(); create devices until one is seen.
+    const stream = uevents({ netns: ns, subsystem: "net", action: "add", signal: stop.signal });
+    await stream.ready;
+    const it = stream[Symbol.asyncIterator]();
+    // Create devices until one is seen.
     const first = it.next();
     let created = 0;
     let result: IteratorResult<Uevent | Overrun> | undefined;
@@ -183,8 +185,9 @@ test("uevents() opens its own socket and ends on abort, closing it", async () =>
     assert.equal(ev.ifindex, link.ifindex);
     const pending = it.next();
     stop.abort(new Error("stop"));
-    await assert.rejects(pending, /stop/);
+    assert.deepEqual(await pending, { done: true, value: undefined });
     assert.deepEqual(await it.next(), { done: true, value: undefined });
+    assert.equal(stream.closed, true);
     assert.deepEqual(socketFds().filter((s) => !before.includes(s)), [], "the socket was closed");
   });
 });

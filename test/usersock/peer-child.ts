@@ -11,6 +11,7 @@ if (role === "server") {
   await using peer = await UserPeer.open(calc, { netns: ns });
   console.log(`port ${peer.portId}`);
   for await (const m of peer.messages()) {
+    if ("overrun" in m) continue;
     if (m.name === "inc") peer.reply(m, "result", { n: m.attrs.n! + 1 });
     if (m.name === "stop") {
       peer.reply(m, "result", { n: 0 });
@@ -21,6 +22,7 @@ if (role === "server") {
   await using peer = await UserPeer.open(calc, { netns: ns, groups: [Number(group)] });
   console.log(`ready ${peer.portId}`);
   for await (const m of peer.messages()) {
+    if ("overrun" in m) continue;
     if (m.name === "note") {
       console.log(JSON.stringify({ runtime, text: m.attrs.text, tags: m.attrs.tags, from: m.from, group: m.group }));
       break;

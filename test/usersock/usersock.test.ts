@@ -92,7 +92,7 @@ test("a message from an unexpected sender with the request's sequence number is 
     await using client = await UserPeer.open(calc, { netns: ns });
     const serving = (async () => {
       for await (const m of server.messages()) {
-        if (m.name !== "inc") continue;
+        if ("overrun" in m || m.name !== "inc") continue;
         // Someone else answers first, with the right sequence number…
         intruder.send({ portId: m.from }, "result", { n: 666 }, { seq: m.seq });
         await new Promise((r) => setTimeout(r, 50));
@@ -100,7 +100,7 @@ test("a message from an unexpected sender with the request's sequence number is 
         return m.seq;
       }
     })();
-    const inbox = client.messages();
+    const inbox = client.messages()[Symbol.asyncIterator]();
     const answer = await client.request(server.portId, "inc", { n: 41 });
     assert.equal(answer.from, server.portId);
     assert.ok(answer.name === "result" && answer.attrs.n === 42);
@@ -120,7 +120,7 @@ test("garbage from a foreign sender arrives as an undecodable message; the strea
     await using raw = await NetlinkSocket.open("usersock", { netns: ns });
     raw.send(new Uint8Array([200, 0, 0, 0, 1, 2, 3, 4]), { portId: client.portId }); // nlmsg_len 200 > 8
     client.send({ portId: client.portId }, "note", { text: "after" });
-    const inbox = client.messages();
+    const inbox = client.messages()[Symbol.asyncIterator]();
     const bad = (await inbox.next()).value!;
     assert.ok(!(bad instanceof Overrun) && bad.name === null);
     assert.ok(bad.error instanceof ParseError);
@@ -128,6 +128,32 @@ test("garbage from a foreign sender arrives as an undecodable message; the strea
     const good = (await inbox.next()).value!;
     assert.ok(!(good instanceof Overrun) && good.name === "note" && good.attrs.text === "after");
     await inbox.return(undefined);
+  });
+});
+
+test("a forged datagram larger than the receive buffer is an error item; the stream goes on", async () => {
+  await withNetns("us-oversize", async (ns) => {
+    await using client = await UserPeer.open(calc, { netns: ns });
+    await using raw = await NetlinkSocket.open("usersock", { netns: ns });
+    const big = new Uint8Array(100_000);
+    new DataView(big.buffer).setUint32(0, big.length, true); // a well-formed length, far past the 64 KiB buffer
+    raw.send(big, { portId: client.portId });
+    const it = client.messages({ signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
+    const bad = (await it.next()).value;
+    assert.ok(bad && !(bad instanceof Overrun) && bad.name === null, "an error item for the big datagram");
+    assert.ok(bad.error instanceof ParseError);
+    // The stream goes on: the next message arrives. (Until the socket can hand a refused datagram over as an
+    // item, `parseErrors: "yield"`, the peer reopens its reading and marks what may have been queued behind
+    // it with an Overrun: never silent.)
+    client.send({ portId: client.portId }, "note", { text: "after the big one" });
+    for (;;) {
+      const r = await it.next();
+      assert.ok(!r.done, "the stream did not end");
+      if (r.value instanceof Overrun) continue;
+      assert.ok(r.value.name === "note" && r.value.attrs.text === "after the big one");
+      break;
+    }
+    await it.return?.();
   });
 });
 

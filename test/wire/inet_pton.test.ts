@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { loadLibc } from "../../ffi/mod.ts";
 import { runtime, test } from "../helpers/harness.ts";
-import { AddressError, parseIP, parseIPv4, parseIPv6 } from "../../mod.ts";
+import { AddressError } from "../../mod.ts";
+import { parseIP, parseIPv4, parseIPv6 } from "../../src/wire/values.ts";
 
 const AF_INET = 2, AF_INET6 = 10;
 

@@ -259,7 +259,7 @@ test(
   { timeout: 15_000 },
 );
 
-test("events() rejects unknown groups, and an aborted stream ends", async () => {
+test("events() rejects unknown groups, and an aborted stream ends (returns, no throw)", async () => {
   await withNetns("xa-ev-abort", async (ns) => {
     await using xfrm = await Xfrm.open({ netns: ns });
     assert.throws(() => xfrm.events(["nope" as "sa"]), /unknown XFRM group/);
@@ -267,8 +267,7 @@ test("events() rejects unknown groups, and an aborted stream ends", async () => 
     const events = xfrm.events(["sa"], { signal: ac.signal });
     await events.ready;
     setTimeout(() => ac.abort(), 50);
-    await assert.rejects(async () => {
-      for await (const _ of events) { /* nothing comes */ }
-    }, (e: unknown) => (e as Error).name === "AbortError");
+    for await (const _ of events) { /* nothing comes */ }
+    assert.equal(events.closed, true);
   });
 });

@@ -148,12 +148,13 @@ function pollWorkerMain(): void {
     onmessage: ((event: MessageEvent<PollWorkerStart>) => void) | null;
     postMessage(report: PollWorkerReport): void;
   };
-  scope.onmessage = async (event: MessageEvent<PollWorkerStart>) => {
+  scope.onmessage = (event: MessageEvent<PollWorkerStart>) => {
     scope.onmessage = null;
     const { libc, epfd, wakeFd, stop, eventSize, dataOffset, maxEvents } = event.data;
     try {
-      const ffiModule = "bun:ffi"; // a variable: Deno, which checks this file, never resolves it
-      const ffi = (await import(ffiModule)) as BunFfi;
+      // As in bunFfi(), which this body cannot call.
+      const meta = import.meta as unknown as { require(id: string): unknown };
+      const ffi = meta.require("bun:ffi") as BunFfi;
       const c = ffi.dlopen(libc, {
         epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
         read: { args: ["i32", "ptr", "usize"], returns: "i32" },

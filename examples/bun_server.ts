@@ -1,4 +1,3 @@
-/// <reference types="bun-types" />
 /**
  * An HTTP server over rtnetlink, with `Bun.serve`:
  *

@@ -17,6 +17,19 @@ import process from "node:process";
 import { Overrun, RouteClient, type RouteEvent, type RtnlGroupName, subscribe } from "../mod.ts";
 import { jsonReplacer } from "../mod.ts"; // bigint as number/string, bytes as hex
 
+// The parts of Bun's global API this example uses, declared here so that
+// `deno check`, which has no Bun types, checks the rest of the file.
+declare const Bun: {
+  readonly argv: string[];
+  serve(options: {
+    hostname: string;
+    port: number;
+    idleTimeout: number;
+    fetch(request: Request): Response | Promise<Response>;
+    error(error: Error): Response;
+  }): { readonly port: number; stop(closeActiveConnections?: boolean): void };
+};
+
 function flag(name: string): string | undefined {
   const at = Bun.argv.indexOf(name);
   return at >= 0 ? Bun.argv[at + 1] : undefined;
@@ -25,7 +38,14 @@ const port = Number(flag("--port") ?? process.env.PORT ?? 8080);
 const netns = flag("--netns") ?? process.env.NLTS_NETNS ?? undefined;
 const DEFAULT_GROUPS: RtnlGroupName[] = ["link", "ipv4_ifaddr", "ipv6_ifaddr", "ipv4_route", "ipv6_route"];
 
-const rt = await RouteClient.open({ netns });
+/** Ends the program with one line on stderr, like the CLI, instead of a stack trace. */
+function fail(error: unknown): never {
+  console.error(`bun_server: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+// A mistyped --netns fails here: "open(/run/netns/NAME) failed with ENOENT".
+const rt = await RouteClient.open({ netns }).catch(fail);
 const encoder = new TextEncoder();
 
 function json(value: unknown, status = 200): Response {

@@ -22,7 +22,14 @@ const onInterrupt = () => stop.abort();
 Deno.addSignalListener("SIGINT", onInterrupt);
 const timer = seconds ? setTimeout(() => stop.abort(), Number(seconds) * 1000) : undefined;
 
-await using rt = await RouteClient.open({ netns });
+/** Ends the program with one line on stderr, like the CLI, instead of a stack trace. */
+function fail(error: unknown): never {
+  console.error(`deno_watch: ${error instanceof Error ? error.message : String(error)}`);
+  Deno.exit(1);
+}
+
+// A mistyped --netns fails here: "open(/run/netns/NAME) failed with ENOENT".
+await using rt = await RouteClient.open({ netns }).catch(fail);
 const names = new Map<number, string>();
 for await (const link of rt.links()) names.set(link.index, link.name);
 
@@ -43,7 +50,7 @@ try {
     }
   }
 } catch (error) {
-  if (!stop.signal.aborted) throw error;
+  if (!stop.signal.aborted) fail(error);
 } finally {
   clearTimeout(timer);
   Deno.removeSignalListener("SIGINT", onInterrupt);

@@ -1,11 +1,13 @@
 /**
- * The Bun backend of {@link Libc}: `bun:ffi` on glibc.
+ * The Bun backend of {@link Libc}: `bun:ffi` on the C library (glibc, or
+ * musl: see {@link libcCandidates}).
  *
  * Waiting: `bun:ffi` has no nonblocking calls, so a Worker with a libc handle
  * of its own blocks in `epoll_wait` and posts the ready fds to this thread.
  * Interest is one-shot (EPOLLONESHOT): a reported fd stays silent until this
  * thread re-arms it, so the worker never spins on a socket nobody reads. The
  * worker is `ref`ed only while a wait is pending, so an idle process exits.
+ * If the worker dies, every wait from then on rejects with the reason.
  *
  * Memory: `bun:ffi` passes a TypedArray argument as a pointer to its backing
  * store for the duration of the call; the buffers whose address is stored in
@@ -28,8 +30,12 @@ import {
   EPOLL_CTL_MOD,
   epollEvent,
   EPOLLIN,
+  epollLayout,
   EPOLLONESHOT,
+  libcCandidates,
   makeReceiver,
+  MAX_EVENTS,
+  openFirst,
 } from "./common.ts";
 
 /** The part of `bun:ffi` this backend uses. */
@@ -47,7 +53,7 @@ export function bunFfi(): BunFfi {
   return meta.require("bun:ffi") as BunFfi;
 }
 
-/** The libc symbols both this thread and the poll worker open. */
+/** The libc symbols this backend opens. */
 export const SYMBOLS = {
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
   bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
@@ -79,7 +85,8 @@ export const SYMBOLS = {
 /** Opens libc with `bun:ffi` and returns the {@link Libc} backend. */
 export function load(): Libc {
   const ffi = bunFfi();
-  const c = ffi.dlopen("libc.so.6", SYMBOLS).symbols;
+  const { name: libcName, library } = openFirst(libcCandidates(process.arch), (name) => ffi.dlopen(name, SYMBOLS));
+  const c = library.symbols;
   const errnoPtr = c.__errno_location();
   const check = (r: number) => (r < 0 ? -ffi.read.i32(errnoPtr, 0) : r);
   const lenCell = () => new Uint32Array(new ArrayBuffer(4));
@@ -121,7 +128,7 @@ export function load(): Libc {
       return check(c.inet_pton(family, cString(text), dst));
     },
     poller() {
-      poller ??= bunPoller(c, check);
+      poller ??= bunPoller(c, check, libcName);
       return poller;
     },
   };
@@ -129,7 +136,94 @@ export function load(): Libc {
 
 type Fn = (...args: unknown[]) => number;
 
-function bunPoller(c: Record<string, Fn>, check: (r: number) => number): Poller {
+/** The first message to the poll worker: everything its program uses. */
+interface PollWorkerStart {
+  /** The libc name this thread opened. */
+  libc: string;
+  epfd: number;
+  wakeFd: number;
+  /** Set to 1 by {@link Poller.close}; the worker checks it after each wake-up. */
+  stop: Int32Array;
+  /** `struct epoll_event` layout of this architecture (see `epollLayout`). */
+  eventSize: number;
+  dataOffset: number;
+  maxEvents: number;
+}
+
+/** What the poll worker posts: ready fds, or why it stopped. */
+type PollWorkerReport = number[] | { error: string };
+
+/**
+ * The poll worker's whole program. It runs from its own source text (see
+ * {@link pollWorkerUrl}), so its body must use nothing from outside it: no
+ * imports, no module constants, only what the first message carries.
+ */
+function pollWorkerMain(): void {
+  const scope = globalThis as unknown as {
+    onmessage: ((event: MessageEvent<PollWorkerStart>) => void) | null;
+    postMessage(report: PollWorkerReport): void;
+  };
+  scope.onmessage = (event: MessageEvent<PollWorkerStart>) => {
+    scope.onmessage = null;
+    const { libc, epfd, wakeFd, stop, eventSize, dataOffset, maxEvents } = event.data;
+    try {
+      // As in bunFfi(), which this body cannot call.
+      const meta = import.meta as unknown as { require(id: string): unknown };
+      const ffi = meta.require("bun:ffi") as BunFfi;
+      const c = ffi.dlopen(libc, {
+        epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+        read: { args: ["i32", "ptr", "usize"], returns: "i32" },
+        close: { args: ["i32"], returns: "i32" },
+      }).symbols;
+      const events = new Uint8Array(new ArrayBuffer(maxEvents * eventSize));
+      const view = new DataView(events.buffer);
+      const counter = new Uint8Array(new ArrayBuffer(8));
+      while (Atomics.load(stop, 0) === 0) {
+        const n = c.epoll_wait(epfd, events, maxEvents, -1);
+        if (n <= 0) continue; // EINTR
+        const fds: number[] = [];
+        let woken = false;
+        for (let i = 0; i < n; i++) {
+          const fd = view.getInt32(i * eventSize + dataOffset, true);
+          if (fd === wakeFd) woken = true;
+          else fds.push(fd);
+        }
+        if (woken) c.read(wakeFd, counter, 8);
+        if (Atomics.load(stop, 0) !== 0) break;
+        // A wake-up posts an empty list so that a pending wait returns.
+        scope.postMessage(fds);
+      }
+      c.close(epfd);
+      c.close(wakeFd);
+    } catch (error) {
+      scope.postMessage({ error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
+
+/**
+ * The poll worker's script, as a Blob URL made from {@link pollWorkerMain}'s
+ * source. A separate worker file (`new Worker(new URL("./worker.ts",
+ * import.meta.url))`) is not in the static import graph, so JSR's npm layer,
+ * which ships only that graph, left it out and subscriptions under Bun waited
+ * forever. Starting a Worker on this module's own URL would ship, but a
+ * bundle (`bun build`) gives every module the bundle's URL, so the worker
+ * would run the whole application. The Blob needs no file at all, and its
+ * text is whatever transpiler produced this module's (types already gone).
+ * It also starts no slower: from `new Worker` to the first message back
+ * after its dlopen, the median of 21 starts was 2.3 ms for the Blob against
+ * 2.9-3.1 ms for a module file that imports `common.ts` (Bun 1.4.5).
+ */
+function pollWorkerUrl(): string {
+  const source = `(${pollWorkerMain.toString()})();\n`;
+  return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+}
+
+/**
+ * The Bun {@link Poller}: one epoll set, waited on by a Worker that opens
+ * `libcName` itself. Exported for the test that makes the worker fail.
+ */
+export function bunPoller(c: Record<string, Fn>, check: (r: number) => number, libcName: string): Poller {
   const arch = process.arch;
   const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));
   if (epfd < 0) throw new Error(`epoll_create1 failed: errno ${-epfd}`);
@@ -140,26 +234,52 @@ function bunPoller(c: Record<string, Fn>, check: (r: number) => number): Poller 
   one[0] = 1;
   const stop = new Int32Array(new SharedArrayBuffer(4));
 
-  const worker = new Worker(new URL("./bun_poll_worker.ts", import.meta.url).href) as Worker & {
-    ref(): void;
-    unref(): void;
-  };
+  const worker = new Worker(pollWorkerUrl()) as Worker & { ref(): void; unref(): void };
   worker.unref();
   let ready: number[] = [];
-  let resolveWait: ((fds: number[]) => void) | undefined;
-  worker.onmessage = (event: MessageEvent<number[]>) => {
-    ready.push(...event.data);
-    if (resolveWait) {
-      const resolve = resolveWait;
-      resolveWait = undefined;
-      worker.unref();
-      const fds = ready;
-      ready = [];
-      resolve(fds);
-    }
-  };
-  worker.postMessage({ epfd, wakeFd, stop, arch });
+  let pending: { resolve(fds: number[]): void; reject(error: Error): void } | undefined;
+  let failure: Error | undefined;
   let closed = false;
+
+  const settle = (): typeof pending => {
+    const waiter = pending;
+    pending = undefined;
+    worker.unref();
+    return waiter;
+  };
+  // Without this, a dead worker would leave every socket of the process
+  // waiting forever and silently: the wait rejects instead.
+  const fail = (why: string) => {
+    if (closed || failure) return;
+    failure = new Error(`nlts: the Bun poll worker stopped, so no socket can wait for data: ${why}`);
+    settle()?.reject(failure);
+  };
+  worker.onmessage = (event: MessageEvent<PollWorkerReport>) => {
+    const report = event.data;
+    if (!Array.isArray(report)) return fail(report.error);
+    ready.push(...report);
+    if (!pending) return;
+    const fds = ready;
+    ready = [];
+    settle()?.resolve(fds);
+  };
+  worker.addEventListener("error", (event: Event) => {
+    // Bun's message is the error formatted with a source excerpt; its
+    // "error: …" line is the error itself.
+    const text = (event as ErrorEvent).message ?? "";
+    fail(text.split("\n").find((line) => line.startsWith("error: "))?.slice(7) ?? (text.split("\n")[0] || "error"));
+  });
+  worker.addEventListener("close", () => fail("the worker exited"));
+  const start: PollWorkerStart = {
+    libc: libcName,
+    epfd,
+    wakeFd,
+    stop,
+    eventSize: epollLayout(arch).size,
+    dataOffset: epollLayout(arch).dataOffset,
+    maxEvents: MAX_EVENTS,
+  };
+  worker.postMessage(start);
   const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
 
   return {
@@ -169,14 +289,15 @@ function bunPoller(c: Record<string, Fn>, check: (r: number) => number): Poller 
     remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
     wait() {
       if (closed) return Promise.resolve([]);
-      if (resolveWait) throw new Error("Poller.wait: a wait is already pending");
+      if (failure) return Promise.reject(failure);
+      if (pending) throw new Error("Poller.wait: a wait is already pending");
       if (ready.length > 0) {
         const fds = ready;
         ready = [];
         return Promise.resolve(fds);
       }
       worker.ref();
-      return new Promise<number[]>((resolve) => (resolveWait = resolve));
+      return new Promise<number[]>((resolve, reject) => (pending = { resolve, reject }));
     },
     wake() {
       c.write(wakeFd, one, 8);
@@ -188,9 +309,7 @@ function bunPoller(c: Record<string, Fn>, check: (r: number) => number): Poller 
       // and returns from its loop.
       Atomics.store(stop, 0, 1);
       c.write(wakeFd, one, 8);
-      worker.unref();
-      resolveWait?.([]);
-      resolveWait = undefined;
+      settle()?.resolve([]);
     },
   };
 }

@@ -132,3 +132,41 @@ export function makeReceiver(
   receiver.resize(size);
   return receiver;
 }
+
+/**
+ * The names under which libc may be opened, most likely first: glibc's
+ * soname, then musl's for this architecture (Alpine installs the loader as
+ * `/lib/ld-musl-<arch>.so.1`, with `libc.musl-<arch>.so.1` linking to it).
+ *
+ * Opening a name that the process has already loaded returns that copy, so
+ * in a glibc process the first name wins. musl's own loader also answers any
+ * `libc.*` name with itself, so a musl process normally wins at the first
+ * name too; the musl names are there for when it does not. glibc stays first
+ * because a glibc machine may have musl installed next to it, and a second
+ * libc loaded into a glibc process would not work.
+ */
+export function libcCandidates(arch: string): string[] {
+  const machine = arch === "x64" || arch === "x86_64"
+    ? "x86_64"
+    : arch === "arm64" || arch === "aarch64"
+    ? "aarch64"
+    : arch;
+  return ["libc.so.6", `libc.musl-${machine}.so.1`, `ld-musl-${machine}.so.1`];
+}
+
+/**
+ * Opens the first of `names` that `open` accepts (`open` throws for a name it
+ * cannot load). Throws one error naming every library tried and why each
+ * failed.
+ */
+export function openFirst<T>(names: readonly string[], open: (name: string) => T): { name: string; library: T } {
+  const failures: string[] = [];
+  for (const name of names) {
+    try {
+      return { name, library: open(name) };
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`nlts could not open libc (tried ${failures.join("; ")})`);
+}

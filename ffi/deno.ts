@@ -1,5 +1,6 @@
 /**
- * The Deno backend of {@link Libc}: `Deno.dlopen` on glibc.
+ * The Deno backend of {@link Libc}: `Deno.dlopen` of the C library (glibc,
+ * or musl: see {@link libcCandidates}).
  *
  * Waiting: `epoll_wait` is declared `nonblocking`, so Deno runs it on a
  * blocking worker thread and hands back a Promise; the JS thread keeps
@@ -25,8 +26,10 @@ import {
   EPOLLIN,
   epollLayout,
   EPOLLONESHOT,
+  libcCandidates,
   makeReceiver,
   MAX_EVENTS,
+  openFirst,
   readyFds,
 } from "./common.ts";
 
@@ -60,9 +63,8 @@ const symbols = {
 
 /** Opens libc with Deno's FFI and returns the {@link Libc} backend. */
 export function load(): Libc {
-  const lib = Deno.dlopen("libc.so.6", symbols);
-  const c = lib.symbols;
   const arch = Deno.build.arch;
+  const c = openFirst(libcCandidates(arch), (name) => Deno.dlopen(name, symbols)).library.symbols;
   // Synchronous FFI calls run on the JS thread, whose errno slot never moves.
   const errnoView = new Deno.UnsafePointerView(c.__errno_location()!);
   const check = (r: number) => (r < 0 ? -errnoView.getInt32() : r);

@@ -76,6 +76,7 @@ export {
   type GenlDumpOptions,
   type GenlEventOptions,
   GenlFamily,
+  type GenlGroupName,
   type GenlOpenOptions,
   type GenlRequestOptions,
 } from "./client.ts";

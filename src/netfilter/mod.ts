@@ -91,8 +91,16 @@ export {
   type NfTimestamp,
   type PacketsOptions,
   QueuedPacket,
+  type QueuedPacketStream,
   type VerdictName,
   type VerdictOptions,
 } from "./queue.ts";
-export { decodeLogEntry, type EntriesOptions, type LogEntry, NfLog, type NfLogOptions } from "./log.ts";
+export {
+  decodeLogEntry,
+  type EntriesOptions,
+  type LogEntry,
+  type LogEntryStream,
+  NfLog,
+  type NfLogOptions,
+} from "./log.ts";
 export type { InstanceStreamOptions } from "./instance.ts";

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ip, ipJson, withNetns } from "../helpers/netns.ts";
-import { Child } from "../cli/run.ts";
+import { spawnSync } from "node:child_process";
+import { Child, root } from "../cli/run.ts";
 
 test("examples/deno_watch.ts prints link and address events of its namespace, and stops after --for", async () => {
   await withNetns("cl-ex-watch", async (ns) => {
@@ -140,4 +141,18 @@ test("examples/bun_server.ts: GET /links matches ip -j link, GET /events streams
       server.kill("SIGKILL");
     }
   });
+}, { timeout: 30_000 });
+
+test("examples print one line on stderr and exit 1 for a namespace that does not exist", () => {
+  const missing = `nlts-pkg-missing-${process.pid}`; // never created
+  const runs = [
+    ["deno_watch", spawnSync("deno", ["run", "-A", "examples/deno_watch.ts", "--netns", missing], { cwd: root })],
+    ["bun_server", spawnSync("bun", ["examples/bun_server.ts", "--port", "0", "--netns", missing], { cwd: root })],
+  ] as const;
+  for (const [name, run] of runs) {
+    const stderr = run.stderr.toString();
+    assert.equal(run.status, 1, stderr);
+    assert.equal(stderr, `${name}: open(/run/netns/${missing}) failed with ENOENT\n`);
+    assert.equal(run.stdout.toString(), "");
+  }
 }, { timeout: 30_000 });

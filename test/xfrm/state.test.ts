@@ -16,7 +16,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-function bySpi(states: { spi: number }[], spi: number) {
+function bySpi<T extends { spi: number }>(states: T[], spi: number): T | undefined {
   return states.find((s) => s.spi === spi);
 }
 

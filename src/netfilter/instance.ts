@@ -187,7 +187,7 @@ export function instanceStream<T>(
         }
         let stopTick = () => {};
         const tick = new Promise<undefined>((resolve) => {
-          const timer = setTimeout(resolve, POLL_MS);
+          const timer = setTimeout(() => resolve(undefined), POLL_MS);
           stopTick = () => clearTimeout(timer);
         });
         r = await Promise.race([next, tick]);

@@ -113,6 +113,8 @@ const SYMBOLS: Record<string, Signature> = {
   epoll_create1: { arguments: ["i32"], return: "i32" },
   epoll_ctl: { arguments: ["i32", "i32", "i32", "pointer"], return: "i32" },
   epoll_wait: { arguments: ["i32", "pointer", "i32", "i32"], return: "i32" },
+  eventfd: { arguments: ["u32", "i32"], return: "i32" },
+  write: { arguments: ["i32", "pointer", "u64"], return: "i32" },
   __errno_location: { arguments: [], return: "pointer" },
 };
 
@@ -168,7 +170,7 @@ export function load(): Libc {
     ioctl: (fd, request, arg) => check(c.ioctl(fd, request, typeof arg === "number" ? BigInt(arg) : arg)),
     getpid: () => c.getpid(),
     poller() {
-      poller ??= uvPoller(ffi, lib, c, check);
+      poller ??= process.env.NLTS_NODE_POLLER === "worker" ? workerPoller(c, check) : uvPoller(ffi, lib, c, check);
       return poller;
     },
   };
@@ -248,6 +250,100 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
       // turn, and `handle` stays referenced by this closure until then.
       uv.uv_close(handle, null);
       c.close(epfd);
+      resolveWait?.([]);
+      resolveWait = undefined;
+    },
+  };
+}
+
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require("node:worker_threads");
+const ffi = process.getBuiltinModule("node:ffi");
+const c = ffi.dlopen("libc.so.6", {
+  epoll_wait: { arguments: ["i32", "pointer", "i32", "i32"], return: "i32" },
+  read: { arguments: ["i32", "pointer", "u64"], return: "i32" },
+  close: { arguments: ["i32"], return: "i32" },
+}).functions;
+const { epfd, wakeFd, stop, size, dataOffset, max } = workerData;
+const events = new Uint8Array(new ArrayBuffer(max * size));
+const view = new DataView(events.buffer);
+const counter = new Uint8Array(new ArrayBuffer(8));
+while (Atomics.load(stop, 0) === 0) {
+  const n = c.epoll_wait(epfd, events, max, -1);
+  if (n <= 0) continue;
+  const fds = [];
+  for (let i = 0; i < n; i++) {
+    const fd = view.getInt32(i * size + dataOffset, true);
+    if (fd === wakeFd) c.read(wakeFd, counter, 8);
+    else fds.push(fd);
+  }
+  if (Atomics.load(stop, 0) !== 0) break;
+  parentPort.postMessage(fds);
+}
+c.close(epfd);
+c.close(wakeFd);
+`;
+
+function workerPoller(c: Record<string, Fn>, check: (r: number) => number): Poller {
+  const { Worker } = process.getBuiltinModule("node:worker_threads") as typeof import("node:worker_threads");
+  const arch = process.arch;
+  const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));
+  const wakeFd = check(c.eventfd(0, 0x80000 | 0x800));
+  c.epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, epollEvent(arch, EPOLLIN, wakeFd));
+  const one = new Uint8Array(new ArrayBuffer(8));
+  one[0] = 1;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const { size, dataOffset } = epollLayout(arch);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { epfd, wakeFd, stop, size, dataOffset, max: MAX_EVENTS },
+  });
+  let ready: number[] = [];
+  let resolveWait: ((fds: number[]) => void) | undefined;
+  worker.on("message", (data: number[]) => {
+    ready.push(...data);
+    if (resolveWait) {
+      const resolve = resolveWait;
+      resolveWait = undefined;
+      worker.unref();
+      const fds = ready;
+      ready = [];
+      resolve(fds);
+    }
+  });
+  worker.unref(); // after the listener, which refs the port
+  let closed = false;
+  // Node joins every worker thread at exit: one blocked in epoll_wait would
+  // hold the process forever, so it is told to stop first.
+  process.once("exit", () => {
+    Atomics.store(stop, 0, 1);
+    c.write(wakeFd, one, 8);
+  });
+  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
+  return {
+    add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
+    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
+    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
+    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+    wait() {
+      if (closed) return Promise.resolve([]);
+      if (ready.length > 0) {
+        const fds = ready;
+        ready = [];
+        return Promise.resolve(fds);
+      }
+      worker.ref();
+      return new Promise<number[]>((resolve) => (resolveWait = resolve));
+    },
+    wake() {
+      c.write(wakeFd, one, 8);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      Atomics.store(stop, 0, 1);
+      c.write(wakeFd, one, 8);
+      worker.unref();
       resolveWait?.([]);
       resolveWait = undefined;
     },

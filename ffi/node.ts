@@ -19,20 +19,30 @@
  * `setImmediate`, whose check phase follows the poll phase in the same loop
  * turn and drains microtasks.
  *
- * The other design measured was the one Bun uses: a `worker_threads` Worker
- * (inline source) blocking in `epoll_wait` and posting the ready fds. Same
- * machine (2 shared cores), `node bench/events.ts 1000`, kept = libuv handle:
+ * The other design measured is the one Bun uses: a `worker_threads` Worker
+ * (inline source, so no extra module) blocking in `epoll_wait` and posting the
+ * ready fds (commit 6ec1e0f, `NLTS_NODE_POLLER=worker`). Five alternating runs
+ * of each with `node bench/events.ts 1000` as root on the shared 2-core
+ * machine (load ≈ 2.5); the median of the five runs, and their range:
  *
- *   design                 link event latency (median / p99)   idle, 100 subscriptions
- *   libuv poll handle      MEASURE_UV
- *   worker + epoll_wait    MEASURE_WORKER
+ *   design               link event latency median    p99                       idle, 100 subscriptions
+ *   libuv poll handle    54 µs (49–106)               270 µs (202–2410)         0.3–0.9 ms CPU in 5 s (≤ 0.02%)
+ *   worker + epoll_wait  132 µs (125–142)             3658 µs (633–4382)        0.3–0.5 ms CPU in 5 s (≤ 0.01%)
  *
- * Memory: every pointer stored in a struct the kernel or libuv reads later
- * (`msghdr`, `iovec`, the `uv_poll_t`, the epoll event buffer) points into an
- * `ArrayBuffer` made with `new ArrayBuffer(n)`: V8 allocates such backing
- * stores outside its heap and never moves them, and the object owning each
- * one (the receiver, the poller) holds it for as long as the address may be
- * used. Buffers passed as call arguments are turned into raw pointers by
+ * Idle cost is nil either way (both sleep in the kernel); the libuv handle
+ * saves the thread hop and the structured-clone message per wake-up, and it
+ * needs no thread at all. The worker also had two traps: Node joins every
+ * worker thread at exit, so one blocked in `epoll_wait` kept the process
+ * alive for good until a `process.on("exit")` hook woke it; and its message
+ * listener re-refs the port, so `unref()` had to come after it.
+ *
+ * Memory: every pointer stored in a struct the kernel reads later (`msghdr`,
+ * `iovec`) points into an `ArrayBuffer` made with `new ArrayBuffer(n)`: V8
+ * allocates such backing stores outside its heap and never moves them, and
+ * the receiver object owning them holds them for as long as the address may
+ * be used. The `uv_poll_t` that libuv keeps a pointer to is `malloc`ed and
+ * handed back to `free` by `uv_close` (see the poller), so it outlives the JS
+ * heap of a worker thread that ends. Buffers passed as call arguments are turned into raw pointers by
  * `node:ffi` just before the call and only used during it; no JS (hence no
  * GC) runs while a call is in progress. The `DynamicLibrary` objects are
  * held by the backend, since closing or collecting one would invalidate its
@@ -73,6 +83,7 @@ type Fn = (...args: any[]) => any;
 /** A library handle of `node:ffi`. */
 interface DynamicLibrary {
   registerCallback(signature: Signature, callback: Fn): bigint;
+  getSymbol(name: string): bigint;
   close(): void;
 }
 
@@ -113,8 +124,7 @@ const SYMBOLS: Record<string, Signature> = {
   epoll_create1: { arguments: ["i32"], return: "i32" },
   epoll_ctl: { arguments: ["i32", "i32", "i32", "pointer"], return: "i32" },
   epoll_wait: { arguments: ["i32", "pointer", "i32", "i32"], return: "i32" },
-  eventfd: { arguments: ["u32", "i32"], return: "i32" },
-  write: { arguments: ["i32", "pointer", "u64"], return: "i32" },
+  malloc: { arguments: ["u64"], return: "pointer" },
   __errno_location: { arguments: [], return: "pointer" },
 };
 
@@ -170,7 +180,7 @@ export function load(): Libc {
     ioctl: (fd, request, arg) => check(c.ioctl(fd, request, typeof arg === "number" ? BigInt(arg) : arg)),
     getpid: () => c.getpid(),
     poller() {
-      poller ??= process.env.NLTS_NODE_POLLER === "worker" ? workerPoller(c, check) : uvPoller(ffi, lib, c, check);
+      poller ??= uvPoller(ffi, lib, c, check);
       return poller;
     },
   };
@@ -180,8 +190,13 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
   const arch = process.arch;
   const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));
   if (epfd < 0) throw new Error(`epoll_create1 failed: errno ${-epfd}`);
-  const uv = ffi.dlopen(null, UV_SYMBOLS).functions;
-  const handle = new Uint8Array(new ArrayBuffer(Number(uv.uv_handle_size(UV_POLL))));
+  // libuv is Node's own, from the process image; `uvLib` is kept (see close).
+  const { lib: uvLib, functions: uv } = ffi.dlopen(null, UV_SYMBOLS);
+  // The uv_poll_t is malloc'ed, not an ArrayBuffer: libuv touches it once
+  // more after uv_close, which at a worker's exit comes after V8 has freed
+  // the worker's heap. uv_close's callback is libc's free (same signature).
+  const handle = c.malloc(uv.uv_handle_size(UV_POLL)) as bigint;
+  if (handle === 0n) throw new Error("malloc of a uv_poll_t failed");
   const events = new Uint8Array(new ArrayBuffer(MAX_EVENTS * epollLayout(arch).size));
   let ready: number[] = [];
   let resolveWait: ((fds: number[]) => void) | undefined;
@@ -218,9 +233,12 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
   if (r === 0) r = uv.uv_poll_start(handle, UV_READABLE, onReadable);
   if (r < 0) throw new Error(`uv_poll_init/start on the epoll fd failed: ${r}`);
   uv.uv_unref(handle);
+  // A worker thread's loop must have no open handle left when the worker
+  // ends (Node aborts otherwise): close on the thread's way out.
+  process.once("exit", () => poller.close());
   const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
 
-  return {
+  const poller: Poller = {
     add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
     arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
     disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
@@ -246,106 +264,13 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
     close() {
       if (closed) return;
       closed = true;
-      // uv_close stops the handle; libuv finishes closing it on the next loop
-      // turn, and `handle` stays referenced by this closure until then.
-      uv.uv_close(handle, null);
+      // uv_close stops the handle at once; libuv frees it on its next turn.
+      uv.uv_close(handle, lib.getSymbol("free"));
       c.close(epfd);
+      void uvLib; // never closed: a closed library's functions would be invalid
       resolveWait?.([]);
       resolveWait = undefined;
     },
   };
-}
-
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require("node:worker_threads");
-const ffi = process.getBuiltinModule("node:ffi");
-const c = ffi.dlopen("libc.so.6", {
-  epoll_wait: { arguments: ["i32", "pointer", "i32", "i32"], return: "i32" },
-  read: { arguments: ["i32", "pointer", "u64"], return: "i32" },
-  close: { arguments: ["i32"], return: "i32" },
-}).functions;
-const { epfd, wakeFd, stop, size, dataOffset, max } = workerData;
-const events = new Uint8Array(new ArrayBuffer(max * size));
-const view = new DataView(events.buffer);
-const counter = new Uint8Array(new ArrayBuffer(8));
-while (Atomics.load(stop, 0) === 0) {
-  const n = c.epoll_wait(epfd, events, max, -1);
-  if (n <= 0) continue;
-  const fds = [];
-  for (let i = 0; i < n; i++) {
-    const fd = view.getInt32(i * size + dataOffset, true);
-    if (fd === wakeFd) c.read(wakeFd, counter, 8);
-    else fds.push(fd);
-  }
-  if (Atomics.load(stop, 0) !== 0) break;
-  parentPort.postMessage(fds);
-}
-c.close(epfd);
-c.close(wakeFd);
-`;
-
-function workerPoller(c: Record<string, Fn>, check: (r: number) => number): Poller {
-  const { Worker } = process.getBuiltinModule("node:worker_threads") as typeof import("node:worker_threads");
-  const arch = process.arch;
-  const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));
-  const wakeFd = check(c.eventfd(0, 0x80000 | 0x800));
-  c.epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, epollEvent(arch, EPOLLIN, wakeFd));
-  const one = new Uint8Array(new ArrayBuffer(8));
-  one[0] = 1;
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const { size, dataOffset } = epollLayout(arch);
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { epfd, wakeFd, stop, size, dataOffset, max: MAX_EVENTS },
-  });
-  let ready: number[] = [];
-  let resolveWait: ((fds: number[]) => void) | undefined;
-  worker.on("message", (data: number[]) => {
-    ready.push(...data);
-    if (resolveWait) {
-      const resolve = resolveWait;
-      resolveWait = undefined;
-      worker.unref();
-      const fds = ready;
-      ready = [];
-      resolve(fds);
-    }
-  });
-  worker.unref(); // after the listener, which refs the port
-  let closed = false;
-  // Node joins every worker thread at exit: one blocked in epoll_wait would
-  // hold the process forever, so it is told to stop first.
-  process.once("exit", () => {
-    Atomics.store(stop, 0, 1);
-    c.write(wakeFd, one, 8);
-  });
-  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
-  return {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
-    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
-    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
-    wait() {
-      if (closed) return Promise.resolve([]);
-      if (ready.length > 0) {
-        const fds = ready;
-        ready = [];
-        return Promise.resolve(fds);
-      }
-      worker.ref();
-      return new Promise<number[]>((resolve) => (resolveWait = resolve));
-    },
-    wake() {
-      c.write(wakeFd, one, 8);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      Atomics.store(stop, 0, 1);
-      c.write(wakeFd, one, 8);
-      worker.unref();
-      resolveWait?.([]);
-      resolveWait = undefined;
-    },
-  };
+  return poller;
 }

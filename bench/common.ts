@@ -4,7 +4,7 @@ import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 
 /** The runtime running the benchmark. */
-export const runtime = "Deno" in globalThis ? "deno" : "bun";
+export const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 /** Command-line arguments after the script name, in both runtimes. */
 export const args: string[] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);

@@ -10,7 +10,7 @@ import { allTargets } from "../test/fuzz/all.ts";
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 const cases = Number(args[0] ?? 1_000_000);
 const seed = Number(args[1] ?? (Date.now() & 0x7fffffff));
-const runtime = "Deno" in globalThis ? "deno" : "bun";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const r = fuzz(allTargets, cases, seed);
 if (r.failure) {
   console.error(`FAIL ${r.failure.target} (seed ${seed}): ${r.failure.error}\ninput ${r.failure.input}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark under Deno and then Bun and writes bench/RESULTS.md.
+# Runs every benchmark under Deno, then Bun, then Node and writes bench/RESULTS.md.
 # Usage: bash bench/run.sh [routes=100000] [addresses=10000] [links=1000] [memory routes=500000] [storm routes=100000]
 # Needs root: each benchmark works in network namespaces of its own, named
 # nlts-bench-pf-<tag>-<pid>, and removes them; the host's interfaces, routes
@@ -16,8 +16,12 @@ rounds=7
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 {
-  for rt in deno bun; do
-    if [ $rt = deno ]; then run="deno run -A --v8-flags=--expose-gc"; else run="bun"; fi
+  for rt in deno bun node; do
+    case $rt in
+      deno) run="deno run -A --v8-flags=--expose-gc" ;;
+      bun) run="bun" ;;
+      node) run="node --expose-gc --disable-warning=ExperimentalWarning" ;;
+    esac
     $run bench/dump.ts "$routes" "$addresses" "$links" "$rounds"
     $run bench/memory.ts "$memroutes"
     $run bench/storm.ts "$storm" 32
@@ -28,7 +32,7 @@ trap 'rm -f "$out"' EXIT
   echo "# Benchmark results"
   echo
   echo "Command: \`bash bench/run.sh $routes $addresses $links $memroutes $storm\` (as root) on $(nproc) cores, kernel $(uname -r), $(date -u +%Y-%m-%d)."
-  echo "$(deno --version | head -1); bun $(bun --version); $(ip -V)."
+  echo "$(deno --version | head -1); bun $(bun --version); node $(node --version); $(ip -V)."
   echo
   echo "Each script can be run alone (see its header):"
   echo

@@ -19,7 +19,7 @@ import { getLink } from "../src/route/link.ts";
 
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 const cycles = Number(args[0] ?? 10_000);
-const runtime = "Deno" in globalThis ? "deno" : "bun";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const ns = `nlts-bench-soak-${process.pid}`;
 const sh = (...a: string[]) => execFileSync(a[0], a.slice(1), { stdio: ["pipe", "pipe", "pipe"], input: "" });
 

@@ -23,7 +23,9 @@ export function loadLibc(): Promise<Libc> {
   loading ??= (async () => {
     if ("Deno" in globalThis) return (await import("./deno.ts")).load();
     if ("Bun" in globalThis) return (await import("./bun.ts")).load();
-    throw new Error("nlts needs Deno or Bun: no FFI backend for this runtime");
+    // Deno and Bun also set process.versions.node: Node is asked last.
+    if (globalThis.process?.versions?.node) return (await import("./node.ts")).load();
+    throw new Error("nlts needs Deno, Bun or Node.js ≥ 26: no FFI backend for this runtime");
   })();
   return loading;
 }

@@ -1,6 +1,6 @@
 /**
  * The one typed interface between nlts and libc. Everything in `src/` talks
- * to the kernel through {@link Libc}; each runtime (Deno, Bun) has a backend
+ * to the kernel through {@link Libc}; each runtime (Deno, Bun, Node) has a backend
  * that implements it with its own FFI.
  *
  * Conventions: calls return a non-negative result on success and `-errno` on
@@ -81,7 +81,7 @@ export interface Poller {
 /** The libc calls nlts needs, implemented by one backend per runtime. */
 export interface Libc {
   /** Which backend this is. */
-  readonly runtime: "deno" | "bun";
+  readonly runtime: "deno" | "bun" | "node";
   /** `socket(domain, type, protocol)`: an fd or `-errno`. */
   socket(domain: number, type: number, protocol: number): number;
   /** `bind(fd, addr, addr.length)`: 0 or `-errno`. */

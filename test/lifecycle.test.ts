@@ -4,18 +4,31 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { test } from "./helpers/harness.ts";
 import { ip, ipBatch, withNetns } from "./helpers/netns.ts";
+import { command, runtimes } from "./helpers/runtimes.ts";
 import { ClosedError, DumpInterruptedError, Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
 
 const script = new URL("./helpers/exit-script.ts", import.meta.url).pathname;
+const workerScript = new URL("./helpers/worker-script.ts", import.meta.url).pathname;
 
-for (const runtime of ["deno", "bun"]) {
+for (const runtime of runtimes) {
   test(`a ${runtime} script whose iterator's socket closes, with another socket idle, exits by itself`, () => {
-    const cmd = runtime === "deno" ? ["deno", "run", "-A", script] : ["bun", script];
+    const [cmd, args] = command(runtime, script);
     const t0 = performance.now();
-    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
     assert.equal(r.signal, null, `killed after ${(performance.now() - t0).toFixed(0)} ms: it did not exit`);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "ended");
+  });
+}
+
+for (const runtime of runtimes) {
+  // Node aborts a worker whose loop still has an open handle when it ends.
+  test(`a ${runtime} worker thread that used sockets ends cleanly, and the process exits by itself`, () => {
+    const [cmd, args] = command(runtime, workerScript);
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.signal, null, "it did not exit");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n"), ["links true", "exit 0"]);
   });
 }
 

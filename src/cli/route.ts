@@ -5,6 +5,7 @@
  * @module
  */
 import { RouteClient } from "../route/client.ts";
+import { DumpInterruptedError } from "../wire/errors.ts";
 import type { RtnlGroupName } from "../route/constants.ts";
 import type { RouteEvent } from "../route/events.ts";
 import { Overrun } from "../wire/errors.ts";
@@ -85,10 +86,20 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/**
+ * Index → name of every link. `monitor` reads them while links may come and
+ * go, so a dump the kernel marks interrupted (NLM_F_DUMP_INTR) starts again.
+ */
 async function linkNames(rt: RouteClient): Promise<Map<number, string>> {
-  const names = new Map<number, string>();
-  for await (const l of rt.links()) names.set(l.index, l.name);
-  return names;
+  for (let attempt = 1;; attempt++) {
+    const names = new Map<number, string>();
+    try {
+      for await (const l of rt.links()) names.set(l.index, l.name);
+      return names;
+    } catch (error) {
+      if (!(error instanceof DumpInterruptedError) || attempt >= 20) throw error;
+    }
+  }
 }
 
 async function indexOf(rt: RouteClient, name: string): Promise<number> {

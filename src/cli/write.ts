@@ -60,8 +60,15 @@ export const WRITE_USAGE: Readonly<Record<string, readonly string[]>> = {
 
 /** The words of a write, read from left to right. */
 class Words {
+  // Plain fields, not parameter properties: Node's type stripping (which runs
+  // this file as it is) only accepts erasable TypeScript syntax.
+  readonly command: string;
+  readonly list: readonly string[];
   #i = 0;
-  constructor(readonly command: string, readonly list: readonly string[]) {}
+  constructor(command: string, list: readonly string[]) {
+    this.command = command;
+    this.list = list;
+  }
   get done(): boolean {
     return this.#i >= this.list.length;
   }

@@ -1,14 +1,9 @@
-// Running the command line (and other scripts) as child processes under Deno and Bun.
+// Running the command line (and other scripts) as child processes under Deno, Bun and Node.
 import { spawn, spawnSync } from "node:child_process";
+import { command, type Runtime } from "../helpers/runtimes.ts";
+export { command, type Runtime, runtimes } from "../helpers/runtimes.ts";
 
 export const root = new URL("../../", import.meta.url).pathname;
-export const runtimes = ["deno", "bun"] as const;
-export type Runtime = (typeof runtimes)[number];
-
-/** The command that runs `script` (relative to the repo root) under `runtime`. */
-export function command(runtime: Runtime, script: string, args: string[]): [string, string[]] {
-  return runtime === "deno" ? ["deno", ["run", "-A", script, ...args]] : ["bun", [script, ...args]];
-}
 
 export interface Result {
   status: number | null;

@@ -1,8 +1,11 @@
 /**
- * One `test()` for both runners: `Deno.test` under `deno test`, `bun:test`
- * under `bun test`. Assertions come from `node:assert/strict`, built into
- * both runtimes (JSR's @std/assert is out of reach of these machines).
+ * One `test()` for every runner: `Deno.test` under `deno test`, `bun:test`
+ * under `bun test`, `node:test` under `node --test`. Assertions come from
+ * `node:assert/strict`, built into all three runtimes (JSR's @std/assert is
+ * out of reach of these machines).
  */
+import process from "node:process";
+
 type Fn = () => void | Promise<void>;
 
 interface Options {
@@ -11,7 +14,10 @@ interface Options {
 }
 
 const isDeno = "Deno" in globalThis;
-const bunTest = isDeno ? undefined : (import.meta as unknown as { require(id: string): any }).require("bun:test");
+const isBun = "Bun" in globalThis;
+const bunTest = isBun ? (import.meta as unknown as { require(id: string): any }).require("bun:test") : undefined;
+// Reached without a static import so that Bun never loads its node:test shim.
+const nodeTest = !isDeno && !isBun ? process.getBuiltinModule("node:test") as any : undefined;
 
 /** Registers a test with whichever runner is running. */
 export function test(name: string, fn: Fn, options: Options = {}): void {
@@ -33,10 +39,12 @@ export function test(name: string, fn: Fn, options: Options = {}): void {
         ]).finally(() => clearTimeout(timer));
       },
     });
-  } else {
+  } else if (isBun) {
     bunTest.test(name, fn, timeout);
+  } else {
+    nodeTest.test(name, { timeout }, fn);
   }
 }
 
 /** The runtime the tests run under, for test names and skips that must say why. */
-export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";
+export const runtime: "deno" | "bun" | "node" = isDeno ? "deno" : isBun ? "bun" : "node";

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
+import { command, runtimes } from "../helpers/runtimes.ts";
 import {
   ClosedError,
   DumpInterruptedError,
@@ -100,7 +101,7 @@ test("a notification iterator ends when its socket closes, and a subscription wh
   });
 });
 
-for (const runtime of ["deno", "bun"] as const) {
+for (const runtime of runtimes) {
   test(`an unprivileged ${runtime} process gets a NetlinkError EPERM naming RTM_NEWLINK`, async () => {
     await withNetns(`rel-eperm-${runtime}`, (ns) => {
       // The child runs as nobody inside the test namespace: even a request
@@ -109,7 +110,7 @@ for (const runtime of ["deno", "bun"] as const) {
       chmodSync(home, 0o777);
       try {
         const script = new URL("./eperm-child.ts", import.meta.url).pathname;
-        const cmd = runtime === "deno" ? ["deno", "run", "-A", script] : ["bun", script];
+        const [cmd, args] = command(runtime, script);
         const r = spawnSync("ip", [
           "netns",
           "exec",
@@ -122,7 +123,8 @@ for (const runtime of ["deno", "bun"] as const) {
           `HOME=${home}`,
           `DENO_DIR=${home}/deno`,
           `TMPDIR=${home}`,
-          ...cmd,
+          cmd,
+          ...args,
         ], { encoding: "utf8", timeout: 20_000 });
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout.trim().split("\n").pop()!);

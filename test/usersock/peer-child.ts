@@ -7,7 +7,7 @@ import { Overrun } from "../../src/wire/errors.ts";
 import { calc } from "./calc.ts";
 
 const [role, ns, group] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
-const runtime = "Deno" in globalThis ? "deno" : "bun";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 if (role === "server") {
   await using peer = await UserPeer.open(calc, { netns: ns });
   console.log(`port ${peer.portId}`);

@@ -1,23 +1,25 @@
-// NETLINK_USERSOCK between processes: a Deno and a Bun process talk.
+// NETLINK_USERSOCK between processes: Deno, Bun and Node processes talk.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { runtime, test } from "../helpers/harness.ts";
 import { withNetns } from "../helpers/netns.ts";
+import { command, type Runtime } from "../helpers/runtimes.ts";
 import { NetlinkError, Overrun, ParseError } from "../../mod.ts";
 import { PeerTimeoutError, UserPeer } from "../../src/usersock/mod.ts";
 import { NetlinkSocket } from "../../src/socket/socket.ts";
 import { calc } from "./calc.ts";
 
-const other = runtime === "deno" ? "bun" : "deno";
+// Each runtime talks to the next one: deno → bun → node → deno.
+const other: Runtime = runtime === "deno" ? "bun" : runtime === "bun" ? "node" : "deno";
 const script = new URL("./peer-child.ts", import.meta.url).pathname;
 
 /** Starts the child in `rt` and resolves with it once it printed a line matching `ready`. */
 function child(
-  rt: string,
+  rt: Runtime,
   args: string[],
 ): { proc: ChildProcess; first: Promise<string>; lines: string[]; exited: Promise<number | null> } {
-  const cmd = rt === "deno" ? ["deno", "run", "-A", script, ...args] : ["bun", script, ...args];
-  const proc = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+  const [cmd, argv] = command(rt, script, args);
+  const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];
   let resolveFirst!: (s: string) => void;
   const first = new Promise<string>((r) => (resolveFirst = r));
@@ -59,13 +61,13 @@ test(`request/response between this ${runtime} process and a ${other} process`, 
   });
 }, { timeout: 30_000 });
 
-test(`multicast fan-out reaches three listeners in deno and bun processes`, async () => {
+test(`multicast fan-out reaches three listeners: a deno, a bun and a node process`, async () => {
   await withNetns("us-mc", async (ns) => {
     const group = 5;
     const listeners = [
       child("deno", ["listen", ns, String(group)]),
       child("bun", ["listen", ns, String(group)]),
-      child(other, ["listen", ns, String(group)]),
+      child("node", ["listen", ns, String(group)]),
     ];
     try {
       const ports = (await Promise.all(listeners.map((l) => l.first))).map((l) => Number(l.split(" ")[1]));
@@ -75,7 +77,7 @@ test(`multicast fan-out reaches three listeners in deno and bun processes`, asyn
       const codes = await Promise.all(listeners.map((l) => l.exited));
       assert.deepEqual(codes, [0, 0, 0]);
       const got = listeners.map((l) => JSON.parse(l.lines[1]));
-      assert.deepEqual(got.map((g) => g.runtime).sort(), ["bun", "deno", other].sort());
+      assert.deepEqual(got.map((g) => g.runtime).sort(), ["bun", "deno", "node"]);
       for (const g of got) {
         assert.deepEqual([g.text, g.tags, g.from, g.group], ["to all", ["a", "b"], sender.portId, group]);
       }

@@ -3,12 +3,13 @@
 // its links and must see the link it adds there. It must then exit by itself.
 //
 //     bun app.mjs SUBPATH...        (node_modules/@nlts/netlink: the npm layer)
+//     node app.mjs SUBPATH...       (the same npm layer, Node 26 with node:ffi)
 //     deno run -A app.mjs SUBPATH...  (an import map to the published files)
 import { execFileSync } from "node:child_process";
 import process from "node:process";
 import { RouteClient } from "@nlts/netlink";
 
-const runtime = "Deno" in globalThis ? "deno" : "bun";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const subpaths = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 for (const subpath of subpaths) {
   const specifier = "@nlts/netlink" + subpath.slice(1);

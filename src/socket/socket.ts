@@ -479,6 +479,22 @@ export class NetlinkSocket implements AsyncDisposable {
     return this.#closed;
   }
 
+  /**
+   * Size of the user-space receive buffer in bytes: `bufferSize` at open
+   * (64 KiB by default), grown by a larger datagram from the kernel, never
+   * past 1 MiB unless opened larger.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "../../mod.ts";
+   * await using sock = await NetlinkSocket.open("route");
+   * console.log(sock.bufferSize); // 65536
+   * ```
+   */
+  get bufferSize(): number {
+    return this.#rx.buffer.length;
+  }
+
   /** The next sequence number (never 0, which unsolicited messages use). */
   nextSeq(): number {
     this.#seq = (this.#seq + 1) >>> 0 || 1;

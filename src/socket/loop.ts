@@ -17,7 +17,7 @@
 import type { Libc, Poller } from "../../ffi/mod.ts";
 
 /** Reads all sockets together may make in one turn of the event loop. */
-export const READS_PER_TURN = 256;
+const READS_PER_TURN_ALL = 256;
 
 /**
  * Runs `task` as a macrotask: after the event loop has had its turn at
@@ -84,7 +84,7 @@ export class Loop {
 
   /** Takes one read from this turn's shared budget; false when it is spent. */
   takeRead(): boolean {
-    if (this.#turnReads >= READS_PER_TURN) return false;
+    if (this.#turnReads >= READS_PER_TURN_ALL) return false;
     this.#turnReads++;
     this.#endTurnSoon();
     return true;

@@ -221,6 +221,8 @@ export interface SocketStats {
   stray: number;
   /** Times the kernel reported ENOBUFS. */
   overruns: number;
+  /** Items dropped by full subscriber queues (`queueLimit`), each counted once per subscriber. */
+  dropped: number;
   /** Datagrams from the kernel larger than the receive buffer (lost; the buffer grew up to its cap). */
   truncated: number;
   /**
@@ -349,7 +351,15 @@ export class NetlinkSocket implements AsyncDisposable {
   /** The port id the kernel bound this socket to. */
   readonly portId: number;
   /** What was received but handed to nobody. */
-  readonly stats: SocketStats = { foreign: 0, stray: 0, overruns: 0, truncated: 0, malformed: 0, dumpRetries: 0 };
+  readonly stats: SocketStats = {
+    foreign: 0,
+    stray: 0,
+    overruns: 0,
+    dropped: 0,
+    truncated: 0,
+    malformed: 0,
+    dumpRetries: 0,
+  };
 
   readonly #libc: Libc;
   readonly #loop: Loop;
@@ -1003,7 +1013,11 @@ export class NetlinkSocket implements AsyncDisposable {
       // Closed by whoever a delivery called (its receiver may be another's now).
       while (!this.#closed) {
         burst = burst ? this.#dump === undefined && this.#roomInQueues() : this.#burstable();
-        if (!this.#congested && !burst && !this.#demand()) break;
+        // Congested: read to empty whoever waits, except during a dump,
+        // whose parts the kernel adds as they are read (its queue would
+        // only empty at the dump's end, with the whole dump read ahead).
+        const drain = this.#congested && this.#dump === undefined;
+        if (!drain && !burst && !this.#demand()) break;
         const free = serving !== 0 && this.#pending.has(serving);
         if (!free && !this.#takeRead()) return;
         const n = this.#rx.recv(this.#fd, 0);
@@ -1295,6 +1309,7 @@ export class NetlinkSocket implements AsyncDisposable {
           continue;
         }
       } else if (q.length >= sub.limit) {
+        this.stats.dropped++;
         if (last instanceof Overrun) {
           q[q.length - 1] = new Overrun(last.where, last.lost === undefined ? undefined : last.lost + 1);
         } else q.push(new Overrun("queue", 1));

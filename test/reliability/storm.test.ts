@@ -141,8 +141,11 @@ function position(m: ReceivedMessage): number {
 // With the default buffer the kernel drops often (many gaps to place); with
 // 8 MiB it holds thousands of events, which a reader that never yielded would
 // drain without letting timers run.
+// The first also keeps its queue short (32), so that what is read while the
+// kernel's queue is drained overflows it: gaps of both kinds.
 for (const rcvbuf of [undefined, RCVBUF]) {
-  const buffer = rcvbuf ? "an 8 MiB buffer" : "the default buffer";
+  const buffer = rcvbuf ? "an 8 MiB buffer" : "the default buffer and a 32-item queue";
+  const queueLimit = rcvbuf ? undefined : 32;
   test(
     `${runtime}: a slow consumer under a 100,000-event storm, ${buffer}: every gap is marked where it is, timers keep running`,
     async () => {
@@ -162,7 +165,7 @@ for (const rcvbuf of [undefined, RCVBUF]) {
         const firstGaps: string[] = [];
         const reading = (async () => {
           try {
-            for await (const item of sock.notifications({ signal: stop.signal })) {
+            for await (const item of sock.notifications({ signal: stop.signal, queueLimit })) {
               lastItemAt = performance.now();
               if (item instanceof Overrun) {
                 overruns++;
@@ -210,6 +213,7 @@ for (const rcvbuf of [undefined, RCVBUF]) {
             `stats ${JSON.stringify(sock.stats)}`,
         );
         assert.ok(overruns > 0, "the consumer was slow enough to lose events (else this test proves nothing)");
+        if (queueLimit) assert.ok(sock.stats.dropped > 0, "the queue dropped some too");
         assert.deepEqual(firstGaps, [], "gaps without an Overrun between the events around them");
         assert.equal(unmarked, 0);
         assert.equal(tailLost, false, "events lost at the end, with no Overrun after the last one");

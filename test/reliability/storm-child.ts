@@ -13,7 +13,7 @@ const sock = await NetlinkSocket.open("route", {
 let events = 0;
 let overruns = 0;
 process.on("SIGTERM", () => {
-  console.log(JSON.stringify({ signal: "SIGTERM", events, overruns }));
+  console.log(JSON.stringify({ signal: "SIGTERM", at: Date.now(), events, overruns }));
   process.exit(0);
 });
 console.log("ready");

@@ -752,6 +752,8 @@ export class NetlinkSocket implements AsyncDisposable {
       const finish = () => {
         if (this.#dump === state) this.#dump = undefined;
         release();
+        // A congestion left undrained during the dump is drained now.
+        if (this.#congested) this.#pump();
       };
       if (state && !state.done && state.error === undefined && !this.#closed) {
         // Left early: drain the rest so the next dump on this socket starts clean.

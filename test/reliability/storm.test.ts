@@ -138,11 +138,13 @@ function position(m: ReceivedMessage): number {
   return m.type === RTM_NEWROUTE ? i : N + i;
 }
 
-// With the default buffer the kernel drops often (many gaps to place); with
-// 8 MiB it holds thousands of events, which a reader that never yielded would
-// drain without letting timers run.
-// The first also keeps its queue short (32), so that what is read while the
-// kernel's queue is drained overflows it: gaps of both kinds.
+// The consumer starts once the 50,000 routes are added: the kernel holds what
+// fits its socket buffer and has dropped the rest (a gap, whatever the
+// machine's speed), then the deletes come while the backlog is read. With
+// the default buffer the kernel drops often (many gaps to place), and the
+// 32-item queue overflows while the kernel's queue is drained (gaps of both
+// kinds); 8 MiB hold over 10,000 events, which a reader that never yielded
+// would drain without letting timers run.
 for (const rcvbuf of [undefined, RCVBUF]) {
   const buffer = rcvbuf ? "an 8 MiB buffer" : "the default buffer and a 32-item queue";
   const queueLimit = rcvbuf ? undefined : 32;
@@ -163,7 +165,7 @@ for (const rcvbuf of [undefined, RCVBUF]) {
         let marked = false; // an Overrun came since that event
         let lastItemAt = performance.now();
         const firstGaps: string[] = [];
-        const reading = (async () => {
+        const read = async () => {
           try {
             for await (const item of sock.notifications({ signal: stop.signal, queueLimit })) {
               lastItemAt = performance.now();
@@ -190,10 +192,11 @@ for (const rcvbuf of [undefined, RCVBUF]) {
           } catch (error) {
             if (!stop.signal.aborted) throw error;
           }
-        })();
+        };
         const timer = lateness();
         const t0 = performance.now();
         await ipBatchAsync(ns, adds);
+        const reading = read();
         await ipBatchAsync(ns, dels);
         const stormMs = performance.now() - t0;
         await quietFor(() => lastItemAt, 300, 20_000);
@@ -245,7 +248,7 @@ test(`${runtime}: a consumer that re-dumps on every Overrun ends with exactly th
         if (i >= 0) routes.add(i);
       }
     };
-    const reading = (async () => {
+    const read = async () => {
       try {
         for await (const item of events.notifications({ signal: stop.signal })) {
           lastItemAt = performance.now();
@@ -266,8 +269,10 @@ test(`${runtime}: a consumer that re-dumps on every Overrun ends with exactly th
       } catch (error) {
         if (!stop.signal.aborted) throw error;
       }
-    })();
+    };
+    // As above: reading starts with a backlog the socket could not hold.
     await ipBatchAsync(ns, adds);
+    const reading = read();
     await ipBatchAsync(ns, dels);
     await quietFor(() => lastItemAt, 300, 30_000);
     stop.abort();

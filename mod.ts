@@ -67,6 +67,7 @@ export {
   ParseError,
   parseMessages,
   type ProtocolName,
+  TimeoutError,
   toJson,
 } from "./src/wire/mod.ts";
 export {

@@ -4,9 +4,30 @@
  * callback when it is readable. The loop only waits while some fd is armed,
  * so a process with nothing to wait for exits by itself.
  *
+ * It also keeps reading from starving the host program. Reads and the
+ * consumers' work on what they read run in microtasks, which the event loop
+ * finishes before it runs any timer, I/O callback or signal handler; so
+ * reads are counted in turns. A turn ends with a macrotask (`setImmediate`)
+ * that the first read of the turn schedules; once a socket has spent its
+ * share of the turn, or all sockets together the whole turn, further reads
+ * wait for the next turn, whatever the consumers do meanwhile.
+ *
  * @module
  */
 import type { Libc, Poller } from "../../ffi/mod.ts";
+
+/** Reads all sockets together may make in one turn of the event loop. */
+const READS_PER_TURN_ALL = 256;
+
+/**
+ * Runs `task` as a macrotask: after the event loop has had its turn at
+ * timers and I/O. `setImmediate` where the runtime has it (Deno, Bun, Node):
+ * unlike `setTimeout(0)` it is not clamped to 1–4 ms.
+ */
+const macrotask: (task: () => void) => void = typeof (globalThis as { setImmediate?: unknown }).setImmediate ===
+    "function"
+  ? (task) => (globalThis as unknown as { setImmediate(task: () => void): void }).setImmediate(task)
+  : (task) => setTimeout(task, 0);
 
 /** Dispatches readiness of registered fds. One per process. */
 export class Loop {
@@ -14,6 +35,10 @@ export class Loop {
   readonly #handlers = new Map<number, () => void>();
   readonly #armed = new Set<number>();
   #running = false;
+  #turn = 0;
+  #turnReads = 0;
+  #turnEnding = false;
+  #waitingForTurn: (() => void)[] = [];
 
   constructor(libc: Libc) {
     this.#poller = libc.poller();
@@ -47,6 +72,52 @@ export class Loop {
     if (!this.#armed.delete(fd)) return;
     this.#poller.disarm(fd);
     this.#settle();
+  }
+
+  /**
+   * Number of the current turn; it changes once the event loop has run
+   * other tasks since the turn began.
+   */
+  get turn(): number {
+    return this.#turn;
+  }
+
+  /** Takes one read from this turn's shared budget; false when it is spent. */
+  takeRead(): boolean {
+    if (this.#turnReads >= READS_PER_TURN_ALL) return false;
+    this.#turnReads++;
+    this.#endTurnSoon();
+    return true;
+  }
+
+  /** Calls `resume` once the next turn has begun. */
+  nextTurn(resume: () => void): void {
+    this.#waitingForTurn.push(resume);
+    this.#endTurnSoon();
+  }
+
+  #endTurnSoon(): void {
+    if (this.#turnEnding) return;
+    this.#turnEnding = true;
+    macrotask(() => this.#beginTurn());
+  }
+
+  #beginTurn(): void {
+    this.#turnEnding = false;
+    this.#turn++;
+    this.#turnReads = 0;
+    // In the order they stopped: sockets that found the turn spent go first.
+    const waiting = this.#waitingForTurn;
+    this.#waitingForTurn = [];
+    for (const resume of waiting) {
+      try {
+        resume();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   /** With nothing armed, a pending wait is woken so the process may exit. */

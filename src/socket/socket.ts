@@ -13,6 +13,16 @@
  * holds, up to 64 datagrams) is read ahead, so that a storm costs one
  * wake-up per burst rather than per message.
  *
+ * Reading never starves the host program: a socket reads at most 64
+ * datagrams per turn of the event loop (and all sockets together 256, see
+ * `loop.ts`), then waits for a macrotask, so timers, I/O and signal handlers
+ * run between bursts however fast the consumer asks for more.
+ *
+ * After the kernel reports ENOBUFS the socket is drained to empty at once,
+ * consumer or not, to end the kernel's congestion; see
+ * {@link NetlinkSocket.notifications} for the exact meaning of an
+ * {@link Overrun}.
+ *
  * @module
  */
 import { loadLibc } from "../../ffi/mod.ts";
@@ -28,7 +38,15 @@ import {
   SOL_NETLINK,
 } from "../wire/constants.ts";
 import { ERRNO } from "../wire/errno.ts";
-import { ClosedError, DumpInterruptedError, NetlinkError, Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import {
+  ClosedError,
+  DumpInterruptedError,
+  NetlinkError,
+  Overrun,
+  OverrunError,
+  ParseError,
+  TimeoutError,
+} from "../wire/errors.ts";
 import { type NetlinkMessage, parseDone, parseErrorReply, parseMessages, replyError } from "../wire/message.ts";
 import { type Loop, sharedLoop } from "./loop.ts";
 import { inNetns, type NetnsTarget } from "./netns.ts";
@@ -42,12 +60,26 @@ const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
+const SO_MEMINFO = 55;
+/** Index of the drop counter in SO_MEMINFO's `u32[SK_MEMINFO_VARS]`. */
+const SK_MEMINFO_DROPS = 8;
+const SK_MEMINFO_VARS = 9;
+const MSG_DONTWAIT = 0x40;
+const NLMSG_HDRLEN = 16;
 const { EAGAIN, EINTR, ENOBUFS, EPERM } = ERRNO;
 
-/** Datagrams read per readiness before yielding to other sockets. */
-const READS_PER_TICK = 64;
+/** Datagrams one socket reads per turn of the event loop (see `loop.ts`). */
+const READS_PER_TURN = 64;
 /** Default size of the receive buffer: above the kernel's 32 KiB dump parts. */
 const DEFAULT_BUFFER = 64 * 1024;
+/**
+ * Largest size the receive buffer grows to by itself, for a kernel datagram
+ * that did not fit. Only the kernel's datagrams make it grow; a larger
+ * `bufferSize` given at open is kept.
+ */
+const MAX_GROWN_BUFFER = 1024 * 1024;
+/** Default timeout of requests and dumps, in milliseconds. */
+const DEFAULT_TIMEOUT = 30_000;
 /** Default bound on undelivered notifications held in memory per consumer. */
 const DEFAULT_QUEUE_LIMIT = 16384;
 /**
@@ -78,9 +110,21 @@ export interface OpenOptions {
   strict?: boolean;
   /** Do not echo the request in error replies (NETLINK_CAP_ACK). Default true. */
   capAck?: boolean;
-  /** Never report ENOBUFS (NETLINK_NO_ENOBUFS). Default false: losses are reported. */
+  /**
+   * Never report ENOBUFS (NETLINK_NO_ENOBUFS). Default false: losses are
+   * reported as {@link Overrun} items. With it the kernel drops what does
+   * not fit the socket buffer and says nothing (nor does it hold back later
+   * notifications until the buffer is read empty, as it does otherwise): no
+   * `Overrun` ever comes from the kernel, so state built from the stream may
+   * silently diverge. For consumers that only want the latest events.
+   */
   noEnobufs?: boolean;
-  /** User-space receive buffer in bytes; grows by itself when a datagram is larger. */
+  /**
+   * User-space receive buffer in bytes (default 64 KiB). A datagram from the
+   * kernel that is larger is lost once and makes the buffer grow, up to
+   * 1 MiB (or `bufferSize` if larger); datagrams from other senders never
+   * make it grow.
+   */
   bufferSize?: number;
   /** Accept messages whose sender is not the kernel. Default: only for USERSOCK. */
   acceptForeign?: boolean;
@@ -92,6 +136,13 @@ export interface OpenOptions {
    * type 0 (NETLINK_KOBJECT_UEVENT sends bare strings, not messages).
    */
   framing?: "netlink" | "raw";
+  /**
+   * Default timeout of {@link NetlinkSocket.request} and
+   * {@link NetlinkSocket.dump} on this socket, in milliseconds (default
+   * 30,000; `Infinity` for none). A request or dump that gets no answer in
+   * time rejects with {@link TimeoutError}.
+   */
+  timeout?: number;
 }
 
 /** A message as received, with where it came from. */
@@ -100,6 +151,14 @@ export interface ReceivedMessage extends NetlinkMessage {
   source: number;
   /** Multicast group it was sent to (0: unicast). */
   group: number;
+  /**
+   * Set only on items yielded with `malformed: "yield"`: the datagram, from
+   * a sender other than the kernel, could not be parsed or was larger than
+   * the receive buffer. `payload` holds the bytes that were received (the
+   * whole datagram, or its head when it was too large), and `type`, `flags`
+   * and `seq` are 0.
+   */
+  error?: ParseError;
 }
 
 /** Options of {@link NetlinkSocket.request}. */
@@ -108,6 +167,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Ask for and wait for an ACK (default true). Without it the first reply ends the request. */
   ack?: boolean;
+  /**
+   * Milliseconds to wait for the answer before rejecting with
+   * {@link TimeoutError} (default: the socket's `timeout`, 30,000;
+   * `Infinity` for none).
+   */
+  timeout?: number;
 }
 
 /** Options of {@link NetlinkSocket.dump}. */
@@ -121,6 +186,13 @@ export interface DumpOptions {
    * {@link DumpInterruptedError} at the end of an interrupted dump.
    */
   retry?: number;
+  /**
+   * Milliseconds to wait for each part of the answer while the consumer
+   * waits for it (time the consumer spends elsewhere does not count), before
+   * throwing {@link TimeoutError}. Default: the socket's `timeout`, 30,000;
+   * `Infinity` for none.
+   */
+  timeout?: number;
 }
 
 /** Options of {@link NetlinkSocket.notifications}. */
@@ -131,6 +203,14 @@ export interface NotificationOptions {
   overrun?: "yield" | "throw";
   /** Most undelivered messages to hold in memory before reporting an overrun. */
   queueLimit?: number;
+  /**
+   * Datagrams from a sender other than the kernel (which reach the socket
+   * only with `acceptForeign`, the default on NETLINK_USERSOCK) that cannot
+   * be parsed, or that are larger than the receive buffer: `"drop"` (default)
+   * drops them, counted in `stats.malformed`; `"yield"` yields each as a
+   * message with `error` set, and the stream goes on.
+   */
+  malformed?: "drop" | "yield";
 }
 
 /** Counters of what the socket saw but handed to nobody. */
@@ -141,8 +221,15 @@ export interface SocketStats {
   stray: number;
   /** Times the kernel reported ENOBUFS. */
   overruns: number;
-  /** Datagrams larger than the receive buffer (the buffer grew afterwards). */
+  /** Items dropped by full subscriber queues (`queueLimit`), each counted once per subscriber. */
+  dropped: number;
+  /** Datagrams from the kernel larger than the receive buffer (lost; the buffer grew up to its cap). */
   truncated: number;
+  /**
+   * Datagrams from other senders (with `acceptForeign`) that could not be
+   * parsed or were larger than the receive buffer.
+   */
+  malformed: number;
   /** Dumps started again after NLM_F_DUMP_INTR (with the `retry` option). */
   dumpRetries: number;
 }
@@ -172,6 +259,8 @@ interface DumpState {
 interface Subscriber {
   queue: (ReceivedMessage | Overrun | ParseError)[];
   limit: number;
+  /** Takes malformed datagrams from foreign senders as items. */
+  malformed: boolean;
   waiting: boolean;
   wake?: () => void;
 }
@@ -202,6 +291,46 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("aborted", "AbortError");
 }
 
+/** A timeout option: milliseconds, positive, or `Infinity`. */
+function checkTimeout(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new TypeError(`timeout must be a positive number of milliseconds or Infinity, not ${String(value)}`);
+  }
+  return value;
+}
+
+/** Calls `fire` after `ms` unless cleared; `Infinity` never fires. */
+function startTimer(ms: number, fire: () => void): ReturnType<typeof setTimeout> | undefined {
+  // setTimeout takes a 32-bit delay: longer ones would fire at once.
+  return Number.isFinite(ms) && ms <= 0x7fffffff ? setTimeout(fire, ms) : undefined;
+}
+
+/**
+ * One whole message: at least a header, and `nlmsg_len` equal to its bytes.
+ * The kernel silently drops a message whose length runs past the datagram,
+ * and answers each of several messages with the same sequence number: in
+ * both cases a request would never end.
+ */
+function checkMessage(message: Uint8Array): void {
+  if (!(message instanceof Uint8Array)) throw new TypeError("a netlink message is a Uint8Array");
+  if (message.length < NLMSG_HDRLEN) throw new TypeError("a netlink message is at least 16 bytes");
+  const len = new DataView(message.buffer, message.byteOffset, 4).getUint32(0, true);
+  if (len !== message.length) {
+    throw new TypeError(
+      `nlmsg_len ${len} does not match the message's ${message.length} bytes (one message per request; send() takes batches)`,
+    );
+  }
+}
+
+/** True for what the kernel treats as a dump request, which answers with NLMSG_DONE and no ACK. */
+function isDumpRequest(protocol: number, type: number, flags: number): boolean {
+  if ((flags & Flags.DUMP) !== Flags.DUMP) return false;
+  // In rtnetlink only GET requests (type & 3 == 2) dump; on NEW and DEL the
+  // same bits are NLM_F_REPLACE|NLM_F_EXCL and NLM_F_NONREC|NLM_F_BULK.
+  return protocol !== Protocol.ROUTE || type < 16 || (type & 3) === 2;
+}
+
 /**
  * A netlink socket. Open one per role: requests and dumps on one, each
  * notification stream on its own (the kernel drops notifications on a full
@@ -223,7 +352,15 @@ export class NetlinkSocket implements AsyncDisposable {
   /** The port id the kernel bound this socket to. */
   readonly portId: number;
   /** What was received but handed to nobody. */
-  readonly stats: SocketStats = { foreign: 0, stray: 0, overruns: 0, truncated: 0, dumpRetries: 0 };
+  readonly stats: SocketStats = {
+    foreign: 0,
+    stray: 0,
+    overruns: 0,
+    dropped: 0,
+    truncated: 0,
+    malformed: 0,
+    dumpRetries: 0,
+  };
 
   readonly #libc: Libc;
   readonly #loop: Loop;
@@ -242,8 +379,31 @@ export class NetlinkSocket implements AsyncDisposable {
   #resolveClosing!: () => void;
   #seq: number;
   readonly #seqStart: number;
+  readonly #timeout: number;
   #pumping = false;
   #closed = false;
+  /** The loop's turn in which {@link #turnLeft} was counted. */
+  #turnSeen = -1;
+  /** Reads left to this socket in that turn. */
+  #turnLeft = 0;
+  /** Waiting for the next turn to read again. */
+  #turnWaiting = false;
+  /**
+   * The kernel reported ENOBUFS and its queue has not been read empty
+   * since: it drops every notification meanwhile (NETLINK_S_CONGESTED), so
+   * all that is still queued precedes the gap.
+   */
+  #congested = false;
+  /** A datagram to ourselves whose sending tells whether the kernel still holds the socket congested. */
+  readonly #probe: Uint8Array;
+  readonly #self: Uint8Array;
+  /** Probes sent and not yet read back. */
+  #probesQueued = 0;
+  /** Sending a probe failed otherwise than with EAGAIN: congestion ends only when a read finds the socket empty. */
+  #probeBroken = false;
+  /** The kernel's drop counter when the last gap was reported. */
+  #dropsReported = 0;
+  readonly #meminfo = new Uint8Array(new ArrayBuffer(SK_MEMINFO_VARS * 4));
 
   private constructor(libc: Libc, fd: number, protocol: number, portId: number, options: OpenOptions) {
     this.#closing = new Promise<void>((resolve) => (this.#resolveClosing = resolve));
@@ -258,6 +418,14 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#describe = options.describeType;
     this.#raw = options.framing === "raw";
     this.#seq = this.#seqStart = (Math.random() * 0x3fffffff) | 1;
+    this.#timeout = checkTimeout(options.timeout, DEFAULT_TIMEOUT);
+    this.#self = sockaddr(portId, 0);
+    this.#probe = new Uint8Array(new ArrayBuffer(NLMSG_HDRLEN));
+    const probe = new DataView(this.#probe.buffer);
+    probe.setUint32(0, NLMSG_HDRLEN, true);
+    probe.setUint16(4, NLMSG_NOOP, true);
+    probe.setUint32(8, (Math.random() * 0x100000000) >>> 0, true);
+    probe.setUint32(12, portId, true);
     const r = this.#loop.register(fd, () => this.#pump());
     if (r < 0) throw new NetlinkError(-r, { syscall: "epoll_ctl(ADD)" });
   }
@@ -277,6 +445,7 @@ export class NetlinkSocket implements AsyncDisposable {
   static async open(protocol: number | ProtocolName, options: OpenOptions = {}): Promise<NetlinkSocket> {
     const libc = await loadLibc();
     const proto = protocolNumber(protocol);
+    checkTimeout(options.timeout, DEFAULT_TIMEOUT);
     const create = () => libc.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     const fd = options.netns !== undefined ? inNetns(libc, options.netns, create) : create();
     if (fd < 0) throw new NetlinkError(-fd, { syscall: "socket(AF_NETLINK)" });
@@ -322,6 +491,22 @@ export class NetlinkSocket implements AsyncDisposable {
     return this.#closed;
   }
 
+  /**
+   * Size of the user-space receive buffer in bytes: `bufferSize` at open
+   * (64 KiB by default), grown by a larger datagram from the kernel, never
+   * past 1 MiB unless opened larger.
+   *
+   * @example
+   * ```ts
+   * import { NetlinkSocket } from "@nlts/netlink";
+   * await using sock = await NetlinkSocket.open("route");
+   * console.log(sock.bufferSize); // 65536
+   * ```
+   */
+  get bufferSize(): number {
+    return this.#rx.buffer.length;
+  }
+
   /** The next sequence number (never 0, which unsolicited messages use). */
   nextSeq(): number {
     this.#seq = (this.#seq + 1) >>> 0 || 1;
@@ -334,7 +519,7 @@ export class NetlinkSocket implements AsyncDisposable {
 
   /** Copies `message`, ORs `flags` into its header and gives it a fresh sequence number. */
   #prepare(message: Uint8Array, flags: number): { bytes: Uint8Array; seq: number } {
-    if (message.length < 16) throw new TypeError("a netlink message is at least 16 bytes");
+    checkMessage(message);
     const bytes = message.slice();
     const dv = new DataView(bytes.buffer);
     dv.setUint16(6, dv.getUint16(6, true) | flags, true);
@@ -384,6 +569,13 @@ export class NetlinkSocket implements AsyncDisposable {
    * resolves with the replies that came before the ACK (none for a plain
    * ACK). A negative ACK rejects with {@link NetlinkError}.
    *
+   * It always ends: a message the kernel would never answer with an ACK
+   * (NLM_F_DUMP set: use {@link dump}) or whose `nlmsg_len` differs from its
+   * length is a `TypeError`, before anything is sent; with no answer within
+   * `timeout` (default 30 s) it rejects with {@link TimeoutError}; an abort
+   * rejects at once with the signal's reason. Either way the request may
+   * still have been carried out.
+   *
    * @example
    * ```ts
    * import { MessageWriter, NetlinkError, NetlinkSocket } from "@nlts/netlink";
@@ -397,15 +589,37 @@ export class NetlinkSocket implements AsyncDisposable {
   request(message: Uint8Array, options: RequestOptions = {}): Promise<NetlinkMessage[]> {
     if (this.#closed) return Promise.reject(new ClosedError());
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    let timeout: number;
+    let prepared: { bytes: Uint8Array; seq: number };
     const ack = options.ack ?? true;
-    const { bytes, seq } = this.#prepare(message, Flags.REQUEST | (ack ? Flags.ACK : 0));
+    try {
+      timeout = checkTimeout(options.timeout, this.#timeout);
+      checkMessage(message);
+      const dv = new DataView(message.buffer, message.byteOffset, NLMSG_HDRLEN);
+      if (isDumpRequest(this.protocol, dv.getUint16(4, true), dv.getUint16(6, true))) {
+        throw new TypeError("request() cannot send an NLM_F_DUMP request (its answer ends without an ACK): use dump()");
+      }
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      prepared = this.#prepare(message, Flags.REQUEST | (ack ? Flags.ACK : 0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { bytes, seq } = prepared;
     return new Promise<NetlinkMessage[]>((resolve, reject) => {
       const onAbort = () => {
         if (this.#pending.delete(seq)) reject(abortReason(signal!));
+        done();
         this.#pump();
       };
-      const done = () => signal?.removeEventListener("abort", onAbort);
+      const timer = startTimer(timeout, () => {
+        if (this.#pending.delete(seq)) reject(this.#timeoutError(timeout, bytes));
+        done();
+        this.#pump();
+      });
+      const done = () => {
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(timer);
+      };
       this.#pending.set(seq, {
         request: bytes,
         replies: [],
@@ -422,8 +636,13 @@ export class NetlinkSocket implements AsyncDisposable {
         reject(error);
         return;
       }
-      this.#pump();
+      this.#pump(seq);
     });
+  }
+
+  #timeoutError(timeout: number, request: Uint8Array): TimeoutError {
+    const messageType = request[4] | (request[5] << 8);
+    return new TimeoutError(timeout, { messageType, messageTypeName: this.#describe?.(messageType), request });
   }
 
   /**
@@ -433,6 +652,14 @@ export class NetlinkSocket implements AsyncDisposable {
    * ready for the next request when `break` returns. An iterator driven by
    * hand must be run to its end or `return()`ed: until then, later dumps on
    * the socket wait their turn (closing the socket ends every wait).
+   *
+   * It always ends: a message whose `nlmsg_len` differs from its length is
+   * a `TypeError` before anything is sent; when the kernel sends nothing
+   * for `timeout` (default 30 s) while the consumer waits, the iterator
+   * throws {@link TimeoutError}; an abort ends it at once with the signal's
+   * reason, and what the kernel still sends is then read and discarded in
+   * the background (the next dump on the socket waits for that, or for
+   * `timeout` of silence).
    *
    * @example
    * ```ts
@@ -448,19 +675,20 @@ export class NetlinkSocket implements AsyncDisposable {
   dump(message: Uint8Array, options: DumpOptions = {}): AsyncGenerator<NetlinkMessage, void, undefined> {
     // A streaming dump is #dumpOnce itself: delegating with `yield*` would
     // cost one more await per message. Both start only when first iterated.
-    if ((options.retry ?? 0) <= 0) return this.#dumpOnce(message, options.signal);
-    return this.#dumpRetrying(message, options.signal, options.retry!);
+    if ((options.retry ?? 0) <= 0) return this.#dumpOnce(message, options.signal, options.timeout);
+    return this.#dumpRetrying(message, options.signal, options.retry!, options.timeout);
   }
 
   async *#dumpRetrying(
     message: Uint8Array,
     signal: AbortSignal | undefined,
     retries: number,
+    timeout: number | undefined,
   ): AsyncGenerator<NetlinkMessage> {
     for (let attempt = 0;; attempt++) {
       const all: NetlinkMessage[] = [];
       try {
-        for await (const m of this.#dumpOnce(message, signal)) all.push(m);
+        for await (const m of this.#dumpOnce(message, signal, timeout)) all.push(m);
       } catch (error) {
         if (error instanceof DumpInterruptedError && attempt < retries) {
           this.stats.dumpRetries++;
@@ -473,8 +701,14 @@ export class NetlinkSocket implements AsyncDisposable {
     }
   }
 
-  async *#dumpOnce(message: Uint8Array, signal: AbortSignal | undefined): AsyncGenerator<NetlinkMessage> {
+  async *#dumpOnce(
+    message: Uint8Array,
+    signal: AbortSignal | undefined,
+    timeoutOption: number | undefined,
+  ): AsyncGenerator<NetlinkMessage> {
     this.#assertOpen();
+    const timeout = checkTimeout(timeoutOption, this.#timeout);
+    checkMessage(message);
     signal?.throwIfAborted();
     // Queue behind the dump in progress: the kernel runs one per socket.
     // The next dump waits for the previous one *and* this one, so this one
@@ -512,30 +746,61 @@ export class NetlinkSocket implements AsyncDisposable {
         if (state.error !== undefined) throw state.error;
         if (state.done) break;
         if (signal?.aborted) throw abortReason(signal);
-        await new Promise<void>((resolve) => {
-          state!.wake = resolve;
-          state!.waiting = true;
-          this.#pump();
-        });
-        state.waiting = false;
-        state.wake = undefined;
+        if (!(await this.#awaitDump(state, timeout)) && state.queue.length === 0 && !state.done) {
+          state.error ??= this.#timeoutError(timeout, bytes);
+        }
       }
       if (state.interrupted) throw new DumpInterruptedError();
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      const finish = () => {
+        if (this.#dump === state) this.#dump = undefined;
+        release();
+        // A congestion left undrained during the dump is drained now.
+        if (this.#congested) this.#pump();
+      };
       if (state && !state.done && state.error === undefined && !this.#closed) {
         // Left early: drain the rest so the next dump on this socket starts clean.
         state.draining = true;
         state.queue = [];
-        while (!state.done && !this.#closed) {
-          await new Promise<void>((resolve) => {
-            state!.wake = resolve;
-            this.#pump();
-          });
-        }
+        const drained = this.#drain(state, timeout).finally(finish);
+        // After an abort the iterator ends now, whatever the kernel does;
+        // the next dump on the socket waits for the drain.
+        if (!signal?.aborted) await drained;
+      } else finish();
+    }
+  }
+
+  /**
+   * Waits until the dump has news for its consumer (or, draining, any
+   * message of it arrived). False when `timeout` ms passed without.
+   */
+  async #awaitDump(state: DumpState, timeout: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const woken = await new Promise<boolean>((resolve) => {
+      state.wake = () => resolve(true);
+      if (!state.draining) state.waiting = true;
+      timer = startTimer(timeout, () => resolve(false));
+      this.#pump();
+    });
+    clearTimeout(timer);
+    state.waiting = false;
+    state.wake = undefined;
+    return woken;
+  }
+
+  /**
+   * Reads and discards the rest of a dump its consumer left, until its
+   * NLMSG_DONE, the socket closes, or the kernel sends none of it for
+   * `timeout` ms (it then no longer counts as running: late parts are
+   * strays).
+   */
+  async #drain(state: DumpState, timeout: number): Promise<void> {
+    while (!state.done && !this.#closed) {
+      if (!(await this.#awaitDump(state, timeout))) {
+        state.done = true;
+        return;
       }
-      if (this.#dump === state) this.#dump = undefined;
-      release();
     }
   }
 
@@ -615,6 +880,35 @@ export class NetlinkSocket implements AsyncDisposable {
    * the place (or {@link OverrunError} is thrown with `overrun: "throw"`).
    * The iteration ends when the socket is closed.
    *
+   * What an `Overrun` means, exactly:
+   * - It sits where the gap is: the items before it were sent before the
+   *   lost messages, the items after it after them. A consumer keeping state
+   *   re-reads it (a dump) on an `Overrun` and applies the items that follow.
+   * - After an `Overrun`, no message is lost without a later `Overrun`.
+   * - `lost` says how many datagrams were lost, when known.
+   *
+   * How that is kept: when the kernel's socket buffer is full it drops the
+   * notification and reports ENOBUFS once; it then drops every further one
+   * for this socket, silently, until its queue has been read empty
+   * (NETLINK_S_CONGESTED in net/netlink/af_netlink.c). Everything still
+   * queued at that point precedes the gap. So on ENOBUFS the socket is read
+   * to empty at once, whether or not a consumer waits (what does not fit a
+   * consumer's queue is dropped there and counted in the same gap), and the
+   * `Overrun` is placed after the last datagram read before the kernel's
+   * queue became empty. The socket learns that moment by sending itself a
+   * tiny datagram after each read while congested, which the kernel refuses
+   * (EAGAIN) exactly while it still holds the socket congested; the probe is
+   * read back and discarded. A consumer whose queue (`queueLimit`) is full
+   * gets an `Overrun` where its queue dropped items, and the same rules
+   * hold. With `noEnobufs` set at open, the kernel reports nothing and no
+   * `Overrun` comes from it.
+   *
+   * Datagrams from senders other than the kernel reach the stream only with
+   * `acceptForeign` (the default on NETLINK_USERSOCK); one that cannot be
+   * parsed or does not fit the receive buffer never ends the stream: it is
+   * dropped and counted in `stats.malformed`, or yielded with `error` set
+   * when `malformed: "yield"`.
+   *
    * @example
    * ```ts
    * import { NetlinkSocket, Overrun } from "@nlts/netlink";
@@ -630,7 +924,12 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#assertOpen();
     const { signal } = options;
     signal?.throwIfAborted();
-    const sub: Subscriber = { queue: [], limit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT, waiting: false };
+    const sub: Subscriber = {
+      queue: [],
+      limit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
+      malformed: options.malformed === "yield",
+      waiting: false,
+    };
     const onAbort = () => sub.wake?.();
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#subscribers.add(sub);
@@ -642,7 +941,7 @@ export class NetlinkSocket implements AsyncDisposable {
         const item = sub.queue.shift();
         if (item !== undefined) {
           if (item instanceof ParseError) throw item;
-          if (item instanceof Overrun && options.overrun === "throw") throw new OverrunError(item.where);
+          if (item instanceof Overrun && options.overrun === "throw") throw new OverrunError(item.where, item.lost);
           yield item;
           continue;
         }
@@ -695,38 +994,52 @@ export class NetlinkSocket implements AsyncDisposable {
   }
 
   /**
-   * Reads while there is demand; arms the loop when the socket runs dry.
+   * Reads while there is demand (or the kernel holds the socket congested);
+   * arms the loop when the socket runs dry.
    *
    * A waiting subscriber starts a burst: the pump reads on while every
-   * subscriber's queue has room, until the socket is dry or the budget is
-   * spent, rather than stopping after the first datagram. A storm of
-   * notifications is then taken in batches (one wake-up and one promise per
-   * batch, not per message) and leaves the kernel buffer sooner. The
-   * read-ahead is bounded by the budget and never runs during a dump, whose
-   * parts stay in the kernel until its consumer asks.
+   * subscriber's queue has room, until the socket is dry or the turn's
+   * budget is spent, rather than stopping after the first datagram. A storm
+   * of notifications is then taken in batches (one wake-up and one promise
+   * per batch, not per message) and leaves the kernel buffer sooner. The
+   * read-ahead never runs during a dump, whose parts stay in the kernel
+   * until its consumer asks.
+   *
+   * `serving`: the sequence number of a request just sent. Its answer is
+   * read at once, outside the turn's budget: the kernel queues answers as it
+   * receives requests, so requests sent in a row whose answers waited for
+   * the next turn would overflow the socket, and the kernel drops answers
+   * (ACKs included) then. Those reads are bounded by what the caller sent.
    */
-  #pump(): void {
+  #pump(serving = 0): void {
     if (this.#pumping || this.#closed) return;
+    if (this.#turnWaiting && !(serving !== 0 && this.#pending.has(serving))) return;
     this.#pumping = true;
     try {
-      let budget = READS_PER_TICK;
       let burst = false;
       // Closed by whoever a delivery called (its receiver may be another's now).
       while (!this.#closed) {
         burst = burst ? this.#dump === undefined && this.#roomInQueues() : this.#burstable();
-        if (!burst && !this.#demand()) break;
-        if (budget-- <= 0) {
-          // Let other sockets and timers run, then carry on.
-          setTimeout(() => this.#pump(), 0);
-          return;
-        }
+        // Congested: read to empty whoever waits, except during a dump,
+        // whose parts the kernel adds as they are read (its queue would
+        // only empty at the dump's end, with the whole dump read ahead).
+        const drain = this.#congested && this.#dump === undefined;
+        if (!drain && !burst && !this.#demand()) break;
+        const free = serving !== 0 && this.#pending.has(serving);
+        if (!free && !this.#takeRead()) return;
         const n = this.#rx.recv(this.#fd, 0);
         if (n >= 0) {
+          // Probe first, so that as little as possible arrives between the
+          // read that emptied the kernel's queue and the probe.
+          const emptied = this.#congested && this.#probeSent();
           this.#onDatagram(n);
+          if (emptied) this.#endCongestion();
           continue;
         }
         if (n === -EAGAIN) {
-          // Dry. Wait for readiness only if someone still waits (a burst may
+          // Empty: a congestion ends with this read (netlink_rcv_wake).
+          if (this.#congested) this.#endCongestion();
+          // Wait for readiness only if someone still waits (a burst may
           // have met the demand already).
           if (this.#demand()) this.#loop.arm(this.#fd);
           else this.#loop.disarm(this.#fd);
@@ -734,7 +1047,12 @@ export class NetlinkSocket implements AsyncDisposable {
         }
         if (n === -EINTR) continue;
         if (n === -ENOBUFS) {
-          this.#onOverrun("kernel");
+          this.stats.overruns++;
+          // Reported again while congested: the previous congestion ended at
+          // the last read (the kernel sets the error only when it starts
+          // dropping with the congested bit clear), and a new one began.
+          if (this.#congested) this.#endCongestion();
+          this.#congested = true;
           continue;
         }
         this.#failAll(new NetlinkError(-n, { syscall: "recvmsg" }));
@@ -746,31 +1064,100 @@ export class NetlinkSocket implements AsyncDisposable {
     }
   }
 
+  /**
+   * Takes one read from this socket's share of the loop's turn; when the
+   * share or the turn is spent, arranges to go on in the next turn (after
+   * timers and I/O had theirs) and returns false.
+   */
+  #takeRead(): boolean {
+    if (this.#turnWaiting) return false;
+    const turn = this.#loop.turn;
+    if (turn !== this.#turnSeen) {
+      this.#turnSeen = turn;
+      this.#turnLeft = READS_PER_TURN;
+    }
+    if (this.#turnLeft > 0 && this.#loop.takeRead()) {
+      this.#turnLeft--;
+      return true;
+    }
+    this.#turnWaiting = true;
+    this.#loop.disarm(this.#fd);
+    this.#loop.nextTurn(() => {
+      this.#turnWaiting = false;
+      this.#pump();
+    });
+    return false;
+  }
+
+  /**
+   * While congested: sends the probe datagram to ourselves. The kernel
+   * accepts it only once it no longer holds the socket congested, that is,
+   * once the read just made left its queue empty.
+   */
+  #probeSent(): boolean {
+    if (this.#probeBroken) return false;
+    const r = this.#libc.sendto(this.#fd, this.#probe, MSG_DONTWAIT, this.#self);
+    if (r >= 0) {
+      this.#probesQueued++;
+      return true;
+    }
+    if (r !== -EAGAIN && r !== -EINTR) this.#probeBroken = true;
+    return false;
+  }
+
+  /** The probe datagram, read back. */
+  #isProbe(n: number): boolean {
+    if (this.#probesQueued === 0 || n !== NLMSG_HDRLEN) return false;
+    const got = this.#rx.buffer;
+    for (let i = 0; i < NLMSG_HDRLEN; i++) if (got[i] !== this.#probe[i]) return false;
+    return true;
+  }
+
+  /** The gap closed here: everything delivered so far preceded it, everything later follows it. */
+  #endCongestion(): void {
+    this.#congested = false;
+    this.#notify(new Overrun("kernel", this.#dropsSinceReported()));
+  }
+
+  /** The kernel's drops on this socket (SO_MEMINFO's SK_MEMINFO_DROPS) since the last report, if readable. */
+  #dropsSinceReported(): number | undefined {
+    const r = this.#libc.getsockopt(this.#fd, SOL_SOCKET, SO_MEMINFO, this.#meminfo);
+    if (r < (SK_MEMINFO_DROPS + 1) * 4) return undefined;
+    const drops = new DataView(this.#meminfo.buffer).getUint32(SK_MEMINFO_DROPS * 4, true);
+    const lost = (drops - this.#dropsReported) >>> 0;
+    this.#dropsReported = drops;
+    return lost;
+  }
+
   #onDatagram(n: number): void {
     const meta = this.#rx.meta;
-    const capacity = this.#rx.buffer.length;
-    if (n > capacity) {
-      // The kernel dropped what did not fit; grow so the next one fits, and
-      // tell whoever the datagram was for.
-      this.stats.truncated++;
-      const head = this.#rx.buffer.slice(0, Math.min(16, capacity));
-      let size = capacity * 2;
-      while (size < n) size *= 2;
-      this.#rx.resize(size);
-      const error = new ParseError(
-        `datagram of ${n} bytes did not fit the ${capacity}-byte buffer (now grown)`,
-        capacity,
-      );
-      const seq = head.length >= 12 ? new DataView(head.buffer).getUint32(8, true) : 0;
-      this.#deliverError(seq, meta.group !== 0 || meta.groups !== 0, error);
-      return;
-    }
     const source = meta.pid;
-    if (source !== 0 && !this.#acceptForeign) {
-      this.stats.foreign++;
+    const capacity = this.#rx.buffer.length;
+    const group = meta.group || (meta.groups ? 31 - Math.clz32(meta.groups & -meta.groups) + 1 : 0);
+    // The sender is known whatever the size (the kernel fills in the address
+    // of a truncated datagram too), so it is checked first: another sender
+    // can neither make the buffer grow nor fail a reader.
+    if (source !== 0) {
+      if (source === this.portId && this.#isProbe(n)) {
+        this.#probesQueued--;
+        return;
+      }
+      if (!this.#acceptForeign) {
+        this.stats.foreign++;
+        return;
+      }
+      if (n > capacity) {
+        const error = new ParseError(
+          `datagram of ${n} bytes from port ${source} did not fit the ${capacity}-byte buffer`,
+          capacity,
+        );
+        this.#onMalformed(source, group, this.#rx.buffer.slice(0, capacity), error);
+        return;
+      }
+    } else if (n > capacity) {
+      this.#onTruncated(n, capacity, group);
       return;
     }
-    const group = meta.group || (meta.groups ? 31 - Math.clz32(meta.groups & -meta.groups) + 1 : 0);
     const data = this.#rx.buffer.slice(0, n);
     if (this.#raw) {
       this.#notify({ type: 0, flags: 0, seq: 0, pid: source, payload: data, source, group });
@@ -780,8 +1167,12 @@ export class NetlinkSocket implements AsyncDisposable {
     try {
       messages = parseMessages(data);
     } catch (error) {
+      if (source !== 0) {
+        this.#onMalformed(source, group, data, error as ParseError);
+        return;
+      }
       const seq = n >= 12 ? new DataView(data.buffer).getUint32(8, true) : 0;
-      this.#deliverError(seq, group !== 0 || source !== 0, error as ParseError);
+      this.#deliverError(seq, group !== 0, error as ParseError);
       return;
     }
     if (group !== 0 || source !== 0) {
@@ -814,12 +1205,36 @@ export class NetlinkSocket implements AsyncDisposable {
       else this.#notify({ ...m, source, group });
     }
     const dump = this.#dump;
-    if (dumpTouched && dump && (dump.queue.length > 0 || dump.done)) {
+    if (dumpTouched && dump && (dump.queue.length > 0 || dump.done || dump.draining)) {
       // Demand met: read no further until the consumer asks again, so the
       // rest of the dump waits in the kernel.
       dump.waiting = false;
       dump.wake?.();
     }
+  }
+
+  /** A datagram from the kernel larger than the buffer: lost; the buffer grows (up to its cap) for the next. */
+  #onTruncated(n: number, capacity: number, group: number): void {
+    this.stats.truncated++;
+    const head = this.#rx.buffer.slice(0, Math.min(NLMSG_HDRLEN, capacity));
+    if (capacity < MAX_GROWN_BUFFER) {
+      let size = capacity * 2;
+      while (size < n && size < MAX_GROWN_BUFFER) size *= 2;
+      this.#rx.resize(Math.min(size, MAX_GROWN_BUFFER));
+    }
+    const error = new ParseError(
+      `datagram of ${n} bytes did not fit the ${capacity}-byte buffer (now ${this.#rx.buffer.length} bytes)`,
+      capacity,
+    );
+    const seq = head.length >= 12 ? new DataView(head.buffer).getUint32(8, true) : 0;
+    // A reply fails its request; a notification is a loss like any other.
+    if (group !== 0 || !this.#deliverError(seq, false, error, false)) this.#notify(new Overrun("kernel", 1));
+  }
+
+  /** A foreign datagram that cannot be taken as messages: counted, and handed to those who asked. */
+  #onMalformed(source: number, group: number, payload: Uint8Array, error: ParseError): void {
+    this.stats.malformed++;
+    this.#notify({ type: 0, flags: 0, seq: 0, pid: source, payload, source, group, error });
   }
 
   #onReply(seq: number, pending: Pending, m: NetlinkMessage): void {
@@ -883,42 +1298,60 @@ export class NetlinkSocket implements AsyncDisposable {
     dump.queue.push(m);
   }
 
+  /**
+   * Appends `item` to every subscriber's queue. A full queue drops the
+   * item and ends with an {@link Overrun} (one per gap, counting what it
+   * dropped), so the mark sits exactly where the gap is; an `Overrun`
+   * arriving at a queue that already ends with one joins it.
+   */
   #notify(item: ReceivedMessage | Overrun | ParseError): void {
     for (const sub of this.#subscribers) {
+      if (!(item instanceof Overrun) && !(item instanceof ParseError) && item.error && !sub.malformed) continue;
       const q = sub.queue;
-      if (q.length >= sub.limit && !(item instanceof Overrun)) {
-        if (!(q[q.length - 1] instanceof Overrun)) q.push(new Overrun("queue"));
+      const last = q[q.length - 1];
+      if (item instanceof Overrun) {
+        if (last instanceof Overrun) {
+          const lost = last.lost !== undefined && item.lost !== undefined ? last.lost + item.lost : undefined;
+          q[q.length - 1] = new Overrun(item.where === "kernel" ? "kernel" : last.where, lost);
+          continue;
+        }
+      } else if (q.length >= sub.limit) {
+        this.stats.dropped++;
+        if (last instanceof Overrun) {
+          q[q.length - 1] = new Overrun(last.where, last.lost === undefined ? undefined : last.lost + 1);
+        } else q.push(new Overrun("queue", 1));
         continue;
       }
-      if (item instanceof Overrun && q[q.length - 1] instanceof Overrun) continue;
       q.push(item);
       sub.waiting = false;
       sub.wake?.();
     }
   }
 
-  #onOverrun(where: "kernel" | "queue"): void {
-    this.stats.overruns++;
-    this.#notify(new Overrun(where));
-  }
-
-  #deliverError(seq: number, multicast: boolean, error: ParseError): void {
+  /**
+   * A datagram for a request or dump that could not be read: fails it.
+   * Otherwise (multicast, or nobody's) it goes to subscribers when
+   * `toSubscribers`; returns whether someone took it.
+   */
+  #deliverError(seq: number, multicast: boolean, error: ParseError, toSubscribers = true): boolean {
     if (!multicast) {
       const pending = this.#pending.get(seq);
       if (pending) {
         this.#pending.delete(seq);
         pending.reject(error);
-        return;
+        return true;
       }
       const dump = this.#dump;
       if (dump && dump.seq === seq) {
         dump.error = error;
         dump.done = true;
         dump.wake?.();
-        return;
+        return true;
       }
     }
+    if (!toSubscribers) return false;
     this.#notify(error);
+    return true;
   }
 
   #failAll(error: unknown): void {

@@ -6,6 +6,8 @@
  */
 import { errnoName } from "./errno.ts";
 
+const ETIMEDOUT = 110;
+
 /** The kernel's extended ACK: why a request failed, and where. */
 export interface ExtAck {
   /** Human-readable reason (`NLMSGERR_ATTR_MSG`). */
@@ -143,17 +145,23 @@ export class ClosedError extends Error {
  * @example
  * ```ts
  * import { OverrunError } from "@nlts/netlink";
- * console.log(new OverrunError("kernel").message);
+ * console.log(new OverrunError("kernel", 12).message);
  * ```
  */
 export class OverrunError extends Error {
   /** Where the messages were lost: the kernel's buffer or our queue. */
   readonly where: "kernel" | "queue";
-  /** `where`: the kernel's socket buffer, or our in-memory queue. */
-  constructor(where: "kernel" | "queue") {
-    super(`notifications lost: ${where === "kernel" ? "socket receive buffer overflowed (ENOBUFS)" : "queue full"}`);
+  /** How many were lost, when known (see {@link Overrun.lost}). */
+  readonly lost?: number;
+  /** `where`: the kernel's socket buffer, or our in-memory queue; `lost`: how many, if known. */
+  constructor(where: "kernel" | "queue", lost?: number) {
+    const count = lost !== undefined ? ` (${lost})` : "";
+    super(
+      `notifications lost${count}: ${where === "kernel" ? "socket receive buffer overflowed (ENOBUFS)" : "queue full"}`,
+    );
     this.name = "OverrunError";
     this.where = where;
+    this.lost = lost;
   }
 }
 
@@ -161,20 +169,66 @@ export class OverrunError extends Error {
  * Marks, in a stream of notifications, the place where some were lost. State
  * built from the stream must be refreshed with a dump.
  *
+ * The mark sits exactly where the gap is: every item before it was sent
+ * before the lost ones, every item after it after them. After an `Overrun`
+ * no further loss goes unmarked: a later gap gets a later `Overrun`. (See
+ * `NetlinkSocket.notifications()` for how this is kept with the kernel's
+ * rules.)
+ *
  * @example
  * ```ts
  * import { Overrun } from "@nlts/netlink";
- * const item: unknown = new Overrun("kernel");
- * if (item instanceof Overrun) console.log("resync needed");
+ * const item: unknown = new Overrun("kernel", 3);
+ * if (item instanceof Overrun) console.log(`resync needed: ${item.lost ?? "some"} lost`);
  * ```
  */
 export class Overrun {
   /** Always true: tells an overrun from a message in a union. */
   readonly overrun = true as const;
-  /** Where the messages were lost: the kernel's buffer or our queue. */
+  /**
+   * Where the messages were lost: `"kernel"` when the kernel dropped some
+   * (its socket buffer overflowed, or a datagram exceeded our buffer),
+   * `"queue"` when only our in-memory queue dropped them.
+   */
   readonly where: "kernel" | "queue";
-  /** `where`: the kernel's socket buffer, or our in-memory queue. */
-  constructor(where: "kernel" | "queue") {
+  /**
+   * How many datagrams were lost in this gap, when known: the kernel's drop
+   * counter for the socket (`SK_MEMINFO_DROPS`) read when the gap closed,
+   * plus what our queue dropped. The counts of successive marks add up to
+   * the total lost; one gap's count may include a few drops that opened the
+   * next one. Undefined when the drop counter could not be read.
+   */
+  readonly lost?: number;
+  /** `where`: the kernel's socket buffer, or our in-memory queue; `lost`: how many, if known. */
+  constructor(where: "kernel" | "queue", lost?: number) {
     this.where = where;
+    this.lost = lost;
+  }
+}
+
+/**
+ * A request or dump that got no answer from the kernel in time (`ETIMEDOUT`).
+ * The request may still have been carried out. Every request and dump has a
+ * timeout (`NetlinkSocket` option `timeout`, default 30 s).
+ *
+ * @example
+ * ```ts
+ * import { NetlinkError, TimeoutError } from "@nlts/netlink";
+ * const e = new TimeoutError(30000, { messageType: 18, messageTypeName: "RTM_GETLINK" });
+ * console.log(e instanceof NetlinkError, e.code, e.message); // true "ETIMEDOUT" "RTM_GETLINK failed with ETIMEDOUT: …"
+ * ```
+ */
+export class TimeoutError extends NetlinkError {
+  /** The timeout that passed, in milliseconds. */
+  readonly timeout: number;
+  /** `timeout`: milliseconds waited; `detail`: what is known of the request. */
+  constructor(
+    timeout: number,
+    detail: { messageType?: number; messageTypeName?: string; request?: Uint8Array } = {},
+  ) {
+    super(ETIMEDOUT, detail);
+    this.name = "TimeoutError";
+    this.message += `: no answer from the kernel within ${timeout} ms`;
+    this.timeout = timeout;
   }
 }

@@ -47,6 +47,7 @@ export {
   Overrun,
   OverrunError,
   ParseError,
+  TimeoutError,
 } from "./errors.ts";
 export { AddressError, ip, ipv4, ipv6, mac, parseIP, parseIPv4, parseIPv6, parseMac, parsePrefix } from "./values.ts";
 export { type Attr, AttrCursor, Attrs, AttrWriter } from "./attrs.ts";

@@ -95,7 +95,7 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
   /** This endpoint's port id. */
   readonly portId: number;
   readonly #sock: NetlinkSocket;
-  #incoming: AsyncGenerator<unknown>;
+  #incoming: AsyncGenerator<ReceivedMessage | Overrun>;
   readonly #streams = new SpawnedStreams();
   readonly #waiters = new Map<number, Waiter<P>>();
   readonly #inbox: (ProtocolMessage<P> | Overrun)[] = [];
@@ -115,18 +115,12 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
   }
 
   /**
-   * The socket's datagrams. Asks the socket to hand over a datagram it
-   * cannot take (larger than its buffer) as a `ParseError` item rather than
-   * end the iteration: `parseErrors: "yield"`, an option of
-   * `NetlinkSocket.notifications()` being added alongside this code. Until
-   * the socket has it, {@link #read} recovers from the thrown error instead.
+   * The socket's datagrams. A datagram the socket cannot take (larger than
+   * its buffer) comes as an item with `error` set (`malformed: "yield"`)
+   * instead of ending the iteration.
    */
-  #listen(): AsyncGenerator<unknown> {
-    const options: NotificationOptions & { parseErrors: "yield" } = {
-      queueLimit: this.#queueLimit,
-      parseErrors: "yield",
-    };
-    return this.#sock.notifications(options);
+  #listen(): AsyncGenerator<ReceivedMessage | Overrun> {
+    return this.#sock.notifications({ queueLimit: this.#queueLimit, malformed: "yield" });
   }
 
   /**
@@ -330,15 +324,16 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
             r = await this.#incoming.next();
           } catch (error) {
             if (!(error instanceof ParseError) || this.#closed) throw error;
-            // A socket without `parseErrors: "yield"` ends the iteration on
-            // a datagram it refused; what it had queued behind it is gone.
+            // Defensive: with `malformed: "yield"` the socket hands refused
+            // datagrams over as items; should one still end the iteration,
+            // what it had queued behind it is gone.
             this.#dispatchDatagram(error);
             this.#deliver(new Overrun("queue"));
             this.#incoming = this.#listen();
             continue;
           }
           if (r.done) break;
-          this.#dispatchDatagram(r.value as ReceivedMessage | Overrun | ParseError);
+          this.#dispatchDatagram(r.value);
         }
       } catch (error) {
         this.#failure = error;
@@ -371,6 +366,20 @@ export class UserPeer<P extends ProtocolDef> implements AsyncDisposable {
       return;
     }
     const { source, group, payload: datagram } = item;
+    if (item.error) {
+      // Refused by the socket (larger than its buffer): `payload` is its head.
+      this.#deliver({
+        name: null,
+        type: 0,
+        seq: 0,
+        flags: 0,
+        from: source,
+        group,
+        payload: datagram,
+        error: item.error,
+      });
+      return;
+    }
     try {
       for (const m of parseMessages(datagram)) this.#dispatch({ ...m, source, group });
     } catch (error) {

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { runtime, test } from "../helpers/harness.ts";
 import { withNetns } from "../helpers/netns.ts";
-import { decodeRoute, encodeGetRoutes, NetlinkSocket, Overrun, type ReceivedMessage, type Route } from "../../mod.ts";
+import { NetlinkSocket, Overrun, type ReceivedMessage, type Route } from "../../mod.ts";
+import { decodeRoute, encodeGetRoutes } from "../../src/route/route.ts";
 
 const RTNLGRP_IPV4_ROUTE = 7;
 const RTM_NEWROUTE = 24;

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Input } from "../genl/schema.ts";
-import { NetlinkSocket, type NotificationOptions } from "../socket/socket.ts";
+import { NetlinkSocket } from "../socket/socket.ts";
 import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";

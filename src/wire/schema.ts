@@ -8,8 +8,10 @@
  * means (`duplicate`: `first`, `last` or `multi`).
  *
  * A set compiles once, on first use, into a dense table indexed by attribute
- * number; {@link decodeAttrs} walks the bytes with that table (every length
- * checked, no view or object per attribute), {@link writeAttrs} and
+ * number and from it into a decoder function generated for that set (a
+ * `case` and a named store per attribute, as fast as a hand-written cursor
+ * switch: `bench/schema.ts`); {@link decodeAttrs} runs it (every length
+ * checked, no view or object per attribute). {@link writeAttrs} and
  * {@link encodeAttrs} build requests from the same set, and
  * {@link attributePathName} turns an extended-ACK offset back into the path
  * of attribute names. Attributes a set does not know are kept, never
@@ -970,10 +972,48 @@ function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
 }
 
 /**
+ * How sets are decoded: `"function"` runs source generated once per set with
+ * `new Function` (a `case` and a named store per attribute: as fast as the
+ * hand-written cursor switches, see `bench/schema.ts`); `"table"` walks the
+ * dense table (2-2.5x slower, but needs no code generation). A runtime that
+ * forbids `new Function` (a Content-Security-Policy without `unsafe-eval`)
+ * falls back to the table on its own.
+ */
+export type DecoderKind = "table" | "function";
+let decoderKind: DecoderKind = "function";
+
+/**
+ * Chooses how sets are decoded (both give the same objects and errors; see
+ * `bench/schema.ts` for what each costs). Returns the previous choice.
+ *
+ * @example
+ * ```ts
+ * import { useDecoder } from "./schema.ts";
+ * const before = useDecoder("table");
+ * useDecoder(before);
+ * ```
+ */
+export function useDecoder(kind: DecoderKind): DecoderKind {
+  if (kind !== "table" && kind !== "function") throw new TypeError(`decoder ${JSON.stringify(kind)} is not known`);
+  const before = decoderKind;
+  decoderKind = kind;
+  return before;
+}
+
+/**
  * Decodes the attributes in `b[start, end)` by a compiled plan. `base` is
  * the offset of `b[start]` in the message (errors only).
  */
 function decodeRange(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
+  if (decoderKind === "function") {
+    const fn = generatedOf(plan);
+    if (fn) return fn(b, start, end, base);
+  }
+  return decodeTable(plan, b, start, end, base);
+}
+
+/** The table walk: one switch over the reader of each slot. */
+function decodeTable(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
   const shift = base - start;
@@ -1032,6 +1072,115 @@ function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknow
     if (value === undefined) continue;
     out[key] = plan.rules[i] === RULE_MULTI ? (value as unknown[]).map(one) : one(value);
   }
+}
+
+// ---------------------------------------------------------------------------
+// The generated reader: source built once per set with `new Function`
+// ---------------------------------------------------------------------------
+
+type Generated = (b: Uint8Array, start: number, end: number, base: number) => Record<string, unknown>;
+const generated = new WeakMap<Plan, Generated>();
+
+/** Helpers the generated source calls for everything but the plain integer and string stores. */
+const HELPERS = {
+  read: readValue,
+  unknown: unknownAttr,
+  subs: decodeSubMessages,
+  strAt: v.strAt,
+  size(plan: Plan, i: number, len: number, at: number): never {
+    throw sizeError(plan, i, len, String(plan.sizes[i]), at);
+  },
+  length(len: number, left: number, at: number): never {
+    throw new ParseError(
+      len < NLA_HDRLEN
+        ? `attribute length ${len} is shorter than its header`
+        : `attribute length ${len} runs past the end (${left} left)`,
+      at,
+    );
+  },
+};
+
+/** Inline source reading slot `i` into `value` from `b[s, e)`, or undefined when it needs the general reader. */
+function inlineRead(op: number): string | undefined {
+  switch (op) {
+    case OP_U8:
+      return "b[s]";
+    case OP_U16:
+      return "(b[s] | (b[s + 1] << 8))";
+    case OP_U32:
+      return "((b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24)) >>> 0)";
+    case OP_S32:
+      return "(b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24))";
+    case OP_BE16:
+      return "((b[s] << 8) | b[s + 1])";
+    case OP_BE32:
+      return "(((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0)";
+    case OP_STRING:
+      return "H.strAt(b, s, e)";
+    case OP_FLAG:
+      return "true";
+  }
+  return undefined;
+}
+
+/** False once `new Function` has been refused: every set then takes the table. */
+let canGenerate = true;
+
+function generatedOf(plan: Plan): Generated | undefined {
+  let fn = generated.get(plan);
+  if (fn || !canGenerate) return fn;
+  const cases: string[] = [];
+  plan.slot.forEach((i, type) => {
+    if (i < 0 || plan.ops[i] === OP_PAD) {
+      if (i >= 0) cases.push(`case ${type}: break;`);
+      return;
+    }
+    const key = JSON.stringify(plan.keys[i]);
+    const size = plan.sizes[i];
+    const inline = inlineRead(plan.ops[i]);
+    const post = plan.posts[i];
+    let value: string;
+    if (inline !== undefined && (post === POST_NONE || post === POST_BOOL)) {
+      const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
+      // A wrong size throws before anything is read.
+      value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else {
+      value = `H.read(P, ${i}, b, s, e, sh + s)`;
+    }
+    const rule = plan.rules[i];
+    let store: string;
+    if (rule === RULE_FIRST) store = `if (o[${key}] === undefined) o[${key}] = ${value};`;
+    else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
+    else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
+    cases.push(`case ${type}: ${store} break;`);
+  });
+  const source = `"use strict";
+return function decode(b, start, end, base) {
+  const o = {};
+  const sh = base - start;
+  let at = start;
+  while (end - at >= 4) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < 4 || len > end - at) H.length(len, end - at, sh + at);
+    const s = at + 4, e = at + len;
+    switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
+      ${cases.join("\n      ")}
+      default: (o.unknown ??= []).push(H.unknown(b, at, len));
+    }
+    at += (len + 3) & ~3;
+  }
+  ${plan.subs.length ? "H.subs(P, b, o);" : ""}
+  return o;
+};`;
+  try {
+    fn = new Function("P", "H", source)(plan, HELPERS) as Generated;
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    canGenerate = false;
+    return undefined;
+  }
+  generated.set(plan, fn);
+  return fn;
 }
 
 /**

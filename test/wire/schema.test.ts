@@ -17,6 +17,7 @@ import {
   encodeStruct,
   requestAttributePath,
   structSize,
+  useDecoder,
 } from "../../src/wire/schema.ts";
 
 const range = defineStruct({
@@ -191,4 +192,44 @@ test("wire schema: bad input is a TypeError naming the attribute", () => {
     () => defineAttrSet({ name: "bad", attributes: { s: { id: 1, type: "sub-message" } } }),
     /needs a selector/,
   );
+});
+
+test("wire schema: the generated decoder gives the same objects and errors as the table", () => {
+  const inputs: Uint8Array[] = [
+    encodeAttrs(sample, {
+      port: 1,
+      mode: ["b"],
+      first: 1,
+      last: 2,
+      all: [3],
+      hops: [{ weight: 1 }],
+      byType: { 3: { weight: 2 } },
+      range: { low: 1, high: 2 },
+      counter: 5,
+      linkinfo: { kind: "vxlan", data: { id: 7, learning: true } },
+      inherit: false,
+      raw64: 3n,
+      delta: -1,
+    }),
+    new AttrWriter().u32(3, 1).u32(3, 2).u32(4, 1).u32(4, 2).u32(99, 1).u8(12, 0).bytes(),
+  ];
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let round = 0; round < 2000; round++) inputs.push(new Uint8Array(rand() % 64).map(() => rand() % 16));
+  const run = (bytes: Uint8Array) => {
+    try {
+      return decodeAttrs(sample, bytes, 20);
+    } catch (e) {
+      return e instanceof ParseError ? `ParseError: ${e.message}` : `other: ${e}`;
+    }
+  };
+  const before = useDecoder("table");
+  try {
+    const table = inputs.map(run);
+    useDecoder("function");
+    const fn = inputs.map(run);
+    for (let i = 0; i < inputs.length; i++) assert.deepEqual(fn[i], table[i], `input ${i}`);
+  } finally {
+    useDecoder(before);
+  }
 });

@@ -251,7 +251,7 @@ export type OneInput<A> = A extends { type: "nest" } ? (NestedSet<A> extends inf
 export type AttrInput<A> = IsMulti<A> extends true ? readonly OneInput<A>[] : OneInput<A>;
 
 /** What {@link encodeAttrs} accepts for a set: any attributes, by name. */
-export type Input<S extends AttrSet> = { [K in keyof S["attributes"]]?: AttrInput<S["attributes"][K]> };
+export type Input<S extends AttrSet> = { -readonly [K in keyof S["attributes"]]?: AttrInput<S["attributes"][K]> };
 
 // ---------------------------------------------------------------------------
 // Definitions
@@ -1066,7 +1066,7 @@ function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknow
       } catch {
         return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
       }
-      return unknown.length ? { unknown } : {};
+      return { unknown };
     };
     const value = out[key];
     if (value === undefined) continue;

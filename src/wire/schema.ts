@@ -361,12 +361,13 @@ function enumTables(e: EnumDef, flags: boolean): EnumTables {
       (e as readonly (string | null)[]).forEach((name, i) => {
         if (name === null) return;
         const value = flags ? 2 ** i : i;
-        made.toName.set(value, name);
+        if (!made.toName.has(value)) made.toName.set(value, name);
         made.toValue.set(name, value);
       });
     } else {
       for (const [name, value] of Object.entries(e as Record<string, number>)) {
-        made.toName.set(value, name);
+        // The first name of a value is its name; later ones are aliases.
+        if (!made.toName.has(value)) made.toName.set(value, name);
         made.toValue.set(name, value);
       }
     }

@@ -22,6 +22,7 @@ import * as fdb from "./fdb.ts";
 import * as rule from "./rule.ts";
 import * as nsid from "./nsid.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
+import { rtmAttributePath } from "./schema.ts";
 
 /** Options of {@link RouteClient.open}. */
 export interface RouteClientOptions {
@@ -74,6 +75,7 @@ export class RouteClient implements AsyncDisposable {
       netns: options.netns,
       rcvbuf: options.rcvbuf,
       describeType: rtmName,
+      describeAttribute: rtmAttributePath,
     });
     return new RouteClient(socket, options.netns);
   }

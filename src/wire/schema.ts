@@ -251,7 +251,10 @@ export type OneInput<A> = A extends { type: "nest" } ? (NestedSet<A> extends inf
 export type AttrInput<A> = IsMulti<A> extends true ? readonly OneInput<A>[] : OneInput<A>;
 
 /** What {@link encodeAttrs} accepts for a set: any attributes, by name. */
-export type Input<S extends AttrSet> = { -readonly [K in keyof S["attributes"]]?: AttrInput<S["attributes"][K]> };
+export type Input<S extends AttrSet> = string extends keyof S["attributes"]
+  // A set known only as AttrSet (a sub-message's formats): any attributes.
+  ? { [name: string]: unknown }
+  : { -readonly [K in keyof S["attributes"]]?: AttrInput<S["attributes"][K]> };
 
 // ---------------------------------------------------------------------------
 // Definitions

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { type Codec, decodeAttrsAt, defineAttrSet, defineStruct } from "../wire/schema.ts";
+import { type AttrSet, type Codec, decodeAttrsAt, defineAttrSet, defineStruct } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -215,12 +215,7 @@ const NDA_CACHEINFO = defineStruct({
   ],
 });
 
-/**
- * The `NDA_*` attributes of a neighbour message. `NDA_IFINDEX` is left out
- * on purpose: a request attribute for IP neighbours, kept raw (the FDB
- * decoder reads it there).
- */
-export const neighbourAttrs = defineAttrSet({
+const NEIGHBOUR_ATTRS = defineAttrSet({
   name: "neighbour",
   prefix: "NDA_",
   attributes: {
@@ -240,6 +235,13 @@ export const neighbourAttrs = defineAttrSet({
     flagsExt: { id: NDA.FLAGS_EXT, type: "u32" },
   },
 });
+
+/**
+ * The `NDA_*` attributes of a neighbour message. `NDA_IFINDEX` is left out
+ * on purpose: a request attribute for IP neighbours, kept raw (the FDB
+ * decoder reads it there).
+ */
+export const neighbourAttrs: AttrSet = NEIGHBOUR_ATTRS;
 
 /**
  * Decodes an `RTM_NEWNEIGH` / `RTM_DELNEIGH` message. Lengths are checked:
@@ -265,7 +267,7 @@ export function decodeNeighbour(msg: NetlinkMessage): Neighbour {
   const index = dv.getInt32(4, true);
   const stateBits = dv.getUint16(8, true);
   const flagBits = p[10];
-  const { flagsExt, unknown, ...fields } = decodeAttrsAt(neighbourAttrs, p, NDMSG_SIZE, p.length, 16 + NDMSG_SIZE);
+  const { flagsExt, unknown, ...fields } = decodeAttrsAt(NEIGHBOUR_ATTRS, p, NDMSG_SIZE, p.length, 16 + NDMSG_SIZE);
   const flags: string[] = [];
   bitNames(flagBits, NTF, flags);
   bitNames(flagsExt ?? 0, NTF_EXT, flags);

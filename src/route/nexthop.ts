@@ -9,7 +9,7 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { decodeAttrsAt, defineAttrSet } from "../wire/schema.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -158,12 +158,7 @@ const resGroupAttrs = defineAttrSet({
   },
 });
 
-/**
- * The `NHA_*` attributes of a nexthop message. The request-only and
- * statistics attributes (`NHA_GROUPS`, `NHA_MASTER`, `NHA_RES_BUCKET`,
- * `NHA_GROUP_STATS`, `NHA_HW_STATS_*`) are left out: kept raw.
- */
-export const nexthopAttrs = defineAttrSet({
+const NEXTHOP_ATTRS = defineAttrSet({
   name: "nexthop",
   prefix: "NHA_",
   attributes: {
@@ -181,6 +176,13 @@ export const nexthopAttrs = defineAttrSet({
     opFlags: { id: NHA.OP_FLAGS, type: "u32" },
   },
 });
+
+/**
+ * The `NHA_*` attributes of a nexthop message. The request-only and
+ * statistics attributes (`NHA_GROUPS`, `NHA_MASTER`, `NHA_RES_BUCKET`,
+ * `NHA_GROUP_STATS`, `NHA_HW_STATS_*`) are left out: kept raw.
+ */
+export const nexthopAttrs: AttrSet = NEXTHOP_ATTRS;
 
 /**
  * Decodes an `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP` message. Lengths are never
@@ -202,7 +204,7 @@ export function decodeNexthop(msg: NetlinkMessage): Nexthop {
   if (p.length < NHMSG_SIZE) throw new ParseError(`nhmsg of ${p.length} bytes is shorter than ${NHMSG_SIZE}`, 16);
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const nhFlags = dv.getUint32(4, true);
-  const a = decodeAttrsAt(nexthopAttrs, p, NHMSG_SIZE, p.length, 16 + NHMSG_SIZE);
+  const a = decodeAttrsAt(NEXTHOP_ATTRS, p, NHMSG_SIZE, p.length, 16 + NHMSG_SIZE);
   const nh: Nexthop = {
     id: a.id ?? 0,
     family: FAMILY_NAMES[p[0]] ?? p[0],

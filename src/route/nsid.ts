@@ -9,7 +9,7 @@
 import { O_CLOEXEC, O_RDONLY } from "../../ffi/common.ts";
 import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
-import { decodeAttrsAt, defineAttrSet, writeAttrs } from "../wire/schema.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet, writeAttrs } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -29,8 +29,7 @@ export const NETNSA = {
   CURRENT_NSID: 5,
 } as const;
 
-/** The `NETNSA_*` attributes. */
-export const nsidAttrs = defineAttrSet({
+const NSID_ATTRS = defineAttrSet({
   name: "nsid",
   prefix: "NETNSA_",
   attributes: {
@@ -41,6 +40,9 @@ export const nsidAttrs = defineAttrSet({
     currentNsid: { id: NETNSA.CURRENT_NSID, type: "s32" },
   },
 });
+
+/** The `NETNSA_*` attributes. */
+export const nsidAttrs: AttrSet = NSID_ATTRS;
 
 /** One namespace id entry. */
 export interface NetnsId {
@@ -75,7 +77,7 @@ export interface NetnsId {
 export function decodeNsid(msg: NetlinkMessage): NetnsId {
   const p = msg.payload;
   if (p.length < RTGEN_SIZE) throw new ParseError(`rtgenmsg needs ${RTGEN_SIZE} bytes, has ${p.length}`, 16);
-  const { nsid, unknown, ...rest } = decodeAttrsAt(nsidAttrs, p, RTGEN_SIZE, p.length, 16 + RTGEN_SIZE);
+  const { nsid, unknown, ...rest } = decodeAttrsAt(NSID_ATTRS, p, RTGEN_SIZE, p.length, 16 + RTGEN_SIZE);
   if (nsid === undefined) throw new ParseError("nsid message without NETNSA_NSID", 16 + RTGEN_SIZE);
   return { nsid, ...rest, unknown: unknown ?? [] };
 }
@@ -125,7 +127,7 @@ async function withTarget<T>(target: NsidTarget, fn: (attr: [number, number]) =>
 export function encodeNsidRequest(type: number, target: { fd: number } | { pid: number }, nsid?: number): Uint8Array {
   const m = new MessageWriter(type);
   m.struct(RTGEN_SIZE);
-  writeAttrs(m, nsidAttrs, { nsid, ...("fd" in target ? { fd: target.fd } : { pid: target.pid }) });
+  writeAttrs(m, NSID_ATTRS, { nsid, ...("fd" in target ? { fd: target.fd } : { pid: target.pid }) });
   return m.finish();
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Attr } from "../wire/attrs.ts";
-import { decodeAttrsAt, defineAttrSet, defineStruct, writeAttrs } from "../wire/schema.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet, defineStruct, writeAttrs } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -171,8 +171,7 @@ const PORT_RANGE = defineStruct({
   members: [{ name: "start", type: "u16" }, { name: "end", type: "u16" }],
 });
 
-/** The `FRA_*` attributes of a rule message. */
-export const ruleAttrs = defineAttrSet({
+const RULE_ATTRS = defineAttrSet({
   name: "rule",
   prefix: "FRA_",
   attributes: {
@@ -198,6 +197,9 @@ export const ruleAttrs = defineAttrSet({
     dport: { id: FRA.DPORT_RANGE, type: "binary", struct: PORT_RANGE, cname: "FRA_DPORT_RANGE" },
   },
 });
+
+/** The `FRA_*` attributes of a rule message. */
+export const ruleAttrs: AttrSet = RULE_ATTRS;
 
 /** The address of a prefix attribute, which must be of the rule's family. */
 function prefixAddress(address: string, family: number, what: string): string {
@@ -228,7 +230,7 @@ export function decodeRule(msg: NetlinkMessage): Rule {
   const family = p[0];
   const flags = v.u32(p.subarray(8));
   const { priority, table, l3mdev, src, dst, iif, oif, suppressPrefixLength, suppressIfGroup, unknown, ...rest } =
-    decodeAttrsAt(ruleAttrs, p, FRH_SIZE, p.length, 16 + FRH_SIZE);
+    decodeAttrsAt(RULE_ATTRS, p, FRH_SIZE, p.length, 16 + FRH_SIZE);
   const rule: Rule = {
     family: FAMILY_NAMES[family] ?? family,
     priority: priority ?? 0,
@@ -405,7 +407,7 @@ export function encodeRuleRequest(type: number, spec: RuleSpec, flags = 0): Uint
     protocol = (RouteProtocol as Record<string, number>)[spec.protocol.toUpperCase()];
     if (protocol === undefined) throw new TypeError(`unknown protocol ${JSON.stringify(spec.protocol)}`);
   }
-  writeAttrs(m, ruleAttrs, {
+  writeAttrs(m, RULE_ATTRS, {
     priority,
     src: src && v.ip(src.address),
     dst: dst && v.ip(dst.address),

@@ -27,8 +27,7 @@ import { nexthopAttrs } from "./nexthop.ts";
 import { nsidAttrs } from "./nsid.ts";
 import { ruleAttrs } from "./rule.ts";
 
-/** The `IFLA_*` attributes of a link message (after `struct ifinfomsg`). */
-export const linkAttrs = defineAttrSet({
+const LINK_ATTRS = defineAttrSet({
   name: "link",
   prefix: "IFLA_",
   attributes: {
@@ -97,8 +96,10 @@ export const linkAttrs = defineAttrSet({
   },
 });
 
-/** The `IFA_*` attributes of an address message (after `struct ifaddrmsg`). */
-export const addressAttrs = defineAttrSet({
+/** The `IFLA_*` attributes of a link message (after `struct ifinfomsg`). */
+export const linkAttrs: AttrSet = LINK_ATTRS;
+
+const ADDRESS_ATTRS = defineAttrSet({
   name: "address",
   prefix: "IFA_",
   attributes: {
@@ -115,6 +116,9 @@ export const addressAttrs = defineAttrSet({
     proto: { id: 11, type: "u8" },
   },
 });
+
+/** The `IFA_*` attributes of an address message (after `struct ifaddrmsg`). */
+export const addressAttrs: AttrSet = ADDRESS_ATTRS;
 
 /** Size of `struct rtnexthop` (len, flags, hops, ifindex). */
 const RTNH_SIZE = 8;
@@ -179,8 +183,8 @@ export const routeAttrs: AttrSet = defineAttrSet({
   },
 });
 
-const LINK: MessageSchema = { headerSize: 16, attributes: linkAttrs };
-const ADDRESS: MessageSchema = { headerSize: 8, attributes: addressAttrs };
+const LINK: MessageSchema = { headerSize: 16, attributes: LINK_ATTRS };
+const ADDRESS: MessageSchema = { headerSize: 8, attributes: ADDRESS_ATTRS };
 const ROUTE: MessageSchema = { headerSize: 12, attributes: routeAttrs };
 const NEIGHBOUR: MessageSchema = { headerSize: 12, attributes: neighbourAttrs };
 const RULE: MessageSchema = { headerSize: 12, attributes: ruleAttrs };

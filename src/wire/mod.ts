@@ -90,6 +90,7 @@ export {
   flagNames,
   type Input,
   type IntType,
+  type IsMulti,
   locate,
   type MemberValue,
   type MessageSchema,

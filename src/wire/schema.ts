@@ -205,8 +205,8 @@ export type OneValue<A> = A extends { type: "nest" }
   : A extends { type: infer T } ? BaseValue<T>
   : never;
 
-/** Whether an attribute decodes to an array of its occurrences. */
-type IsMulti<A> = A extends { multi: true } ? true
+/** Whether an attribute decodes to an array of its occurrences (`multi`, `multi-attr` or `duplicate: "multi"`). */
+export type IsMulti<A> = A extends { multi: true } ? true
   : A extends { "multi-attr": true } ? true
   : A extends { duplicate: "multi" } ? true
   : false;

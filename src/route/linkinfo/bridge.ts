@@ -8,7 +8,7 @@
  */
 import type { AttrWriter } from "../../wire/attrs.ts";
 import { ParseError } from "../../wire/errors.ts";
-import { type Codec, decodeAttrs, type Decoded, defineAttrSet, writeAttrs } from "../../wire/schema.ts";
+import { type AttrSet, type Codec, decodeAttrs, type Decoded, defineAttrSet, writeAttrs } from "../../wire/schema.ts";
 import * as v from "../../wire/values.ts";
 import { BRIDGE_ID, type RawAttr } from "./common.ts";
 import type { LinkKindCodec } from "./registry.ts";
@@ -182,8 +182,7 @@ const BOOLOPTS: Codec<NonNullable<BridgeInfo["boolopts"]>> = {
   },
 };
 
-/** The `IFLA_BR_*` attributes (`IFLA_INFO_DATA` of kind `bridge`). */
-export const bridgeAttrs = defineAttrSet({
+const BRIDGE_ATTRS = defineAttrSet({
   name: "bridge",
   prefix: "IFLA_BR_",
   attributes: {
@@ -237,6 +236,9 @@ export const bridgeAttrs = defineAttrSet({
   },
 });
 
+/** The `IFLA_BR_*` attributes (`IFLA_INFO_DATA` of kind `bridge`). */
+export const bridgeAttrs: AttrSet = BRIDGE_ATTRS;
+
 /**
  * Decodes the `IFLA_INFO_DATA` of a bridge (the attributes after the nest header).
  *
@@ -248,7 +250,7 @@ export const bridgeAttrs = defineAttrSet({
  * ```
  */
 export function decodeBridgeInfo(bytes: Uint8Array): BridgeInfo {
-  return decodeAttrs(bridgeAttrs, bytes);
+  return decodeAttrs(BRIDGE_ATTRS, bytes);
 }
 
 /**
@@ -263,7 +265,7 @@ export function decodeBridgeInfo(bytes: Uint8Array): BridgeInfo {
  * ```
  */
 export function encodeBridgeOptions(w: AttrWriter, options: BridgeOptions): void {
-  writeAttrs(w, bridgeAttrs, options, "bridge");
+  writeAttrs(w, BRIDGE_ATTRS, options, "bridge");
 }
 
 /** `IFLA_BRPORT_*` attribute numbers. */
@@ -411,8 +413,7 @@ export interface BridgePortInfo extends BridgePortOptions {
   unknown?: RawAttr[];
 }
 
-/** The `IFLA_BRPORT_*` attributes (`IFLA_INFO_SLAVE_DATA` of a bridge port). */
-export const bridgePortAttrs = defineAttrSet({
+const BRIDGE_PORT_ATTRS = defineAttrSet({
   name: "bridge_slave",
   prefix: "IFLA_BRPORT_",
   attributes: {
@@ -462,7 +463,10 @@ export const bridgePortAttrs = defineAttrSet({
   },
 });
 
-function bridgePortInfo(decoded: Decoded<typeof bridgePortAttrs>): BridgePortInfo {
+/** The `IFLA_BRPORT_*` attributes (`IFLA_INFO_SLAVE_DATA` of a bridge port). */
+export const bridgePortAttrs: AttrSet = BRIDGE_PORT_ATTRS;
+
+function bridgePortInfo(decoded: Decoded<typeof BRIDGE_PORT_ATTRS>): BridgePortInfo {
   const { state, ...info } = decoded;
   const out: BridgePortInfo = info;
   if (state !== undefined) out.state = String(state);
@@ -480,7 +484,7 @@ function bridgePortInfo(decoded: Decoded<typeof bridgePortAttrs>): BridgePortInf
  * ```
  */
 export function decodeBridgePortInfo(bytes: Uint8Array): BridgePortInfo {
-  return bridgePortInfo(decodeAttrs(bridgePortAttrs, bytes));
+  return bridgePortInfo(decodeAttrs(BRIDGE_PORT_ATTRS, bytes));
 }
 
 /**
@@ -494,15 +498,15 @@ export function decodeBridgePortInfo(bytes: Uint8Array): BridgePortInfo {
  * ```
  */
 export function encodeBridgePortOptions(w: AttrWriter, options: BridgePortOptions): void {
-  writeAttrs(w, bridgePortAttrs, options, "bridge_slave");
+  writeAttrs(w, BRIDGE_PORT_ATTRS, options, "bridge_slave");
 }
 
 /** The `bridge` kind for the registry. */
 export const bridgeKind: LinkKindCodec<BridgeInfo, BridgeOptions, BridgePortInfo, BridgePortOptions> = {
   kind: "bridge",
-  data: bridgeAttrs,
+  data: BRIDGE_ATTRS,
   encodeData: (w, options) => encodeBridgeOptions(w, options),
-  slaveData: bridgePortAttrs,
-  fromSlaveData: (decoded) => bridgePortInfo(decoded as Decoded<typeof bridgePortAttrs>),
+  slaveData: BRIDGE_PORT_ATTRS,
+  fromSlaveData: (decoded) => bridgePortInfo(decoded as Decoded<typeof BRIDGE_PORT_ATTRS>),
   encodeSlaveData: encodeBridgePortOptions,
 };

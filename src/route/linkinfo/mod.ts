@@ -6,7 +6,7 @@
  * @module
  */
 import { ParseError } from "../../wire/errors.ts";
-import { decodeAttrs, defineAttrSet } from "../../wire/schema.ts";
+import { type AttrSet, decodeAttrs, defineAttrSet } from "../../wire/schema.ts";
 import { type BridgeInfo, bridgeKind, type BridgePortInfo } from "./bridge.ts";
 import type { RawAttr } from "./common.ts";
 import { LINK_DATA_FORMATS, LINK_SLAVE_DATA_FORMATS, linkKindCodec, registerLinkKind } from "./registry.ts";
@@ -64,12 +64,7 @@ export interface LinkInfo {
   unknown?: RawAttr[];
 }
 
-/**
- * The `IFLA_INFO_*` attributes. `IFLA_INFO_DATA` and `IFLA_INFO_SLAVE_DATA`
- * are sub-messages whose set is chosen by the kind: every registered kind's
- * set ({@link LINK_DATA_FORMATS}); a kind without one keeps its attributes raw.
- */
-export const linkinfoAttrs = defineAttrSet({
+const LINKINFO_ATTRS = defineAttrSet({
   name: "linkinfo",
   prefix: "IFLA_INFO_",
   attributes: {
@@ -87,6 +82,13 @@ export const linkinfoAttrs = defineAttrSet({
 });
 
 /**
+ * The `IFLA_INFO_*` attributes. `IFLA_INFO_DATA` and `IFLA_INFO_SLAVE_DATA`
+ * are sub-messages whose set is chosen by the kind: every registered kind's
+ * set ({@link LINK_DATA_FORMATS}); a kind without one keeps its attributes raw.
+ */
+export const linkinfoAttrs: AttrSet = LINKINFO_ATTRS;
+
+/**
  * Decodes the payload of `IFLA_LINKINFO`.
  *
  * @example
@@ -100,7 +102,7 @@ export const linkinfoAttrs = defineAttrSet({
 export function decodeLinkInfo(bytes: Uint8Array): LinkInfo {
   let decoded: Record<string, unknown>;
   try {
-    decoded = decodeAttrs(linkinfoAttrs, bytes);
+    decoded = decodeAttrs(LINKINFO_ATTRS, bytes);
   } catch (e) {
     if (e instanceof ParseError) {
       throw new ParseError(`IFLA_LINKINFO: ${e.message.replace(/ \(at byte \d+\)$/, "")}`, 0);

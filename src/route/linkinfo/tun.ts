@@ -9,7 +9,7 @@
  * @module
  */
 import { NetlinkError } from "../../wire/errors.ts";
-import { decodeAttrs, type Decoded, defineAttrSet } from "../../wire/schema.ts";
+import { type AttrSet, decodeAttrs, type Decoded, defineAttrSet } from "../../wire/schema.ts";
 import { loadLibc } from "../../../ffi/mod.ts";
 import { inNetns, type NetnsTarget } from "../../socket/netns.ts";
 import { checkIfName, type RawAttr } from "./common.ts";
@@ -58,8 +58,7 @@ export interface TunInfo extends Omit<TunOptions, "type"> {
   unknown?: RawAttr[];
 }
 
-/** The `IFLA_TUN_*` attributes (`IFLA_INFO_DATA` of kind `tun`). */
-export const tunAttrs = defineAttrSet({
+const TUN_ATTRS = defineAttrSet({
   name: "tun",
   prefix: "IFLA_TUN_",
   attributes: {
@@ -75,7 +74,10 @@ export const tunAttrs = defineAttrSet({
   },
 });
 
-function tunInfo(decoded: Decoded<typeof tunAttrs>): TunInfo {
+/** The `IFLA_TUN_*` attributes (`IFLA_INFO_DATA` of kind `tun`). */
+export const tunAttrs: AttrSet = TUN_ATTRS;
+
+function tunInfo(decoded: Decoded<typeof TUN_ATTRS>): TunInfo {
   const { type, ...info } = decoded;
   const out: TunInfo = info;
   if (type !== undefined) out.type = String(type);
@@ -93,14 +95,14 @@ function tunInfo(decoded: Decoded<typeof tunAttrs>): TunInfo {
  * ```
  */
 export function decodeTunInfo(bytes: Uint8Array): TunInfo {
-  return tunInfo(decodeAttrs(tunAttrs, bytes));
+  return tunInfo(decodeAttrs(TUN_ATTRS, bytes));
 }
 
 /** The `tun` kind for the registry (no `encodeData`: see the module note). */
 export const tunKind: LinkKindCodec<TunInfo, TunOptions> = {
   kind: "tun",
-  data: tunAttrs,
-  fromData: (decoded) => tunInfo(decoded as Decoded<typeof tunAttrs>),
+  data: TUN_ATTRS,
+  fromData: (decoded) => tunInfo(decoded as Decoded<typeof TUN_ATTRS>),
 };
 
 // ---- creation through /dev/net/tun ----

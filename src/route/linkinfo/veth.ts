@@ -7,7 +7,7 @@
  * @module
  */
 import type { AttrWriter } from "../../wire/attrs.ts";
-import { defineAttrSet } from "../../wire/schema.ts";
+import { type AttrSet, defineAttrSet } from "../../wire/schema.ts";
 import type { NetnsTarget } from "../../socket/netns.ts";
 import { checkIfName, IFLA_NET_NS_FD, IFLA_NET_NS_PID, type RawAttr, writeIfinfomsg } from "./common.ts";
 import type { EncodeContext, LinkKindCodec } from "./registry.ts";
@@ -47,15 +47,17 @@ export interface VethInfo {
   unknown?: RawAttr[];
 }
 
-/**
- * The `VETH_INFO_*` attributes (`IFLA_INFO_DATA` of kind `veth`): the peer,
- * a `struct ifinfomsg` and `IFLA_*` attributes the schema keeps whole.
- */
-export const vethAttrs = defineAttrSet({
+const VETH_ATTRS = defineAttrSet({
   name: "veth",
   prefix: "VETH_INFO_",
   attributes: { peer: { id: VETH_INFO_PEER, type: "binary" } },
 });
+
+/**
+ * The `VETH_INFO_*` attributes (`IFLA_INFO_DATA` of kind `veth`): the peer,
+ * a `struct ifinfomsg` and `IFLA_*` attributes the schema keeps whole.
+ */
+export const vethAttrs: AttrSet = VETH_ATTRS;
 
 /**
  * Writes `IFLA_NET_NS_PID` or `IFLA_NET_NS_FD` for a namespace target.
@@ -108,6 +110,6 @@ export function encodeVethOptions(w: AttrWriter, o: VethOptions, ctx: EncodeCont
 /** The `veth` kind for the registry. */
 export const vethKind: LinkKindCodec<VethInfo, VethOptions> = {
   kind: "veth",
-  data: vethAttrs,
+  data: VETH_ATTRS,
   encodeData: encodeVethOptions,
 };

@@ -4,7 +4,15 @@
  * @module
  */
 import type { AttrWriter } from "../../wire/attrs.ts";
-import { decodeAttrs, type Decoded, defineAttrSet, defineStruct, type Input, writeAttrs } from "../../wire/schema.ts";
+import {
+  type AttrSet,
+  decodeAttrs,
+  type Decoded,
+  defineAttrSet,
+  defineStruct,
+  type Input,
+  writeAttrs,
+} from "../../wire/schema.ts";
 import * as v from "../../wire/values.ts";
 import type { RawAttr } from "./common.ts";
 import type { LinkKindCodec } from "./registry.ts";
@@ -128,8 +136,7 @@ const PORT_RANGE = defineStruct({
   members: [{ name: "low", type: "be16" }, { name: "high", type: "be16" }],
 });
 
-/** The `IFLA_VXLAN_*` attributes (`IFLA_INFO_DATA` of kind `vxlan`). */
-export const vxlanAttrs = defineAttrSet({
+const VXLAN_ATTRS = defineAttrSet({
   name: "vxlan",
   prefix: "IFLA_VXLAN_",
   attributes: {
@@ -169,6 +176,9 @@ export const vxlanAttrs = defineAttrSet({
   },
 });
 
+/** The `IFLA_VXLAN_*` attributes (`IFLA_INFO_DATA` of kind `vxlan`). */
+export const vxlanAttrs: AttrSet = VXLAN_ATTRS;
+
 function isMulticast(address: string): boolean {
   if (address.includes(":")) return address.startsWith("ff");
   const first = Number(address.slice(0, address.indexOf(".")));
@@ -184,7 +194,7 @@ function isUnset(address: string): boolean {
  * The VXLAN object of a decoded `IFLA_INFO_DATA`: the group attribute is
  * reported as `group` when multicast and `remote` otherwise, as iproute2 does.
  */
-function vxlanInfo(decoded: Decoded<typeof vxlanAttrs>): VxlanInfo {
+function vxlanInfo(decoded: Decoded<typeof VXLAN_ATTRS>): VxlanInfo {
   const { group, group6, local, local6, df, ...info } = decoded;
   const out: VxlanInfo = info;
   const peer = group ?? group6;
@@ -210,7 +220,7 @@ function vxlanInfo(decoded: Decoded<typeof vxlanAttrs>): VxlanInfo {
  * ```
  */
 export function decodeVxlanInfo(bytes: Uint8Array): VxlanInfo {
-  return vxlanInfo(decodeAttrs(vxlanAttrs, bytes));
+  return vxlanInfo(decodeAttrs(VXLAN_ATTRS, bytes));
 }
 
 /**
@@ -229,7 +239,7 @@ export function encodeVxlanOptions(w: AttrWriter, o: VxlanOptions): void {
   }
   if (o.remote !== undefined && o.group !== undefined) throw new TypeError("vxlan: give remote or group, not both");
   const { remote, group, local, ...plain } = o;
-  const input: Input<typeof vxlanAttrs> = plain;
+  const input: Input<typeof VXLAN_ATTRS> = plain;
   const peer = remote ?? group;
   if (peer !== undefined) {
     const bytes = v.parseIP(peer);
@@ -244,13 +254,13 @@ export function encodeVxlanOptions(w: AttrWriter, o: VxlanOptions): void {
     if (bytes.length === 4) input.local = v.ip(bytes);
     else input.local6 = v.ip(bytes);
   }
-  writeAttrs(w, vxlanAttrs, input, "vxlan");
+  writeAttrs(w, VXLAN_ATTRS, input, "vxlan");
 }
 
 /** The `vxlan` kind for the registry. */
 export const vxlanKind: LinkKindCodec<VxlanInfo, VxlanOptions> = {
   kind: "vxlan",
-  data: vxlanAttrs,
-  fromData: (decoded) => vxlanInfo(decoded as Decoded<typeof vxlanAttrs>),
+  data: VXLAN_ATTRS,
+  fromData: (decoded) => vxlanInfo(decoded as Decoded<typeof VXLAN_ATTRS>),
   encodeData: (w, o) => encodeVxlanOptions(w, o),
 };

@@ -1,14 +1,16 @@
 /**
  * Hand decoder against the schema decoder, on the same bytes, interleaved.
  *
- * The bytes: every captured `RTM_NEWLINK` under `test/route/fixtures/link-*.hex`
+ * The bytes: the attributes of IPv4 routes generated from the `RTA_*` layout
+ * (table, dst, priority, gateway, oif, as a dump of many routes carries
+ * them); every captured `RTM_NEWLINK` under `test/route/fixtures/link-*.hex`
  * (veth, bridge, vxlan, tun, tap, ifb as the kernel sent them), repeated to
  * `messages` messages laid end to end in one buffer; and the `IFLA_INFO_DATA`
  * of the captured vxlan and bridge links, repeated the same way.
  *
- * The contenders decode the top-level attributes of each link (the ~30
- * scalar `IFLA_*` fields `decodeLink` reads in its one pass) and pass over
- * the others (see `withPads`):
+ * The contenders decode the routes' scalar `RTA_*` fields, the top-level
+ * attributes of each link (the ~30 scalar `IFLA_*` fields `decodeLink`
+ * reads in its one pass) and pass over the others (see `withPads`):
  *
  * - hand: a cursor switch with a named store per field, written the way
  *   `src/route/link.ts` decodes (the fastest hand style in the tree);
@@ -28,7 +30,7 @@
  *   bun bench/schema.ts [messages=100000] [rounds=9]
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { AttrCursor } from "../src/wire/attrs.ts";
+import { AttrCursor, AttrWriter } from "../src/wire/attrs.ts";
 import { u64nAt } from "../src/wire/values.ts";
 import { type AttrDef, type AttrSet, decodeAttrsAt, defineAttrSet, useDecoder } from "../src/wire/schema.ts";
 import { args, median, runtime } from "./common.ts";
@@ -375,6 +377,85 @@ const BRIDGE_SUBSET: AttrSet = defineAttrSet({
   },
 });
 
+// --- routes: generated from the RTA_* layout, as a 100k-route dump carries them ---------------
+/** The attributes of one IPv4 unicast route as the kernel dumps it (table, dst, priority, gateway, oif). */
+function routeAttrsOf(i: number): Uint8Array {
+  const w = new AttrWriter();
+  w.u32(15, 254); // RTA_TABLE
+  w.attr(1, new Uint8Array([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])); // RTA_DST
+  w.u32(6, 100 + (i % 7)); // RTA_PRIORITY
+  w.attr(5, new Uint8Array([192, 0, 2, 1 + (i % 200)])); // RTA_GATEWAY
+  w.u32(4, 2 + (i % 3)); // RTA_OIF
+  return w.bytes().slice();
+}
+const routeParts = Array.from({ length: 4096 }, (_, i) => routeAttrsOf(i));
+
+const RTA_SCALARS = defineAttrSet({
+  name: "route",
+  prefix: "RTA_",
+  attributes: {
+    dst: { id: 1, type: "ip" },
+    src: { id: 2, type: "ip" },
+    iif: { id: 3, type: "u32" },
+    oif: { id: 4, type: "u32" },
+    gateway: { id: 5, type: "ip" },
+    priority: { id: 6, type: "u32" },
+    prefsrc: { id: 7, type: "ip" },
+    table: { id: 15, type: "u32" },
+    mark: { id: 16, type: "u32" },
+    pref: { id: 20, type: "u8" },
+    nhId: { id: 30, type: "u32" },
+  },
+});
+
+/** Hand decoder of the same route fields: the cursor switch of `route.ts`'s style. */
+// deno-lint-ignore no-explicit-any
+function handRoute(b: Uint8Array, start: number, end: number): any {
+  // deno-lint-ignore no-explicit-any
+  const o: any = {};
+  const c = new AttrCursor(b, start, end, start);
+  while (c.next()) {
+    switch (c.type) {
+      case 1:
+        if (o.dst === undefined) o.dst = c.ip();
+        break;
+      case 2:
+        if (o.src === undefined) o.src = c.ip();
+        break;
+      case 3:
+        if (o.iif === undefined) o.iif = c.u32();
+        break;
+      case 4:
+        if (o.oif === undefined) o.oif = c.u32();
+        break;
+      case 5:
+        if (o.gateway === undefined) o.gateway = c.ip();
+        break;
+      case 6:
+        if (o.priority === undefined) o.priority = c.u32();
+        break;
+      case 7:
+        if (o.prefsrc === undefined) o.prefsrc = c.ip();
+        break;
+      case 15:
+        if (o.table === undefined) o.table = c.u32();
+        break;
+      case 16:
+        if (o.mark === undefined) o.mark = c.u32();
+        break;
+      case 20:
+        if (o.pref === undefined) o.pref = c.u8();
+        break;
+      case 30:
+        if (o.nhId === undefined) o.nhId = c.u32();
+        break;
+      default:
+        skipped++;
+    }
+  }
+  return o;
+}
+
 // --- running ------------------------------------------------------------------------------------
 type Decode = (b: Uint8Array, s: number, e: number) => unknown;
 interface Workload {
@@ -384,6 +465,7 @@ interface Workload {
   set: AttrSet;
 }
 const workloads: Workload[] = [
+  { name: "route (generated)", corpus: corpus(routeParts, messages), hand: handRoute, set: RTA_SCALARS },
   {
     name: "link top level",
     corpus: corpus(linkAttrs, messages),

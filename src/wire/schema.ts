@@ -310,6 +310,9 @@ export function defineStruct<const S extends StructDef>(struct: S): S {
 function validate(set: AttrSet): void {
   for (const [key, def] of Object.entries(set.attributes)) {
     const where = `attribute ${set.name}.${key}`;
+    if (key === "unknown" || key === "__proto__" || key === "constructor") {
+      throw new TypeError(`${where}: "${key}" is reserved (unknown attributes are kept under "unknown")`);
+    }
     if (!Number.isInteger(def.id) || def.id < 0 || def.id > NLA_TYPE_MASK) {
       throw new TypeError(`${where}: id ${def.id} is not a valid attribute number`);
     }

@@ -192,6 +192,8 @@ test("wire schema: bad input is a TypeError naming the attribute", () => {
     () => defineAttrSet({ name: "bad", attributes: { s: { id: 1, type: "sub-message" } } }),
     /needs a selector/,
   );
+  assert.throws(() => defineAttrSet({ name: "bad", attributes: { unknown: { id: 1, type: "u8" } } }), /reserved/);
+  assert.throws(() => defineAttrSet({ name: "bad", attributes: { ["__proto__"]: { id: 1, type: "u8" } } }), /reserved/);
 });
 
 test("wire schema: the generated decoder gives the same objects and errors as the table", () => {

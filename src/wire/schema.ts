@@ -875,7 +875,14 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
       }
       const op = plan.ops[i];
       const signed = op === OP_SINT || op === OP_SINTN;
-      const n = readIntAt(signed ? "s" : "u", false, new DataView(b.buffer, b.byteOffset + s, len), 0, len, false);
+      const n = readIntAt(
+        signed ? "s" : "u",
+        bigEndian(plan.defs[i]),
+        new DataView(b.buffer, b.byteOffset + s, len),
+        0,
+        len,
+        false,
+      );
       value = op === OP_UINTN || op === OP_SINTN ? Number(n) : BigInt(n);
       break;
     }

@@ -99,6 +99,14 @@ test("wire schema: byte order, flags, struct and u64-as-number are laid out as t
   assert.deepEqual([...bytes.subarray(16, 24)], [8, 0, 8, 0, 0, 1, 0, 2]); // two be16
   assert.deepEqual([...bytes.subarray(24, 36)], [12, 0, 10, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual([...bytes.subarray(36, 48)], [12, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  // A big-endian uint (conntrack counters: 4 or 8 bytes) reads in network order at either width.
+  const counters = defineAttrSet({
+    name: "counters",
+    attributes: { packets: { id: 1, type: "uint", "byte-order": "big-endian", as: "number" } },
+  });
+  assert.equal(decodeAttrs(counters, new Uint8Array([8, 0, 1, 0, 0, 0, 1, 2])).packets, 258);
+  assert.equal(decodeAttrs(counters, new Uint8Array([12, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 2])).packets, 2 ** 32 + 2);
+  assert.deepEqual([...encodeAttrs(counters, { packets: 258 })], [8, 0, 1, 0, 0, 0, 1, 2]);
   assert.equal(structSize(range), 4);
   assert.deepEqual(decodeStruct(range, encodeStruct(range, { low: 7 })), { low: 7, high: 0 });
   assert.throws(() => decodeStruct(range, new Uint8Array(3)), ParseError);

@@ -1011,6 +1011,8 @@ export function useDecoder(kind: DecoderKind): DecoderKind {
   if (kind !== "table" && kind !== "function") throw new TypeError(`decoder ${JSON.stringify(kind)} is not known`);
   const before = decoderKind;
   decoderKind = kind;
+  // Asking for generated decoders again retries `new Function` (once refused, every set took the table).
+  if (kind === "function") canGenerate = true;
   return before;
 }
 

@@ -243,3 +243,28 @@ test("wire schema: the generated decoder gives the same objects and errors as th
     useDecoder(before);
   }
 });
+
+test("wire schema: where new Function is refused (a CSP without unsafe-eval, simulated here) sets decode through the table", () => {
+  const set = defineAttrSet({
+    name: "csp",
+    attributes: { mtu: { id: 4, type: "u32" }, name: { id: 3, type: "string" } },
+  });
+  const bytes = encodeAttrs(set, { mtu: 1500, name: "eth0" });
+  const real = globalThis.Function;
+  let refused = 0;
+  const refuse = function () {
+    refused++;
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  const before = useDecoder("function");
+  globalThis.Function = refuse;
+  try {
+    assert.deepEqual(decodeAttrs(set, bytes), { mtu: 1500, name: "eth0" });
+    assert.deepEqual(decodeAttrs(set, bytes), { mtu: 1500, name: "eth0" });
+  } finally {
+    globalThis.Function = real;
+    useDecoder(before);
+  }
+  assert.equal(refused, 1, "refused once, then every set takes the table without asking again");
+  assert.deepEqual(decodeAttrs(set, bytes), { mtu: 1500, name: "eth0" });
+});

@@ -7,7 +7,7 @@
  * @module
  */
 import { ParseError } from "../wire/errors.ts";
-import { type AttrSet, type Codec, decodeAttrs, type Decoded, type Input } from "./schema.ts";
+import { type AttrSet, type Codec, decodeAttrs, type Decoded, type Input } from "../wire/schema.ts";
 import type { FamilySchema } from "./family.ts";
 
 /** `ETHTOOL_FLAG_*` bits of the request header. */
@@ -221,7 +221,7 @@ const NO_ATTRS: AttrSet = { name: "counters", attributes: {} };
 export const counterNest: Codec<Record<number, bigint>> = {
   decode(bytes: Uint8Array): Record<number, bigint> {
     const out: Record<number, bigint> = {};
-    for (const a of decodeAttrs(NO_ATTRS, bytes).unknownAttrs ?? []) {
+    for (const a of decodeAttrs(NO_ATTRS, bytes).unknown ?? []) {
       if (a.value.length !== 8) throw new ParseError(`counter ${a.type} of ${a.value.length} bytes (expected 8)`, 0);
       out[a.type] = new DataView(a.value.buffer, a.value.byteOffset, 8).getBigUint64(0, true);
     }

@@ -20,7 +20,7 @@ import {
   type Input,
   locate,
   writeAttrs,
-} from "./schema.ts";
+} from "../wire/schema.ts";
 
 /** Size of `struct genlmsghdr` (cmd, version, reserved). */
 export const GENL_HDRLEN = 4;

@@ -49,7 +49,7 @@ export {
   nestedSet,
   type OneInput,
   type OneValue,
-} from "./schema.ts";
+} from "../wire/schema.ts";
 export {
   type CommandDef,
   type CommandName,

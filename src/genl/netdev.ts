@@ -7,7 +7,7 @@
  * @module
  */
 import type { FamilySchema } from "./family.ts";
-import type { AttrSet } from "./schema.ts";
+import type { AttrSet } from "../wire/schema.ts";
 
 /** `xdp-act` flags (`NETDEV_XDP_ACT_*`), by bit. */
 export const XDP_ACT = ["basic", "redirect", "ndo-xmit", "xsk-zerocopy", "hw-offload", "rx-sg", "ndo-xmit-sg"] as const;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FamilySchema, GenlEvent } from "./family.ts";
-import type { AttrSet, Decoded } from "./schema.ts";
+import type { AttrSet, Decoded } from "../wire/schema.ts";
 
 /** `GENL_ID_CTRL`: the controller's fixed family number. */
 export const GENL_ID_CTRL = 0x10;

@@ -7,7 +7,7 @@
  */
 import { ParseError } from "../wire/errors.ts";
 import type { FamilySchema } from "./family.ts";
-import type { AttrSet, Codec, Decoded } from "./schema.ts";
+import type { AttrSet, Codec, Decoded } from "../wire/schema.ts";
 
 type Kind = "u8" | "u16" | "u32" | "u64" | "comm";
 

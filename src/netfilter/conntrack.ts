@@ -37,6 +37,7 @@ import {
   TCP_STATE_NAMES,
 } from "./constants.ts";
 import { describeNfnlType, familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { nfnlAttributePath } from "./schema.ts";
 
 /** One direction of a connection: addresses, protocol and ports (or ICMP fields). */
 export interface ConntrackTuple {
@@ -989,6 +990,7 @@ export class Conntrack implements AsyncDisposable {
       netns: options.netns,
       rcvbuf: options.rcvbuf,
       describeType: describeNfnlType,
+      describeAttribute: nfnlAttributePath,
     });
     return new Conntrack(sock, options.netns);
   }

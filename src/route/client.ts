@@ -23,6 +23,7 @@ import * as rule from "./rule.ts";
 import * as nsid from "./nsid.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
 import { SpawnedStreams } from "../socket/stream.ts";
+import { rtmAttributePath } from "./schema.ts";
 
 /** Options of {@link RouteClient.open}. */
 export interface RouteClientOptions {
@@ -76,6 +77,7 @@ export class RouteClient implements AsyncDisposable {
       netns: options.netns,
       rcvbuf: options.rcvbuf,
       describeType: rtmName,
+      describeAttribute: rtmAttributePath,
     });
     return new RouteClient(socket, options.netns);
   }

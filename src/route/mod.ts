@@ -187,6 +187,16 @@ export {
   IFLA_BRPORT,
 } from "./linkinfo/bridge.ts";
 export { type RawAttr } from "./linkinfo/common.ts";
+export { addressAttrs, linkAttrs, routeAttrs, RTM_MESSAGES, rtmAttributePath } from "./schema.ts";
+export { bridgeAttrs, bridgePortAttrs } from "./linkinfo/bridge.ts";
+export { linkinfoAttrs } from "./linkinfo/mod.ts";
+export { tunAttrs } from "./linkinfo/tun.ts";
+export { vethAttrs } from "./linkinfo/veth.ts";
+export { vxlanAttrs } from "./linkinfo/vxlan.ts";
+export { neighbourAttrs } from "./neighbour.ts";
+export { nexthopAttrs } from "./nexthop.ts";
+export { nsidAttrs } from "./nsid.ts";
+export { ruleAttrs } from "./rule.ts";
 export { IFLA_TUN, openTun, type TunHandle, type TunInfo, type TunOptions } from "./linkinfo/tun.ts";
 export { VETH_INFO_PEER, type VethInfo, type VethOptions, type VethPeerOptions } from "./linkinfo/veth.ts";
 export { IFLA_VXLAN, VXLAN_DF, type VxlanInfo, type VxlanOptions } from "./linkinfo/vxlan.ts";

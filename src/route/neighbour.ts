@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, type Codec, decodeAttrsAt, defineAttrSet, defineStruct } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -159,22 +160,6 @@ export interface Neighbour {
   unknown: Attr[];
 }
 
-const KNOWN = new Set<number>([
-  NDA.DST,
-  NDA.LLADDR,
-  NDA.CACHEINFO,
-  NDA.PROBES,
-  NDA.VLAN,
-  NDA.PORT,
-  NDA.VNI,
-  NDA.MASTER,
-  NDA.LINK_NETNSID,
-  NDA.SRC_VNI,
-  NDA.PROTOCOL,
-  NDA.NH_ID,
-  NDA.FLAGS_EXT,
-]);
-
 function bitNames(bits: number, table: ReadonlyArray<[string, number]>, out: string[]): void {
   let rest = bits;
   for (const [name, bit] of table) {
@@ -215,10 +200,49 @@ function enumValue(table: Record<string, number>, value: string | number, what: 
   return n;
 }
 
-/** Formats an address attribute of a neighbour: 4 or 16 bytes as IP, else as a hardware address. */
-function address(bytes: Uint8Array): string {
-  return v.ip(bytes);
+/** An enum's names in lower case, as iproute2 prints them. */
+function lowerCased<T extends Record<string, number>>(table: T): { [K in keyof T & string as Lowercase<K>]: number } {
+  return Object.fromEntries(Object.entries(table).map(([k, n]) => [k.toLowerCase(), n])) as never;
 }
+
+/** `struct nda_cacheinfo`. */
+const NDA_CACHEINFO = defineStruct({
+  name: "nda_cacheinfo",
+  members: [
+    { name: "confirmed", type: "u32" },
+    { name: "used", type: "u32" },
+    { name: "updated", type: "u32" },
+    { name: "refcnt", type: "u32" },
+  ],
+});
+
+const NEIGHBOUR_ATTRS = defineAttrSet({
+  name: "neighbour",
+  prefix: "NDA_",
+  attributes: {
+    // 4 or 16 bytes as an IP address, anything else as a hardware address.
+    dst: { id: NDA.DST, type: "binary", codec: { decode: v.ip } as Codec<string> },
+    lladdr: { id: NDA.LLADDR, type: "mac" },
+    cacheInfo: { id: NDA.CACHEINFO, type: "binary", struct: NDA_CACHEINFO, cname: "NDA_CACHEINFO" },
+    probes: { id: NDA.PROBES, type: "u32" },
+    vlan: { id: NDA.VLAN, type: "u16" },
+    port: { id: NDA.PORT, type: "u16", "byte-order": "big-endian" },
+    vni: { id: NDA.VNI, type: "u32" },
+    master: { id: NDA.MASTER, type: "u32" },
+    linkNetnsId: { id: NDA.LINK_NETNSID, type: "s32", cname: "NDA_LINK_NETNSID" },
+    srcVni: { id: NDA.SRC_VNI, type: "u32" },
+    protocol: { id: NDA.PROTOCOL, type: "u8", enum: lowerCased(RouteProtocol) },
+    nhId: { id: NDA.NH_ID, type: "u32" },
+    flagsExt: { id: NDA.FLAGS_EXT, type: "u32" },
+  },
+});
+
+/**
+ * The `NDA_*` attributes of a neighbour message. `NDA_IFINDEX` is left out
+ * on purpose: a request attribute for IP neighbours, kept raw (the FDB
+ * decoder reads it there).
+ */
+export const neighbourAttrs: AttrSet = NEIGHBOUR_ATTRS;
 
 /**
  * Decodes an `RTM_NEWNEIGH` / `RTM_DELNEIGH` message. Lengths are checked:
@@ -244,12 +268,11 @@ export function decodeNeighbour(msg: NetlinkMessage): Neighbour {
   const index = dv.getInt32(4, true);
   const stateBits = dv.getUint16(8, true);
   const flagBits = p[10];
-  const attrs = Attrs.parse(p.subarray(NDMSG_SIZE), 16 + NDMSG_SIZE);
-  const flagsExt = attrs.u32(NDA.FLAGS_EXT) ?? 0;
+  const { flagsExt, unknown, ...fields } = decodeAttrsAt(NEIGHBOUR_ATTRS, p, NDMSG_SIZE, p.length, 16 + NDMSG_SIZE);
   const flags: string[] = [];
   bitNames(flagBits, NTF, flags);
-  bitNames(flagsExt, NTF_EXT, flags);
-  const n: Neighbour = {
+  bitNames(flagsExt ?? 0, NTF_EXT, flags);
+  return {
     family: FAMILY_NAMES[family] ?? family,
     index,
     state: stateNames(stateBits),
@@ -257,42 +280,12 @@ export function decodeNeighbour(msg: NetlinkMessage): Neighbour {
     flags,
     flagBits,
     type: enumName(RouteType, p[11]),
-    unknown: [],
+    ...(fields as Omit<
+      Neighbour,
+      "family" | "index" | "state" | "stateBits" | "flags" | "flagBits" | "type" | "unknown"
+    >),
+    unknown: unknown ?? [],
   };
-  const dst = attrs.get(NDA.DST);
-  if (dst !== undefined) n.dst = address(dst);
-  const lladdr = attrs.get(NDA.LLADDR);
-  if (lladdr !== undefined) n.lladdr = v.mac(lladdr);
-  const probes = attrs.u32(NDA.PROBES);
-  if (probes !== undefined) n.probes = probes;
-  const vlan = attrs.u16(NDA.VLAN);
-  if (vlan !== undefined) n.vlan = vlan;
-  const port = attrs.be16(NDA.PORT);
-  if (port !== undefined) n.port = port;
-  const vni = attrs.u32(NDA.VNI);
-  if (vni !== undefined) n.vni = vni;
-  const srcVni = attrs.u32(NDA.SRC_VNI);
-  if (srcVni !== undefined) n.srcVni = srcVni;
-  const master = attrs.u32(NDA.MASTER);
-  if (master !== undefined) n.master = master;
-  const nhId = attrs.u32(NDA.NH_ID);
-  if (nhId !== undefined) n.nhId = nhId;
-  const linkNetnsId = attrs.s32(NDA.LINK_NETNSID);
-  if (linkNetnsId !== undefined) n.linkNetnsId = linkNetnsId;
-  const ci = attrs.get(NDA.CACHEINFO);
-  if (ci !== undefined) {
-    if (ci.length < 16) throw new ParseError(`NDA_CACHEINFO needs 16 bytes, has ${ci.length}`, 0);
-    n.cacheInfo = {
-      confirmed: v.u32(ci),
-      used: v.u32(ci.subarray(4)),
-      updated: v.u32(ci.subarray(8)),
-      refcnt: v.u32(ci.subarray(12)),
-    };
-  }
-  const protocol = attrs.u8(NDA.PROTOCOL);
-  if (protocol !== undefined) n.protocol = enumName(RouteProtocol, protocol);
-  for (const a of attrs) if (!KNOWN.has(a.type)) n.unknown.push(a);
-  return n;
 }
 
 /** Filter of {@link listNeighbours}; the kernel applies it (strict dump checking). */

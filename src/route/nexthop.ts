@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -144,15 +145,44 @@ function decodeGroup(value: Uint8Array, wideWeights: boolean): NexthopGroupMembe
   return out;
 }
 
-function decodeResilient(value: Uint8Array): ResilientParams {
-  const a = Attrs.parse(value);
-  return {
-    buckets: a.u16(NHA_RES_GROUP.BUCKETS) ?? 0,
-    idleTimer: (a.u32(NHA_RES_GROUP.IDLE_TIMER) ?? 0) / USER_HZ,
-    unbalancedTimer: (a.u32(NHA_RES_GROUP.UNBALANCED_TIMER) ?? 0) / USER_HZ,
-    unbalancedTime: (a.u64n(NHA_RES_GROUP.UNBALANCED_TIME) ?? 0) / USER_HZ,
-  };
-}
+/** The `NHA_RES_GROUP_*` attributes of a resilient group. */
+const resGroupAttrs = defineAttrSet({
+  name: "nh_res_group",
+  prefix: "NHA_RES_GROUP_",
+  attributes: {
+    buckets: { id: NHA_RES_GROUP.BUCKETS, type: "u16" },
+    idleTimer: { id: NHA_RES_GROUP.IDLE_TIMER, type: "u32" },
+    unbalancedTimer: { id: NHA_RES_GROUP.UNBALANCED_TIMER, type: "u32" },
+    unbalancedTime: { id: NHA_RES_GROUP.UNBALANCED_TIME, type: "u64", as: "number" },
+    pad: { id: 5, type: "pad" },
+  },
+});
+
+const NEXTHOP_ATTRS = defineAttrSet({
+  name: "nexthop",
+  prefix: "NHA_",
+  attributes: {
+    id: { id: NHA.ID, type: "u32" },
+    // struct nexthop_grp entries, read with NHA_OP_FLAGS (see decodeGroup).
+    group: { id: NHA.GROUP, type: "binary" },
+    groupType: { id: NHA.GROUP_TYPE, type: "u16", enum: ["mpath", "resilient"] },
+    blackhole: { id: NHA.BLACKHOLE, type: "flag" },
+    oif: { id: NHA.OIF, type: "u32" },
+    gateway: { id: NHA.GATEWAY, type: "binary" },
+    encapType: { id: NHA.ENCAP_TYPE, type: "u16" },
+    encap: { id: NHA.ENCAP, type: "binary" },
+    fdb: { id: NHA.FDB, type: "flag" },
+    resilient: { id: NHA.RES_GROUP, type: "nest", nested: resGroupAttrs, cname: "NHA_RES_GROUP" },
+    opFlags: { id: NHA.OP_FLAGS, type: "u32" },
+  },
+});
+
+/**
+ * The `NHA_*` attributes of a nexthop message. The request-only and
+ * statistics attributes (`NHA_GROUPS`, `NHA_MASTER`, `NHA_RES_BUCKET`,
+ * `NHA_GROUP_STATS`, `NHA_HW_STATS_*`) are left out: kept raw.
+ */
+export const nexthopAttrs: AttrSet = NEXTHOP_ATTRS;
 
 /**
  * Decodes an `RTM_NEWNEXTHOP` / `RTM_DELNEXTHOP` message. Lengths are never
@@ -174,68 +204,42 @@ export function decodeNexthop(msg: NetlinkMessage): Nexthop {
   if (p.length < NHMSG_SIZE) throw new ParseError(`nhmsg of ${p.length} bytes is shorter than ${NHMSG_SIZE}`, 16);
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const nhFlags = dv.getUint32(4, true);
-  const attrs = Attrs.parse(p.subarray(NHMSG_SIZE), 16 + NHMSG_SIZE);
+  const a = decodeAttrsAt(NEXTHOP_ATTRS, p, NHMSG_SIZE, p.length, 16 + NHMSG_SIZE);
   const nh: Nexthop = {
-    id: 0,
+    id: a.id ?? 0,
     family: FAMILY_NAMES[p[0]] ?? p[0],
     scope: routeScopeName(p[1]),
     protocol: routeProtocolName(p[2]),
     flags: flagNames(nhFlags),
-    blackhole: false,
-    fdb: false,
+    blackhole: a.blackhole ?? false,
+    fdb: a.fdb ?? false,
     onlink: (nhFlags & RouteFlag.onlink) !== 0,
   };
-  const unknown: Attr[] = [];
-  for (const a of attrs) {
-    const t = a.type;
+  if (a.oif !== undefined) nh.oif = a.oif;
+  if (a.gateway !== undefined) {
+    nh.gateway = a.gateway.length === 4 || a.gateway.length === 16 ? formatIP(a.gateway) : formatHex(a.gateway);
+  }
+  if (a.group !== undefined) {
     try {
-      switch (t) {
-        case NHA.ID:
-          nh.id = attrs.u32(t)!;
-          break;
-        case NHA.GROUP:
-          nh.group = decodeGroup(a.value, ((attrs.u32(NHA.OP_FLAGS) ?? 0) & NHA_OP_FLAG_RESP_GRP_RESVD_0) !== 0);
-          break;
-        case NHA.OP_FLAGS:
-          // Only says how to read NHA_GROUP (above).
-          attrs.u32(t);
-          break;
-        case NHA.GROUP_TYPE: {
-          const type = attrs.u16(t)!;
-          nh.groupType = type === 0 ? "mpath" : type === 1 ? "resilient" : type;
-          break;
-        }
-        case NHA.BLACKHOLE:
-          nh.blackhole = true;
-          break;
-        case NHA.OIF:
-          nh.oif = attrs.u32(t);
-          break;
-        case NHA.GATEWAY:
-          nh.gateway = a.value.length === 4 || a.value.length === 16 ? formatIP(a.value) : formatHex(a.value);
-          break;
-        case NHA.ENCAP_TYPE:
-        case NHA.ENCAP: {
-          const data = attrs.get(NHA.ENCAP);
-          if (data) nh.encap = { type: attrs.u16(NHA.ENCAP_TYPE) ?? 0, data: data.slice() };
-          break;
-        }
-        case NHA.FDB:
-          nh.fdb = true;
-          break;
-        case NHA.RES_GROUP:
-          nh.resilient = decodeResilient(a.value);
-          break;
-        default:
-          unknown.push({ ...a, value: a.value.slice() });
-      }
+      nh.group = decodeGroup(a.group, ((a.opFlags ?? 0) & NHA_OP_FLAG_RESP_GRP_RESVD_0) !== 0);
     } catch (e) {
-      if (e instanceof ParseError) throw new ParseError(`NHA attribute ${t}: ${e.message}`, 16 + NHMSG_SIZE);
+      if (e instanceof ParseError) throw new ParseError(`NHA attribute ${NHA.GROUP}: ${e.message}`, 16 + NHMSG_SIZE);
       throw e;
     }
   }
+  if (a.groupType !== undefined) nh.groupType = a.groupType;
+  if (a.encap !== undefined) nh.encap = { type: a.encapType ?? 0, data: a.encap };
+  if (a.resilient !== undefined) {
+    const r = a.resilient;
+    nh.resilient = {
+      buckets: r.buckets ?? 0,
+      idleTimer: (r.idleTimer ?? 0) / USER_HZ,
+      unbalancedTimer: (r.unbalancedTimer ?? 0) / USER_HZ,
+      unbalancedTime: (r.unbalancedTime ?? 0) / USER_HZ,
+    };
+  }
   if (nh.group && nh.groupType === undefined) nh.groupType = "mpath";
-  if (unknown.length) nh.unknown = unknown;
+  if (a.unknown) nh.unknown = a.unknown;
   return nh;
 }
 

@@ -8,7 +8,8 @@
  */
 import { O_CLOEXEC, O_RDONLY } from "../../ffi/common.ts";
 import { loadLibc } from "../../ffi/mod.ts";
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet, writeAttrs } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -28,6 +29,21 @@ export const NETNSA = {
   CURRENT_NSID: 5,
 } as const;
 
+const NSID_ATTRS = defineAttrSet({
+  name: "nsid",
+  prefix: "NETNSA_",
+  attributes: {
+    nsid: { id: NETNSA.NSID, type: "s32" },
+    pid: { id: NETNSA.PID, type: "u32" },
+    fd: { id: NETNSA.FD, type: "u32" },
+    targetNsid: { id: NETNSA.TARGET_NSID, type: "s32" },
+    currentNsid: { id: NETNSA.CURRENT_NSID, type: "s32" },
+  },
+});
+
+/** The `NETNSA_*` attributes. */
+export const nsidAttrs: AttrSet = NSID_ATTRS;
+
 /** One namespace id entry. */
 export interface NetnsId {
   /**
@@ -39,6 +55,10 @@ export interface NetnsId {
   currentNsid?: number;
   /** `NETNSA_TARGET_NSID`, when the kernel reports it. */
   targetNsid?: number;
+  /** `NETNSA_PID` (a request attribute; the kernel does not send it back). */
+  pid?: number;
+  /** `NETNSA_FD` (a request attribute; the kernel does not send it back). */
+  fd?: number;
   /** Attributes this decoder does not know, kept raw. */
   unknown: Attr[];
 }
@@ -57,18 +77,9 @@ export interface NetnsId {
 export function decodeNsid(msg: NetlinkMessage): NetnsId {
   const p = msg.payload;
   if (p.length < RTGEN_SIZE) throw new ParseError(`rtgenmsg needs ${RTGEN_SIZE} bytes, has ${p.length}`, 16);
-  const attrs = Attrs.parse(p.subarray(RTGEN_SIZE), 16 + RTGEN_SIZE);
-  const nsid = attrs.s32(NETNSA.NSID);
+  const { nsid, unknown, ...rest } = decodeAttrsAt(NSID_ATTRS, p, RTGEN_SIZE, p.length, 16 + RTGEN_SIZE);
   if (nsid === undefined) throw new ParseError("nsid message without NETNSA_NSID", 16 + RTGEN_SIZE);
-  const out: NetnsId = { nsid, unknown: [] };
-  const current = attrs.s32(NETNSA.CURRENT_NSID);
-  if (current !== undefined) out.currentNsid = current;
-  const target = attrs.s32(NETNSA.TARGET_NSID);
-  if (target !== undefined) out.targetNsid = target;
-  for (const a of attrs) {
-    if (a.type !== NETNSA.NSID && a.type !== NETNSA.CURRENT_NSID && a.type !== NETNSA.TARGET_NSID) out.unknown.push(a);
-  }
-  return out;
+  return { nsid, ...rest, unknown: unknown ?? [] };
 }
 
 /**
@@ -116,9 +127,7 @@ async function withTarget<T>(target: NsidTarget, fn: (attr: [number, number]) =>
 export function encodeNsidRequest(type: number, target: { fd: number } | { pid: number }, nsid?: number): Uint8Array {
   const m = new MessageWriter(type);
   m.struct(RTGEN_SIZE);
-  if (nsid !== undefined) m.s32(NETNSA.NSID, nsid);
-  if ("fd" in target) m.u32(NETNSA.FD, target.fd);
-  else m.u32(NETNSA.PID, target.pid);
+  writeAttrs(m, NSID_ATTRS, { nsid, ...("fd" in target ? { fd: target.fd } : { pid: target.pid }) });
   return m.finish();
 }
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet, defineStruct, writeAttrs } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -149,55 +150,64 @@ export interface Rule {
   unknown: Attr[];
 }
 
-const KNOWN = new Set<number>([
-  FRA.DST,
-  FRA.SRC,
-  FRA.IIFNAME,
-  FRA.GOTO,
-  FRA.PRIORITY,
-  FRA.FWMARK,
-  FRA.FLOW,
-  FRA.TUN_ID,
-  FRA.SUPPRESS_IFGROUP,
-  FRA.SUPPRESS_PREFIXLEN,
-  FRA.TABLE,
-  FRA.FWMASK,
-  FRA.OIFNAME,
-  FRA.PAD,
-  FRA.L3MDEV,
-  FRA.UID_RANGE,
-  FRA.PROTOCOL,
-  FRA.IP_PROTO,
-  FRA.SPORT_RANGE,
-  FRA.DPORT_RANGE,
-]);
-
 function actionName(n: number): RuleAction | number {
   for (const [name, value] of Object.entries(RuleActions)) if (value === n) return name as RuleAction;
   return n;
 }
 
-function protocolName(n: number): Lowercase<keyof typeof RouteProtocol> | number {
-  for (const [name, value] of Object.entries(RouteProtocol)) {
-    if (value === n) return name.toLowerCase() as Lowercase<keyof typeof RouteProtocol>;
-  }
-  return n;
+/** An enum's names in lower case, as iproute2 prints them. */
+function lowerCased<T extends Record<string, number>>(table: T): { [K in keyof T & string as Lowercase<K>]: number } {
+  return Object.fromEntries(Object.entries(table).map(([k, n]) => [k.toLowerCase(), n])) as never;
 }
 
-function range(bytes: Uint8Array | undefined, width: 2 | 4, what: string): Range | undefined {
-  if (bytes === undefined) return undefined;
-  if (bytes.length < 2 * width) throw new ParseError(`${what} needs ${2 * width} bytes, has ${bytes.length}`, 0);
-  return width === 2
-    ? { start: v.u16(bytes), end: v.u16(bytes.subarray(2)) }
-    : { start: v.u32(bytes), end: v.u32(bytes.subarray(4)) };
-}
+/** `struct fib_rule_uid_range`. */
+const UID_RANGE = defineStruct({
+  name: "fib_rule_uid_range",
+  members: [{ name: "start", type: "u32" }, { name: "end", type: "u32" }],
+});
+/** `struct fib_rule_port_range`. */
+const PORT_RANGE = defineStruct({
+  name: "fib_rule_port_range",
+  members: [{ name: "start", type: "u16" }, { name: "end", type: "u16" }],
+});
 
-function prefixAddress(bytes: Uint8Array, family: number, what: string): string {
-  const size = family === AF.INET ? 4 : family === AF.INET6 ? 16 : bytes.length;
-  if (bytes.length !== size || (size !== 4 && size !== 16)) {
-    throw new ParseError(`${what} of ${bytes.length} bytes does not fit family ${family}`, 0);
+const RULE_ATTRS = defineAttrSet({
+  name: "rule",
+  prefix: "FRA_",
+  attributes: {
+    dst: { id: FRA.DST, type: "ip" },
+    src: { id: FRA.SRC, type: "ip" },
+    iif: { id: FRA.IIFNAME, type: "string", cname: "FRA_IIFNAME" },
+    goto: { id: FRA.GOTO, type: "u32" },
+    priority: { id: FRA.PRIORITY, type: "u32" },
+    fwmark: { id: FRA.FWMARK, type: "u32" },
+    flow: { id: FRA.FLOW, type: "u32" },
+    tunId: { id: FRA.TUN_ID, type: "u64", "byte-order": "big-endian" },
+    suppressIfGroup: { id: FRA.SUPPRESS_IFGROUP, type: "u32", cname: "FRA_SUPPRESS_IFGROUP" },
+    suppressPrefixLength: { id: FRA.SUPPRESS_PREFIXLEN, type: "u32", cname: "FRA_SUPPRESS_PREFIXLEN" },
+    table: { id: FRA.TABLE, type: "u32" },
+    fwmask: { id: FRA.FWMASK, type: "u32" },
+    oif: { id: FRA.OIFNAME, type: "string", cname: "FRA_OIFNAME" },
+    pad: { id: FRA.PAD, type: "pad" },
+    l3mdev: { id: FRA.L3MDEV, type: "u8", as: "boolean" },
+    uidRange: { id: FRA.UID_RANGE, type: "binary", struct: UID_RANGE },
+    protocol: { id: FRA.PROTOCOL, type: "u8", enum: lowerCased(RouteProtocol) },
+    ipProto: { id: FRA.IP_PROTO, type: "u8" },
+    sport: { id: FRA.SPORT_RANGE, type: "binary", struct: PORT_RANGE, cname: "FRA_SPORT_RANGE" },
+    dport: { id: FRA.DPORT_RANGE, type: "binary", struct: PORT_RANGE, cname: "FRA_DPORT_RANGE" },
+  },
+});
+
+/** The `FRA_*` attributes of a rule message. */
+export const ruleAttrs: AttrSet = RULE_ATTRS;
+
+/** The address of a prefix attribute, which must be of the rule's family. */
+function prefixAddress(address: string, family: number, what: string): string {
+  const six = address.includes(":");
+  if ((family === AF.INET && six) || (family === AF.INET6 && !six)) {
+    throw new ParseError(`${what} of ${six ? 16 : 4} bytes does not fit family ${family}`, 0);
   }
-  return v.ip(bytes);
+  return address;
 }
 
 /**
@@ -219,59 +229,39 @@ export function decodeRule(msg: NetlinkMessage): Rule {
   if (p.length < FRH_SIZE) throw new ParseError(`fib_rule_hdr needs ${FRH_SIZE} bytes, has ${p.length}`, 16);
   const family = p[0];
   const flags = v.u32(p.subarray(8));
-  const attrs = Attrs.parse(p.subarray(FRH_SIZE), 16 + FRH_SIZE);
+  const { priority, table, l3mdev, src, dst, iif, oif, suppressPrefixLength, suppressIfGroup, unknown, ...rest } =
+    decodeAttrsAt(RULE_ATTRS, p, FRH_SIZE, p.length, 16 + FRH_SIZE);
   const rule: Rule = {
     family: FAMILY_NAMES[family] ?? family,
-    priority: attrs.u32(FRA.PRIORITY) ?? 0,
-    table: attrs.u32(FRA.TABLE) ?? p[4],
+    priority: priority ?? 0,
+    table: table ?? p[4],
     action: actionName(p[7]),
     invert: (flags & FIB_RULE.INVERT) !== 0,
     flags,
     srcLength: p[2],
     dstLength: p[1],
     tos: p[3],
-    l3mdev: (attrs.u8(FRA.L3MDEV) ?? 0) !== 0,
-    unknown: [],
+    l3mdev: l3mdev ?? false,
+    ...(rest as Pick<Rule, "goto" | "fwmark" | "fwmask" | "flow" | "tunId" | "uidRange" | "protocol" | "ipProto">),
+    unknown: unknown ?? [],
   };
-  const src = attrs.get(FRA.SRC);
   if (src !== undefined) rule.src = prefixAddress(src, family, "FRA_SRC");
-  const dst = attrs.get(FRA.DST);
   if (dst !== undefined) rule.dst = prefixAddress(dst, family, "FRA_DST");
-  const iif = attrs.str(FRA.IIFNAME);
   if (iif !== undefined) {
     rule.iif = iif;
     rule.iifDetached = (flags & FIB_RULE.IIF_DETACHED) !== 0;
   }
-  const oif = attrs.str(FRA.OIFNAME);
   if (oif !== undefined) {
     rule.oif = oif;
     rule.oifDetached = (flags & FIB_RULE.OIF_DETACHED) !== 0;
   }
-  const fwmark = attrs.u32(FRA.FWMARK);
-  if (fwmark !== undefined) rule.fwmark = fwmark;
-  const fwmask = attrs.u32(FRA.FWMASK);
-  if (fwmask !== undefined) rule.fwmask = fwmask;
-  const target = attrs.u32(FRA.GOTO);
-  if (target !== undefined) rule.goto = target;
-  const protocol = attrs.u8(FRA.PROTOCOL);
-  if (protocol !== undefined) rule.protocol = protocolName(protocol);
-  const uid = range(attrs.get(FRA.UID_RANGE), 4, "FRA_UID_RANGE");
-  if (uid) rule.uidRange = uid;
-  const ipProto = attrs.u8(FRA.IP_PROTO);
-  if (ipProto !== undefined) rule.ipProto = ipProto;
-  const sport = range(attrs.get(FRA.SPORT_RANGE), 2, "FRA_SPORT_RANGE");
-  if (sport) rule.sport = sport;
-  const dport = range(attrs.get(FRA.DPORT_RANGE), 2, "FRA_DPORT_RANGE");
-  if (dport) rule.dport = dport;
-  const spl = attrs.u32(FRA.SUPPRESS_PREFIXLEN);
-  if (spl !== undefined && spl !== 0xffffffff) rule.suppressPrefixLength = spl;
-  const sig = attrs.u32(FRA.SUPPRESS_IFGROUP);
-  if (sig !== undefined && sig !== 0xffffffff) rule.suppressIfGroup = sig;
-  const flow = attrs.u32(FRA.FLOW);
-  if (flow !== undefined) rule.flow = flow;
-  const tunId = attrs.be64(FRA.TUN_ID);
-  if (tunId !== undefined) rule.tunId = tunId;
-  for (const a of attrs) if (!KNOWN.has(a.type)) rule.unknown.push(a);
+  if (rest.sport) rule.sport = rest.sport;
+  if (rest.dport) rule.dport = rest.dport;
+  // All ones is "not set".
+  if (suppressPrefixLength !== undefined && suppressPrefixLength !== 0xffffffff) {
+    rule.suppressPrefixLength = suppressPrefixLength;
+  }
+  if (suppressIfGroup !== undefined && suppressIfGroup !== 0xffffffff) rule.suppressIfGroup = suppressIfGroup;
   return rule;
 }
 
@@ -411,44 +401,32 @@ export function encodeRuleRequest(type: number, spec: RuleSpec, flags = 0): Uint
   hdr.setUint8(4, table !== undefined && table < 256 ? table : 0);
   hdr.setUint8(7, actionCode);
   hdr.setUint32(8, spec.invert ? FIB_RULE.INVERT : 0, true);
-  if (priority !== undefined) m.u32(FRA.PRIORITY, priority);
-  if (src) m.attr(FRA.SRC, src.address);
-  if (dst) m.attr(FRA.DST, dst.address);
-  if (iif !== undefined) m.str(FRA.IIFNAME, iif);
-  if (oif !== undefined) m.str(FRA.OIFNAME, oif);
-  if (fwmark !== undefined) m.u32(FRA.FWMARK, fwmark);
-  if (fwmask !== undefined) m.u32(FRA.FWMASK, fwmask);
-  if (target !== undefined) m.u32(FRA.GOTO, target);
-  if (table !== undefined) m.u32(FRA.TABLE, table);
-  if (spec.protocol !== undefined) {
-    let proto: number | undefined;
-    if (typeof spec.protocol === "number") proto = uint(spec.protocol, 255, "protocol");
-    else {
-      proto = (RouteProtocol as Record<string, number>)[spec.protocol.toUpperCase()];
-      if (proto === undefined) throw new TypeError(`unknown protocol ${JSON.stringify(spec.protocol)}`);
-    }
-    m.u8(FRA.PROTOCOL, proto!);
+  let protocol: number | undefined;
+  if (typeof spec.protocol === "number") protocol = uint(spec.protocol, 255, "protocol");
+  else if (spec.protocol !== undefined) {
+    protocol = (RouteProtocol as Record<string, number>)[spec.protocol.toUpperCase()];
+    if (protocol === undefined) throw new TypeError(`unknown protocol ${JSON.stringify(spec.protocol)}`);
   }
-  if (spec.l3mdev) m.u8(FRA.L3MDEV, 1);
-  if (spec.uidRange) {
-    const payload = new Uint8Array(8);
-    const dv = new DataView(payload.buffer);
-    dv.setUint32(0, spec.uidRange.start, true);
-    dv.setUint32(4, spec.uidRange.end, true);
-    m.attr(FRA.UID_RANGE, payload);
-  }
-  if (ipProto !== undefined) m.u8(FRA.IP_PROTO, ipProto);
-  for (const [t, r] of [[FRA.SPORT_RANGE, sport], [FRA.DPORT_RANGE, dport]] as const) {
-    if (!r) continue;
-    const payload = new Uint8Array(4);
-    const dv = new DataView(payload.buffer);
-    dv.setUint16(0, r.start, true);
-    dv.setUint16(2, r.end, true);
-    m.attr(t, payload);
-  }
-  if (spl !== undefined) m.u32(FRA.SUPPRESS_PREFIXLEN, spl);
-  if (sig !== undefined) m.u32(FRA.SUPPRESS_IFGROUP, sig);
-  if (flow !== undefined) m.u32(FRA.FLOW, flow);
+  writeAttrs(m, RULE_ATTRS, {
+    priority,
+    src: src && v.ip(src.address),
+    dst: dst && v.ip(dst.address),
+    iif,
+    oif,
+    fwmark,
+    fwmask,
+    goto: target,
+    table,
+    protocol,
+    l3mdev: spec.l3mdev ? true : undefined,
+    uidRange: spec.uidRange,
+    ipProto,
+    sport,
+    dport,
+    suppressPrefixLength: spl,
+    suppressIfGroup: sig,
+    flow,
+  }, "rule");
   return m.finish();
 }
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, type Codec, decodeAttrsAt, type Decoded, defineAttrSet, defineStruct } from "../wire/schema.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter } from "../wire/message.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
@@ -156,9 +157,57 @@ function u32At(v: Uint8Array, at: number): number {
   return new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(at, true);
 }
 
-function needLen(v: Uint8Array, size: number, what: string): void {
-  if (v.length < size) throw new ParseError(`${what} of ${v.length} bytes is shorter than ${size}`, 0);
-}
+/** `UNIX_DIAG_NAME`: a path, or an abstract name (a leading NUL), shown as ss shows it. */
+const UNIX_NAME: Codec<{ name: string; abstract: boolean; nameBytes: Uint8Array }> = {
+  decode(v) {
+    if (v.length > 0 && v[0] === 0) {
+      // The leading NUL and every NUL inside as "@".
+      const nameBytes = v.slice(1);
+      return { name: "@" + new TextDecoder().decode(nameBytes).replaceAll("\0", "@"), abstract: true, nameBytes };
+    }
+    const nul = v.indexOf(0);
+    const nameBytes = (nul < 0 ? v : v.subarray(0, nul)).slice();
+    return { name: new TextDecoder().decode(nameBytes), abstract: false, nameBytes };
+  },
+};
+
+/** `UNIX_DIAG_ICONS`: the inodes of connections waiting to be accepted. */
+const ICONS: Codec<number[]> = {
+  decode(v) {
+    if (v.length % 4 !== 0) throw new ParseError(`UNIX_DIAG_ICONS of ${v.length} bytes is not whole u32s`, 0);
+    const pending: number[] = [];
+    for (let at = 0; at < v.length; at += 4) pending.push(u32At(v, at));
+    return pending;
+  },
+};
+
+/** `struct unix_diag_vfs`. */
+const VFS = defineStruct({
+  name: "unix_diag_vfs",
+  members: [{ name: "inode", type: "u32" }, { name: "dev", type: "u32" }],
+});
+/** `struct unix_diag_rqlen`. */
+const RQLEN = defineStruct({
+  name: "unix_diag_rqlen",
+  members: [{ name: "rqueue", type: "u32" }, { name: "wqueue", type: "u32" }],
+});
+
+const UNIX_ATTRS = defineAttrSet({
+  name: "unix_diag",
+  prefix: "UNIX_DIAG_",
+  attributes: {
+    name: { id: UNIX_DIAG.NAME, type: "binary", codec: UNIX_NAME },
+    vfs: { id: UNIX_DIAG.VFS, type: "binary", struct: VFS },
+    peer: { id: UNIX_DIAG.PEER, type: "u32" },
+    icons: { id: UNIX_DIAG.ICONS, type: "binary", codec: ICONS },
+    rqlen: { id: UNIX_DIAG.RQLEN, type: "binary", struct: RQLEN },
+    meminfo: { id: UNIX_DIAG.MEMINFO, type: "binary", codec: { decode: decodeSkMeminfo } as Codec<SkMeminfo> },
+    shutdown: { id: UNIX_DIAG.SHUTDOWN, type: "u8" },
+    uid: { id: UNIX_DIAG.UID, type: "u32" },
+  },
+});
+/** The `UNIX_DIAG_*` attributes of a unix_diag reply. */
+export const unixDiagAttrs: AttrSet = UNIX_ATTRS;
 
 /**
  * Decodes one SOCK_DIAG_BY_FAMILY reply for AF_UNIX.
@@ -188,74 +237,23 @@ export function decodeUnixSocket(msg: NetlinkMessage): UnixSocket {
     cookie: (BigInt(u32At(p, 12)) << 32n) | BigInt(u32At(p, 8)),
     unknown: [],
   };
-  let attrs: Attrs;
+  let attrs: Decoded<typeof UNIX_ATTRS>;
   try {
-    attrs = Attrs.parse(p.subarray(UNIX_DIAG_MSG_SIZE), UNIX_DIAG_MSG_SIZE);
+    attrs = decodeAttrsAt(UNIX_ATTRS, p, UNIX_DIAG_MSG_SIZE, p.length, UNIX_DIAG_MSG_SIZE);
   } catch (e) {
     if (e instanceof ParseError) throw new ParseError(`unix_diag attributes: ${e.message}`, e.offset);
     throw e;
   }
-  for (const a of attrs) {
-    const v = a.value;
-    try {
-      switch (a.type) {
-        case UNIX_DIAG.NAME: {
-          if (v.length > 0 && v[0] === 0) {
-            sock.abstract = true;
-            sock.nameBytes = v.slice(1);
-            // As ss shows it: the leading NUL and every NUL inside as "@".
-            sock.name = "@" + new TextDecoder().decode(v.subarray(1)).replaceAll("\0", "@");
-          } else {
-            sock.abstract = false;
-            const nul = v.indexOf(0);
-            sock.nameBytes = (nul < 0 ? v : v.subarray(0, nul)).slice();
-            sock.name = new TextDecoder().decode(sock.nameBytes);
-          }
-          break;
-        }
-        case UNIX_DIAG.VFS: {
-          needLen(v, 8, "unix_diag_vfs");
-          const dev = u32At(v, 4);
-          // Kernel-internal dev_t: major in the top 12 bits, minor in the low 20.
-          sock.vfs = { inode: u32At(v, 0), dev, major: dev >>> 20, minor: dev & 0xfffff };
-          break;
-        }
-        case UNIX_DIAG.PEER:
-          needLen(v, 4, "UNIX_DIAG_PEER");
-          sock.peer = u32At(v, 0);
-          break;
-        case UNIX_DIAG.ICONS: {
-          if (v.length % 4 !== 0) throw new ParseError(`UNIX_DIAG_ICONS of ${v.length} bytes is not whole u32s`, 0);
-          const pending: number[] = [];
-          for (let at = 0; at < v.length; at += 4) pending.push(u32At(v, at));
-          sock.pending = pending;
-          break;
-        }
-        case UNIX_DIAG.RQLEN:
-          needLen(v, 8, "unix_diag_rqlen");
-          sock.rqueue = u32At(v, 0);
-          sock.wqueue = u32At(v, 4);
-          break;
-        case UNIX_DIAG.MEMINFO:
-          sock.meminfo = decodeSkMeminfo(v);
-          break;
-        case UNIX_DIAG.SHUTDOWN:
-          needLen(v, 1, "UNIX_DIAG_SHUTDOWN");
-          sock.shutdown = v[0];
-          break;
-        case UNIX_DIAG.UID:
-          needLen(v, 4, "UNIX_DIAG_UID");
-          sock.uid = u32At(v, 0);
-          break;
-        default:
-          sock.unknown.push({ ...a, value: v.slice() });
-      }
-    } catch (e) {
-      if (e instanceof ParseError) {
-        throw new ParseError(`UNIX_DIAG attribute ${a.type}: ${e.message}`, v.byteOffset - p.byteOffset);
-      }
-      throw e;
-    }
+  const { name, vfs, icons, rqlen, unknown, ...rest } = attrs;
+  Object.assign(sock, rest);
+  if (name) Object.assign(sock, name);
+  // Kernel-internal dev_t: major in the top 12 bits, minor in the low 20.
+  if (vfs) sock.vfs = { inode: vfs.inode, dev: vfs.dev, major: vfs.dev >>> 20, minor: vfs.dev & 0xfffff };
+  if (icons) sock.pending = icons;
+  if (rqlen) {
+    sock.rqueue = rqlen.rqueue;
+    sock.wqueue = rqlen.wqueue;
   }
+  if (unknown) sock.unknown = unknown;
   return sock;
 }

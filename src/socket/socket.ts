@@ -131,6 +131,11 @@ export interface OpenOptions {
   /** Readable names of message types, used in error messages. */
   describeType?: (type: number) => string | undefined;
   /**
+   * The path of the attribute an extended-ACK offset points at in a request
+   * (`rtmAttributePath` for rtnetlink), kept in the error's `extAck.path`.
+   */
+  describeAttribute?: (request: Uint8Array, offset: number) => string | undefined;
+  /**
    * `"netlink"` (default): datagrams are nlmsghdr-framed messages.
    * `"raw"`: each datagram is delivered whole as one notification with
    * type 0 (NETLINK_KOBJECT_UEVENT sends bare strings, not messages).
@@ -369,6 +374,7 @@ export class NetlinkSocket implements AsyncDisposable {
   readonly #kernel = sockaddr(0, 0);
   readonly #acceptForeign: boolean;
   readonly #describe?: (type: number) => string | undefined;
+  readonly #attrPath?: (request: Uint8Array, offset: number) => string | undefined;
   readonly #raw: boolean;
   readonly #pending = new Map<number, Pending>();
   readonly #subscribers = new Set<Subscriber>();
@@ -416,6 +422,7 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#rx = (size === DEFAULT_BUFFER ? spareReceivers.pop() : undefined) ?? libc.receiver(size);
     this.#acceptForeign = options.acceptForeign ?? protocol === Protocol.USERSOCK;
     this.#describe = options.describeType;
+    this.#attrPath = options.describeAttribute;
     this.#raw = options.framing === "raw";
     this.#seq = this.#seqStart = (Math.random() * 0x3fffffff) | 1;
     this.#timeout = checkTimeout(options.timeout, DEFAULT_TIMEOUT);
@@ -1249,14 +1256,14 @@ export class NetlinkSocket implements AsyncDisposable {
         return;
       }
       if (reply.errno === 0) pending.resolve(pending.replies);
-      else pending.reject(replyError(reply.errno, reply.extAck, pending.request, this.#describe));
+      else pending.reject(replyError(reply.errno, reply.extAck, pending.request, this.#describe, this.#attrPath));
       return;
     }
     if (m.type === NLMSG_DONE) {
       const done = parseDone(m);
       if (done.errno !== 0) {
         this.#pending.delete(seq);
-        pending.reject(replyError(done.errno, done.extAck, pending.request, this.#describe));
+        pending.reject(replyError(done.errno, done.extAck, pending.request, this.#describe, this.#attrPath));
       } else if (!pending.ack) {
         this.#pending.delete(seq);
         pending.resolve(pending.replies);
@@ -1281,14 +1288,18 @@ export class NetlinkSocket implements AsyncDisposable {
         dump.error = error;
         return;
       }
-      if (done.errno !== 0) dump.error = replyError(done.errno, done.extAck, dump.request, this.#describe);
+      if (done.errno !== 0) {
+        dump.error = replyError(done.errno, done.extAck, dump.request, this.#describe, this.#attrPath);
+      }
       return;
     }
     if (m.type === NLMSG_ERROR) {
       dump.done = true;
       try {
         const reply = parseErrorReply(m);
-        if (reply.errno !== 0) dump.error = replyError(reply.errno, reply.extAck, dump.request, this.#describe);
+        if (reply.errno !== 0) {
+          dump.error = replyError(reply.errno, reply.extAck, dump.request, this.#describe, this.#attrPath);
+        }
       } catch (error) {
         dump.error = error;
       }

@@ -26,4 +26,4 @@ export {
   type UnknownMessage,
 } from "./protocol.ts";
 export { type Destination, type PeerOptions, type PeerRequestOptions, PeerTimeoutError, UserPeer } from "./peer.ts";
-export { defineAttrSet } from "../genl/schema.ts";
+export { defineAttrSet } from "../wire/schema.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Input } from "../genl/schema.ts";
+import type { Input } from "../wire/schema.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
 import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";

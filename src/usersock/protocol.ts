@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type AttrSet, decodeAttrs, type Decoded, encodeAttrs, type Input } from "../genl/schema.ts";
+import { type AttrSet, decodeAttrs, type Decoded, encodeAttrs, type Input } from "../wire/schema.ts";
 import { Flags, NLMSG_MIN_TYPE } from "../wire/constants.ts";
 import type { ReceivedMessage } from "../socket/socket.ts";
 import { MessageWriter } from "../wire/message.ts";
@@ -47,7 +47,7 @@ export interface TypedMessage<P extends ProtocolDef, N extends MessageName<P>> {
   from: number;
   /** Multicast group it was sent to; 0 when unicast. */
   group: number;
-  /** Decoded attributes (those the set does not know are in `unknownAttrs`). */
+  /** Decoded attributes (those the set does not know are in `unknown`). */
   attrs: Decoded<P["messages"][N]["attributes"]>;
 }
 

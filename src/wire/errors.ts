@@ -14,6 +14,11 @@ export interface ExtAck {
   message?: string;
   /** Byte offset of the offending attribute in the request, from the start of its nlmsghdr. */
   offset?: number;
+  /**
+   * The attribute at `offset`, named by the family's schema:
+   * `IFLA_LINKINFO.IFLA_INFO_DATA.IFLA_VXLAN_ID`, `RTA_MULTIPATH[1].RTA_GATEWAY`.
+   */
+  path?: string;
   /** Type of a required attribute that was missing. */
   missingType?: number;
   /** Offset of the nest the missing attribute belongs in. */
@@ -68,7 +73,8 @@ export class NetlinkError extends Error {
     const code = errnoName(errno);
     const what = detail.syscall ?? detail.messageTypeName ??
       (detail.messageType !== undefined ? `message type ${detail.messageType}` : "request");
-    const why = detail.extAck?.message ? `: ${detail.extAck.message}` : "";
+    const ack = detail.extAck;
+    const why = (ack?.message ? `: ${ack.message}` : "") + (ack?.path ? ` (attribute ${ack.path})` : "");
     super(`${what} failed with ${code}${why}`);
     this.name = "NetlinkError";
     this.errno = errno;

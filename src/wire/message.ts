@@ -193,7 +193,9 @@ export function parseDone(msg: NetlinkMessage): { errno: number; extAck?: ExtAck
 }
 
 /**
- * The error a failed reply stands for, with the names the caller knows.
+ * The error a failed reply stands for, with the names the caller knows:
+ * the message type's, and the path of the attribute the extended ACK
+ * points at (`extAck.path`).
  *
  * @example
  * ```ts
@@ -207,8 +209,18 @@ export function replyError(
   extAck: ExtAck | undefined,
   request: Uint8Array | undefined,
   describe?: (type: number) => string | undefined,
+  describeAttribute?: (request: Uint8Array, offset: number) => string | undefined,
 ): NetlinkError {
   const messageType = request && request.length >= 6 ? request[4] | (request[5] << 8) : undefined;
+  if (extAck?.offset !== undefined && request && describeAttribute) {
+    let path: string | undefined;
+    try {
+      path = describeAttribute(request, extAck.offset);
+    } catch {
+      // Naming the attribute is a courtesy; the error stands without it.
+    }
+    if (path !== undefined) extAck = { ...extAck, path };
+  }
   return new NetlinkError(errno, {
     messageType,
     messageTypeName: messageType !== undefined ? describe?.(messageType) : undefined,

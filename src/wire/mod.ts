@@ -2,8 +2,9 @@
  * The netlink wire codec: build requests with {@link MessageWriter}, split
  * datagrams with {@link parseMessages}, read attributes with {@link Attrs},
  * format and parse addresses like iproute2, the error classes, the
- * constants of `linux/netlink.h`, and {@link jsonReplacer} for JSON of any
- * object the library returns. Nothing here touches a socket.
+ * constants of `linux/netlink.h`, {@link jsonReplacer} for JSON of any
+ * object the library returns, and the attribute schema every family
+ * decodes and encodes with ({@link defineAttrSet}, {@link decodeAttrs}). Nothing here touches a socket.
  *
  * @example
  * ```ts
@@ -62,3 +63,46 @@ export {
   replyError,
 } from "./message.ts";
 export { jsonReplacer, toJson } from "./json.ts";
+export {
+  type AttrDef,
+  attributeName,
+  attributePathAt,
+  attributePathName,
+  type AttrInput,
+  type AttrPath,
+  type AttrSet,
+  type AttrType,
+  type AttrValue,
+  type BaseInput,
+  type BaseValue,
+  type Codec,
+  decodeAttrs,
+  decodeAttrsAt,
+  type Decoded,
+  decodeStruct,
+  defineAttrSet,
+  defineStruct,
+  type DuplicateRule,
+  encodeAttrs,
+  encodeStruct,
+  type EnumDef,
+  enumName,
+  type EnumNames,
+  flagNames,
+  type Input,
+  type IntType,
+  type IsMulti,
+  locate,
+  type MemberValue,
+  type MessageSchema,
+  type NestedSet,
+  nestedSet,
+  type OneInput,
+  type OneValue,
+  requestAttributePath,
+  type StructDef,
+  type StructMember,
+  structSize,
+  type StructValue,
+  writeAttrs,
+} from "./schema.ts";

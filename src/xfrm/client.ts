@@ -39,6 +39,7 @@ import {
   type XfrmStateId,
   type XfrmStateSpec,
 } from "./state.ts";
+import { xfrmAttributePath } from "./schema.ts";
 
 /** Options of {@link Xfrm.open}. */
 export interface XfrmOpenOptions {
@@ -95,7 +96,11 @@ export class Xfrm implements AsyncDisposable {
    * ```
    */
   static async open(options: XfrmOpenOptions = {}): Promise<Xfrm> {
-    const sock = await NetlinkSocket.open("xfrm", { netns: options.netns, describeType: describe });
+    const sock = await NetlinkSocket.open("xfrm", {
+      netns: options.netns,
+      describeType: describe,
+      describeAttribute: xfrmAttributePath,
+    });
     return new Xfrm(sock, options.netns);
   }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { AttrWriter, ParseError } from "../../mod.ts";
 import { decodeAttrs, decodeMessage, defineAttrSet, encodeAttrs } from "../../src/genl/mod.ts";
-import { attributePathAt, flagNames, locate } from "../../src/genl/schema.ts";
+import { attributePathAt, flagNames, locate } from "../../src/wire/schema.ts";
 import { splitGenl } from "../../src/genl/family.ts";
 
 const inner = defineAttrSet({
@@ -150,9 +150,9 @@ test("schema: unknown enum values and flag bits stay numbers; unknown attributes
   const d = decodeAttrs(sample, w.bytes());
   assert.equal(d.state, 9);
   assert.deepEqual(d.opts, ["b", 8]);
-  assert.equal(d.unknownAttrs?.length, 1);
-  assert.equal(d.unknownAttrs?.[0].type, 99);
-  assert.deepEqual([...d.unknownAttrs![0].value], [5, 0, 0, 0]);
+  assert.equal(d.unknown?.length, 1);
+  assert.equal(d.unknown?.[0].type, 99);
+  assert.deepEqual([...d.unknown![0].value], [5, 0, 0, 0]);
   assert.deepEqual(flagNames(["x"], 2n ** 40n), [2 ** 40]);
 });
 

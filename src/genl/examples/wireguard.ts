@@ -12,7 +12,7 @@
 import { ParseError } from "../../wire/errors.ts";
 import { ipv4, ipv6, parseIP } from "../../wire/values.ts";
 import type { FamilySchema } from "../family.ts";
-import type { AttrSet, Codec } from "../schema.ts";
+import type { AttrSet, Codec } from "../../wire/schema.ts";
 
 /** A 32-byte key as base64 (how `wg` prints keys). */
 export const keyCodec: Codec<string> = {

@@ -6,10 +6,11 @@
  *
  * @module
  */
-import type { Attrs, AttrWriter } from "../../wire/attrs.ts";
+import type { AttrWriter } from "../../wire/attrs.ts";
 import { ParseError } from "../../wire/errors.ts";
+import { type AttrSet, type Codec, decodeAttrs, type Decoded, defineAttrSet, writeAttrs } from "../../wire/schema.ts";
 import * as v from "../../wire/values.ts";
-import { decodeFields, encodeFields, type FieldSpec, type RawAttr } from "./common.ts";
+import { BRIDGE_ID, type RawAttr } from "./common.ts";
 import type { LinkKindCodec } from "./registry.ts";
 
 /** `IFLA_BR_*` attribute numbers. */
@@ -167,83 +168,89 @@ export interface BridgeInfo extends BridgeOptions {
   unknown?: RawAttr[];
 }
 
-const OPTION_FIELDS: readonly FieldSpec<BridgeInfo>[] = [
-  [IFLA_BR.FORWARD_DELAY, "forwardDelay", "u32"],
-  [IFLA_BR.HELLO_TIME, "helloTime", "u32"],
-  [IFLA_BR.MAX_AGE, "maxAge", "u32"],
-  [IFLA_BR.AGEING_TIME, "ageingTime", "u32"],
-  [IFLA_BR.STP_STATE, "stpState", "u32"],
-  [IFLA_BR.PRIORITY, "priority", "u16"],
-  [IFLA_BR.VLAN_FILTERING, "vlanFiltering", "bool"],
-  [IFLA_BR.VLAN_PROTOCOL, "vlanProtocol", "be16"],
-  [IFLA_BR.GROUP_FWD_MASK, "groupFwdMask", "u16"],
-  [IFLA_BR.GROUP_ADDR, "groupAddr", "mac"],
-  [IFLA_BR.MCAST_ROUTER, "mcastRouter", "u8"],
-  [IFLA_BR.MCAST_SNOOPING, "mcastSnooping", "bool"],
-  [IFLA_BR.MCAST_QUERY_USE_IFADDR, "mcastQueryUseIfaddr", "bool"],
-  [IFLA_BR.MCAST_QUERIER, "mcastQuerier", "bool"],
-  [IFLA_BR.MCAST_HASH_ELASTICITY, "mcastHashElasticity", "u32"],
-  [IFLA_BR.MCAST_HASH_MAX, "mcastHashMax", "u32"],
-  [IFLA_BR.MCAST_LAST_MEMBER_CNT, "mcastLastMemberCnt", "u32"],
-  [IFLA_BR.MCAST_STARTUP_QUERY_CNT, "mcastStartupQueryCnt", "u32"],
-  [IFLA_BR.MCAST_LAST_MEMBER_INTVL, "mcastLastMemberIntvl", "u64"],
-  [IFLA_BR.MCAST_MEMBERSHIP_INTVL, "mcastMembershipIntvl", "u64"],
-  [IFLA_BR.MCAST_QUERIER_INTVL, "mcastQuerierIntvl", "u64"],
-  [IFLA_BR.MCAST_QUERY_INTVL, "mcastQueryIntvl", "u64"],
-  [IFLA_BR.MCAST_QUERY_RESPONSE_INTVL, "mcastQueryResponseIntvl", "u64"],
-  [IFLA_BR.MCAST_STARTUP_QUERY_INTVL, "mcastStartupQueryIntvl", "u64"],
-  [IFLA_BR.NF_CALL_IPTABLES, "nfCallIptables", "bool"],
-  [IFLA_BR.NF_CALL_IP6TABLES, "nfCallIp6tables", "bool"],
-  [IFLA_BR.NF_CALL_ARPTABLES, "nfCallArptables", "bool"],
-  [IFLA_BR.VLAN_DEFAULT_PVID, "vlanDefaultPvid", "u16"],
-  [IFLA_BR.VLAN_STATS_ENABLED, "vlanStatsEnabled", "bool"],
-  [IFLA_BR.MCAST_STATS_ENABLED, "mcastStatsEnabled", "bool"],
-  [IFLA_BR.MCAST_IGMP_VERSION, "mcastIgmpVersion", "u8"],
-  [IFLA_BR.MCAST_MLD_VERSION, "mcastMldVersion", "u8"],
-  [IFLA_BR.VLAN_STATS_PER_PORT, "vlanStatsPerPort", "bool"],
-  [IFLA_BR.FDB_MAX_LEARNED, "fdbMaxLearned", "u32"],
-];
-
-const FIELDS: readonly FieldSpec<BridgeInfo>[] = [
-  ...OPTION_FIELDS,
-  [IFLA_BR.ROOT_ID, "rootId", "bridgeId"],
-  [IFLA_BR.BRIDGE_ID, "bridgeId", "bridgeId"],
-  [IFLA_BR.ROOT_PORT, "rootPort", "u16"],
-  [IFLA_BR.ROOT_PATH_COST, "rootPathCost", "u32"],
-  [IFLA_BR.TOPOLOGY_CHANGE, "topologyChange", "u8"],
-  [IFLA_BR.TOPOLOGY_CHANGE_DETECTED, "topologyChangeDetected", "u8"],
-  [IFLA_BR.HELLO_TIMER, "helloTimer", "u64"],
-  [IFLA_BR.TCN_TIMER, "tcnTimer", "u64"],
-  [IFLA_BR.TOPOLOGY_CHANGE_TIMER, "topologyChangeTimer", "u64"],
-  [IFLA_BR.GC_TIMER, "gcTimer", "u64"],
-  [IFLA_BR.FDB_N_LEARNED, "fdbNLearned", "u32"],
-];
-
-/**
- * Decodes the `IFLA_INFO_DATA` of a bridge.
- *
- * @example
- * ```ts
- * import { AttrWriter, Attrs } from "@nlts/netlink";
- * import { decodeBridgeInfo } from "./bridge.ts";
- * decodeBridgeInfo(Attrs.parse(new AttrWriter().u32(1, 1500).bytes())).forwardDelay; // 1500
- * ```
- */
-export function decodeBridgeInfo(attrs: Attrs): BridgeInfo {
-  const { value, unknown } = decodeFields(attrs, FIELDS, [IFLA_BR.PAD, IFLA_BR.MULTI_BOOLOPT]);
-  const multi = attrs.get(IFLA_BR.MULTI_BOOLOPT);
-  if (multi) {
-    if (multi.length < 8) throw new ParseError(`IFLA_BR_MULTI_BOOLOPT of ${multi.length} bytes`, 0);
-    const bits = v.u32(multi);
-    value.boolopts = {
+/** `IFLA_BR_MULTI_BOOLOPT` (`struct br_boolopt_multi`: value, mask), decoded to its options. */
+const BOOLOPTS: Codec<NonNullable<BridgeInfo["boolopts"]>> = {
+  decode(b) {
+    if (b.length < 8) throw new ParseError(`IFLA_BR_MULTI_BOOLOPT of ${b.length} bytes`, 0);
+    const bits = v.u32(b);
+    return {
       noLinkLocalLearn: (bits & 1) !== 0,
       mcastVlanSnooping: (bits & 2) !== 0,
       mstEnable: (bits & 4) !== 0,
       value: bits,
     };
-  }
-  if (unknown.length) value.unknown = unknown;
-  return value;
+  },
+};
+
+const BRIDGE_ATTRS = defineAttrSet({
+  name: "bridge",
+  prefix: "IFLA_BR_",
+  attributes: {
+    forwardDelay: { id: IFLA_BR.FORWARD_DELAY, type: "u32" },
+    helloTime: { id: IFLA_BR.HELLO_TIME, type: "u32" },
+    maxAge: { id: IFLA_BR.MAX_AGE, type: "u32" },
+    ageingTime: { id: IFLA_BR.AGEING_TIME, type: "u32" },
+    stpState: { id: IFLA_BR.STP_STATE, type: "u32" },
+    priority: { id: IFLA_BR.PRIORITY, type: "u16" },
+    vlanFiltering: { id: IFLA_BR.VLAN_FILTERING, type: "u8", as: "boolean" },
+    vlanProtocol: { id: IFLA_BR.VLAN_PROTOCOL, type: "u16", "byte-order": "big-endian" },
+    groupFwdMask: { id: IFLA_BR.GROUP_FWD_MASK, type: "u16" },
+    groupAddr: { id: IFLA_BR.GROUP_ADDR, type: "mac" },
+    mcastRouter: { id: IFLA_BR.MCAST_ROUTER, type: "u8" },
+    mcastSnooping: { id: IFLA_BR.MCAST_SNOOPING, type: "u8", as: "boolean" },
+    mcastQueryUseIfaddr: { id: IFLA_BR.MCAST_QUERY_USE_IFADDR, type: "u8", as: "boolean" },
+    mcastQuerier: { id: IFLA_BR.MCAST_QUERIER, type: "u8", as: "boolean" },
+    mcastHashElasticity: { id: IFLA_BR.MCAST_HASH_ELASTICITY, type: "u32" },
+    mcastHashMax: { id: IFLA_BR.MCAST_HASH_MAX, type: "u32" },
+    mcastLastMemberCnt: { id: IFLA_BR.MCAST_LAST_MEMBER_CNT, type: "u32" },
+    mcastStartupQueryCnt: { id: IFLA_BR.MCAST_STARTUP_QUERY_CNT, type: "u32" },
+    mcastLastMemberIntvl: { id: IFLA_BR.MCAST_LAST_MEMBER_INTVL, type: "u64", as: "number" },
+    mcastMembershipIntvl: { id: IFLA_BR.MCAST_MEMBERSHIP_INTVL, type: "u64", as: "number" },
+    mcastQuerierIntvl: { id: IFLA_BR.MCAST_QUERIER_INTVL, type: "u64", as: "number" },
+    mcastQueryIntvl: { id: IFLA_BR.MCAST_QUERY_INTVL, type: "u64", as: "number" },
+    mcastQueryResponseIntvl: { id: IFLA_BR.MCAST_QUERY_RESPONSE_INTVL, type: "u64", as: "number" },
+    mcastStartupQueryIntvl: { id: IFLA_BR.MCAST_STARTUP_QUERY_INTVL, type: "u64", as: "number" },
+    nfCallIptables: { id: IFLA_BR.NF_CALL_IPTABLES, type: "u8", as: "boolean" },
+    nfCallIp6tables: { id: IFLA_BR.NF_CALL_IP6TABLES, type: "u8", as: "boolean" },
+    nfCallArptables: { id: IFLA_BR.NF_CALL_ARPTABLES, type: "u8", as: "boolean" },
+    vlanDefaultPvid: { id: IFLA_BR.VLAN_DEFAULT_PVID, type: "u16" },
+    vlanStatsEnabled: { id: IFLA_BR.VLAN_STATS_ENABLED, type: "u8", as: "boolean" },
+    mcastStatsEnabled: { id: IFLA_BR.MCAST_STATS_ENABLED, type: "u8", as: "boolean" },
+    mcastIgmpVersion: { id: IFLA_BR.MCAST_IGMP_VERSION, type: "u8" },
+    mcastMldVersion: { id: IFLA_BR.MCAST_MLD_VERSION, type: "u8" },
+    vlanStatsPerPort: { id: IFLA_BR.VLAN_STATS_PER_PORT, type: "u8", as: "boolean" },
+    fdbMaxLearned: { id: IFLA_BR.FDB_MAX_LEARNED, type: "u32" },
+    rootId: { id: IFLA_BR.ROOT_ID, type: "binary", codec: BRIDGE_ID },
+    bridgeId: { id: IFLA_BR.BRIDGE_ID, type: "binary", codec: BRIDGE_ID },
+    rootPort: { id: IFLA_BR.ROOT_PORT, type: "u16" },
+    rootPathCost: { id: IFLA_BR.ROOT_PATH_COST, type: "u32" },
+    topologyChange: { id: IFLA_BR.TOPOLOGY_CHANGE, type: "u8" },
+    topologyChangeDetected: { id: IFLA_BR.TOPOLOGY_CHANGE_DETECTED, type: "u8" },
+    helloTimer: { id: IFLA_BR.HELLO_TIMER, type: "u64", as: "number" },
+    tcnTimer: { id: IFLA_BR.TCN_TIMER, type: "u64", as: "number" },
+    topologyChangeTimer: { id: IFLA_BR.TOPOLOGY_CHANGE_TIMER, type: "u64", as: "number" },
+    gcTimer: { id: IFLA_BR.GC_TIMER, type: "u64", as: "number" },
+    fdbNLearned: { id: IFLA_BR.FDB_N_LEARNED, type: "u32" },
+    pad: { id: IFLA_BR.PAD, type: "pad" },
+    boolopts: { id: IFLA_BR.MULTI_BOOLOPT, type: "binary", codec: BOOLOPTS, cname: "IFLA_BR_MULTI_BOOLOPT" },
+  },
+});
+
+/** The `IFLA_BR_*` attributes (`IFLA_INFO_DATA` of kind `bridge`). */
+export const bridgeAttrs: AttrSet = BRIDGE_ATTRS;
+
+/**
+ * Decodes the `IFLA_INFO_DATA` of a bridge (the attributes after the nest header).
+ *
+ * @example
+ * ```ts
+ * import { AttrWriter } from "@nlts/netlink";
+ * import { decodeBridgeInfo } from "./bridge.ts";
+ * decodeBridgeInfo(new AttrWriter().u32(1, 1500).bytes()).forwardDelay; // 1500
+ * ```
+ */
+export function decodeBridgeInfo(bytes: Uint8Array): BridgeInfo {
+  return decodeAttrs(BRIDGE_ATTRS, bytes);
 }
 
 /**
@@ -258,7 +265,7 @@ export function decodeBridgeInfo(attrs: Attrs): BridgeInfo {
  * ```
  */
 export function encodeBridgeOptions(w: AttrWriter, options: BridgeOptions): void {
-  encodeFields<BridgeInfo>(w, options, OPTION_FIELDS);
+  writeAttrs(w, BRIDGE_ATTRS, options, "bridge");
 }
 
 /** `IFLA_BRPORT_*` attribute numbers. */
@@ -406,70 +413,78 @@ export interface BridgePortInfo extends BridgePortOptions {
   unknown?: RawAttr[];
 }
 
-const PORT_OPTION_FIELDS: readonly FieldSpec<BridgePortInfo>[] = [
-  [IFLA_BRPORT.PRIORITY, "priority", "u16"],
-  [IFLA_BRPORT.COST, "cost", "u32"],
-  [IFLA_BRPORT.MODE, "hairpin", "bool"],
-  [IFLA_BRPORT.GUARD, "guard", "bool"],
-  [IFLA_BRPORT.PROTECT, "rootBlock", "bool"],
-  [IFLA_BRPORT.FAST_LEAVE, "fastLeave", "bool"],
-  [IFLA_BRPORT.LEARNING, "learning", "bool"],
-  [IFLA_BRPORT.UNICAST_FLOOD, "flood", "bool"],
-  [IFLA_BRPORT.PROXYARP, "proxyArp", "bool"],
-  [IFLA_BRPORT.PROXYARP_WIFI, "proxyArpWifi", "bool"],
-  [IFLA_BRPORT.MULTICAST_ROUTER, "multicastRouter", "u8"],
-  [IFLA_BRPORT.MCAST_FLOOD, "mcastFlood", "bool"],
-  [IFLA_BRPORT.MCAST_TO_UCAST, "mcastToUnicast", "bool"],
-  [IFLA_BRPORT.VLAN_TUNNEL, "vlanTunnel", "bool"],
-  [IFLA_BRPORT.BCAST_FLOOD, "bcastFlood", "bool"],
-  [IFLA_BRPORT.GROUP_FWD_MASK, "groupFwdMask", "u16"],
-  [IFLA_BRPORT.NEIGH_SUPPRESS, "neighSuppress", "bool"],
-  [IFLA_BRPORT.ISOLATED, "isolated", "bool"],
-  [IFLA_BRPORT.LOCKED, "locked", "bool"],
-  [IFLA_BRPORT.MAB, "mab", "bool"],
-  [IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, "mcastEhtHostsLimit", "u32"],
-  [IFLA_BRPORT.MCAST_MAX_GROUPS, "mcastMaxGroups", "u32"],
-  [IFLA_BRPORT.NEIGH_VLAN_SUPPRESS, "neighVlanSuppress", "bool"],
-];
+const BRIDGE_PORT_ATTRS = defineAttrSet({
+  name: "bridge_slave",
+  prefix: "IFLA_BRPORT_",
+  attributes: {
+    state: { id: IFLA_BRPORT.STATE, type: "u8", enum: BRIDGE_PORT_STATES },
+    priority: { id: IFLA_BRPORT.PRIORITY, type: "u16" },
+    cost: { id: IFLA_BRPORT.COST, type: "u32" },
+    hairpin: { id: IFLA_BRPORT.MODE, type: "u8", as: "boolean" },
+    guard: { id: IFLA_BRPORT.GUARD, type: "u8", as: "boolean" },
+    rootBlock: { id: IFLA_BRPORT.PROTECT, type: "u8", as: "boolean" },
+    fastLeave: { id: IFLA_BRPORT.FAST_LEAVE, type: "u8", as: "boolean" },
+    learning: { id: IFLA_BRPORT.LEARNING, type: "u8", as: "boolean" },
+    flood: { id: IFLA_BRPORT.UNICAST_FLOOD, type: "u8", as: "boolean" },
+    proxyArp: { id: IFLA_BRPORT.PROXYARP, type: "u8", as: "boolean" },
+    proxyArpWifi: { id: IFLA_BRPORT.PROXYARP_WIFI, type: "u8", as: "boolean" },
+    multicastRouter: { id: IFLA_BRPORT.MULTICAST_ROUTER, type: "u8" },
+    mcastFlood: { id: IFLA_BRPORT.MCAST_FLOOD, type: "u8", as: "boolean" },
+    mcastToUnicast: { id: IFLA_BRPORT.MCAST_TO_UCAST, type: "u8", as: "boolean" },
+    vlanTunnel: { id: IFLA_BRPORT.VLAN_TUNNEL, type: "u8", as: "boolean" },
+    bcastFlood: { id: IFLA_BRPORT.BCAST_FLOOD, type: "u8", as: "boolean" },
+    groupFwdMask: { id: IFLA_BRPORT.GROUP_FWD_MASK, type: "u16" },
+    neighSuppress: { id: IFLA_BRPORT.NEIGH_SUPPRESS, type: "u8", as: "boolean" },
+    isolated: { id: IFLA_BRPORT.ISOLATED, type: "u8", as: "boolean" },
+    locked: { id: IFLA_BRPORT.LOCKED, type: "u8", as: "boolean" },
+    mab: { id: IFLA_BRPORT.MAB, type: "u8", as: "boolean" },
+    mcastEhtHostsLimit: { id: IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, type: "u32" },
+    mcastMaxGroups: { id: IFLA_BRPORT.MCAST_MAX_GROUPS, type: "u32" },
+    neighVlanSuppress: { id: IFLA_BRPORT.NEIGH_VLAN_SUPPRESS, type: "u8", as: "boolean" },
+    rootId: { id: IFLA_BRPORT.ROOT_ID, type: "binary", codec: BRIDGE_ID },
+    bridgeId: { id: IFLA_BRPORT.BRIDGE_ID, type: "binary", codec: BRIDGE_ID },
+    designatedPort: { id: IFLA_BRPORT.DESIGNATED_PORT, type: "u16" },
+    designatedCost: { id: IFLA_BRPORT.DESIGNATED_COST, type: "u16" },
+    id: { id: IFLA_BRPORT.ID, type: "u16" },
+    no: { id: IFLA_BRPORT.NO, type: "u16" },
+    topologyChangeAck: { id: IFLA_BRPORT.TOPOLOGY_CHANGE_ACK, type: "u8" },
+    configPending: { id: IFLA_BRPORT.CONFIG_PENDING, type: "u8" },
+    messageAgeTimer: { id: IFLA_BRPORT.MESSAGE_AGE_TIMER, type: "u64", as: "number" },
+    forwardDelayTimer: { id: IFLA_BRPORT.FORWARD_DELAY_TIMER, type: "u64", as: "number" },
+    holdTimer: { id: IFLA_BRPORT.HOLD_TIMER, type: "u64", as: "number" },
+    learningSync: { id: IFLA_BRPORT.LEARNING_SYNC, type: "u8", as: "boolean" },
+    backupPort: { id: IFLA_BRPORT.BACKUP_PORT, type: "u32" },
+    mrpRingOpen: { id: IFLA_BRPORT.MRP_RING_OPEN, type: "u8", as: "boolean" },
+    mrpInOpen: { id: IFLA_BRPORT.MRP_IN_OPEN, type: "u8", as: "boolean" },
+    mcastEhtHostsCnt: { id: IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, type: "u32" },
+    mcastNGroups: { id: IFLA_BRPORT.MCAST_N_GROUPS, type: "u32" },
+    backupNhid: { id: IFLA_BRPORT.BACKUP_NHID, type: "u32" },
+    pad: { id: IFLA_BRPORT.PAD, type: "pad" },
+  },
+});
 
-const PORT_FIELDS: readonly FieldSpec<BridgePortInfo>[] = [
-  ...PORT_OPTION_FIELDS,
-  [IFLA_BRPORT.ROOT_ID, "rootId", "bridgeId"],
-  [IFLA_BRPORT.BRIDGE_ID, "bridgeId", "bridgeId"],
-  [IFLA_BRPORT.DESIGNATED_PORT, "designatedPort", "u16"],
-  [IFLA_BRPORT.DESIGNATED_COST, "designatedCost", "u16"],
-  [IFLA_BRPORT.ID, "id", "u16"],
-  [IFLA_BRPORT.NO, "no", "u16"],
-  [IFLA_BRPORT.TOPOLOGY_CHANGE_ACK, "topologyChangeAck", "u8"],
-  [IFLA_BRPORT.CONFIG_PENDING, "configPending", "u8"],
-  [IFLA_BRPORT.MESSAGE_AGE_TIMER, "messageAgeTimer", "u64"],
-  [IFLA_BRPORT.FORWARD_DELAY_TIMER, "forwardDelayTimer", "u64"],
-  [IFLA_BRPORT.HOLD_TIMER, "holdTimer", "u64"],
-  [IFLA_BRPORT.LEARNING_SYNC, "learningSync", "bool"],
-  [IFLA_BRPORT.BACKUP_PORT, "backupPort", "u32"],
-  [IFLA_BRPORT.MRP_RING_OPEN, "mrpRingOpen", "bool"],
-  [IFLA_BRPORT.MRP_IN_OPEN, "mrpInOpen", "bool"],
-  [IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, "mcastEhtHostsCnt", "u32"],
-  [IFLA_BRPORT.MCAST_N_GROUPS, "mcastNGroups", "u32"],
-  [IFLA_BRPORT.BACKUP_NHID, "backupNhid", "u32"],
-];
+/** The `IFLA_BRPORT_*` attributes (`IFLA_INFO_SLAVE_DATA` of a bridge port). */
+export const bridgePortAttrs: AttrSet = BRIDGE_PORT_ATTRS;
+
+function bridgePortInfo(decoded: Decoded<typeof BRIDGE_PORT_ATTRS>): BridgePortInfo {
+  const { state, ...info } = decoded;
+  const out: BridgePortInfo = info;
+  if (state !== undefined) out.state = String(state);
+  return out;
+}
 
 /**
- * Decodes the slave data of a bridge port.
+ * Decodes the slave data of a bridge port (the attributes after the nest header).
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "@nlts/netlink";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { decodeBridgePortInfo } from "./bridge.ts";
- * decodeBridgePortInfo(Attrs.parse(new AttrWriter().u8(1, 3).bytes())).state; // "forwarding"
+ * decodeBridgePortInfo(new AttrWriter().u8(1, 3).bytes()).state; // "forwarding"
  * ```
  */
-export function decodeBridgePortInfo(attrs: Attrs): BridgePortInfo {
-  const { value, unknown } = decodeFields(attrs, PORT_FIELDS, [IFLA_BRPORT.PAD, IFLA_BRPORT.STATE]);
-  const state = attrs.u8(IFLA_BRPORT.STATE);
-  if (state !== undefined) value.state = BRIDGE_PORT_STATES[state] ?? String(state);
-  if (unknown.length) value.unknown = unknown;
-  return value;
+export function decodeBridgePortInfo(bytes: Uint8Array): BridgePortInfo {
+  return bridgePortInfo(decodeAttrs(BRIDGE_PORT_ATTRS, bytes));
 }
 
 /**
@@ -483,14 +498,15 @@ export function decodeBridgePortInfo(attrs: Attrs): BridgePortInfo {
  * ```
  */
 export function encodeBridgePortOptions(w: AttrWriter, options: BridgePortOptions): void {
-  encodeFields<BridgePortInfo>(w, options, PORT_OPTION_FIELDS);
+  writeAttrs(w, BRIDGE_PORT_ATTRS, options, "bridge_slave");
 }
 
 /** The `bridge` kind for the registry. */
 export const bridgeKind: LinkKindCodec<BridgeInfo, BridgeOptions, BridgePortInfo, BridgePortOptions> = {
   kind: "bridge",
-  decodeData: decodeBridgeInfo,
+  data: BRIDGE_ATTRS,
   encodeData: (w, options) => encodeBridgeOptions(w, options),
-  decodeSlaveData: decodeBridgePortInfo,
+  slaveData: BRIDGE_PORT_ATTRS,
+  fromSlaveData: (decoded) => bridgePortInfo(decoded as Decoded<typeof BRIDGE_PORT_ATTRS>),
   encodeSlaveData: encodeBridgePortOptions,
 };

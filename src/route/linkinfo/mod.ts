@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { AttrCursor, Attrs } from "../../wire/attrs.ts";
 import { ParseError } from "../../wire/errors.ts";
+import { type AttrSet, decodeAttrs, defineAttrSet } from "../../wire/schema.ts";
 import { type BridgeInfo, bridgeKind, type BridgePortInfo } from "./bridge.ts";
-import { parseNested, type RawAttr } from "./common.ts";
-import { linkKindCodec, registerLinkKind } from "./registry.ts";
+import type { RawAttr } from "./common.ts";
+import { LINK_DATA_FORMATS, LINK_SLAVE_DATA_FORMATS, linkKindCodec, registerLinkKind } from "./registry.ts";
 import { type TunInfo, tunKind } from "./tun.ts";
 import { type VethInfo, vethKind } from "./veth.ts";
 import { type VxlanInfo, vxlanKind } from "./vxlan.ts";
@@ -64,13 +64,29 @@ export interface LinkInfo {
   unknown?: RawAttr[];
 }
 
-function rawList(bytes: Uint8Array): RawLinkData {
-  try {
-    return { unknown: [...Attrs.parse(bytes)].map((a) => ({ type: a.type, value: a.value.slice() })) };
-  } catch {
-    return { unknown: [{ type: 0, value: bytes.slice() }] };
-  }
-}
+const LINKINFO_ATTRS = defineAttrSet({
+  name: "linkinfo",
+  prefix: "IFLA_INFO_",
+  attributes: {
+    kind: { id: IFLA_INFO.KIND, type: "string" },
+    data: { id: IFLA_INFO.DATA, type: "sub-message", selector: "kind", formats: LINK_DATA_FORMATS },
+    xstats: { id: IFLA_INFO.XSTATS, type: "binary" },
+    slaveKind: { id: IFLA_INFO.SLAVE_KIND, type: "string" },
+    slaveData: {
+      id: IFLA_INFO.SLAVE_DATA,
+      type: "sub-message",
+      selector: "slaveKind",
+      formats: LINK_SLAVE_DATA_FORMATS,
+    },
+  },
+});
+
+/**
+ * The `IFLA_INFO_*` attributes. `IFLA_INFO_DATA` and `IFLA_INFO_SLAVE_DATA`
+ * are sub-messages whose set is chosen by the kind: every registered kind's
+ * set ({@link LINK_DATA_FORMATS}); a kind without one keeps its attributes raw.
+ */
+export const linkinfoAttrs: AttrSet = LINKINFO_ATTRS;
 
 /**
  * Decodes the payload of `IFLA_LINKINFO`.
@@ -84,54 +100,24 @@ function rawList(bytes: Uint8Array): RawLinkData {
  * ```
  */
 export function decodeLinkInfo(bytes: Uint8Array): LinkInfo {
-  const info: LinkInfo = {};
-  const unknown: RawAttr[] = [];
-  let data: Uint8Array | undefined;
-  let slaveData: Uint8Array | undefined;
-  // A cursor rather than Attrs: one pass, no object per attribute. Every
-  // length is checked before anything is decoded, as parseNested did.
-  const c = new AttrCursor(bytes);
+  let decoded: Record<string, unknown>;
   try {
-    while (c.next());
+    decoded = decodeAttrs(LINKINFO_ATTRS, bytes);
   } catch (e) {
-    if (e instanceof ParseError) throw new ParseError(`IFLA_LINKINFO: ${e.message}`, 0);
+    if (e instanceof ParseError) {
+      throw new ParseError(`IFLA_LINKINFO: ${e.message.replace(/ \(at byte \d+\)$/, "")}`, 0);
+    }
     throw e;
   }
-  const a = new AttrCursor(bytes);
-  while (a.next()) {
-    switch (a.type) {
-      case IFLA_INFO.KIND:
-        info.kind = a.str();
-        break;
-      case IFLA_INFO.DATA:
-        data = a.value();
-        break;
-      case IFLA_INFO.XSTATS:
-        info.xstats = bytes.slice(a.start, a.end);
-        break;
-      case IFLA_INFO.SLAVE_KIND:
-        info.slaveKind = a.str();
-        break;
-      case IFLA_INFO.SLAVE_DATA:
-        slaveData = a.value();
-        break;
-      default:
-        unknown.push({ type: a.type, value: bytes.slice(a.start, a.end) });
-    }
+  const info = decoded as LinkInfo;
+  if (info.data !== undefined && info.kind !== undefined && LINK_DATA_FORMATS[info.kind]) {
+    const from = linkKindCodec(info.kind)?.fromData;
+    if (from) info.data = from(decoded.data as Record<string, unknown>);
   }
-  if (data !== undefined) {
-    const codec = info.kind !== undefined ? linkKindCodec(info.kind) : undefined;
-    info.data = codec?.decodeData
-      ? codec.decodeData(parseNested(data, `IFLA_INFO_DATA of ${info.kind}`))
-      : rawList(data);
+  if (info.slaveData !== undefined && info.slaveKind !== undefined && LINK_SLAVE_DATA_FORMATS[info.slaveKind]) {
+    const from = linkKindCodec(info.slaveKind)?.fromSlaveData;
+    if (from) info.slaveData = from(decoded.slaveData as Record<string, unknown>);
   }
-  if (slaveData !== undefined) {
-    const codec = info.slaveKind !== undefined ? linkKindCodec(info.slaveKind) : undefined;
-    info.slaveData = codec?.decodeSlaveData
-      ? codec.decodeSlaveData(parseNested(slaveData, `IFLA_INFO_SLAVE_DATA of ${info.slaveKind}`))
-      : rawList(slaveData);
-  }
-  if (unknown.length) info.unknown = unknown;
   return info;
 }
 

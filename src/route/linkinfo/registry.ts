@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Attrs, AttrWriter } from "../../wire/attrs.ts";
+import type { AttrWriter } from "../../wire/attrs.ts";
+import type { AttrSet } from "../../wire/schema.ts";
 import type { NetnsTarget } from "../../socket/netns.ts";
 
 /** What an encoder may need from the request being built. */
@@ -25,15 +26,24 @@ export interface EncodeContext {
 export interface LinkKindCodec<D = unknown, O = unknown, S = unknown, SO = unknown> {
   /** The `IFLA_INFO_KIND` string. */
   kind: string;
-  /** Decodes `IFLA_INFO_DATA`. */
-  decodeData?(attrs: Attrs): D;
+  /** The attribute set of `IFLA_INFO_DATA`: decodes it, and names its attributes in extended-ACK paths. */
+  data?: AttrSet;
+  /** Derives the kind's object from the decoded set (the decoded set as it is when absent). */
+  fromData?(decoded: Record<string, unknown>): D;
   /** Writes the contents of `IFLA_INFO_DATA` (the nest itself is written by the caller). */
   encodeData?(w: AttrWriter, options: O, ctx: EncodeContext): void;
-  /** Decodes the `IFLA_INFO_SLAVE_DATA` of a port whose `IFLA_INFO_SLAVE_KIND` is this kind. */
-  decodeSlaveData?(attrs: Attrs): S;
+  /** The attribute set of the `IFLA_INFO_SLAVE_DATA` of a port whose `IFLA_INFO_SLAVE_KIND` is this kind. */
+  slaveData?: AttrSet;
+  /** Derives the port's object from the decoded set. */
+  fromSlaveData?(decoded: Record<string, unknown>): S;
   /** Writes the contents of `IFLA_INFO_SLAVE_DATA`. */
   encodeSlaveData?(w: AttrWriter, options: SO): void;
 }
+
+/** The `IFLA_INFO_DATA` set of every registered kind (the formats of the `IFLA_LINKINFO` sub-message). */
+export const LINK_DATA_FORMATS: { [kind: string]: AttrSet } = {};
+/** The `IFLA_INFO_SLAVE_DATA` set of every registered master kind. */
+export const LINK_SLAVE_DATA_FORMATS: { [kind: string]: AttrSet } = {};
 
 // deno-lint-ignore no-explicit-any
 const kinds = new Map<string, LinkKindCodec<any, any, any, any>>();
@@ -50,6 +60,10 @@ const kinds = new Map<string, LinkKindCodec<any, any, any, any>>();
 // deno-lint-ignore no-explicit-any
 export function registerLinkKind(codec: LinkKindCodec<any, any, any, any>): void {
   kinds.set(codec.kind, codec);
+  if (codec.data) LINK_DATA_FORMATS[codec.kind] = codec.data;
+  else delete LINK_DATA_FORMATS[codec.kind];
+  if (codec.slaveData) LINK_SLAVE_DATA_FORMATS[codec.kind] = codec.slaveData;
+  else delete LINK_SLAVE_DATA_FORMATS[codec.kind];
 }
 
 /**

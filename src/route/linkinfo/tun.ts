@@ -8,11 +8,11 @@
  *
  * @module
  */
-import type { Attrs } from "../../wire/attrs.ts";
 import { NetlinkError } from "../../wire/errors.ts";
+import { type AttrSet, decodeAttrs, type Decoded, defineAttrSet } from "../../wire/schema.ts";
 import { loadLibc } from "../../../ffi/mod.ts";
 import { inNetns, type NetnsTarget } from "../../socket/netns.ts";
-import { checkIfName, decodeFields, type FieldSpec, type RawAttr } from "./common.ts";
+import { checkIfName, type RawAttr } from "./common.ts";
 import type { LinkKindCodec } from "./registry.ts";
 
 /** `IFLA_TUN_*` attribute numbers. */
@@ -58,37 +58,52 @@ export interface TunInfo extends Omit<TunOptions, "type"> {
   unknown?: RawAttr[];
 }
 
-const FIELDS: readonly FieldSpec<TunInfo>[] = [
-  [IFLA_TUN.OWNER, "owner", "u32"],
-  [IFLA_TUN.GROUP, "group", "u32"],
-  [IFLA_TUN.PI, "pi", "bool"],
-  [IFLA_TUN.VNET_HDR, "vnetHdr", "bool"],
-  [IFLA_TUN.PERSIST, "persist", "bool"],
-  [IFLA_TUN.MULTI_QUEUE, "multiQueue", "bool"],
-  [IFLA_TUN.NUM_QUEUES, "numQueues", "u32"],
-  [IFLA_TUN.NUM_DISABLED_QUEUES, "numDisabledQueues", "u32"],
-];
+const TUN_ATTRS = defineAttrSet({
+  name: "tun",
+  prefix: "IFLA_TUN_",
+  attributes: {
+    type: { id: IFLA_TUN.TYPE, type: "u8", enum: [null, "tun", "tap"] },
+    owner: { id: IFLA_TUN.OWNER, type: "u32" },
+    group: { id: IFLA_TUN.GROUP, type: "u32" },
+    pi: { id: IFLA_TUN.PI, type: "u8", as: "boolean" },
+    vnetHdr: { id: IFLA_TUN.VNET_HDR, type: "u8", as: "boolean" },
+    persist: { id: IFLA_TUN.PERSIST, type: "u8", as: "boolean" },
+    multiQueue: { id: IFLA_TUN.MULTI_QUEUE, type: "u8", as: "boolean" },
+    numQueues: { id: IFLA_TUN.NUM_QUEUES, type: "u32" },
+    numDisabledQueues: { id: IFLA_TUN.NUM_DISABLED_QUEUES, type: "u32" },
+  },
+});
+
+/** The `IFLA_TUN_*` attributes (`IFLA_INFO_DATA` of kind `tun`). */
+export const tunAttrs: AttrSet = TUN_ATTRS;
+
+function tunInfo(decoded: Decoded<typeof TUN_ATTRS>): TunInfo {
+  const { type, ...info } = decoded;
+  const out: TunInfo = info;
+  if (type !== undefined) out.type = String(type);
+  return out;
+}
 
 /**
- * Decodes the `IFLA_INFO_DATA` of a tun/tap device.
+ * Decodes the `IFLA_INFO_DATA` of a tun/tap device (the attributes after the nest header).
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "@nlts/netlink";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { decodeTunInfo } from "./tun.ts";
- * decodeTunInfo(Attrs.parse(new AttrWriter().u8(3, 2).bytes())).type; // "tap"
+ * decodeTunInfo(new AttrWriter().u8(3, 2).bytes()).type; // "tap"
  * ```
  */
-export function decodeTunInfo(attrs: Attrs): TunInfo {
-  const { value, unknown } = decodeFields(attrs, FIELDS, [IFLA_TUN.TYPE]);
-  const type = attrs.u8(IFLA_TUN.TYPE);
-  if (type !== undefined) value.type = type === 1 ? "tun" : type === 2 ? "tap" : String(type);
-  if (unknown.length) value.unknown = unknown;
-  return value;
+export function decodeTunInfo(bytes: Uint8Array): TunInfo {
+  return tunInfo(decodeAttrs(TUN_ATTRS, bytes));
 }
 
 /** The `tun` kind for the registry (no `encodeData`: see the module note). */
-export const tunKind: LinkKindCodec<TunInfo, TunOptions> = { kind: "tun", decodeData: decodeTunInfo };
+export const tunKind: LinkKindCodec<TunInfo, TunOptions> = {
+  kind: "tun",
+  data: TUN_ATTRS,
+  fromData: (decoded) => tunInfo(decoded as Decoded<typeof TUN_ATTRS>),
+};
 
 // ---- creation through /dev/net/tun ----
 

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Attrs, AttrWriter } from "../../wire/attrs.ts";
+import type { AttrWriter } from "../../wire/attrs.ts";
+import { type AttrSet, defineAttrSet } from "../../wire/schema.ts";
 import { checkNetnsTarget, type NetnsTarget } from "../../socket/netns.ts";
 import { checkIfName, IFLA_NET_NS_FD, IFLA_NET_NS_PID, type RawAttr, writeIfinfomsg } from "./common.ts";
 import type { EncodeContext, LinkKindCodec } from "./registry.ts";
@@ -40,9 +41,23 @@ export interface VethOptions {
 
 /** What the kernel reports of a veth (nothing in dumps; raw attributes if ever sent). */
 export interface VethInfo {
+  /** `VETH_INFO_PEER` as sent: a `struct ifinfomsg` and the peer's `IFLA_*` attributes. */
+  peer?: Uint8Array;
   /** Attributes not decoded. */
   unknown?: RawAttr[];
 }
+
+const VETH_ATTRS = defineAttrSet({
+  name: "veth",
+  prefix: "VETH_INFO_",
+  attributes: { peer: { id: VETH_INFO_PEER, type: "binary" } },
+});
+
+/**
+ * The `VETH_INFO_*` attributes (`IFLA_INFO_DATA` of kind `veth`): the peer,
+ * a `struct ifinfomsg` and `IFLA_*` attributes the schema keeps whole.
+ */
+export const vethAttrs: AttrSet = VETH_ATTRS;
 
 /**
  * Writes `IFLA_NET_NS_PID` or `IFLA_NET_NS_FD` for a namespace target.
@@ -96,9 +111,6 @@ export function encodeVethOptions(w: AttrWriter, o: VethOptions, ctx: EncodeCont
 /** The `veth` kind for the registry. */
 export const vethKind: LinkKindCodec<VethInfo, VethOptions> = {
   kind: "veth",
-  decodeData(attrs: Attrs): VethInfo {
-    const unknown = [...attrs].map((a) => ({ type: a.type, value: a.value.slice() }));
-    return unknown.length ? { unknown } : {};
-  },
+  data: VETH_ATTRS,
   encodeData: encodeVethOptions,
 };

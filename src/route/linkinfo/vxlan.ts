@@ -3,10 +3,18 @@
  *
  * @module
  */
-import type { Attrs, AttrWriter } from "../../wire/attrs.ts";
-import { ParseError } from "../../wire/errors.ts";
+import type { AttrWriter } from "../../wire/attrs.ts";
+import {
+  type AttrSet,
+  decodeAttrs,
+  type Decoded,
+  defineAttrSet,
+  defineStruct,
+  type Input,
+  writeAttrs,
+} from "../../wire/schema.ts";
 import * as v from "../../wire/values.ts";
-import { decodeFields, encodeFields, type FieldSpec, type RawAttr } from "./common.ts";
+import type { RawAttr } from "./common.ts";
 import type { LinkKindCodec } from "./registry.ts";
 
 /** `IFLA_VXLAN_*` attribute numbers. */
@@ -122,86 +130,97 @@ export interface VxlanInfo extends VxlanOptions {
   unknown?: RawAttr[];
 }
 
-const FIELDS: readonly FieldSpec<VxlanInfo>[] = [
-  [IFLA_VXLAN.ID, "id", "u32"],
-  [IFLA_VXLAN.LINK, "link", "u32"],
-  [IFLA_VXLAN.TTL, "ttl", "u8"],
-  [IFLA_VXLAN.TOS, "tos", "u8"],
-  [IFLA_VXLAN.LEARNING, "learning", "bool"],
-  [IFLA_VXLAN.AGEING, "ageing", "u32"],
-  [IFLA_VXLAN.LIMIT, "limit", "u32"],
-  [IFLA_VXLAN.PROXY, "proxy", "bool"],
-  [IFLA_VXLAN.RSC, "rsc", "bool"],
-  [IFLA_VXLAN.L2MISS, "l2miss", "bool"],
-  [IFLA_VXLAN.L3MISS, "l3miss", "bool"],
-  [IFLA_VXLAN.PORT, "port", "be16"],
-  [IFLA_VXLAN.UDP_CSUM, "udpCsum", "bool"],
-  [IFLA_VXLAN.UDP_ZERO_CSUM6_TX, "udpZeroCsum6Tx", "bool"],
-  [IFLA_VXLAN.UDP_ZERO_CSUM6_RX, "udpZeroCsum6Rx", "bool"],
-  [IFLA_VXLAN.REMCSUM_TX, "remcsumTx", "bool"],
-  [IFLA_VXLAN.REMCSUM_RX, "remcsumRx", "bool"],
-  [IFLA_VXLAN.GBP, "gbp", "flag"],
-  [IFLA_VXLAN.REMCSUM_NOPARTIAL, "remcsumNopartial", "flag"],
-  [IFLA_VXLAN.COLLECT_METADATA, "collectMetadata", "bool"],
-  [IFLA_VXLAN.LABEL, "label", "be32"],
-  [IFLA_VXLAN.GPE, "gpe", "flag"],
-  [IFLA_VXLAN.TTL_INHERIT, "ttlInherit", "flag"],
-  [IFLA_VXLAN.VNIFILTER, "vnifilter", "bool"],
-  [IFLA_VXLAN.LOCALBYPASS, "localbypass", "bool"],
-  [IFLA_VXLAN.LABEL_POLICY, "labelPolicy", "u32"],
-];
+/** `struct ifla_vxlan_port_range`. */
+const PORT_RANGE = defineStruct({
+  name: "ifla_vxlan_port_range",
+  members: [{ name: "low", type: "be16" }, { name: "high", type: "be16" }],
+});
 
-/** Options that go through the field table on encode (the rest is written by hand). */
-const OPTION_FIELDS = FIELDS.filter(([type]) => type !== IFLA_VXLAN.LABEL_POLICY);
+const VXLAN_ATTRS = defineAttrSet({
+  name: "vxlan",
+  prefix: "IFLA_VXLAN_",
+  attributes: {
+    id: { id: IFLA_VXLAN.ID, type: "u32" },
+    group: { id: IFLA_VXLAN.GROUP, type: "ip" },
+    link: { id: IFLA_VXLAN.LINK, type: "u32" },
+    local: { id: IFLA_VXLAN.LOCAL, type: "ip" },
+    ttl: { id: IFLA_VXLAN.TTL, type: "u8" },
+    tos: { id: IFLA_VXLAN.TOS, type: "u8" },
+    learning: { id: IFLA_VXLAN.LEARNING, type: "u8", as: "boolean" },
+    ageing: { id: IFLA_VXLAN.AGEING, type: "u32" },
+    limit: { id: IFLA_VXLAN.LIMIT, type: "u32" },
+    portRange: { id: IFLA_VXLAN.PORT_RANGE, type: "binary", struct: PORT_RANGE },
+    proxy: { id: IFLA_VXLAN.PROXY, type: "u8", as: "boolean" },
+    rsc: { id: IFLA_VXLAN.RSC, type: "u8", as: "boolean" },
+    l2miss: { id: IFLA_VXLAN.L2MISS, type: "u8", as: "boolean" },
+    l3miss: { id: IFLA_VXLAN.L3MISS, type: "u8", as: "boolean" },
+    port: { id: IFLA_VXLAN.PORT, type: "u16", "byte-order": "big-endian" },
+    group6: { id: IFLA_VXLAN.GROUP6, type: "ip" },
+    local6: { id: IFLA_VXLAN.LOCAL6, type: "ip" },
+    udpCsum: { id: IFLA_VXLAN.UDP_CSUM, type: "u8", as: "boolean" },
+    udpZeroCsum6Tx: { id: IFLA_VXLAN.UDP_ZERO_CSUM6_TX, type: "u8", as: "boolean" },
+    udpZeroCsum6Rx: { id: IFLA_VXLAN.UDP_ZERO_CSUM6_RX, type: "u8", as: "boolean" },
+    remcsumTx: { id: IFLA_VXLAN.REMCSUM_TX, type: "u8", as: "boolean" },
+    remcsumRx: { id: IFLA_VXLAN.REMCSUM_RX, type: "u8", as: "boolean" },
+    gbp: { id: IFLA_VXLAN.GBP, type: "flag", as: "boolean" },
+    remcsumNopartial: { id: IFLA_VXLAN.REMCSUM_NOPARTIAL, type: "flag", as: "boolean" },
+    collectMetadata: { id: IFLA_VXLAN.COLLECT_METADATA, type: "u8", as: "boolean" },
+    label: { id: IFLA_VXLAN.LABEL, type: "u32", "byte-order": "big-endian" },
+    gpe: { id: IFLA_VXLAN.GPE, type: "flag", as: "boolean" },
+    // Sent as a flag, read back by some kernels as a u8.
+    ttlInherit: { id: IFLA_VXLAN.TTL_INHERIT, type: "flag", as: "boolean" },
+    df: { id: IFLA_VXLAN.DF, type: "u8", enum: VXLAN_DF },
+    vnifilter: { id: IFLA_VXLAN.VNIFILTER, type: "u8", as: "boolean" },
+    localbypass: { id: IFLA_VXLAN.LOCALBYPASS, type: "u8", as: "boolean" },
+    labelPolicy: { id: IFLA_VXLAN.LABEL_POLICY, type: "u32" },
+  },
+});
 
-function isMulticast(bytes: Uint8Array): boolean {
-  return bytes.length === 4 ? (bytes[0] & 0xf0) === 0xe0 : bytes[0] === 0xff;
+/** The `IFLA_VXLAN_*` attributes (`IFLA_INFO_DATA` of kind `vxlan`). */
+export const vxlanAttrs: AttrSet = VXLAN_ATTRS;
+
+function isMulticast(address: string): boolean {
+  if (address.includes(":")) return address.startsWith("ff");
+  const first = Number(address.slice(0, address.indexOf(".")));
+  return first >= 224 && first <= 239;
+}
+
+/** The kernel sends the address attributes as all zeroes when unset; iproute2 hides them. */
+function isUnset(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
 }
 
 /**
- * Decodes the `IFLA_INFO_DATA` of a VXLAN device. The group attribute is
+ * The VXLAN object of a decoded `IFLA_INFO_DATA`: the group attribute is
  * reported as `group` when multicast and `remote` otherwise, as iproute2 does.
+ */
+function vxlanInfo(decoded: Decoded<typeof VXLAN_ATTRS>): VxlanInfo {
+  const { group, group6, local, local6, df, ...info } = decoded;
+  const out: VxlanInfo = info;
+  const peer = group ?? group6;
+  if (peer !== undefined && !isUnset(peer)) {
+    if (isMulticast(peer)) out.group = peer;
+    else out.remote = peer;
+  }
+  const here = local ?? local6;
+  if (here !== undefined && !isUnset(here)) out.local = here;
+  if (df !== undefined) out.df = (typeof df === "number" ? String(df) : df) as VxlanInfo["df"];
+  return out;
+}
+
+/**
+ * Decodes the `IFLA_INFO_DATA` of a VXLAN device (the attributes after the
+ * nest header).
  *
  * @example
  * ```ts
- * import { AttrWriter, Attrs } from "@nlts/netlink";
+ * import { AttrWriter } from "@nlts/netlink";
  * import { decodeVxlanInfo } from "./vxlan.ts";
- * decodeVxlanInfo(Attrs.parse(new AttrWriter().u32(1, 42).ip(2, "10.0.0.2").bytes())); // { id: 42, remote: "10.0.0.2" }
+ * decodeVxlanInfo(new AttrWriter().u32(1, 42).ip(2, "10.0.0.2").bytes()); // { id: 42, remote: "10.0.0.2" }
  * ```
  */
-export function decodeVxlanInfo(attrs: Attrs): VxlanInfo {
-  const handled = [
-    IFLA_VXLAN.GROUP,
-    IFLA_VXLAN.GROUP6,
-    IFLA_VXLAN.LOCAL,
-    IFLA_VXLAN.LOCAL6,
-    IFLA_VXLAN.PORT_RANGE,
-    IFLA_VXLAN.DF,
-  ];
-  const { value, unknown } = decodeFields(attrs, FIELDS, handled);
-  const addr = (type: number, size: number, what: string): Uint8Array | undefined => {
-    const b = attrs.get(type);
-    if (b === undefined) return undefined;
-    if (b.length !== size) throw new ParseError(`vxlan ${what} of ${b.length} bytes`, 0);
-    return b;
-  };
-  const group = addr(IFLA_VXLAN.GROUP, 4, "group") ?? addr(IFLA_VXLAN.GROUP6, 16, "group6");
-  // The kernel sends the IPv4 attribute as 0.0.0.0 when unset; iproute2 hides it.
-  if (group && group.some((b) => b !== 0)) {
-    if (isMulticast(group)) value.group = v.ip(group);
-    else value.remote = v.ip(group);
-  }
-  const local = addr(IFLA_VXLAN.LOCAL, 4, "local") ?? addr(IFLA_VXLAN.LOCAL6, 16, "local6");
-  if (local && local.some((b) => b !== 0)) value.local = v.ip(local);
-  const range = attrs.get(IFLA_VXLAN.PORT_RANGE);
-  if (range) {
-    if (range.length < 4) throw new ParseError(`vxlan port range of ${range.length} bytes`, 0);
-    value.portRange = { low: v.be16(range), high: v.be16(range.subarray(2)) };
-  }
-  const df = attrs.u8(IFLA_VXLAN.DF);
-  if (df !== undefined) value.df = VXLAN_DF[df] ?? (String(df) as VxlanInfo["df"]);
-  if (unknown.length) value.unknown = unknown;
-  return value;
+export function decodeVxlanInfo(bytes: Uint8Array): VxlanInfo {
+  return vxlanInfo(decodeAttrs(VXLAN_ATTRS, bytes));
 }
 
 /**
@@ -219,38 +238,29 @@ export function encodeVxlanOptions(w: AttrWriter, o: VxlanOptions): void {
     throw new TypeError(`vxlan id ${o.id} is out of range 0..16777215`);
   }
   if (o.remote !== undefined && o.group !== undefined) throw new TypeError("vxlan: give remote or group, not both");
-  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 0xffff)) {
-    throw new TypeError(`vxlan port ${o.port} is out of range 0..65535`);
-  }
-  encodeFields<VxlanInfo>(w, o, OPTION_FIELDS);
-  const peer = o.remote ?? o.group;
+  const { remote, group, local, ...plain } = o;
+  const input: Input<typeof VXLAN_ATTRS> = plain;
+  const peer = remote ?? group;
   if (peer !== undefined) {
     const bytes = v.parseIP(peer);
-    if (o.group !== undefined && !isMulticast(bytes)) throw new v.AddressError(`vxlan group ${peer} is not multicast`);
-    if (o.remote !== undefined && isMulticast(bytes)) throw new v.AddressError(`vxlan remote ${peer} is multicast`);
-    w.attr(bytes.length === 4 ? IFLA_VXLAN.GROUP : IFLA_VXLAN.GROUP6, bytes);
+    const text = v.ip(bytes);
+    if (group !== undefined && !isMulticast(text)) throw new v.AddressError(`vxlan group ${peer} is not multicast`);
+    if (remote !== undefined && isMulticast(text)) throw new v.AddressError(`vxlan remote ${peer} is multicast`);
+    if (bytes.length === 4) input.group = text;
+    else input.group6 = text;
   }
-  if (o.local !== undefined) {
-    const bytes = v.parseIP(o.local);
-    w.attr(bytes.length === 4 ? IFLA_VXLAN.LOCAL : IFLA_VXLAN.LOCAL6, bytes);
+  if (local !== undefined) {
+    const bytes = v.parseIP(local);
+    if (bytes.length === 4) input.local = v.ip(bytes);
+    else input.local6 = v.ip(bytes);
   }
-  if (o.portRange) {
-    const b = new Uint8Array(4);
-    const dv = new DataView(b.buffer);
-    dv.setUint16(0, o.portRange.low, false);
-    dv.setUint16(2, o.portRange.high, false);
-    w.attr(IFLA_VXLAN.PORT_RANGE, b);
-  }
-  if (o.df !== undefined) {
-    const df = VXLAN_DF.indexOf(o.df);
-    if (df < 0) throw new TypeError(`vxlan df must be one of ${VXLAN_DF.join(", ")}`);
-    w.u8(IFLA_VXLAN.DF, df);
-  }
+  writeAttrs(w, VXLAN_ATTRS, input, "vxlan");
 }
 
 /** The `vxlan` kind for the registry. */
 export const vxlanKind: LinkKindCodec<VxlanInfo, VxlanOptions> = {
   kind: "vxlan",
-  decodeData: decodeVxlanInfo,
+  data: VXLAN_ATTRS,
+  fromData: (decoded) => vxlanInfo(decoded as Decoded<typeof VXLAN_ATTRS>),
   encodeData: (w, o) => encodeVxlanOptions(w, o),
 };

@@ -1,0 +1,549 @@
+/**
+ * Hand decoder against the schema decoder, on the same bytes, interleaved.
+ *
+ * The bytes: the attributes of IPv4 routes generated from the `RTA_*` layout
+ * (table, dst, priority, gateway, oif, as a dump of many routes carries
+ * them); every captured `RTM_NEWLINK` under `test/route/fixtures/link-*.hex`
+ * (veth, bridge, vxlan, tun, tap, ifb as the kernel sent them), repeated to
+ * `messages` messages laid end to end in one buffer; and the `IFLA_INFO_DATA`
+ * of the captured vxlan and bridge links, repeated the same way.
+ *
+ * The contenders decode the routes' scalar `RTA_*` fields, the top-level
+ * attributes of each link (the ~30 scalar `IFLA_*` fields `decodeLink`
+ * reads in its one pass) and pass over the others (see `withPads`):
+ *
+ * - hand: a cursor switch with a named store per field, written the way
+ *   `src/route/link.ts` decodes (the fastest hand style in the tree);
+ * - table: `decodeAttrsAt` of a schema set, the dense table walk;
+ * - function: the same set through the reader generated once with `new Function`.
+ *
+ * and the same three for fields of the vxlan and bridge `IFLA_INFO_DATA`.
+ *
+ * Each round times every contender once, in an order that rotates per round,
+ * in-process around the decode loop only (the bytes are built before). The
+ * report gives min/median/max over the rounds and the ratio schema ÷ hand
+ * taken per round (then its min/median/max). All contenders' results are
+ * checked equal before timing.
+ *
+ * Usage:
+ *   deno run -A bench/schema.ts [messages=100000] [rounds=9]
+ *   bun bench/schema.ts [messages=100000] [rounds=9]
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { AttrCursor, AttrWriter } from "../src/wire/attrs.ts";
+import { u64nAt } from "../src/wire/values.ts";
+import { type AttrDef, type AttrSet, decodeAttrsAt, defineAttrSet, useDecoder } from "../src/wire/schema.ts";
+import { args, median, runtime } from "./common.ts";
+
+const messages = Number(args[0] ?? 100_000);
+const rounds = Number(args[1] ?? 9);
+
+const fixtures = new URL("../test/route/fixtures/", import.meta.url);
+function hex(name: string): Uint8Array {
+  const text = readFileSync(new URL(name, fixtures), "utf8").replace(/\s+/g, "");
+  return new Uint8Array((text.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+}
+
+/** Attribute ranges `[start, end)` of each message's top level, in one buffer. */
+interface Corpus {
+  bytes: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+function corpus(parts: Uint8Array[], count: number): Corpus {
+  let size = 0;
+  for (let i = 0; i < count; i++) size += parts[i % parts.length].length;
+  const bytes = new Uint8Array(size);
+  const starts = new Int32Array(count), ends = new Int32Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const p = parts[i % parts.length];
+    bytes.set(p, at);
+    starts[i] = at;
+    ends[i] = at + p.length;
+    at += p.length;
+  }
+  return { bytes, starts, ends };
+}
+
+// --- the links: attributes after nlmsghdr + ifinfomsg -----------------------------------------
+const linkMessages = readdirSync(fixtures).filter((f) => f.startsWith("link-")).sort().map(hex);
+const linkAttrs = linkMessages.map((m) => m.subarray(32, m[0] | (m[1] << 8) | (m[2] << 16)));
+
+const IFLA_SCALARS = defineAttrSet({
+  name: "link",
+  prefix: "IFLA_",
+  attributes: {
+    address: { id: 1, type: "mac" },
+    broadcast: { id: 2, type: "mac" },
+    name: { id: 3, type: "string", cname: "IFLA_IFNAME" },
+    mtu: { id: 4, type: "u32" },
+    link: { id: 5, type: "u32" },
+    qdisc: { id: 6, type: "string" },
+    master: { id: 10, type: "u32" },
+    txqlen: { id: 13, type: "u32" },
+    operstate: {
+      id: 16,
+      type: "u8",
+      enum: ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"],
+    },
+    linkmode: { id: 17, type: "u8" },
+    alias: { id: 20, type: "string", cname: "IFLA_IFALIAS" },
+    group: { id: 27, type: "u32" },
+    promiscuity: { id: 30, type: "u32" },
+    numTxQueues: { id: 31, type: "u32" },
+    numRxQueues: { id: 32, type: "u32" },
+    carrier: { id: 33, type: "u8", as: "boolean" },
+    carrierChanges: { id: 35, type: "u32" },
+    linkNetnsid: { id: 37, type: "s32" },
+    protoDown: { id: 39, type: "u8", as: "boolean" },
+    gsoMaxSegs: { id: 40, type: "u32" },
+    gsoMaxSize: { id: 41, type: "u32" },
+    carrierUpCount: { id: 47, type: "u32" },
+    carrierDownCount: { id: 48, type: "u32" },
+    minMtu: { id: 50, type: "u32" },
+    maxMtu: { id: 51, type: "u32" },
+    permAddress: { id: 54, type: "mac" },
+    groMaxSize: { id: 58, type: "u32" },
+    tsoMaxSize: { id: 59, type: "u32" },
+    tsoMaxSegs: { id: 60, type: "u32" },
+    allmulti: { id: 61, type: "u32" },
+    gsoIpv4MaxSize: { id: 63, type: "u32" },
+    groIpv4MaxSize: { id: 64, type: "u32" },
+  },
+});
+
+const OPERSTATES = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
+
+function macAt(b: Uint8Array, s: number, e: number): string {
+  let out = "";
+  for (let i = s; i < e; i++) out += (i > s ? ":" : "") + (b[i] < 16 ? "0" : "") + b[i].toString(16);
+  return out;
+}
+
+/** Attributes the hand decoders passed over (kept so the loop is not optimised away). */
+let skipped = 0;
+
+/**
+ * The set plus a `pad` entry for every other attribute number in `parts`:
+ * both sides then decode the same fields and pass over the rest. (Keeping
+ * unknown attributes costs a copy each, the same on both sides, and would
+ * hide the decoders' own cost.)
+ */
+function withPads(set: AttrSet, parts: Uint8Array[]): AttrSet {
+  const known = new Set(Object.values(set.attributes).map((d) => d.id));
+  const attributes: Record<string, AttrDef> = { ...set.attributes };
+  for (const p of parts) {
+    const c = new AttrCursor(p);
+    while (c.next()) if (!known.has(c.type)) attributes[`pad${c.type}`] = { id: c.type, type: "pad" };
+  }
+  return { name: set.name, attributes };
+}
+
+/** The hand decoder of the same fields: the house's cursor switch with named stores. */
+// deno-lint-ignore no-explicit-any
+function handLink(b: Uint8Array, start: number, end: number): any {
+  // deno-lint-ignore no-explicit-any
+  const o: any = {};
+  const c = new AttrCursor(b, start, end, start);
+  while (c.next()) {
+    switch (c.type) {
+      case 1:
+        if (o.address === undefined) o.address = c.mac();
+        break;
+      case 2:
+        if (o.broadcast === undefined) o.broadcast = c.mac();
+        break;
+      case 3:
+        if (o.name === undefined) o.name = c.str();
+        break;
+      case 4:
+        if (o.mtu === undefined) o.mtu = c.u32();
+        break;
+      case 5:
+        if (o.link === undefined) o.link = c.u32();
+        break;
+      case 6:
+        if (o.qdisc === undefined) o.qdisc = c.str();
+        break;
+      case 10:
+        if (o.master === undefined) o.master = c.u32();
+        break;
+      case 13:
+        if (o.txqlen === undefined) o.txqlen = c.u32();
+        break;
+      case 16:
+        if (o.operstate === undefined) {
+          const s = c.u8();
+          o.operstate = OPERSTATES[s] ?? s;
+        }
+        break;
+      case 17:
+        if (o.linkmode === undefined) o.linkmode = c.u8();
+        break;
+      case 20:
+        if (o.alias === undefined) o.alias = c.str();
+        break;
+      case 27:
+        if (o.group === undefined) o.group = c.u32();
+        break;
+      case 30:
+        if (o.promiscuity === undefined) o.promiscuity = c.u32();
+        break;
+      case 31:
+        if (o.numTxQueues === undefined) o.numTxQueues = c.u32();
+        break;
+      case 32:
+        if (o.numRxQueues === undefined) o.numRxQueues = c.u32();
+        break;
+      case 33:
+        if (o.carrier === undefined) o.carrier = c.u8() !== 0;
+        break;
+      case 35:
+        if (o.carrierChanges === undefined) o.carrierChanges = c.u32();
+        break;
+      case 37:
+        if (o.linkNetnsid === undefined) o.linkNetnsid = c.s32();
+        break;
+      case 39:
+        if (o.protoDown === undefined) o.protoDown = c.u8() !== 0;
+        break;
+      case 40:
+        if (o.gsoMaxSegs === undefined) o.gsoMaxSegs = c.u32();
+        break;
+      case 41:
+        if (o.gsoMaxSize === undefined) o.gsoMaxSize = c.u32();
+        break;
+      case 47:
+        if (o.carrierUpCount === undefined) o.carrierUpCount = c.u32();
+        break;
+      case 48:
+        if (o.carrierDownCount === undefined) o.carrierDownCount = c.u32();
+        break;
+      case 50:
+        if (o.minMtu === undefined) o.minMtu = c.u32();
+        break;
+      case 51:
+        if (o.maxMtu === undefined) o.maxMtu = c.u32();
+        break;
+      case 54:
+        if (o.permAddress === undefined) o.permAddress = macAt(b, c.start, c.end);
+        break;
+      case 58:
+        if (o.groMaxSize === undefined) o.groMaxSize = c.u32();
+        break;
+      case 59:
+        if (o.tsoMaxSize === undefined) o.tsoMaxSize = c.u32();
+        break;
+      case 60:
+        if (o.tsoMaxSegs === undefined) o.tsoMaxSegs = c.u32();
+        break;
+      case 61:
+        if (o.allmulti === undefined) o.allmulti = c.u32();
+        break;
+      case 63:
+        if (o.gsoIpv4MaxSize === undefined) o.gsoIpv4MaxSize = c.u32();
+        break;
+      case 64:
+        if (o.groIpv4MaxSize === undefined) o.groIpv4MaxSize = c.u32();
+        break;
+      default:
+        skipped++;
+    }
+  }
+  return o;
+}
+
+// --- vxlan and bridge IFLA_INFO_DATA ----------------------------------------------------------
+function infoData(msg: Uint8Array): Uint8Array {
+  const find = (b: Uint8Array, from: number, to: number, type: number): [number, number] => {
+    const c = new AttrCursor(b, from, to);
+    while (c.next()) if (c.type === type) return [c.start, c.end];
+    throw new Error(`attribute ${type} not found`);
+  };
+  const [ls, le] = find(msg, 32, msg.length, 18); // IFLA_LINKINFO
+  const [ds, de] = find(msg, ls, le, 2); // IFLA_INFO_DATA
+  return msg.subarray(ds, de);
+}
+const vxlanBytes = infoData(hex("link-vxlan.hex"));
+const bridgeBytes = infoData(hex("link-bridge.hex"));
+
+/** Hand decoder of the vxlan fields the schema reads (before the post-processing both share). */
+// deno-lint-ignore no-explicit-any
+function handVxlan(b: Uint8Array, start: number, end: number): any {
+  // deno-lint-ignore no-explicit-any
+  const o: any = {};
+  const c = new AttrCursor(b, start, end, start);
+  while (c.next()) {
+    switch (c.type) {
+      case 1:
+        o.id = c.u32();
+        break;
+      case 3:
+        o.link = c.u32();
+        break;
+      case 5:
+        o.ttl = c.u8();
+        break;
+      case 6:
+        o.tos = c.u8();
+        break;
+      case 7:
+        o.learning = c.u8() !== 0;
+        break;
+      case 8:
+        o.ageing = c.u32();
+        break;
+      case 9:
+        o.limit = c.u32();
+        break;
+      case 15:
+        o.port = (b[c.start] << 8) | b[c.start + 1];
+        break;
+      default:
+        skipped++;
+    }
+  }
+  return o;
+}
+const VXLAN_SUBSET: AttrSet = defineAttrSet({
+  name: "vxlan",
+  attributes: {
+    id: { id: 1, type: "u32" },
+    link: { id: 3, type: "u32" },
+    ttl: { id: 5, type: "u8" },
+    tos: { id: 6, type: "u8" },
+    learning: { id: 7, type: "u8", as: "boolean" },
+    ageing: { id: 8, type: "u32" },
+    limit: { id: 9, type: "u32" },
+    port: { id: 15, type: "be16" },
+  },
+});
+
+/** Hand decoder of a handful of bridge fields (u32/u16/u8 and u64 timers as numbers). */
+// deno-lint-ignore no-explicit-any
+function handBridge(b: Uint8Array, start: number, end: number): any {
+  // deno-lint-ignore no-explicit-any
+  const o: any = {};
+  const c = new AttrCursor(b, start, end, start);
+  while (c.next()) {
+    switch (c.type) {
+      case 1:
+        o.forwardDelay = c.u32();
+        break;
+      case 2:
+        o.helloTime = c.u32();
+        break;
+      case 3:
+        o.maxAge = c.u32();
+        break;
+      case 4:
+        o.ageingTime = c.u32();
+        break;
+      case 5:
+        o.stpState = c.u32();
+        break;
+      case 6:
+        o.priority = c.u16();
+        break;
+      case 16:
+        o.helloTimer = c.length === 8 ? u64nAt(b, c.start) : c.uint();
+        break;
+      case 19:
+        o.gcTimer = c.length === 8 ? u64nAt(b, c.start) : c.uint();
+        break;
+      case 22:
+        o.mcastRouter = c.u8();
+        break;
+      default:
+        skipped++;
+    }
+  }
+  return o;
+}
+const BRIDGE_SUBSET: AttrSet = defineAttrSet({
+  name: "bridge",
+  attributes: {
+    forwardDelay: { id: 1, type: "u32" },
+    helloTime: { id: 2, type: "u32" },
+    maxAge: { id: 3, type: "u32" },
+    ageingTime: { id: 4, type: "u32" },
+    stpState: { id: 5, type: "u32" },
+    priority: { id: 6, type: "u16" },
+    helloTimer: { id: 16, type: "u64", as: "number" },
+    gcTimer: { id: 19, type: "u64", as: "number" },
+    mcastRouter: { id: 22, type: "u8" },
+  },
+});
+
+// --- routes: generated from the RTA_* layout, as a 100k-route dump carries them ---------------
+/** The attributes of one IPv4 unicast route as the kernel dumps it (table, dst, priority, gateway, oif). */
+function routeAttrsOf(i: number): Uint8Array {
+  const w = new AttrWriter();
+  w.u32(15, 254); // RTA_TABLE
+  w.attr(1, new Uint8Array([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])); // RTA_DST
+  w.u32(6, 100 + (i % 7)); // RTA_PRIORITY
+  w.attr(5, new Uint8Array([192, 0, 2, 1 + (i % 200)])); // RTA_GATEWAY
+  w.u32(4, 2 + (i % 3)); // RTA_OIF
+  return w.bytes().slice();
+}
+const routeParts = Array.from({ length: 4096 }, (_, i) => routeAttrsOf(i));
+
+const RTA_SCALARS = defineAttrSet({
+  name: "route",
+  prefix: "RTA_",
+  attributes: {
+    dst: { id: 1, type: "ip" },
+    src: { id: 2, type: "ip" },
+    iif: { id: 3, type: "u32" },
+    oif: { id: 4, type: "u32" },
+    gateway: { id: 5, type: "ip" },
+    priority: { id: 6, type: "u32" },
+    prefsrc: { id: 7, type: "ip" },
+    table: { id: 15, type: "u32" },
+    mark: { id: 16, type: "u32" },
+    pref: { id: 20, type: "u8" },
+    nhId: { id: 30, type: "u32" },
+  },
+});
+
+/** Hand decoder of the same route fields: the cursor switch of `route.ts`'s style. */
+// deno-lint-ignore no-explicit-any
+function handRoute(b: Uint8Array, start: number, end: number): any {
+  // deno-lint-ignore no-explicit-any
+  const o: any = {};
+  const c = new AttrCursor(b, start, end, start);
+  while (c.next()) {
+    switch (c.type) {
+      case 1:
+        if (o.dst === undefined) o.dst = c.ip();
+        break;
+      case 2:
+        if (o.src === undefined) o.src = c.ip();
+        break;
+      case 3:
+        if (o.iif === undefined) o.iif = c.u32();
+        break;
+      case 4:
+        if (o.oif === undefined) o.oif = c.u32();
+        break;
+      case 5:
+        if (o.gateway === undefined) o.gateway = c.ip();
+        break;
+      case 6:
+        if (o.priority === undefined) o.priority = c.u32();
+        break;
+      case 7:
+        if (o.prefsrc === undefined) o.prefsrc = c.ip();
+        break;
+      case 15:
+        if (o.table === undefined) o.table = c.u32();
+        break;
+      case 16:
+        if (o.mark === undefined) o.mark = c.u32();
+        break;
+      case 20:
+        if (o.pref === undefined) o.pref = c.u8();
+        break;
+      case 30:
+        if (o.nhId === undefined) o.nhId = c.u32();
+        break;
+      default:
+        skipped++;
+    }
+  }
+  return o;
+}
+
+// --- running ------------------------------------------------------------------------------------
+type Decode = (b: Uint8Array, s: number, e: number) => unknown;
+interface Workload {
+  name: string;
+  corpus: Corpus;
+  hand: Decode;
+  set: AttrSet;
+}
+const workloads: Workload[] = [
+  { name: "route (generated)", corpus: corpus(routeParts, messages), hand: handRoute, set: RTA_SCALARS },
+  {
+    name: "link top level",
+    corpus: corpus(linkAttrs, messages),
+    hand: handLink,
+    set: withPads(IFLA_SCALARS, linkAttrs),
+  },
+  {
+    name: "vxlan INFO_DATA",
+    corpus: corpus([vxlanBytes], messages),
+    hand: handVxlan,
+    set: withPads(VXLAN_SUBSET, [vxlanBytes]),
+  },
+  {
+    name: "bridge INFO_DATA",
+    corpus: corpus([bridgeBytes], messages),
+    hand: handBridge,
+    set: withPads(BRIDGE_SUBSET, [bridgeBytes]),
+  },
+];
+
+let sink = 0;
+function time(c: Corpus, decode: Decode): number {
+  const { bytes, starts, ends } = c;
+  const t0 = performance.now();
+  for (let i = 0; i < starts.length; i++) {
+    const o = decode(bytes, starts[i], ends[i]);
+    if (o) sink++;
+  }
+  return performance.now() - t0;
+}
+
+const contenders: [string, (w: Workload) => Decode][] = [
+  ["hand", (w) => w.hand],
+  ["table", (w) => (b, s, e) => {
+    useDecoder("table");
+    return decodeAttrsAt(w.set, b, s, e);
+  }],
+  ["function", (w) => (b, s, e) => {
+    useDecoder("function");
+    return decodeAttrsAt(w.set, b, s, e);
+  }],
+];
+
+console.log(`# bench/schema.ts: ${runtime}, ${messages} messages per workload, ${rounds} rounds (+1 warm-up)`);
+for (const w of workloads) {
+  // Same results from all three on every distinct message.
+  const distinct = Math.min(16, w.corpus.starts.length);
+  for (let i = 0; i < distinct; i++) {
+    const s = w.corpus.starts[i], e = w.corpus.ends[i];
+    const want = JSON.stringify(w.hand(w.corpus.bytes, s, e), (_, v) => v instanceof Uint8Array ? [...v] : v);
+    for (const [name, make] of contenders.slice(1)) {
+      const got = JSON.stringify(make(w)(w.corpus.bytes, s, e), (_, v) => v instanceof Uint8Array ? [...v] : v);
+      if (got !== want) throw new Error(`${w.name}: ${name} differs from hand on message ${i}:\n${got}\n${want}`);
+    }
+  }
+  const times: Record<string, number[]> = { hand: [], table: [], function: [] };
+  for (let r = 0; r <= rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const [name, make] = contenders[(k + r) % contenders.length];
+      const ms = time(w.corpus, make(w));
+      if (r > 0) times[name].push(ms);
+    }
+  }
+  const fmt = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `min ${s[0].toFixed(1)} median ${median(s).toFixed(1)} max ${s[s.length - 1].toFixed(1)} ms`;
+  };
+  const ratio = (name: string) => {
+    const rs = times[name].map((t, i) => t / times.hand[i]).sort((a, b) => a - b);
+    return `min ${rs[0].toFixed(2)} median ${median(rs).toFixed(2)} max ${rs[rs.length - 1].toFixed(2)}`;
+  };
+  console.log(`${w.name}:`);
+  for (const [name] of contenders) {
+    const per = (median(times[name]) * 1e6 / messages).toFixed(0);
+    console.log(`  ${name.padEnd(8)} ${fmt(times[name])} (${per} ns/message)`);
+  }
+  console.log(`  table ÷ hand per round:    ${ratio("table")}`);
+  console.log(`  function ÷ hand per round: ${ratio("function")}`);
+}
+useDecoder("table");
+if (sink < 0 || skipped < 0) console.log(sink, skipped);

@@ -1,0 +1,1644 @@
+/**
+ * One declarative schema for the attributes of every netlink family, named
+ * after the kernel's YNL model (`Documentation/netlink/specs`): an attribute
+ * set says, for each attribute, its number, its type (`u8`…`u64`, `s8`…`s64`,
+ * `uint`/`sint`, `string`, `binary`, `flag`, `nest`, `indexed-array`,
+ * `nest-type-value`, `sub-message`, `pad`), its `byte-order`, its `enum`
+ * names (or `enum-as-flags`), a fixed `struct` layout, and what a repeat
+ * means (`duplicate`: `first`, `last` or `multi`).
+ *
+ * A set compiles once, on first use, into a dense table indexed by attribute
+ * number and from it into a decoder function generated for that set (a
+ * `case` and a named store per attribute, as fast as a hand-written cursor
+ * switch: `bench/schema.ts`); {@link decodeAttrs} runs it (every length
+ * checked, no view or object per attribute). {@link writeAttrs} and
+ * {@link encodeAttrs} build requests from the same set, and
+ * {@link attributePathName} turns an extended-ACK offset back into the path
+ * of attribute names. Attributes a set does not know are kept, never
+ * dropped, in one list: `unknown` ({@link Attr}s whose payload is a copy).
+ * TypeScript types of decoded objects and of inputs are inferred from a set.
+ *
+ * @module
+ */
+import { type Attr, AttrWriter } from "./attrs.ts";
+import { align4, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from "./constants.ts";
+import { ParseError } from "./errors.ts";
+import * as v from "./values.ts";
+
+/** Integer attribute types (`uint`/`sint` are 4 or 8 bytes on the wire; `be*` are big-endian shorthands). */
+export type IntType =
+  | "u8"
+  | "u16"
+  | "u32"
+  | "u64"
+  | "s8"
+  | "s16"
+  | "s32"
+  | "s64"
+  | "uint"
+  | "sint"
+  | "be16"
+  | "be32"
+  | "be64";
+
+/** Every attribute type the schema knows (`nest-array` is the older name of `indexed-array`). */
+export type AttrType =
+  | IntType
+  | "string"
+  | "binary"
+  | "flag"
+  | "ip"
+  | "mac"
+  | "bitfield32"
+  | "pad"
+  | "nest"
+  | "indexed-array"
+  | "nest-array"
+  | "nest-type-value"
+  | "sub-message";
+
+/**
+ * Names of an enum or of flags: an array (index = value, or bit number for
+ * flags; `null` leaves a hole) or an object of name → value (a mask for flags).
+ */
+export type EnumDef = readonly (string | null)[] | { readonly [name: string]: number };
+
+/** What a repeated attribute means: keep the first, keep the last, or keep all (an array). */
+export type DuplicateRule = "first" | "last" | "multi";
+
+/** A custom decoder (and optional encoder) of a binary attribute, a C struct say. */
+export interface Codec<T> {
+  /** Decodes the payload; must throw {@link ParseError} on bad bytes. */
+  decode(bytes: Uint8Array): T;
+  /** Encodes a value for requests. */
+  encode?(value: T): Uint8Array;
+  /**
+   * Names what lies at `offset` of an encoded payload, for extended-ACK
+   * paths through structures no attribute set describes (`[1].RTNH_GATEWAY`).
+   */
+  pathAt?(bytes: Uint8Array, offset: number): string | undefined;
+}
+
+/** One member of a fixed C struct ({@link StructDef}). */
+export interface StructMember {
+  /** Property name in decoded objects. */
+  readonly name: string;
+  /** Wire type: an integer, `pad` (skipped), or a fixed-size `binary`, `string`, `ip` or `mac`. */
+  readonly type: IntType | "pad" | "binary" | "string" | "ip" | "mac";
+  /** Size in bytes, for `pad`, `binary`, `string`, `ip` (4 or 16) and `mac`. */
+  readonly len?: number;
+  /** `big-endian` for network-order integers. */
+  readonly "byte-order"?: "big-endian" | "little-endian";
+  /** Integer values named by an enum. */
+  readonly enum?: EnumDef;
+}
+
+/** A fixed C struct: a message's fixed header, or the payload of a `binary` attribute. */
+export interface StructDef {
+  /** Name (as in the uapi header). */
+  readonly name: string;
+  /** Members in wire order, with no implicit padding (write `pad` members). */
+  readonly members: readonly StructMember[];
+}
+
+/** One attribute of a set. */
+export interface AttrDef {
+  /** Attribute number (`nla_type`). */
+  readonly id: number;
+  /** Wire type. */
+  readonly type: AttrType;
+  /** The uapi name (`IFLA_VXLAN_ID`), for paths; by default the set's `prefix` plus the key in upper snake case. */
+  readonly cname?: string;
+  /** `big-endian` for network-order integers (as `be16`/`be32`/`be64`). */
+  readonly "byte-order"?: "big-endian" | "little-endian";
+  /** Integer values named by an enum. */
+  readonly enum?: EnumDef;
+  /** The `enum` names bits: decoded to an array of names. */
+  readonly "enum-as-flags"?: boolean;
+  /** Integer bits named as flags (the same as `enum` with `enum-as-flags`). */
+  readonly flags?: EnumDef;
+  /**
+   * How a 64-bit integer or a `u8` is given to JavaScript: `number` (exact up
+   * to 2^53) instead of a bigint; `boolean` (non-zero) for `u8`/`u32` toggles and
+   * for flags that some kernels send with a one-byte payload.
+   */
+  readonly as?: "number" | "boolean";
+  /** What a repeat means; default `first` (as iproute2 reads). */
+  readonly duplicate?: DuplicateRule;
+  /** May appear several times (the same as `duplicate: "multi"`). */
+  readonly multi?: boolean;
+  /** YNL spelling of {@link multi}. */
+  readonly "multi-attr"?: boolean;
+  /** The set inside a `nest`, each element of an `indexed-array`, or each entry of a `nest-type-value`. */
+  readonly nested?: AttrSet | (() => AttrSet);
+  /** `sub-message`: the sibling attribute whose (string or number) value chooses the format. */
+  readonly selector?: string;
+  /** `sub-message`: the set of each selector value. */
+  readonly formats?: { readonly [value: string]: AttrSet };
+  /** Layout of a `binary` payload. */
+  readonly struct?: StructDef;
+  /** Decoder of a `binary` payload. */
+  // deno-lint-ignore no-explicit-any
+  readonly codec?: Codec<any>;
+  /** Documentation. */
+  readonly doc?: string;
+}
+
+/** A named set of attributes; keys are the names decoded objects use. */
+export interface AttrSet {
+  /** Name of the set (used in error messages). */
+  readonly name: string;
+  /** Prefix of the uapi names (`"IFLA_VXLAN_"`), for extended-ACK paths. */
+  readonly prefix?: string;
+  /** Attributes by name. */
+  readonly attributes: { readonly [name: string]: AttrDef };
+}
+
+// ---------------------------------------------------------------------------
+// Type inference
+// ---------------------------------------------------------------------------
+
+/** The names an {@link EnumDef} declares. */
+export type EnumNames<E> = E extends readonly (infer N)[] ? Exclude<N, null> & string
+  : E extends { readonly [name: string]: number } ? keyof E & string
+  : never;
+
+/** The set nested in an attribute. */
+export type NestedSet<A> = A extends { nested: infer S } ? (S extends () => infer R ? R : S) : never;
+
+/** The decoded value of a plain attribute type. */
+export type BaseValue<T> = T extends "u64" | "s64" | "uint" | "sint" | "be64" ? bigint
+  : T extends IntType ? number
+  : T extends "string" | "ip" | "mac" ? string
+  : T extends "flag" ? true
+  : T extends "bitfield32" ? { value: number; selector: number }
+  : Uint8Array;
+
+/** The decoded value of a struct member. */
+export type MemberValue<M> = M extends { enum: infer E } ? EnumNames<E> | number
+  : M extends { type: "u64" | "s64" | "be64" } ? bigint
+  : M extends { type: IntType } ? number
+  : M extends { type: "string" | "ip" | "mac" } ? string
+  : Uint8Array;
+
+/** The decoded value of a struct. */
+export type StructValue<S extends StructDef> = {
+  -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]: MemberValue<M>;
+};
+
+/** The decoded value of one occurrence of an attribute. */
+export type OneValue<A> = A extends { type: "nest" }
+  ? (NestedSet<A> extends infer S extends AttrSet ? Decoded<S> : never)
+  : A extends { type: "nest-array" | "indexed-array" }
+    ? (NestedSet<A> extends infer S extends AttrSet ? Decoded<S>[] : never)
+  : A extends { type: "nest-type-value" }
+    ? (NestedSet<A> extends infer S extends AttrSet ? { [type: number]: Decoded<S> } : never)
+  : A extends { type: "sub-message"; formats: infer F extends { readonly [v: string]: AttrSet } }
+    ? { [K in keyof F]: Decoded<F[K]> }[keyof F] | { unknown?: Attr[] }
+  : A extends { codec: Codec<infer T> } ? T
+  : A extends { struct: infer S extends StructDef } ? StructValue<S>
+  : A extends { enum: infer E; "enum-as-flags": true } ? (EnumNames<E> | number)[]
+  : A extends { enum: infer E } ? EnumNames<E> | number
+  : A extends { flags: infer F } ? (EnumNames<F> | number)[]
+  : A extends { as: "boolean" } ? boolean
+  : A extends { as: "number" } ? number
+  : A extends { type: infer T } ? BaseValue<T>
+  : never;
+
+/** Whether an attribute decodes to an array of its occurrences (`multi`, `multi-attr` or `duplicate: "multi"`). */
+export type IsMulti<A> = A extends { multi: true } ? true
+  : A extends { "multi-attr": true } ? true
+  : A extends { duplicate: "multi" } ? true
+  : false;
+
+/** The decoded value of one attribute. */
+export type AttrValue<A> = IsMulti<A> extends true ? OneValue<A>[] : OneValue<A>;
+
+/**
+ * The object {@link decodeAttrs} returns for a set: every attribute
+ * optional, plus the attributes the set does not know, kept in `unknown`.
+ */
+export type Decoded<S extends AttrSet> =
+  & { -readonly [K in keyof S["attributes"]]?: AttrValue<S["attributes"][K]> }
+  & { unknown?: Attr[] };
+
+/** What a plain attribute type accepts. */
+export type BaseInput<T> = T extends "u64" | "s64" | "uint" | "sint" | "be64" ? bigint | number
+  : T extends IntType ? number
+  : T extends "string" | "ip" | "mac" ? string
+  : T extends "flag" ? boolean
+  : T extends "bitfield32" ? { value: number; selector: number }
+  : Uint8Array;
+
+/** What one occurrence of an attribute accepts. */
+export type OneInput<A> = A extends { type: "nest" } ? (NestedSet<A> extends infer S extends AttrSet ? Input<S> : never)
+  : A extends { type: "nest-array" | "indexed-array" }
+    ? (NestedSet<A> extends infer S extends AttrSet ? readonly Input<S>[] : never)
+  : A extends { type: "nest-type-value" }
+    ? (NestedSet<A> extends infer S extends AttrSet ? { readonly [type: number]: Input<S> } : never)
+  : A extends { type: "sub-message"; formats: infer F extends { readonly [v: string]: AttrSet } }
+    ? { [K in keyof F]: Input<F[K]> }[keyof F]
+  : A extends { codec: Codec<infer T> } ? T | Uint8Array
+  : A extends { struct: infer S extends StructDef } ? Partial<StructValue<S>> | Uint8Array
+  : A extends { enum: infer E; "enum-as-flags": true } ? readonly (EnumNames<E> | number)[] | number | bigint
+  : A extends { enum: infer E } ? EnumNames<E> | number
+  : A extends { flags: infer F } ? readonly (EnumNames<F> | number)[] | number | bigint
+  : A extends { as: "boolean" } ? boolean
+  : A extends { type: infer T } ? BaseInput<T>
+  : never;
+
+/** What {@link encodeAttrs} accepts for one attribute. */
+export type AttrInput<A> = IsMulti<A> extends true ? readonly OneInput<A>[] : OneInput<A>;
+
+/** What {@link encodeAttrs} accepts for a set: any attributes, by name. */
+export type Input<S extends AttrSet> = string extends keyof S["attributes"]
+  // A set known only as AttrSet (a sub-message's formats): any attributes.
+  ? { [name: string]: unknown }
+  : { -readonly [K in keyof S["attributes"]]?: AttrInput<S["attributes"][K]> };
+
+// ---------------------------------------------------------------------------
+// Definitions
+// ---------------------------------------------------------------------------
+
+/**
+ * Declares an attribute set; the literal types are kept so decoded objects
+ * are typed by it.
+ *
+ * @example
+ * ```ts
+ * import { decodeAttrs, defineAttrSet, encodeAttrs } from "@nlts/netlink/wire";
+ * const link = defineAttrSet({
+ *   name: "link",
+ *   attributes: {
+ *     ifindex: { id: 1, type: "u32" },
+ *     name: { id: 2, type: "string" },
+ *     state: { id: 3, type: "u8", enum: ["down", "up"] },
+ *   },
+ * });
+ * const bytes = encodeAttrs(link, { ifindex: 2, state: "up" });
+ * decodeAttrs(link, bytes).state; // "up"
+ * ```
+ */
+export function defineAttrSet<const S extends AttrSet>(set: S): S {
+  validate(set);
+  return set;
+}
+
+/**
+ * Declares a fixed C struct (a message header, or a `binary` attribute's
+ * layout); see {@link decodeStruct} and {@link encodeStruct}.
+ *
+ * @example
+ * ```ts
+ * import { defineStruct, structSize } from "@nlts/netlink/wire";
+ * const ndmsg = defineStruct({
+ *   name: "ndmsg",
+ *   members: [
+ *     { name: "family", type: "u8" }, { name: "pad", type: "pad", len: 3 },
+ *     { name: "ifindex", type: "s32" }, { name: "state", type: "u16" },
+ *     { name: "flags", type: "u8" }, { name: "type", type: "u8" },
+ *   ],
+ * });
+ * structSize(ndmsg); // 12
+ * ```
+ */
+export function defineStruct<const S extends StructDef>(struct: S): S {
+  for (const m of struct.members) memberSize(struct, m);
+  return struct;
+}
+
+function validate(set: AttrSet): void {
+  for (const [key, def] of Object.entries(set.attributes)) {
+    const where = `attribute ${set.name}.${key}`;
+    if (key === "unknown" || key === "__proto__" || key === "constructor") {
+      throw new TypeError(`${where}: "${key}" is reserved (unknown attributes are kept under "unknown")`);
+    }
+    if (!Number.isInteger(def.id) || def.id < 0 || def.id > NLA_TYPE_MASK) {
+      throw new TypeError(`${where}: id ${def.id} is not a valid attribute number`);
+    }
+    const t = def.type;
+    if ((t === "nest" || t === "nest-array" || t === "indexed-array" || t === "nest-type-value") && !def.nested) {
+      throw new TypeError(`${where}: a ${t} needs a nested set`);
+    }
+    if (t === "sub-message" && (def.selector === undefined || def.formats === undefined)) {
+      throw new TypeError(`${where}: a sub-message needs a selector and formats`);
+    }
+    if (!(t in OP_OF_TYPE)) throw new TypeError(`${where}: unknown attribute type ${JSON.stringify(t)}`);
+  }
+}
+
+/** The set nested in `def` (resolving a thunk). */
+export function nestedSet(def: AttrDef): AttrSet | undefined {
+  const n = def.nested;
+  return typeof n === "function" ? n() : n;
+}
+
+function ruleOf(def: AttrDef): DuplicateRule {
+  if (def.multi || def["multi-attr"]) return "multi";
+  return def.duplicate ?? "first";
+}
+
+function bigEndian(def: { type: string; "byte-order"?: string }): boolean {
+  return def.type.startsWith("be") || def["byte-order"] === "big-endian";
+}
+
+/** The flag names of an attribute: `flags`, or `enum` with `enum-as-flags`. */
+function flagsOf(def: AttrDef): EnumDef | undefined {
+  return def.flags ?? (def["enum-as-flags"] ? def.enum : undefined);
+}
+
+// ---------------------------------------------------------------------------
+// Enums and flags
+// ---------------------------------------------------------------------------
+
+interface EnumTables {
+  toName: Map<number, string>;
+  toValue: Map<string, number>;
+  /** Names by value for small dense enums (the fast path of decoding). */
+  dense: (string | undefined)[];
+}
+const enumCache = new WeakMap<object, EnumTables>();
+
+function enumTables(e: EnumDef, flags: boolean): EnumTables {
+  let t = enumCache.get(e);
+  if (!t) {
+    const made: EnumTables = { toName: new Map(), toValue: new Map(), dense: [] };
+    if (Array.isArray(e)) {
+      (e as readonly (string | null)[]).forEach((name, i) => {
+        if (name === null) return;
+        const value = flags ? 2 ** i : i;
+        if (!made.toName.has(value)) made.toName.set(value, name);
+        made.toValue.set(name, value);
+      });
+    } else {
+      for (const [name, value] of Object.entries(e as Record<string, number>)) {
+        // The first name of a value is its name; later ones are aliases.
+        if (!made.toName.has(value)) made.toName.set(value, name);
+        made.toValue.set(name, value);
+      }
+    }
+    if (!flags) { for (const [value, name] of made.toName) if (value >= 0 && value < 256) made.dense[value] = name; }
+    enumCache.set(e, made);
+    t = made;
+  }
+  return t;
+}
+
+/**
+ * The name of `value` in an enum, or the number when the enum has none.
+ *
+ * @example
+ * ```ts
+ * import { enumName } from "@nlts/netlink/wire";
+ * enumName(["unspec", "tcp"], 1); // "tcp"
+ * ```
+ */
+export function enumName(e: EnumDef, value: number): string | number {
+  const t = enumTables(e, false);
+  return (value >= 0 && value < 256 ? t.dense[value] : t.toName.get(value)) ?? value;
+}
+
+/**
+ * The names of the bits set in `value` (bits without a name stay numbers:
+ * their mask).
+ *
+ * @example
+ * ```ts
+ * import { flagNames } from "@nlts/netlink/wire";
+ * flagNames(["a", "b", "c"], 5); // ["a", "c"]
+ * ```
+ */
+export function flagNames(f: EnumDef, value: number | bigint): (string | number)[] {
+  const names = enumTables(f, true).toName;
+  const out: (string | number)[] = [];
+  if (typeof value === "number" && value >= 0 && value <= 0xffffffff) {
+    for (let bit = 0; bit < 32; bit++) {
+      const m = 2 ** bit;
+      if (value & m || (bit === 31 && value >= 0x80000000)) out.push(names.get(m) ?? m);
+    }
+    return out;
+  }
+  let rest = BigInt(value);
+  for (let bit = 0n; rest !== 0n; bit++) {
+    const mask = 1n << bit;
+    if (rest & mask) {
+      rest &= ~mask;
+      const m = Number(mask);
+      out.push(names.get(m) ?? m);
+    }
+  }
+  return out;
+}
+
+function flagsValue(f: EnumDef, input: unknown, where: string): bigint {
+  if (typeof input === "number" || typeof input === "bigint") return BigInt(input);
+  if (!Array.isArray(input)) throw new TypeError(`${where}: flags must be an array of names, or a number`);
+  const t = enumTables(f, true).toValue;
+  let mask = 0n;
+  for (const item of input) {
+    if (typeof item === "number") {
+      mask |= BigInt(item);
+      continue;
+    }
+    const bit = t.get(item);
+    if (bit === undefined) {
+      throw new TypeError(`${where}: unknown flag ${JSON.stringify(item)} (known: ${[...t.keys()].join(", ")})`);
+    }
+    mask |= BigInt(bit);
+  }
+  return mask;
+}
+
+function enumValue(e: EnumDef, input: unknown, where: string): number {
+  if (typeof input === "number") return input;
+  const value = enumTables(e, false).toValue.get(input as string);
+  if (value === undefined) {
+    const known = [...enumTables(e, false).toValue.keys()].join(", ");
+    throw new TypeError(`${where}: unknown value ${JSON.stringify(input)} (known: ${known})`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Fixed structs
+// ---------------------------------------------------------------------------
+
+const INT_SIZE: Record<string, number> = {
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  be16: 2,
+  u32: 4,
+  s32: 4,
+  be32: 4,
+  u64: 8,
+  s64: 8,
+  be64: 8,
+};
+
+function memberSize(s: StructDef, m: StructMember): number {
+  const int = INT_SIZE[m.type];
+  if (int !== undefined) return int;
+  if (m.type === "ip" && m.len !== 4 && m.len !== 16) {
+    throw new TypeError(`${s.name}.${m.name}: an ip is 4 or 16 bytes`);
+  }
+  if (m.len === undefined || !Number.isInteger(m.len) || m.len < 0) {
+    throw new TypeError(`${s.name}.${m.name}: a ${m.type} member needs a len`);
+  }
+  return m.len;
+}
+
+/**
+ * The size of a struct in bytes.
+ *
+ * @example
+ * ```ts
+ * import { defineStruct, structSize } from "@nlts/netlink/wire";
+ * structSize(defineStruct({ name: "rtgenmsg", members: [{ name: "family", type: "u8" }] })); // 1
+ * ```
+ */
+export function structSize(s: StructDef): number {
+  let n = 0;
+  for (const m of s.members) n += memberSize(s, m);
+  return n;
+}
+
+/**
+ * Decodes a struct at `at` of `bytes` (bytes past its size are ignored, as
+ * the kernel grows structs at their end). Too few bytes is a {@link ParseError}.
+ *
+ * @example
+ * ```ts
+ * import { decodeStruct, defineStruct } from "@nlts/netlink/wire";
+ * const s = defineStruct({ name: "range", members: [{ name: "low", type: "be16" }, { name: "high", type: "be16" }] });
+ * decodeStruct(s, new Uint8Array([0, 1, 0, 2])); // { low: 1, high: 2 }
+ * ```
+ */
+export function decodeStruct<S extends StructDef>(s: S, bytes: Uint8Array, at = 0): StructValue<S> {
+  const size = structSize(s);
+  if (bytes.length - at < size) throw new ParseError(`${s.name} needs ${size} bytes, has ${bytes.length - at}`, at);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Record<string, unknown> = {};
+  for (const m of s.members) {
+    const n = memberSize(s, m);
+    if (m.type !== "pad") {
+      let value: unknown;
+      if (m.type in INT_SIZE) {
+        value = readIntAt(m.type, bigEndian(m), dv, at, n, false);
+        if (m.enum) value = enumName(m.enum, value as number);
+      } else if (m.type === "string") value = v.strAt(bytes, at, at + n);
+      else if (m.type === "ip") value = v.ip(bytes.subarray(at, at + n));
+      else if (m.type === "mac") value = v.macAt(bytes, at, at + n);
+      else value = bytes.slice(at, at + n);
+      out[m.name] = value;
+    }
+    at += n;
+  }
+  return out as StructValue<S>;
+}
+
+/**
+ * Encodes a struct; members left out are zero.
+ *
+ * @example
+ * ```ts
+ * import { defineStruct, encodeStruct } from "@nlts/netlink/wire";
+ * const s = defineStruct({ name: "range", members: [{ name: "low", type: "be16" }, { name: "high", type: "be16" }] });
+ * encodeStruct(s, { low: 1, high: 2 }); // Uint8Array [0, 1, 0, 2]
+ * ```
+ */
+export function encodeStruct<S extends StructDef>(s: S, value: Partial<StructValue<S>>): Uint8Array {
+  const out = new Uint8Array(structSize(s));
+  const dv = new DataView(out.buffer);
+  const values = value as Record<string, unknown>;
+  let at = 0;
+  for (const m of s.members) {
+    const n = memberSize(s, m);
+    const input = values[m.name];
+    if (m.type !== "pad" && input !== undefined) {
+      const where = `${s.name}.${m.name}`;
+      if (m.type in INT_SIZE) {
+        const num = m.enum && typeof input === "string"
+          ? BigInt(enumValue(m.enum, input, where))
+          : toBigInt(input, where);
+        checkRange(m.type, num, where);
+        writeIntAt(dv, at, n, bigEndian(m), num);
+      } else if (m.type === "string") {
+        const b = v.cstr(input as string);
+        if (b.length > n) throw new TypeError(`${where}: ${JSON.stringify(input)} does not fit in ${n} bytes`);
+        out.set(b, at);
+      } else {
+        const b = m.type === "ip" ? v.parseIP(input as string) : m.type === "mac" ? v.parseMac(input as string) : input;
+        if (!(b instanceof Uint8Array) || b.length !== n) throw new TypeError(`${where}: expected ${n} bytes`);
+        out.set(b, at);
+      }
+    }
+    at += n;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Integers
+// ---------------------------------------------------------------------------
+
+function readIntAt(type: string, be: boolean, dv: DataView, at: number, n: number, asNumber: boolean): number | bigint {
+  const signed = type[0] === "s";
+  switch (n) {
+    case 1:
+      return signed ? dv.getInt8(at) : dv.getUint8(at);
+    case 2:
+      return signed ? dv.getInt16(at, !be) : dv.getUint16(at, !be);
+    case 4:
+      return signed ? dv.getInt32(at, !be) : dv.getUint32(at, !be);
+  }
+  const big = signed ? dv.getBigInt64(at, !be) : dv.getBigUint64(at, !be);
+  return asNumber ? Number(big) : big;
+}
+
+function writeIntAt(dv: DataView, at: number, n: number, be: boolean, num: bigint): void {
+  if (n === 1) dv.setUint8(at, Number(BigInt.asUintN(8, num)));
+  else if (n === 2) dv.setUint16(at, Number(BigInt.asUintN(16, num)), !be);
+  else if (n === 4) dv.setUint32(at, Number(BigInt.asUintN(32, num)), !be);
+  else dv.setBigUint64(at, BigInt.asUintN(64, num), !be);
+}
+
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  u8: [0n, 0xffn],
+  s8: [-0x80n, 0x7fn],
+  u16: [0n, 0xffffn],
+  s16: [-0x8000n, 0x7fffn],
+  be16: [0n, 0xffffn],
+  u32: [0n, 0xffffffffn],
+  s32: [-0x80000000n, 0x7fffffffn],
+  be32: [0n, 0xffffffffn],
+  u64: [0n, 0xffffffffffffffffn],
+  be64: [0n, 0xffffffffffffffffn],
+  uint: [0n, 0xffffffffffffffffn],
+  s64: [-0x8000000000000000n, 0x7fffffffffffffffn],
+  sint: [-0x8000000000000000n, 0x7fffffffffffffffn],
+};
+
+function checkRange(type: string, n: bigint, where: string): void {
+  const range = INT_RANGE[type];
+  if (n < range[0] || n > range[1]) throw new TypeError(`${where}: ${n} is out of range for ${type}`);
+}
+
+function toBigInt(input: unknown, where: string): bigint {
+  if (typeof input === "bigint") return input;
+  if (typeof input === "number" && Number.isInteger(input)) return BigInt(input);
+  throw new TypeError(`${where}: ${String(input)} is not an integer`);
+}
+
+// ---------------------------------------------------------------------------
+// The compiled reader: one dense table per set
+// ---------------------------------------------------------------------------
+
+// Readers, one small integer per (type, byte order, representation).
+const OP_U8 = 1,
+  OP_U16 = 2,
+  OP_U32 = 3,
+  OP_S8 = 4,
+  OP_S16 = 5,
+  OP_S32 = 6,
+  OP_BE16 = 7,
+  OP_BE32 = 8,
+  OP_U64 = 9,
+  OP_S64 = 10,
+  OP_BE64 = 11,
+  OP_U64N = 12,
+  OP_UINT = 13,
+  OP_UINTN = 14,
+  OP_SINT = 15,
+  OP_STRING = 16,
+  OP_BINARY = 17,
+  OP_FLAG = 18,
+  OP_FLAGBOOL = 19,
+  OP_IP = 20,
+  OP_MAC = 21,
+  OP_BITFIELD = 22,
+  OP_NEST = 23,
+  OP_ARRAY = 24,
+  OP_TYPEVALUE = 25,
+  OP_SUBMSG = 26,
+  OP_CODEC = 27,
+  OP_STRUCT = 28,
+  OP_PAD = 29,
+  OP_S64N = 30,
+  OP_BE64N = 31,
+  OP_SINTN = 32;
+
+/** The base reader of each type; byte order and `as` refine it in {@link opOf}. */
+const OP_OF_TYPE: Record<AttrType, number> = {
+  u8: OP_U8,
+  u16: OP_U16,
+  u32: OP_U32,
+  u64: OP_U64,
+  s8: OP_S8,
+  s16: OP_S16,
+  s32: OP_S32,
+  s64: OP_S64,
+  uint: OP_UINT,
+  sint: OP_SINT,
+  be16: OP_BE16,
+  be32: OP_BE32,
+  be64: OP_BE64,
+  string: OP_STRING,
+  binary: OP_BINARY,
+  flag: OP_FLAG,
+  ip: OP_IP,
+  mac: OP_MAC,
+  bitfield32: OP_BITFIELD,
+  pad: OP_PAD,
+  nest: OP_NEST,
+  "indexed-array": OP_ARRAY,
+  "nest-array": OP_ARRAY,
+  "nest-type-value": OP_TYPEVALUE,
+  "sub-message": OP_SUBMSG,
+};
+
+function opOf(def: AttrDef): number {
+  const be = bigEndian(def);
+  const num = def.as === "number";
+  switch (def.type) {
+    case "u16":
+      return be ? OP_BE16 : OP_U16;
+    case "u32":
+      return be ? OP_BE32 : OP_U32;
+    case "u64":
+      return be ? (num ? OP_BE64N : OP_BE64) : num ? OP_U64N : OP_U64;
+    case "be64":
+      return num ? OP_BE64N : OP_BE64;
+    case "s64":
+      return num ? OP_S64N : OP_S64;
+    case "uint":
+      return num ? OP_UINTN : OP_UINT;
+    case "sint":
+      return num ? OP_SINTN : OP_SINT;
+    case "flag":
+      return def.as === "boolean" ? OP_FLAGBOOL : OP_FLAG;
+    case "binary":
+      return def.codec ? OP_CODEC : def.struct ? OP_STRUCT : OP_BINARY;
+  }
+  return OP_OF_TYPE[def.type];
+}
+
+/** Expected payload size of fixed readers (0: any). */
+const OP_SIZE: number[] = [];
+for (const op of [OP_U8, OP_S8]) OP_SIZE[op] = 1;
+for (const op of [OP_U16, OP_S16, OP_BE16]) OP_SIZE[op] = 2;
+for (const op of [OP_U32, OP_S32, OP_BE32]) OP_SIZE[op] = 4;
+for (const op of [OP_U64, OP_S64, OP_BE64, OP_U64N, OP_S64N, OP_BE64N, OP_BITFIELD]) OP_SIZE[op] = 8;
+
+/** What is done with an integer after reading it. */
+const POST_NONE = 0, POST_ENUM = 1, POST_FLAGS = 2, POST_BOOL = 3;
+/** Duplicate rules as numbers. */
+const RULE_FIRST = 0, RULE_LAST = 1, RULE_MULTI = 2;
+
+/** A set compiled for decoding: dense by attribute number. */
+interface Plan {
+  readonly set: AttrSet;
+  /** Slot of each attribute number, -1 when the set does not know it. */
+  readonly slot: Int16Array;
+  readonly keys: string[];
+  readonly ops: Uint8Array;
+  readonly sizes: Uint8Array;
+  readonly posts: Uint8Array;
+  readonly rules: Uint8Array;
+  readonly defs: AttrDef[];
+  /** Compiled nested set (nest, array, type-value), resolved lazily for recursive sets. */
+  readonly inner: (Plan | undefined)[];
+  /** Slots of sub-messages, decoded once the walk has seen their selector. */
+  readonly subs: number[];
+  /** Fully-qualified names (`set.key`) for error messages. */
+  readonly where: string[];
+}
+
+const plans = new WeakMap<AttrSet, Plan>();
+
+/** The compiled plan of a set, built once. */
+function planOf(set: AttrSet): Plan {
+  let plan = plans.get(set);
+  if (plan) return plan;
+  validate(set);
+  const entries = Object.entries(set.attributes);
+  let max = 0;
+  for (const [, def] of entries) if (def.id > max) max = def.id;
+  const slot = new Int16Array(max + 1).fill(-1);
+  const n = entries.length;
+  plan = {
+    set,
+    slot,
+    keys: [],
+    ops: new Uint8Array(n),
+    sizes: new Uint8Array(n),
+    posts: new Uint8Array(n),
+    rules: new Uint8Array(n),
+    defs: [],
+    inner: [],
+    subs: [],
+    where: [],
+  };
+  entries.forEach(([key, def], i) => {
+    if (slot[def.id] < 0) slot[def.id] = i; // the first definition of a number wins
+    plan!.keys.push(key);
+    plan!.defs.push(def);
+    plan!.where.push(`${set.name}.${key}`);
+    plan!.inner.push(undefined);
+    const op = opOf(def);
+    plan!.ops[i] = op;
+    plan!.sizes[i] = OP_SIZE[op] ?? 0;
+    const rule = ruleOf(def);
+    // Padding is skipped whatever its rule: the first-rule path never reads it.
+    plan!.rules[i] = op === OP_PAD
+      ? RULE_FIRST
+      : rule === "multi"
+      ? RULE_MULTI
+      : rule === "last"
+      ? RULE_LAST
+      : RULE_FIRST;
+    plan!.posts[i] = flagsOf(def) ? POST_FLAGS : def.enum ? POST_ENUM : def.as === "boolean" ? POST_BOOL : POST_NONE;
+    if (op === OP_SUBMSG) plan!.subs.push(i);
+  });
+  plans.set(set, plan);
+  return plan;
+}
+
+function innerPlan(plan: Plan, i: number): Plan {
+  let p = plan.inner[i];
+  if (!p) {
+    p = planOf(nestedSet(plan.defs[i])!);
+    plan.inner[i] = p;
+  }
+  return p;
+}
+
+function sizeError(plan: Plan, i: number, len: number, expected: string, at: number): ParseError {
+  const type = plan.defs[i].type;
+  return new ParseError(`attribute ${plan.where[i]}: ${type} of ${len} bytes (expected ${expected})`, at);
+}
+
+/** Reads the value of slot `i` from `b[s, e)`; `at` is the offset of the payload in the message (errors). */
+function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
+  const len = e - s;
+  const size = plan.sizes[i];
+  if (size !== 0 && len !== size) throw sizeError(plan, i, len, String(size), at - NLA_HDRLEN);
+  let value: unknown;
+  switch (plan.ops[i]) {
+    case OP_U8:
+      value = b[s];
+      break;
+    case OP_U16:
+      value = b[s] | (b[s + 1] << 8);
+      break;
+    case OP_U32:
+      value = (b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24)) >>> 0;
+      break;
+    case OP_S8:
+      value = (b[s] << 24) >> 24;
+      break;
+    case OP_S16:
+      value = ((b[s] | (b[s + 1] << 8)) << 16) >> 16;
+      break;
+    case OP_S32:
+      value = b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24);
+      break;
+    case OP_BE16:
+      value = (b[s] << 8) | b[s + 1];
+      break;
+    case OP_BE32:
+      value = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+      break;
+    case OP_U64N:
+      value = v.u64nAt(b, s);
+      break;
+    case OP_U64:
+    case OP_S64:
+    case OP_BE64:
+    case OP_S64N:
+    case OP_BE64N: {
+      const op = plan.ops[i];
+      const dv = new DataView(b.buffer, b.byteOffset + s, 8);
+      const big = op === OP_S64 || op === OP_S64N
+        ? dv.getBigInt64(0, true)
+        : dv.getBigUint64(0, op !== OP_BE64 && op !== OP_BE64N);
+      value = op === OP_S64N || op === OP_BE64N ? Number(big) : big;
+      break;
+    }
+    case OP_UINT:
+    case OP_UINTN:
+    case OP_SINT:
+    case OP_SINTN: {
+      if (len !== 1 && len !== 2 && len !== 4 && len !== 8) {
+        throw sizeError(plan, i, len, "1, 2, 4 or 8", at - NLA_HDRLEN);
+      }
+      const op = plan.ops[i];
+      const signed = op === OP_SINT || op === OP_SINTN;
+      const n = readIntAt(
+        signed ? "s" : "u",
+        bigEndian(plan.defs[i]),
+        new DataView(b.buffer, b.byteOffset + s, len),
+        0,
+        len,
+        false,
+      );
+      value = op === OP_UINTN || op === OP_SINTN ? Number(n) : BigInt(n);
+      break;
+    }
+    case OP_STRING:
+      value = v.strAt(b, s, e);
+      break;
+    case OP_BINARY:
+      value = b.slice(s, e);
+      break;
+    case OP_FLAG:
+      return true;
+    case OP_FLAGBOOL:
+      return len === 0 || b[s] !== 0;
+    case OP_IP:
+      if (len === 4) value = v.ipv4At(b, s);
+      else if (len === 16) value = v.ipv6(b.subarray(s, e));
+      else throw new ParseError(`attribute ${plan.where[i]}: an address of ${len} bytes`, at - NLA_HDRLEN);
+      break;
+    case OP_MAC:
+      value = v.macAt(b, s, e);
+      break;
+    case OP_BITFIELD:
+      value = {
+        value: (b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24)) >>> 0,
+        selector: (b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16) | (b[s + 7] << 24)) >>> 0,
+      };
+      break;
+    case OP_NEST:
+      return decodeRange(innerPlan(plan, i), b, s, e, at);
+    case OP_ARRAY: {
+      const inner = innerPlan(plan, i);
+      const out: unknown[] = [];
+      walkChildren(b, s, e, at, (cs, ce, cat) => out.push(decodeRange(inner, b, cs, ce, cat)));
+      return out;
+    }
+    case OP_TYPEVALUE: {
+      const inner = innerPlan(plan, i);
+      const out: Record<number, unknown> = {};
+      walkChildren(b, s, e, at, (cs, ce, cat, type) => out[type] = decodeRange(inner, b, cs, ce, cat));
+      return out;
+    }
+    case OP_SUBMSG:
+      // Kept as a range until the selector is known (see decodeRange).
+      return [s, e, at];
+    case OP_CODEC:
+    case OP_STRUCT:
+      try {
+        const def = plan.defs[i];
+        return def.codec ? def.codec.decode(b.subarray(s, e)) : decodeStruct(def.struct!, b.subarray(s, e));
+      } catch (err) {
+        if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
+          throw new ParseError(
+            `attribute ${plan.where[i]}: ${err.message.replace(/ \(at byte \d+\)$/, "")}`,
+            at - NLA_HDRLEN,
+          );
+        }
+        throw err;
+      }
+  }
+  switch (plan.posts[i]) {
+    case POST_NONE:
+      return value;
+    case POST_ENUM: {
+      const num = Number(value);
+      return Number.isSafeInteger(num) ? enumName(plan.defs[i].enum!, num) : value;
+    }
+    case POST_FLAGS:
+      return flagNames(flagsOf(plan.defs[i])!, value as number | bigint);
+    default:
+      return value !== 0 && value !== 0n;
+  }
+}
+
+/** Calls `each` for every attribute in `b[s, e)`, checking lengths. */
+function walkChildren(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  base: number,
+  each: (start: number, end: number, at: number, type: number) => void,
+): void {
+  let at = s;
+  while (e - at >= NLA_HDRLEN) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, base + at - s);
+    if (len > e - at) throw new ParseError(`attribute length ${len} runs past the end (${e - at} left)`, base + at - s);
+    each(at + NLA_HDRLEN, at + len, base + at - s + NLA_HDRLEN, (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK);
+    at += align4(len);
+  }
+}
+
+/** The attribute at `at` (header included), kept as an {@link Attr} whose payload is a copy. */
+function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
+  const raw = b[at + 2] | (b[at + 3] << 8);
+  return {
+    type: raw & NLA_TYPE_MASK,
+    nested: (raw & NLA_F_NESTED) !== 0,
+    netByteOrder: (raw & NLA_F_NET_BYTEORDER) !== 0,
+    value: b.slice(at + NLA_HDRLEN, at + len),
+  };
+}
+
+/**
+ * How sets are decoded: `"function"` runs source generated once per set with
+ * `new Function` (a `case` and a named store per attribute: as fast as the
+ * hand-written cursor switches, see `bench/schema.ts`); `"table"` walks the
+ * dense table (2-2.5x slower, but needs no code generation). A runtime that
+ * forbids `new Function` (a Content-Security-Policy without `unsafe-eval`)
+ * falls back to the table on its own.
+ */
+export type DecoderKind = "table" | "function";
+let decoderKind: DecoderKind = "function";
+
+/**
+ * Chooses how sets are decoded (both give the same objects and errors; see
+ * `bench/schema.ts` for what each costs). Returns the previous choice.
+ *
+ * @example
+ * ```ts
+ * import { useDecoder } from "./schema.ts";
+ * const before = useDecoder("table");
+ * useDecoder(before);
+ * ```
+ */
+export function useDecoder(kind: DecoderKind): DecoderKind {
+  if (kind !== "table" && kind !== "function") throw new TypeError(`decoder ${JSON.stringify(kind)} is not known`);
+  const before = decoderKind;
+  decoderKind = kind;
+  // Asking for generated decoders again retries `new Function` (once refused, every set took the table).
+  if (kind === "function") canGenerate = true;
+  return before;
+}
+
+/**
+ * Decodes the attributes in `b[start, end)` by a compiled plan. `base` is
+ * the offset of `b[start]` in the message (errors only).
+ */
+function decodeRange(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
+  if (decoderKind === "function") {
+    const fn = generatedOf(plan);
+    if (fn) return fn(b, start, end, base);
+  }
+  return decodeTable(plan, b, start, end, base);
+}
+
+/** The table walk: one switch over the reader of each slot. */
+function decodeTable(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
+  const shift = base - start;
+  let at = start;
+  while (end - at >= NLA_HDRLEN) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, shift + at);
+    if (len > end - at) {
+      throw new ParseError(`attribute length ${len} runs past the end (${end - at} left)`, shift + at);
+    }
+    const type = (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK;
+    const i = type < max ? slot[type] : -1;
+    if (i < 0) {
+      ((out.unknown ??= []) as Attr[]).push(unknownAttr(b, at, len));
+    } else {
+      const key = keys[i];
+      const rule = rules[i];
+      if (rule === RULE_FIRST) {
+        if (out[key] === undefined && plan.ops[i] !== OP_PAD) {
+          out[key] = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
+        }
+      } else if (rule === RULE_LAST) {
+        out[key] = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
+      } else {
+        const value = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
+        const list = out[key] as unknown[] | undefined;
+        if (list === undefined) out[key] = [value];
+        else list.push(value);
+      }
+    }
+    at += (len + 3) & ~3;
+  }
+  if (plan.subs.length) decodeSubMessages(plan, b, out);
+  return out;
+}
+
+function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknown>): void {
+  for (const i of plan.subs) {
+    const key = plan.keys[i];
+    const one = (range: unknown) => {
+      const [s, e, at] = range as [number, number, number];
+      const def = plan.defs[i];
+      const selected = out[def.selector!];
+      const format = selected === undefined ? undefined : def.formats![String(selected)];
+      if (format) return decodeRange(planOf(format), b, s, e, at);
+      // No format for this selector: the payload's attributes, kept raw.
+      const unknown: Attr[] = [];
+      try {
+        walkChildren(b, s, e, at, (cs, ce) => unknown.push(unknownAttr(b, cs - NLA_HDRLEN, ce - cs + NLA_HDRLEN)));
+      } catch {
+        return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
+      }
+      return { unknown };
+    };
+    const value = out[key];
+    if (value === undefined) continue;
+    out[key] = plan.rules[i] === RULE_MULTI ? (value as unknown[]).map(one) : one(value);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The generated reader: source built once per set with `new Function`
+// ---------------------------------------------------------------------------
+
+type Generated = (b: Uint8Array, start: number, end: number, base: number) => Record<string, unknown>;
+const generated = new WeakMap<Plan, Generated>();
+
+/** Helpers the generated source calls for everything but the plain integer and string stores. */
+const HELPERS = {
+  read: readValue,
+  unknown: unknownAttr,
+  subs: decodeSubMessages,
+  strAt: v.strAt,
+  size(plan: Plan, i: number, len: number, at: number): never {
+    throw sizeError(plan, i, len, String(plan.sizes[i]), at);
+  },
+  length(len: number, left: number, at: number): never {
+    throw new ParseError(
+      len < NLA_HDRLEN
+        ? `attribute length ${len} is shorter than its header`
+        : `attribute length ${len} runs past the end (${left} left)`,
+      at,
+    );
+  },
+};
+
+/** Inline source reading slot `i` into `value` from `b[s, e)`, or undefined when it needs the general reader. */
+function inlineRead(op: number): string | undefined {
+  switch (op) {
+    case OP_U8:
+      return "b[s]";
+    case OP_U16:
+      return "(b[s] | (b[s + 1] << 8))";
+    case OP_U32:
+      return "((b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24)) >>> 0)";
+    case OP_S32:
+      return "(b[s] | (b[s + 1] << 8) | (b[s + 2] << 16) | (b[s + 3] << 24))";
+    case OP_BE16:
+      return "((b[s] << 8) | b[s + 1])";
+    case OP_BE32:
+      return "(((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0)";
+    case OP_STRING:
+      return "H.strAt(b, s, e)";
+    case OP_FLAG:
+      return "true";
+  }
+  return undefined;
+}
+
+/** False once `new Function` has been refused: every set then takes the table. */
+let canGenerate = true;
+
+function generatedOf(plan: Plan): Generated | undefined {
+  let fn = generated.get(plan);
+  if (fn || !canGenerate) return fn;
+  const cases: string[] = [];
+  plan.slot.forEach((i, type) => {
+    if (i < 0 || plan.ops[i] === OP_PAD) {
+      if (i >= 0) cases.push(`case ${type}: break;`);
+      return;
+    }
+    const key = JSON.stringify(plan.keys[i]);
+    const size = plan.sizes[i];
+    const inline = inlineRead(plan.ops[i]);
+    const post = plan.posts[i];
+    let value: string;
+    if (inline !== undefined && (post === POST_NONE || post === POST_BOOL)) {
+      const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
+      // A wrong size throws before anything is read.
+      value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else {
+      value = `H.read(P, ${i}, b, s, e, sh + s)`;
+    }
+    const rule = plan.rules[i];
+    let store: string;
+    if (rule === RULE_FIRST) store = `if (o[${key}] === undefined) o[${key}] = ${value};`;
+    else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
+    else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
+    cases.push(`case ${type}: ${store} break;`);
+  });
+  const source = `"use strict";
+return function decode(b, start, end, base) {
+  const o = {};
+  const sh = base - start;
+  let at = start;
+  while (end - at >= 4) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < 4 || len > end - at) H.length(len, end - at, sh + at);
+    const s = at + 4, e = at + len;
+    switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
+      ${cases.join("\n      ")}
+      default: (o.unknown ??= []).push(H.unknown(b, at, len));
+    }
+    at += (len + 3) & ~3;
+  }
+  ${plan.subs.length ? "H.subs(P, b, o);" : ""}
+  return o;
+};`;
+  try {
+    fn = new Function("P", "H", source)(plan, HELPERS) as Generated;
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    canGenerate = false;
+    return undefined;
+  }
+  generated.set(plan, fn);
+  return fn;
+}
+
+/**
+ * Decodes an attribute list by a set. Every length is checked: malformed
+ * bytes (or a value of the wrong size) are a {@link ParseError} naming the
+ * attribute; attributes the set does not know are kept in `unknown`.
+ * `base` is where `bytes` starts in the message, used only in error offsets.
+ *
+ * @example
+ * ```ts
+ * import { decodeAttrs, defineAttrSet } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
+ * decodeAttrs(set, new Uint8Array([8, 0, 4, 0, 220, 5, 0, 0])).mtu; // 1500
+ * ```
+ */
+export function decodeAttrs<S extends AttrSet>(set: S, bytes: Uint8Array, base = 0): Decoded<S> {
+  return decodeRange(planOf(set), bytes, 0, bytes.length, base) as Decoded<S>;
+}
+
+/**
+ * Decodes the attributes in `bytes[start, end)` by a set, without a view of
+ * the range (for decoders of large dumps that walk a message themselves).
+ *
+ * @example
+ * ```ts
+ * import { decodeAttrsAt, defineAttrSet } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
+ * decodeAttrsAt(set, new Uint8Array([0, 0, 0, 0, 8, 0, 4, 0, 220, 5, 0, 0]), 4, 12).mtu; // 1500
+ * ```
+ */
+export function decodeAttrsAt<S extends AttrSet>(
+  set: S,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  base = start,
+): Decoded<S> {
+  if (start < 0 || end > bytes.length || start > end) {
+    throw new RangeError(`range ${start}..${end} is outside the bytes`);
+  }
+  return decodeRange(planOf(set), bytes, start, end, base) as Decoded<S>;
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+function intBytes(type: string, be: boolean, n: bigint): Uint8Array {
+  let size = INT_SIZE[type];
+  if (type === "uint") size = n > 0xffffffffn ? 8 : 4;
+  if (type === "sint") size = n > 0x7fffffffn || n < -0x80000000n ? 8 : 4;
+  const b = new Uint8Array(size);
+  writeIntAt(new DataView(b.buffer), 0, size, be, n);
+  return b;
+}
+
+function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, siblings: Record<string, unknown>): void {
+  const id = def.id;
+  switch (def.type) {
+    case "nest": {
+      const set = nestedSet(def)!;
+      w.nest(id, (inner) => writeAttrs(inner, set, input as Input<AttrSet>, where));
+      return;
+    }
+    case "nest-array":
+    case "indexed-array": {
+      if (!Array.isArray(input)) throw new TypeError(`${where}: an ${def.type} needs an array`);
+      const set = nestedSet(def)!;
+      w.nest(id, (inner) => {
+        input.forEach((el, i) => inner.nest(i + 1, (x) => writeAttrs(x, set, el as Input<AttrSet>, `${where}[${i}]`)));
+      });
+      return;
+    }
+    case "nest-type-value": {
+      if (typeof input !== "object" || input === null) {
+        throw new TypeError(`${where}: a nest-type-value needs an object`);
+      }
+      const set = nestedSet(def)!;
+      w.nest(id, (inner) => {
+        for (const [type, el] of Object.entries(input)) {
+          const t = Number(type);
+          if (!Number.isInteger(t) || t < 0 || t > NLA_TYPE_MASK) {
+            throw new TypeError(`${where}: ${type} is not a type`);
+          }
+          inner.nest(t, (x) => writeAttrs(x, set, el as Input<AttrSet>, `${where}[${type}]`));
+        }
+      });
+      return;
+    }
+    case "sub-message": {
+      const selected = siblings[def.selector!];
+      const format = selected === undefined ? undefined : def.formats![String(selected)];
+      if (!format) {
+        throw new TypeError(`${where}: no format for ${def.selector} ${JSON.stringify(selected)}`);
+      }
+      w.nest(id, (inner) => writeAttrs(inner, format, input as Input<AttrSet>, where));
+      return;
+    }
+    case "string":
+      if (typeof input !== "string") throw new TypeError(`${where}: expected a string`);
+      w.str(id, input);
+      return;
+    case "flag":
+      if (input === true) w.flag(id);
+      else if (input !== false) throw new TypeError(`${where}: a flag is true or false`);
+      return;
+    case "pad":
+      return;
+    case "ip":
+      if (typeof input !== "string") throw new TypeError(`${where}: expected an address`);
+      w.ip(id, input);
+      return;
+    case "mac":
+      if (typeof input !== "string") throw new TypeError(`${where}: expected a hardware address`);
+      w.mac(id, input);
+      return;
+    case "bitfield32": {
+      const { value, selector } = input as { value: number; selector: number };
+      const b = new Uint8Array(8);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, value >>> 0, true);
+      dv.setUint32(4, selector >>> 0, true);
+      w.attr(id, b);
+      return;
+    }
+    case "binary":
+      if (input instanceof Uint8Array) w.attr(id, input);
+      else if (def.codec?.encode) w.attr(id, def.codec.encode(input));
+      else if (def.struct) w.attr(id, encodeStruct(def.struct, input as Record<string, never>));
+      else throw new TypeError(`${where}: expected a Uint8Array`);
+      return;
+  }
+  let n: bigint;
+  const flags = flagsOf(def);
+  if (flags && typeof input !== "number" && typeof input !== "bigint") n = flagsValue(flags, input, where);
+  else if (def.enum && typeof input === "string") n = BigInt(enumValue(def.enum, input, where));
+  else if (def.as === "boolean" && typeof input === "boolean") n = input ? 1n : 0n;
+  else n = toBigInt(input, where);
+  checkRange(def.type, n, where);
+  w.attr(id, intBytes(def.type, bigEndian(def), n));
+}
+
+/**
+ * Writes the attributes of `value` into a writer (a {@link MessageWriter}
+ * after its fixed header, or a nest), in the set's order. Unknown names and
+ * values of the wrong type or range are a `TypeError`; `undefined` values
+ * are skipped.
+ *
+ * @example
+ * ```ts
+ * import { AttrWriter, defineAttrSet, writeAttrs } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
+ * const w = new AttrWriter();
+ * writeAttrs(w, set, { mtu: 1500 });
+ * ```
+ */
+export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Input<S>, where: string = set.name): void {
+  const values = value as Record<string, unknown>;
+  for (const key of Object.keys(values)) {
+    if (!(key in set.attributes)) {
+      throw new TypeError(
+        `${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(set.attributes).join(", ")})`,
+      );
+    }
+  }
+  for (const [key, def] of Object.entries(set.attributes)) {
+    const input = values[key];
+    if (input === undefined) continue;
+    const at = `${where}.${key}`;
+    if (ruleOf(def) === "multi") {
+      if (!Array.isArray(input)) throw new TypeError(`${at}: a multi-attribute needs an array`);
+      input.forEach((one, i) => writeOne(w, def, one, `${at}[${i}]`, values));
+    } else {
+      writeOne(w, def, input, at, values);
+    }
+  }
+}
+
+/**
+ * Encodes an attribute list by a set (no netlink header).
+ *
+ * @example
+ * ```ts
+ * import { defineAttrSet, encodeAttrs } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { name: { id: 1, type: "string" } } });
+ * encodeAttrs(set, { name: "lo" }).length; // 8
+ * ```
+ */
+export function encodeAttrs<S extends AttrSet>(set: S, value: Input<S>): Uint8Array {
+  const w = new AttrWriter();
+  writeAttrs(w, set, value);
+  return w.bytes().slice();
+}
+
+// ---------------------------------------------------------------------------
+// Mapping an offset back to an attribute
+// ---------------------------------------------------------------------------
+
+/** A path of attribute keys through nests (numbers: element of an array, or an attribute the set lacks). */
+export type AttrPath = (string | number)[];
+
+function byId(set: AttrSet): Map<number, [string, AttrDef]> {
+  const plan = planOf(set);
+  const map = new Map<number, [string, AttrDef]>();
+  plan.slot.forEach((i, id) => {
+    if (i >= 0) map.set(id, [plan.keys[i], plan.defs[i]]);
+  });
+  return map;
+}
+const byIdCache = new WeakMap<AttrSet, Map<number, [string, AttrDef]>>();
+function lookup(set: AttrSet, type: number): [string, AttrDef] | undefined {
+  let map = byIdCache.get(set);
+  if (!map) byIdCache.set(set, map = byId(set));
+  return map.get(type);
+}
+
+/**
+ * The path of keys to the attribute at byte `offset` of `bytes` (an
+ * attribute list encoded by `set`), as the kernel's extended ACK points at
+ * it. Undefined when the offset is outside every attribute. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { attributePathAt, defineAttrSet, encodeAttrs } from "@nlts/netlink/wire";
+ * const hdr = defineAttrSet({ name: "hdr", attributes: { devName: { id: 2, type: "string" } } });
+ * const req = defineAttrSet({ name: "req", attributes: { header: { id: 1, type: "nest", nested: hdr } } });
+ * attributePathAt(req, encodeAttrs(req, { header: { devName: "x" } }), 4); // ["header", "devName"]
+ * ```
+ */
+export function attributePathAt(set: AttrSet | undefined, bytes: Uint8Array, offset: number): AttrPath | undefined {
+  return locate(set, bytes, offset)?.path;
+}
+
+/**
+ * The path to the attribute at `offset` and, when that attribute is a nest,
+ * the set inside it (to name a missing attribute the kernel reports there).
+ *
+ * @example
+ * ```ts
+ * import { defineAttrSet, encodeAttrs, locate } from "@nlts/netlink/wire";
+ * const hdr = defineAttrSet({ name: "hdr", attributes: { devName: { id: 2, type: "string" } } });
+ * const req = defineAttrSet({ name: "req", attributes: { header: { id: 1, type: "nest", nested: hdr } } });
+ * locate(req, encodeAttrs(req, { header: {} }), 0)?.inner === hdr; // true
+ * ```
+ */
+export function locate(
+  set: AttrSet | undefined,
+  bytes: Uint8Array,
+  offset: number,
+): { path: AttrPath; inner?: AttrSet } | undefined {
+  const found = walkTo(set, bytes, offset);
+  if (!found.length) return undefined;
+  const last = found[found.length - 1];
+  return {
+    path: found.map((step) => step.index ?? step.key ?? step.type),
+    inner: last.inside && last.index === undefined ? last.inside : undefined,
+  };
+}
+
+/** One step of the way to an offset. */
+interface Step {
+  /** Attribute number. */
+  type: number;
+  /** Key in the set, when the set knows the attribute. */
+  key?: string;
+  /** Element number of an indexed array (0-based), or type of a nest-type-value entry. */
+  index?: number;
+  /** uapi name. */
+  cname?: string;
+  /** The set inside this attribute, when it is a nest. */
+  inside?: AttrSet;
+  /** Suffix a codec gave for the inside of a binary payload. */
+  suffix?: string;
+}
+
+function upperSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toUpperCase();
+}
+
+/** The uapi name of attribute `key` of `set`. */
+function cnameOf(set: AttrSet, key: string, def: AttrDef): string {
+  return def.cname ?? (set.prefix !== undefined ? set.prefix + upperSnake(key) : key);
+}
+
+/** Finds the value of a sibling selector attribute inside `b[s, e)`, for sub-messages. */
+function selectorIn(set: AttrSet, b: Uint8Array, s: number, e: number, selector: string): string | undefined {
+  const def = set.attributes[selector];
+  if (!def) return undefined;
+  let at = s;
+  while (e - at >= NLA_HDRLEN) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < NLA_HDRLEN || len > e - at) return undefined;
+    if (((b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK) === def.id) {
+      try {
+        const one = decodeAttrsAt(
+          { name: set.name, attributes: { [selector]: def } },
+          b,
+          at,
+          at + align4(len) > e ? e : at + align4(len),
+        );
+        const value = one[selector];
+        return value === undefined ? undefined : String(value);
+      } catch {
+        return undefined;
+      }
+    }
+    at += align4(len);
+  }
+  return undefined;
+}
+
+function walkTo(set: AttrSet | undefined, bytes: Uint8Array, offset: number): Step[] {
+  const steps: Step[] = [];
+  let at = 0;
+  let end = bytes.length;
+  let current: AttrSet | undefined = set;
+  let arrayOf: AttrSet | undefined;
+  let arrayKind: "array" | "type-value" | undefined;
+  for (;;) {
+    const start = at;
+    let found = false;
+    while (end - at >= NLA_HDRLEN) {
+      const len = bytes[at] | (bytes[at + 1] << 8);
+      const type = (bytes[at + 2] | (bytes[at + 3] << 8)) & NLA_TYPE_MASK;
+      if (len < NLA_HDRLEN || len > end - at) return steps;
+      if (offset >= at && offset < at + align4(len)) {
+        found = true;
+        let step: Step;
+        if (arrayOf) {
+          step = { type, index: arrayKind === "array" ? type - 1 : type, inside: arrayOf };
+          current = arrayOf;
+          arrayOf = undefined;
+        } else {
+          const entry = current ? lookup(current, type) : undefined;
+          const def = entry?.[1];
+          step = { type };
+          if (entry && current) {
+            step.key = entry[0];
+            step.cname = cnameOf(current, entry[0], def!);
+          }
+          let next: AttrSet | undefined;
+          if (def?.type === "nest") next = nestedSet(def);
+          else if (def?.type === "nest-array" || def?.type === "indexed-array" || def?.type === "nest-type-value") {
+            arrayOf = nestedSet(def);
+            arrayKind = def.type === "nest-type-value" ? "type-value" : "array";
+          } else if (def?.type === "sub-message" && current) {
+            const selected = selectorIn(current, bytes, start, end, def.selector!);
+            next = selected === undefined ? undefined : def.formats![selected];
+          } else if (def?.codec?.pathAt && offset >= at + NLA_HDRLEN) {
+            step.suffix = def.codec.pathAt(bytes.subarray(at + NLA_HDRLEN, at + len), offset - at - NLA_HDRLEN);
+          }
+          step.inside = next;
+          current = next;
+        }
+        steps.push(step);
+        if (offset < at + NLA_HDRLEN || (!current && !arrayOf)) return steps;
+        end = at + len;
+        at += NLA_HDRLEN;
+        break;
+      }
+      at += align4(len);
+    }
+    if (!found) return steps;
+  }
+}
+
+/**
+ * The uapi path of the attribute at byte `offset` of `bytes` (an attribute
+ * list encoded by `set`): names joined with `.`, array elements as `[i]`,
+ * for example `IFLA_LINKINFO.IFLA_INFO_DATA.IFLA_VXLAN_ID`. An attribute the
+ * set does not know is its number. Undefined when the offset is outside
+ * every attribute. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { attributePathName, defineAttrSet, encodeAttrs } from "@nlts/netlink/wire";
+ * const data = defineAttrSet({ name: "data", prefix: "IFLA_VXLAN_", attributes: { id: { id: 1, type: "u32" } } });
+ * const info = defineAttrSet({ name: "info", prefix: "IFLA_INFO_", attributes: { data: { id: 2, type: "nest", nested: data } } });
+ * attributePathName(info, encodeAttrs(info, { data: { id: 7 } }), 4); // "IFLA_INFO_DATA.IFLA_VXLAN_ID"
+ * ```
+ */
+export function attributePathName(set: AttrSet | undefined, bytes: Uint8Array, offset: number): string | undefined {
+  const steps = walkTo(set, bytes, offset);
+  if (!steps.length) return undefined;
+  let out = "";
+  for (const step of steps) {
+    if (step.index !== undefined) out += `[${step.index}]`;
+    else out += (out ? "." : "") + (step.cname ?? String(step.type));
+    if (step.suffix) out += step.suffix.startsWith("[") ? step.suffix : `.${step.suffix}`;
+  }
+  return out;
+}
+
+/**
+ * The name of attribute `type` in `set`, or the number when the set lacks it.
+ *
+ * @example
+ * ```ts
+ * import { attributeName, defineAttrSet } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { pid: { id: 1, type: "u32" } } });
+ * attributeName(set, 1); // "pid"
+ * ```
+ */
+export function attributeName(set: AttrSet | undefined, type: number): string | number {
+  return (set && lookup(set, type)?.[0]) ?? type;
+}
+
+// ---------------------------------------------------------------------------
+// Messages: a fixed header and an attribute set
+// ---------------------------------------------------------------------------
+
+/** A message of a family: its fixed header (size in bytes, after `nlmsghdr`) and its attribute set. */
+export interface MessageSchema {
+  /** Size of the fixed header after `nlmsghdr` (`struct ifinfomsg`: 16). */
+  readonly headerSize: number;
+  /** The attributes after the header. */
+  readonly attributes: AttrSet;
+}
+
+/**
+ * The uapi path of what an extended-ACK offset points at in a request:
+ * `request` is the whole message as sent (from its `nlmsghdr`), `offset`
+ * the kernel's `NLMSGERR_ATTR_OFFS`. An offset into the fixed header names
+ * the header (`"header"`). Undefined when it points nowhere.
+ *
+ * @example
+ * ```ts
+ * import { defineAttrSet, MessageWriter, requestAttributePath } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", prefix: "IFLA_", attributes: { mtu: { id: 4, type: "u32" } } });
+ * const m = new MessageWriter(16);
+ * m.struct(16);
+ * m.u32(4, 1500);
+ * requestAttributePath({ headerSize: 16, attributes: set }, m.finish(), 32); // "IFLA_MTU"
+ * ```
+ */
+export function requestAttributePath(
+  message: MessageSchema,
+  request: Uint8Array,
+  offset: number,
+): string | undefined {
+  const start = 16 + align4(message.headerSize);
+  if (offset < 16 || offset >= request.length) return undefined;
+  if (offset < start) return "header";
+  return attributePathName(message.attributes, request.subarray(start), offset - start);
+}

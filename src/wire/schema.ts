@@ -137,6 +137,8 @@ export interface AttrDef {
   readonly formats?: { readonly [value: string]: AttrSet };
   /** Layout of a `binary` payload. */
   readonly struct?: StructDef;
+  /** Exact length of a `mac` (6 for an Ethernet address): a text of any other length is refused before sending. */
+  readonly len?: number;
   /** Decoder of a `binary` payload. */
   // deno-lint-ignore no-explicit-any
   readonly codec?: Codec<any>;
@@ -1311,7 +1313,7 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       return;
     case "mac":
       if (typeof input !== "string") throw new TypeError(`${where}: expected a hardware address`);
-      w.mac(id, input);
+      w.attr(id, v.parseMac(input, def.len));
       return;
     case "bitfield32": {
       const { value, selector } = input as { value: number; selector: number };

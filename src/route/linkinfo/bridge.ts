@@ -195,7 +195,7 @@ const BRIDGE_ATTRS = defineAttrSet({
     vlanFiltering: { id: IFLA_BR.VLAN_FILTERING, type: "u8", as: "boolean" },
     vlanProtocol: { id: IFLA_BR.VLAN_PROTOCOL, type: "u16", "byte-order": "big-endian" },
     groupFwdMask: { id: IFLA_BR.GROUP_FWD_MASK, type: "u16" },
-    groupAddr: { id: IFLA_BR.GROUP_ADDR, type: "mac" },
+    groupAddr: { id: IFLA_BR.GROUP_ADDR, type: "mac", len: 6 },
     mcastRouter: { id: IFLA_BR.MCAST_ROUTER, type: "u8" },
     mcastSnooping: { id: IFLA_BR.MCAST_SNOOPING, type: "u8", as: "boolean" },
     mcastQueryUseIfaddr: { id: IFLA_BR.MCAST_QUERY_USE_IFADDR, type: "u8", as: "boolean" },

@@ -27,6 +27,7 @@ export * from "./src/wire/attrs.ts";
 export * from "./src/wire/message.ts";
 export * from "./src/socket/socket.ts";
 export * from "./src/socket/stream.ts";
+export * from "./src/socket/share.ts";
 export { netnsPath, type NetnsTarget } from "./src/socket/netns.ts";
 export * from "./src/route/mod.ts";
 export * from "./src/uevent/mod.ts";

@@ -24,3 +24,4 @@ export * from "./events.ts";
 export * from "./client.ts";
 export * from "./linkinfo/mod.ts";
 export * from "./watch.ts";
+export * from "./shared_watch.ts";

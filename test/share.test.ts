@@ -81,13 +81,15 @@ test("share: two consumers get every event in order while a stalled one stays wi
     assert.equal(worstQueue, 10, "the stalled queue filled to its limit and no further");
     assert.equal(stalled.stats.dropped, seenA.length - 10);
     assert.notEqual(stalled.droppingSince, undefined);
-    // One more change ends the gap: the stalled consumer reads its 10, the marker, then that change.
-    ip(ns, "link", "set", "lo", "mtu", "1500");
-    const rest = await readUntil(stalled, (e) => mtuOf(e) === 1500);
+    // The stalled consumer reads its 10, then the marker of its gap, then what comes next.
+    const rest = [];
+    for (let i = 0; i < 11; i++) rest.push((await stalled.next()).value!);
     assert.deepEqual(rest.slice(0, 10).map(mtuOf), seenA.slice(0, 10).map(mtuOf));
     assert.ok(rest[10] instanceof Overrun, "the Overrun sits where the gap is");
     assert.equal((rest[10] as Overrun).where, "queue");
-    assert.deepEqual(rest.slice(11).map(mtuOf), [1500]);
+    assert.equal(stalled.droppingSince, undefined, "caught up");
+    ip(ns, "link", "set", "lo", "mtu", "1500");
+    assert.equal(mtuOf((await stalled.next()).value!), 1500);
     assert.equal(stalled.stats.overruns, 1);
     await shared.close();
   });
@@ -161,12 +163,27 @@ test("share: maxBytes bounds a consumer's queue by size; a lone item bigger than
   await shared.ended;
   const got = [];
   for await (const item of c) got.push(item instanceof Overrun ? "overrun" : item.byteLength);
-  // 400+400 fit, the third 400 and the 5000 do not (the queue is not empty), 10 fits.
-  assert.deepEqual(got, [400, 400, "overrun", 10]);
-  assert.equal(c.stats.dropped, 2);
+  // 400+400 fit, the third 400 does not; from there on all is dropped until the queue is read empty.
+  assert.deepEqual(got, [400, 400, "overrun"]);
+  assert.equal(c.stats.dropped, 3);
+  const lone = share(sizes(), { maxBytes: 100, size: (b) => b.byteLength }).consumer();
+  assert.equal(((await lone.next()).value as Uint8Array).byteLength, 400, "alone in the queue, it passes");
+  // A queue read empty while items were being dropped: the marker comes at once, before any new item.
+  async function* burst(): AsyncGenerator<number> {
+    for (let i = 0; i < 5; i++) yield i;
+    await new Promise((r) => setTimeout(r, 50));
+    yield 99;
+  }
+  const second = share(burst(), { limit: 2 });
+  const d = second.consumer();
+  await new Promise((r) => setTimeout(r, 10)); // 0..4 came: 2 queued, 3 dropped
+  const early = [(await d.next()).value, (await d.next()).value, (await d.next()).value];
+  assert.deepEqual(early.slice(0, 2), [0, 1]);
+  assert.ok(early[2] instanceof Overrun);
+  assert.equal((await d.next()).value, 99);
 });
 
-test("shareWatch: a consumer that falls behind gets an Overrun then a fresh snapshot equal to ip -j link; a late joiner starts with the current view", async () => {
+test("shareWatch: a consumer that falls behind gets an Overrun then a fresh snapshot equal to ip -j link once it has read its queue; a late joiner starts with the current view", async () => {
   await withNetns("srv-share-watch", async (ns) => {
     const shared = shareWatch(watch("link", { netns: ns, rcvbuf: 4 << 20 }), { limit: 5 });
     const reader = shared.consumer({ limit: 1000 });
@@ -183,7 +200,6 @@ test("shareWatch: a consumer that falls behind gets an Overrun then a fresh snap
       if (!(e instanceof Overrun) && e.type === "changed" && e.item.name === "lo" && e.item.mtu === 1020) break;
     }
     assert.equal(slow.queued, 5);
-    ip(ns, "link", "set", "srv-v0", "mtu", "1280"); // ends slow's gap
     const items = [];
     for (let i = 0; i < 7; i++) items.push((await slow.next()).value);
     assert.ok(items[5] instanceof Overrun, "five deltas, then the marker");

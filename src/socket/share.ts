@@ -3,8 +3,9 @@
  * consumers, each with a bounded queue of its own.
  *
  * A slow consumer never slows the others and never makes memory grow: when
- * its queue is full, items are dropped for it alone, and an {@link Overrun}
- * marks the gap in its stream, exactly where the dropped items were.
+ * its queue is full, items are dropped for it alone (until it has read its
+ * queue empty), and an {@link Overrun} marks the gap in its stream, exactly
+ * where the dropped items were.
  *
  * @module
  */
@@ -45,8 +46,7 @@ export interface ShareOptions<T> extends Omit<ConsumerOptions<T>, "signal"> {
    * The state so far as one item, for streams of deltas (see `shareWatch()`).
    * With it, a consumer that joins after the first item gets `resync()`
    * first, and a consumer that fell behind gets its {@link Overrun} and then
-   * `resync()` in place of the item that ended its gap (`observe` has seen
-   * that item by then).
+   * `resync()` once it has read its queue empty.
    */
   resync?: () => T;
 }
@@ -94,15 +94,17 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
   #done = false;
   #error?: { reason: unknown };
   #wake?: () => void;
+  readonly #resync?: () => T;
 
   /** Use {@link SharedStream.consumer}. */
-  constructor(owner: SharedStream<T>, options: ConsumerOptions<T>) {
+  constructor(owner: SharedStream<T>, options: ConsumerOptions<T>, resync?: () => T) {
     const limit = options.limit ?? DEFAULT_SHARE_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
     if (options.maxBytes !== undefined && !(options.maxBytes > 0)) {
       throw new RangeError(`maxBytes must be positive, got ${options.maxBytes}`);
     }
     this.#owner = owner;
+    this.#resync = resync;
     this.#limit = limit;
     this.#maxBytes = options.maxBytes ?? Infinity;
     this.#size = options.size;
@@ -123,8 +125,8 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
 
   /**
    * Since when (`performance.now()` milliseconds) items have been dropped for
-   * this consumer, or `undefined` while its queue keeps up. A server can
-   * drop a client that stays behind too long.
+   * this consumer without its queue being read empty since, or `undefined`
+   * while it keeps up. A server can drop a client that stays behind too long.
    */
   get droppingSince(): number | undefined {
     return this.#gapSince;
@@ -135,28 +137,26 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
     return this.#done && this.#queue.length === 0;
   }
 
-  /** Offers one shared item; returns false if it was dropped. @internal */
-  offer(item: T | Overrun, resync?: () => T): boolean {
+  /**
+   * Offers one shared item; returns false if it was dropped. Once the queue
+   * is full, everything is dropped until the consumer has read its queue
+   * empty: then it gets the marker (and `resync()`), so a consumer that
+   * trickles along is behind once, not at every item. @internal
+   */
+  offer(item: T | Overrun): boolean {
     if (this.#done) return false;
-    const size = item instanceof Overrun ? 0 : (this.#size?.(item) ?? 0);
-    const full = this.#items >= this.#limit || (this.#items > 0 && this.#bytes + size > this.#maxBytes);
-    if (full) {
-      this.stats.dropped++;
-      this.#gapSince ??= performance.now();
-      this.#wake?.();
-      return false;
+    if (this.#gapSince === undefined) {
+      const size = item instanceof Overrun ? 0 : (this.#size?.(item) ?? 0);
+      const full = this.#items >= this.#limit || (this.#items > 0 && this.#bytes + size > this.#maxBytes);
+      if (!full) {
+        this.#push(item);
+        this.#wake?.();
+        return true;
+      }
+      this.#gapSince = performance.now();
     }
-    if (this.#gapSince !== undefined) {
-      // The gap ends here: its marker goes first, then the state so far (if
-      // the stream can give it) in place of this item, or this item.
-      this.#gapSince = undefined;
-      this.stats.overruns++;
-      this.#queue.push(new Overrun("queue"));
-      if (resync !== undefined) item = resync();
-      else if (item instanceof Overrun) return this.#notify(); // one marker for one gap
-    }
-    this.#push(item);
-    return this.#notify();
+    this.stats.dropped++;
+    return false;
   }
 
   #push(item: T | Overrun): void {
@@ -164,11 +164,6 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
     if (item instanceof Overrun) return;
     this.#items++;
     this.#bytes += this.#size?.(item) ?? 0;
-  }
-
-  #notify(): true {
-    this.#wake?.();
-    return true;
   }
 
   /** Adds an item ahead of everything else (a late joiner's first state). @internal */
@@ -219,10 +214,13 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
         this.stats.delivered++;
         return { value: item, done: false };
       }
-      if (this.#gapSince !== undefined && this.#done) {
-        // The stream ended while this consumer was behind: say so last.
+      if (this.#gapSince !== undefined) {
+        // Read empty after a gap (or the stream ended meanwhile): the marker
+        // now, then the state so far, which includes every dropped item.
         this.#gapSince = undefined;
         this.stats.overruns++;
+        if (this.#resync !== undefined && !this.#done) this.#push(this.#resync());
+        this.stats.delivered++;
         return { value: new Overrun("queue"), done: false };
       }
       if (this.#done) {
@@ -320,7 +318,7 @@ export class SharedStream<T> implements AsyncIterable<T | Overrun>, AsyncDisposa
         const item = next.value;
         if (!(item instanceof Overrun)) this.stats.items++;
         this.#options.observe?.(item);
-        for (const consumer of this.#consumers) consumer.offer(item, this.#options.resync);
+        for (const consumer of this.#consumers) consumer.offer(item);
       }
     } catch (reason) {
       if (!this.#closed) failure = { reason };
@@ -346,7 +344,7 @@ export class SharedStream<T> implements AsyncIterable<T | Overrun>, AsyncDisposa
    */
   consumer(options: ConsumerOptions<T> = {}): ShareConsumer<T> {
     const { limit, maxBytes, size } = this.#options;
-    const consumer = new ShareConsumer<T>(this, { limit, maxBytes, size, ...options });
+    const consumer = new ShareConsumer<T>(this, { limit, maxBytes, size, ...options }, this.#options.resync);
     if (this.#closed) {
       consumer.finish(this.#end);
       return consumer;

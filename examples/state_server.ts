@@ -10,7 +10,9 @@
  *   behind gets `event: overrun` then a fresh snapshot of that kind; one
  *   whose queue stays full for `maxStallMs` gets `event: dropped` and is
  *   closed. Its subscription ends when its connection does.
- * - `GET /stats`: clients and consumers now, events read per kind.
+ * - `GET /stats`: clients now (with each one's queued events and how long it has
+ *   been dropping events, in ms), clients dropped so far, consumers and
+ *   events read per kind.
  *
  * Each kernel event is decoded once (one `watch()` per kind, shared with
  * `shareWatch()`) and serialised once for every client.

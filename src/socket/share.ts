@@ -280,7 +280,7 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
  * await using links = share(subscribe(["link"]), { limit: 256 });
  * const fast = links.consumer();
  * const slow = links.consumer({ limit: 16 }); // falls behind alone
- * for await (const event of fast) console.log(event.kind);
+ * for await (const event of fast) console.log(event instanceof Overrun ? "fell behind" : event.kind);
  * ```
  */
 export class SharedStream<T> implements AsyncIterable<T | Overrun>, AsyncDisposable {

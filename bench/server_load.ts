@@ -7,14 +7,15 @@
  * 1. load: N SSE clients (bench/server_load_clients.ts, another process,
  *    under Bun) while one `ip -batch -` sets the alias of lo to
  *    `t<epoch ms>` R times a second for T seconds; an independent listener
- *    (256 MiB buffer) counts what the kernel sent. With "+stall", one more
- *    client never reads.
+ *    (256 MiB buffer) counts what the kernel sent. A client's count is taken
+ *    once it has the last change (or 15 s after it was made). With
+ *    "+stall", one more client never reads.
  * 2. drop (with "+stall"): 20,000 quick alias changes (`ip -batch`) fill
  *    the stalled client's socket buffers and its server queue; the server
  *    must drop it within its `--max-stall` (3 s here).
  * 3. cycles: 2,000 connect/close cycles (each client closes right after its
  *    request) while the changes go on at R/s; then the server must hold no
- *    client, no consumer, and no more fds than when idle.
+ *    client, no consumer, and no more fds than when idle, within 15 s.
  *
  *     deno run -A bench/server_load.ts [--clients 1000] [--rate 50] [--seconds 10] [--cycles 2000] [--rounds 3]
  *
@@ -37,6 +38,7 @@ const flag = (name: string, fallback: number) => {
 const clients = flag("--clients", 1000), rate = flag("--rate", 50), seconds = flag("--seconds", 10);
 const cycleCount = flag("--cycles", 2000), rounds = flag("--rounds", 3);
 const ns = `nlts-srv-bench-${process.pid}`;
+const children = new Set<ReturnType<typeof spawn>>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd: string, a: string[], input?: string): Promise<void> {
@@ -88,9 +90,12 @@ interface Result {
   p99: number;
   max: number;
   cpu: number;
+  clientsCpu: number;
   rss: number;
+  heap: number;
   hwm: number;
   dropMs?: number;
+  releaseMs?: number;
   leftClients: number;
   leftConsumers: number;
   fdsIdle: number;
@@ -102,6 +107,7 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
   const server = spawn(cmd, [...a, "--port", "0", "--netns", ns, "--rcvbuf", String(32 << 20), "--max-stall", "3"], {
     stdio: ["ignore", "pipe", "ignore"],
   });
+  children.add(server);
   const base = await new Promise<string>((resolve, reject) => {
     server.stdout!.on("data", (d) => {
       const m = String(d).match(/listening on (http:\/\/\S+)/);
@@ -123,6 +129,7 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
   const clientArgs = ["bench/server_load_clients.ts", base, String(clients), ...(stall ? ["stall"] : [])];
   const clientsProc = spawn("bun", clientArgs, { stdio: ["pipe", "pipe", "inherit"] });
+  children.add(clientsProc);
   const replies = createInterface({ input: clientsProc.stdout! })[Symbol.asyncIterator]();
   const ask = async (command: string) => {
     clientsProc.stdin!.write(command + "\n");
@@ -134,14 +141,24 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
   // 1. load
   const changer = spawn("ip", ["-n", ns, "-batch", "-"], { stdio: ["pipe", "ignore", "inherit"] });
-  let prefix = "t";
-  const timer = setInterval(() => changer.stdin!.write(`link set lo alias ${prefix}${Date.now()}\n`), 1000 / rate);
-  const before = proc(pid), t0 = performance.now();
+  children.add(changer);
+  // On a schedule that catches up when a timer fires late, so that R changes/s are made whatever the load.
+  let prefix = "t", made = 0, lastStamp = "";
+  const start = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - start) * rate) / 1000);
+    for (; made < due; made++) {
+      const alias = `${prefix}${Date.now()}`;
+      if (prefix === "t") lastStamp = alias.slice(1);
+      changer.stdin!.write(`link set lo alias ${alias}\n`);
+    }
+  }, 1000 / rate / 2);
+  const before = proc(pid), clientsBefore = proc(clientsProc.pid!), t0 = performance.now();
   await sleep(seconds * 1000);
   prefix = "c";
-  const after = proc(pid), loadMs = performance.now() - t0;
-  await sleep(1000); // the last changes' way to the clients
-  const load = await ask("report");
+  const after = proc(pid), clientsAfter = proc(clientsProc.pid!), loadMs = performance.now() - t0;
+  const heapMiB = (await stats(base)).heapUsed / 2 ** 20;
+  const load = await ask(`report ${lastStamp}`); // once every client has the last change, or after 15 s
 
   // 2. drop
   let dropMs: number | undefined;
@@ -161,9 +178,11 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
   // 3. cycles, under the changes
   await ask(`cycles ${cycleCount}`);
+  // Once the server has seen every cycle's request, still under the changes.
+  const total = clients + (stall ? 1 : 0) + cycleCount;
+  const releaseMs = await waitStats(base, (s) => s.served === total && s.clients === 0, 15_000);
   clearInterval(timer);
   changer.stdin!.end();
-  await waitStats(base, (s) => s.clients === 0, 5000);
   const left = await stats(base);
   const end = proc(pid);
   clientsProc.stdin!.end();
@@ -174,9 +193,12 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
     sent: sent.size,
     ...load,
     cpu: ((after.cpuMs - before.cpuMs) / loadMs) * 100,
+    clientsCpu: ((clientsAfter.cpuMs - clientsBefore.cpuMs) / loadMs) * 100,
     rss: after.rssMiB,
+    heap: heapMiB,
     hwm: end.hwmMiB,
     dropMs,
+    releaseMs,
     leftClients: left.clients,
     leftConsumers: Object.values(left.consumers as Record<string, number>).reduce((x, y) => x + y, 0),
     fdsIdle,
@@ -186,10 +208,22 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
 function describe(r: Result): string {
   return `sent ${r.sent}, received min/median/max ${r.receivedMin}/${r.receivedMedian}/${r.receivedMax}, ` +
-    `overruns ${r.overruns}; latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; CPU ${r.cpu.toFixed(0)}%, ` +
-    `RSS ${r.rss.toFixed(0)} MiB (peak ${r.hwm.toFixed(0)})` +
+    `overruns ${r.overruns}; latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; CPU ${r.cpu.toFixed(0)}% ` +
+    `(clients process ${r.clientsCpu.toFixed(0)}%), ` +
+    `RSS ${r.rss.toFixed(0)} MiB (peak ${r.hwm.toFixed(0)}, JS heap ${r.heap.toFixed(0)})` +
     (r.dropMs === undefined ? "" : `; stalled client dropped after ${r.dropMs.toFixed(0)} ms`) +
-    `; after cycles: ${r.leftClients} clients, ${r.leftConsumers} consumers, fds ${r.fdsAfter} (idle ${r.fdsIdle})`;
+    `; after cycles: ${r.leftClients} clients, ${r.leftConsumers} consumers, fds ${r.fdsAfter} (idle ${r.fdsIdle}), ` +
+    `all released ${
+      r.releaseMs === undefined ? "NOT within 15 s" : `${r.releaseMs.toFixed(0)} ms after the last cycle`
+    }`;
+}
+
+// Killed (Ctrl-C, timeout): children go and the namespace is removed all the same.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill("SIGKILL");
+    spawn("ip", ["netns", "del", ns], { stdio: "ignore" }).on("close", () => process.exit(130));
+  });
 }
 
 const contenders = [["bun", false], ["bun", true], ["deno", false], ["deno", true]] as const;
@@ -217,11 +251,11 @@ try {
     const lost = rs.map((r) => r.sent - r.receivedMin);
     console.log(
       `${label}: events lost by the worst client ${mmm(lost)}; p50 ${mmm(rs.map((r) => r.p50))} ms; ` +
-        `p99 ${mmm(rs.map((r) => r.p99))} ms; CPU ${mmm(rs.map((r) => r.cpu))}%; RSS ${
-          mmm(rs.map((r) => r.rss))
-        } MiB; ` +
-        `peak ${mmm(rs.map((r) => r.hwm))} MiB` +
+        `p99 ${mmm(rs.map((r) => r.p99))} ms; CPU ${mmm(rs.map((r) => r.cpu))}% ` +
+        `(clients ${mmm(rs.map((r) => r.clientsCpu))}%); RSS ${mmm(rs.map((r) => r.rss))} MiB; ` +
+        `peak ${mmm(rs.map((r) => r.hwm))} MiB; JS heap ${mmm(rs.map((r) => r.heap))} MiB` +
         (rs[0].dropMs === undefined ? "" : `; dropped after ${mmm(rs.map((r) => r.dropMs ?? NaN))} ms`) +
+        `; released after cycles in ${mmm(rs.map((r) => r.releaseMs ?? NaN))} ms` +
         `; left after cycles: ${mmm(rs.map((r) => r.leftConsumers))} consumers, ` +
         `${mmm(rs.map((r) => r.fdsAfter - r.fdsIdle))} fds over idle`,
     );

@@ -11,14 +11,15 @@
  *   whose queue stays full for `maxStallMs` gets `event: dropped` and is
  *   closed. Its subscription ends when its connection does.
  * - `GET /stats`: clients now (with each one's queued events and how long it has
- *   been dropping events, in ms), clients dropped so far, consumers and
- *   events read per kind.
+ *   been dropping events, in ms), event-stream requests served and clients
+ *   dropped so far, the JS heap in use, consumers and events read per kind.
  *
  * Each kernel event is decoded once (one `watch()` per kind, shared with
  * `shareWatch()`) and serialised once for every client.
  */
 import { Overrun, type ShareConsumer, type SharedStream, shareWatch, watch, type WatchEvent } from "../mod.ts";
 import { jsonReplacer } from "../cli.ts"; // bigint as number/string, bytes as hex
+import { memoryUsage } from "node:process";
 
 export interface ServerOptions {
   port: number;
@@ -206,6 +207,7 @@ export class StateServer implements AsyncDisposable {
   readonly #clients = new Set<Client>();
   readonly #timer: ReturnType<typeof setInterval>;
   #dropped = 0;
+  #served = 0;
   #ticks = 0;
 
   private constructor(options: ServerOptions) {
@@ -261,6 +263,8 @@ export class StateServer implements AsyncDisposable {
     if (path === "/stats") {
       return json({
         clients: this.#clients.size,
+        served: this.#served,
+        heapUsed: memoryUsage().heapUsed,
         queued: [...this.#clients].map((c) => c.queued),
         stalled: [...this.#clients].map((c) => c.stalledFor(performance.now())),
         dropped: this.#dropped,
@@ -277,6 +281,7 @@ export class StateServer implements AsyncDisposable {
       const shared = this.#shared.filter(([k]) => kinds.includes(k));
       const client = new Client(shared, this.#options.maxQueue, request.signal, (c) => this.#clients.delete(c));
       this.#clients.add(client);
+      this.#served++;
       return new Response(client.body, { headers: HEADERS });
     }
     return json({ error: "not found" }, 404);

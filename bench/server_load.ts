@@ -9,7 +9,7 @@
  *    `t<epoch ms>` R times a second for T seconds; an independent listener
  *    (256 MiB buffer) counts what the kernel sent. A client's count is taken
  *    once it has the last change (or 15 s after it was made). With
- *    "+stall", one more client never reads.
+ *    "+stall", one more client (in a third process) never reads.
  * 2. drop (with "+stall"): 20,000 quick alias changes (`ip -batch`) fill
  *    the stalled client's socket buffers and its server queue; the server
  *    must drop it within its `--max-stall` (3 s here).
@@ -127,9 +127,15 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
     for await (const e of listener) if (e.kind === "link" && e.link.alias?.startsWith("t")) sent.add(e.link.alias);
   })();
 
-  const clientArgs = ["bench/server_load_clients.ts", base, String(clients), ...(stall ? ["stall"] : [])];
-  const clientsProc = spawn("bun", clientArgs, { stdio: ["pipe", "pipe", "inherit"] });
+  const clientsProc = spawn("bun", ["bench/server_load_clients.ts", base, String(clients)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   children.add(clientsProc);
+  // The stalled client lives in a process of its own, so that it cannot slow the measuring clients.
+  const staller = stall
+    ? spawn("bun", ["bench/server_load_clients.ts", base, "0", "stall"], { stdio: ["pipe", "ignore", "inherit"] })
+    : undefined;
+  if (staller) children.add(staller);
   const replies = createInterface({ input: clientsProc.stdout! })[Symbol.asyncIterator]();
   const ask = async (command: string) => {
     clientsProc.stdin!.write(command + "\n");
@@ -178,6 +184,7 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
   // 3. cycles, under the changes
   await ask(`cycles ${cycleCount}`);
+  staller?.stdin?.end(`cycles 0\n`); // closes the stalled client, then exits
   // Once the server has seen every cycle's request, still under the changes.
   const total = clients + (stall ? 1 : 0) + cycleCount;
   const releaseMs = await waitStats(base, (s) => s.served === total && s.clients === 0, 15_000);

@@ -13,8 +13,14 @@
 import process from "node:process";
 import { parseOptions, StateServer } from "./state_server.ts";
 
+let options;
 try {
-  const options = parseOptions(process.argv.slice(2), process.env);
+  options = parseOptions(process.argv.slice(2), process.env);
+} catch (error) {
+  console.error(`bun_server: ${(error as Error).message}`);
+  process.exit(2); // a usage error
+}
+try {
   const state = await StateServer.open(options);
   const server = Bun.serve({
     hostname: "127.0.0.1",

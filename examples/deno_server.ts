@@ -9,8 +9,14 @@
  */
 import { parseOptions, StateServer } from "./state_server.ts";
 
+let options;
 try {
-  const options = parseOptions(Deno.args, Deno.env.toObject());
+  options = parseOptions(Deno.args, Deno.env.toObject());
+} catch (error) {
+  console.error(`deno_server: ${(error as Error).message}`);
+  Deno.exit(2); // a usage error
+}
+try {
   const state = await StateServer.open(options);
   const server = Deno.serve({
     hostname: "127.0.0.1",
@@ -18,7 +24,14 @@ try {
     onListen: ({ port }) =>
       console.log(`listening on http://127.0.0.1:${port}${options.netns ? ` (netlink in ${options.netns})` : ""}`),
     onError: (error) => Response.json({ error: (error as Error).message }, { status: 500 }),
-  }, (request) => state.handle(request));
+  }, (request, info) => {
+    // `completed` settles when the response is over, a closed connection included (it says the same
+    // as request.signal here, without Deno's notice about the signal's legacy behaviour).
+    const gone = new AbortController();
+    const abort = () => gone.abort();
+    info.completed.then(abort, abort);
+    return state.handle(request, gone.signal);
+  });
   const shutdown = async () => {
     await state.close(); // ends the event streams, so the server can finish
     await server.shutdown();

@@ -251,8 +251,8 @@ export class StateServer implements AsyncDisposable {
     }
   }
 
-  /** Answers one request. */
-  handle(request: Request): Response {
+  /** Answers one request; `gone` aborts when its connection closes (default: the request's signal). */
+  handle(request: Request, gone: AbortSignal = request.signal): Response {
     const url = new URL(request.url);
     if (request.method !== "GET") return json({ error: "method not allowed" }, 405);
     const path = url.pathname;
@@ -279,7 +279,7 @@ export class StateServer implements AsyncDisposable {
         return json({ error: `unknown kind ${JSON.stringify(unknown)}: link, address, route` }, 400);
       }
       const shared = this.#shared.filter(([k]) => kinds.includes(k));
-      const client = new Client(shared, this.#options.maxQueue, request.signal, (c) => this.#clients.delete(c));
+      const client = new Client(shared, this.#options.maxQueue, gone, (c) => this.#clients.delete(c));
       this.#clients.add(client);
       this.#served++;
       return new Response(client.body, { headers: HEADERS });

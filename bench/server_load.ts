@@ -22,13 +22,17 @@
  * Contenders (bun, bun+stall, deno, deno+stall) are interleaved in each
  * round, the order rotating between rounds. Timing: latency is receipt time
  * in the client minus the stamp the changer wrote just before handing the
- * line to `ip`; server CPU is utime+stime from /proc/PID/stat over the load
- * phase, RSS is VmRSS at its end (VmHWM: the peak over the whole run).
+ * line to `ip` ("to the listener": the same to the independent listener,
+ * i.e. the time spent before any server: `ip`, the RTNL lock, the kernel); server CPU is utime+stime from /proc/PID/stat over the load
+ * phase, RSS is VmRSS at its end (VmHWM: the peak over the whole run);
+ * "waited for a CPU" is the server main thread's run-queue time over the
+ * load phase (/proc/PID/schedstat), which shows a machine shared with
+ * other work.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { args, median } from "./common.ts";
+import { args, median, percentile } from "./common.ts";
 import { subscribe } from "../mod.ts";
 
 const flag = (name: string, fallback: number) => {
@@ -53,6 +57,11 @@ const SERVERS = {
   bun: ["bun", ["examples/bun_server.ts"]],
   deno: ["deno", ["run", "-A", "examples/deno_server.ts"]],
 } as const;
+
+/** Milliseconds the process's main thread has waited for a CPU while runnable (the machine's contention). */
+function runqueueMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+}
 
 function proc(pid: number): { cpuMs: number; hwmMiB: number; rssMiB: number; fds: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -82,6 +91,8 @@ async function waitStats(base: string, ok: (s: any) => boolean, ms: number): Pro
 
 interface Result {
   sent: number;
+  kernelP50: number;
+  kernelP99: number;
   receivedMin: number;
   receivedMedian: number;
   receivedMax: number;
@@ -93,6 +104,8 @@ interface Result {
   clientsCpu: number;
   rss: number;
   heap: number;
+  waited: number;
+  loadavg: string;
   hwm: number;
   dropMs?: number;
   releaseMs?: number;
@@ -123,8 +136,13 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
   const listener = subscribe(["link"], { netns: ns, rcvbuf: 256 << 20 });
   await listener.ready;
   const sent = new Set<string>();
+  const kernelLatencies: number[] = []; // stamp to the listener: the part of the latency before any server
   void (async () => {
-    for await (const e of listener) if (e.kind === "link" && e.link.alias?.startsWith("t")) sent.add(e.link.alias);
+    for await (const e of listener) {
+      if (e.kind !== "link" || !e.link.alias?.startsWith("t") || sent.has(e.link.alias)) continue;
+      sent.add(e.link.alias);
+      kernelLatencies.push(Date.now() - Number(e.link.alias.slice(1)));
+    }
   })();
 
   const clientsProc = spawn("bun", ["bench/server_load_clients.ts", base, String(clients)], {
@@ -160,10 +178,12 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
     }
   }, 1000 / rate / 2);
   const before = proc(pid), clientsBefore = proc(clientsProc.pid!), t0 = performance.now();
+  const waitedBefore = runqueueMs(pid), loadBefore = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   await sleep(seconds * 1000);
   prefix = "c";
   const after = proc(pid), clientsAfter = proc(clientsProc.pid!), loadMs = performance.now() - t0;
   const heapMiB = (await stats(base)).heapUsed / 2 ** 20;
+  const waited = runqueueMs(pid) - waitedBefore;
   const load = await ask(`report ${lastStamp}`); // once every client has the last change, or after 15 s
 
   // 2. drop
@@ -198,11 +218,15 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
   await new Promise((r) => server.on("close", r));
   return {
     sent: sent.size,
+    kernelP50: percentile(kernelLatencies, 50),
+    kernelP99: percentile(kernelLatencies, 99),
     ...load,
     cpu: ((after.cpuMs - before.cpuMs) / loadMs) * 100,
     clientsCpu: ((clientsAfter.cpuMs - clientsBefore.cpuMs) / loadMs) * 100,
     rss: after.rssMiB,
     heap: heapMiB,
+    waited,
+    loadavg: loadBefore,
     hwm: end.hwmMiB,
     dropMs,
     releaseMs,
@@ -215,8 +239,10 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 
 function describe(r: Result): string {
   return `sent ${r.sent}, received min/median/max ${r.receivedMin}/${r.receivedMedian}/${r.receivedMax}, ` +
-    `overruns ${r.overruns}; latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; CPU ${r.cpu.toFixed(0)}% ` +
-    `(clients process ${r.clientsCpu.toFixed(0)}%), ` +
+    `overruns ${r.overruns}; latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (to the listener: p50 ` +
+    `${r.kernelP50} ms, p99 ${r.kernelP99} ms); CPU ${r.cpu.toFixed(0)}% ` +
+    `(clients process ${r.clientsCpu.toFixed(0)}%), waited for a CPU ${r.waited.toFixed(0)} ms (load average ` +
+    `${r.loadavg}), ` +
     `RSS ${r.rss.toFixed(0)} MiB (peak ${r.hwm.toFixed(0)}, JS heap ${r.heap.toFixed(0)})` +
     (r.dropMs === undefined ? "" : `; stalled client dropped after ${r.dropMs.toFixed(0)} ms`) +
     `; after cycles: ${r.leftClients} clients, ${r.leftConsumers} consumers, fds ${r.fdsAfter} (idle ${r.fdsIdle}), ` +
@@ -258,8 +284,12 @@ try {
     const lost = rs.map((r) => r.sent - r.receivedMin);
     console.log(
       `${label}: events lost by the worst client ${mmm(lost)}; p50 ${mmm(rs.map((r) => r.p50))} ms; ` +
-        `p99 ${mmm(rs.map((r) => r.p99))} ms; CPU ${mmm(rs.map((r) => r.cpu))}% ` +
-        `(clients ${mmm(rs.map((r) => r.clientsCpu))}%); RSS ${mmm(rs.map((r) => r.rss))} MiB; ` +
+        `p99 ${mmm(rs.map((r) => r.p99))} ms (to the listener: p99 ${mmm(rs.map((r) => r.kernelP99))} ms); CPU ${
+          mmm(rs.map((r) => r.cpu))
+        }% ` +
+        `(clients ${mmm(rs.map((r) => r.clientsCpu))}%); server waited for a CPU ${
+          mmm(rs.map((r) => r.waited))
+        } ms; RSS ${mmm(rs.map((r) => r.rss))} MiB; ` +
         `peak ${mmm(rs.map((r) => r.hwm))} MiB; JS heap ${mmm(rs.map((r) => r.heap))} MiB` +
         (rs[0].dropMs === undefined ? "" : `; dropped after ${mmm(rs.map((r) => r.dropMs ?? NaN))} ms`) +
         `; released after cycles in ${mmm(rs.map((r) => r.releaseMs ?? NaN))} ms` +

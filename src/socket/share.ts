@@ -166,7 +166,7 @@ export class ShareConsumer<T> implements AsyncIterableIterator<T | Overrun>, Asy
     this.#bytes += this.#size?.(item) ?? 0;
   }
 
-  /** Adds an item ahead of everything else (a late joiner's first state). @internal */
+  /** Gives a new consumer its first item (a late joiner's state so far). @internal */
   prime(item: T): void {
     this.#push(item);
   }

@@ -89,7 +89,11 @@ interface DirectController {
 /** One SSE client: a consumer per kind, read only when its connection asks for more. */
 class Client {
   readonly #consumers: [Kind, ShareConsumer<WatchEvent<unknown>>][];
-  readonly #pending = new Map<Kind, Promise<[Kind, IteratorResult<WatchEvent<unknown> | Overrun>]>>();
+  /** Kinds with a `next()` asked and not yet taken from `#ready`: one at a time per consumer. */
+  readonly #asked = new Set<Kind>();
+  /** Answers of the consumers, in the order they came. */
+  readonly #ready: [Kind, IteratorResult<WatchEvent<unknown> | Overrun>][] = [];
+  #wake?: () => void;
   #write?: (bytes: Uint8Array) => void;
   #end?: () => void;
   #closed = false;
@@ -147,16 +151,23 @@ class Client {
   }
 
   async #nextItem(): Promise<Uint8Array | undefined> {
+    // Not Promise.race over the consumers' next(): each race would leave a reaction on the
+    // still-pending promises (a kind that rarely changes), and those pile up until it settles.
     for (const [kind, consumer] of this.#consumers) {
-      if (this.#pending.has(kind)) continue;
+      if (this.#asked.has(kind)) continue;
+      this.#asked.add(kind);
       // A rejection (the request's signal: the client went away) ends that kind like its end.
-      const next = consumer.next().then((r) => r, () => ({ done: true, value: undefined }) as const);
-      this.#pending.set(kind, next.then((r) => [kind, r]));
+      void consumer.next().then((r) => r, () => ({ done: true, value: undefined }) as const).then((r) => {
+        this.#ready.push([kind, r]);
+        this.#wake?.();
+      });
     }
-    if (this.#pending.size === 0) return void this.close();
-    const [kind, result] = await Promise.race(this.#pending.values());
-    this.#pending.delete(kind);
+    if (this.#asked.size === 0) return void this.close();
+    while (this.#ready.length === 0 && !this.#closed) await new Promise<void>((resolve) => (this.#wake = resolve));
+    this.#wake = undefined;
     if (this.#closed) return undefined;
+    const [kind, result] = this.#ready.shift()!;
+    this.#asked.delete(kind);
     if (result.done) {
       this.#consumers.splice(this.#consumers.findIndex(([k]) => k === kind), 1);
       if (this.#consumers.length === 0) this.close();
@@ -191,6 +202,7 @@ class Client {
     if (this.#closed) return;
     this.#closed = true;
     for (const [, c] of this.#consumers) void c.return();
+    this.#wake?.();
     if (last !== undefined) this.send(last);
     try {
       this.#end?.();

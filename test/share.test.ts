@@ -14,6 +14,7 @@ import {
   type ShareConsumer,
   shareWatch,
   watch,
+  type WatchEvent,
 } from "../mod.ts";
 
 /** A link event stream in `ns` that counts its decodes. */
@@ -214,4 +215,27 @@ test("shareWatch: a consumer that falls behind gets an Overrun then a fresh snap
     await shared.close();
     assert.equal((await reader.next()).done, true);
   });
+});
+
+test("shareWatch: the watch's own Overrun is not passed on (the watch recovers by itself); a consumer's own is followed by a snapshot", async () => {
+  // Items shaped as a watch's; the sharing, not the kernel, is under test here.
+  type Item = { id: number };
+  async function* items(): AsyncGenerator<WatchEvent<Item> | Overrun> {
+    yield { type: "snapshot", items: [{ id: 1 }] };
+    yield new Overrun("kernel");
+    for (let id = 2; id <= 6; id++) yield { type: "added", key: String(id), item: { id } };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const shared = shareWatch({ [Symbol.asyncIterator]: items, key: (i: Item) => String(i.id) }, { limit: 3 });
+  const c = shared.consumer();
+  await new Promise((r) => setTimeout(r, 10)); // all came: 3 queued, the rest dropped for c
+  const seen = [];
+  let last: Item[] = [];
+  for await (const e of c) {
+    seen.push(e instanceof Overrun ? `overrun ${e.where}` : e.type);
+    if (!(e instanceof Overrun) && e.type === "snapshot") last = e.items;
+  }
+  assert.deepEqual(seen, ["snapshot", "added", "added", "overrun queue", "snapshot"]);
+  assert.deepEqual(last.map((i) => i.id), [1, 2, 3, 4, 5, 6], "the fresh snapshot holds the dropped additions");
+  assert.equal(shared.stats.items, 6);
 });

@@ -25,8 +25,11 @@ export interface KeyedWatch<T> extends AsyncIterable<WatchEvent<T> | Overrun> {
  *   snapshot (replace) and the deltas (set or delete by key) always gives
  *   the kernel's table, however slow the consumer.
  *
- * Consumers that resync at the same point get the same snapshot object,
- * so a server can serialise it once (e.g. through a `WeakMap` cache).
+ * An `Overrun` a consumer sees is its own and is always followed by a
+ * snapshot: the watch's own losses are not passed on, since the watch
+ * recovers from them by itself (re-dump, then deltas). Consumers that resync
+ * at the same point get the same snapshot object, so a server can serialise
+ * it once (e.g. through a `WeakMap` cache).
  *
  * @example
  * ```ts
@@ -50,7 +53,9 @@ export function shareWatch<T>(
   let view: Map<string, T> | undefined;
   let snapshot: WatchEvent<T> | undefined; // of the current view, made at most once per change
   const observe = (e: WatchEvent<T> | Overrun) => {
-    if (e instanceof Overrun) return; // a marker: the watch resyncs itself with deltas
+    // The watch's own losses: it re-dumps and yields the differences itself, so consumers need no
+    // marker, and an Overrun a consumer sees is always its own, followed by a snapshot.
+    if (e instanceof Overrun) return false;
     if (e.type === "snapshot") view = new Map(e.items.map((item) => [watcher.key(item), item]));
     else if (e.type === "added" || e.type === "changed") view?.set(e.key, e.item);
     else if (e.type === "removed") view?.delete(e.key);

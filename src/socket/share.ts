@@ -40,8 +40,9 @@ export interface ShareOptions<T> extends Omit<ConsumerOptions<T>, "signal"> {
   /**
    * Called once per source item (markers included), before the item is
    * handed out: where a stream of deltas keeps its state for `resync`.
+   * Returning `false` keeps the item from the consumers.
    */
-  observe?: (item: T | Overrun) => void;
+  observe?: (item: T | Overrun) => boolean | void;
   /**
    * The state so far as one item, for streams of deltas (see `shareWatch()`).
    * With it, a consumer that joins after the first item gets `resync()`
@@ -317,7 +318,7 @@ export class SharedStream<T> implements AsyncIterable<T | Overrun>, AsyncDisposa
         if (next.done || this.#closed) break;
         const item = next.value;
         if (!(item instanceof Overrun)) this.stats.items++;
-        this.#options.observe?.(item);
+        if (this.#options.observe?.(item) === false) continue;
         for (const consumer of this.#consumers) consumer.offer(item);
       }
     } catch (reason) {

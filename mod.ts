@@ -224,3 +224,13 @@ export {
   type ProtocolMessage,
   UserPeer,
 } from "./src/usersock/mod.ts";
+export {
+  type ConsumerOptions,
+  type ConsumerStats,
+  DEFAULT_SHARE_LIMIT,
+  share,
+  ShareConsumer,
+  SharedStream,
+  type ShareOptions,
+} from "./src/socket/share.ts";
+export { type KeyedWatch, shareWatch } from "./src/route/shared_watch.ts";

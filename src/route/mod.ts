@@ -213,3 +213,4 @@ export {
   watchRoutes,
   type WatchStats,
 } from "./watch.ts";
+export { type KeyedWatch, shareWatch } from "./shared_watch.ts";

@@ -39,3 +39,12 @@ export {
 } from "./stream.ts";
 export { netnsPath, type NetnsTarget } from "./netns.ts";
 export { createNetns, deleteNetns, listNetns } from "./netns_admin.ts";
+export {
+  type ConsumerOptions,
+  type ConsumerStats,
+  DEFAULT_SHARE_LIMIT,
+  share,
+  ShareConsumer,
+  SharedStream,
+  type ShareOptions,
+} from "./share.ts";

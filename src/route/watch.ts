@@ -27,7 +27,7 @@
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Flags } from "../wire/constants.ts";
-import { Overrun } from "../wire/errors.ts";
+import { DumpInterruptedError, Overrun } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { RTM, rtmName, RTNLGRP } from "./constants.ts";
 import { type Address, decodeAddress } from "./address.ts";
@@ -83,7 +83,10 @@ export interface WatchOptions {
   rcvbuf?: number;
   /** Only this address family (addresses, routes, neighbours); default both. */
   family?: "inet" | "inet6";
-  /** Attempts of a dump the kernel reports interrupted (NLM_F_DUMP_INTR) before giving up. Default 20. */
+  /**
+   * Immediate attempts of a dump the kernel reports interrupted (NLM_F_DUMP_INTR). Default 20. After
+   * those the watcher keeps trying, waiting a little longer each time (up to 250 ms), until it is closed.
+   */
   retry?: number;
   /** Most undelivered events held in memory before it counts as an overrun. */
   queueLimit?: number;
@@ -489,30 +492,54 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
 
   // --- dumps ---
 
+  /**
+   * A consistent dump. During a storm the kernel may report every attempt
+   * interrupted (NLM_F_DUMP_INTR); the view must not end for that, so after
+   * `retry` immediate attempts it waits (10 ms, doubling up to 250 ms) and
+   * tries again, until the watch is closed.
+   */
+  async #consistentDump(request: Uint8Array, each: (msg: NetlinkMessage) => void): Promise<void> {
+    const { signal } = this.#options;
+    for (let pause = 10;; pause = Math.min(2 * pause, 250)) {
+      const messages: NetlinkMessage[] = [];
+      try {
+        for await (const msg of this.#requests!.dump(request, { retry: this.#options.retry ?? 20, signal })) {
+          messages.push(msg);
+        }
+      } catch (error) {
+        if (!(error instanceof DumpInterruptedError) || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        signal?.throwIfAborted();
+        continue;
+      }
+      for (const msg of messages) each(msg);
+      return;
+    }
+  }
+
   async #dump(): Promise<Map<string, WatchObjects[K]>> {
     const spec = this.#spec;
-    const { family, signal } = this.#options;
+    const { family } = this.#options;
     const out = new Map<string, WatchObjects[K]>();
-    const request = spec.dumpRequest(family);
-    for await (const msg of this.#requests!.dump(request, { retry: this.#options.retry ?? 20, signal })) {
-      if (msg.type !== spec.newType) continue;
-      for (const item of spec.expand?.(spec.decode(msg)) ?? [spec.decode(msg)]) {
+    await this.#consistentDump(spec.dumpRequest(family), (msg) => {
+      if (msg.type !== spec.newType) return;
+      const decoded = spec.decode(msg);
+      for (const item of spec.expand?.(decoded) ?? [decoded]) {
         if (spec.accept(item, family) && !spec.hidden?.(item)) out.set(spec.key(item), item);
       }
-    }
+    });
     return out;
   }
 
   /** Reads every link's state, for kinds whose objects can change with it. */
   async #dumpLinkStates(): Promise<void> {
     if (this.#spec.dependsOn === undefined) return;
-    const { signal } = this.#options;
     const links = new Map<number, string>();
-    for await (const msg of this.#requests!.dump(linkDumpRequest(), { retry: this.#options.retry ?? 20, signal })) {
-      if (msg.type !== RTM.NEWLINK) continue;
+    await this.#consistentDump(linkDumpRequest(), (msg) => {
+      if (msg.type !== RTM.NEWLINK) return;
       const link = decodeLink(msg);
       if (link.family === 0) links.set(link.index, linkState(link));
-    }
+    });
     this.#links = links;
   }
 

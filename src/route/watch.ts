@@ -33,7 +33,7 @@ import { RTM, rtmName, RTNLGRP } from "./constants.ts";
 import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
-import { decodeRoute, encodeGetRoutes, type Route, type RouteNexthop } from "./route.ts";
+import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour";
@@ -174,7 +174,8 @@ function prefix(addr: string | undefined, length: number): string {
  * IPv6 (a `fib6_info`): table, destination, source prefix, metric, and the
  * nexthop object id or the device, gateway and encapsulation. Members of an
  * ECMP route are separate routes in the kernel (and in its delete
- * notifications), so the watcher keeps each sibling as a single-path route.
+ * notifications), so the watcher keeps each sibling as a single-path route
+ * (its `oif`, `gateway` and flags; a sibling's weight is not shown).
  *
  * Flags the kernel changes in place (`linkdown`, `dead`, `offload`…) are not
  * part of the identity: such a change is a `changed` delta.
@@ -213,6 +214,8 @@ export function neighbourKey(n: Neighbour): string {
   return `${n.family} ${n.index} ${n.dst ?? ""}${fdb}`;
 }
 
+const FLAG_ORDER = Object.keys(RouteFlag) as RouteFlagName[];
+
 /**
  * The routes the kernel has behind one route message: an IPv6 route with
  * `RTA_MULTIPATH` (and no nexthop object) is one `fib6_info` per path, each
@@ -222,7 +225,9 @@ function routeSiblings(r: Route): Route[] {
   if (r.family !== "inet6" || r.multipath === undefined || r.nexthopId !== undefined) return [r];
   return r.multipath.map((nh) => {
     const { multipath: _, ...rest } = r;
-    const single: Route = { ...rest, oif: nh.ifindex, flags: [...new Set([...r.flags, ...nh.flags])] };
+    // Its flags as the kernel shows a single-path route's: the route's and its path's, in bit order.
+    const flags = FLAG_ORDER.filter((f) => r.flags.includes(f) || nh.flags.includes(f));
+    const single: Route = { ...rest, oif: nh.ifindex, flags };
     if (nh.gateway !== undefined) single.gateway = nh.gateway;
     if (nh.viaFamily !== undefined) single.viaFamily = nh.viaFamily;
     if (nh.flow !== undefined) single.flow = nh.flow;
@@ -812,7 +817,20 @@ export function watchRoutes(options: WatchOptions = {}): Watcher<"route"> {
   return new Watcher("route", options);
 }
 
-/** Watches the neighbour (ARP/NDP) tables, as `ip neigh show` lists them (no NOARP or NONE entries). @example `for await (const e of watchNeighbours()) console.log(e.type)` */
+/**
+ * Watches the neighbour (ARP/NDP) tables, as `ip neigh show` lists them (no
+ * NOARP or NONE entries). One thing no watcher can follow: the kernel moves
+ * an entry into DELAY (from REACHABLE or STALE, on traffic) and creates
+ * INCOMPLETE entries without a notification; the view shows such an entry
+ * as it was (or not at all) until its next state, which is notified, at most
+ * `delay_first_probe_time` (5 s by default) later.
+ *
+ * @example
+ * ```ts
+ * import { watchNeighbours } from "./watch.ts";
+ * for await (const e of watchNeighbours()) console.log(e.type);
+ * ```
+ */
 export function watchNeighbours(options: WatchOptions = {}): Watcher<"neighbour"> {
   return new Watcher("neighbour", options);
 }

@@ -375,6 +375,33 @@ test("watch(route): a preferred source the kernel clears silently when its IPv6 
   });
 });
 
+for (const compat of [1, 0]) {
+  test(`watch(route): routes over nexthop objects follow replaced and deleted nexthops (nexthop_compat_mode ${compat})`, async () => {
+    await watchIn(`wch-nh${compat}`, async (ns) => {
+      sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv4.nexthop_compat_mode=${compat}`]);
+      ipBatch(
+        ns,
+        "link add a0 type veth peer name a1\nlink set a0 up\nlink set a1 up\naddr add 10.1.0.1/24 dev a0\n" +
+          "addr add 2001:db8:1::1/64 dev a0 nodad\n" +
+          "nexthop add id 1 via 10.1.0.2 dev a0\nnexthop add id 3 via 10.1.0.3 dev a0\nnexthop add id 10 group 1/3\n" +
+          "nexthop add id 2 via 2001:db8:1::2 dev a0\n" +
+          "route add 10.66.0.0/16 nhid 1\nroute add 10.67.0.0/16 nhid 10\nroute add 2001:db8:66::/64 nhid 2\n",
+      );
+      const f = await follow("route", ns);
+      await f.converged("routes over nexthops");
+      ip(ns, "nexthop", "replace", "id", "1", "via", "10.1.0.4", "dev", "a0");
+      ip(ns, "nexthop", "replace", "id", "2", "via", "2001:db8:1::4", "dev", "a0");
+      await f.converged("replace nexthops");
+      ip(ns, "nexthop", "del", "id", "3");
+      await f.converged("delete a member of a group");
+      ip(ns, "nexthop", "del", "id", "1");
+      ip(ns, "nexthop", "del", "id", "2");
+      const lines = await f.converged("delete the nexthops");
+      assert.ok(!lines.some((l) => l.includes(" 10.66.0.0/16 ") || l.includes(" 10.67.0.0/16 ")));
+    });
+  });
+}
+
 test(
   "watch(route): carrier down/up of a veth whose peer is in another namespace sets and clears linkdown, one re-dump per burst",
   async () => {

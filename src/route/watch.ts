@@ -19,8 +19,8 @@
  * nexthop object when the object changes. The watcher follows link (and, for
  * routes, address and nexthop) events too, and when one can have changed
  * objects in its view it re-dumps — once per burst: it waits until the event
- * socket has been quiet for {@link SETTLE_MS} ms (at most {@link MAX_DELAY_MS}
- * ms) — and yields only the differences.
+ * socket has been quiet for 20 ms (200 ms at most) — and yields only the
+ * differences.
  *
  * @module
  */
@@ -106,9 +106,9 @@ export interface WatchStats {
  * How long the event socket must stay quiet after a trigger before the
  * re-dump, in milliseconds: a burst of link changes costs one dump.
  */
-export const SETTLE_MS = 20;
+const SETTLE_MS = 20;
 /** The longest a re-dump waits for quiet after its first trigger, in milliseconds. */
-export const MAX_DELAY_MS = 200;
+const MAX_DELAY_MS = 200;
 
 /** Identity of a link in a view: its index. @example `linkKey(link) // "3"` */
 export function linkKey(link: Link): string {

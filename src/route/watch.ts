@@ -19,8 +19,9 @@
  * nexthop object when the object changes. The watcher follows link (and, for
  * routes, address and nexthop) events too, and when one can have changed
  * objects in its view it re-dumps — once per burst: it waits until the event
- * socket has been quiet for 20 ms (200 ms at most) — and yields only the
- * differences.
+ * socket has been quiet for 20 ms (at most 200 ms, or four times as long as
+ * the last re-dump took, so re-dumps of a large table during a long burst
+ * cost at most a fifth of the time) — and yields only the differences.
  *
  * @module
  */
@@ -107,7 +108,10 @@ export interface WatchStats {
  * re-dump, in milliseconds: a burst of link changes costs one dump.
  */
 const SETTLE_MS = 20;
-/** The longest a re-dump waits for quiet after its first trigger, in milliseconds. */
+/**
+ * The longest a re-dump waits for quiet after its first trigger, in
+ * milliseconds, unless the last re-dump took longer than a quarter of it.
+ */
 const MAX_DELAY_MS = 200;
 
 /** Identity of a link in a view: its index. @example `linkKey(link) // "3"` */
@@ -421,6 +425,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
    * until then, notifications may be older than the view.
    */
   #settled = false;
+  /** How long a trigger may wait for quiet: {@link MAX_DELAY_MS}, or 4 × the last re-dump's time. */
+  #maxDelay = MAX_DELAY_MS;
   #events?: NetlinkSocket;
   #requests?: NetlinkSocket;
   #iterated = false;
@@ -552,7 +558,9 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   async #resync(reason: ResyncReason): Promise<WatchEvent<WatchObjects[K]>[]> {
     this.stats.resyncs++;
     this.#dirty = undefined;
+    const started = performance.now();
     const fresh = await this.#dump();
+    this.#maxDelay = Math.max(MAX_DELAY_MS, 4 * (performance.now() - started));
     const old = this.#view;
     const volatile = this.#spec.volatile;
     const deltas: WatchEvent<WatchObjects[K]>[] = [];
@@ -704,8 +712,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
         const dirty = this.#dirty;
         if (dirty !== undefined) {
           // One re-dump per burst: once the socket has been quiet a moment,
-          // or the first trigger is MAX_DELAY_MS old.
-          const left = dirty.since + MAX_DELAY_MS - Date.now();
+          // or the first trigger is #maxDelay old.
+          const left = dirty.since + this.#maxDelay - Date.now();
           next = left <= 0 ? QUIET : await within(pending, Math.min(SETTLE_MS, left));
           if (next === QUIET) {
             yield* await this.#resync(dirty.reason);

@@ -762,8 +762,10 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       if (this.#closed && !signal?.aborted) return;
       throw error;
     } finally {
-      await notes?.return().catch(() => {});
+      // Closed first: a read still pending on the event stream then ends,
+      // and so can the stream.
       await this.close();
+      await notes?.return().catch(() => {});
     }
   }
 

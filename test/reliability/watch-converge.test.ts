@@ -594,3 +594,23 @@ test("watch(link/address/neighbour): overruns during storms of look-alike object
     }
   });
 }, { timeout: 90_000 });
+
+test("watch(route): an abort right after a carrier change (a re-dump pending) ends the watch at once with the signal's reason", async () => {
+  await watchIn("wch-abort", async (ns) => {
+    ipBatch(ns, "link add a0 type veth peer name a1\nlink set a0 up\nlink set a1 up\naddr add 10.0.0.1/24 dev a0\n");
+    const controller = new AbortController();
+    const w = watch("route", { netns: ns, signal: controller.signal });
+    const it = w[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value?.type, "snapshot");
+    const reading = (async () => {
+      for (;;) if ((await it.next()).done) return "ended without the reason";
+    })();
+    ip(ns, "link", "set", "a1", "down"); // a0 loses its carrier: a re-dump is due, after a quiet moment
+    await sleep(5);
+    controller.abort(new Error("stop"));
+    const started = Date.now();
+    await assert.rejects(reading, (e: Error) => e.message === "stop");
+    assert.ok(Date.now() - started < 1000, "ended at once");
+    assert.equal((await it.next()).done, true);
+  });
+});

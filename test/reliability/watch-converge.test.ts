@@ -82,7 +82,7 @@ function ipRoutes(ns: string, names: Map<string, number>): string[] {
     for (const r of ipJson(ns, v6 ? "-6" : "-4", "route", "show", "table", "all")) {
       const head = `${v6 ? "inet6" : "inet"} ${r.table === undefined ? 254 : TABLES[r.table] ?? Number(r.table)} ` +
         `${r.type ?? "unicast"} ${ipDst(r.dst, v6)} metric ${r.metric ?? 0} proto ${r.protocol ?? "boot"} ` +
-        `src ${r.prefsrc ?? "-"}`;
+        `src ${r.prefsrc ?? "-"} mtu ${r.metrics?.find((m: any) => m.mtu !== undefined)?.mtu ?? "-"}`;
       const path = (p: any, extra: string[] = []) =>
         `dev ${p.dev === undefined ? "-" : names.get(p.dev)} via ${p.gateway ?? "-"} flags ${
           flagText([...p.flags, ...extra])
@@ -99,7 +99,7 @@ function ourRoute(r: Route): string {
   const v6 = r.family === "inet6";
   const dst = r.dst === undefined ? (v6 ? "::/0" : "0.0.0.0/0") : `${r.dst}/${r.dstLength}`;
   const head = `${r.family} ${r.table} ${r.type} ${dst} metric ${r.priority ?? 0} proto ${r.protocol} ` +
-    `src ${r.prefsrc ?? "-"}`;
+    `src ${r.prefsrc ?? "-"} mtu ${r.metrics?.mtu ?? "-"}`;
   if (r.multipath === undefined) {
     return `${head} dev ${r.oif ?? "-"} via ${r.gateway ?? "-"} flags ${flagText(r.flags)}`;
   }
@@ -271,6 +271,12 @@ test("watch(route): append then delete one of two IPv4 routes to a prefix; repla
     await f.converged("delete the first");
     ip(ns, "route", "del", "10.9.0.0/16", "via", "10.0.0.11", "proto", "static");
     await f.converged("delete the static one");
+    ip(ns, "route", "append", "10.9.0.0/16", "via", "10.0.0.11", "mtu", "1400");
+    await f.converged("same path, another MTU");
+    assert.equal(prefixLines().length, 4);
+    ip(ns, "route", "del", "10.9.0.0/16", "via", "10.0.0.11", "mtu", "1400");
+    await f.converged("delete the one with the MTU");
+    assert.ok(!prefixLines().some((l) => l.includes("mtu 1400")));
     ip(ns, "route", "del", "blackhole", "10.9.0.0/16");
     ip(ns, "route", "del", "10.9.0.0/16", "via", "10.0.0.11");
     assert.deepEqual((await f.converged("delete down to one")).filter((l) => l.includes(" 10.9.0.0/16 ")).length, 1);

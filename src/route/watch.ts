@@ -2,7 +2,8 @@
  * `watch()`: a live, always-converging view of links, addresses, routes or
  * neighbours. It yields a snapshot (the full set, from a dump) and then
  * deltas (`added`/`changed`/`removed`), keeping the current view in a `Map`
- * keyed by each object's identity.
+ * keyed by each object's identity — the identity the kernel itself uses, so
+ * two objects the kernel keeps apart are never collapsed into one entry.
  *
  * Nothing falls between the list and the watch: the event socket joins its
  * groups before the dump starts, so every change made after the dump began
@@ -11,18 +12,29 @@
  * dumps again and emits the differences between the new dump and its view,
  * so a consumer applying the deltas always ends up with the kernel's table.
  *
+ * Some changes come with no notification at all: the kernel sets and clears
+ * `linkdown`/`dead` on routes when a link's carrier or state changes, drops
+ * IPv4 routes through a link that goes down, clears an IPv6 route's
+ * preferred source when its address goes, and changes routes that use a
+ * nexthop object when the object changes. The watcher follows link (and, for
+ * routes, address and nexthop) events too, and when one can have changed
+ * objects in its view it re-dumps — once per burst: it waits until the event
+ * socket has been quiet for 20 ms (at most 200 ms, or four times as long as
+ * the last re-dump took, so re-dumps of a large table during a long burst
+ * cost at most a fifth of the time) — and yields only the differences.
+ *
  * @module
  */
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Flags } from "../wire/constants.ts";
-import { Overrun } from "../wire/errors.ts";
+import { DumpInterruptedError, Overrun } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { RTM, rtmName, RTNLGRP } from "./constants.ts";
 import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
-import { decodeRoute, encodeGetRoutes, type Route } from "./route.ts";
+import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour";
@@ -31,25 +43,36 @@ export type WatchKind = "link" | "address" | "route" | "neighbour";
 export interface WatchObjects {
   /** Links, keyed by index. */
   link: Link;
-  /** Addresses, keyed by family, index, address and prefix length. */
+  /** Addresses, keyed as the kernel tells them apart ({@link addressKey}). */
   address: Address;
-  /** Routes, keyed by table, family, destination, TOS and metric. */
+  /** Routes, keyed as the kernel tells them apart ({@link routeKey}); IPv6 ECMP siblings are one route each. */
   route: Route;
   /** Neighbours, keyed by family, index and destination. */
   neighbour: Neighbour;
 }
 
 /**
+ * Why a watcher re-dumped: an overrun of the kernel's socket buffer or of
+ * the in-memory queue; a link whose state changed (carrier, operstate, up,
+ * MTU) or that went away while objects in the view use it; an address that
+ * routes in the view name as their preferred source went away; a nexthop
+ * object changed while routes in the view use nexthop objects; or an
+ * `NLM_F_REPLACE` route notification that cannot say which of several
+ * routes it replaced.
+ */
+export type ResyncReason = "kernel" | "queue" | "link" | "address" | "nexthop" | "replace";
+
+/**
  * One item of a watch: the initial `snapshot`, then one delta per change.
- * After an overrun the watcher re-dumps, yields the differences as deltas,
- * then a `resync` item that counts them.
+ * After a re-dump the watcher yields the differences as deltas, then a
+ * `resync` item that counts them.
  */
 export type WatchEvent<T> =
   | { type: "snapshot"; items: T[] }
   | { type: "added"; key: string; item: T }
   | { type: "changed"; key: string; item: T; previous: T }
   | { type: "removed"; key: string; item: T }
-  | { type: "resync"; reason: "kernel" | "queue" | "link"; added: number; changed: number; removed: number };
+  | { type: "resync"; reason: ResyncReason; added: number; changed: number; removed: number };
 
 /** Options of {@link watch}. */
 export interface WatchOptions {
@@ -61,7 +84,10 @@ export interface WatchOptions {
   rcvbuf?: number;
   /** Only this address family (addresses, routes, neighbours); default both. */
   family?: "inet" | "inet6";
-  /** Attempts of a dump the kernel reports interrupted (NLM_F_DUMP_INTR) before giving up. Default 20. */
+  /**
+   * Immediate attempts of a dump the kernel reports interrupted (NLM_F_DUMP_INTR). Default 20. After
+   * those the watcher keeps trying, waiting a little longer each time (up to 250 ms), until it is closed.
+   */
   retry?: number;
   /** Most undelivered events held in memory before it counts as an overrun. */
   queueLimit?: number;
@@ -73,41 +99,116 @@ export interface WatchStats {
   events: number;
   /** Overruns seen on the event socket. */
   overruns: number;
-  /** Dumps taken after the snapshot (overruns and link-loss triggers). */
+  /** Dumps taken after the snapshot (overruns and the triggers of {@link ResyncReason}). */
   resyncs: number;
 }
+
+/**
+ * How long the event socket must stay quiet after a trigger before the
+ * re-dump, in milliseconds: a burst of link changes costs one dump.
+ */
+const SETTLE_MS = 20;
+/**
+ * The longest a re-dump waits for quiet after its first trigger, in
+ * milliseconds, unless the last re-dump took longer than a quarter of it.
+ */
+const MAX_DELAY_MS = 200;
 
 /** Identity of a link in a view: its index. @example `linkKey(link) // "3"` */
 export function linkKey(link: Link): string {
   return String(link.index);
 }
 
-/** Identity of an address: family, index, local address (and peer), prefix length. @example `addressKey(a) // "inet 2 10.0.0.1/24"` */
+/**
+ * Identity of an address, as the kernel tells addresses apart. IPv4: family,
+ * index, local address, prefix length (and the peer, for point-to-point
+ * addresses): the same local address with another prefix length is another
+ * address. IPv6: family, index and address — the kernel refuses a second
+ * prefix length for an address a link already has.
+ *
+ * @example
+ * ```ts
+ * import { addressKey } from "./watch.ts";
+ * // "inet 2 10.0.0.1/24", "inet6 2 2001:db8::1"
+ * ```
+ */
 export function addressKey(a: Address): string {
   const local = a.local ?? a.address ?? "";
+  if (a.family === "inet6") return `${a.family} ${a.index} ${local}`;
   const peer = a.address !== undefined && a.address !== local ? ` peer ${a.address}` : "";
   return `${a.family} ${a.index} ${local}/${a.prefixLength}${peer}`;
 }
 
+// Nexthop flags that are part of a route's identity; the others (dead,
+// linkdown, offload, trap…) the kernel sets and clears on a route in place.
+const STABLE_FLAGS = new Set(["onlink", "pervasive"]);
+
+function stableFlags(flags: readonly string[]): string {
+  const kept = flags.filter((f) => STABLE_FLAGS.has(f));
+  return kept.length === 0 ? "" : ` ${kept.sort().join(",")}`;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function encapKey(e: { type: number; data: Uint8Array } | undefined): string {
+  return e === undefined ? "" : ` encap ${e.type}:${hex(e.data)}`;
+}
+
+function pathKey(nh: RouteNexthop): string {
+  return `nexthop via ${nh.gateway ?? "-"} dev ${nh.ifindex} weight ${nh.weight}` +
+    `${nh.flow === undefined ? "" : ` realm ${nh.flow}`}${stableFlags(nh.flags)}${encapKey(nh.encap)}`;
+}
+
+function prefix(addr: string | undefined, length: number): string {
+  return `${addr ?? "any"}/${length}`;
+}
+
 /**
- * Identity of a route: table, family, destination/length, TOS and metric.
- * IPv6 also keeps routes to one prefix through different interfaces and
- * gateways apart (the kernel does), so for IPv6 the source prefix, output
- * interface and gateway of a single-path route are part of the key.
+ * Identity of a route, as the kernel tells routes apart.
+ *
+ * IPv4 (a FIB alias): table, destination, TOS, metric, type and everything
+ * of its `fib_info` — protocol, scope, preferred source, metrics and the
+ * paths (the nexthop object id, or each path's gateway, device, weight,
+ * realm and `onlink`, in order). `ip route append` of a second route to a
+ * prefix through another gateway, or the broadcast routes of two links in
+ * one subnet, are two routes.
+ *
+ * IPv6 (a `fib6_info`): table, destination, source prefix, metric, and the
+ * nexthop object id or the device, gateway and encapsulation. Members of an
+ * ECMP route are separate routes in the kernel (and in its delete
+ * notifications), so the watcher keeps each sibling as a single-path route
+ * (its `oif`, `gateway` and flags; a sibling's weight is not shown).
+ *
+ * Flags the kernel changes in place (`linkdown`, `dead`, `offload`…) are not
+ * part of the identity: such a change is a `changed` delta.
  *
  * @example
  * ```ts
  * import { routeKey } from "./watch.ts";
- * // "254 inet 10.1.0.0/16 tos 0 metric 0"
+ * // "254 inet6 2001:db8::/64 from any/0 metric 1024 dev 3 via fe80::1"
  * ```
  */
 export function routeKey(r: Route): string {
-  const dst = r.dst === undefined ? `default/${r.dstLength}` : `${r.dst}/${r.dstLength}`;
-  let key = `${r.table} ${r.family} ${dst} tos ${r.tos} metric ${r.priority ?? 0}`;
   if (r.family === "inet6") {
-    if (r.src !== undefined) key += ` from ${r.src}/${r.srcLength}`;
-    if (r.multipath === undefined) key += ` dev ${r.oif ?? 0} via ${r.gateway ?? ""}`;
+    let key = `${r.table} inet6 ${prefix(r.dst, r.dstLength)} from ${prefix(r.src, r.srcLength)} ` +
+      `metric ${r.priority ?? 0}`;
+    if (r.nexthopId !== undefined) key += ` nhid ${r.nexthopId}`;
+    else if (r.multipath !== undefined) key += ` ${r.multipath.map(pathKey).sort().join(" ")}`;
+    else key += ` dev ${r.oif ?? 0} via ${r.gateway ?? "-"}${encapKey(r.encap)}`;
+    return key;
   }
+  let key = `${r.table} ${r.family} ${prefix(r.dst, r.dstLength)} tos ${r.tos} metric ${r.priority ?? 0} ` +
+    `${r.type} proto ${r.protocol} scope ${r.scope} src ${r.prefsrc ?? "-"}${stableFlags(r.flags)}`;
+  // A nexthop object stands for its paths, which can change under it.
+  if (r.nexthopId !== undefined) key += ` nhid ${r.nexthopId}`;
+  else if (r.multipath !== undefined) key += ` ${r.multipath.map(pathKey).join(" ")}`;
+  else {
+    key += ` dev ${r.oif ?? 0} via ${r.gateway ?? "-"}${r.flow === undefined ? "" : ` realm ${r.flow}`}` +
+      encapKey(r.encap);
+  }
+  if (r.metrics !== undefined) key += ` metrics ${fingerprint(r.metrics, NOTHING)}`;
   return key;
 }
 
@@ -117,12 +218,48 @@ export function neighbourKey(n: Neighbour): string {
   return `${n.family} ${n.index} ${n.dst ?? ""}${fdb}`;
 }
 
+const FLAG_ORDER = Object.keys(RouteFlag) as RouteFlagName[];
+
+/**
+ * The routes the kernel has behind one route message: an IPv6 route with
+ * `RTA_MULTIPATH` (and no nexthop object) is one `fib6_info` per path, each
+ * shown here as the single-path route the kernel shows once it is alone.
+ */
+function routeSiblings(r: Route): Route[] {
+  if (r.family !== "inet6" || r.multipath === undefined || r.nexthopId !== undefined) return [r];
+  return r.multipath.map((nh) => {
+    const { multipath: _, ...rest } = r;
+    // Its flags as the kernel shows a single-path route's: the route's and its path's, in bit order.
+    const flags = FLAG_ORDER.filter((f) => r.flags.includes(f) || nh.flags.includes(f));
+    const single: Route = { ...rest, oif: nh.ifindex, flags };
+    if (nh.gateway !== undefined) single.gateway = nh.gateway;
+    if (nh.viaFamily !== undefined) single.viaFamily = nh.viaFamily;
+    if (nh.flow !== undefined) single.flow = nh.flow;
+    if (nh.encap !== undefined) single.encap = nh.encap;
+    return single;
+  });
+}
+
+/** The routes an `NLM_F_REPLACE` of `r` may have replaced share this with it. */
+function routeSlot(r: Route): string {
+  return r.family === "inet6"
+    ? `${r.table} inet6 ${prefix(r.dst, r.dstLength)} from ${prefix(r.src, r.srcLength)} metric ${r.priority ?? 0}`
+    : `${r.table} ${r.family} ${prefix(r.dst, r.dstLength)} tos ${r.tos} metric ${r.priority ?? 0}`;
+}
+
+/** An IPv6 route the kernel joins into an ECMP group (`rt6_qualify_for_ecmp`). */
+function ecmpCapable(r: Route): boolean {
+  return r.gateway !== undefined && r.nexthopId === undefined && r.protocol !== "ra";
+}
+
 interface KindSpec<T> {
   groups(family?: "inet" | "inet6"): number[];
   dumpRequest(family?: "inet" | "inet6"): Uint8Array;
   newType: number;
   delType: number;
   decode(msg: NetlinkMessage): T;
+  /** The kernel objects one message stands for (default: itself). */
+  expand?(item: T): T[];
   /** Keeps only the objects the view holds (family, flavour). */
   accept(item: T, family?: "inet" | "inet6"): boolean;
   key(item: T): string;
@@ -130,6 +267,12 @@ interface KindSpec<T> {
   hidden?(item: T): boolean;
   /** Fields left out when deciding whether an object changed (counters, timestamps). */
   volatile: ReadonlySet<string>;
+  /**
+   * What an object depends on that can change it without a notification of
+   * its own: `link N` (state changes of link N re-read the view), `src A`
+   * (address A going away), `nh` (nexthop objects changing).
+   */
+  dependsOn?(item: T): string[];
 }
 
 const NUD_NOARP = 0x40;
@@ -140,11 +283,7 @@ const familyOk = (f: unknown, want?: "inet" | "inet6") =>
 const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
   link: {
     groups: () => [RTNLGRP.LINK],
-    dumpRequest() {
-      const w = new MessageWriter(RTM.GETLINK, Flags.DUMP);
-      w.struct(16); // struct ifinfomsg, AF_UNSPEC
-      return w.finish();
-    },
+    dumpRequest: linkDumpRequest,
     newType: RTM.NEWLINK,
     delType: RTM.DELLINK,
     decode: decodeLink,
@@ -172,23 +311,30 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     accept: (a, f) => familyOk(a.family, f),
     key: addressKey,
     volatile: new Set(["cacheInfo", "validLifetime", "preferredLifetime"]),
+    dependsOn: (a) => [`link ${a.index}`],
   },
   route: {
-    // Links too: the kernel drops IPv4 routes through a link that goes down
-    // or away without a notification, so such a link event triggers a re-dump.
     groups: (f) => [
-      RTNLGRP.LINK,
-      ...(f === "inet6" ? [] : [RTNLGRP.IPV4_ROUTE]),
-      ...(f === "inet" ? [] : [RTNLGRP.IPV6_ROUTE]),
+      ...(f === "inet6" ? [] : [RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV4_IFADDR]),
+      ...(f === "inet" ? [] : [RTNLGRP.IPV6_ROUTE, RTNLGRP.IPV6_IFADDR]),
+      RTNLGRP.NEXTHOP,
     ],
     dumpRequest: (f) => encodeGetRoutes({ table: "all", family: f }),
     newType: RTM.NEWROUTE,
     delType: RTM.DELROUTE,
     decode: decodeRoute,
+    expand: routeSiblings,
     // Cached clones (PMTU exceptions) are not routes of the FIB.
     accept: (r, f) => familyOk(r.family, f) && !r.flags.includes("cloned"),
     key: routeKey,
     volatile: new Set(["cacheInfo", "expires"]),
+    dependsOn(r) {
+      const deps = r.multipath?.map((nh) => `link ${nh.ifindex}`) ?? [];
+      if (r.oif !== undefined) deps.push(`link ${r.oif}`);
+      if (r.prefsrc !== undefined) deps.push(`src ${r.prefsrc}`);
+      if (r.nexthopId !== undefined) deps.push("nh");
+      return deps;
+    },
   },
   neighbour: {
     groups: () => [RTNLGRP.NEIGH],
@@ -203,8 +349,24 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     hidden: (n) => (n.stateBits & ~NUD_NOARP) === 0,
     key: neighbourKey,
     volatile: new Set(["cacheInfo", "probes"]),
+    dependsOn: (n) => [`link ${n.index}`],
   },
 };
+
+function linkDumpRequest(): Uint8Array {
+  const w = new MessageWriter(RTM.GETLINK, Flags.DUMP);
+  w.struct(16); // struct ifinfomsg, AF_UNSPEC
+  return w.finish();
+}
+
+const IFF_UP = 0x1, IFF_RUNNING = 0x40, IFF_LOWER_UP = 0x10000, IFF_DORMANT = 0x20000;
+
+/** What of a link, when it changes, can change routes, addresses and neighbours through it silently. */
+function linkState(l: Link): string {
+  return `${l.rawFlags & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT)} ${l.operstate ?? ""} ${l.mtu ?? ""}`;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
 
 function fingerprint(item: unknown, volatile: ReadonlySet<string>): string {
   return JSON.stringify(item, (k, v) => {
@@ -214,6 +376,17 @@ function fingerprint(item: unknown, volatile: ReadonlySet<string>): string {
     return v;
   });
 }
+
+const QUIET = Symbol("quiet");
+
+/** `p`, or {@link QUIET} if it has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | typeof QUIET> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const quiet = new Promise<typeof QUIET>((resolve) => (timer = setTimeout(() => resolve(QUIET), ms)));
+  return Promise.race([p, quiet]).finally(() => clearTimeout(timer));
+}
+
+type Notes = AsyncGenerator<ReceivedMessage | Overrun, void, undefined>;
 
 /**
  * A running watch: iterate it once for the snapshot and the deltas; read
@@ -239,6 +412,21 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   readonly #spec: KindSpec<WatchObjects[K]>;
   readonly #options: WatchOptions;
   #view = new Map<string, WatchObjects[K]>();
+  /** How many objects of the view depend on each thing ({@link KindSpec.dependsOn}). */
+  #deps = new Map<string, number>();
+  /** Route views: keys of the routes in each replace slot ({@link routeSlot}). */
+  #slots = new Map<string, Set<string>>();
+  /** Last known {@link linkState} of each link (kinds that depend on links). */
+  #links = new Map<number, string>();
+  /** Set when a trigger asks for a re-dump: since when, and why. */
+  #dirty?: { since: number; reason: ResyncReason };
+  /**
+   * False from a dump until the event socket has been quiet for a moment:
+   * until then, notifications may be older than the view.
+   */
+  #settled = false;
+  /** How long a trigger may wait for quiet: {@link MAX_DELAY_MS}, or 4 × the last re-dump's time. */
+  #maxDelay = MAX_DELAY_MS;
   #events?: NetlinkSocket;
   #requests?: NetlinkSocket;
   #iterated = false;
@@ -269,71 +457,231 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     return this.#spec.key(item);
   }
 
+  // --- the view and its indexes ---
+
+  #put(key: string, item: WatchObjects[K]): void {
+    const previous = this.#view.get(key);
+    if (previous !== undefined) this.#unindex(key, previous);
+    this.#view.set(key, item);
+    for (const d of this.#spec.dependsOn?.(item) ?? []) this.#deps.set(d, (this.#deps.get(d) ?? 0) + 1);
+    if (this.kind === "route") {
+      const slot = routeSlot(item as Route);
+      let keys = this.#slots.get(slot);
+      if (keys === undefined) this.#slots.set(slot, keys = new Set());
+      keys.add(key);
+    }
+  }
+
+  #drop(key: string): WatchObjects[K] | undefined {
+    const previous = this.#view.get(key);
+    if (previous === undefined) return undefined;
+    this.#unindex(key, previous);
+    this.#view.delete(key);
+    return previous;
+  }
+
+  #unindex(key: string, item: WatchObjects[K]): void {
+    for (const d of this.#spec.dependsOn?.(item) ?? []) {
+      const n = (this.#deps.get(d) ?? 0) - 1;
+      if (n > 0) this.#deps.set(d, n);
+      else this.#deps.delete(d);
+    }
+    if (this.kind === "route") {
+      const slot = routeSlot(item as Route);
+      const keys = this.#slots.get(slot);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#slots.delete(slot);
+    }
+  }
+
+  #replaceView(fresh: Map<string, WatchObjects[K]>): void {
+    this.#view = new Map();
+    this.#deps = new Map();
+    this.#slots = new Map();
+    for (const [key, item] of fresh) this.#put(key, item);
+  }
+
+  // --- dumps ---
+
+  /**
+   * A consistent dump. During a storm the kernel may report every attempt
+   * interrupted (NLM_F_DUMP_INTR); the view must not end for that, so after
+   * `retry` immediate attempts it waits (10 ms, doubling up to 250 ms) and
+   * tries again, until the watch is closed.
+   */
+  async #consistentDump(request: Uint8Array, each: (msg: NetlinkMessage) => void): Promise<void> {
+    const { signal } = this.#options;
+    for (let pause = 10;; pause = Math.min(2 * pause, 250)) {
+      const messages: NetlinkMessage[] = [];
+      try {
+        for await (const msg of this.#requests!.dump(request, { retry: this.#options.retry ?? 20, signal })) {
+          messages.push(msg);
+        }
+      } catch (error) {
+        if (!(error instanceof DumpInterruptedError) || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        signal?.throwIfAborted();
+        continue;
+      }
+      for (const msg of messages) each(msg);
+      return;
+    }
+  }
+
   async #dump(): Promise<Map<string, WatchObjects[K]>> {
     const spec = this.#spec;
-    const { family, signal } = this.#options;
+    const { family } = this.#options;
     const out = new Map<string, WatchObjects[K]>();
-    const request = spec.dumpRequest(family);
-    for await (const msg of this.#requests!.dump(request, { retry: this.#options.retry ?? 20, signal })) {
-      if (msg.type !== spec.newType) continue;
-      const item = spec.decode(msg);
-      if (spec.accept(item, family) && !spec.hidden?.(item)) out.set(spec.key(item), item);
-    }
+    await this.#consistentDump(spec.dumpRequest(family), (msg) => {
+      if (msg.type !== spec.newType) return;
+      const decoded = spec.decode(msg);
+      for (const item of spec.expand?.(decoded) ?? [decoded]) {
+        if (spec.accept(item, family) && !spec.hidden?.(item)) out.set(spec.key(item), item);
+      }
+    });
     return out;
   }
 
-  /** Re-dumps and returns the differences to the view (which it then replaces). */
-  async #resync(): Promise<WatchEvent<WatchObjects[K]>[]> {
+  /** Reads every link's state, for kinds whose objects can change with it. */
+  async #dumpLinkStates(): Promise<void> {
+    if (this.#spec.dependsOn === undefined) return;
+    const links = new Map<number, string>();
+    await this.#consistentDump(linkDumpRequest(), (msg) => {
+      if (msg.type !== RTM.NEWLINK) return;
+      const link = decodeLink(msg);
+      if (link.family === 0) links.set(link.index, linkState(link));
+    });
+    this.#links = links;
+  }
+
+  /** Re-dumps, replaces the view and returns the differences, then the `resync` item. */
+  async #resync(reason: ResyncReason): Promise<WatchEvent<WatchObjects[K]>[]> {
     this.stats.resyncs++;
+    this.#dirty = undefined;
+    const started = performance.now();
     const fresh = await this.#dump();
+    this.#maxDelay = Math.max(MAX_DELAY_MS, 4 * (performance.now() - started));
     const old = this.#view;
     const volatile = this.#spec.volatile;
     const deltas: WatchEvent<WatchObjects[K]>[] = [];
-    for (const [key, item] of old) if (!fresh.has(key)) deltas.push({ type: "removed", key, item });
-    for (const [key, item] of fresh) {
-      const previous = old.get(key);
-      if (previous === undefined) deltas.push({ type: "added", key, item });
-      else if (fingerprint(previous, volatile) !== fingerprint(item, volatile)) {
-        deltas.push({ type: "changed", key, item, previous });
+    let added = 0, changed = 0, removed = 0;
+    for (const [key, item] of old) {
+      if (!fresh.has(key)) {
+        deltas.push({ type: "removed", key, item });
+        removed++;
       }
     }
-    this.#view = fresh;
+    for (const [key, item] of fresh) {
+      const previous = old.get(key);
+      if (previous === undefined) {
+        deltas.push({ type: "added", key, item });
+        added++;
+      } else if (fingerprint(previous, volatile) !== fingerprint(item, volatile)) {
+        deltas.push({ type: "changed", key, item, previous });
+        changed++;
+      }
+    }
+    this.#replaceView(fresh);
+    this.#settled = false;
+    deltas.push({ type: "resync", reason, added, changed, removed });
     return deltas;
   }
 
-  /** Applies one notification; returns the delta it makes, if any. */
-  #apply(msg: NetlinkMessage): WatchEvent<WatchObjects[K]> | undefined {
+  // --- notifications ---
+
+  /** Applies one notification of the watched kind; returns the deltas it makes. */
+  #apply(msg: NetlinkMessage): WatchEvent<WatchObjects[K]>[] {
     const spec = this.#spec;
-    if (msg.type !== spec.newType && msg.type !== spec.delType) return undefined;
-    const item = spec.decode(msg);
-    if (!spec.accept(item, this.#options.family)) return undefined;
+    const deltas: WatchEvent<WatchObjects[K]>[] = [];
+    const decoded = spec.decode(msg);
+    const items = (spec.expand?.(decoded) ?? [decoded]).filter((i) => spec.accept(i, this.#options.family));
+    if (items.length === 0) return deltas;
     this.stats.events++;
-    const key = spec.key(item);
-    const previous = this.#view.get(key);
-    if (msg.type === spec.delType || spec.hidden?.(item)) {
-      if (previous === undefined) return undefined;
-      this.#view.delete(key);
-      return { type: "removed", key, item: previous };
+    const deleting = msg.type === spec.delType;
+    if (!deleting && this.kind === "route" && (msg.flags & Flags.REPLACE)) {
+      for (const key of this.#replaced(items as Route[])) {
+        const item = this.#drop(key)!;
+        deltas.push({ type: "removed", key, item });
+      }
     }
-    this.#view.set(key, item);
-    if (previous === undefined) return { type: "added", key, item };
-    if (fingerprint(previous, spec.volatile) === fingerprint(item, spec.volatile)) return undefined;
-    return { type: "changed", key, item, previous };
+    for (const item of items) {
+      const key = spec.key(item);
+      if (deleting || spec.hidden?.(item)) {
+        const previous = this.#drop(key);
+        if (previous !== undefined) deltas.push({ type: "removed", key, item: previous });
+        continue;
+      }
+      const previous = this.#view.get(key);
+      this.#put(key, item);
+      if (previous === undefined) deltas.push({ type: "added", key, item });
+      else if (fingerprint(previous, spec.volatile) !== fingerprint(item, spec.volatile)) {
+        deltas.push({ type: "changed", key, item, previous });
+      }
+    }
+    return deltas;
   }
 
   /**
-   * A link event after which the kernel may have dropped routes without a
-   * notification: a link that routes in the view use went away or down.
+   * The routes a route notification with `NLM_F_REPLACE` took the place of
+   * (the kernel sends no delete for them). IPv4 (`fib_table_insert`)
+   * replaces the first route of the same table, prefix, TOS and metric, and
+   * sends nothing when the new route is already there. IPv6
+   * (`fib6_add_rt2node`) replaces, among the routes of the same table,
+   * prefixes and metric, the first one that is as ECMP-capable as the new
+   * one (with all of its ECMP siblings), else the first one of the other
+   * kind. Where the kernel's order decides between several candidates, or
+   * the notification may be older than the view (queued while the view was
+   * dumped), the view is re-read instead.
    */
-  #linkLoss(msg: NetlinkMessage): boolean {
-    const link = decodeLink(msg);
-    if (link.family !== 0) return false;
-    if (msg.type === RTM.NEWLINK && (link.rawFlags & 1) /* IFF_UP */) return false;
-    for (const item of this.#view.values()) {
-      const r = item as Route;
-      if (r.oif === link.index || r.multipath?.some((nh) => nh.ifindex === link.index)) return true;
+  #replaced(routes: Route[]): string[] {
+    const incoming = new Set(routes.map((r) => routeKey(r)));
+    const slot = [...this.#slots.get(routeSlot(routes[0])) ?? []];
+    const others = slot.filter((k) => !incoming.has(k));
+    if (others.length === 0) return [];
+    const ambiguous = (): string[] => {
+      this.#dirty ??= { since: Date.now(), reason: "replace" };
+      return [];
+    };
+    if (!this.#settled) return ambiguous();
+    const present = slot.some((k) => incoming.has(k));
+    if (routes[0].family !== "inet6") return present || others.length > 1 ? ambiguous() : others;
+    const capable = ecmpCapable(routes[0]);
+    const same = slot.filter((k) => ecmpCapable(this.#view.get(k) as Route) === capable);
+    const otherKind = others.filter((k) => ecmpCapable(this.#view.get(k) as Route) !== capable);
+    // The first route as capable as the new one is replaced, with its siblings.
+    if (same.length > 0) {
+      if (capable) return others.filter((k) => !otherKind.includes(k));
+      return same.length === 1 ? same.filter((k) => !incoming.has(k)) : ambiguous();
     }
-    return false;
+    // None: the first of the other kind is.
+    if (!capable) return otherKind; // capable routes at one metric are one ECMP group
+    return otherKind.length === 1 ? otherKind : ambiguous();
+  }
+
+  /** A notification of another kind: does it call for a re-dump? */
+  #trigger(msg: NetlinkMessage): ResyncReason | undefined {
+    if (msg.type === RTM.NEWLINK || msg.type === RTM.DELLINK) {
+      if (this.#spec.dependsOn === undefined) return undefined;
+      const link = decodeLink(msg);
+      if (link.family !== 0) return undefined;
+      const previous = this.#links.get(link.index);
+      let changed = true;
+      if (msg.type === RTM.DELLINK) this.#links.delete(link.index);
+      else {
+        const state = linkState(link);
+        changed = state !== previous;
+        this.#links.set(link.index, state);
+      }
+      return changed && this.#deps.has(`link ${link.index}`) ? "link" : undefined;
+    }
+    if (msg.type === RTM.DELADDR) {
+      const a = decodeAddress(msg);
+      return this.#deps.has(`src ${a.local ?? a.address}`) ? "address" : undefined;
+    }
+    if (msg.type === RTM.NEWNEXTHOP || msg.type === RTM.DELNEXTHOP) {
+      return this.#deps.has("nh") ? "nexthop" : undefined;
+    }
+    return undefined;
   }
 
   /** Yields the snapshot, then the deltas; allowed once. */
@@ -341,48 +689,72 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     if (this.#iterated) throw new TypeError("a Watcher can be iterated only once");
     this.#iterated = true;
     const { netns, signal } = this.#options;
+    let notes: Notes | undefined;
     try {
       signal?.throwIfAborted();
       this.#requests = await NetlinkSocket.open("route", { netns, describeType: rtmName });
-      // The event socket is a member of its groups before the dump starts:
-      // anything that changes during or after the dump is queued for it.
-      let notes = await this.#subscribe();
+      // The event socket is a member of its groups before the dumps start:
+      // anything that changes during or after them is queued for it.
+      notes = await this.#subscribe();
       if (this.#closed) return;
-      this.#view = await this.#dump();
+      await this.#dumpLinkStates();
+      this.#replaceView(await this.#dump());
+      this.#settled = false;
       yield { type: "snapshot", items: [...this.#view.values()] };
+      let pending: Promise<IteratorResult<ReceivedMessage | Overrun, void>> | undefined;
       for (;;) {
-        const next = await notes.next();
+        if (pending === undefined) {
+          pending = notes.next();
+          // Settled while nobody awaits it (the watch closed during a wait).
+          pending.catch(() => {});
+        }
+        let next: IteratorResult<ReceivedMessage | Overrun, void> | typeof QUIET;
+        const dirty = this.#dirty;
+        if (dirty !== undefined) {
+          // One re-dump per burst: once the socket has been quiet a moment,
+          // or the first trigger is #maxDelay old.
+          const left = dirty.since + this.#maxDelay - Date.now();
+          next = left <= 0 ? QUIET : await within(pending, Math.min(SETTLE_MS, left));
+          if (next === QUIET) {
+            yield* await this.#resync(dirty.reason);
+            continue;
+          }
+        } else if (!this.#settled) {
+          next = await within(pending, SETTLE_MS);
+          if (next === QUIET) {
+            this.#settled = true;
+            continue;
+          }
+        } else {
+          next = await pending;
+        }
+        pending = undefined;
         if (next.done) break;
         const note = next.value;
-        let reason: "kernel" | "queue" | "link" | undefined;
         if (note instanceof Overrun) {
           this.stats.overruns++;
-          reason = note.where;
-          // After an overrun the kernel keeps dropping this socket's
-          // notifications, without reporting it again, until its queue has
-          // been read empty; so start over on a fresh socket, joined before
-          // the re-dump, and drop the old one with what it still holds.
+          // After an overrun the kernel may keep dropping this socket's
+          // notifications until its queue has been read empty, and whatever
+          // is still queued is older than the re-dump; so start over on a
+          // fresh socket, joined before the re-dumps, and drop the old one
+          // with what it still holds. This holds wherever the stream places
+          // its Overrun items.
           const old = this.#events!;
+          const oldNotes = notes;
           notes = await this.#subscribe();
+          await oldNotes.return();
           await old.close();
           if (this.#closed) break;
-        } else if (this.kind === "route" && (note.type === RTM.NEWLINK || note.type === RTM.DELLINK)) {
-          if (this.#linkLoss(note)) reason = "link";
-        } else {
-          const delta = this.#apply(note);
-          if (delta) yield delta;
+          await this.#dumpLinkStates();
+          yield* await this.#resync(note.where === "queue" ? "queue" : "kernel");
           continue;
         }
-        if (reason === undefined) continue;
-        const deltas = await this.#resync();
-        let added = 0, changed = 0, removed = 0;
-        for (const d of deltas) {
-          if (d.type === "added") added++;
-          else if (d.type === "changed") changed++;
-          else if (d.type === "removed") removed++;
-          yield d;
+        if (note.type === this.#spec.newType || note.type === this.#spec.delType) {
+          yield* this.#apply(note);
+          continue;
         }
-        yield { type: "resync", reason, added, changed, removed };
+        const reason = this.#trigger(note);
+        if (reason !== undefined) this.#dirty ??= { since: Date.now(), reason };
       }
       signal?.throwIfAborted();
     } catch (error) {
@@ -390,19 +762,19 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       if (this.#closed && !signal?.aborted) return;
       throw error;
     } finally {
+      // Closed first: a read still pending on the event stream then ends,
+      // and so can the stream.
       await this.close();
+      await notes?.return().catch(() => {});
     }
   }
 
-  /** Opens the event socket, joined to the kind's groups, and starts reading it. */
-  async #subscribe(): Promise<AsyncGenerator<ReceivedMessage | Overrun, void, undefined>> {
+  /** Opens the event socket, joined to the kind's groups and those of its triggers, and starts reading it. */
+  async #subscribe(): Promise<Notes> {
     const { netns, rcvbuf, signal, queueLimit, family } = this.#options;
-    const sock = await NetlinkSocket.open("route", {
-      netns,
-      rcvbuf,
-      groups: this.#spec.groups(family),
-      describeType: rtmName,
-    });
+    const groups = this.#spec.groups(family);
+    if (this.#spec.dependsOn !== undefined) groups.push(RTNLGRP.LINK);
+    const sock = await NetlinkSocket.open("route", { netns, rcvbuf, groups, describeType: rtmName });
     this.#events = sock;
     if (this.#closed) await sock.close();
     return sock.notifications({ signal, queueLimit });
@@ -423,8 +795,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
 
 /**
  * Watches links, addresses, routes (every table) or neighbours (ARP/NDP):
- * a snapshot, then deltas, recovering from overruns by re-dumping. Read
- * `view` for the current table.
+ * a snapshot, then deltas, recovering from overruns and from the kernel's
+ * silent changes by re-dumping. Read `view` for the current table.
  *
  * @example
  * ```ts
@@ -432,7 +804,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
  * const w = watch("route", { netns: "blue", family: "inet" });
  * for await (const e of w) {
  *   if (e.type === "added") console.log("new route", e.item.dst, e.item.table);
- *   if (e.type === "resync") console.log("caught up after an overrun");
+ *   if (e.type === "resync") console.log("re-read after", e.reason);
  * }
  * ```
  */
@@ -455,7 +827,20 @@ export function watchRoutes(options: WatchOptions = {}): Watcher<"route"> {
   return new Watcher("route", options);
 }
 
-/** Watches the neighbour (ARP/NDP) tables, as `ip neigh show` lists them (no NOARP or NONE entries). @example `for await (const e of watchNeighbours()) console.log(e.type)` */
+/**
+ * Watches the neighbour (ARP/NDP) tables, as `ip neigh show` lists them (no
+ * NOARP or NONE entries). One thing no watcher can follow: the kernel moves
+ * an entry into DELAY (from REACHABLE or STALE, on traffic) and creates
+ * INCOMPLETE entries without a notification; the view shows such an entry
+ * as it was (or not at all) until its next state, which is notified, at most
+ * `delay_first_probe_time` (5 s by default) later.
+ *
+ * @example
+ * ```ts
+ * import { watchNeighbours } from "./watch.ts";
+ * for await (const e of watchNeighbours()) console.log(e.type);
+ * ```
+ */
 export function watchNeighbours(options: WatchOptions = {}): Watcher<"neighbour"> {
   return new Watcher("neighbour", options);
 }

@@ -131,7 +131,7 @@ function storm(from: number, count: number): string {
 }
 
 test("watch(link/address/route/neighbour) converges to ip -j after overruns during ip -batch storms", async () => {
-  await withNetns("rel-watch", async (ns) => {
+  await withNetns("wch-watch", async (ns) => {
     ip(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
     ipBatch(ns, "link set v0 up\nlink set v1 up\naddr add 10.50.0.1/16 dev v0\n");
     const kinds = ["link", "address", "route", "neighbour"] as const;
@@ -185,7 +185,7 @@ test("watch(link/address/route/neighbour) converges to ip -j after overruns duri
 }, { timeout: 60_000 });
 
 test("watch: snapshot first, then one delta per change, keyed by identity", async () => {
-  await withNetns("rel-watch2", async (ns) => {
+  await withNetns("wch-watch2", async (ns) => {
     ip(ns, "link", "add", "d0", "type", "bridge");
     ip(ns, "link", "set", "d0", "up");
     const index = ipJson(ns, "link", "show", "d0")[0].ifindex as number;
@@ -214,7 +214,7 @@ test("watch: snapshot first, then one delta per change, keyed by identity", asyn
 });
 
 test("watch(route): routes the kernel drops silently with their link are removed by a re-dump", async () => {
-  await withNetns("rel-watch3", async (ns) => {
+  await withNetns("wch-watch3", async (ns) => {
     ipBatch(
       ns,
       "link add d0 type veth peer name d1\nlink set d1 up\nlink set d0 up\naddr add 10.2.0.1/24 dev d0\nroute add 10.3.0.0/16 via 10.2.0.2\n",

@@ -159,7 +159,12 @@ class Follower<K extends WatchKind> {
   #snapshot!: () => void;
   readonly snapshot = new Promise<void>((r) => (this.#snapshot = r));
 
-  constructor(readonly w: Watcher<K>, readonly ns: string) {
+  readonly w: Watcher<K>;
+  readonly ns: string;
+
+  constructor(w: Watcher<K>, ns: string) {
+    this.w = w;
+    this.ns = ns;
     this.done = (async () => {
       for await (const e of w) {
         this.events.push(e);

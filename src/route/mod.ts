@@ -201,6 +201,7 @@ export { IFLA_TUN, openTun, type TunHandle, type TunInfo, type TunOptions } from
 export { VETH_INFO_PEER, type VethInfo, type VethOptions, type VethPeerOptions } from "./linkinfo/veth.ts";
 export { IFLA_VXLAN, VXLAN_DF, type VxlanInfo, type VxlanOptions } from "./linkinfo/vxlan.ts";
 export {
+  type ResyncReason,
   watch,
   watchAddresses,
   Watcher,

@@ -70,6 +70,13 @@ const { EAGAIN, EINTR, ENOBUFS, EPERM } = ERRNO;
 
 /** Datagrams one socket reads per turn of the event loop (see `loop.ts`). */
 const READS_PER_TURN = 64;
+/**
+ * Items one notification iterator hands out per turn of the event loop. A
+ * burst read ahead may queue thousands; a consumer that takes them one by
+ * one through promises would otherwise run them all in microtasks, and
+ * timers, I/O and signal handlers would wait for the whole queue.
+ */
+const ITEMS_PER_TURN = 256;
 /** Default size of the receive buffer: above the kernel's 32 KiB dump parts. */
 const DEFAULT_BUFFER = 64 * 1024;
 /**
@@ -940,11 +947,21 @@ export class NetlinkSocket implements AsyncDisposable {
     const onAbort = () => sub.wake?.();
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#subscribers.add(sub);
+    let turn = this.#loop.turn;
+    let handedOut = 0;
     try {
       for (;;) {
         // Checked before each item, not only when the queue is empty: the
         // queue may hold a read-ahead burst, and abort ends the stream now.
         if (signal?.aborted) throw abortReason(signal);
+        if (sub.queue.length > 0) {
+          if (this.#loop.turn !== turn) [turn, handedOut] = [this.#loop.turn, 0];
+          if (handedOut++ >= ITEMS_PER_TURN) {
+            // This turn's share is handed out: let the event loop run first.
+            await new Promise<void>((resolve) => this.#loop.nextTurn(resolve));
+            continue;
+          }
+        }
         const item = sub.queue.shift();
         if (item !== undefined) {
           if (item instanceof ParseError) throw item;

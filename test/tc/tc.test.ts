@@ -11,6 +11,9 @@ import {
   decodeClass,
   decodeFilter,
   decodeQdisc,
+  encodeClassRequest,
+  encodeFilterRequest,
+  encodeQdiscRequest,
   type Filter,
   formatHandle,
   formatU32Handle,
@@ -420,5 +423,81 @@ test("RTNLGRP_TC events: qdisc, class and filter added and deleted", async () =>
     }
     assert.deepEqual(seen.slice(0, 3), ["new qdisc 1:", "new class 1:10", "new filter 1:10"]);
     assert.ok(seen.includes("del qdisc 1:"));
+  });
+});
+
+test("requests decode back to what was asked: decode(encode(x)) for htb, tbf, pfifo (a fixed-header format) and u32", () => {
+  const asMessage = (bytes: Uint8Array) => parseMessages(bytes)[0];
+  const htb = decodeQdisc(
+    asMessage(
+      encodeQdiscRequest(3, { dev: 3, kind: "htb", handle: "1:", options: { defaultClass: 0x10, r2q: 7 } }, "add"),
+    ),
+  );
+  assert.deepEqual([htb.ifindex, htb.kind, htb.handle, htb.parent], [3, "htb", "1:", "root"]);
+  assert.deepEqual(htb.options, { defaultClass: 0x10, r2q: 7, directPackets: 0, version: 3 });
+  const fifo = decodeQdisc(
+    asMessage(
+      encodeQdiscRequest(
+        3,
+        { dev: 3, kind: "bfifo", handle: "2:", parent: "1:10", options: { limit: 3000 } },
+        "replace",
+      ),
+    ),
+  );
+  assert.deepEqual([fifo.parent, fifo.options], ["1:10", { limit: 3000 }]);
+  const tbf = decodeQdisc(
+    asMessage(
+      encodeQdiscRequest(3, { dev: 3, kind: "tbf", options: { rate: 125000, burst: 32768, latency: 400000 } }, "add"),
+    ),
+  );
+  assert.deepEqual([(tbf.options as any).rate, (tbf.options as any).burst, (tbf.options as any).latency], [
+    125000,
+    32768,
+    400000,
+  ]);
+  const cls = decodeClass(asMessage(encodeClassRequest(3, {
+    dev: 3,
+    kind: "htb",
+    parent: "1:",
+    classid: "1:10",
+    options: { rate: 5_000_000_000, ceil: 6_000_000_000, prio: 3 },
+  }, "add")));
+  assert.deepEqual([(cls.options as any).rate, (cls.options as any).ceil, (cls.options as any).prio], [5e9, 6e9, 3]);
+  const f = decodeFilter(asMessage(encodeFilterRequest(44, 3, {
+    dev: 3,
+    parent: "1:",
+    priority: 4,
+    protocol: "ipv6",
+    options: {
+      classid: "1:20",
+      keys: [{ value: 0x1234, mask: 0xffff, off: 8 }],
+      actions: [{ kind: "mirred", mirredAction: "mirror", dev: 9 }],
+    },
+  }, "add")));
+  assert.deepEqual([f.priority, f.protocol, f.parent], [4, "ipv6", "1:"]);
+  const o = f.options as any;
+  assert.equal(o.classid, "1:20");
+  assert.deepEqual(o.selector.keys, [{ value: 0x1234, mask: 0xffff, off: 8, offmask: 0 }]);
+  assert.deepEqual([o.actions[0].options.mirredAction, o.actions[0].options.direction, o.actions[0].options.ifindex], [
+    "mirror",
+    "egress",
+    9,
+  ]);
+});
+
+test("an unknown qdisc kind sent raw is refused by the kernel with its ext-ACK text", async () => {
+  await withNetns("tc-kind", async (ns) => {
+    await using rt = await RouteClient.open({ netns: ns });
+    const m = new MessageWriter(36, 0x400 | 0x200);
+    const h = m.struct(20);
+    h.setInt32(4, 1, true);
+    h.setUint32(12, 0xffffffff, true);
+    writeAttrs(m, tcAttrs, { kind: "nosuchqdisc" });
+    await assert.rejects(rt.socket.request(m.finish()), (e: unknown) => {
+      assert.ok(e instanceof NetlinkError);
+      assert.equal(e.code, "ENOENT");
+      assert.equal(e.extAck?.message, "Specified qdisc kind is unknown");
+      return true;
+    });
   });
 });

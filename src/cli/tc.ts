@@ -166,7 +166,9 @@ async function qdiscWrite(rt: RouteClient, verb: string, words: string[]): Promi
         mtu: mtu === undefined ? undefined : parseSize(mtu),
       };
     } else if ((kind === "pfifo" || kind === "bfifo") && o.has("limit")) {
-      s.options = { limit: kind === "bfifo" ? parseSize(o.get("limit")!) : integer(o.get("limit")!, "limit", 0, 0xffffffff) };
+      s.options = {
+        limit: kind === "bfifo" ? parseSize(o.get("limit")!) : integer(o.get("limit")!, "limit", 0, 0xffffffff),
+      };
     }
     return s;
   });

@@ -639,7 +639,7 @@ export interface TbfSpec {
 export interface QdiscSpec {
   /** Device. */
   dev: DeviceRef;
-  /** Kind: `"htb"`, `"tbf"`, `"ingress"`, `"clsact"`, `"pfifo"`, `"bfifo"`, `"pfifo_fast"`, `"noqueue"`. */
+  /** Kind: `"htb"`, `"tbf"`, `"ingress"`, `"clsact"`, `"pfifo"`, `"bfifo"`, `"pfifo_fast"`, `"noqueue"`, `"mq"`. */
   kind: string;
   /** Parent (default `"root"`; ingress and clsact set their own). */
   parent?: TcHandle;

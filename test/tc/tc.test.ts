@@ -292,6 +292,8 @@ test("TBF, ingress with a mirred redirect, clsact and default root qdiscs match 
     await rt.tc.addQdisc({ dev: "v1", kind: "ingress" });
     await rt.tc.addQdisc({ dev: "w1", kind: "clsact" });
     ip(ns, "link", "set", "w0", "up"); // its peer stays down: no carrier, no traffic; it shows its default noqueue
+    ip(ns, "link", "add", "m0", "numtxqueues", "4", "type", "veth", "peer", "name", "m1");
+    await rt.tc.addQdisc({ dev: "m0", kind: "mq", handle: "7:" }); // one default qdisc (pfifo_fast here) per queue
     await rt.tc.addQdisc({ dev: "v0", kind: "pfifo", handle: "5:", options: { limit: 77 } });
     await rt.tc.addFilter({
       dev: "v1",
@@ -306,7 +308,9 @@ test("TBF, ingress with a mirred redirect, clsact and default root qdiscs match 
     for await (const l of rt.links()) names.set(l.index, l.name);
     assert.equal(ours.length, theirs.length);
     for (const t of theirs) {
-      const q = ours.find((o) => names.get(o.ifindex) === t.dev && o.kind === t.kind)!;
+      const q = ours.find((o) =>
+        names.get(o.ifindex) === t.dev && o.kind === t.kind && o.parent === (t.root ? "root" : t.parent)
+      )!;
       assert.ok(q, `${t.kind} on ${t.dev}`);
       assert.equal(q.handle, t.handle);
       assert.equal(q.parent, t.root ? "root" : t.parent);
@@ -322,12 +326,22 @@ test("TBF, ingress with a mirred redirect, clsact and default root qdiscs match 
         ]);
       }
       if (t.kind === "pfifo") assert.equal((q.options as any).limit, t.options.limit);
+      if (t.kind === "pfifo_fast") {
+        assert.deepEqual(q.options, { bands: t.options.bands, priomap: t.options.priomap });
+      }
+      if (t.kind === "mq" || t.kind === "noqueue" || t.kind === "ingress" || t.kind === "clsact") {
+        assert.deepEqual(q.options ?? {}, t.options);
+      }
     }
     assert.deepEqual(
       ours.filter((q) => q.kind === "noqueue").map((q) => [names.get(q.ifindex), q.handle, q.parent]).sort(),
       [["lo", "0:", "root"], ["w0", "0:", "root"]],
     );
     assert.ok(ours.some((q) => q.kind === "clsact" && q.handle === "ffff:" && q.parent === "ffff:fff1"));
+    assert.deepEqual(
+      ours.filter((q) => q.kind === "pfifo_fast").map((q) => q.parent).sort(),
+      ["7:1", "7:2", "7:3", "7:4"],
+    );
     const [, , node] = tcJson(ns, "filter", "show", "dev", "v1", "parent", "ffff:");
     const filters: Filter[] = [];
     for await (const f of rt.tc.filters({ dev: "v1", parent: "ingress" })) filters.push(f);

@@ -11,6 +11,10 @@ import { RouteClient } from "../route/client.ts";
 import type { Filter, HtbClassSpec, Qdisc, QdiscSpec, TcClass, TcStats, TcWriteMode } from "../tc/tc.ts";
 import { formatRate, formatSize, parseRate, parseSize, parseTime } from "../tc/units.ts";
 import { parseHandle } from "../tc/handle.ts";
+import { ipMatch, packU32Key } from "../tc/u32.ts";
+import { AddressError } from "../wire/values.ts";
+import type { U32Key } from "../tc/schema.ts";
+import type { FilterSpec, MirredSpec } from "../tc/tc.ts";
 import { integer, type OptionSpec, UsageError } from "./args.ts";
 import type { Context } from "./context.ts";
 import type { Cell } from "./format.ts";
@@ -38,7 +42,7 @@ function usageOf<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message);
+    if (error instanceof TypeError || error instanceof AddressError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -126,7 +130,7 @@ const QDISC_WORDS = [
 
 async function qdiscWrite(rt: RouteClient, verb: string, words: string[]): Promise<void> {
   // tc's order: dev X [root | ingress | clsact | parent P] [handle H] KIND [options]
-  const kinds = ["htb", "tbf", "ingress", "clsact", "pfifo", "bfifo", "pfifo_fast", "noqueue"];
+  const kinds = ["htb", "tbf", "ingress", "clsact", "pfifo", "bfifo", "pfifo_fast", "noqueue", "mq"];
   const rest = words.filter((w, i) => !(w === "root" && words[i - 1] !== "parent"));
   const isRoot = rest.length !== words.length;
   const kindAt = rest.findIndex((w, i) => kinds.includes(w) && (i === 0 || !QDISC_WORDS.includes(rest[i - 1])));
@@ -218,6 +222,74 @@ async function classWrite(rt: RouteClient, verb: string, words: string[]): Promi
   await rt.tc.addClass({ dev, kind: "htb", parent, classid, options }, verbMode(verb));
 }
 
+/** `tc filter add|replace|change|del dev X parent P [protocol P] [prio N] [u32 MATCHES [flowid C] [action mirred …]]`. */
+async function filterWrite(rt: RouteClient, verb: string, words: string[]): Promise<void> {
+  const kindAt = words.indexOf("u32");
+  const head = kindAt >= 0 ? words.slice(0, kindAt) : words;
+  const a = pairs(head, ["dev", "parent", "protocol", "prio", "pref", "handle", "chain"], [], `filter ${verb}`);
+  const dev = a.get("dev"), parent = a.get("parent");
+  if (!dev || !parent) throw new UsageError(`tc filter ${verb}: dev and parent are required`);
+  const prio = a.get("prio") ?? a.get("pref");
+  const protocol = a.get("protocol");
+  const spec: FilterSpec = usageOf(() => ({
+    dev,
+    parent: parent === "egress" ? "egress" : (parseHandle(parent), parent),
+    priority: prio === undefined ? undefined : integer(prio, "prio", 0, 0xffff),
+    protocol: protocol === undefined ? undefined : /^(0x[0-9a-f]+|\d+)$/i.test(protocol) ? Number(protocol) : protocol,
+    handle: a.has("handle") ? integer(a.get("handle"), "handle", 0, 0xffffffff) : undefined,
+    chain: a.has("chain") ? integer(a.get("chain"), "chain", 0, 0xffffffff) : undefined,
+  }));
+  if (verb === "del" || verb === "delete") {
+    if (kindAt >= 0) spec.kind = "u32";
+    return await rt.tc.deleteFilter(spec);
+  }
+  if (kindAt < 0) throw new UsageError(`tc filter ${verb}: only u32 filters can be written`);
+  const keys: U32Key[] = [];
+  const actions: MirredSpec[] = [];
+  let classid: string | undefined;
+  const rest = words.slice(kindAt + 1);
+  usageOf(() => {
+    for (let i = 0; i < rest.length;) {
+      const w = rest[i];
+      if (w === "match" && rest[i + 1] === "ip") {
+        const field = rest[i + 2];
+        const takesMask = ["sport", "dport", "protocol", "tos", "dsfield"].includes(field);
+        ipMatch(keys, field, rest[i + 3], takesMask ? rest[i + 4] : undefined);
+        i += takesMask ? 5 : 4;
+      } else if (w === "match" && rest[i + 1] === "u32") {
+        if (rest[i + 4] !== "at") throw new UsageError("match u32 VALUE MASK at OFFSET");
+        const n = (t: string, what: string) => integer(t, what, 0, 0xffffffff);
+        packU32Key(
+          keys,
+          32,
+          integer(rest[i + 5], "offset", 0, 0xffff),
+          n(rest[i + 2], "value"),
+          n(rest[i + 3], "mask"),
+        );
+        i += 6;
+      } else if (w === "flowid" || w === "classid") {
+        classid = rest[i + 1];
+        if (classid === undefined) throw new UsageError(`${w} needs a class`);
+        parseHandle(classid);
+        i += 2;
+      } else if (w === "action" && rest[i + 1] === "mirred") {
+        const direction = rest[i + 2], what = rest[i + 3];
+        if ((direction !== "egress" && direction !== "ingress") || (what !== "redirect" && what !== "mirror")) {
+          throw new UsageError("action mirred egress|ingress redirect|mirror dev NAME");
+        }
+        if (rest[i + 4] !== "dev" || !rest[i + 5]) throw new UsageError("action mirred … needs dev NAME");
+        actions.push({ kind: "mirred", direction, mirredAction: what, dev: rest[i + 5] });
+        i += 6;
+      } else {
+        throw new UsageError(`tc filter ${verb}: unexpected ${JSON.stringify(w)}`);
+      }
+    }
+  });
+  spec.kind = "u32";
+  spec.options = { classid, keys, actions: actions.length ? actions : undefined };
+  await rt.tc.addFilter(spec, verbMode(verb));
+}
+
 const OPTIONS: OptionSpec[] = [{ names: ["-s", "--stats"], key: "stats", help: "with statistics" }];
 
 /**
@@ -236,10 +308,14 @@ export const tc: Command = {
     "       tc qdisc del dev NAME root|ingress|clsact|parent P",
     "       tc class add|replace|change dev NAME parent P classid C htb rate R [ceil R] [burst B] [cburst B] [prio N] [quantum B]",
     "       tc class del dev NAME classid C",
+    "       tc filter add|replace|change dev NAME parent P [protocol ip|all|…] [prio N] u32 [match ip src|dst PREFIX]",
+    "         [match ip sport|dport|protocol|tos N MASK] [match u32 VALUE MASK at OFF] [flowid C]",
+    "         [action mirred egress|ingress redirect|mirror dev NAME]",
+    "       tc filter del dev NAME parent P [protocol P] [prio N]",
   ].join("\n"),
   description:
     "Traffic control: qdiscs (htb default N r2q N; tbf rate R burst B limit B|latency T [peakrate R mtu B]; " +
-    "ingress; clsact; pfifo|bfifo limit N), htb classes, filters (shown). Rates: 10mbit, 1gbit, 100kbps…; " +
+    "ingress; clsact; pfifo|bfifo limit N; mq), htb classes, u32 filters with mirred actions. Rates: 10mbit, 1gbit, 100kbps…; " +
     "sizes: 1600, 15k, 1mb; times: 400ms. -j prints the objects with kind, handle, parent as tc spells them.",
   options: OPTIONS,
   async run(ctx, positionals, options) {
@@ -257,6 +333,6 @@ export const tc: Command = {
     }
     if (object === "qdisc") return await qdiscWrite(rt, verb, words);
     if (object === "class") return await classWrite(rt, verb, words);
-    throw new UsageError("tc filter: only show is supported here (filters are written with rt.tc.addFilter)");
+    return await filterWrite(rt, verb, words);
   },
 };

@@ -71,6 +71,7 @@ export {
   TC_H_ROOT,
   type TcHandle,
 } from "./handle.ts";
+export { ipMatch, packU32Key } from "./u32.ts";
 export { formatRate, formatSize, parseRate, parseSize, parseTime, TICK_IN_USEC, xmitSize, xmitTime } from "./units.ts";
 export {
   actAttrs,

@@ -11,7 +11,7 @@ const tcJson = (ns: string, ...args: string[]): any[] => {
 };
 
 for (const rt of runtimes) {
-  test(`${rt}: tc qdisc/class add, show -j and del in tc's words`, async () => {
+  test(`${rt}: tc qdisc/class/filter add, show -j and del in tc's words`, async () => {
     await withNetns(`tc-cli-${rt}`, (ns) => {
       ip(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
       const run = (...args: string[]) => {
@@ -50,11 +50,141 @@ for (const rt of runtimes) {
         2500000,
       ]);
       assert.match(run("qdisc", "show", "dev", "v1", "-s"), /tbf .* rate 1Mbit burst 32Kb.*Sent 0 bytes/);
+      // u32 filters in tc's words: the same keys tc would have built (sport and dport share one word).
+      run(
+        "filter",
+        "add",
+        "dev",
+        "v0",
+        "parent",
+        "1:",
+        "protocol",
+        "ip",
+        "prio",
+        "5",
+        "u32",
+        "match",
+        "ip",
+        "dst",
+        "10.1.0.0/16",
+        "match",
+        "ip",
+        "sport",
+        "1024",
+        "0xffff",
+        "match",
+        "ip",
+        "dport",
+        "80",
+        "0xffff",
+        "match",
+        "ip",
+        "protocol",
+        "6",
+        "0xff",
+        "flowid",
+        "1:10",
+      );
+      sh("tc", [
+        "-n",
+        ns,
+        "filter",
+        "add",
+        "dev",
+        "v0",
+        "parent",
+        "1:",
+        "protocol",
+        "ip",
+        "prio",
+        "6",
+        "u32",
+        "match",
+        "ip",
+        "dst",
+        "10.1.0.0/16",
+        "match",
+        "ip",
+        "sport",
+        "1024",
+        "0xffff",
+        "match",
+        "ip",
+        "dport",
+        "80",
+        "0xffff",
+        "match",
+        "ip",
+        "protocol",
+        "6",
+        "0xff",
+        "flowid",
+        "1:10",
+      ]);
+      const keysOf = (pref: number) =>
+        JSON.stringify(
+          sh("tc", ["-n", ns, "filter", "show", "dev", "v0", "pref", String(pref)]).split("\n").filter((l) =>
+            l.trim().startsWith("match")
+          ),
+        );
+      assert.equal(keysOf(5), keysOf(6));
+      assert.match(keysOf(5), /match 04000050\/ffffffff at 20/); // pack_key merged sport and dport
+      run(
+        "filter",
+        "add",
+        "dev",
+        "v1",
+        "parent",
+        "ffff:",
+        "protocol",
+        "all",
+        "u32",
+        "match",
+        "u32",
+        "0",
+        "0",
+        "at",
+        "0",
+        "action",
+        "mirred",
+        "egress",
+        "mirror",
+        "dev",
+        "v0",
+      );
+      const [, , mirror] = tcJson(ns, "filter", "show", "dev", "v1", "parent", "ffff:");
+      assert.deepEqual([mirror.options.actions[0].mirred_action, mirror.options.actions[0].to_dev], ["mirror", "v0"]);
+      const filters = JSON.parse(run("filter", "show", "dev", "v0", "-j"));
+      assert.deepEqual(
+        filters.filter((f: any) => f.handle === "800::800").map((f: any) => [f.priority, f.options.classid]),
+        [[5, "1:10"]],
+      );
+      run("filter", "del", "dev", "v0", "parent", "1:", "prio", "5");
+      run("filter", "del", "dev", "v0", "parent", "1:", "prio", "6");
+      assert.deepEqual(tcJson(ns, "filter", "show", "dev", "v0"), []);
       run("class", "del", "dev", "v0", "classid", "1:10");
       run("qdisc", "del", "dev", "v1", "ingress");
       run("qdisc", "del", "dev", "v0", "root");
       assert.deepEqual(tcJson(ns, "qdisc", "show", "dev", "v0"), []);
       assert.deepEqual(tcJson(ns, "qdisc", "show", "dev", "v1").map((q) => q.kind), ["tbf"]);
+      const badMatch = cli(
+        rt,
+        "-n",
+        ns,
+        "tc",
+        "filter",
+        "add",
+        "dev",
+        "v0",
+        "parent",
+        "1:",
+        "u32",
+        "match",
+        "ip",
+        "dst",
+        "10.0.0.300",
+      );
+      assert.equal(badMatch.status, 2, badMatch.stderr);
       const bad = cli(
         rt,
         "-n",

@@ -17,6 +17,8 @@ import {
   type Filter,
   formatHandle,
   formatU32Handle,
+  ipMatch,
+  packU32Key,
   parseHandle,
   parseQdiscHandle,
   parseRate,
@@ -514,4 +516,20 @@ test("an unknown qdisc kind sent raw is refused by the kernel with its ext-ACK t
       return true;
     });
   });
+});
+
+test("u32 matches pack into keys as tc's pack_key does", () => {
+  const keys = ipMatch([], "dst", "10.1.0.0/16");
+  ipMatch(keys, "sport", "1024", "0xffff");
+  ipMatch(keys, "dport", "80", "0xffff");
+  ipMatch(keys, "protocol", "6", "0xff");
+  assert.deepEqual(keys, [
+    { mask: 0xffff0000, value: 0x0a010000, off: 16, offmask: 0 },
+    { mask: 0xffffffff, value: 0x04000050, off: 20, offmask: 0 },
+    { mask: 0x00ff0000, value: 0x00060000, off: 8, offmask: 0 },
+  ]);
+  assert.throws(() => ipMatch(keys, "dport", "81", "0xffff"), TypeError); // contradicts dport 80
+  assert.throws(() => packU32Key([], 16, 21, 1, 0xffff), TypeError); // not aligned
+  assert.throws(() => ipMatch([], "dst", "fd00::1/64"), TypeError);
+  assert.throws(() => ipMatch([], "ttl", "1", "0xff"), TypeError);
 });

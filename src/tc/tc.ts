@@ -433,7 +433,8 @@ function options(kind: string, o: Loose): TcOptions | undefined {
         const lat2 = 1e6 * (p.limit / peak) - Math.trunc(p.mtu / (1000 / 64));
         if (lat2 > latency) latency = lat2;
       }
-      out.latency = Math.max(0, Math.trunc(latency));
+      // A rate of 0 (never sent by the kernel for a working tbf) has no latency.
+      out.latency = Number.isFinite(latency) ? Math.max(0, Math.trunc(latency)) : 0;
       return out;
     }
     case "pfifo":

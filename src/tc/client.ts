@@ -38,6 +38,10 @@ export class TrafficControl {
   filters(options: tc.TcListOptions & { parent?: string | number } = {}): AsyncGenerator<tc.Filter> {
     return tc.listFilters(this.socket, options);
   }
+  /** One qdisc by parent or handle. @example `const root = await rt.tc.getQdisc({ dev: "lo", parent: "root" })` */
+  getQdisc(spec: tc.TcDeleteSpec, options: { signal?: AbortSignal } = {}): Promise<tc.Qdisc | undefined> {
+    return tc.getQdisc(this.socket, spec, options);
+  }
   /** Adds a qdisc. @example `await rt.tc.addQdisc({ dev: "v0", kind: "htb", handle: "1:", options: { defaultClass: 0x10 } })` */
   addQdisc(spec: tc.QdiscSpec, mode: tc.TcWriteMode = "add", options: { signal?: AbortSignal } = {}): Promise<void> {
     return tc.addQdisc(this.socket, spec, mode, options);

@@ -33,6 +33,7 @@ export {
   type FifoOptions,
   type Filter,
   type FilterSpec,
+  getQdisc,
   type HtbClassOptions,
   type HtbClassSpec,
   type HtbQdiscOptions,

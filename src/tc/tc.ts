@@ -1073,6 +1073,42 @@ export async function* listFilters(
 }
 
 /**
+ * One qdisc by its device and parent (`"root"`, `"ingress"`, `"1:10"`) or
+ * handle, as the kernel looks it up (`RTM_GETQDISC`); ENOENT when there is
+ * none; undefined for a built-in qdisc (noop, on a device that is down),
+ * which dumps leave out too. The kernel also sends the answer to `RTNLGRP_TC` listeners, as an
+ * `RTM_NEWQDISC` event.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { getQdisc } from "@nlts/netlink/tc";
+ * await using sock = await NetlinkSocket.open("route");
+ * const root = await getQdisc(sock, { dev: "lo", parent: "root" });
+ * console.log(root?.kind); // "noqueue"
+ * ```
+ */
+export async function getQdisc(
+  sock: NetlinkSocket,
+  spec: TcDeleteSpec,
+  options: { signal?: AbortSignal } = {},
+): Promise<Qdisc | undefined> {
+  if (spec.parent === undefined && spec.handle === undefined) {
+    throw new TypeError("getQdisc needs a parent or a handle");
+  }
+  const parent = spec.parent === undefined ? 0 : parseHandle(spec.parent);
+  const handle = spec.handle === undefined ? 0 : parseQdiscHandle(spec.handle);
+  const ifindex = await ifindexOf(sock, spec.dev);
+  // The kernel answers a qdisc get as a notification to RTNLGRP_TC, and to the asker only with NLM_F_ECHO.
+  const m = new MessageWriter(RTM.GETQDISC, Flags.ECHO);
+  tcmsg(m, ifindex, handle, parent);
+  const replies = await sock.request(m.finish(), options);
+  const reply = replies.find((r) => r.type === RTM.NEWQDISC);
+  // The kernel's built-in qdiscs (noop on a device that is down) are answered with nothing, as dumps leave them out.
+  return reply && decodeQdisc(reply);
+}
+
+/**
  * Adds (`"add"`), replaces or changes a qdisc (`tc qdisc add dev X root handle 1: htb default 10`).
  *
  * @example

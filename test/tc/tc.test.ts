@@ -203,6 +203,11 @@ test("an HTB tree with u32 filters written by rt.tc reads back with tc -j, field
       priority: 2,
       options: { classid: "1:20", keys: [{ value: 80, mask: 0xffff, off: 20 }] },
     });
+    const got = await rt.tc.getQdisc({ dev: "v0", parent: "root" });
+    assert.deepEqual([got?.kind, got?.handle, got?.parent], ["htb", "1:", "root"]);
+    assert.equal((await rt.tc.getQdisc({ dev: "v0", handle: "1:" }))?.kind, "htb");
+    assert.equal(await rt.tc.getQdisc({ dev: "v1", parent: "root" }), undefined); // down: the built-in noop
+    await assert.rejects(rt.tc.getQdisc({ dev: "v0", handle: "9:" }), (e: unknown) => e instanceof NetlinkError);
     const [htb] = tcJson(ns, "-s", "qdisc", "show", "dev", "v0");
     const ours: Qdisc[] = [];
     for await (const q of rt.tc.qdiscs({ dev: "v0" })) ours.push(q);

@@ -106,7 +106,7 @@ async function show(ctx: Context, rt: RouteClient, object: string, words: string
     if (parent !== undefined && dev === undefined) throw new UsageError("tc filter show: parent needs dev");
     const list: Filter[] = [];
     for await (const f of rt.tc.filters({ dev, parent })) list.push(withDev(strip(f), devs));
-    ctx.list(list, ["kind", "handle", "dev", "parent", "match", "options"], cells);
+    ctx.list(list, ["kind", "handle", "dev", "parent", "pref", "options"], cells);
   }
 }
 

@@ -6,6 +6,7 @@ import { hexFile } from "../helpers/fixtures.ts";
 import { ip, sh, withNetns } from "../helpers/netns.ts";
 import { NetlinkError, parseMessages, RouteClient, subscribe } from "../../mod.ts";
 import { MessageWriter } from "../../src/wire/message.ts";
+import { rtmAttributePath } from "../../src/route/schema.ts";
 import { writeAttrs } from "../../src/wire/schema.ts";
 import {
   decodeClass,
@@ -537,4 +538,16 @@ test("u32 matches pack into keys as tc's pack_key does", () => {
   assert.throws(() => packU32Key([], 16, 21, 1, 0xffff), TypeError); // not aligned
   assert.throws(() => ipMatch([], "dst", "fd00::1/64"), TypeError);
   assert.throws(() => ipMatch([], "ttl", "1", "0xff"), TypeError);
+});
+
+test("ext-ACK paths: inside a fixed-header format (pfifo) they name TCA_OPTIONS; inside htb options TCA_OPTIONS.TCA_HTB_PARMS", () => {
+  const m = encodeQdiscRequest(2, { dev: 2, kind: "pfifo", options: { limit: 10 } }, "add");
+  // nlmsghdr 16 + tcmsg 20 + TCA_KIND "pfifo" (12) + TCA_OPTIONS header 4: the limit.
+  assert.equal(rtmAttributePath(m, 16 + 20 + 12 + 4), "TCA_OPTIONS");
+  const htb = encodeClassRequest(
+    2,
+    { dev: 2, kind: "htb", parent: "1:", classid: "1:10", options: { rate: 1000 } },
+    "add",
+  );
+  assert.equal(rtmAttributePath(htb, 16 + 20 + 12 + 4 + 4), "TCA_OPTIONS.TCA_HTB_PARMS");
 });

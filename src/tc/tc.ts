@@ -773,8 +773,9 @@ function qdiscOptions(spec: QdiscSpec): Loose {
           ...ratespec("rate", rate),
           ...(peak ? ratespec("peakrate", peak) : {}),
           limit,
-          buffer: xmitTime(rate >= 2 ** 32 ? 0xffffffff : rate, burst),
-          mtu: peak ? xmitTime(peak >= 2 ** 32 ? 0xffffffff : peak, mtu) : 0,
+          // Ticks at the real rate, as for htb (the kernel reads the rate from TCA_TBF_RATE64 when it is there).
+          buffer: xmitTime(rate, burst),
+          mtu: peak ? xmitTime(peak, mtu) : 0,
         },
         burst,
         rate64: rate >= 2 ** 32 ? rate : undefined,

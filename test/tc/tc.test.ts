@@ -551,3 +551,36 @@ test("ext-ACK paths: inside a fixed-header format (pfifo) they name TCA_OPTIONS;
   );
   assert.equal(rtmAttributePath(htb, 16 + 20 + 12 + 4 + 4), "TCA_OPTIONS.TCA_HTB_PARMS");
 });
+
+test("a 40gbit tbf (TCA_TBF_RATE64) and a 10gbit htb ceil read back as tc shows them", async () => {
+  await withNetns("tc-64", async (ns) => {
+    veths(ns);
+    await using rt = await RouteClient.open({ netns: ns });
+    await rt.tc.addQdisc({
+      dev: "v1",
+      kind: "tbf",
+      options: { rate: parseRate("40gbit"), burst: parseSize("1mb"), limit: 1e6 },
+    });
+    const [theirs] = tcJson(ns, "qdisc", "show", "dev", "v1");
+    const ours = await rt.tc.getQdisc({ dev: "v1", parent: "root" });
+    assert.equal(theirs.options.rate, 5_000_000_000);
+    assert.deepEqual([(ours?.options as any).rate, (ours?.options as any).burst], [
+      theirs.options.rate,
+      theirs.options.burst,
+    ]);
+    await rt.tc.addQdisc({ dev: "v0", kind: "htb", handle: "1:" });
+    await rt.tc.addClass({
+      dev: "v0",
+      kind: "htb",
+      parent: "1:",
+      classid: "1:1",
+      options: { rate: parseRate("1gbit"), ceil: parseRate("10gbit") },
+    });
+    assert.match(
+      sh("tc", ["-n", ns, "class", "show", "dev", "v0"]),
+      /class htb 1:1 root prio 0 rate 1Gbit ceil 10Gbit /,
+    );
+    const [c] = await Array.fromAsync(rt.tc.classes({ dev: "v0" }));
+    assert.deepEqual([(c.options as any).rate, (c.options as any).ceil], [125_000_000, 1_250_000_000]);
+  });
+});

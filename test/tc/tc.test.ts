@@ -584,3 +584,36 @@ test("a 40gbit tbf (TCA_TBF_RATE64) and a 10gbit htb ceil read back as tc shows 
     assert.deepEqual([(c.options as any).rate, (c.options as any).ceil], [125_000_000, 1_250_000_000]);
   });
 });
+
+test("a bpf filter (decode only: attaching needs a loaded program, which the tests do not build) decodes from bytes built from pkt_cls.h", () => {
+  const m = new MessageWriter(44, 0);
+  const h = m.struct(20);
+  h.setInt32(4, 2, true);
+  h.setUint32(8, 1, true);
+  h.setUint32(12, 0xfffffff2, true);
+  h.setUint32(16, (0x10000 * 1 + 0x0008) >>> 0, true); // pref 1, protocol ETH_P_IP (0x0800, network order)
+  writeAttrs(m, tcAttrs, {
+    kind: "bpf",
+    options: {
+      classid: 0x10001,
+      name: "prog.o:[classifier]",
+      id: 42,
+      tag: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 0xff]),
+      flags: 1,
+      flagsGen: 0,
+      act: [{ kind: "gact", index: 3 }],
+    },
+  });
+  const f = decodeFilter(parseMessages(m.finish())[0]);
+  assert.deepEqual([f.kind, f.handle, f.parent, f.priority, f.protocol], ["bpf", "0x1", "ffff:fff2", 1, "ip"]);
+  const o = f.options as any;
+  assert.deepEqual([o.classid, o.name, o.id, o.tag, o.flags], [
+    "1:1",
+    "prog.o:[classifier]",
+    42,
+    "01020304050607ff",
+    1,
+  ]);
+  // An action kind without a format here (gact) is kept, its options raw.
+  assert.deepEqual([o.actions[0].kind, o.actions[0].index, o.actions[0].order], ["gact", 3, 1]);
+});

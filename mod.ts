@@ -234,3 +234,4 @@ export {
   type ShareOptions,
 } from "./src/socket/share.ts";
 export { type KeyedWatch, shareWatch } from "./src/route/shared_watch.ts";
+export { type Filter, type Qdisc, type TcClass, type TcStats, TrafficControl } from "./src/tc/mod.ts";

@@ -9,6 +9,7 @@ import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
 import { conntrack, genl, ss, uevent } from "./families.ts";
+import { tc } from "./tc.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -40,6 +41,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ss,
   conntrack,
   demo,
+  tc,
 };
 
 const SUMMARY: [string, string][] = [
@@ -55,6 +57,7 @@ const SUMMARY: [string, string][] = [
   ["ss", "sockets (-t -u -w -x -l -a)"],
   ["conntrack", "the conntrack table (-E: its events)"],
   ["demo", "links and addresses, then link events"],
+  ["tc", "qdiscs, classes, filters (add, replace, change, del)"],
 ];
 
 /**

@@ -236,6 +236,14 @@ export function eventLine(e: RouteEvent | Overrun, names: Map<number, string>): 
       return `[nexthop] ${e.action} ${words(nexthopRow(e.nexthop, names))}`;
     case "nsid":
       return `[nsid] ${e.action} nsid ${e.nsid.nsid}`;
+    case "qdisc":
+    case "class":
+    case "filter": {
+      const o = e.kind === "qdisc" ? e.qdisc : e.kind === "class" ? e.class : e.filter;
+      return `[${e.kind}] ${e.action} ${o.kind} ${o.handle ?? ""} dev ${
+        names.get(o.ifindex) ?? o.ifindex
+      } parent ${o.parent}`;
+    }
     case "unknown":
       return `[unknown] message type ${e.message.type}${e.error ? `: ${e.error.message}` : ""}`;
   }

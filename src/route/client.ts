@@ -24,6 +24,7 @@ import * as nsid from "./nsid.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
 import { SpawnedStreams } from "../socket/stream.ts";
 import { rtmAttributePath } from "./schema.ts";
+import { TrafficControl } from "../tc/client.ts";
 
 /** Options of {@link RouteClient.open}. */
 export interface RouteClientOptions {
@@ -56,11 +57,14 @@ export class RouteClient implements AsyncDisposable {
   readonly socket: NetlinkSocket;
   /** The namespace this client works in, if not the caller's. */
   readonly netns?: NetnsTarget;
+  /** Traffic control (qdiscs, classes, filters) over the request socket. @example `for await (const q of rt.tc.qdiscs()) console.log(q.kind)` */
+  readonly tc: TrafficControl;
   readonly #streams = new SpawnedStreams();
 
   private constructor(socket: NetlinkSocket, netns?: NetnsTarget) {
     this.socket = socket;
     this.netns = netns;
+    this.tc = new TrafficControl(socket);
   }
 
   /**

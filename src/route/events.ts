@@ -18,6 +18,7 @@ import { decodeNexthop, type Nexthop } from "./nexthop.ts";
 import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
+import { decodeClass, decodeFilter, decodeQdisc, type Filter, type Qdisc, type TcClass } from "../tc/tc.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
 export type RouteEventAction = "new" | "del";
@@ -36,6 +37,9 @@ export type RouteEvent =
   | { kind: "neighbour"; action: RouteEventAction; neighbour: Neighbour }
   | { kind: "rule"; action: RouteEventAction; rule: Rule }
   | { kind: "nsid"; action: RouteEventAction; nsid: NetnsId }
+  | { kind: "qdisc"; action: RouteEventAction; qdisc: Qdisc }
+  | { kind: "class"; action: RouteEventAction; class: TcClass }
+  | { kind: "filter"; action: RouteEventAction; filter: Filter }
   | { kind: "unknown"; message: NetlinkMessage; error?: ParseError };
 
 /** The kinds of {@link RouteEvent}. */
@@ -82,6 +86,15 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
       case RTM.NEWNSID:
       case RTM.DELNSID:
         return { kind: "nsid", action: msg.type === RTM.NEWNSID ? "new" : "del", nsid: decodeNsid(msg) };
+      case RTM.NEWQDISC:
+      case RTM.DELQDISC:
+        return { kind: "qdisc", action: msg.type === RTM.NEWQDISC ? "new" : "del", qdisc: decodeQdisc(msg) };
+      case RTM.NEWTCLASS:
+      case RTM.DELTCLASS:
+        return { kind: "class", action: msg.type === RTM.NEWTCLASS ? "new" : "del", class: decodeClass(msg) };
+      case RTM.NEWTFILTER:
+      case RTM.DELTFILTER:
+        return { kind: "filter", action: msg.type === RTM.NEWTFILTER ? "new" : "del", filter: decodeFilter(msg) };
     }
   } catch (error) {
     if (error instanceof ParseError) return { kind: "unknown", message: msg, error };

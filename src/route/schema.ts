@@ -26,6 +26,7 @@ import { neighbourAttrs } from "./neighbour.ts";
 import { nexthopAttrs } from "./nexthop.ts";
 import { nsidAttrs } from "./nsid.ts";
 import { ruleAttrs } from "./rule.ts";
+import { tcAttrs } from "../tc/schema.ts";
 
 const LINK_ATTRS = defineAttrSet({
   name: "link",
@@ -190,6 +191,7 @@ const NEIGHBOUR: MessageSchema = { headerSize: 12, attributes: neighbourAttrs };
 const RULE: MessageSchema = { headerSize: 12, attributes: ruleAttrs };
 const NSID: MessageSchema = { headerSize: 4, attributes: nsidAttrs };
 const NEXTHOP: MessageSchema = { headerSize: 8, attributes: nexthopAttrs };
+const TC: MessageSchema = { headerSize: 20, attributes: tcAttrs };
 
 /** The fixed header and attribute set of each rtnetlink message type this library sends. */
 export const RTM_MESSAGES: { readonly [type: number]: MessageSchema } = {
@@ -215,6 +217,15 @@ export const RTM_MESSAGES: { readonly [type: number]: MessageSchema } = {
   [RTM.NEWNEXTHOP]: NEXTHOP,
   [RTM.DELNEXTHOP]: NEXTHOP,
   [RTM.GETNEXTHOP]: NEXTHOP,
+  [RTM.NEWQDISC]: TC,
+  [RTM.DELQDISC]: TC,
+  [RTM.GETQDISC]: TC,
+  [RTM.NEWTCLASS]: TC,
+  [RTM.DELTCLASS]: TC,
+  [RTM.GETTCLASS]: TC,
+  [RTM.NEWTFILTER]: TC,
+  [RTM.DELTFILTER]: TC,
+  [RTM.GETTFILTER]: TC,
 };
 
 /**

@@ -154,6 +154,12 @@ export interface AttrSet {
   readonly prefix?: string;
   /** Attributes by name. */
   readonly attributes: { readonly [name: string]: AttrDef };
+  /**
+   * A fixed C struct before the attributes (YNL's `fixed-header` of a
+   * sub-message format: `tc-fifo-qopt` for pfifo's `TCA_OPTIONS`). Only
+   * read as a sub-message format; its members sit beside the attributes.
+   */
+  readonly "fixed-header"?: StructDef;
 }
 
 // ---------------------------------------------------------------------------
@@ -1076,6 +1082,13 @@ function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknow
       const def = plan.defs[i];
       const selected = out[def.selector!];
       const format = selected === undefined ? undefined : def.formats![String(selected)];
+      const header = format?.["fixed-header"];
+      if (header) {
+        const size = structSize(header);
+        const fields = decodeStruct(header, b.subarray(s, e)) as Record<string, unknown>;
+        const from = Math.min(e, s + align4(size));
+        return { ...fields, ...decodeRange(planOf(format!), b, from, e, at + from - s) };
+      }
       if (format) return decodeRange(planOf(format), b, s, e, at);
       // No format for this selector: the payload's attributes, kept raw.
       const unknown: Attr[] = [];
@@ -1294,7 +1307,22 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       if (!format) {
         throw new TypeError(`${where}: no format for ${def.selector} ${JSON.stringify(selected)}`);
       }
-      w.nest(id, (inner) => writeAttrs(inner, format, input as Input<AttrSet>, where));
+      const header = format["fixed-header"];
+      if (!header) {
+        w.nest(id, (inner) => writeAttrs(inner, format, input as Input<AttrSet>, where));
+        return;
+      }
+      // The struct's members first, then the attributes, from one object.
+      const fields: Record<string, unknown> = {};
+      const attrs: Record<string, unknown> = {};
+      const names = new Set(header.members.map((m) => m.name));
+      for (const [k, x] of Object.entries((input ?? {}) as Record<string, unknown>)) {
+        (names.has(k) ? fields : attrs)[k] = x;
+      }
+      w.nest(id, (inner) => {
+        inner.raw(encodeStruct(header, fields as never));
+        writeAttrs(inner, format, attrs as Input<AttrSet>, where);
+      });
       return;
     }
     case "string":
@@ -1557,6 +1585,12 @@ function walkTo(set: AttrSet | undefined, bytes: Uint8Array, offset: number): St
         if (offset < at + NLA_HDRLEN || (!current && !arrayOf)) return steps;
         end = at + len;
         at += NLA_HDRLEN;
+        const header = current?.["fixed-header"];
+        if (header) {
+          // An offset into a sub-message's fixed header names the attribute holding it.
+          if (offset < at + structSize(header)) return steps;
+          at += align4(structSize(header));
+        }
         break;
       }
       at += align4(len);

@@ -34,6 +34,7 @@ import { decodeMessage } from "../../src/genl/mod.ts";
 import { ctrlAttrs, familyInfo } from "../../src/genl/nlctrl.ts";
 import { decodeInetSocket, decodeUnixSocket } from "../../src/sockdiag/mod.ts";
 import type { FuzzTarget } from "../helpers/fuzz.ts";
+import { decodeClass, decodeFilter, decodeQdisc } from "../../src/tc/mod.ts";
 import { coreTargets, hexFixtures } from "./targets.ts";
 
 const route = hexFixtures("route/fixtures");
@@ -195,6 +196,11 @@ export const familyTargets: FuzzTarget[] = [
   target("genl: nlctrl family", captured("genl-ctrl"), (m) => familyInfo(decodeMessage(ctrlAttrs, m))),
   target("sockdiag: decodeInetSocket", captured("sockdiag-inet"), (m) => decodeInetSocket(m, "tcp")),
   target("sockdiag: decodeUnixSocket", captured("sockdiag-unix"), decodeUnixSocket),
+  target(
+    "tc: decodeQdisc, decodeClass, decodeFilter",
+    hexFixtures("tc/fixtures"),
+    (m) => [decodeQdisc, decodeClass, decodeFilter][(m.type - 36) >> 2]?.(m),
+  ),
 ];
 
 export const allTargets: FuzzTarget[] = [...coreTargets, ...familyTargets];

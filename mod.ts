@@ -71,6 +71,7 @@ export {
   toJson,
 } from "./src/wire/mod.ts";
 export {
+  type BatchAnswer,
   createNetns,
   deleteNetns,
   type DumpOptions,

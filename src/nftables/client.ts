@@ -12,7 +12,9 @@ import type { NetlinkMessage } from "../wire/message.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { writeAttrs } from "../wire/schema.ts";
 import { nfnlMessage, splitNfnlType } from "../netfilter/nfnetlink.ts";
+import { SpawnedStreams } from "../socket/stream.ts";
 import {
+  describeNftType,
   familyOf,
   NFNL_MSG_BATCH_BEGIN,
   NFNL_MSG_BATCH_END,
@@ -34,25 +36,7 @@ import {
 } from "./schema.ts";
 import type { NftChain, NftObject, NftRule, NftSet, NftSetElement, NftTable } from "./objects.ts";
 import { type Echoes, NftTransactionError, Transaction } from "./transaction.ts";
-
-const MSG_NAMES = Object.fromEntries(Object.entries(NFT_MSG).map(([name, n]) => [n, `NFT_MSG_${name}`]));
-
-/**
- * Readable names of nf_tables message types (and the batch markers), for
- * `describeType`.
- *
- * @example
- * ```ts
- * import { describeNftType } from "@nlts/netlink/nftables";
- * describeNftType(0xa06); // "NFT_MSG_NEWRULE"
- * ```
- */
-export function describeNftType(type: number): string | undefined {
-  if (type === NFNL_MSG_BATCH_BEGIN) return "NFNL_MSG_BATCH_BEGIN";
-  if (type === NFNL_MSG_BATCH_END) return "NFNL_MSG_BATCH_END";
-  const { subsys, msg } = splitNfnlType(type);
-  return subsys === NFNL_SUBSYS_NFTABLES ? MSG_NAMES[msg] : undefined;
-}
+import { type NftEventOptions, NftEventStream } from "./events.ts";
 
 /** Options of {@link Nftables.open}. */
 export interface NftablesOptions {
@@ -137,9 +121,12 @@ function decodeEcho(m: NetlinkMessage): NftTable | NftChain | NftRule | NftSet |
 export class Nftables implements AsyncDisposable {
   /** The socket (NETLINK_NETFILTER), for requests of your own. */
   readonly socket: NetlinkSocket;
+  readonly #netns?: NetnsTarget;
+  readonly #streams = new SpawnedStreams();
 
-  private constructor(socket: NetlinkSocket) {
+  private constructor(socket: NetlinkSocket, netns: NetnsTarget | undefined) {
     this.socket = socket;
+    this.#netns = netns;
   }
 
   /**
@@ -159,7 +146,7 @@ export class Nftables implements AsyncDisposable {
       describeType: describeNftType,
       describeAttribute: nftAttributePath,
     });
-    return new Nftables(socket);
+    return new Nftables(socket, options.netns);
   }
 
   async #dump<T>(
@@ -377,9 +364,27 @@ export class Nftables implements AsyncDisposable {
     };
   }
 
-  /** Closes the socket. */
-  close(): Promise<void> {
-    return this.socket.close();
+  /**
+   * The ruleset's changes as they are committed (`NFNLGRP_NFTABLES`), on a
+   * socket of their own; returned synchronously, closed with the client.
+   *
+   * @example
+   * ```ts
+   * import { Nftables } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open({ netns: "test" });
+   * const events = nft.events({ signal: AbortSignal.timeout(5000) });
+   * await events.ready;
+   * for await (const e of events) console.log(e);
+   * ```
+   */
+  events(options: NftEventOptions = {}): NftEventStream {
+    return this.#streams.add(() => new NftEventStream(this.#netns, options));
+  }
+
+  /** Closes the socket and every stream {@link events} returned. */
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    await this.socket.close();
   }
 
   /** Closes the socket (for `await using`). */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { splitNfnlType } from "../netfilter/nfnetlink.ts";
 
 /**
  * `NFT_MSG_*` message numbers (the low byte of the type; the high byte is
@@ -137,3 +138,22 @@ export const VERDICTS = {
   goto: -4,
   return: -5,
 } as const;
+
+const MSG_NAMES = Object.fromEntries(Object.entries(NFT_MSG).map(([name, n]) => [n, `NFT_MSG_${name}`]));
+
+/**
+ * Readable names of nf_tables message types (and the batch markers), for
+ * `describeType`.
+ *
+ * @example
+ * ```ts
+ * import { describeNftType } from "@nlts/netlink/nftables";
+ * describeNftType(0xa06); // "NFT_MSG_NEWRULE"
+ * ```
+ */
+export function describeNftType(type: number): string | undefined {
+  if (type === NFNL_MSG_BATCH_BEGIN) return "NFNL_MSG_BATCH_BEGIN";
+  if (type === NFNL_MSG_BATCH_END) return "NFNL_MSG_BATCH_END";
+  const { subsys, msg } = splitNfnlType(type);
+  return subsys === NFNL_SUBSYS_NFTABLES ? MSG_NAMES[msg] : undefined;
+}

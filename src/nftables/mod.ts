@@ -20,6 +20,7 @@
  * @module
  */
 export {
+  describeNftType,
   familyOf,
   hookName,
   hookNumber,
@@ -37,6 +38,7 @@ export {
   chainAttrs,
   decodeChain,
   decodeGeneration,
+  decodeGenerationMessage,
   decodeObject,
   decodeRule,
   decodeSet,
@@ -104,7 +106,6 @@ export {
   Transaction,
 } from "./transaction.ts";
 export {
-  describeNftType,
   Nftables,
   type NftablesOptions,
   type NftRuleset,
@@ -112,3 +113,4 @@ export {
   type TransactionResult,
 } from "./client.ts";
 export { type CtState, type Match, type MatchOptions, rule, RuleBuilder } from "./rule.ts";
+export { decodeNftEvent, type NftEvent, type NftEventAction, type NftEventOptions, NftEventStream } from "./events.ts";

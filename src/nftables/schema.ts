@@ -864,10 +864,18 @@ export function decodeObject(msg: NetlinkMessage): NftObject {
   return object;
 }
 
-/** Decodes an `NFT_MSG_NEWGEN`: the ruleset's generation id. */
-export function decodeGeneration(msg: NetlinkMessage): number {
+/** Decodes an `NFT_MSG_NEWGEN`: the ruleset's generation id, and who committed it (in events). */
+export function decodeGenerationMessage(msg: NetlinkMessage): { id: number; pid?: number; processName?: string } {
   header(msg);
   const a = attrsOf(GEN, msg);
   if (a.id === undefined) throw new ParseError("NFT_MSG_NEWGEN without NFTA_GEN_ID", 16);
-  return a.id;
+  const out: { id: number; pid?: number; processName?: string } = { id: a.id };
+  if (a.procPid !== undefined) out.pid = a.procPid;
+  if (a.procName !== undefined) out.processName = a.procName;
+  return out;
+}
+
+/** Decodes an `NFT_MSG_NEWGEN`: the ruleset's generation id. */
+export function decodeGeneration(msg: NetlinkMessage): number {
+  return decodeGenerationMessage(msg).id;
 }

@@ -15,7 +15,6 @@ import { nfnlMessage, splitNfnlType } from "../netfilter/nfnetlink.ts";
 import { SpawnedStreams } from "../socket/stream.ts";
 import {
   describeNftType,
-  familyOf,
   NFNL_MSG_BATCH_BEGIN,
   NFNL_MSG_BATCH_END,
   NFNL_SUBSYS_NFTABLES,
@@ -290,9 +289,9 @@ export class Nftables implements AsyncDisposable {
       const rules = await this.rules();
       const sets = [];
       for (const set of await this.sets()) {
-        const family = familyOf(NFPROTO[set.family as NftFamily] ?? 0);
-        const elements = typeof family === "string"
-          ? await this.elements({ family, table: set.table, set: set.name })
+        // A family this library has no name for cannot be asked for by name.
+        const elements = typeof set.family === "string"
+          ? await this.elements({ family: set.family, table: set.table, set: set.name })
           : [];
         sets.push({ ...set, elements });
       }

@@ -217,6 +217,13 @@ export class Transaction {
     return this;
   }
 
+  /** Deletes every table (of one family, or of all): `nft flush ruleset`. */
+  flushRuleset(filter: { family?: NftFamily } = {}): this {
+    const family = filter.family === undefined ? 0 : checkFamily(filter.family);
+    this.#push(`flush ruleset${filter.family ? ` ${filter.family}` : ""}`, NFT_MSG.DELTABLE, family, 0, () => {});
+    return this;
+  }
+
   /** Deletes every rule of a table (its chains, sets and objects stay). */
   flushTable(ref: { family: NftFamily; name: string }): this {
     const family = checkFamily(ref.family);

@@ -187,6 +187,12 @@ test("transaction: delete and flush operations; replacing a rule by handle", asy
     assert.deepEqual((await client.chains()).map((c) => c.name), ["a"]);
     await client.transaction((tx) => tx.deleteTable({ family: "inet", name: "t" }));
     assert.equal(nft(ns, "list", "ruleset").trim(), "");
+    nft(ns, "add", "table", "ip", "a");
+    nft(ns, "add", "table", "ip6", "b");
+    await client.transaction((tx) => tx.flushRuleset({ family: "ip" }));
+    assert.deepEqual((await client.tables()).map((t) => t.name), ["b"]);
+    await client.transaction((tx) => tx.flushRuleset());
+    assert.equal(nft(ns, "list", "ruleset").trim(), "");
   });
 });
 

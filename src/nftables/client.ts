@@ -339,7 +339,8 @@ export class Nftables implements AsyncDisposable {
     const end = nfnlMessage(0, NFNL_MSG_BATCH_END, 0, { resId: NFNL_SUBSYS_NFTABLES });
     const answers = await this.socket.requestBatch(
       [begin.finish(), ...ops.map((o) => o.message), end.finish()],
-      { signal: options.signal },
+      // Refusals are always answered; ACKs of what succeeded would only fill the receive buffer.
+      { signal: options.signal, ack: false },
     );
     const errors = answers.flatMap((a, i) => {
       if (!a.error) return [];

@@ -68,6 +68,8 @@ const MSG_DONTWAIT = 0x40;
 const NLMSG_HDRLEN = 16;
 /** Largest number of iovecs in one `sendmsg` (`UIO_MAXIOV`). */
 const IOV_MAX = 1024;
+/** Receive-buffer room one queued ACK takes (an skb's truesize, rounded up). */
+const ACK_TRUESIZE = 1280;
 const { EAGAIN, EINTR, ENOBUFS, EPERM } = ERRNO;
 
 /** Datagrams one socket reads per turn of the event loop (see `loop.ts`). */
@@ -391,6 +393,8 @@ export class NetlinkSocket implements AsyncDisposable {
   readonly #attrPath?: (request: Uint8Array, offset: number) => string | undefined;
   readonly #raw: boolean;
   readonly #pending = new Map<number, Pending>();
+  /** Pending batches, told when the kernel drops answers (their end marker may be among them). */
+  readonly #batchesOnOverrun = new Set<() => void>();
   readonly #subscribers = new Set<Subscriber>();
   #dump?: DumpState;
   #dumpQueue: Promise<void> = Promise.resolve();
@@ -677,10 +681,12 @@ export class NetlinkSocket implements AsyncDisposable {
    * marks their end, and its ACK resolves the batch. (Every family that reads
    * requests with the kernel's `netlink_rcv_skb` ACKs it: rtnetlink, genl,
    * nfnetlink, xfrm, sock_diag.) A message may end with no answer (`acked`
-   * false): nfnetlink does not ACK every message of an aborted batch. If the
-   * kernel reported ENOBUFS meanwhile, answers may have been lost and the
-   * batch rejects with ENOBUFS: what was carried out is unknown.
+   * false): nfnetlink does not ACK every message of an aborted batch.
    *
+   * The kernel queues every answer before the first is read, so the
+   * receive buffer is grown to hold them (about 1 KiB per expected ACK;
+   * with `ack: false` only refusals and replies come). If the kernel still
+   * drops answers (ENOBUFS), the batch rejects with ENOBUFS at once.
    * More than 1,024 messages (`UIO_MAXIOV`) are joined into that many
    * iovecs. The datagram must fit the send buffer (`sndbuf` of
    * {@link NetlinkSocket.open}), else it rejects with EMSGSIZE, before the
@@ -735,10 +741,12 @@ export class NetlinkSocket implements AsyncDisposable {
         for (const { seq } of prepared) this.#pending.delete(seq);
         this.#pending.delete(fence.seq);
       };
+      const onOverrun = () => finish(new NetlinkError(ENOBUFS, { syscall: "recvmsg (batch answers were lost)" }));
       const finish = (error: unknown, result?: BatchAnswer[]) => {
         if (settled) return;
         settled = true;
         forget();
+        this.#batchesOnOverrun.delete(onOverrun);
         signal?.removeEventListener("abort", onAbort);
         clearTimeout(timer);
         if (result) resolve(result);
@@ -784,7 +792,9 @@ export class NetlinkSocket implements AsyncDisposable {
         reject: (e) => finish(e),
       });
       signal?.addEventListener("abort", onAbort, { once: true });
+      this.#batchesOnOverrun.add(onOverrun);
       try {
+        this.#roomForAnswers((ack ? prepared.length : 0) + 1);
         this.#sendBatch(prepared.map((p) => p.bytes));
         this.#sendTo(fence.bytes, this.#kernel);
       } catch (error) {
@@ -793,6 +803,24 @@ export class NetlinkSocket implements AsyncDisposable {
       }
       this.#pump(fence.seq);
     });
+  }
+
+  /**
+   * Grows the kernel receive buffer (SO_RCVBUFFORCE when permitted, else
+   * SO_RCVBUF; never shrinks it) so that `answers` ACKs queued while the
+   * batch is handled fit: the kernel answers the whole batch before we
+   * read any of it. An ACK takes about 1 KiB of buffer (its skb's truesize).
+   */
+  #roomForAnswers(answers: number): void {
+    const want = answers * ACK_TRUESIZE;
+    const current = new Uint8Array(new ArrayBuffer(4));
+    if (this.#libc.getsockopt(this.#fd, SOL_SOCKET, SO_RCVBUF, current) < 0) return;
+    // The kernel reports (and keeps) twice the size it was given.
+    if (new DataView(current.buffer).getUint32(0, true) >= want) return;
+    const value = u32bytes(Math.ceil(want / 2));
+    if (this.#libc.setsockopt(this.#fd, SOL_SOCKET, SO_RCVBUFFORCE, value) < 0) {
+      this.#libc.setsockopt(this.#fd, SOL_SOCKET, SO_RCVBUF, value); // capped by rmem_max; ENOBUFS tells the rest
+    }
   }
 
   /** One `sendmsg` of `parts` (joined into at most UIO_MAXIOV iovecs). */
@@ -1228,6 +1256,7 @@ export class NetlinkSocket implements AsyncDisposable {
         if (n === -EINTR) continue;
         if (n === -ENOBUFS) {
           this.stats.overruns++;
+          for (const fail of [...this.#batchesOnOverrun]) fail();
           // Reported again while congested: the previous congestion ended at
           // the last read (the kernel sets the error only when it starts
           // dropping with the congested bit clear), and a new one began.

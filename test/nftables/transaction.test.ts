@@ -196,6 +196,26 @@ test("transaction: delete and flush operations; replacing a rule by handle", asy
   });
 });
 
+test("transaction: rules placed at the start (insert), after a handle (position), before a handle", async () => {
+  await withNetns("nft-tx-pos", async (ns) => {
+    sh(
+      "ip",
+      ["netns", "exec", ns, "nft", "-f", "-"],
+      "table inet t { chain c { tcp dport 1 accept; tcp dport 3 accept; }; }",
+    );
+    await using client = await Nftables.open({ netns: ns });
+    const [one, three] = await client.rules();
+    const at = { family: "inet" as const, table: "t", chain: "c" };
+    await client.transaction((tx) => {
+      tx.addRule({ ...at, expressions: rule().tcpDport(2).accept(), position: one.handle });
+      tx.addRule({ ...at, expressions: rule().tcpDport(0).accept(), insert: true });
+      tx.addRule({ ...at, expressions: rule().tcpDport(25).accept(), position: three.handle, insert: true });
+    });
+    const listed = nft(ns, "list", "chain", "inet", "t", "c").match(/tcp dport \d+/g);
+    assert.deepEqual(listed, ["tcp dport 0", "tcp dport 1", "tcp dport 2", "tcp dport 25", "tcp dport 3"]);
+  });
+});
+
 test("transaction: bad input throws before anything is sent", async () => {
   await withNetns("nft-tx-input", async (ns) => {
     await using client = await Nftables.open({ netns: ns });

@@ -684,8 +684,8 @@ export class NetlinkSocket implements AsyncDisposable {
    * false): nfnetlink does not ACK every message of an aborted batch.
    *
    * The kernel queues every answer before the first is read, so the
-   * receive buffer is grown to hold them (about 1 KiB per expected ACK;
-   * with `ack: false` only refusals and replies come). If the kernel still
+   * receive buffer is grown to hold them (about 1 KiB per expected ACK or
+   * NLM_F_ECHO copy; with `ack: false` only refusals and replies come). If the kernel still
    * drops answers (ENOBUFS), the batch rejects with ENOBUFS at once.
    * More than 1,024 messages (`UIO_MAXIOV`) are joined into that many
    * iovecs. The datagram must fit the send buffer (`sndbuf` of
@@ -794,7 +794,9 @@ export class NetlinkSocket implements AsyncDisposable {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#batchesOnOverrun.add(onOverrun);
       try {
-        this.#roomForAnswers((ack ? prepared.length : 0) + 1);
+        // An ACK per message (with `ack`), an echoed copy per NLM_F_ECHO message, and the end marker's ACK.
+        const echoes = prepared.filter(({ bytes }) => (bytes[6] | (bytes[7] << 8)) & Flags.ECHO).length;
+        this.#roomForAnswers((ack ? prepared.length : 0) + echoes + 1);
         this.#sendBatch(prepared.map((p) => p.bytes));
         this.#sendTo(fence.bytes, this.#kernel);
       } catch (error) {

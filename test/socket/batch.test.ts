@@ -90,6 +90,23 @@ test("requestBatch: 1,500 messages (more than UIO_MAXIOV iovecs) go in one sendm
   });
 });
 
+test("requestBatch: an ENOBUFS while the batch is pending rejects it at once (its answers may be lost), no timeout", async () => {
+  await withNetns("nft-batch-nobufs", async (ns) => {
+    // Joined to NFNLGRP_NFTABLES with a small buffer: the commit's 1,500 notifications overflow it.
+    await using sock = await NetlinkSocket.open("netfilter", { netns: ns, groups: [7], rcvbuf: 4096 });
+    const batch = [batchMark(0x10)];
+    for (let i = 0; i < 1500; i++) batch.push(tableMessage(0, `t${i}`));
+    batch.push(batchMark(0x11));
+    const started = Date.now();
+    await assert.rejects(
+      sock.requestBatch(batch, { ack: false, timeout: 20_000 }),
+      (e: NetlinkError) => e instanceof NetlinkError && e.code === "ENOBUFS",
+    );
+    assert.ok(Date.now() - started < 10_000, `rejected after ${Date.now() - started} ms`);
+    assert.ok(sock.stats.overruns > 0);
+  });
+});
+
 test("requestBatch: bad input is refused before anything is sent", async () => {
   await using sock = await NetlinkSocket.open("netfilter");
   await assert.rejects(sock.requestBatch([]), TypeError);

@@ -19,11 +19,11 @@
  * - Clients: {@link RouteClient} (links, addresses, routes, nexthops,
  *   neighbours, rules, events, {@link watch}), {@link GenlFamily} and
  *   {@link Controller} (generic netlink), {@link Conntrack}, {@link NfQueue},
- *   {@link NfLog}, {@link SockDiag}, {@link Xfrm}, {@link Audit},
- *   {@link uevents}, {@link processEvents}, {@link UserPeer}. Each family's
- *   constants and codecs are on its own entry point: `@nlts/netlink/route`,
- *   `/genl`, `/netfilter`, `/xfrm`, `/sockdiag`, `/uevent`, `/connector`,
- *   `/audit`, `/usersock`.
+ *   {@link NfLog}, {@link Nftables}, {@link SockDiag}, {@link Xfrm},
+ *   {@link Audit}, {@link uevents}, {@link processEvents}, {@link UserPeer}.
+ *   Each family's constants and codecs are on its own entry point:
+ *   `@nlts/netlink/route`, `/genl`, `/netfilter`, `/nftables`, `/xfrm`,
+ *   `/sockdiag`, `/uevent`, `/connector`, `/audit`, `/usersock`.
  * - Errors: {@link NetlinkError} (errno name, message type, extended ACK),
  *   {@link ParseError} for malformed bytes; streams yield an
  *   {@link Overrun} where notifications were lost.
@@ -71,6 +71,7 @@ export {
   toJson,
 } from "./src/wire/mod.ts";
 export {
+  type BatchAnswer,
   createNetns,
   deleteNetns,
   type DumpOptions,
@@ -174,6 +175,20 @@ export {
   type NfQueueOptions,
   QueuedPacket,
 } from "./src/netfilter/mod.ts";
+export {
+  type Expression,
+  Nftables,
+  type NftChain,
+  type NftEvent,
+  NftEventStream,
+  type NftObject,
+  type NftRule,
+  type NftRuleset,
+  type NftSet,
+  type NftSetElement,
+  type NftTable,
+  NftTransactionError,
+} from "./src/nftables/mod.ts";
 export {
   Xfrm,
   type XfrmEvent,

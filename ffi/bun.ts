@@ -34,6 +34,7 @@ import {
   EPOLLONESHOT,
   libcCandidates,
   makeReceiver,
+  makeSendmsg,
   MAX_EVENTS,
   openFirst,
 } from "./common.ts";
@@ -62,6 +63,7 @@ export const SYMBOLS = {
   getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
   sendto: { args: ["i32", "ptr", "usize", "i32", "ptr", "u32"], returns: "i32" },
   recvmsg: { args: ["i32", "ptr", "i32"], returns: "i32" },
+  sendmsg: { args: ["i32", "ptr", "i32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
   open: { args: ["ptr", "i32"], returns: "i32" },
   setns: { args: ["i32", "i32"], returns: "i32" },
@@ -110,6 +112,7 @@ export function load(): Libc {
       return r < 0 ? r : len[0];
     },
     sendto: (fd, data, flags, addr) => check(c.sendto(fd, data, data.length, flags, addr, addr.length)),
+    sendmsg: makeSendmsg((bytes) => BigInt(ffi.ptr(bytes)), (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr, flags))),
     receiver: (size) =>
       makeReceiver(size, (bytes) => BigInt(ffi.ptr(bytes)), (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr, flags))),
     close: (fd) => check(c.close(fd)),

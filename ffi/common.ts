@@ -133,6 +133,45 @@ export function makeReceiver(
   return receiver;
 }
 
+/** Largest number of iovecs one `sendmsg` takes on Linux (`UIO_MAXIOV`). */
+export const IOV_MAX = 1024;
+
+/**
+ * Builds `sendmsg(fd, iovecs, flags, addr)` given how to take a buffer's
+ * address and how to call `sendmsg(fd, &msghdr, flags)`: a `msghdr` whose
+ * `msg_iov` lists one `iovec` per buffer, so the buffers are sent as one
+ * datagram without being copied together first.
+ *
+ * Each buffer's `.buffer` is touched before its address is taken: an engine
+ * that keeps a small typed array inside its moving heap (V8, JavaScriptCore)
+ * moves its bytes to a fixed backing store when the `ArrayBuffer` is asked
+ * for, so no address taken here can go stale before the call.
+ */
+export function makeSendmsg(
+  addressOf: (bytes: Uint8Array) => bigint,
+  sendmsg: (fd: number, msghdr: Uint8Array, flags: number) => number,
+): (fd: number, iovecs: readonly Uint8Array[], flags: number, addr: Uint8Array) => number {
+  return (fd, iovecs, flags, addr) => {
+    const iovAt = 56; // struct msghdr, 56 bytes; then the iovec array
+    const nameAt = iovAt + 16 * iovecs.length;
+    const block = new Uint8Array(new ArrayBuffer(nameAt + Math.max(addr.length, 1)));
+    block.set(addr, nameAt);
+    for (const iov of iovecs) void iov.buffer;
+    const view = new DataView(block.buffer);
+    const base = addressOf(block);
+    view.setBigUint64(0, addr.length ? base + BigInt(nameAt) : 0n, true); // msg_name
+    view.setUint32(8, addr.length, true); // msg_namelen
+    view.setBigUint64(16, iovecs.length ? base + BigInt(iovAt) : 0n, true); // msg_iov
+    view.setBigUint64(24, BigInt(iovecs.length), true); // msg_iovlen
+    // msg_control, msg_controllen, msg_flags stay 0.
+    iovecs.forEach((iov, i) => {
+      view.setBigUint64(iovAt + 16 * i, iov.length ? addressOf(iov) : 0n, true); // iov_base
+      view.setBigUint64(iovAt + 16 * i + 8, BigInt(iov.length), true); // iov_len
+    });
+    return sendmsg(fd, block, flags);
+  };
+}
+
 /**
  * The names under which libc may be opened, most likely first: glibc's
  * soname, then musl's for this architecture (Alpine installs the loader as

@@ -28,6 +28,7 @@ import {
   EPOLLONESHOT,
   libcCandidates,
   makeReceiver,
+  makeSendmsg,
   MAX_EVENTS,
   openFirst,
   readyFds,
@@ -41,6 +42,7 @@ const symbols = {
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   setns: { parameters: ["i32", "i32"], result: "i32" },
@@ -72,6 +74,10 @@ export function load(): Libc {
     BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>)));
   const lenCell = () => new Uint32Array(new ArrayBuffer(4));
   let poller: Poller | undefined;
+  const sendmsg = makeSendmsg(
+    addressOf,
+    (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr as Uint8Array<ArrayBuffer>, flags)),
+  );
 
   const libc: Libc = {
     runtime: "deno",
@@ -102,6 +108,7 @@ export function load(): Libc {
           addr.length,
         ),
       ),
+    sendmsg,
     receiver: (size) =>
       makeReceiver(
         size,

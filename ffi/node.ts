@@ -67,6 +67,7 @@ import {
   EPOLLONESHOT,
   libcCandidates,
   makeReceiver,
+  makeSendmsg,
   MAX_EVENTS,
   openFirst,
   readyFds,
@@ -117,6 +118,7 @@ const SYMBOLS: Record<string, Signature> = {
   getsockopt: { arguments: ["i32", "i32", "i32", "pointer", "pointer"], return: "i32" },
   sendto: { arguments: ["i32", "pointer", "u64", "i32", "pointer", "u32"], return: "i32" },
   recvmsg: { arguments: ["i32", "pointer", "i32"], return: "i32" },
+  sendmsg: { arguments: ["i32", "pointer", "i32"], return: "i32" },
   close: { arguments: ["i32"], return: "i32" },
   open: { arguments: ["pointer", "i32"], return: "i32" },
   setns: { arguments: ["i32", "i32"], return: "i32" },
@@ -175,6 +177,10 @@ export function load(): Libc {
       return r < 0 ? r : len[0];
     },
     sendto: (fd, data, flags, addr) => check(c.sendto(fd, data, data.length, flags, addr, addr.length)),
+    sendmsg: makeSendmsg(
+      (bytes) => ffi.getRawPointer(bytes),
+      (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr, flags)),
+    ),
     receiver: (size) =>
       makeReceiver(
         size,

@@ -13,7 +13,8 @@
  * small typed arrays created by length on the GC heap), and the objects that
  * own them ({@link Receiver}, the pollers) keep a reference for as long as a
  * pointer to them may be in use, so they cannot move or be collected during a
- * call. Buffers passed as call arguments (`data` of {@link Libc.sendto}) are
+ * call. Buffers passed as call arguments (`data` of {@link Libc.sendto}, the
+ * `iovecs` of {@link Libc.sendmsg}) are
  * used synchronously, within the call.
  *
  * @module
@@ -94,6 +95,13 @@ export interface Libc {
   getsockopt(fd: number, level: number, name: number, value: Uint8Array): number;
   /** `sendto(fd, data, data.length, flags, addr, addr.length)`: bytes sent or `-errno`. */
   sendto(fd: number, data: Uint8Array, flags: number, addr: Uint8Array): number;
+  /**
+   * `sendmsg(fd, &msghdr, flags)` with one `iovec` per buffer of `iovecs` and
+   * `addr` as `msg_name`: the buffers leave as one datagram, not copied
+   * together first. Bytes sent or `-errno` (`-EMSGSIZE` above
+   * 1,024 buffers (`UIO_MAXIOV`) or the socket's send buffer).
+   */
+  sendmsg(fd: number, iovecs: readonly Uint8Array[], flags: number, addr: Uint8Array): number;
   /** A receive slot with a data buffer of `size` bytes. */
   receiver(size: number): Receiver;
   /** `close(fd)`: 0 or `-errno`. */

@@ -19,6 +19,7 @@
  * @module
  */
 export {
+  type BatchAnswer,
   type DumpOptions,
   NetlinkSocket,
   type NotificationOptions,

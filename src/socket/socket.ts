@@ -66,6 +66,10 @@ const SK_MEMINFO_DROPS = 8;
 const SK_MEMINFO_VARS = 9;
 const MSG_DONTWAIT = 0x40;
 const NLMSG_HDRLEN = 16;
+/** Largest number of iovecs in one `sendmsg` (`UIO_MAXIOV`). */
+const IOV_MAX = 1024;
+/** Receive-buffer room one queued ACK takes (an skb's truesize, rounded up). */
+const ACK_TRUESIZE = 1280;
 const { EAGAIN, EINTR, ENOBUFS, EPERM } = ERRNO;
 
 /** Datagrams one socket reads per turn of the event loop (see `loop.ts`). */
@@ -171,6 +175,18 @@ export interface ReceivedMessage extends NetlinkMessage {
    * and `seq` are 0.
    */
   error?: ParseError;
+}
+
+/** The kernel's answer to one message of {@link NetlinkSocket.requestBatch}. */
+export interface BatchAnswer {
+  /** The sequence number the message was sent with. */
+  seq: number;
+  /** Messages that answered it before its ACK (NLM_F_ECHO copies, replies). */
+  replies: NetlinkMessage[];
+  /** Whether its ACK (positive or negative) came. */
+  acked: boolean;
+  /** Its refusal, when the ACK was negative. */
+  error?: NetlinkError;
 }
 
 /** Options of {@link NetlinkSocket.request}. */
@@ -384,6 +400,8 @@ export class NetlinkSocket implements AsyncDisposable {
   readonly #attrPath?: (request: Uint8Array, offset: number) => string | undefined;
   readonly #raw: boolean;
   readonly #pending = new Map<number, Pending>();
+  /** Pending batches, told when the kernel drops answers (their end marker may be among them). */
+  readonly #batchesOnOverrun = new Set<() => void>();
   readonly #subscribers = new Set<Subscriber>();
   #dump?: DumpState;
   #dumpQueue: Promise<void> = Promise.resolve();
@@ -652,6 +670,191 @@ export class NetlinkSocket implements AsyncDisposable {
       }
       this.#pump(seq);
     });
+  }
+
+  /**
+   * Sends `messages` as one datagram, in one `sendmsg` with one iovec per
+   * message (netfilter's `NFNL_MSG_BATCH_BEGIN` … `END` transactions), and
+   * resolves with each message's answer, in order: its replies and its ACK,
+   * or its refusal as a {@link NetlinkError} (named like a failed
+   * {@link request}, with `extAck.path` when the socket can name attributes).
+   * A refusal does not reject: in a batch the kernel may refuse one message
+   * and accept the others, so every answer is there to be read.
+   *
+   * Each message gets NLM_F_REQUEST, NLM_F_ACK (unless `ack: false`) and a
+   * fresh sequence number, on a copy. The kernel handles a datagram while
+   * `sendmsg` runs, so its answers are queued before those of anything sent
+   * later: an `NLMSG_NOOP` request with NLM_F_ACK sent right after the batch
+   * marks their end, and its ACK resolves the batch. (Every family that reads
+   * requests with the kernel's `netlink_rcv_skb` ACKs it: rtnetlink, genl,
+   * nfnetlink, xfrm, sock_diag.) A message may end with no answer (`acked`
+   * false): nfnetlink does not ACK every message of an aborted batch.
+   *
+   * The kernel queues every answer before the first is read, so the
+   * receive buffer is grown to hold them (about 1 KiB per expected ACK or
+   * NLM_F_ECHO copy; with `ack: false` only refusals and replies come). If the kernel still
+   * drops answers (ENOBUFS), the batch rejects with ENOBUFS at once.
+   * More than 1,024 messages (`UIO_MAXIOV`) are joined into that many
+   * iovecs. The datagram must fit the send buffer (`sndbuf` of
+   * {@link NetlinkSocket.open}), else it rejects with EMSGSIZE, before the
+   * kernel saw anything. Timeouts, aborts and closing behave as in
+   * {@link request}.
+   *
+   * @example
+   * ```ts
+   * import { MessageWriter, NetlinkSocket } from "@nlts/netlink";
+   * await using sock = await NetlinkSocket.open("netfilter");
+   * const begin = new MessageWriter(0x10); // NFNL_MSG_BATCH_BEGIN
+   * begin.struct(4).setUint16(2, 10, false); // nfgenmsg: res_id NFNL_SUBSYS_NFTABLES
+   * const end = new MessageWriter(0x11); // NFNL_MSG_BATCH_END
+   * end.struct(4).setUint16(2, 10, false);
+   * const answers = await sock.requestBatch([begin.finish(), end.finish()]);
+   * console.log(answers.map((a) => a.error?.code ?? "ok"));
+   * ```
+   */
+  requestBatch(messages: readonly Uint8Array[], options: RequestOptions = {}): Promise<BatchAnswer[]> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    const { signal } = options;
+    let timeout: number;
+    let prepared: { bytes: Uint8Array; seq: number }[];
+    let fence: { bytes: Uint8Array; seq: number };
+    const ack = options.ack ?? true;
+    try {
+      timeout = checkTimeout(options.timeout, this.#timeout);
+      if (!Array.isArray(messages) || messages.length === 0) {
+        throw new TypeError("requestBatch takes a non-empty array of messages");
+      }
+      for (const message of messages) {
+        checkMessage(message);
+        const dv = new DataView(message.buffer, message.byteOffset, NLMSG_HDRLEN);
+        if (isDumpRequest(this.protocol, dv.getUint16(4, true), dv.getUint16(6, true))) {
+          throw new TypeError("requestBatch() cannot send an NLM_F_DUMP request: use dump()");
+        }
+      }
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      prepared = messages.map((m) => this.#prepare(m, Flags.REQUEST | (ack ? Flags.ACK : 0)));
+      const noop = new Uint8Array(new ArrayBuffer(NLMSG_HDRLEN));
+      new DataView(noop.buffer).setUint32(0, NLMSG_HDRLEN, true);
+      noop[4] = NLMSG_NOOP;
+      fence = this.#prepare(noop, Flags.REQUEST | Flags.ACK);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const answers: BatchAnswer[] = prepared.map(({ seq }) => ({ seq, replies: [], acked: false }));
+    const overrunsBefore = this.stats.overruns;
+    return new Promise<BatchAnswer[]>((resolve, reject) => {
+      let settled = false;
+      const forget = () => {
+        for (const { seq } of prepared) this.#pending.delete(seq);
+        this.#pending.delete(fence.seq);
+      };
+      const onOverrun = () => finish(new NetlinkError(ENOBUFS, { syscall: "recvmsg (batch answers were lost)" }));
+      const finish = (error: unknown, result?: BatchAnswer[]) => {
+        if (settled) return;
+        settled = true;
+        forget();
+        this.#batchesOnOverrun.delete(onOverrun);
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(timer);
+        if (result) resolve(result);
+        else reject(error);
+      };
+      const onAbort = () => {
+        finish(abortReason(signal!));
+        this.#pump();
+      };
+      const timer = startTimer(timeout, () => {
+        finish(this.#timeoutError(timeout, prepared[0].bytes));
+        this.#pump();
+      });
+      prepared.forEach(({ bytes, seq }, i) => {
+        this.#pending.set(seq, {
+          request: bytes,
+          replies: answers[i].replies,
+          ack: true,
+          resolve: () => {
+            answers[i].acked = true;
+          },
+          // A refusal built from the kernel's answer is this message's; anything else fails the batch.
+          reject: (e) => {
+            if (e instanceof NetlinkError && e.request === bytes) {
+              answers[i].acked = true;
+              answers[i].error = e;
+            } else finish(e);
+          },
+        });
+      });
+      this.#pending.set(fence.seq, {
+        request: fence.bytes,
+        replies: [],
+        ack: true,
+        resolve: () => {
+          // Answers lost to a full receive buffer leave the outcome unknown.
+          const lost = this.stats.overruns !== overrunsBefore;
+          finish(
+            new NetlinkError(ENOBUFS, { syscall: "recvmsg (batch answers were lost)" }),
+            lost ? undefined : answers,
+          );
+        },
+        reject: (e) => finish(e),
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#batchesOnOverrun.add(onOverrun);
+      try {
+        // An ACK per message (with `ack`), an echoed copy per NLM_F_ECHO message, and the end marker's ACK.
+        const echoes = prepared.filter(({ bytes }) => (bytes[6] | (bytes[7] << 8)) & Flags.ECHO).length;
+        this.#roomForAnswers((ack ? prepared.length : 0) + echoes + 1);
+        this.#sendBatch(prepared.map((p) => p.bytes));
+        this.#sendTo(fence.bytes, this.#kernel);
+      } catch (error) {
+        finish(error);
+        return;
+      }
+      this.#pump(fence.seq);
+    });
+  }
+
+  /**
+   * Grows the kernel receive buffer (SO_RCVBUFFORCE when permitted, else
+   * SO_RCVBUF; never shrinks it) so that `answers` ACKs queued while the
+   * batch is handled fit: the kernel answers the whole batch before we
+   * read any of it. An ACK takes about 1 KiB of buffer (its skb's truesize).
+   */
+  #roomForAnswers(answers: number): void {
+    const want = answers * ACK_TRUESIZE;
+    const current = new Uint8Array(new ArrayBuffer(4));
+    if (this.#libc.getsockopt(this.#fd, SOL_SOCKET, SO_RCVBUF, current) < 0) return;
+    // The kernel reports (and keeps) twice the size it was given.
+    if (new DataView(current.buffer).getUint32(0, true) >= want) return;
+    const value = u32bytes(Math.ceil(want / 2));
+    if (this.#libc.setsockopt(this.#fd, SOL_SOCKET, SO_RCVBUFFORCE, value) < 0) {
+      this.#libc.setsockopt(this.#fd, SOL_SOCKET, SO_RCVBUF, value); // capped by rmem_max; ENOBUFS tells the rest
+    }
+  }
+
+  /** One `sendmsg` of `parts` (joined into at most UIO_MAXIOV iovecs). */
+  #sendBatch(parts: Uint8Array[]): void {
+    let iovecs = parts;
+    if (parts.length > IOV_MAX) {
+      const per = Math.ceil(parts.length / IOV_MAX);
+      iovecs = [];
+      for (let i = 0; i < parts.length; i += per) {
+        const run = parts.slice(i, i + per);
+        const joined = new Uint8Array(new ArrayBuffer(run.reduce((n, p) => n + p.length, 0)));
+        let at = 0;
+        for (const p of run) {
+          joined.set(p, at);
+          at += p.length;
+        }
+        iovecs.push(joined);
+      }
+    }
+    for (;;) {
+      const r = this.#libc.sendmsg(this.#fd, iovecs, 0, this.#kernel);
+      if (r === -EINTR) continue;
+      if (r < 0) throw new NetlinkError(-r, { syscall: "sendmsg" });
+      return;
+    }
   }
 
   #timeoutError(timeout: number, request: Uint8Array): TimeoutError {
@@ -1072,6 +1275,7 @@ export class NetlinkSocket implements AsyncDisposable {
         if (n === -EINTR) continue;
         if (n === -ENOBUFS) {
           this.stats.overruns++;
+          for (const fail of [...this.#batchesOnOverrun]) fail();
           // Reported again while congested: the previous congestion ended at
           // the last read (the kernel sets the error only when it starts
           // dropping with the congested bit clear), and a new one began.

@@ -19,6 +19,7 @@ import {
   netdev,
   NfLog,
   NfQueue,
+  Nftables,
   NotificationStream,
   Overrun,
   ProcConnector,
@@ -319,6 +320,24 @@ test("contract: conntrack — Conntrack.events(); a tiny rcvbuf and a burst of c
         timeout: 60,
       });
     }
+    await expectOverrun(small);
+  });
+});
+
+test("contract: nftables — Nftables.events(); a tiny rcvbuf and a burst of commits give an Overrun", async () => {
+  await withNetns("nft-ctr", async (ns) => {
+    const nft = await Nftables.open({ netns: ns });
+    let n = 0;
+    await contract("nftables events()", {
+      open: (signal) => nft.events({ signal }),
+      produce: () => nft.transaction((tx) => tx.addTable({ family: "inet", name: `t${n++}` })),
+      typed: (e) => e.kind === "table" && e.action === "new" && e.table.name.startsWith("t"),
+      closeClient: () => nft.close(),
+    });
+    await using again = await Nftables.open({ netns: ns });
+    const small = again.events({ rcvbuf: 1 });
+    await small.ready;
+    for (let i = 0; i < 60; i++) await again.transaction((tx) => tx.addTable({ family: "inet", name: `o${i}` }));
     await expectOverrun(small);
   });
 });

@@ -77,7 +77,8 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
  */
 export function parseArgs(args: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
   const byName = new Map<string, OptionSpec>();
-  for (const spec of specs) for (const name of spec.names) byName.set(name, spec);
+  // The first spec with a name wins: commands list theirs before the global ones.
+  for (const spec of specs) for (const name of spec.names) if (!byName.has(name)) byName.set(name, spec);
   const options: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -166,7 +167,8 @@ export function integer(text: string | undefined, what: string, min: number, max
  * ```
  */
 export function helpText(usage: string, description: string, specs: readonly OptionSpec[]): string {
-  const all = [...specs, ...GLOBAL_OPTIONS];
+  const own = new Set(specs.flatMap((s) => s.names));
+  const all = [...specs, ...GLOBAL_OPTIONS.filter((g) => !g.names.some((n) => own.has(n)))];
   const left = all.map((s) => s.names.join(", ") + (s.value ? ` ${s.value}` : ""));
   const width = Math.max(...left.map((l) => l.length));
   const lines = [`usage: nlts ${usage}`, "", description, "", "options:"];

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
-import { type Cell, table } from "./format.ts";
+import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
 
 /**
@@ -94,8 +94,25 @@ export class Context {
    * only when empty).
    */
   list<T>(items: readonly T[], headers: readonly string[], row: (item: T) => Cell[]): void {
-    if (this.json) this.io.out(toJson(items));
-    else this.io.out(table(headers, items.map(row)));
+    const out = this.stream(headers, row);
+    for (const item of items) out.push(item);
+    out.end();
+  }
+
+  /**
+   * A list printed as its items come, so that memory stays flat however
+   * long it is: with `-j` a JSON array written element by element, else a
+   * table whose column widths are taken from its first rows (a later,
+   * wider cell widens only its own line). Output is written in chunks of
+   * about 64 KiB. Call `end()` once, also after a failure (it closes the
+   * array, so what was printed stays valid JSON).
+   */
+  stream<T>(
+    headers: readonly string[],
+    row: (item: T) => Cell[],
+    options: { header?: boolean; serialize?: (item: T) => string } = {},
+  ): ListWriter<T> {
+    return new ListWriter(this.io, this.json, headers, row, options.header ?? true, options.serialize ?? toJson);
   }
 
   /** Prints one item of a stream: a JSON line with `-j`, else `text()`. */
@@ -160,5 +177,107 @@ export async function untilStopped(signal: AbortSignal, run: () => Promise<void>
   } catch (error) {
     if (signal.aborted) return;
     throw error;
+  }
+}
+
+/** Rows buffered to decide a streamed table's column widths. */
+const WIDTH_SAMPLE = 200;
+/** Characters gathered before one write. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes a list as it comes: see {@link Context.stream}.
+ *
+ * @example
+ * ```ts
+ * import { Context, consoleOutput } from "./context.ts";
+ * const ctx = new Context(consoleOutput, { json: false });
+ * const out = ctx.stream(["index", "name"], (l: { index: number; name: string }) => [l.index, l.name]);
+ * out.push({ index: 1, name: "lo" });
+ * out.end();
+ * ```
+ */
+export class ListWriter<T> {
+  readonly #io: Output;
+  readonly #json: boolean;
+  readonly #headers: readonly string[];
+  readonly #row: (item: T) => Cell[];
+  readonly #header: boolean;
+  readonly #serialize: (item: T) => string;
+  #sample: string[][] | undefined = [];
+  #widths: number[] = [];
+  #lines: string[] = [];
+  #size = 0;
+  #count = 0;
+  #ended = false;
+
+  constructor(
+    io: Output,
+    json: boolean,
+    headers: readonly string[],
+    row: (item: T) => Cell[],
+    header: boolean,
+    serialize: (item: T) => string,
+  ) {
+    this.#io = io;
+    this.#json = json;
+    this.#headers = headers;
+    this.#row = row;
+    this.#header = header;
+    this.#serialize = serialize;
+  }
+
+  /** Items written so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds one item. */
+  push(item: T): void {
+    if (this.#ended) throw new Error("the list has ended");
+    this.#count++;
+    if (this.#json) {
+      this.#write((this.#count === 1 ? "[" : ",") + this.#serialize(item));
+      return;
+    }
+    const cells = this.#headers.map((_, i) => cellText(this.#row(item)[i]));
+    if (this.#sample) {
+      this.#sample.push(cells);
+      if (this.#sample.length >= WIDTH_SAMPLE) this.#flushSample();
+      return;
+    }
+    this.#write(rowText(cells, this.#widths));
+  }
+
+  /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#json) this.#write(this.#count === 0 ? "[]" : "]");
+    else if (this.#sample) this.#flushSample();
+    this.#flush();
+  }
+
+  #flushSample(): void {
+    const sample = this.#sample!;
+    this.#sample = undefined;
+    const upper = this.#headers.map((h) => h.toUpperCase());
+    this.#widths = widthsOf(this.#header ? [upper, ...sample] : sample, this.#headers.length);
+    if (this.#header) this.#write(rowText(upper, this.#widths));
+    for (const cells of sample) this.#write(rowText(cells, this.#widths));
+  }
+
+  #write(line: string): void {
+    this.#lines.push(line);
+    this.#size += line.length + 1;
+    if (this.#size >= CHUNK) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#lines.length === 0) return;
+    // A JSON array is one line, as ip -j prints it; a table is a line a row.
+    this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
+    this.#lines = [];
+    this.#size = 0;
   }
 }

@@ -8,7 +8,8 @@
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
-import { conntrack, genl, ss, uevent } from "./families.ts";
+import { conntrack, genl, uevent } from "./families.ts";
+import { ss } from "./ss.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -52,7 +53,7 @@ const SUMMARY: [string, string][] = [
   ["monitor", "rtnetlink events, until Ctrl-C"],
   ["genl", "generic netlink families"],
   ["uevent", "device events, until Ctrl-C"],
-  ["ss", "sockets (-t -u -w -x -l -a)"],
+  ["ss", "sockets, with ss's flags and filters (-tulnp, state S, sport = :N; -N NAME)"],
   ["conntrack", "the conntrack table (-E: its events)"],
   ["demo", "links and addresses, then link events"],
 ];
@@ -132,6 +133,7 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       }
       throw new UsageError(`unknown command ${JSON.stringify(name)} (nlts --help lists the commands)`);
     }
+    // A command's own spelling wins over a global one (ss's -n is numeric).
     const specs = [...command.options, ...GLOBAL_OPTIONS];
     const { options, positionals } = parseArgs(rest, specs);
     if (options.help) {

@@ -58,7 +58,14 @@ export interface ParsedArgs {
  * ```
  */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { names: ["-j", "--json"], key: "json", help: "print JSON (NDJSON, one object a line, for streams)" },
+  {
+    names: ["-j", "--json"],
+    key: "json",
+    help: "print JSON: link, addr, route, neigh and rule as ip -j prints them; NDJSON for streams",
+  },
+  { names: ["--raw-json"], key: "rawJson", help: "print JSON of the library's own objects" },
+  { names: ["--trace"], key: "trace", help: "print every netlink message sent and received to stderr" },
+  { names: ["--pcap"], key: "pcap", value: "FILE", help: "write every netlink message to FILE (pcap, nlmon's format)" },
   { names: ["-n", "--netns"], key: "netns", value: "NAME", help: "run in the network namespace /run/netns/NAME" },
   { names: ["-h", "--help"], key: "help", help: "show this help" },
 ];

@@ -65,15 +65,18 @@ export const consoleOutput: Output = {
 export class Context {
   /** Print JSON instead of tables. */
   readonly json: boolean;
+  /** JSON of the library's own objects (`--raw-json`), not ip's shapes. */
+  readonly rawJson: boolean;
   /** The namespace given with `-n`, checked to exist. */
   readonly netns?: string;
   /** The output. */
   readonly io: Output;
 
   /** `options.netns` is checked here: a missing namespace is a {@link CliError}. */
-  constructor(io: Output, options: { json?: boolean; netns?: string }) {
+  constructor(io: Output, options: { json?: boolean; rawJson?: boolean; netns?: string }) {
     this.io = io;
-    this.json = options.json ?? false;
+    this.rawJson = options.rawJson ?? false;
+    this.json = (options.json ?? false) || this.rawJson;
     if (options.netns !== undefined) {
       if (options.netns === "") throw new CliError("the namespace name is empty");
       let path: string;
@@ -113,6 +116,11 @@ export class Context {
     options: { header?: boolean; serialize?: (item: T) => string } = {},
   ): ListWriter<T> {
     return new ListWriter(this.io, this.json, headers, row, options.header ?? true, options.serialize ?? toJson);
+  }
+
+  /** JSON in ip's shapes: `-j` without `--raw-json`. */
+  get ipJson(): boolean {
+    return this.json && !this.rawJson;
   }
 
   /** Prints one item of a stream: a JSON line with `-j`, else `text()`. */

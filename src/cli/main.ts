@@ -43,6 +43,57 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   demo,
 };
 
+/**
+ * ip's objects in the order its `matches()` tries them, so that an
+ * abbreviation picks the same one (`a` address, `r` route, `ru` rule,
+ * `n` neighbour, `l` link, `mo` monitor, `nex` nexthop). The
+ * ones we have no command for still take their abbreviations, so that `m`
+ * is not mistaken for `monitor`.
+ */
+const IP_OBJECTS: readonly [string, string | undefined][] = [
+  ["address", "addr"],
+  ["addrlabel", undefined],
+  ["maddress", undefined],
+  ["route", "route"],
+  ["rule", "rule"],
+  ["neighbor", "neigh"],
+  ["neighbour", "neigh"],
+  ["ntable", undefined],
+  ["link", "link"],
+  ["l2tp", undefined],
+  ["fou", undefined],
+  ["ila", undefined],
+  ["macsec", undefined],
+  ["tunnel", undefined],
+  ["tuntap", undefined],
+  ["token", undefined],
+  ["tcpmetrics", undefined],
+  ["monitor", "monitor"],
+  ["xfrm", undefined],
+  ["mroute", undefined],
+  ["mrule", undefined],
+  ["netns", undefined],
+  ["netconf", undefined],
+  ["vrf", undefined],
+  ["sr", undefined],
+  ["nexthop", "nexthop"],
+];
+
+/**
+ * The command `word` names: itself, or the ip object it abbreviates.
+ *
+ * @example
+ * ```ts
+ * import { commandName } from "./main.ts";
+ * commandName("ro"); // "route"
+ * ```
+ */
+export function commandName(word: string): string | undefined {
+  if (Object.hasOwn(COMMANDS, word)) return word;
+  const hit = IP_OBJECTS.find(([full]) => full.startsWith(word));
+  return hit?.[1];
+}
+
 const SUMMARY: [string, string][] = [
   ["link", "network interfaces (add, set, del)"],
   ["addr", "interface addresses (-4, -6; add, replace, del)"],
@@ -106,17 +157,13 @@ function describe(error: unknown): string {
  */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
   try {
-    // The command is the first word that is not a global option or its value
-    // (or -4/-6, which ip users put before the command; the command reads them).
+    // The command is the first word that is not an option or a global
+    // option's value (ip users put -4, -6, -d, -s, -br… before the command;
+    // the command reads them).
     let at = 0;
-    while (at < argv.length && argv[at].startsWith("-")) {
-      if (argv[at] === "-4" || argv[at] === "-6") {
-        at++;
-        continue;
-      }
+    while (at < argv.length && argv[at].startsWith("-") && argv[at] !== "-") {
       const spec = GLOBAL_OPTIONS.find((o) => o.names.includes(argv[at].split("=")[0]));
-      if (!spec) break;
-      at += spec.value && !argv[at].includes("=") ? 2 : 1;
+      at += spec?.value && !argv[at].includes("=") ? 2 : 1;
     }
     const name = argv[at];
     const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
@@ -126,7 +173,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       else io.err(mainHelp());
       return asked ? 0 : 2;
     }
-    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    const resolved = name.length ? commandName(name) : undefined;
+    const command = resolved === undefined ? undefined : COMMANDS[resolved];
     if (!command) {
       if (name.startsWith("-")) {
         throw new UsageError(`unknown option ${JSON.stringify(name)} (nlts --help lists the commands)`);
@@ -140,7 +188,11 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       io.out(helpText(command.usage, command.description, command.options));
       return 0;
     }
-    const ctx = new Context(io, { json: options.json === true, netns: options.netns as string | undefined });
+    const ctx = new Context(io, {
+      json: options.json === true,
+      rawJson: options.rawJson === true,
+      netns: options.netns as string | undefined,
+    });
     await command.run(ctx, positionals, options);
     return 0;
   } catch (error) {

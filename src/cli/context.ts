@@ -257,6 +257,14 @@ export class ListWriter<T> {
     this.#write(rowText(cells, this.#widths));
   }
 
+  /** Adds one element written as it is (JSON only). */
+  pushJson(text: string): void {
+    if (this.#ended) throw new Error("the list has ended");
+    if (!this.#json) return;
+    this.#count++;
+    this.#write((this.#count === 1 ? "[" : ",") + text);
+  }
+
   /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
   end(): void {
     if (this.#ended) return;

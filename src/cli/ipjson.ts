@@ -22,6 +22,26 @@ export interface IpJsonOptions {
   details?: boolean;
   /** `-s`. */
   stats?: boolean;
+  /** Indexes of the links that are down: a link whose `IFLA_LINK` is one of them gets ip's `M-DOWN` flag. */
+  down?: ReadonlySet<number>;
+}
+
+/**
+ * The flags as ip prints them: the link's own, and `M-DOWN` when the link
+ * it sits on (a veth's peer, a vlan's parent) in this namespace is down.
+ *
+ * @example
+ * ```ts
+ * import { ipFlags } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * const lo = await rt.getLink("lo");
+ * ipFlags(lo, new Set()); // ["LOOPBACK", "UP", "LOWER_UP"]
+ * ```
+ */
+export function ipFlags(l: Link, down: ReadonlySet<number> | undefined): string[] {
+  const under = l.link !== undefined && l.link !== l.index && l.linkNetnsid === undefined;
+  return under && down?.has(l.link!) ? [...l.flags, "M-DOWN"] : l.flags;
 }
 
 type Json = Record<string, unknown>;
@@ -59,7 +79,7 @@ function stats64(l: Link): Json | undefined {
 }
 
 /** The link keys `ip -j link` and `ip -j addr` share; `linkmode` only in `link`. */
-function linkHead(l: Link, names: Names, withMode: boolean): Json {
+function linkHead(l: Link, names: Names, withMode: boolean, down?: ReadonlySet<number>): Json {
   const peer = l.link === undefined || l.link === l.index
     ? {}
     : l.linkNetnsid !== undefined
@@ -71,7 +91,7 @@ function linkHead(l: Link, names: Names, withMode: boolean): Json {
     ifindex: l.index,
     ...peer,
     ifname: l.name,
-    flags: l.flags,
+    flags: ipFlags(l, down),
     mtu: l.mtu,
     qdisc: l.qdisc,
     master: l.master === undefined ? undefined : names.get(l.master) ?? l.master,
@@ -118,7 +138,7 @@ function linkDetails(l: Link): Json {
  * ```
  */
 export function ipLink(l: Link, names: Names, options: IpJsonOptions = {}): Json {
-  const out = linkHead(l, names, true);
+  const out = linkHead(l, names, true, options.down);
   if (options.details) Object.assign(out, linkDetails(l));
   if (l.alias !== undefined) out.ifalias = l.alias;
   if (options.stats) out.stats64 = stats64(l);
@@ -206,7 +226,7 @@ export function ipAddresses(
   for (const l of links) {
     const info = byLink.get(l.index) ?? [];
     if (filtered && info.length === 0) continue;
-    const head = linkHead(l, names, false);
+    const head = linkHead(l, names, false, options.down);
     // ip prints the link layer only when no address family was asked for (or with -d).
     if (options.family !== undefined && !options.details) {
       for (const k of ["link_type", "address", "broadcast", "permaddr"]) delete head[k];
@@ -250,6 +270,8 @@ export interface IpRouteOptions extends IpJsonOptions {
   table?: number | "all";
   /** A `route get` answer. */
   get?: boolean;
+  /** The listing was asked for one device: ip then leaves `dev` out. */
+  dev?: boolean;
 }
 
 /**
@@ -275,7 +297,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): J
     else out.gateway = r.gateway;
   }
   if (r.iif !== undefined && !options.get) out.iif = dev(r.iif);
-  if (r.oif !== undefined) out.dev = dev(r.oif);
+  if (r.oif !== undefined && !options.dev) out.dev = dev(r.oif);
   // ip names the table only when listing every table (and then not main, unless -d).
   if (options.table === "all" && (r.table !== 254 || options.details)) out.table = TABLES[r.table] ?? String(r.table);
   if (!options.get && (r.protocol !== "boot" || options.details)) out.protocol = r.protocol;
@@ -317,8 +339,10 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): J
  * for await (const n of rt.neighbours()) console.log(ipNeighbour(n, new Map()));
  * ```
  */
-export function ipNeighbour(n: Neighbour, names: Names): Json {
-  const out: Json = clean({ dst: n.dst, dev: names.get(n.index) ?? `if${n.index}`, lladdr: n.lladdr });
+export function ipNeighbour(n: Neighbour, names: Names, options: { dev?: boolean } = {}): Json {
+  // As ip: a listing asked for one device leaves `dev` out.
+  const dev = options.dev ? undefined : names.get(n.index) ?? `if${n.index}`;
+  const out: Json = clean({ dst: n.dst, dev, lladdr: n.lladdr });
   for (const f of ["router", "proxy", "extern_learn", "offload", "managed"]) if (n.flags.includes(f)) out[f] = null;
   out.state = n.state;
   return out;

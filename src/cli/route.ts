@@ -19,7 +19,7 @@ import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
-import { ipAddresses, ipLink, ipNeighbour, ipRoute, ipRule } from "./ipjson.ts";
+import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipRoute, ipRule } from "./ipjson.ts";
 import { parsePrefix } from "../wire/values.ts";
 import { addrWrite, linkWrite, neighWrite, routeWrite, ruleWrite, WRITE_USAGE, WRITE_VERBS } from "./write.ts";
 
@@ -338,10 +338,15 @@ function briefHead(l: Link, names: Map<number, string>): Record<string, unknown>
   return peer === undefined ? { ifname: l.name } : { ifname: l.name, link: peer };
 }
 
+/** Indexes of the links that are not up (for ip's `M-DOWN`). */
+function downLinks(links: readonly Link[]): Set<number> {
+  return new Set(links.filter((l) => !l.flags.includes("UP")).map((l) => l.index));
+}
+
 /** `ip -br link`: name, state, address, flags. */
-function briefLink(l: Link, names: Map<number, string>): Cell[] {
+function briefLink(l: Link, names: Map<number, string>, down?: Set<number>): Cell[] {
   const peer = l.link !== undefined && l.link !== l.index && names.has(l.link) ? `@${names.get(l.link)}` : "";
-  return [l.name + peer, l.operstate?.toUpperCase(), l.address, `<${l.flags.join(",")}>`];
+  return [l.name + peer, l.operstate?.toUpperCase(), l.address, `<${ipFlags(l, down).join(",")}>`];
 }
 
 function statsRow(l: Link): Cell[] {
@@ -381,15 +386,16 @@ export const link: Command = {
       await rt.getLink(kw.dev); // the kernel's own "no such device"
     }
     const links = all.filter(linkFilter(kw, names));
+    const down = downLinks(all);
     if (options.brief) {
-      const out = ctx.stream(["name", "state", "address", "flags"], (l: Link) => briefLink(l, names), {
+      const out = ctx.stream(["name", "state", "address", "flags"], (l: Link) => briefLink(l, names, down), {
         header: false,
         serialize: (l) =>
           JSON.stringify({
             ...briefHead(l, names),
             operstate: l.operstate?.toUpperCase(),
             address: l.address,
-            flags: l.flags,
+            flags: ipFlags(l, down),
           }),
       });
       for (const l of links) out.push(l);
@@ -406,9 +412,19 @@ export const link: Command = {
       ...(options.stats ? statsRow(l) : []),
     ], {
       serialize: ctx.ipJson
-        ? (l) => JSON.stringify(ipLink(l, names, { details: options.details === true, stats: options.stats === true }))
+        ? (l) =>
+          JSON.stringify(ipLink(l, names, { details: options.details === true, stats: options.stats === true, down }))
         : undefined,
     });
+    if (ctx.ipJson && kw.up !== undefined) {
+      // ip -j link show up prints an empty object for each link that is down: so do we.
+      const { up: _up, ...rest } = kw;
+      for (const l of all.filter(linkFilter(rest, names))) {
+        if (l.flags.includes("UP")) out.push(l);
+        else out.pushJson("{}");
+      }
+      return out.end();
+    }
     for (const l of links) out.push(l);
     out.end();
   },
@@ -436,7 +452,10 @@ export const addr: Command = {
     if (options.brief) {
       const byLink = new Map<number, string[]>();
       for (const a of addrs) {
-        byLink.set(a.index, [...(byLink.get(a.index) ?? []), `${a.local ?? a.address}/${a.prefixLength}`]);
+        byLink.set(a.index, [
+          ...(byLink.get(a.index) ?? []),
+          a.local === undefined ? `${a.address}/${a.prefixLength}` : addrText(a),
+        ]);
       }
       const rows = links.filter((l) => fam === undefined || byLink.has(l.index));
       const out = ctx.stream(
@@ -448,10 +467,11 @@ export const addr: Command = {
             JSON.stringify({
               ...briefHead(l, names),
               operstate: l.operstate?.toUpperCase(),
-              addr_info: addrs.filter((a) => a.index === l.index).map((a) => ({
-                local: a.local ?? a.address,
-                prefixlen: a.prefixLength,
-              })),
+              addr_info: addrs.filter((a) => a.index === l.index).map((a) =>
+                a.local !== undefined && a.address !== undefined && a.address !== a.local
+                  ? { local: a.local, address: a.address, prefixlen: a.prefixLength }
+                  : { local: a.local ?? a.address, prefixlen: a.prefixLength }
+              ),
             }),
         },
       );
@@ -462,6 +482,7 @@ export const addr: Command = {
       const list = ipAddresses(links, addrs, fam !== undefined || kw.label !== undefined, {
         names,
         family: fam,
+        down: downLinks(allLinks),
         details: options.details === true,
         stats: options.stats === true,
       });
@@ -554,6 +575,8 @@ export const route: Command = {
     const names = await linkNames(rt);
     const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
     const table = kw.table === undefined ? undefined : tableId(kw.table);
+    // As ip: a multipath route has no RTA_OIF of its own, so `dev X` does not list it.
+    if (oif !== undefined) tests.push((r) => r.oif === oif);
     if (kw.proto !== undefined) tests.push((r) => String(r.protocol) === kw.proto);
     if (kw.scope !== undefined) tests.push((r) => String(r.scope) === kw.scope);
     if (kw.type !== undefined) tests.push((r) => String(r.type) === kw.type);
@@ -563,7 +586,10 @@ export const route: Command = {
     // As ip: IPv4 unless -6, except that `table all` lists every family.
     const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
       serialize: ctx.ipJson
-        ? (r) => JSON.stringify(ipRoute(r, names, { table: table === undefined ? 254 : table, details }))
+        ? (r) =>
+          JSON.stringify(
+            ipRoute(r, names, { table: table === undefined ? 254 : table, details, dev: oif !== undefined }),
+          )
         : undefined,
     });
     try {
@@ -594,7 +620,7 @@ export const neigh: Command = {
       state === "ALL" || (state === undefined ? !n.state.includes("NOARP") : n.state.includes(state))
     );
     const out = ctx.stream(NEIGH_HEADERS, (n: Neighbour) => neighRow(n, names), {
-      serialize: ctx.ipJson ? (n) => JSON.stringify(ipNeighbour(n, names)) : undefined,
+      serialize: ctx.ipJson ? (n) => JSON.stringify(ipNeighbour(n, names, { dev: index !== undefined })) : undefined,
     });
     for (const n of list) out.push(n);
     out.end();

@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
+import { PcapWriter, traceLogger } from "../socket/trace.ts";
+import type { TraceEvent } from "../socket/socket.ts";
+import { rtmName } from "../route/constants.ts";
 import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
 import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
@@ -72,9 +75,37 @@ export class Context {
   /** The output. */
   readonly io: Output;
 
+  /**
+   * Sees every datagram of the sockets the command opens (`--trace`,
+   * `NLTS_TRACE=1`, `--pcap FILE`); undefined when none of them is asked for.
+   */
+  readonly trace?: (event: TraceEvent) => void;
+  #pcapFd?: number;
+
   /** `options.netns` is checked here: a missing namespace is a {@link CliError}. */
-  constructor(io: Output, options: { json?: boolean; rawJson?: boolean; netns?: string }) {
+  constructor(
+    io: Output,
+    options: { json?: boolean; rawJson?: boolean; netns?: string; trace?: boolean; pcap?: string },
+  ) {
     this.io = io;
+    const tracers: ((event: TraceEvent) => void)[] = [];
+    if (options.trace) {
+      const log = traceLogger((line) => io.err(line), rtmName);
+      const plain = traceLogger((line) => io.err(line));
+      tracers.push((event) => (event.protocol === 0 ? log : plain)(event));
+    }
+    if (options.pcap !== undefined) {
+      let fd: number;
+      try {
+        fd = openSync(options.pcap, "w");
+      } catch (error) {
+        throw new CliError(`cannot write ${options.pcap}: ${(error as Error).message}`);
+      }
+      this.#pcapFd = fd;
+      tracers.push(new PcapWriter((bytes) => writeSync(fd, bytes)).trace);
+    }
+    if (tracers.length === 1) this.trace = tracers[0];
+    else if (tracers.length) this.trace = (event) => tracers.forEach((t) => t(event));
     this.rawJson = options.rawJson ?? false;
     this.json = (options.json ?? false) || this.rawJson;
     if (options.netns !== undefined) {
@@ -116,6 +147,12 @@ export class Context {
     options: { header?: boolean; serialize?: (item: T) => string } = {},
   ): ListWriter<T> {
     return new ListWriter(this.io, this.json, headers, row, options.header ?? true, options.serialize ?? toJson);
+  }
+
+  /** Closes the capture file, if any. */
+  close(): void {
+    if (this.#pcapFd !== undefined) closeSync(this.#pcapFd);
+    this.#pcapFd = undefined;
   }
 
   /** JSON in ip's shapes: `-j` without `--raw-json`. */

@@ -10,6 +10,7 @@ import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
 import { conntrack, genl, uevent } from "./families.ts";
 import { ss } from "./ss.ts";
+import process from "node:process";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -192,8 +193,14 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       json: options.json === true,
       rawJson: options.rawJson === true,
       netns: options.netns as string | undefined,
+      trace: options.trace === true || process.env.NLTS_TRACE === "1",
+      pcap: options.pcap as string | undefined,
     });
-    await command.run(ctx, positionals, options);
+    try {
+      await command.run(ctx, positionals, options);
+    } finally {
+      ctx.close();
+    }
     return 0;
   } catch (error) {
     io.err(`nlts: ${describe(error)}`);

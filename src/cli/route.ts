@@ -101,7 +101,7 @@ function keywords(positionals: string[], allowed: string[], command: string): Re
 }
 
 async function open(ctx: Context): Promise<RouteClient> {
-  return await RouteClient.open({ netns: ctx.netns });
+  return await RouteClient.open({ netns: ctx.netns, trace: ctx.trace });
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -447,7 +447,7 @@ export const ss: Command = {
     const fam = options.inet ? "inet" : options.inet6 ? "inet6" : undefined;
     const extensions: InetExtension[] = options.info ? ["info", "cong"] : [];
     const owners = options.processes ? socketOwners() : undefined;
-    await using diag = await SockDiag.open({ netns: ctx.netns });
+    await using diag = await SockDiag.open({ netns: ctx.netns, trace: ctx.trace });
     const keep = (s: SsItem) => filter.predicate === undefined || filter.predicate(s);
     const headers = columns(options);
     const collected: SsItem[] = [];

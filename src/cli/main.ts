@@ -182,9 +182,12 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       }
       throw new UsageError(`unknown command ${JSON.stringify(name)} (nlts --help lists the commands)`);
     }
-    // A command's own spelling wins over a global one (ss's -n is numeric).
-    const specs = [...command.options, ...GLOBAL_OPTIONS];
-    const { options, positionals } = parseArgs(rest, specs);
+    // Before the command a global option keeps its meaning (`nlts -n NAME ss`);
+    // after it the command's own spelling wins (`nlts ss -tln`: ss's -n is numeric).
+    const before = parseArgs(argv.slice(0, at), [...GLOBAL_OPTIONS, ...command.options]);
+    const after = parseArgs(argv.slice(at + 1), [...command.options, ...GLOBAL_OPTIONS]);
+    const options = { ...before.options, ...after.options };
+    const positionals = [...before.positionals, ...after.positionals];
     if (options.help) {
       io.out(helpText(command.usage, command.description, command.options));
       return 0;

@@ -10,6 +10,7 @@ import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
 import { conntrack, genl, uevent } from "./families.ts";
 import { ss } from "./ss.ts";
+import { top } from "./top.ts";
 import process from "node:process";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
@@ -41,6 +42,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   uevent,
   ss,
   conntrack,
+  top,
   demo,
 };
 
@@ -107,6 +109,7 @@ const SUMMARY: [string, string][] = [
   ["uevent", "device events, until Ctrl-C"],
   ["ss", "sockets, with ss's flags and filters (-tulnp, state S, sport = :N; -N NAME)"],
   ["conntrack", "the conntrack table (-E: its events)"],
+  ["top", "links with their rates, redrawn every second"],
   ["demo", "links and addresses, then link events"],
 ];
 

@@ -20,13 +20,14 @@ for (const rt of runtimes) {
     await withNetns(`cli2-top-${rt}`, async (ns) => {
       sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
       const top = cliChild(rt, "-n", ns, "top", "-j", "--interval", "0.5");
+      let counted = 0;
       try {
         await top.waitFor((l) => l.startsWith("{"), 20_000);
         const before = ipJson(ns, "-s", "link", "show", "lo")[0].stats64.rx.bytes;
         const sender = new Child("ip", ["netns", "exec", ns, "node", "-e", SENDER]);
         await sender.waitFor((l) => l === "done", 20_000);
         await sender.exited;
-        const after = ipJson(ns, "-s", "link", "show", "lo")[0].stats64.rx.bytes;
+        counted = ipJson(ns, "-s", "link", "show", "lo")[0].stats64.rx.bytes - before;
         const from = top.lines.length;
         await top.waitFor(() => top.lines.length >= from + 2, 10_000);
       } finally {
@@ -39,6 +40,7 @@ for (const rt of runtimes) {
       // Every datagram is 1,028 bytes on lo (IP and UDP headers): 400 of them.
       const total = lo.at(-1).rxBytes - lo[0].rxBytes;
       assert.ok(total >= 400 * 1028, `${total} bytes`);
+      assert.ok(total >= counted, `top saw ${total} bytes, ip counted ${counted} while the sender ran`);
       const peak = Math.max(...lo.slice(1).map((l: any) => l.rxBytesPerSecond));
       assert.ok(peak > 50_000, `peak ${peak} B/s`);
       // The rates times the time between samples add up to the counters' difference (to 10 %: the sample's
@@ -59,7 +61,7 @@ for (const rt of runtimes) {
       const tables = child.lines.join("\n").split("\n\n");
       assert.ok(tables.length >= 3, child.lines.join("\n"));
       for (const t of tables) assert.match(t, /^NAME\s+STATE\s+RX\s+RX-PPS\s+TX\s+TX-PPS\s+RX-BYTES\s+TX-BYTES\nlo\s/);
-      assert.doesNotMatch(child.lines.join("\n"), /\x1b\[/, "no escape codes off a terminal");
+      assert.ok(!child.lines.join("\n").includes("\x1b["), "no escape codes off a terminal");
     });
   }, { timeout: 60_000 });
 }

@@ -11,6 +11,7 @@ import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } 
 import { conntrack, genl, uevent } from "./families.ts";
 import { ss } from "./ss.ts";
 import { top } from "./top.ts";
+import { decode } from "./decode.ts";
 import process from "node:process";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
@@ -43,6 +44,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ss,
   conntrack,
   top,
+  decode,
   demo,
 };
 
@@ -110,6 +112,7 @@ const SUMMARY: [string, string][] = [
   ["ss", "sockets, with ss's flags and filters (-tulnp, state S, sport = :N; -N NAME)"],
   ["conntrack", "the conntrack table (-E: its events)"],
   ["top", "links with their rates, redrawn every second"],
+  ["decode", "a netlink capture (--pcap, nlmon), message by message"],
   ["demo", "links and addresses, then link events"],
 ];
 

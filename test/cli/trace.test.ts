@@ -52,42 +52,54 @@ for (const rt of runtimes) {
     });
   }, { timeout: 60_000 });
 
-  test(`${rt}: --pcap writes a capture that tshark decodes as a netlink route dump`, async () => {
-    await withNetns(`cli2-pc-${rt}`, (ns) => {
-      setup(ns);
-      const file = `/tmp/nlts-cli2-${rt}-${process.pid}.pcap`;
-      try {
-        const r = cli(rt, "-n", ns, "--pcap", file, "route", "show", "table", "100");
-        assert.equal(r.status, 0, r.stderr);
-        const bytes = readFileSync(file);
-        assert.equal(bytes.readUInt32LE(0), 0xa1b2c3d4);
-        assert.equal(bytes.readUInt32LE(20), 253, "LINKTYPE_NETLINK");
-        const fields = sh("tshark", [
-          "-r",
-          file,
-          "-T",
-          "fields",
-          "-e",
-          "netlink.hatype",
-          "-e",
-          "netlink.family",
-          "-e",
-          "netlink-route.nltype",
-          "-e",
-          "netlink-route.rt_dst_len",
-        ]).trim().split("\n").map((l) => l.split("\t"));
-        assert.ok(fields.length >= 3, fields.join("\n"));
-        assert.ok(fields.every((f) => f[0] === "824" && f[1] === "0x0000"), "every record is rtnetlink (family 0)");
-        const types = fields.flatMap((f) => (f[2] ? f[2].split(",") : []));
-        assert.ok(types.includes("26"), "RTM_GETROUTE sent");
-        assert.equal(types.filter((t) => t === "24").length, ROUTES.length, "one RTM_NEWROUTE per route");
-        const lengths = fields.filter((f) => f[2]?.startsWith("24")).flatMap((f) => f[3].split(",")).sort();
-        assert.deepEqual(lengths, ROUTES.map((p) => p.split("/")[1]).sort());
-      } finally {
-        rmSync(file, { force: true });
-      }
-    });
-  }, { timeout: 60_000 });
+  test(
+    `${rt}: --pcap writes a capture that tshark decodes as a netlink route dump; decode prints it as --trace`,
+    async () => {
+      await withNetns(`cli2-pc-${rt}`, (ns) => {
+        setup(ns);
+        const file = `/tmp/nlts-cli2-${rt}-${process.pid}.pcap`;
+        try {
+          const r = cli(rt, "-n", ns, "--trace", "--pcap", file, "route", "show", "table", "100");
+          assert.equal(r.status, 0, r.stderr);
+          // decode prints the capture in --trace's words: the same lines the trace printed.
+          const decoded = cli(rt, "decode", file);
+          assert.equal(decoded.status, 0, decoded.stderr);
+          assert.equal(decoded.stdout, r.stderr);
+          assert.ok(decoded.stdout.split("\n").filter((l) => l.startsWith("< RTM_NEWROUTE")).length === ROUTES.length);
+          const json = cli(rt, "decode", file, "-j").stdout.trim().split("\n").map((l) => JSON.parse(l));
+          assert.equal(json.filter((m) => m.typeName === "RTM_NEWROUTE" && m.direction === "receive").length, 3);
+          assert.equal(cli(rt, "decode", "/etc/hostname").status, 1, "not a capture");
+          const bytes = readFileSync(file);
+          assert.equal(bytes.readUInt32LE(0), 0xa1b2c3d4);
+          assert.equal(bytes.readUInt32LE(20), 253, "LINKTYPE_NETLINK");
+          const fields = sh("tshark", [
+            "-r",
+            file,
+            "-T",
+            "fields",
+            "-e",
+            "netlink.hatype",
+            "-e",
+            "netlink.family",
+            "-e",
+            "netlink-route.nltype",
+            "-e",
+            "netlink-route.rt_dst_len",
+          ]).trim().split("\n").map((l) => l.split("\t"));
+          assert.ok(fields.length >= 3, fields.join("\n"));
+          assert.ok(fields.every((f) => f[0] === "824" && f[1] === "0x0000"), "every record is rtnetlink (family 0)");
+          const types = fields.flatMap((f) => (f[2] ? f[2].split(",") : []));
+          assert.ok(types.includes("26"), "RTM_GETROUTE sent");
+          assert.equal(types.filter((t) => t === "24").length, ROUTES.length, "one RTM_NEWROUTE per route");
+          const lengths = fields.filter((f) => f[2]?.startsWith("24")).flatMap((f) => f[3].split(",")).sort();
+          assert.deepEqual(lengths, ROUTES.map((p) => p.split("/")[1]).sort());
+        } finally {
+          rmSync(file, { force: true });
+        }
+      });
+    },
+    { timeout: 60_000 },
+  );
 }
 
 test("the socket's trace option sees each datagram both ways; a throwing tracer changes nothing", async () => {

@@ -1,7 +1,8 @@
 /**
  * The nlts command line: `link`, `addr`, `route`, `neigh`, `rule`,
- * `nexthop`, `monitor`, `genl`, `uevent`, `ss`, `conntrack` and `demo`, with
- * aligned tables by default and JSON with `-j` (NDJSON for streams); `-n NAME`
+ * `nexthop`, `monitor`, `genl`, `uevent`, `ss`, `conntrack`, `top` and `demo`, with
+ * aligned tables by default and JSON with `-j` (ip -j's shapes for the rtnetlink
+ * listings, NDJSON for streams); `-n NAME`
  * works in the network namespace /run/netns/NAME. `nlts --help` lists it all.
  *
  * @example

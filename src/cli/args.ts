@@ -58,7 +58,14 @@ export interface ParsedArgs {
  * ```
  */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { names: ["-j", "--json"], key: "json", help: "print JSON (NDJSON, one object a line, for streams)" },
+  {
+    names: ["-j", "--json"],
+    key: "json",
+    help: "print JSON: link, addr, route, neigh and rule as ip -j prints them; NDJSON for streams",
+  },
+  { names: ["--raw-json"], key: "rawJson", help: "print JSON of the library's own objects" },
+  { names: ["--trace"], key: "trace", help: "print every netlink message sent and received to stderr" },
+  { names: ["--pcap"], key: "pcap", value: "FILE", help: "write every netlink message to FILE (pcap, nlmon's format)" },
   { names: ["-n", "--netns"], key: "netns", value: "NAME", help: "run in the network namespace /run/netns/NAME" },
   { names: ["-h", "--help"], key: "help", help: "show this help" },
 ];
@@ -77,7 +84,8 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
  */
 export function parseArgs(args: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
   const byName = new Map<string, OptionSpec>();
-  for (const spec of specs) for (const name of spec.names) byName.set(name, spec);
+  // The first spec with a name wins: commands list theirs before the global ones.
+  for (const spec of specs) for (const name of spec.names) if (!byName.has(name)) byName.set(name, spec);
   const options: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -166,7 +174,8 @@ export function integer(text: string | undefined, what: string, min: number, max
  * ```
  */
 export function helpText(usage: string, description: string, specs: readonly OptionSpec[]): string {
-  const all = [...specs, ...GLOBAL_OPTIONS];
+  const own = new Set(specs.flatMap((s) => s.names));
+  const all = [...specs, ...GLOBAL_OPTIONS.filter((g) => !g.names.some((n) => own.has(n)))];
   const left = all.map((s) => s.names.join(", ") + (s.value ? ` ${s.value}` : ""));
   const width = Math.max(...left.map((l) => l.length));
   const lines = [`usage: nlts ${usage}`, "", description, "", "options:"];

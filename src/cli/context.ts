@@ -5,10 +5,13 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
+import { PcapWriter, traceLogger } from "../socket/trace.ts";
+import type { TraceEvent } from "../socket/socket.ts";
+import { rtmName } from "../route/constants.ts";
 import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
-import { type Cell, table } from "./format.ts";
+import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
 
 /**
@@ -65,15 +68,46 @@ export const consoleOutput: Output = {
 export class Context {
   /** Print JSON instead of tables. */
   readonly json: boolean;
+  /** JSON of the library's own objects (`--raw-json`), not ip's shapes. */
+  readonly rawJson: boolean;
   /** The namespace given with `-n`, checked to exist. */
   readonly netns?: string;
   /** The output. */
   readonly io: Output;
 
+  /**
+   * Sees every datagram of the sockets the command opens (`--trace`,
+   * `NLTS_TRACE=1`, `--pcap FILE`); undefined when none of them is asked for.
+   */
+  readonly trace?: (event: TraceEvent) => void;
+  #pcapFd?: number;
+
   /** `options.netns` is checked here: a missing namespace is a {@link CliError}. */
-  constructor(io: Output, options: { json?: boolean; netns?: string }) {
+  constructor(
+    io: Output,
+    options: { json?: boolean; rawJson?: boolean; netns?: string; trace?: boolean; pcap?: string },
+  ) {
     this.io = io;
-    this.json = options.json ?? false;
+    const tracers: ((event: TraceEvent) => void)[] = [];
+    if (options.trace) {
+      const log = traceLogger((line) => io.err(line), rtmName);
+      const plain = traceLogger((line) => io.err(line));
+      tracers.push((event) => (event.protocol === 0 ? log : plain)(event));
+    }
+    if (options.pcap !== undefined) {
+      let fd: number;
+      try {
+        fd = openSync(options.pcap, "w");
+      } catch (error) {
+        throw new CliError(`cannot write ${options.pcap}: ${(error as Error).message}`);
+      }
+      this.#pcapFd = fd;
+      tracers.push(new PcapWriter((bytes) => writeSync(fd, bytes)).trace);
+    }
+    if (tracers.length === 1) this.trace = tracers[0];
+    else if (tracers.length) this.trace = (event) => tracers.forEach((t) => t(event));
+    this.rawJson = options.rawJson ?? false;
+    this.json = (options.json ?? false) || this.rawJson;
     if (options.netns !== undefined) {
       if (options.netns === "") throw new CliError("the namespace name is empty");
       let path: string;
@@ -94,8 +128,36 @@ export class Context {
    * only when empty).
    */
   list<T>(items: readonly T[], headers: readonly string[], row: (item: T) => Cell[]): void {
-    if (this.json) this.io.out(toJson(items));
-    else this.io.out(table(headers, items.map(row)));
+    const out = this.stream(headers, row);
+    for (const item of items) out.push(item);
+    out.end();
+  }
+
+  /**
+   * A list printed as its items come, so that memory stays flat however
+   * long it is: with `-j` a JSON array written element by element, else a
+   * table whose column widths are taken from its first rows (a later,
+   * wider cell widens only its own line). Output is written in chunks of
+   * about 64 KiB. Call `end()` once, also after a failure (it closes the
+   * array, so what was printed stays valid JSON).
+   */
+  stream<T>(
+    headers: readonly string[],
+    row: (item: T) => Cell[],
+    options: { header?: boolean; serialize?: (item: T) => string } = {},
+  ): ListWriter<T> {
+    return new ListWriter(this.io, this.json, headers, row, options.header ?? true, options.serialize ?? toJson);
+  }
+
+  /** Closes the capture file, if any. */
+  close(): void {
+    if (this.#pcapFd !== undefined) closeSync(this.#pcapFd);
+    this.#pcapFd = undefined;
+  }
+
+  /** JSON in ip's shapes: `-j` without `--raw-json`. */
+  get ipJson(): boolean {
+    return this.json && !this.rawJson;
   }
 
   /** Prints one item of a stream: a JSON line with `-j`, else `text()`. */
@@ -160,5 +222,115 @@ export async function untilStopped(signal: AbortSignal, run: () => Promise<void>
   } catch (error) {
     if (signal.aborted) return;
     throw error;
+  }
+}
+
+/** Rows buffered to decide a streamed table's column widths. */
+const WIDTH_SAMPLE = 200;
+/** Characters gathered before one write. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes a list as it comes: see {@link Context.stream}.
+ *
+ * @example
+ * ```ts
+ * import { Context, consoleOutput } from "./context.ts";
+ * const ctx = new Context(consoleOutput, { json: false });
+ * const out = ctx.stream(["index", "name"], (l: { index: number; name: string }) => [l.index, l.name]);
+ * out.push({ index: 1, name: "lo" });
+ * out.end();
+ * ```
+ */
+export class ListWriter<T> {
+  readonly #io: Output;
+  readonly #json: boolean;
+  readonly #headers: readonly string[];
+  readonly #row: (item: T) => Cell[];
+  readonly #header: boolean;
+  readonly #serialize: (item: T) => string;
+  #sample: string[][] | undefined = [];
+  #widths: number[] = [];
+  #lines: string[] = [];
+  #size = 0;
+  #count = 0;
+  #ended = false;
+
+  constructor(
+    io: Output,
+    json: boolean,
+    headers: readonly string[],
+    row: (item: T) => Cell[],
+    header: boolean,
+    serialize: (item: T) => string,
+  ) {
+    this.#io = io;
+    this.#json = json;
+    this.#headers = headers;
+    this.#row = row;
+    this.#header = header;
+    this.#serialize = serialize;
+  }
+
+  /** Items written so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds one item. */
+  push(item: T): void {
+    if (this.#ended) throw new Error("the list has ended");
+    this.#count++;
+    if (this.#json) {
+      this.#write((this.#count === 1 ? "[" : ",") + this.#serialize(item));
+      return;
+    }
+    const cells = this.#headers.map((_, i) => cellText(this.#row(item)[i]));
+    if (this.#sample) {
+      this.#sample.push(cells);
+      if (this.#sample.length >= WIDTH_SAMPLE) this.#flushSample();
+      return;
+    }
+    this.#write(rowText(cells, this.#widths));
+  }
+
+  /** Adds one element written as it is (JSON only). */
+  pushJson(text: string): void {
+    if (this.#ended) throw new Error("the list has ended");
+    if (!this.#json) return;
+    this.#count++;
+    this.#write((this.#count === 1 ? "[" : ",") + text);
+  }
+
+  /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#json) this.#write(this.#count === 0 ? "[]" : "]");
+    else if (this.#sample) this.#flushSample();
+    this.#flush();
+  }
+
+  #flushSample(): void {
+    const sample = this.#sample!;
+    this.#sample = undefined;
+    const upper = this.#headers.map((h) => h.toUpperCase());
+    this.#widths = widthsOf(this.#header ? [upper, ...sample] : sample, this.#headers.length);
+    if (this.#header) this.#write(rowText(upper, this.#widths));
+    for (const cells of sample) this.#write(rowText(cells, this.#widths));
+  }
+
+  #write(line: string): void {
+    this.#lines.push(line);
+    this.#size += line.length + 1;
+    if (this.#size >= CHUNK) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#lines.length === 0) return;
+    // A JSON array is one line, as ip -j prints it; a table is a line a row.
+    this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
+    this.#lines = [];
+    this.#size = 0;
   }
 }

@@ -1,20 +1,16 @@
 /**
  * The commands of the `nlts` command line for families other than
- * rtnetlink: `genl`, `ss`, `conntrack` and `uevent`.
+ * rtnetlink: `genl`, `conntrack` and `uevent` (`ss` is in ss.ts).
  *
  * @module
  */
 import { Controller } from "../genl/controller.ts";
 import type { FamilyInfo } from "../genl/nlctrl.ts";
-import { SockDiag } from "../sockdiag/client.ts";
-import type { InetProtocol, InetSocket } from "../sockdiag/inet.ts";
-import type { UnixSocket } from "../sockdiag/unix.ts";
-import type { StateFilter, TcpState } from "../sockdiag/constants.ts";
 import { Conntrack, type ConntrackEntry, type ConntrackEvent } from "../netfilter/conntrack.ts";
 import type { NfFamily } from "../netfilter/nfnetlink.ts";
 import { UeventMonitor } from "../uevent/monitor.ts";
 import type { Uevent } from "../uevent/uevent.ts";
-import { NetlinkError, Overrun } from "../wire/errors.ts";
+import { Overrun } from "../wire/errors.ts";
 import { integer, seconds, UsageError } from "./args.ts";
 import { stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
@@ -60,89 +56,6 @@ export const genl: Command = {
     if (words.length) throw new UsageError(`genl: unexpected ${JSON.stringify(words[0])}`);
     const families = (await ctrl.list()).sort((a, b) => a.id - b.id);
     ctx.list(families, FAMILY_HEADERS, familyRow);
-  },
-};
-
-function endpoint(address: string, port: number | string): string {
-  return `${address.includes(":") ? `[${address}]` : address}:${port}`;
-}
-
-type SsItem = (InetSocket & { netid: string }) | (UnixSocket & { netid: string });
-
-function ssRow(s: SsItem): Cell[] {
-  if (s.family === "unix") {
-    const u = s as UnixSocket;
-    return [s.netid, u.state, u.rqueue, u.wqueue, `${u.name ?? "*"} ${u.inode}`, `* ${u.peer ?? 0}`];
-  }
-  const i = s as InetSocket;
-  const peerPort = i.dstPort === 0 && i.dst.replace(/[0:.]/g, "") === "" ? "*" : i.dstPort;
-  return [
-    s.netid,
-    i.state,
-    i.rqueue,
-    i.wqueue,
-    endpoint(i.src, i.srcPort === 0 ? "*" : i.srcPort),
-    endpoint(i.dst === "0.0.0.0" || i.dst === "::" ? "*" : i.dst, peerPort),
-  ];
-}
-const SS_HEADERS = ["netid", "state", "recv-q", "send-q", "local", "peer"];
-
-/** `ss`. */
-export const ss: Command = {
-  usage: "ss [-t] [-u] [-w] [-x] [-l|-a] [-4|-6]",
-  description: "List sockets like ss: TCP (-t), UDP (-u), raw (-w), UNIX (-x); all four when none is given. " +
-    "Connected sockets by default, listening ones with -l, every one with -a. Addresses are always numeric.",
-  options: [
-    { names: ["-t", "--tcp"], key: "tcp", help: "TCP sockets" },
-    { names: ["-u", "--udp"], key: "udp", help: "UDP sockets" },
-    { names: ["-w", "--raw"], key: "raw", help: "raw sockets" },
-    { names: ["-x", "--unix"], key: "unix", help: "UNIX sockets" },
-    { names: ["-l", "--listening"], key: "listening", help: "listening (and unconnected) sockets only" },
-    { names: ["-a", "--all"], key: "all", help: "sockets in every state" },
-    { names: ["-4"], key: "inet", help: "IPv4 only" },
-    { names: ["-6"], key: "inet6", help: "IPv6 only" },
-  ],
-  async run(ctx, positionals, options) {
-    if (positionals.length) throw new UsageError(`ss: unexpected ${JSON.stringify(positionals[0])}`);
-    if (options.listening && options.all) throw new UsageError("-l and -a exclude each other");
-    if (options.inet && options.inet6) throw new UsageError("-4 and -6 exclude each other");
-    const states: (TcpState | StateFilter)[] | undefined = options.all
-      ? undefined
-      : options.listening
-      ? ["listening", "closed"]
-      : ["connected"];
-    const picked = (["tcp", "udp", "raw", "unix"] as const).filter((p) => options[p]);
-    const protocols = picked.length ? picked : ["tcp", "udp", "raw", "unix"] as const;
-    const fam = options.inet ? "inet" : options.inet6 ? "inet6" : undefined;
-    await using diag = await SockDiag.open({ netns: ctx.netns });
-    const out: SsItem[] = [];
-    for (const p of protocols) {
-      if (p === "unix") {
-        if (fam) continue;
-        for await (const s of diag.unixSockets({ states })) {
-          out.push({
-            netid: s.type === "stream"
-              ? "u_str"
-              : s.type === "dgram"
-              ? "u_dgr"
-              : s.type === "seqpacket"
-              ? "u_seq"
-              : "unix",
-            ...s,
-          });
-        }
-        continue;
-      }
-      const protocol: InetProtocol = p;
-      try {
-        for await (const s of diag.inetSockets({ protocol, family: fam, states })) out.push({ netid: p, ...s });
-      } catch (error) {
-        // A kernel without this protocol's diag module (raw_diag is often
-        // missing) answers ENOENT: skip it unless it was asked for by name.
-        if (picked.length || !(error instanceof NetlinkError && error.code === "ENOENT")) throw error;
-      }
-    }
-    ctx.list(out, SS_HEADERS, ssRow);
   },
 };
 

@@ -22,14 +22,55 @@ export type Cell = string | number | bigint | boolean | undefined | null;
  * ```
  */
 export function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const text = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => headers.map((_, i) => cell(r[i])))];
-  const widths = headers.map((_, i) => Math.max(...text.map((r) => r[i].length)));
-  return text.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join(
-    "\n",
-  );
+  const text = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => headers.map((_, i) => cellText(r[i])))];
+  const widths = widthsOf(text, headers.length);
+  return text.map((r) => rowText(r, widths)).join("\n");
 }
 
-function cell(value: Cell): string {
+/**
+ * The text of one cell: `-` for nothing, whitespace folded to one space.
+ *
+ * @example
+ * ```ts
+ * import { cellText } from "./format.ts";
+ * cellText(undefined); // "-"
+ * ```
+ */
+export function cellText(value: Cell): string {
   if (value === undefined || value === null || value === "") return "-";
   return String(value).replace(/\s+/g, " ");
+}
+
+/**
+ * The widest cell of each of `columns` columns.
+ *
+ * @example
+ * ```ts
+ * import { widthsOf } from "./format.ts";
+ * widthsOf([["a", "bb"], ["ccc", "d"]], 2); // [3, 2]
+ * ```
+ */
+export function widthsOf(rows: readonly (readonly string[])[], columns: number): number[] {
+  const widths = new Array<number>(columns).fill(0);
+  for (const r of rows) for (let i = 0; i < columns; i++) widths[i] = Math.max(widths[i], r[i].length);
+  return widths;
+}
+
+/**
+ * One line of a table: cells padded to `widths`, two spaces apart, the last
+ * one not padded.
+ *
+ * @example
+ * ```ts
+ * import { rowText } from "./format.ts";
+ * rowText(["1", "lo"], [5, 4]); // "1      lo"
+ * ```
+ */
+export function rowText(cells: readonly string[], widths: readonly number[]): string {
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) line += "  ";
+    line += i === cells.length - 1 ? cells[i] : cells[i].padEnd(widths[i]);
+  }
+  return line.trimEnd();
 }

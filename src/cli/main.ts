@@ -8,7 +8,11 @@
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
-import { conntrack, genl, ss, uevent } from "./families.ts";
+import { conntrack, genl, uevent } from "./families.ts";
+import { ss } from "./ss.ts";
+import { top } from "./top.ts";
+import { decode } from "./decode.ts";
+import process from "node:process";
 import { tc } from "./tc.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
@@ -40,9 +44,62 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   uevent,
   ss,
   conntrack,
+  top,
+  decode,
   demo,
   tc,
 };
+
+/**
+ * ip's objects in the order its `matches()` tries them, so that an
+ * abbreviation picks the same one (`a` address, `r` route, `ru` rule,
+ * `n` neighbour, `l` link, `mo` monitor, `nex` nexthop). The
+ * ones we have no command for still take their abbreviations, so that `m`
+ * is not mistaken for `monitor`.
+ */
+const IP_OBJECTS: readonly [string, string | undefined][] = [
+  ["address", "addr"],
+  ["addrlabel", undefined],
+  ["maddress", undefined],
+  ["route", "route"],
+  ["rule", "rule"],
+  ["neighbor", "neigh"],
+  ["neighbour", "neigh"],
+  ["ntable", undefined],
+  ["link", "link"],
+  ["l2tp", undefined],
+  ["fou", undefined],
+  ["ila", undefined],
+  ["macsec", undefined],
+  ["tunnel", undefined],
+  ["tuntap", undefined],
+  ["token", undefined],
+  ["tcpmetrics", undefined],
+  ["monitor", "monitor"],
+  ["xfrm", undefined],
+  ["mroute", undefined],
+  ["mrule", undefined],
+  ["netns", undefined],
+  ["netconf", undefined],
+  ["vrf", undefined],
+  ["sr", undefined],
+  ["nexthop", "nexthop"],
+];
+
+/**
+ * The command `word` names: itself, or the ip object it abbreviates.
+ *
+ * @example
+ * ```ts
+ * import { commandName } from "./main.ts";
+ * commandName("ro"); // "route"
+ * ```
+ */
+export function commandName(word: string): string | undefined {
+  if (Object.hasOwn(COMMANDS, word)) return word;
+  const hit = IP_OBJECTS.find(([full]) => full.startsWith(word));
+  return hit?.[1];
+}
 
 const SUMMARY: [string, string][] = [
   ["link", "network interfaces (add, set, del)"],
@@ -54,8 +111,10 @@ const SUMMARY: [string, string][] = [
   ["monitor", "rtnetlink events, until Ctrl-C"],
   ["genl", "generic netlink families"],
   ["uevent", "device events, until Ctrl-C"],
-  ["ss", "sockets (-t -u -w -x -l -a)"],
+  ["ss", "sockets, with ss's flags and filters (-tulnp, state S, sport = :N; -N NAME)"],
   ["conntrack", "the conntrack table (-E: its events)"],
+  ["top", "links with their rates, redrawn every second"],
+  ["decode", "a netlink capture (--pcap, nlmon), message by message"],
   ["demo", "links and addresses, then link events"],
   ["tc", "qdiscs, classes, filters (add, replace, change, del)"],
 ];
@@ -108,17 +167,13 @@ function describe(error: unknown): string {
  */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
   try {
-    // The command is the first word that is not a global option or its value
-    // (or -4/-6, which ip users put before the command; the command reads them).
+    // The command is the first word that is not an option or a global
+    // option's value (ip users put -4, -6, -d, -s, -br… before the command;
+    // the command reads them).
     let at = 0;
-    while (at < argv.length && argv[at].startsWith("-")) {
-      if (argv[at] === "-4" || argv[at] === "-6") {
-        at++;
-        continue;
-      }
+    while (at < argv.length && argv[at].startsWith("-") && argv[at] !== "-") {
       const spec = GLOBAL_OPTIONS.find((o) => o.names.includes(argv[at].split("=")[0]));
-      if (!spec) break;
-      at += spec.value && !argv[at].includes("=") ? 2 : 1;
+      at += spec?.value && !argv[at].includes("=") ? 2 : 1;
     }
     const name = argv[at];
     const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
@@ -128,21 +183,36 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       else io.err(mainHelp());
       return asked ? 0 : 2;
     }
-    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    const resolved = name.length ? commandName(name) : undefined;
+    const command = resolved === undefined ? undefined : COMMANDS[resolved];
     if (!command) {
       if (name.startsWith("-")) {
         throw new UsageError(`unknown option ${JSON.stringify(name)} (nlts --help lists the commands)`);
       }
       throw new UsageError(`unknown command ${JSON.stringify(name)} (nlts --help lists the commands)`);
     }
-    const specs = [...command.options, ...GLOBAL_OPTIONS];
-    const { options, positionals } = parseArgs(rest, specs);
+    // Before the command a global option keeps its meaning (`nlts -n NAME ss`);
+    // after it the command's own spelling wins (`nlts ss -tln`: ss's -n is numeric).
+    const before = parseArgs(argv.slice(0, at), [...GLOBAL_OPTIONS, ...command.options]);
+    const after = parseArgs(argv.slice(at + 1), [...command.options, ...GLOBAL_OPTIONS]);
+    const options = { ...before.options, ...after.options };
+    const positionals = [...before.positionals, ...after.positionals];
     if (options.help) {
       io.out(helpText(command.usage, command.description, command.options));
       return 0;
     }
-    const ctx = new Context(io, { json: options.json === true, netns: options.netns as string | undefined });
-    await command.run(ctx, positionals, options);
+    const ctx = new Context(io, {
+      json: options.json === true,
+      rawJson: options.rawJson === true,
+      netns: options.netns as string | undefined,
+      trace: options.trace === true || process.env.NLTS_TRACE === "1",
+      pcap: options.pcap as string | undefined,
+    });
+    try {
+      await command.run(ctx, positionals, options);
+    } finally {
+      ctx.close();
+    }
     return 0;
   } catch (error) {
     io.err(`nlts: ${describe(error)}`);

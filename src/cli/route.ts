@@ -19,6 +19,8 @@ import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
+import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipRoute, ipRule } from "./ipjson.ts";
+import { parsePrefix } from "../wire/values.ts";
 import { addrWrite, linkWrite, neighWrite, routeWrite, ruleWrite, WRITE_USAGE, WRITE_VERBS } from "./write.ts";
 
 /** A command: its options, usage, description and what it does. */
@@ -37,6 +39,13 @@ const FAMILY_OPTIONS: OptionSpec[] = [
   { names: ["-4"], key: "inet", help: "IPv4 only" },
   { names: ["-6"], key: "inet6", help: "IPv6 only" },
 ];
+const DETAILS: OptionSpec = { names: ["-d", "-details", "--details"], key: "details", help: "more details" };
+const STATS: OptionSpec = {
+  names: ["-s", "-stats", "-statistics", "--stats"],
+  key: "stats",
+  help: "statistics (counters)",
+};
+const BRIEF: OptionSpec = { names: ["-br", "-brief", "--brief"], key: "brief", help: "one line per device, as ip -br" };
 const FOR_OPTION: OptionSpec = {
   names: ["--for"],
   key: "for",
@@ -59,9 +68,24 @@ function writeVerb(command: string, positionals: string[]): string | undefined {
   return WRITE_VERBS[command].includes(positionals[0]) ? positionals[0] : undefined;
 }
 
-/** `show`/`list`/`ls` as a first word means nothing more than the default. */
+/**
+ * iproute2's `matches()`: `word` is a non-empty prefix of `keyword` (`l`,
+ * `li`, `lis` are `list`).
+ *
+ * @example
+ * ```ts
+ * import { matches } from "./route.ts";
+ * matches("sh", "show"); // true
+ * ```
+ */
+export function matches(word: string | undefined, keyword: string): boolean {
+  return word !== undefined && word.length > 0 && keyword.startsWith(word);
+}
+
+/** `show`/`list`/`lst` (or an abbreviation) as a first word means nothing more than the default. */
 function dropShow(positionals: string[]): string[] {
-  return ["show", "list", "ls", "lst"].includes(positionals[0]) ? positionals.slice(1) : positionals;
+  const w = positionals[0];
+  return matches(w, "show") || matches(w, "list") || w === "lst" ? positionals.slice(1) : positionals;
 }
 
 /** `dev NAME` among the positionals (ip's syntax); anything else is a usage error. */
@@ -77,7 +101,7 @@ function keywords(positionals: string[], allowed: string[], command: string): Re
 }
 
 async function open(ctx: Context): Promise<RouteClient> {
-  return await RouteClient.open({ netns: ctx.netns });
+  return await RouteClient.open({ netns: ctx.netns, trace: ctx.trace });
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -136,8 +160,14 @@ function addrText(a: Address): string {
   const local = `${a.local}/${a.prefixLength}`;
   return a.address !== undefined && a.address !== a.local ? `${a.local} peer ${a.address}/${a.prefixLength}` : local;
 }
+/** The flags as ip prints them: `dynamic` for an address with a finite lifetime, nothing for `permanent`. */
+function addrFlags(a: Address): string {
+  const flags = a.flags.filter((f) => f !== "permanent");
+  if (!a.flags.includes("permanent")) flags.unshift("dynamic");
+  return flags.join(",");
+}
 function addrRow(a: Address, names: Map<number, string>): Cell[] {
-  return [names.get(a.index) ?? a.index, a.family, addrText(a), a.scope, a.flags.join(","), a.label];
+  return [names.get(a.index) ?? a.index, a.family, addrText(a), a.scope, addrFlags(a), a.label];
 }
 const ADDR_HEADERS = ["dev", "family", "address", "scope", "flags", "label"];
 
@@ -153,7 +183,7 @@ function routeRow(r: Route, names: Map<number, string>): Cell[] {
     routeDst(r),
     paths.length ? paths.map((p) => p.gateway ?? "-").join(",") : r.gateway,
     paths.length ? paths.map((p) => dev(p.ifindex)).join(",") : dev(r.oif),
-    r.protocol,
+    r.protocol === "unspec" ? undefined : r.protocol,
     r.scope,
     r.type,
     r.priority,
@@ -273,59 +303,253 @@ function monitorGroups(words: string[]): RtnlGroupName[] {
   return [...new Set(out)];
 }
 
+/** Reads ip's `KEY VALUE` and bare words; `flags` are words that stand alone. */
+function showWords(
+  positionals: string[],
+  command: string,
+  keys: readonly string[],
+  flags: readonly string[],
+  bare?: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < positionals.length; i++) {
+    const word = positionals[i];
+    if (flags.includes(word)) {
+      out[word] = "true";
+      continue;
+    }
+    if (keys.includes(word)) {
+      if (i + 1 >= positionals.length) throw new UsageError(`${command}: ${word} needs a value`);
+      out[word] = positionals[++i];
+      continue;
+    }
+    if (bare !== undefined && out[bare] === undefined) {
+      out[bare] = word;
+      continue;
+    }
+    throw new UsageError(`${command}: unexpected ${JSON.stringify(word)}`);
+  }
+  return out;
+}
+
+function linkFilter(kw: Record<string, string>, names: Map<number, string>): (l: Link) => boolean {
+  return (l) =>
+    (kw.dev === undefined || l.name === kw.dev || l.altNames.includes(kw.dev)) &&
+    (kw.up === undefined || l.flags.includes("UP")) &&
+    (kw.type === undefined || l.linkinfo?.kind === kw.type) &&
+    (kw.master === undefined || (l.master !== undefined && names.get(l.master) === kw.master));
+}
+
+/** The first keys of `ip -br -j`: the name, and the peer in this namespace. */
+function briefHead(l: Link, names: Map<number, string>): Record<string, unknown> {
+  const peer = l.link !== undefined && l.link !== l.index ? names.get(l.link) : undefined;
+  return peer === undefined ? { ifname: l.name } : { ifname: l.name, link: peer };
+}
+
+/** Indexes of the links that are not up (for ip's `M-DOWN`). */
+function downLinks(links: readonly Link[]): Set<number> {
+  return new Set(links.filter((l) => !l.flags.includes("UP")).map((l) => l.index));
+}
+
+/** `ip -br link`: name, state, address, flags. */
+function briefLink(l: Link, names: Map<number, string>, down?: Set<number>): Cell[] {
+  const peer = l.link !== undefined && l.link !== l.index && names.has(l.link) ? `@${names.get(l.link)}` : "";
+  return [l.name + peer, l.operstate?.toUpperCase(), l.address, `<${ipFlags(l, down).join(",")}>`];
+}
+
+function statsRow(l: Link): Cell[] {
+  const s = l.stats64 as Record<string, number | bigint> | undefined;
+  return [s?.rxBytes, s?.rxPackets, s?.rxErrors, s?.rxDropped, s?.txBytes, s?.txPackets, s?.txErrors, s?.txDropped];
+}
+const STATS_HEADERS = [
+  "rx-bytes",
+  "rx-packets",
+  "rx-errors",
+  "rx-dropped",
+  "tx-bytes",
+  "tx-packets",
+  "tx-errors",
+  "tx-dropped",
+];
+
+function detailsRow(l: Link): Cell[] {
+  return [l.promiscuity, l.minMtu, l.maxMtu, l.numTxQueues, l.numRxQueues, l.inet6AddrGenMode, l.alias];
+}
+const DETAILS_HEADERS = ["promisc", "min-mtu", "max-mtu", "txq", "rxq", "addrgenmode", "alias"];
+
 /** `link`. */
 export const link: Command = {
-  usage: usage("link", "link [show] [DEV]"),
-  description: "List network interfaces (all of them, or DEV); or add, change or delete one. " +
+  usage: usage("link", "link [show] [[dev] DEV] [up] [type KIND] [master DEV] [-d] [-s] [-br]"),
+  description: "List network interfaces (all of them, or those the words select); or add, change or delete one. " +
     "Writes print nothing on success.",
-  options: [],
-  async run(ctx, positionals) {
+  options: [DETAILS, STATS, BRIEF],
+  async run(ctx, positionals, options) {
     const verb = writeVerb("link", positionals);
     if (verb) return await linkWrite(ctx, verb, positionals.slice(1));
-    const words = dropShow(positionals);
-    if (words.length > 1) throw new UsageError(`link: unexpected ${JSON.stringify(words[1])}`);
+    const kw = showWords(dropShow(positionals), "link", ["dev", "type", "master", "group"], ["up"], "dev");
     await using rt = await open(ctx);
     const all = await collect(rt.links());
     const names = new Map(all.map((l) => [l.index, l.name]));
-    const links = words.length ? [await rt.getLink(words[0])] : all;
-    ctx.list(links, LINK_HEADERS, (l) => linkRow(l, names));
+    if (kw.dev !== undefined && !all.some((l) => l.name === kw.dev || l.altNames.includes(kw.dev))) {
+      await rt.getLink(kw.dev); // the kernel's own "no such device"
+    }
+    const links = all.filter(linkFilter(kw, names));
+    const down = downLinks(all);
+    if (options.brief) {
+      const out = ctx.stream(["name", "state", "address", "flags"], (l: Link) => briefLink(l, names, down), {
+        header: false,
+        serialize: (l) =>
+          JSON.stringify({
+            ...briefHead(l, names),
+            operstate: l.operstate?.toUpperCase(),
+            address: l.address,
+            flags: ipFlags(l, down),
+          }),
+      });
+      for (const l of links) out.push(l);
+      return out.end();
+    }
+    const headers = [
+      ...LINK_HEADERS,
+      ...(options.details ? DETAILS_HEADERS : []),
+      ...(options.stats ? STATS_HEADERS : []),
+    ];
+    const out = ctx.stream(headers, (l: Link) => [
+      ...linkRow(l, names),
+      ...(options.details ? detailsRow(l) : []),
+      ...(options.stats ? statsRow(l) : []),
+    ], {
+      serialize: ctx.ipJson
+        ? (l) =>
+          JSON.stringify(ipLink(l, names, { details: options.details === true, stats: options.stats === true, down }))
+        : undefined,
+    });
+    if (ctx.ipJson && kw.up !== undefined) {
+      // ip -j link show up prints an empty object for each link that is down: so do we.
+      const { up: _up, ...rest } = kw;
+      for (const l of all.filter(linkFilter(rest, names))) {
+        if (l.flags.includes("UP")) out.push(l);
+        else out.pushJson("{}");
+      }
+      return out.end();
+    }
+    for (const l of links) out.push(l);
+    out.end();
   },
 };
 
 /** `addr`. */
 export const addr: Command = {
-  usage: usage("addr", "addr [show] [dev DEV] [-4|-6]"),
+  usage: usage("addr", "addr [show] [[dev] DEV] [up] [-4|-6] [-br] [-d] [-s]"),
   description: "List interface addresses; or add, replace or delete one (a bare ADDR is a host prefix). " +
     "Writes print nothing on success.",
-  options: FAMILY_OPTIONS,
+  options: [...FAMILY_OPTIONS, DETAILS, STATS, BRIEF],
   async run(ctx, positionals, options) {
     const verb = writeVerb("addr", positionals);
     if (verb) return await addrWrite(ctx, verb, positionals.slice(1));
-    const { dev } = keywords(dropShow(positionals), ["dev"], "addr");
+    const kw = showWords(dropShow(positionals), "addr", ["dev", "type", "master", "label"], ["up"], "dev");
     await using rt = await open(ctx);
-    const names = await linkNames(rt);
-    const index = dev === undefined ? undefined : await indexOf(rt, dev);
-    const addrs = await collect(rt.addresses({ family: family(options), index }));
+    const allLinks = await collect(rt.links());
+    const names = new Map(allLinks.map((l) => [l.index, l.name]));
+    const index = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
+    const links = allLinks.filter(linkFilter(kw, names));
+    const shown = new Set(links.map((l) => l.index));
+    const fam = family(options);
+    const addrs = (await collect(rt.addresses({ family: fam, index })))
+      .filter((a) => shown.has(a.index) && (kw.label === undefined || a.label === kw.label));
+    if (options.brief) {
+      const byLink = new Map<number, string[]>();
+      for (const a of addrs) {
+        byLink.set(a.index, [
+          ...(byLink.get(a.index) ?? []),
+          a.local === undefined ? `${a.address}/${a.prefixLength}` : addrText(a),
+        ]);
+      }
+      const rows = links.filter((l) => fam === undefined || byLink.has(l.index));
+      const out = ctx.stream(
+        ["name", "state", "addresses"],
+        (l: Link) => [briefLink(l, names)[0], l.operstate?.toUpperCase(), (byLink.get(l.index) ?? []).join(" ")],
+        {
+          header: false,
+          serialize: (l) =>
+            JSON.stringify({
+              ...briefHead(l, names),
+              operstate: l.operstate?.toUpperCase(),
+              addr_info: addrs.filter((a) => a.index === l.index).map((a) =>
+                a.local !== undefined && a.address !== undefined && a.address !== a.local
+                  ? { local: a.local, address: a.address, prefixlen: a.prefixLength }
+                  : { local: a.local ?? a.address, prefixlen: a.prefixLength }
+              ),
+            }),
+        },
+      );
+      for (const l of rows) out.push(l);
+      return out.end();
+    }
+    if (ctx.ipJson) {
+      const list = ipAddresses(links, addrs, fam !== undefined || kw.label !== undefined, {
+        names,
+        family: fam,
+        down: downLinks(allLinks),
+        details: options.details === true,
+        stats: options.stats === true,
+      });
+      const out = ctx.stream<unknown>([], () => [], { serialize: (x) => JSON.stringify(x) });
+      for (const item of list) out.push(item);
+      return out.end();
+    }
     ctx.list(addrs, ADDR_HEADERS, (a) => addrRow(a, names));
   },
 };
+
+/** A route selector of `route show`: `PREFIX` (or `exact PREFIX`), `root PREFIX`, `match PREFIX`. */
+function prefixFilter(kind: "exact" | "root" | "match", text: string): (r: Route) => boolean {
+  if (text === "default" || text === "all" || text === "any") {
+    if (text !== "default") return () => true;
+    return (r) => kind === "root" ? true : r.dstLength === 0;
+  }
+  let p: ReturnType<typeof parsePrefix>;
+  try {
+    p = parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`);
+  } catch (error) {
+    throw new UsageError(`route: ${(error as Error).message}`);
+  }
+  const fam = p.family === 2 ? "inet" : "inet6";
+  const within = (a: Uint8Array, b: Uint8Array, length: number) => {
+    for (let bit = 0; bit < length; bit += 8) {
+      const left = Math.min(8, length - bit);
+      const mask = (0xff << (8 - left)) & 0xff;
+      if ((a[bit >> 3] & mask) !== (b[bit >> 3] & mask)) return false;
+    }
+    return true;
+  };
+  return (r) => {
+    if (r.family !== fam) return false;
+    const dst = r.dst === undefined ? new Uint8Array(p.address.length) : parsePrefix(`${r.dst}/${r.dstLength}`).address;
+    if (kind === "exact") return r.dstLength === p.length && within(dst, p.address, p.length);
+    if (kind === "root") return r.dstLength >= p.length && within(dst, p.address, p.length);
+    return r.dstLength <= p.length && within(dst, p.address, r.dstLength); // match: routes that cover it
+  };
+}
 
 /** `route`. */
 export const route: Command = {
   usage: usage(
     "route",
-    "route [show] [-4|-6] [table all|main|local|N] [dev DEV]\n       route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
+    "route [show] [-4|-6] [table all|main|local|N] [dev DEV] [[exact|root|match] PREFIX] [proto P] [scope S]\n" +
+      "             [type T] [via GW]\n       route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
   ),
   description:
     "List routes (the main table unless `table` says otherwise; IPv4 unless -6, every family with `table all`), " +
     "look one destination up, or add, replace, append or delete a route (in the main table unless `table N`; " +
-    "-6 for `default` without a gateway). Writes print nothing on success.",
-  options: FAMILY_OPTIONS,
+    "-6 for `default` without a gateway). Listings print as the kernel answers. Writes print nothing on success.",
+  options: [...FAMILY_OPTIONS, DETAILS],
   async run(ctx, positionals, options) {
     const verb = writeVerb("route", positionals);
     if (verb) return await routeWrite(ctx, verb, positionals.slice(1), options);
     await using rt = await open(ctx);
-    if (positionals[0] === "get") {
+    const details = options.details === true;
+    if (matches(positionals[0], "get")) {
       const [dst, ...rest] = positionals.slice(1);
       if (dst === undefined) throw new UsageError("route get: needs a destination address");
       const kw = keywords(rest, ["from", "oif", "mark"], "route get");
@@ -335,18 +559,54 @@ export const route: Command = {
         oif: kw.oif === undefined ? undefined : await indexOf(rt, kw.oif),
         mark: kw.mark === undefined ? undefined : integer(kw.mark, "mark", 0, 0xffffffff),
       });
-      ctx.list([r], ROUTE_HEADERS, (x) => routeRow(x, names));
-      return;
+      const out = ctx.stream(ROUTE_HEADERS, (x: Route) => routeRow(x, names), {
+        serialize: ctx.ipJson ? (x) => JSON.stringify(ipRoute(x, names, { get: true, details })) : undefined,
+      });
+      out.push(r);
+      return out.end();
     }
-    const kw = keywords(dropShow(positionals), ["table", "dev"], "route");
+    const words = dropShow(positionals);
+    const kw: Record<string, string> = {};
+    const tests: ((r: Route) => boolean)[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
+      const value = () => {
+        if (i + 1 >= words.length) throw new UsageError(`route: ${word} needs a value`);
+        return words[++i];
+      };
+      if (["table", "dev", "oif", "proto", "protocol", "scope", "type", "via"].includes(word)) {
+        kw[word === "oif" ? "dev" : word === "protocol" ? "proto" : word] = value();
+      } else if (word === "exact" || word === "root" || word === "match") tests.push(prefixFilter(word, value()));
+      else if (word === "to") tests.push(prefixFilter("exact", value()));
+      else tests.push(prefixFilter("exact", word));
+    }
     const names = await linkNames(rt);
     const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
     const table = kw.table === undefined ? undefined : tableId(kw.table);
+    // As ip: a multipath route has no RTA_OIF of its own, so `dev X` does not list it.
+    if (oif !== undefined) tests.push((r) => r.oif === oif);
+    if (kw.proto !== undefined) tests.push((r) => String(r.protocol) === kw.proto);
+    if (kw.scope !== undefined) tests.push((r) => String(r.scope) === kw.scope);
+    if (kw.type !== undefined) tests.push((r) => String(r.type) === kw.type);
+    if (kw.via !== undefined) {
+      tests.push((r) => r.gateway === kw.via || !!r.multipath?.some((p) => p.gateway === kw.via));
+    }
     // As ip: IPv4 unless -6, except that `table all` lists every family.
-    const routes = await collect(
-      rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif }),
-    );
-    ctx.list(routes, ROUTE_HEADERS, (r) => routeRow(r, names));
+    const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
+      serialize: ctx.ipJson
+        ? (r) =>
+          JSON.stringify(
+            ipRoute(r, names, { table: table === undefined ? 254 : table, details, dev: oif !== undefined }),
+          )
+        : undefined,
+    });
+    try {
+      for await (const r of rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif })) {
+        if (tests.every((t) => t(r))) out.push(r);
+      }
+    } finally {
+      out.end();
+    }
   },
 };
 
@@ -367,7 +627,11 @@ export const neigh: Command = {
     const list = (await collect(rt.neighbours({ family: family(options), index }))).filter((n) =>
       state === "ALL" || (state === undefined ? !n.state.includes("NOARP") : n.state.includes(state))
     );
-    ctx.list(list, NEIGH_HEADERS, (n) => neighRow(n, names));
+    const out = ctx.stream(NEIGH_HEADERS, (n: Neighbour) => neighRow(n, names), {
+      serialize: ctx.ipJson ? (n) => JSON.stringify(ipNeighbour(n, names, { dev: index !== undefined })) : undefined,
+    });
+    for (const n of list) out.push(n);
+    out.end();
   },
 };
 
@@ -383,7 +647,11 @@ export const rule: Command = {
     keywords(dropShow(positionals), [], "rule");
     await using rt = await open(ctx);
     const list = await collect(rt.rules({ family: family(options, "inet") }));
-    ctx.list(list, RULE_HEADERS, ruleRow);
+    const out = ctx.stream(RULE_HEADERS, ruleRow, {
+      serialize: ctx.ipJson ? (r) => JSON.stringify(ipRule(r)) : undefined,
+    });
+    for (const r of list) out.push(r);
+    out.end();
   },
 };
 

@@ -100,7 +100,7 @@ function familyOf(options: Options): "inet" | "inet6" | undefined {
 }
 
 async function open(ctx: Context): Promise<RouteClient> {
-  return await RouteClient.open({ netns: ctx.netns });
+  return await RouteClient.open({ netns: ctx.netns, trace: ctx.trace });
 }
 
 /** Index of the device `name`; a missing one is a plain "cannot find device". */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { NetlinkSocket } from "../socket/socket.ts";
+import { NetlinkSocket, type OpenOptions } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { Protocol } from "../wire/constants.ts";
 import { rtmName, type RtnlGroupName } from "./constants.ts";
@@ -32,6 +32,8 @@ export interface RouteClientOptions {
   netns?: NetnsTarget;
   /** Kernel receive buffer of the request socket, in bytes. */
   rcvbuf?: number;
+  /** Sees every datagram of the request socket (`OpenOptions.trace`): for `traceLogger` or a `PcapWriter`. */
+  trace?: OpenOptions["trace"];
 }
 
 /** Options of calls that only take a cancellation signal. */
@@ -82,6 +84,7 @@ export class RouteClient implements AsyncDisposable {
       rcvbuf: options.rcvbuf,
       describeType: rtmName,
       describeAttribute: rtmAttributePath,
+      trace: options.trace,
     });
     return new RouteClient(socket, options.netns);
   }

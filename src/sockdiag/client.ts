@@ -5,7 +5,7 @@
  * @module
  */
 import type { NetnsTarget } from "../socket/netns.ts";
-import { NetlinkSocket } from "../socket/socket.ts";
+import { NetlinkSocket, type OpenOptions } from "../socket/socket.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { describeSockDiagType, type InetExtension, SOCK_DIAG, type UnixShow } from "./constants.ts";
 import {
@@ -207,6 +207,8 @@ export async function destroySocket(
 export interface SockDiagOptions {
   /** Network namespace to look into: name, path, fd or `{ pid }`. */
   netns?: NetnsTarget;
+  /** Sees every datagram (`OpenOptions.trace`): for `traceLogger` or a `PcapWriter`. */
+  trace?: OpenOptions["trace"];
 }
 
 /**
@@ -244,6 +246,7 @@ export class SockDiag implements AsyncDisposable {
     const socket = await NetlinkSocket.open("sock_diag", {
       netns: options.netns,
       describeType: describeSockDiagType,
+      trace: options.trace,
     });
     return new SockDiag(socket);
   }

@@ -27,7 +27,9 @@ export {
   type ReceivedMessage,
   type RequestOptions,
   type SocketStats,
+  type TraceEvent,
 } from "./socket.ts";
+export { PcapWriter, splitTraced, type TracedMessage, traceLogger } from "./trace.ts";
 export {
   HandOverReader,
   type NotificationDecoder,

@@ -159,6 +159,27 @@ export interface OpenOptions {
    * time rejects with {@link TimeoutError}.
    */
   timeout?: number;
+  /**
+   * Called with every datagram sent and every one received and accepted
+   * (before it is parsed), for debugging and captures: see `traceLogger`
+   * and `PcapWriter` in `src/socket/trace.ts`. It must not keep `bytes`
+   * beyond the call (copy them), and what it throws is ignored.
+   */
+  trace?: (event: TraceEvent) => void;
+}
+
+/** One datagram seen by {@link OpenOptions.trace}. */
+export interface TraceEvent {
+  /** `"send"`: to the kernel (or a peer); `"receive"`: from it. */
+  direction: "send" | "receive";
+  /** The socket's netlink protocol (0 route, 16 generic…). */
+  protocol: number;
+  /** The datagram: one or more netlink messages. */
+  bytes: Uint8Array;
+  /** The other end's port id (0: the kernel). */
+  peer: number;
+  /** Multicast group it came to or was sent to (0: unicast). */
+  group: number;
 }
 
 /** A message as received, with where it came from. */
@@ -435,6 +456,13 @@ export class NetlinkSocket implements AsyncDisposable {
   /** The kernel's drop counter when the last gap was reported. */
   #dropsReported = 0;
   readonly #meminfo = new Uint8Array(new ArrayBuffer(SK_MEMINFO_VARS * 4));
+  readonly #trace?: (event: TraceEvent) => void;
+
+  #traced(direction: "send" | "receive", bytes: Uint8Array, peer: number, group: number): void {
+    try {
+      this.#trace!({ direction, protocol: this.protocol, bytes, peer, group });
+    } catch { /* a tracer's failure is not the socket's */ }
+  }
 
   private constructor(libc: Libc, fd: number, protocol: number, portId: number, options: OpenOptions) {
     this.#closing = new Promise<void>((resolve) => (this.#resolveClosing = resolve));
@@ -449,6 +477,7 @@ export class NetlinkSocket implements AsyncDisposable {
     this.#describe = options.describeType;
     this.#attrPath = options.describeAttribute;
     this.#raw = options.framing === "raw";
+    this.#trace = options.trace;
     this.#seq = this.#seqStart = (Math.random() * 0x3fffffff) | 1;
     this.#timeout = checkTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.#self = sockaddr(portId, 0);
@@ -565,6 +594,11 @@ export class NetlinkSocket implements AsyncDisposable {
       const r = this.#libc.sendto(this.#fd, bytes, 0, addr);
       if (r === -EINTR) continue;
       if (r < 0) throw new NetlinkError(-r, { syscall: "sendto" });
+      if (this.#trace) {
+        const a = new DataView(addr.buffer, addr.byteOffset, addr.byteLength);
+        const groups = a.getUint32(8, true);
+        this.#traced("send", bytes, a.getUint32(4, true), groups ? 31 - Math.clz32(groups & -groups) + 1 : 0);
+      }
       return;
     }
   }
@@ -1387,6 +1421,7 @@ export class NetlinkSocket implements AsyncDisposable {
       return;
     }
     const data = this.#rx.buffer.slice(0, n);
+    if (this.#trace) this.#traced("receive", data, source, group);
     if (this.#raw) {
       this.#notify({ type: 0, flags: 0, seq: 0, pid: source, payload: data, source, group });
       return;

@@ -71,7 +71,7 @@ test("main() returns 2 for usage errors and 0 for help, printing through the giv
 
 test("main() lists the loopback link of this namespace as JSON", async () => {
   const out: string[] = [];
-  const status = await main(["link", "show", "lo", "-j"], { out: (l) => out.push(l), err: (l) => out.push(l) });
+  const status = await main(["link", "show", "lo", "--raw-json"], { out: (l) => out.push(l), err: (l) => out.push(l) });
   assert.equal(status, 0, out.join("\n"));
   const [lo] = JSON.parse(out[0]);
   assert.equal(lo.name, "lo");

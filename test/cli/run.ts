@@ -19,9 +19,18 @@ export function cli(runtime: Runtime, ...args: string[]): Result {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs `cli.ts ARGS -j`, expects success, and parses the JSON. */
+/** Runs `cli.ts ARGS --raw-json` (the library's objects), expects success, and parses the JSON. */
 export function cliJson<T = any>(runtime: Runtime, ...args: string[]): T {
-  const r = cli(runtime, ...args, "-j");
+  return cliJsonWith<T>(runtime, "--raw-json", ...args);
+}
+
+/** Runs `cli.ts ARGS -j` (ip's shapes for the rtnetlink commands), expects success, and parses the JSON. */
+export function cliIpJson<T = any>(runtime: Runtime, ...args: string[]): T {
+  return cliJsonWith<T>(runtime, "-j", ...args);
+}
+
+function cliJsonWith<T>(runtime: Runtime, flag: string, ...args: string[]): T {
+  const r = cli(runtime, ...args, flag);
   if (r.status !== 0) throw new Error(`cli ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

@@ -1,0 +1,398 @@
+/**
+ * The library's rtnetlink objects in the shapes `ip -j` prints (iproute2's
+ * keys, nesting, names and omissions), so that `nlts … -j` can stand in for
+ * `ip -j` under jq scripts written for iproute2. Only what iproute2 prints
+ * without `-d`/`-s` is covered in full; `-s` adds `stats64` and `-d` the
+ * link details whose values the library decodes.
+ *
+ * @module
+ */
+import type { Link } from "../route/link.ts";
+import type { Address } from "../route/address.ts";
+import type { Route } from "../route/route.ts";
+import type { Neighbour } from "../route/neighbour.ts";
+import type { Rule } from "../route/rule.ts";
+
+/** Index → name of the namespace's links. */
+export type Names = ReadonlyMap<number, string>;
+
+/** What `ip -d` and `ip -s` add. */
+export interface IpJsonOptions {
+  /** `-d`. */
+  details?: boolean;
+  /** `-s`. */
+  stats?: boolean;
+  /** Indexes of the links that are down: a link whose `IFLA_LINK` is one of them gets ip's `M-DOWN` flag. */
+  down?: ReadonlySet<number>;
+}
+
+/**
+ * The flags as ip prints them: the link's own, and `M-DOWN` when the link
+ * it sits on (a veth's peer, a vlan's parent) in this namespace is down.
+ *
+ * @example
+ * ```ts
+ * import { ipFlags } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * const lo = await rt.getLink("lo");
+ * ipFlags(lo, new Set()); // ["LOOPBACK", "UP", "LOWER_UP"]
+ * ```
+ */
+export function ipFlags(l: Link, down: ReadonlySet<number> | undefined): string[] {
+  const under = l.link !== undefined && l.link !== l.index && l.linkNetnsid === undefined;
+  return under && down?.has(l.link!) ? [...l.flags, "M-DOWN"] : l.flags;
+}
+
+type Json = Record<string, unknown>;
+
+/** Drops the keys whose value is undefined (ip omits what the kernel did not say). */
+function clean(o: Json): Json {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+const GROUPS: Record<number, string> = { 0: "default" };
+
+function stats64(l: Link): Json | undefined {
+  const s = l.stats64 as Record<string, number | bigint> | undefined;
+  if (!s) return undefined;
+  const n = (v: number | bigint | undefined) => (typeof v === "bigint" ? Number(v) : v);
+  return {
+    rx: {
+      bytes: n(s.rxBytes),
+      packets: n(s.rxPackets),
+      errors: n(s.rxErrors),
+      dropped: n(s.rxDropped),
+      over_errors: n(s.rxOverErrors),
+      multicast: n(s.multicast),
+    },
+    tx: {
+      bytes: n(s.txBytes),
+      packets: n(s.txPackets),
+      errors: n(s.txErrors),
+      dropped: n(s.txDropped),
+      carrier_errors: n(s.txCarrierErrors),
+      collisions: n(s.collisions),
+    },
+  };
+}
+
+/** The link keys `ip -j link` and `ip -j addr` share; `linkmode` only in `link`. */
+function linkHead(l: Link, names: Names, withMode: boolean, down?: ReadonlySet<number>): Json {
+  const peer = l.link === undefined || l.link === l.index
+    ? {}
+    : l.linkNetnsid !== undefined
+    ? { link_index: l.link, link_netnsid: l.linkNetnsid }
+    : names.has(l.link)
+    ? { link: names.get(l.link) }
+    : { link_index: l.link };
+  return clean({
+    ifindex: l.index,
+    ...peer,
+    ifname: l.name,
+    flags: ipFlags(l, down),
+    mtu: l.mtu,
+    qdisc: l.qdisc,
+    master: l.master === undefined ? undefined : names.get(l.master) ?? l.master,
+    operstate: l.operstate?.toUpperCase(),
+    linkmode: withMode ? l.linkMode?.toUpperCase() : undefined,
+    group: l.group === undefined ? undefined : GROUPS[l.group] ?? String(l.group),
+    txqlen: l.txqlen,
+    link_type: l.linkType,
+    address: l.address,
+    broadcast: l.broadcast,
+    permaddr: l.permAddress,
+  });
+}
+
+function linkDetails(l: Link): Json {
+  const info = l.linkinfo as { kind?: string; slaveKind?: string } | undefined;
+  return clean({
+    promiscuity: l.promiscuity,
+    allmulti: l.allmulti,
+    min_mtu: l.minMtu,
+    max_mtu: l.maxMtu,
+    linkinfo: info?.kind === undefined ? undefined : { info_kind: info.kind },
+    inet6_addr_gen_mode: l.inet6AddrGenMode,
+    num_tx_queues: l.numTxQueues,
+    num_rx_queues: l.numRxQueues,
+    gso_max_size: l.gsoMaxSize,
+    gso_max_segs: l.gsoMaxSegs,
+    tso_max_size: l.tsoMaxSize,
+    tso_max_segs: l.tsoMaxSegs,
+    gro_max_size: l.groMaxSize,
+  });
+}
+
+/**
+ * A link as `ip -j link` prints it.
+ *
+ * @example
+ * ```ts
+ * import { ipLink } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * const lo = await rt.getLink("lo");
+ * console.log(ipLink(lo, new Map([[1, "lo"]]))); // { ifindex: 1, ifname: "lo", … }
+ * ```
+ */
+export function ipLink(l: Link, names: Names, options: IpJsonOptions = {}): Json {
+  const out = linkHead(l, names, true, options.down);
+  if (options.details) Object.assign(out, linkDetails(l));
+  if (l.alias !== undefined) out.ifalias = l.alias;
+  if (options.stats) out.stats64 = stats64(l);
+  if (l.altNames.length) out.altnames = l.altNames;
+  return out;
+}
+
+/** Address flags ip prints as `true` keys, in its order; `permanent` shows as the absence of `dynamic`. */
+const ADDRESS_FLAGS = [
+  "secondary",
+  "temporary",
+  "nodad",
+  "optimistic",
+  "dadfailed",
+  "home",
+  "deprecated",
+  "tentative",
+  "mngtmpaddr",
+  "noprefixroute",
+  "autojoin",
+  "stable-privacy",
+];
+
+/**
+ * One entry of `addr_info` as `ip -j addr` prints it.
+ *
+ * @example
+ * ```ts
+ * import { ipAddressInfo } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * for await (const a of rt.addresses()) console.log(ipAddressInfo(a));
+ * ```
+ */
+export function ipAddressInfo(a: Address): Json {
+  const out: Json = { family: a.family };
+  const local = a.local ?? a.address;
+  out.local = local;
+  if (a.address !== undefined && a.local !== undefined && a.address !== a.local) out.address = a.address;
+  out.prefixlen = a.prefixLength;
+  if (a.broadcast !== undefined) out.broadcast = a.broadcast;
+  if (a.anycast !== undefined) out.anycast = a.anycast;
+  out.scope = a.scope;
+  if (!a.flags.includes("permanent")) out.dynamic = true;
+  for (const f of ADDRESS_FLAGS) {
+    const name = f === "temporary" && a.family === "inet" ? "secondary" : f;
+    if (a.flags.includes(f) || (f === "stable-privacy" && a.flags.includes("stable_privacy"))) out[name] = true;
+  }
+  if (a.label !== undefined) out.label = a.label;
+  if (a.metric !== undefined) out.metric = a.metric;
+  out.valid_life_time = a.validLifetime ?? 0xffffffff;
+  out.preferred_life_time = a.preferredLifetime ?? 0xffffffff;
+  return out;
+}
+
+/**
+ * Links with their addresses nested, as `ip -j addr` prints them; links
+ * without an address of the family asked for are left out when `family` is
+ * given (as ip does with -4/-6).
+ *
+ * @example
+ * ```ts
+ * import { ipAddresses } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * const links = await Array.fromAsync(rt.links());
+ * const addrs = await Array.fromAsync(rt.addresses());
+ * console.log(ipAddresses(links, addrs, false));
+ * ```
+ */
+export function ipAddresses(
+  links: readonly Link[],
+  addresses: readonly Address[],
+  filtered: boolean,
+  options: IpJsonOptions & { names?: Names; family?: string } = {},
+): Json[] {
+  const names = options.names ?? new Map(links.map((l) => [l.index, l.name]));
+  const byLink = new Map<number, Json[]>();
+  for (const a of addresses) {
+    const list = byLink.get(a.index) ?? [];
+    list.push(ipAddressInfo(a));
+    byLink.set(a.index, list);
+  }
+  const out: Json[] = [];
+  for (const l of links) {
+    const info = byLink.get(l.index) ?? [];
+    if (filtered && info.length === 0) continue;
+    const head = linkHead(l, names, false, options.down);
+    // ip prints the link layer only when no address family was asked for (or with -d).
+    if (options.family !== undefined && !options.details) {
+      for (const k of ["link_type", "address", "broadcast", "permaddr"]) delete head[k];
+      // …and with -6 neither the qdisc nor the group (as iproute2 6.x prints it).
+      if (options.family === "inet6") { for (const k of ["qdisc", "group"]) delete head[k]; }
+    }
+    if (options.details) Object.assign(head, linkDetails(l));
+    if (options.stats) head.stats64 = stats64(l);
+    head.addr_info = info;
+    out.push(head);
+  }
+  return out;
+}
+
+const TABLES: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
+
+/** `10.0.0.0/24`, `10.0.0.1` (a host route), `default`. */
+function prefix(address: string | undefined, length: number, family: string | number): string {
+  const full = family === "inet" ? 32 : family === "inet6" ? 128 : -1;
+  if (address === undefined) return length === 0 ? "default" : `0/${length}`;
+  return length === full ? address : `${address}/${length}`;
+}
+
+const ROUTE_FLAGS = [
+  "dead",
+  "onlink",
+  "pervasive",
+  "offload",
+  "trap",
+  "notify",
+  "linkdown",
+  "unresolved",
+  "rt_offload",
+  "rt_trap",
+  "rt_offload_failed",
+];
+
+/** How a route is listed: `get` answers print no protocol or table (as `ip route get`). */
+export interface IpRouteOptions extends IpJsonOptions {
+  /** The table the listing asked for: ip names each route's table only for `table all`. */
+  table?: number | "all";
+  /** A `route get` answer. */
+  get?: boolean;
+  /** The listing was asked for one device: ip then leaves `dev` out. */
+  dev?: boolean;
+}
+
+/**
+ * A route as `ip -j route` prints it.
+ *
+ * @example
+ * ```ts
+ * import { ipRoute } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * for await (const r of rt.routes()) console.log(ipRoute(r, new Map()));
+ * ```
+ */
+export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): Json {
+  const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? `if${i}`);
+  const out: Json = {};
+  if (r.type !== "unicast" || options.details) out.type = r.type;
+  out.dst = prefix(r.dst, r.dstLength, r.family);
+  if (r.src !== undefined) out.src = prefix(r.src, r.srcLength, r.family);
+  if (r.nexthopId !== undefined) out.nhid = r.nexthopId;
+  if (r.gateway !== undefined) {
+    if (r.viaFamily !== undefined && r.viaFamily !== r.family) out.via = { family: r.viaFamily, host: r.gateway };
+    else out.gateway = r.gateway;
+  }
+  if (r.iif !== undefined && !options.get) out.iif = dev(r.iif);
+  if (r.oif !== undefined && !options.dev) out.dev = dev(r.oif);
+  // ip names the table only when listing every table (and then not main, unless -d).
+  if (options.table === "all" && (r.table !== 254 || options.details)) out.table = TABLES[r.table] ?? String(r.table);
+  if (!options.get && (r.protocol !== "boot" || options.details)) out.protocol = r.protocol;
+  if (r.scope !== "global" || options.details) out.scope = r.scope;
+  if (r.priority !== undefined) out.metric = r.priority;
+  if (r.prefsrc !== undefined) out.prefsrc = r.prefsrc;
+  out.flags = r.flags.filter((f) => ROUTE_FLAGS.includes(f));
+  if (r.pref !== undefined) out.pref = r.pref;
+  if (r.expires !== undefined) out.expires = r.expires;
+  if (r.metrics) {
+    const { locked: _locked, ...values } = r.metrics as Record<string, unknown>;
+    if (Object.keys(values).length) out.metrics = [values];
+  }
+  if (r.multipath?.length) {
+    out.nexthops = r.multipath.map((p) =>
+      clean({
+        gateway: p.gateway,
+        dev: dev(p.ifindex),
+        weight: p.weight,
+        flags: p.flags.filter((f) => ROUTE_FLAGS.includes(f)),
+      })
+    );
+  }
+  if (options.get) {
+    if (r.uid !== undefined) out.uid = r.uid;
+    out.cache = r.cache ?? [];
+  }
+  return out;
+}
+
+/**
+ * A neighbour as `ip -j neigh` prints it.
+ *
+ * @example
+ * ```ts
+ * import { ipNeighbour } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * for await (const n of rt.neighbours()) console.log(ipNeighbour(n, new Map()));
+ * ```
+ */
+export function ipNeighbour(n: Neighbour, names: Names, options: { dev?: boolean } = {}): Json {
+  // As ip: a listing asked for one device leaves `dev` out.
+  const dev = options.dev ? undefined : names.get(n.index) ?? `if${n.index}`;
+  const out: Json = clean({ dst: n.dst, dev, lladdr: n.lladdr });
+  for (const f of ["router", "proxy", "extern_learn", "offload", "managed"]) if (n.flags.includes(f)) out[f] = null;
+  out.state = n.state;
+  return out;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+/**
+ * A rule as `ip -j rule` prints it.
+ *
+ * @example
+ * ```ts
+ * import { ipRule } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * for await (const r of rt.rules()) console.log(ipRule(r));
+ * ```
+ */
+export function ipRule(r: Rule): Json {
+  const out: Json = { priority: r.priority };
+  if (r.invert) out.not = null;
+  if (r.src !== undefined) {
+    out.src = r.src;
+    if (r.srcLength !== (r.family === "inet" ? 32 : 128)) out.srclen = r.srcLength;
+  } else out.src = "all";
+  if (r.dst !== undefined) {
+    out.dst = r.dst;
+    if (r.dstLength !== (r.family === "inet" ? 32 : 128)) out.dstlen = r.dstLength;
+  }
+  if (r.tos) out.tos = hex(r.tos);
+  if (r.fwmark !== undefined || r.fwmask !== undefined) {
+    out.fwmark = hex(r.fwmark ?? 0);
+    if (r.fwmask !== undefined && r.fwmask !== 0xffffffff) out.fwmask = hex(r.fwmask);
+  }
+  if (r.iif !== undefined) out.iif = r.iif;
+  if (r.oif !== undefined) out.oif = r.oif;
+  if (r.l3mdev) out.l3mdev = null;
+  if (r.uidRange) out.uid_start = r.uidRange.start, out.uid_end = r.uidRange.end;
+  if (r.ipProto !== undefined) out.ipproto = r.ipProto;
+  if (r.sport) out.sport = r.sport.start === r.sport.end ? r.sport.start : undefined;
+  if (r.dport) out.dport = r.dport.start === r.dport.end ? r.dport.start : undefined;
+  if (r.action === "to_tbl") {
+    if (!r.l3mdev) out.table = TABLES[r.table] ?? String(r.table);
+  } else if (r.action === "goto") out.goto = r.goto;
+  else out.action = r.action;
+  if (r.suppressPrefixLength !== undefined && r.suppressPrefixLength !== 0xffffffff) {
+    out.suppress_prefixlen = r.suppressPrefixLength;
+  }
+  if (r.protocol !== undefined && r.protocol !== "unspec" && r.protocol !== "kernel") out.protocol = r.protocol;
+  return clean(out);
+}

@@ -1,0 +1,142 @@
+// `nlts -j` against `ip -j`, object for object and key for key, on a namespace with varied links, addresses,
+// routes, neighbours and rules; ip's abbreviations and show forms; tables that follow ip's wording.
+import assert from "node:assert/strict";
+import { test } from "../helpers/harness.ts";
+import { ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
+import { cli, cliIpJson, runtimes } from "./run.ts";
+
+async function setup(ns: string): Promise<void> {
+  ipBatch(
+    ns,
+    `link add ij-a type veth peer name ij-b
+link add ij-br type bridge
+link add ij-d type veth peer name ij-e
+link set ij-a addrgenmode none
+link set ij-b addrgenmode none
+link set ij-br addrgenmode none
+link set ij-d addrgenmode none
+link set ij-e addrgenmode none
+link set ij-d master ij-br
+link set ij-d alias "the d end"
+link set ij-a up
+link set ij-b up
+link set ij-d up
+addr add 10.81.0.1/24 brd + dev ij-a
+addr add 10.81.0.9/24 dev ij-a
+addr add 10.81.5.1 peer 10.81.5.2/32 dev ij-d
+addr add 10.81.6.1/24 dev ij-d valid_lft 1000 preferred_lft 500
+addr add fd81::1/64 dev ij-a nodad
+addr add fd89::1/64 dev ij-a nodad noprefixroute
+route add 10.82.0.0/16 via 10.81.0.2 metric 50
+route add 10.83.0.0/24 dev ij-a proto static scope link
+route add blackhole 10.84.0.0/24
+route add 10.85.0.0/24 nexthop via 10.81.0.2 weight 1 nexthop via 10.81.0.3 weight 2
+route add 10.86.0.0/24 via 10.81.0.2 mtu 1400
+route add default via 10.81.0.2
+route add 10.87.0.0/24 dev ij-a table 100
+route add fd82::/64 via fd81::2 dev ij-a
+neigh add 10.81.0.2 lladdr 02:00:00:00:00:02 dev ij-a nud permanent
+neigh add 10.81.0.3 lladdr 02:00:00:00:00:03 dev ij-a nud reachable router
+rule add from 10.81.0.0/24 table 100 pref 100
+rule add fwmark 0x7/0xff table 100 pref 101
+rule add not to 10.90.0.0/16 iif ij-a table main pref 102
+rule add from all blackhole pref 103
+`,
+  );
+  for (let i = 0; i < 50; i++) {
+    const states = ipJson(ns, "link").filter((l: any) => /^ij-[ab]$/.test(l.ifname)).map((l: any) => l.operstate);
+    if (states.length === 2 && states.every((s: string) => s === "UP")) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the veth pair did not come up");
+}
+
+/** Lifetimes of dynamic addresses tick between the two calls: equal within 2 s, then set aside. */
+function settle(theirs: any, ours: any): void {
+  if (!Array.isArray(theirs) || !Array.isArray(ours)) return;
+  theirs.forEach((link: any, i: number) => {
+    link.addr_info?.forEach((a: any, j: number) => {
+      const b = ours[i]?.addr_info?.[j];
+      if (!a.dynamic || !b) return;
+      for (const k of ["valid_life_time", "preferred_life_time"]) {
+        assert.ok(Math.abs(a[k] - b[k]) <= 2, `${k} ${a[k]} vs ${b[k]}`);
+        a[k] = b[k] = 0;
+      }
+    });
+  });
+}
+
+const LISTINGS = [
+  ["link"],
+  ["link", "show", "ij-a"],
+  ["link", "show", "dev", "ij-d"],
+  ["link", "show", "up"],
+  ["link", "show", "type", "veth"],
+  ["link", "show", "master", "ij-br"],
+  ["-d", "link", "show", "ij-a"],
+  ["-s", "link", "show", "ij-d"],
+  ["-br", "link"],
+  ["addr"],
+  ["-4", "addr"],
+  ["-6", "addr"],
+  ["addr", "show", "dev", "ij-d"],
+  ["-br", "addr"],
+  ["route"],
+  ["-6", "route"],
+  ["route", "show", "table", "all"],
+  ["route", "show", "table", "100"],
+  ["route", "show", "10.82.0.0/16"],
+  ["route", "show", "root", "10.80.0.0/12"],
+  ["route", "show", "match", "10.85.0.7"],
+  ["route", "show", "dev", "ij-a"],
+  ["route", "get", "10.82.1.1"],
+  ["neigh"],
+  ["rule"],
+  ["-6", "rule"],
+  // ip's abbreviations, as its matches() reads them.
+  ["l"],
+  ["a", "s"],
+  ["r", "sh"],
+  ["ro", "li"],
+  ["ru"],
+  ["n"],
+  ["nei", "show", "dev", "ij-a"],
+];
+
+for (const rt of runtimes) {
+  test(
+    `${rt}: -j prints what ip -j prints (link, addr, route, neigh, rule; -d, -s, -br, -4/-6, abbreviations)`,
+    async () => {
+      await withNetns(`cli2-ij-${rt}`, async (ns) => {
+        await setup(ns);
+        for (const args of LISTINGS) {
+          const theirs = ipJson(ns, ...args);
+          const ours = cliIpJson(rt, "-n", ns, ...args);
+          settle(theirs, ours);
+          assert.deepEqual(ours, theirs, `nlts -j ${args.join(" ")}`);
+        }
+        // The listing is not empty where it matters, and raw bytes stay out of it.
+        const addrs = cliIpJson(rt, "-n", ns, "addr", "show", "dev", "ij-d");
+        assert.equal(addrs[0].addr_info.length, 2);
+        assert.equal(addrs[0].addr_info.find((a: any) => a.local === "10.81.6.1").dynamic, true);
+        assert.equal(cliIpJson(rt, "-n", ns, "route", "show", "table", "all").length > 10, true);
+        assert.doesNotMatch(cli(rt, "-n", ns, "-j", "link").stdout, /"unknown"/);
+      });
+    },
+    { timeout: 120_000 },
+  );
+
+  test(`${rt}: tables say dynamic for a finite lifetime and no protocol for route get, as ip does`, async () => {
+    await withNetns(`cli2-tb-${rt}`, async (ns) => {
+      await setup(ns);
+      const addr = cli(rt, "-n", ns, "addr", "show", "dev", "ij-d").stdout;
+      assert.match(addr, /10\.81\.6\.1\/24\s+global\s+dynamic\s/);
+      assert.match(addr, /10\.81\.5\.1 peer 10\.81\.5\.2\/32\s+global\s+-\s/);
+      const get = cli(rt, "-n", ns, "route", "get", "10.82.1.1").stdout.split("\n")[1];
+      assert.match(get, /^10\.82\.1\.1\s+10\.81\.0\.2\s+ij-a\s+-\s+global\s+unicast/);
+      const brief = cli(rt, "-n", ns, "-br", "link").stdout;
+      assert.match(brief, /^ij-a@ij-b\s+UP\s+[0-9a-f:]{17}\s+<BROADCAST,MULTICAST,UP,LOWER_UP>$/m);
+      assert.equal(cli(rt, "-n", ns, "m").status, 2, "m is maddress to ip, which we do not have");
+    });
+  }, { timeout: 60_000 });
+}

@@ -18,6 +18,7 @@ import { decodeNexthop, type Nexthop } from "./nexthop.ts";
 import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
+import { withJson } from "../wire/json.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
 export type RouteEventAction = "new" | "del";
@@ -59,13 +60,17 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
     switch (msg.type) {
       case RTM.NEWLINK:
       case RTM.DELLINK:
-        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLink(msg) };
+        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: withJson(decodeLink(msg)) };
       case RTM.NEWADDR:
       case RTM.DELADDR:
-        return { kind: "address", action: msg.type === RTM.NEWADDR ? "new" : "del", address: decodeAddress(msg) };
+        return {
+          kind: "address",
+          action: msg.type === RTM.NEWADDR ? "new" : "del",
+          address: withJson(decodeAddress(msg)),
+        };
       case RTM.NEWROUTE:
       case RTM.DELROUTE:
-        return { kind: "route", action: msg.type === RTM.NEWROUTE ? "new" : "del", route: decodeRoute(msg) };
+        return { kind: "route", action: msg.type === RTM.NEWROUTE ? "new" : "del", route: withJson(decodeRoute(msg)) };
       case RTM.NEWNEXTHOP:
       case RTM.DELNEXTHOP:
         return { kind: "nexthop", action: msg.type === RTM.NEWNEXTHOP ? "new" : "del", nexthop: decodeNexthop(msg) };
@@ -84,7 +89,7 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
         return { kind: "nsid", action: msg.type === RTM.NEWNSID ? "new" : "del", nsid: decodeNsid(msg) };
     }
   } catch (error) {
-    if (error instanceof ParseError) return { kind: "unknown", message: msg, error };
+    if (error instanceof ParseError) return withJson({ kind: "unknown", message: msg, error });
     throw error;
   }
   return { kind: "unknown", message: msg };

@@ -10,10 +10,13 @@
  * - an `Error` becomes `{ name, message }`;
  * - everything else is what `JSON.stringify` makes of it.
  *
- * Every object a public API returns (each item of a dump or a stream, each
- * reply) carries a non-enumerable `toJSON` applying this rule to everything
- * under it, so a bare `JSON.stringify(obj)` neither throws nor differs from
- * {@link toJson}. Being non-enumerable, it is invisible to `Object.keys`,
+ * Every object a client, stream or decoder returns (each item of a dump or
+ * a stream, each reply) carries a non-enumerable `toJSON` applying this rule
+ * to everything under it, so a bare `JSON.stringify(obj)` neither throws nor
+ * differs from {@link toJson}. Not yet: raw `NetlinkMessage`s, and the
+ * links, addresses and routes of the socket-level `decodeLink`/`listLinks`,
+ * `decodeAddress`/`listAddresses`, `decodeRoute`/`listRoutes` (`RouteClient`,
+ * route events and watchers give theirs). Being non-enumerable, it is invisible to `Object.keys`,
  * spreading and `deepStrictEqual`; a copy made by spreading (or a sub-object
  * taken out, such as `link.stats64`) does not carry it: write those with
  * {@link toJson} or {@link jsonReplacer}, which apply the same rule to

@@ -2,7 +2,8 @@
  * What the non-enumerable `toJSON` (src/wire/json.ts `withJson`) costs the
  * decoders, and what a bare `JSON.stringify` costs against the replacer.
  *
- * The bytes: every captured `RTM_NEWLINK` under `test/route/fixtures/link-*.hex`
+ * The bytes: every captured `RTM_NEWLINK`, `RTM_NEWROUTE` and `RTM_NEWADDR`
+ * under `test/route/fixtures/`
  * and the captured conntrack and TCP sock_diag messages under
  * `test/fuzz/fixtures/`, parsed once, each decoded `messages` times per round.
  * The contenders per family:
@@ -14,7 +15,8 @@
  *   `toJSON` (the rejected alternative: it also breaks deepStrictEqual
  *   against literals).
  *
- * and, for links, writing JSON: `JSON.stringify(link, jsonReplacer)` of a
+ * and, to see `withJson` alone, a fresh copy of a decoded link's top level
+ * with and without it; and, for links, writing JSON: `JSON.stringify(link, jsonReplacer)` of a
  * plain link against a bare `JSON.stringify(link)` of one with `withJson`.
  *
  * Each round times every contender once, in an order that rotates per round;
@@ -27,8 +29,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { type NetlinkMessage, parseMessages } from "../src/wire/message.ts";
-import { jsonReplacer, withJson } from "../src/wire/json.ts";
+import { jsonReplacer, withJson, withJsonIfNeeded } from "../src/wire/json.ts";
 import { decodeLink } from "../src/route/link.ts";
+import { decodeRoute } from "../src/route/route.ts";
+import { decodeAddress } from "../src/route/address.ts";
 import { decodeConntrack } from "../src/netfilter/conntrack.ts";
 import { decodeInetSocket } from "../src/sockdiag/inet.ts";
 import { args, median, runtime } from "./common.ts";
@@ -48,6 +52,8 @@ const proto = { toJSON: (): unknown => ({}) };
 type Decode = (m: NetlinkMessage) => object;
 const families: [string, NetlinkMessage[], Decode][] = [
   ["link", fixtures("route/fixtures", /^link-.*\.hex$/), decodeLink],
+  ["route", fixtures("route/fixtures", /^route-.*\.hex$/), decodeRoute],
+  ["address", fixtures("route/fixtures", /^addr-.*\.hex$/), decodeAddress],
   ["conntrack", fixtures("fuzz/fixtures/conntrack", /\.hex$/), decodeConntrack],
   ["tcp socket", fixtures("fuzz/fixtures/sockdiag-inet", /\.hex$/), (m) => decodeInetSocket(m, "tcp")],
 ];
@@ -71,11 +77,25 @@ for (const [name, msgs, decode] of families) {
     time(() => {
       for (let i = 0; i < messages; i++) sink += Object.keys(withJson(decode(msgs[i % n]))).length;
     })]);
+  contenders.push([`${name}: withJsonIfNeeded`, () =>
+    time(() => {
+      for (let i = 0; i < messages; i++) sink += Object.keys(withJsonIfNeeded(decode(msgs[i % n]))).length;
+    })]);
   contenders.push([`${name}: prototype`, () =>
     time(() => {
       for (let i = 0; i < messages; i++) sink += Object.keys(Object.setPrototypeOf(decode(msgs[i % n]), proto)).length;
     })]);
 }
+// withJson alone, without a decoder's noise: a fresh copy of a decoded link's top level, with and without it.
+const template = decodeLink(families[0][1][0]) as unknown as Record<string, unknown>;
+contenders.push(["link-shaped copy: plain", () =>
+  time(() => {
+    for (let i = 0; i < messages; i++) sink += Object.keys({ ...template, index: i }).length;
+  })]);
+contenders.push(["link-shaped copy: withJson", () =>
+  time(() => {
+    for (let i = 0; i < messages; i++) sink += Object.keys(withJson({ ...template, index: i })).length;
+  })]);
 const linkMsgs = families[0][1];
 const plainLinks = linkMsgs.map((m) => decodeLink(m));
 const jsonLinks = linkMsgs.map((m) => withJson(decodeLink(m)));

@@ -18,7 +18,7 @@ import { decodeNexthop, type Nexthop } from "./nexthop.ts";
 import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
-import { withJson } from "../wire/json.ts";
+import { withJson, withJsonIfNeeded } from "../wire/json.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
 export type RouteEventAction = "new" | "del";
@@ -66,11 +66,15 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
         return {
           kind: "address",
           action: msg.type === RTM.NEWADDR ? "new" : "del",
-          address: withJson(decodeAddress(msg)),
+          address: withJsonIfNeeded(decodeAddress(msg)),
         };
       case RTM.NEWROUTE:
       case RTM.DELROUTE:
-        return { kind: "route", action: msg.type === RTM.NEWROUTE ? "new" : "del", route: withJson(decodeRoute(msg)) };
+        return {
+          kind: "route",
+          action: msg.type === RTM.NEWROUTE ? "new" : "del",
+          route: withJsonIfNeeded(decodeRoute(msg)),
+        };
       case RTM.NEWNEXTHOP:
       case RTM.DELNEXTHOP:
         return { kind: "nexthop", action: msg.type === RTM.NEWNEXTHOP ? "new" : "del", nexthop: decodeNexthop(msg) };

@@ -35,7 +35,7 @@ import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
 import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
-import { withJson } from "../wire/json.ts";
+import { withJson, withJsonIfNeeded } from "../wire/json.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour";
@@ -237,7 +237,7 @@ function routeSiblings(r: Route): Route[] {
     if (nh.viaFamily !== undefined) single.viaFamily = nh.viaFamily;
     if (nh.flow !== undefined) single.flow = nh.flow;
     if (nh.encap !== undefined) single.encap = nh.encap;
-    return withJson(single);
+    return withJsonIfNeeded(single);
   });
 }
 
@@ -308,7 +308,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     },
     newType: RTM.NEWADDR,
     delType: RTM.DELADDR,
-    decode: (msg) => withJson(decodeAddress(msg)),
+    decode: (msg) => withJsonIfNeeded(decodeAddress(msg)),
     accept: (a, f) => familyOk(a.family, f),
     key: addressKey,
     volatile: new Set(["cacheInfo", "validLifetime", "preferredLifetime"]),
@@ -323,7 +323,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     dumpRequest: (f) => encodeGetRoutes({ table: "all", family: f }),
     newType: RTM.NEWROUTE,
     delType: RTM.DELROUTE,
-    decode: (msg) => withJson(decodeRoute(msg)),
+    decode: (msg) => withJsonIfNeeded(decodeRoute(msg)),
     expand: routeSiblings,
     // Cached clones (PMTU exceptions) are not routes of the FIB.
     accept: (r, f) => familyOk(r.family, f) && !r.flags.includes("cloned"),

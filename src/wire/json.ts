@@ -12,7 +12,8 @@
  *
  * Every object a client, stream or decoder returns (each item of a dump or
  * a stream, each reply) carries a non-enumerable `toJSON` applying this rule
- * to everything under it, so a bare `JSON.stringify(obj)` neither throws nor
+ * to everything under it (addresses and routes only when they hold a bigint,
+ * bytes or an Error: see {@link withJsonIfNeeded}), so a bare `JSON.stringify(obj)` neither throws nor
  * differs from {@link toJson}. Not yet: raw `NetlinkMessage`s, and the
  * links, addresses and routes of the socket-level `decodeLink`/`listLinks`,
  * `decodeAddress`/`listAddresses`, `decodeRoute`/`listRoutes` (`RouteClient`,
@@ -126,4 +127,28 @@ const TO_JSON: PropertyDescriptor = { value: toJSON, enumerable: false, writable
  */
 export function withJson<T extends object>(object: T): T {
   return Object.defineProperty(object, "toJSON", TO_JSON);
+}
+
+/** Whether `value` holds anything the rule changes: a bigint, bytes or an Error, at any depth. */
+function holdsRaw(value: unknown): boolean {
+  if (typeof value === "bigint") return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (holdsRaw(v)) return true;
+    return false;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Error) return true;
+  for (const key in value) if (holdsRaw((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+/**
+ * {@link withJson} only where it changes the text: an object holding no
+ * bigint, bytes or Error is already written by a bare `JSON.stringify`
+ * exactly as {@link toJson} writes it. For hot paths (route and address
+ * dumps), where a scan costs less than a `defineProperty`.
+ */
+export function withJsonIfNeeded<T extends object>(object: T): T {
+  return holdsRaw(object) ? withJson(object) : object;
 }

@@ -23,6 +23,7 @@ import {
   Xfrm,
 } from "../../mod.ts";
 import { featureStates } from "../../src/genl/mod.ts";
+import { withJson, withJsonIfNeeded } from "../../src/wire/json.ts";
 import { decodeFdbEntry, decodeNsid, decodeRouteEvent, watchLinks } from "../../src/route/mod.ts";
 import { decodeUevent } from "../../src/uevent/mod.ts";
 import { decodeProcEvent } from "../../src/connector/mod.ts";
@@ -127,6 +128,18 @@ test("JSON rule: unsafe bigints become decimal strings that BigInt() restores; t
   });
   assert.equal(JSON.parse(toJson({ beyond: 2n ** 53n })).beyond, "9007199254740992", "2^53 itself is not safe");
   assert.equal(toJson(undefined), "null");
+});
+
+test("withJson/withJsonIfNeeded: a bare JSON.stringify writes the rule; toJSON only where the text would differ", () => {
+  const raw = { a: { b: [1n, 2n ** 64n] }, c: new Uint8Array([1]), d: new Date(0), e: undefined, f: NaN };
+  assert.equal(JSON.stringify(withJson({ ...raw })), toJson(raw));
+  assert.equal(JSON.stringify(withJsonIfNeeded({ ...raw })), toJson(raw));
+  assert.deepStrictEqual(withJson({ x: 1 }), { x: 1 }, "invisible to deepStrictEqual");
+  const plain = withJsonIfNeeded({ a: { b: [1, "x"] }, d: new Date(0) });
+  assert.equal(Object.getOwnPropertyDescriptor(plain, "toJSON"), undefined, "nothing to change: no toJSON");
+  assert.equal(JSON.stringify(plain), toJson(plain));
+  const nested = withJsonIfNeeded({ unknown: [{ type: 9, value: new Uint8Array([0xab]) }] });
+  assert.equal(JSON.stringify(nested), '{"unknown":[{"type":9,"value":"ab"}]}');
 });
 
 test(

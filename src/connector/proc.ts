@@ -15,6 +15,7 @@ import {
   ProcCnMcastOp,
   ProcEventWhat,
 } from "./constants.ts";
+import { withJson } from "../wire/json.ts";
 
 /** The connector header (`struct cn_msg`) of a message. */
 export interface ConnectorHeader {
@@ -209,6 +210,10 @@ const decoder = new TextDecoder();
  * ```
  */
 export function decodeProcEventData(data: Uint8Array, base = 0): ProcEvent {
+  return withJson(procEventOf(data, base));
+}
+
+function procEventOf(data: Uint8Array, base = 0): ProcEvent {
   if (data.length < PROC_EVENT_HEADER_SIZE) {
     throw new ParseError(
       `proc_event of ${data.length} bytes is shorter than its ${PROC_EVENT_HEADER_SIZE}-byte header`,

@@ -21,6 +21,7 @@ import {
   locate,
   writeAttrs,
 } from "../wire/schema.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct genlmsghdr` (cmd, version, reserved). */
 export const GENL_HDRLEN = 4;
@@ -192,7 +193,7 @@ export function splitGenl(msg: NetlinkMessage, headerSize = 0): { header: GenlHe
  */
 export function decodeMessage<S extends AttrSet>(set: S, msg: NetlinkMessage, headerSize = 0): Decoded<S> {
   const { attrs } = splitGenl(msg, headerSize);
-  return decodeAttrs(set, attrs, NLMSG_HDRLEN + GENL_HDRLEN + headerSize);
+  return withJson(decodeAttrs(set, attrs, NLMSG_HDRLEN + GENL_HDRLEN + headerSize));
 }
 
 /**
@@ -212,10 +213,11 @@ export function decodeEvent<F extends FamilySchema>(family: F, msg: NetlinkMessa
   for (const [name, def] of Object.entries(family.notifications ?? {})) {
     if (def.id === header.command) {
       const decoded = decodeAttrs(def.attrs, attrs, NLMSG_HDRLEN + GENL_HDRLEN + (family.headerSize ?? 0));
-      return { name, command: header.command, version: header.version, attrs: decoded } as unknown as GenlEvent<F>;
+      const event = { name, command: header.command, version: header.version, attrs: decoded };
+      return withJson(event) as unknown as GenlEvent<F>;
     }
   }
-  return { name: undefined, command: header.command, version: header.version, payload: attrs.slice() };
+  return withJson({ name: undefined, command: header.command, version: header.version, payload: attrs.slice() });
 }
 
 /**

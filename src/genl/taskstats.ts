@@ -8,6 +8,7 @@
 import { ParseError } from "../wire/errors.ts";
 import type { FamilySchema } from "./family.ts";
 import type { AttrSet, Codec, Decoded } from "../wire/schema.ts";
+import { withJson } from "../wire/json.ts";
 
 type Kind = "u8" | "u16" | "u32" | "u64" | "comm";
 
@@ -231,7 +232,7 @@ export function decodeTaskStats(bytes: Uint8Array): TaskStats {
     }
   }
   if (bytes.length > end && version > 13) out.extra = bytes.slice(end);
-  return out as unknown as TaskStats;
+  return withJson(out) as unknown as TaskStats;
 }
 
 /** Codec of the `stats` attribute. */

@@ -38,6 +38,7 @@ import {
 } from "./constants.ts";
 import { describeNfnlType, familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
 import { nfnlAttributePath } from "./schema.ts";
+import { withJson } from "../wire/json.ts";
 
 /** One direction of a connection: addresses, protocol and ports (or ICMP fields). */
 export interface ConntrackTuple {
@@ -284,7 +285,7 @@ export function statusNames(status: number): string[] {
  */
 export function decodeConntrack(msg: NetlinkMessage): ConntrackEntry {
   const { header, attrs } = parseNfnl(msg);
-  return decodeConntrackAttrs(header.family, attrs);
+  return withJson(decodeConntrackAttrs(header.family, attrs));
 }
 
 function decodeConntrackAttrs(family: number, attrs: Attrs): ConntrackEntry {

@@ -21,6 +21,7 @@ import {
   unbindInstance,
 } from "./instance.ts";
 import { decodeHwAddr, decodeTimestamp, type NfTimestamp } from "./queue.ts";
+import { withJson } from "../wire/json.ts";
 
 /** One logged packet. */
 export interface LogEntry {
@@ -173,7 +174,7 @@ export function decodeLogEntry(msg: NetlinkMessage): LogEntry {
         e.unknown.push({ ...a, value: a.value.slice() });
     }
   }
-  return e;
+  return withJson(e);
 }
 
 /** Options of {@link NfLog.open}. */

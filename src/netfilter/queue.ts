@@ -35,6 +35,7 @@ import {
   type NfInstanceKind,
   unbindInstance,
 } from "./instance.ts";
+import { withJson } from "../wire/json.ts";
 
 /** A packet's timestamp as the kernel reports it. */
 export interface NfTimestamp {
@@ -235,7 +236,7 @@ export function decodeQueuePacket(msg: NetlinkMessage): NfqPacketInfo {
         p.unknown.push({ ...a, value: a.value.slice() });
     }
   }
-  return p;
+  return withJson(p);
 }
 
 /** A verdict name. */
@@ -517,6 +518,7 @@ export class QueuedPacket implements NfqPacketInfo {
     this.l2hdr = info.l2hdr;
     this.vlan = info.vlan;
     this.unknown = info.unknown;
+    withJson(this); // a bare JSON.stringify writes the packet by the library's rule
   }
 
   /** Lets the packet go on, optionally with a new mark or new bytes. @example `await packet.accept({ mark: 7 })` */

@@ -19,6 +19,7 @@ import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
 import { decodeClass, decodeFilter, decodeQdisc, type Filter, type Qdisc, type TcClass } from "../tc/tc.ts";
+import { withJson, withJsonIfNeeded } from "../wire/json.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
 export type RouteEventAction = "new" | "del";
@@ -63,13 +64,21 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
     switch (msg.type) {
       case RTM.NEWLINK:
       case RTM.DELLINK:
-        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLink(msg) };
+        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: withJson(decodeLink(msg)) };
       case RTM.NEWADDR:
       case RTM.DELADDR:
-        return { kind: "address", action: msg.type === RTM.NEWADDR ? "new" : "del", address: decodeAddress(msg) };
+        return {
+          kind: "address",
+          action: msg.type === RTM.NEWADDR ? "new" : "del",
+          address: withJsonIfNeeded(decodeAddress(msg)),
+        };
       case RTM.NEWROUTE:
       case RTM.DELROUTE:
-        return { kind: "route", action: msg.type === RTM.NEWROUTE ? "new" : "del", route: decodeRoute(msg) };
+        return {
+          kind: "route",
+          action: msg.type === RTM.NEWROUTE ? "new" : "del",
+          route: withJsonIfNeeded(decodeRoute(msg)),
+        };
       case RTM.NEWNEXTHOP:
       case RTM.DELNEXTHOP:
         return { kind: "nexthop", action: msg.type === RTM.NEWNEXTHOP ? "new" : "del", nexthop: decodeNexthop(msg) };
@@ -97,7 +106,7 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
         return { kind: "filter", action: msg.type === RTM.NEWTFILTER ? "new" : "del", filter: decodeFilter(msg) };
     }
   } catch (error) {
-    if (error instanceof ParseError) return { kind: "unknown", message: msg, error };
+    if (error instanceof ParseError) return withJson({ kind: "unknown", message: msg, error });
     throw error;
   }
   return { kind: "unknown", message: msg };

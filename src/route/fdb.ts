@@ -17,6 +17,7 @@ import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM } from "./constants.ts";
 import { decodeNeighbour, encodeNeighbourDump, NDA, NUD } from "./neighbour.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct ndmsg`. */
 const NDMSG_SIZE = 12;
@@ -159,7 +160,7 @@ export function decodeFdbEntry(msg: NetlinkMessage): FdbEntry {
       e.via = v.u32(a.value);
     } else e.unknown.push(a);
   }
-  return e;
+  return withJson(e);
 }
 
 /** Filter of {@link listFdb}. */

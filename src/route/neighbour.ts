@@ -14,6 +14,7 @@ import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM } from "./constants.ts";
 import { getLink } from "./link.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct ndmsg`. */
 const NDMSG_SIZE = 12;
@@ -272,7 +273,7 @@ export function decodeNeighbour(msg: NetlinkMessage): Neighbour {
   const flags: string[] = [];
   bitNames(flagBits, NTF, flags);
   bitNames(flagsExt ?? 0, NTF_EXT, flags);
-  return {
+  return withJson({
     family: FAMILY_NAMES[family] ?? family,
     index,
     state: stateNames(stateBits),
@@ -285,7 +286,7 @@ export function decodeNeighbour(msg: NetlinkMessage): Neighbour {
       "family" | "index" | "state" | "stateBits" | "flags" | "flagBits" | "type" | "unknown"
     >),
     unknown: unknown ?? [],
-  };
+  });
 }
 
 /** Filter of {@link listNeighbours}; the kernel applies it (strict dump checking). */

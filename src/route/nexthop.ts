@@ -26,6 +26,7 @@ import {
   type RouteScopeName,
   routeScopeName,
 } from "./route.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct nhmsg`. */
 const NHMSG_SIZE = 8;
@@ -240,7 +241,7 @@ export function decodeNexthop(msg: NetlinkMessage): Nexthop {
   }
   if (nh.group && nh.groupType === undefined) nh.groupType = "mpath";
   if (a.unknown) nh.unknown = a.unknown;
-  return nh;
+  return withJson(nh);
 }
 
 /** Filter of {@link listNexthops}; the kernel applies all but `family`. */

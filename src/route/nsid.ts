@@ -16,6 +16,7 @@ import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { netnsPath } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
+import { withJson } from "../wire/json.ts";
 
 /** `struct rtgenmsg`, padded to 4 bytes as the kernel parses it. */
 const RTGEN_SIZE = 4;
@@ -79,7 +80,7 @@ export function decodeNsid(msg: NetlinkMessage): NetnsId {
   if (p.length < RTGEN_SIZE) throw new ParseError(`rtgenmsg needs ${RTGEN_SIZE} bytes, has ${p.length}`, 16);
   const { nsid, unknown, ...rest } = decodeAttrsAt(NSID_ATTRS, p, RTGEN_SIZE, p.length, 16 + RTGEN_SIZE);
   if (nsid === undefined) throw new ParseError("nsid message without NETNSA_NSID", 16 + RTGEN_SIZE);
-  return { nsid, ...rest, unknown: unknown ?? [] };
+  return withJson({ nsid, ...rest, unknown: unknown ?? [] });
 }
 
 /**

@@ -12,6 +12,7 @@ import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RTM, Table } from "./constants.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct fib_rule_hdr`. */
 const FRH_SIZE = 12;
@@ -262,7 +263,7 @@ export function decodeRule(msg: NetlinkMessage): Rule {
     rule.suppressPrefixLength = suppressPrefixLength;
   }
   if (suppressIfGroup !== undefined && suppressIfGroup !== 0xffffffff) rule.suppressIfGroup = suppressIfGroup;
-  return rule;
+  return withJson(rule);
 }
 
 /** What {@link addRule} creates and {@link deleteRule} matches. */

@@ -35,6 +35,7 @@ import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
 import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
+import { withJson, withJsonIfNeeded } from "../wire/json.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour";
@@ -236,7 +237,7 @@ function routeSiblings(r: Route): Route[] {
     if (nh.viaFamily !== undefined) single.viaFamily = nh.viaFamily;
     if (nh.flow !== undefined) single.flow = nh.flow;
     if (nh.encap !== undefined) single.encap = nh.encap;
-    return single;
+    return withJsonIfNeeded(single);
   });
 }
 
@@ -286,7 +287,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     dumpRequest: linkDumpRequest,
     newType: RTM.NEWLINK,
     delType: RTM.DELLINK,
-    decode: decodeLink,
+    decode: (msg) => withJson(decodeLink(msg)),
     // Bridge ports also send RTM_NEWLINK/DELLINK with family AF_BRIDGE: those
     // are port states, not the link itself.
     accept: (l) => l.family === 0,
@@ -307,7 +308,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     },
     newType: RTM.NEWADDR,
     delType: RTM.DELADDR,
-    decode: decodeAddress,
+    decode: (msg) => withJsonIfNeeded(decodeAddress(msg)),
     accept: (a, f) => familyOk(a.family, f),
     key: addressKey,
     volatile: new Set(["cacheInfo", "validLifetime", "preferredLifetime"]),
@@ -322,7 +323,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     dumpRequest: (f) => encodeGetRoutes({ table: "all", family: f }),
     newType: RTM.NEWROUTE,
     delType: RTM.DELROUTE,
-    decode: decodeRoute,
+    decode: (msg) => withJsonIfNeeded(decodeRoute(msg)),
     expand: routeSiblings,
     // Cached clones (PMTU exceptions) are not routes of the FIB.
     accept: (r, f) => familyOk(r.family, f) && !r.flags.includes("cloned"),

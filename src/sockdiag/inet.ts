@@ -34,6 +34,7 @@ import {
   decodeVegasInfo,
   type TcpInfo,
 } from "./tcpinfo.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct inet_diag_msg`. @example `INET_DIAG_MSG_SIZE // 72` */
 export const INET_DIAG_MSG_SIZE = 72;
@@ -655,5 +656,5 @@ export function decodeInetSocket(msg: NetlinkMessage, protocol: InetProtocol = "
       }
     });
   }
-  return sock;
+  return withJson(sock);
 }

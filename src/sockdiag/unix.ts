@@ -21,6 +21,7 @@ import {
   type UnixShow,
 } from "./constants.ts";
 import { decodeSkMeminfo, type SkMeminfo, stateMask } from "./inet.ts";
+import { withJson } from "../wire/json.ts";
 
 /** Size of `struct unix_diag_msg`. @example `UNIX_DIAG_MSG_SIZE // 16` */
 export const UNIX_DIAG_MSG_SIZE = 16;
@@ -255,5 +256,5 @@ export function decodeUnixSocket(msg: NetlinkMessage): UnixSocket {
     sock.wqueue = rqlen.wqueue;
   }
   if (unknown) sock.unknown = unknown;
-  return sock;
+  return withJson(sock);
 }

@@ -10,6 +10,7 @@ import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { decodeAttrsAt, writeAttrs } from "../wire/schema.ts";
+import { withJson } from "../wire/json.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { RTM } from "../route/constants.ts";
 import { getLink } from "../route/link.ts";
@@ -538,10 +539,15 @@ export function decodeQdisc(msg: NetlinkMessage): Qdisc {
   return reorder(q);
 }
 
-/** Keeps the keys in a readable order (ifindex, kind, handle, parent first). */
+/**
+ * Keeps the keys in a readable order (ifindex, kind, handle, parent first),
+ * and gives the object the library's JSON rule (its counters are bigints).
+ */
 function reorder<T extends TcObject & { handle?: string }>(o: T): T {
   const { ifindex, kind, handle, parent, ...rest } = o;
-  return (handle === undefined ? { ifindex, kind, parent, ...rest } : { ifindex, kind, handle, parent, ...rest }) as T;
+  return withJson(
+    (handle === undefined ? { ifindex, kind, parent, ...rest } : { ifindex, kind, handle, parent, ...rest }) as T,
+  );
 }
 
 /**

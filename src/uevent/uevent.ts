@@ -6,6 +6,7 @@
  */
 import { ParseError } from "../wire/errors.ts";
 import { UDEV_HEADER_SIZE, UDEV_MONITOR_MAGIC, UeventGroup } from "./constants.ts";
+import { withJson } from "../wire/json.ts";
 
 /** The libudev monitor header of a message udevd sent (group 2). */
 export interface UdevHeader {
@@ -185,6 +186,10 @@ function decodeUdev(bytes: Uint8Array): Uevent {
  * ```
  */
 export function decodeUevent(bytes: Uint8Array, group?: number): Uevent {
+  return withJson(ueventOf(bytes, group));
+}
+
+function ueventOf(bytes: Uint8Array, group?: number): Uevent {
   if (bytes.length === 0) throw new ParseError("empty uevent datagram", 0);
   const udev = hasLibudevPrefix(bytes);
   if (group === UeventGroup.KERNEL && udev) throw new ParseError("libudev message on the kernel's group 1", 0);

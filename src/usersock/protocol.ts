@@ -11,6 +11,7 @@ import { Flags, NLMSG_MIN_TYPE } from "../wire/constants.ts";
 import type { ReceivedMessage } from "../socket/socket.ts";
 import { MessageWriter } from "../wire/message.ts";
 import type { ParseError } from "../wire/errors.ts";
+import { withJson } from "../wire/json.ts";
 
 /** One message type of a protocol. */
 export interface MessageDef {
@@ -152,9 +153,9 @@ export function decodeUserMessage<P extends ProtocolDef>(protocol: P, msg: Recei
   }
   const common = { type: msg.type, seq: msg.seq, flags: msg.flags, from: msg.source, group: msg.group };
   const name = names.get(msg.type);
-  if (name === undefined) return { name: null, ...common, payload: msg.payload };
+  if (name === undefined) return withJson({ name: null, ...common, payload: msg.payload });
   const attrs = decodeAttrs(protocol.messages[name].attributes, msg.payload, 16);
-  return { name, ...common, attrs } as ProtocolMessage<P>;
+  return withJson({ name, ...common, attrs }) as ProtocolMessage<P>;
 }
 
 /** `nlmsg_flags` a request carries. */

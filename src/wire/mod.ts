@@ -62,7 +62,7 @@ export {
   parseMessages,
   replyError,
 } from "./message.ts";
-export { jsonReplacer, toJson } from "./json.ts";
+export { jsonReplacer, toJson, withJson } from "./json.ts";
 export {
   type AttrDef,
   attributeName,

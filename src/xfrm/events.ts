@@ -38,6 +38,7 @@ import {
   type XfrmReplayState,
   type XfrmState,
 } from "./state.ts";
+import { withJson } from "../wire/json.ts";
 
 /** `struct xfrm_usersa_id`: how an SA is named in events. */
 export interface XfrmSaRef {
@@ -258,6 +259,10 @@ function optU32(attrs: Attrs, type: number, what: string): number | undefined {
  * ```
  */
 export function decodeXfrmEvent(msg: NetlinkMessage): XfrmEvent {
+  return withJson(xfrmEventOf(msg));
+}
+
+function xfrmEventOf(msg: NetlinkMessage): XfrmEvent {
   const p = msg.payload;
   switch (msg.type) {
     case XfrmMsg.NEWSA:

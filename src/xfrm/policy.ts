@@ -53,6 +53,7 @@ import {
   type XfrmShare,
 } from "./constants.ts";
 import { raw, readSecCtx, type XfrmOffload, type XfrmRawAttr, type XfrmSecCtx } from "./state.ts";
+import { withJson } from "../wire/json.ts";
 
 /** A template: which SA a policy needs (`struct xfrm_user_tmpl`). */
 export interface XfrmTemplate {
@@ -291,15 +292,15 @@ export function decodePolicy(msg: NetlinkMessage): XfrmPolicy {
     const attrs = Attrs.parse(p.subarray(SIZEOF.userpolicyId), SIZEOF.userpolicyId);
     const info = attrs.get(XfrmAttr.POLICY);
     if (!info) throw new ParseError("XFRM_MSG_DELPOLICY without XFRMA_POLICY", SIZEOF.userpolicyId);
-    return policyFromInfo(info, attrs, [XfrmAttr.POLICY]);
+    return withJson(policyFromInfo(info, attrs, [XfrmAttr.POLICY]));
   }
   if (p.length < SIZEOF.userpolicyInfo) {
     throw new ParseError(`xfrm_userpolicy_info needs ${SIZEOF.userpolicyInfo} bytes, has ${p.length}`, 0);
   }
-  return policyFromInfo(
+  return withJson(policyFromInfo(
     p.subarray(0, SIZEOF.userpolicyInfo),
     Attrs.parse(p.subarray(SIZEOF.userpolicyInfo), SIZEOF.userpolicyInfo),
-  );
+  ));
 }
 
 function u32(v: number | undefined, what: string, dflt = 0): number {

@@ -52,6 +52,7 @@ import {
   type XfrmProtoName,
   type XfrmStateFlag,
 } from "./constants.ts";
+import { withJson } from "../wire/json.ts";
 
 /** An algorithm with its key (`struct xfrm_algo`, `_auth`, `_aead`). */
 export interface XfrmAlgorithm {
@@ -472,12 +473,14 @@ export function decodeState(msg: NetlinkMessage): XfrmState {
     structView(p, SIZEOF.usersaId, "xfrm_usersa_id");
     const info = attrs.get(XfrmAttr.SA);
     if (!info) throw new ParseError("XFRM_MSG_DELSA without XFRMA_SA", SIZEOF.usersaId);
-    return stateFromInfo(info, attrs, [XfrmAttr.SA]);
+    return withJson(stateFromInfo(info, attrs, [XfrmAttr.SA]));
   }
   if (p.length < SIZEOF.usersaInfo) {
     throw new ParseError(`xfrm_usersa_info needs ${SIZEOF.usersaInfo} bytes, has ${p.length}`, 0);
   }
-  return stateFromInfo(p.subarray(0, SIZEOF.usersaInfo), Attrs.parse(p.subarray(SIZEOF.usersaInfo), SIZEOF.usersaInfo));
+  return withJson(
+    stateFromInfo(p.subarray(0, SIZEOF.usersaInfo), Attrs.parse(p.subarray(SIZEOF.usersaInfo), SIZEOF.usersaInfo)),
+  );
 }
 
 /** Key bytes from bytes or hex text. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { hexFile } from "../helpers/fixtures.ts";
 import { ip, sh, withNetns } from "../helpers/netns.ts";
-import { NetlinkError, parseMessages, RouteClient, subscribe } from "../../mod.ts";
+import { NetlinkError, parseMessages, RouteClient, subscribe, toJson } from "../../mod.ts";
 import { MessageWriter } from "../../src/wire/message.ts";
 import { rtmAttributePath } from "../../src/route/schema.ts";
 import { writeAttrs } from "../../src/wire/schema.ts";
@@ -616,4 +616,11 @@ test("a bpf filter (decode only: attaching needs a loaded program, which the tes
   ]);
   // An action kind without a format here (gact) is kept, its options raw.
   assert.deepEqual([o.actions[0].kind, o.actions[0].index, o.actions[0].order], ["gact", 3, 1]);
+});
+
+test("tc objects (with bigint byte and packet counters) survive a bare JSON.stringify, by the library's JSON rule", () => {
+  const read = (name: string) => parseMessages(hexFile(new URL(`./fixtures/${name}.hex`, import.meta.url)));
+  const objects = [...read("qdiscs").map(decodeQdisc), ...read("htb-classes").map(decodeClass)];
+  assert.ok(objects.some((o) => typeof o.stats?.bytes === "bigint"), "the fixtures hold bigint counters");
+  for (const o of objects) assert.equal(JSON.stringify(o), toJson(o));
 });

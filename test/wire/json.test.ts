@@ -1,6 +1,7 @@
 // JSON of the library's objects, by the one documented rule (src/wire/json.ts): every object read from this
 // kernel, in every family it can produce, goes through toJson and comes back as documented — bigint as a
-// number when safe (else its decimal string), bytes as hex, every other value as it was.
+// number when safe (else its decimal string), bytes as hex, every other value as it was — and a bare
+// JSON.stringify of it (its non-enumerable toJSON) writes exactly the same text.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, withNetns } from "../helpers/netns.ts";
@@ -13,6 +14,8 @@ import {
   GenlFamily,
   jsonReplacer,
   netdev,
+  type NetlinkMessage,
+  parseMessages,
   RouteClient,
   SockDiag,
   taskstats,
@@ -20,6 +23,14 @@ import {
   Xfrm,
 } from "../../mod.ts";
 import { featureStates } from "../../src/genl/mod.ts";
+import { withJson, withJsonIfNeeded } from "../../src/wire/json.ts";
+import { decodeFdbEntry, decodeNsid, decodeRouteEvent, watchLinks } from "../../src/route/mod.ts";
+import { decodeUevent } from "../../src/uevent/mod.ts";
+import { decodeProcEvent } from "../../src/connector/mod.ts";
+import { decodeConntrackEvent, decodeLogEntry, decodeQueuePacket, nfnlMessage } from "../../src/netfilter/mod.ts";
+import { decodeXfrmEvent } from "../../src/xfrm/mod.ts";
+import { decodeInetSocket, decodeUnixSocket } from "../../src/sockdiag/mod.ts";
+import { hexFixtures } from "../fuzz/targets.ts";
 import { ipt, sysctl } from "../netfilter/util.ts";
 import { spawnNode } from "../sockdiag/helpers.ts";
 
@@ -85,6 +96,8 @@ function checkAll(what: string, objects: readonly unknown[]): Tally {
   objects.forEach((o, i) => {
     const text = toJson(o);
     assert.equal(JSON.stringify(o, jsonReplacer), text, `${what}[${i}]: toJson is JSON.stringify with jsonReplacer`);
+    assert.equal(JSON.stringify(o), text, `${what}[${i}]: a bare JSON.stringify writes the same (its toJSON)`);
+    assert.ok(!Object.keys(o as object).includes("toJSON"), `${what}[${i}]: toJSON is not enumerable`);
     assertRule(o, JSON.parse(text), `${what}[${i}]`, tally);
   });
   return tally;
@@ -117,10 +130,22 @@ test("JSON rule: unsafe bigints become decimal strings that BigInt() restores; t
   assert.equal(toJson(undefined), "null");
 });
 
+test("withJson/withJsonIfNeeded: a bare JSON.stringify writes the rule; toJSON only where the text would differ", () => {
+  const raw = { a: { b: [1n, 2n ** 64n] }, c: new Uint8Array([1]), d: new Date(0), e: undefined, f: NaN };
+  assert.equal(JSON.stringify(withJson({ ...raw })), toJson(raw));
+  assert.equal(JSON.stringify(withJsonIfNeeded({ ...raw })), toJson(raw));
+  assert.deepStrictEqual(withJson({ x: 1 }), { x: 1 }, "invisible to deepStrictEqual");
+  const plain = withJsonIfNeeded({ a: { b: [1, "x"] }, d: new Date(0) });
+  assert.equal(Object.getOwnPropertyDescriptor(plain, "toJSON"), undefined, "nothing to change: no toJSON");
+  assert.equal(JSON.stringify(plain), toJson(plain));
+  const nested = withJsonIfNeeded({ unknown: [{ type: 9, value: new Uint8Array([0xab]) }] });
+  assert.equal(JSON.stringify(nested), '{"unknown":[{"type":9,"value":"ab"}]}');
+});
+
 test(
   "JSON of route objects: links with stats (veth, bridge), addresses, routes, neighbours, rules, nexthops",
   async () => {
-    await withNetns("docs-json-route", async (ns) => {
+    await withNetns("jsn-route", async (ns) => {
       ipBatch(
         ns,
         [
@@ -153,7 +178,7 @@ test(
 );
 
 test("JSON of conntrack entries and destroy events with counters and timestamps (bigint ns)", async () => {
-  await withNetns("docs-json-ct", async (ns) => {
+  await withNetns("jsn-ct", async (ns) => {
     sysctl(ns, "net.netfilter.nf_conntrack_acct=1");
     sysctl(ns, "net.netfilter.nf_conntrack_timestamp=1");
     ipt(ns, "-A", "OUTPUT", "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED,RELATED");
@@ -203,7 +228,7 @@ test("JSON of conntrack entries and destroy events with counters and timestamps 
 }, { timeout: 30_000 });
 
 test("JSON of sock_diag sockets with tcp_info, meminfo and congestion info on a loopback connection", async () => {
-  await withNetns("docs-json-diag", async (ns) => {
+  await withNetns("jsn-diag", async (ns) => {
     const child = await spawnNode(
       ns,
       `const net = require("net");
@@ -229,7 +254,7 @@ test("JSON of sock_diag sockets with tcp_info, meminfo and congestion info on a 
 }, { timeout: 30_000 });
 
 test("JSON of generic netlink replies: nlctrl families, ethtool, netdev, taskstats (bigint counters)", async () => {
-  await withNetns("docs-json-genl", async (ns) => {
+  await withNetns("jsn-genl", async (ns) => {
     ip(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
     await using ctrl = await Controller.open({ netns: ns });
     checkAll("genl families", await ctrl.list());
@@ -251,7 +276,7 @@ test("JSON of generic netlink replies: nlctrl families, ethtool, netdev, tasksta
 test(
   "JSON of xfrm states (larval SAs: this kernel has no esp4/ah4 to install others) and policies, and of audit status",
   async () => {
-    await withNetns("docs-json-xfrm", async (ns) => {
+    await withNetns("jsn-xfrm", async (ns) => {
       await using xfrm = await Xfrm.open({ netns: ns });
       await xfrm.allocSpi({ src: "192.0.2.1", dst: "192.0.2.2", proto: "esp", min: 0x100, max: 0x200 });
       await xfrm.allocSpi({ src: "fd00::1", dst: "fd00::2", proto: "comp", min: 0x100, max: 0x200 });
@@ -264,3 +289,73 @@ test(
   },
   { timeout: 30_000 },
 );
+
+test("JSON of every decoder's objects from captured kernel messages (route events, fdb, nsid, uevent, proc events, conntrack events, xfrm events, sockets)", () => {
+  const route = hexFixtures("route/fixtures");
+  const captured = (family: string) => hexFixtures(`fuzz/fixtures/${family}`);
+  const messages = (seeds: Uint8Array[]) => seeds.flatMap((bytes) => parseMessages(bytes));
+  const decodeAll = <T>(seeds: Uint8Array[], decode: (m: NetlinkMessage) => T) => messages(seeds).map(decode);
+  const routeMessages = messages(route);
+  const events = decodeAll([...route, ...captured("nsid")], decodeRouteEvent);
+  assert.ok(events.some((e) => e.kind === "link") && events.some((e) => e.kind === "route"), "links and routes");
+  checkAll("route events", events);
+  checkAll("fdb entries", routeMessages.filter((m) => m.payload[0] === 7).map(decodeFdbEntry));
+  checkAll("nsids", decodeAll(captured("nsid"), decodeNsid));
+  const uevents = captured("uevent").map((b) => decodeUevent(b, b[0] === 0x6c /* "libudev" */ ? 2 : 1));
+  checkAll("uevents", uevents);
+  assert.ok(checkAll("proc events", decodeAll(captured("connector"), decodeProcEvent)).bigints > 0, "ns timestamps");
+  checkAll("conntrack events", decodeAll(captured("conntrack"), decodeConntrackEvent));
+  const xfrm = [...captured("xfrm-events"), ...captured("xfrm-state"), ...captured("xfrm-policy")];
+  checkAll("xfrm events", decodeAll(xfrm, decodeXfrmEvent));
+  checkAll("tcp sockets", decodeAll(captured("sockdiag-inet"), (m) => decodeInetSocket(m, "tcp")));
+  checkAll("unix sockets", decodeAll(captured("sockdiag-unix"), decodeUnixSocket));
+  // A route event the decoder cannot read keeps the message (payload bytes) and the ParseError.
+  const broken = decodeRouteEvent({ type: 16, flags: 0, seq: 0, pid: 0, payload: new Uint8Array([0, 0, 1]) });
+  assert.equal(broken.kind, "unknown");
+  assert.ok(checkAll("an unreadable route event", [broken]).bytes === 1, "its payload went out as hex");
+});
+
+test("JSON of NFQUEUE packets and NFLOG entries built from the uapi layout (payload and raw attributes as hex)", () => {
+  const packet = nfnlMessage(3, 0, 0, { family: 2, resId: 7 });
+  packet.attr(1, new Uint8Array([0, 0, 0, 42, 0x08, 0x00, 3])); // NFQA_PACKET_HDR: id 42, IPv4, LOCAL_OUT
+  packet.attr(10, new Uint8Array([0x45, 0, 0, 20])); // NFQA_PAYLOAD
+  packet.u32(99, 1); // unknown: kept raw
+  const log = nfnlMessage(4, 0, 0, { family: 2, resId: 5 });
+  log.attr(1, new Uint8Array([0x08, 0x00, 1, 0])); // NFULA_PACKET_HDR: IPv4, LOCAL_IN
+  log.attr(9, new Uint8Array([0x45, 0, 0, 20])); // NFULA_PAYLOAD
+  log.str(10, "nlts: "); // NFULA_PREFIX
+  const [q] = parseMessages(packet.finish()), [l] = parseMessages(log.finish());
+  assert.ok(checkAll("queued packets", [decodeQueuePacket(q)]).bytes >= 2, "payload and the unknown attribute");
+  assert.ok(checkAll("log entries", [decodeLogEntry(l)]).bytes >= 1, "payload");
+  assert.equal(JSON.parse(JSON.stringify(decodeQueuePacket(q))).payload, "45000014");
+});
+
+test("JSON of RouteClient's links, routes and addresses by name, route events and link watch items", async () => {
+  await withNetns("jsn-events", async (ns) => {
+    await using rt = await RouteClient.open({ netns: ns });
+    const stream = rt.events(["link", "ipv4_ifaddr", "ipv4_route"]);
+    await stream.ready;
+    const added = await rt.addLink({ kind: "veth", name: "v0", peer: { name: "v1" } });
+    await rt.setLink("v0", { up: true });
+    await rt.addAddress({ name: "v0", address: "10.9.0.1/24" });
+    const lo = await rt.getLink("lo");
+    assert.ok(lo.stats64 !== undefined, "lo carries stats64");
+    checkAll("links by name and added", [lo, added, await rt.getLink("v0")]);
+    checkAll("a route got", [await rt.getRoute("10.9.0.2")]);
+    const seen: unknown[] = [];
+    const timer = setTimeout(() => stream.close(), 5000);
+    for await (const ev of stream) {
+      seen.push(ev);
+      if ("kind" in ev && ev.kind === "address") break;
+    }
+    clearTimeout(timer);
+    assert.ok(seen.some((e) => (e as { kind?: string }).kind === "link"), "link events came");
+    checkAll("route events", seen);
+    await using watcher = watchLinks({ netns: ns });
+    for await (const ev of watcher) {
+      assert.equal(ev.type, "snapshot");
+      if (ev.type === "snapshot") checkAll("watched links", ev.items);
+      break;
+    }
+  });
+}, { timeout: 30_000 });

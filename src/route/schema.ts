@@ -6,25 +6,20 @@
  * attribute an extended ACK points at in any rtnetlink request:
  * `IFLA_LINKINFO.IFLA_INFO_DATA.IFLA_VXLAN_ID`, `RTA_MULTIPATH[1].RTA_GATEWAY`.
  *
- * The link, address and route decoders still read these attributes with
- * their own cursor switches; the sets here describe the same wire format.
+ * The route decoder reads its set (`routeAttrs`, defined in `route.ts`);
+ * the link and address decoders still read their attributes with cursor
+ * switches; the sets here describe the same wire format.
  *
  * @module
  */
 import { NLA_HDRLEN } from "../wire/constants.ts";
-import {
-  attributePathName,
-  type AttrSet,
-  type Codec,
-  defineAttrSet,
-  type MessageSchema,
-  requestAttributePath,
-} from "../wire/schema.ts";
+import { type AttrSet, defineAttrSet, type MessageSchema, requestAttributePath } from "../wire/schema.ts";
 import { RTM } from "./constants.ts";
 import { linkinfoAttrs } from "./linkinfo/mod.ts";
 import { neighbourAttrs } from "./neighbour.ts";
 import { nexthopAttrs } from "./nexthop.ts";
 import { nsidAttrs } from "./nsid.ts";
+import { routeAttrs } from "./route.ts";
 import { ruleAttrs } from "./rule.ts";
 
 const LINK_ATTRS = defineAttrSet({
@@ -120,68 +115,8 @@ const ADDRESS_ATTRS = defineAttrSet({
 /** The `IFA_*` attributes of an address message (after `struct ifaddrmsg`). */
 export const addressAttrs: AttrSet = ADDRESS_ATTRS;
 
-/** Size of `struct rtnexthop` (len, flags, hops, ifindex). */
-const RTNH_SIZE = 8;
-
-/**
- * `RTA_MULTIPATH`: `struct rtnexthop` entries, each followed by its own
- * `RTA_*` attributes (gateway, encap, flow…). Kept whole when decoded; in
- * extended-ACK paths, the entry and the attribute in it: `[1].RTA_GATEWAY`.
- */
-const MULTIPATH: Codec<Uint8Array> = {
-  decode: (bytes) => bytes.slice(),
-  pathAt(bytes, offset) {
-    let at = 0;
-    for (let i = 0; bytes.length - at >= RTNH_SIZE; i++) {
-      const len = bytes[at] | (bytes[at + 1] << 8);
-      if (len < RTNH_SIZE || len > bytes.length - at) return undefined;
-      const next = at + ((len + 3) & ~3);
-      if (offset >= at && offset < next) {
-        if (offset < at + RTNH_SIZE) return `[${i}]`;
-        const inner = attributePathName(routeAttrs, bytes.subarray(at + RTNH_SIZE, at + len), offset - at - RTNH_SIZE);
-        return inner === undefined ? `[${i}]` : `[${i}].${inner}`;
-      }
-      at = next;
-    }
-    return undefined;
-  },
-};
-
-/** The `RTA_*` attributes of a route message (after `struct rtmsg`), and of each `RTA_MULTIPATH` entry. */
-export const routeAttrs: AttrSet = defineAttrSet({
-  name: "route",
-  prefix: "RTA_",
-  attributes: {
-    dst: { id: 1, type: "ip" },
-    src: { id: 2, type: "ip" },
-    iif: { id: 3, type: "u32" },
-    oif: { id: 4, type: "u32" },
-    gateway: { id: 5, type: "ip" },
-    priority: { id: 6, type: "u32" },
-    prefsrc: { id: 7, type: "ip" },
-    metrics: { id: 8, type: "binary" },
-    multipath: { id: 9, type: "binary", codec: MULTIPATH },
-    flow: { id: 11, type: "u32" },
-    cacheinfo: { id: 12, type: "binary" },
-    table: { id: 15, type: "u32" },
-    mark: { id: 16, type: "u32" },
-    mfcStats: { id: 17, type: "binary" },
-    via: { id: 18, type: "binary" },
-    newdst: { id: 19, type: "binary" },
-    pref: { id: 20, type: "u8" },
-    encapType: { id: 21, type: "u16" },
-    encap: { id: 22, type: "binary" },
-    expires: { id: 23, type: "u32" },
-    pad: { id: 24, type: "pad" },
-    uid: { id: 25, type: "u32" },
-    ttlPropagate: { id: 26, type: "u8" },
-    ipProto: { id: 27, type: "u8" },
-    sport: { id: 28, type: "u16", "byte-order": "big-endian" },
-    dport: { id: 29, type: "u16", "byte-order": "big-endian" },
-    nhId: { id: 30, type: "u32" },
-    flowlabel: { id: 31, type: "u32", "byte-order": "big-endian" },
-  },
-});
+/** The `RTA_*` attributes (defined in `route.ts`, next to the route decoder that reads them). */
+export { routeAttrs };
 
 const LINK: MessageSchema = { headerSize: 16, attributes: LINK_ATTRS };
 const ADDRESS: MessageSchema = { headerSize: 8, attributes: ADDRESS_ATTRS };

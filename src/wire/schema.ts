@@ -1022,17 +1022,31 @@ export function useDecoder(kind: DecoderKind): DecoderKind {
  * Decodes the attributes in `b[start, end)` by a compiled plan. `base` is
  * the offset of `b[start]` in the message (errors only).
  */
-function decodeRange(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
+function decodeRange(
+  plan: Plan,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into?: Record<string, unknown>,
+): Record<string, unknown> {
   if (decoderKind === "function") {
     const fn = generatedOf(plan);
-    if (fn) return fn(b, start, end, base);
+    if (fn) return fn(b, start, end, base, into);
   }
-  return decodeTable(plan, b, start, end, base);
+  return decodeTable(plan, b, start, end, base, into);
 }
 
 /** The table walk: one switch over the reader of each slot. */
-function decodeTable(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function decodeTable(
+  plan: Plan,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into?: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = into ?? {};
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
   const shift = base - start;
   let at = start;
@@ -1096,7 +1110,13 @@ function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknow
 // The generated reader: source built once per set with `new Function`
 // ---------------------------------------------------------------------------
 
-type Generated = (b: Uint8Array, start: number, end: number, base: number) => Record<string, unknown>;
+type Generated = (
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into: Record<string, unknown> | undefined,
+) => Record<string, unknown>;
 const generated = new WeakMap<Plan, Generated>();
 
 /** Helpers the generated source calls for everything but the plain integer and string stores. */
@@ -1173,8 +1193,8 @@ function generatedOf(plan: Plan): Generated | undefined {
     cases.push(`case ${type}: ${store} break;`);
   });
   const source = `"use strict";
-return function decode(b, start, end, base) {
-  const o = {};
+return function decode(b, start, end, base, into) {
+  const o = into === undefined ? {} : into;
   const sh = base - start;
   let at = start;
   while (end - at >= 4) {
@@ -1240,6 +1260,35 @@ export function decodeAttrsAt<S extends AttrSet>(
     throw new RangeError(`range ${start}..${end} is outside the bytes`);
   }
   return decodeRange(planOf(set), bytes, start, end, base) as Decoded<S>;
+}
+
+/**
+ * Decodes the attributes in `bytes[start, end)` by a set into an object the
+ * caller made (a family's object with its fixed-header fields already set),
+ * so that a large dump builds one object per message, not two. Keys the
+ * object already holds count as seen: a `first` attribute does not replace
+ * them (give such a key `duplicate: "last"` to let the attribute win).
+ *
+ * @example
+ * ```ts
+ * import { decodeAttrsInto, defineAttrSet } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
+ * const link = decodeAttrsInto(set, { index: 1 }, new Uint8Array([8, 0, 4, 0, 220, 5, 0, 0]), 0, 8);
+ * link.mtu; // 1500
+ * ```
+ */
+export function decodeAttrsInto<S extends AttrSet, T extends object>(
+  set: S,
+  target: T,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  base = start,
+): T & Decoded<S> {
+  if (start < 0 || end > bytes.length || start > end) {
+    throw new RangeError(`range ${start}..${end} is outside the bytes`);
+  }
+  return decodeRange(planOf(set), bytes, start, end, base, target as Record<string, unknown>) as T & Decoded<S>;
 }
 
 // ---------------------------------------------------------------------------

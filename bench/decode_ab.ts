@@ -3,7 +3,8 @@
  * same kernel messages: each workload is dumped once from a private
  * namespace (100,000 routes, 10,000 addresses, 1,000 links by default), the
  * messages are kept, and each round decodes all of them with each contender
- * (order rotating per round), timed in-process around the decode loop only.
+ * (order rotating per round; at least 100,000 decodes per round, the list
+ * repeated), timed in-process around the decode loop only.
  * The two are checked to give deep-equal objects first. Reported: min /
  * median / max of each time, and of the ratio schema ÷ hand taken per round.
  *
@@ -16,6 +17,8 @@ import { Flags, MessageWriter, type NetlinkMessage, NetlinkSocket } from "../mod
 import { decodeRoute, encodeGetRoutes } from "../src/route/route.ts";
 import { rtmName } from "../src/route/constants.ts";
 import { decodeRouteHand } from "./hand/route.ts";
+import { decodeAddressHand } from "./hand/address.ts";
+import { decodeAddress } from "../src/route/address.ts";
 import { addAddresses, addLinks, addRoutes, args, makeNetns, median, report, runtime, spread } from "./common.ts";
 
 const routes = Number(args[0] ?? 100_000);
@@ -48,6 +51,14 @@ const workloads: Workload[] = [
     type: 24,
     contenders: [["hand", decodeRouteHand], ["schema", decodeRoute]],
   },
+  {
+    tag: "addresses",
+    count: addresses,
+    setup: (ns) => addAddresses(ns, addresses),
+    request: dumpRequest(22, 8),
+    type: 20,
+    contenders: [["hand", decodeAddressHand], ["schema", decodeAddress]],
+  },
 ];
 
 for (const w of workloads) {
@@ -61,6 +72,8 @@ for (const w of workloads) {
       for await (const m of sock.dump(w.request)) if (m.type === w.type) messages.push(m);
     }
     for (const m of messages) deepStrictEqual(w.contenders[1][1](m), w.contenders[0][1](m));
+    // Each round decodes at least 100,000 messages (the list again and again).
+    const reps = Math.max(1, Math.ceil(100_000 / messages.length));
     const times: number[][] = w.contenders.map(() => []);
     let sink = 0;
     for (let i = -2; i < rounds; i++) { // two warm-up rounds
@@ -68,13 +81,13 @@ for (const w of workloads) {
         const c = (i + 2 + k) % w.contenders.length;
         const decode = w.contenders[c][1];
         const t = performance.now();
-        for (const m of messages) if (decode(m)) sink++;
+        for (let r = 0; r < reps; r++) for (const m of messages) if (decode(m)) sink++;
         if (i >= 0) times[c].push(performance.now() - t);
       }
     }
     const ratio = times[1].map((t, i) => t / times[0][i]);
     report(
-      `${runtime} decode ${messages.length} ${w.tag} (${sink > 0 ? rounds : 0} rounds), min / median / max ms: ` +
+      `${runtime} decode ${messages.length} ${w.tag} × ${reps} (${sink > 0 ? rounds : 0} rounds), min / median / max ms: ` +
         w.contenders.map(([name], c) => `${name} ${spread(times[c], 1)}`).join(", ") +
         `; per round ${w.contenders[1][0]}/${w.contenders[0][0]} ${spread(ratio, 2)} (median ${
           median(ratio).toFixed(2)

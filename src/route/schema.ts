@@ -6,14 +6,15 @@
  * attribute an extended ACK points at in any rtnetlink request:
  * `IFLA_LINKINFO.IFLA_INFO_DATA.IFLA_VXLAN_ID`, `RTA_MULTIPATH[1].RTA_GATEWAY`.
  *
- * The route decoder reads its set (`routeAttrs`, defined in `route.ts`);
- * the link and address decoders still read their attributes with cursor
- * switches; the sets here describe the same wire format.
+ * The route and address decoders read their sets (`routeAttrs`,
+ * `addressAttrs`, defined next to them); the link decoder still reads its
+ * attributes with a cursor switch; `linkAttrs` describes the same wire format.
  *
  * @module
  */
 import { NLA_HDRLEN } from "../wire/constants.ts";
 import { type AttrSet, defineAttrSet, type MessageSchema, requestAttributePath } from "../wire/schema.ts";
+import { addressAttrs } from "./address.ts";
 import { RTM } from "./constants.ts";
 import { linkinfoAttrs } from "./linkinfo/mod.ts";
 import { neighbourAttrs } from "./neighbour.ts";
@@ -94,32 +95,14 @@ const LINK_ATTRS = defineAttrSet({
 /** The `IFLA_*` attributes of a link message (after `struct ifinfomsg`). */
 export const linkAttrs: AttrSet = LINK_ATTRS;
 
-const ADDRESS_ATTRS = defineAttrSet({
-  name: "address",
-  prefix: "IFA_",
-  attributes: {
-    address: { id: 1, type: "ip" },
-    local: { id: 2, type: "ip" },
-    label: { id: 3, type: "string" },
-    broadcast: { id: 4, type: "ip" },
-    anycast: { id: 5, type: "ip" },
-    cacheinfo: { id: 6, type: "binary" },
-    multicast: { id: 7, type: "ip" },
-    flags: { id: 8, type: "u32" },
-    rtPriority: { id: 9, type: "u32" },
-    targetNetnsid: { id: 10, type: "s32" },
-    proto: { id: 11, type: "u8" },
-  },
-});
-
-/** The `IFA_*` attributes of an address message (after `struct ifaddrmsg`). */
-export const addressAttrs: AttrSet = ADDRESS_ATTRS;
+/** The `IFA_*` attributes (defined in `address.ts`, next to the address decoder that reads them). */
+export { addressAttrs };
 
 /** The `RTA_*` attributes (defined in `route.ts`, next to the route decoder that reads them). */
 export { routeAttrs };
 
 const LINK: MessageSchema = { headerSize: 16, attributes: LINK_ATTRS };
-const ADDRESS: MessageSchema = { headerSize: 8, attributes: ADDRESS_ATTRS };
+const ADDRESS: MessageSchema = { headerSize: 8, attributes: addressAttrs };
 const ROUTE: MessageSchema = { headerSize: 12, attributes: routeAttrs };
 const NEIGHBOUR: MessageSchema = { headerSize: 12, attributes: neighbourAttrs };
 const RULE: MessageSchema = { headerSize: 12, attributes: ruleAttrs };

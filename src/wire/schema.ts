@@ -70,6 +70,12 @@ export type DuplicateRule = "first" | "last" | "multi";
 export interface Codec<T> {
   /** Decodes the payload; must throw {@link ParseError} on bad bytes. */
   decode(bytes: Uint8Array): T;
+  /**
+   * Decodes `bytes[start, end)` without a view of it (the same as `decode`
+   * of the subarray): for codecs of attributes that every message of a
+   * large dump carries.
+   */
+  decodeAt?(bytes: Uint8Array, start: number, end: number): T;
   /** Encodes a value for requests. */
   encode?(value: T): Uint8Array;
   /**
@@ -933,7 +939,9 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_STRUCT:
       try {
         const def = plan.defs[i];
-        return def.codec ? def.codec.decode(b.subarray(s, e)) : decodeStruct(def.struct!, b.subarray(s, e));
+        const codec = def.codec;
+        if (codec) return codec.decodeAt ? codec.decodeAt(b, s, e) : codec.decode(b.subarray(s, e));
+        return decodeStruct(def.struct!, b.subarray(s, e));
       } catch (err) {
         if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
           throw new ParseError(
@@ -1125,6 +1133,7 @@ const HELPERS = {
   unknown: unknownAttr,
   subs: decodeSubMessages,
   strAt: v.strAt,
+  ipv4At: v.ipv4At,
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
   },
@@ -1182,6 +1191,9 @@ function generatedOf(plan: Plan): Generated | undefined {
       const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
       // A wrong size throws before anything is read.
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
+      // IPv4 inline; IPv6 and wrong sizes through the general reader.
+      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }

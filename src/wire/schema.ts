@@ -996,6 +996,22 @@ function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
 }
 
 /**
+ * The attribute at `at` of `b` as an {@link Attr} whose payload is a view of
+ * `copy`, a copy of `b` from `from`: the unknown attributes of one list
+ * share one copy (a copy each costs more than decoding a link's known ones),
+ * and none of them pins the datagram.
+ */
+function unknownIn(copy: Uint8Array, from: number, b: Uint8Array, at: number, len: number): Attr {
+  const raw = b[at + 2] | (b[at + 3] << 8);
+  return {
+    type: raw & NLA_TYPE_MASK,
+    nested: (raw & NLA_F_NESTED) !== 0,
+    netByteOrder: (raw & NLA_F_NET_BYTEORDER) !== 0,
+    value: copy.subarray(at - from + NLA_HDRLEN, at - from + len),
+  };
+}
+
+/**
  * How sets are decoded: `"function"` runs source generated once per set with
  * `new Function` (a `case` and a named store per attribute: as fast as the
  * hand-written cursor switches, see `bench/schema.ts`); `"table"` walks the
@@ -1057,6 +1073,7 @@ function decodeTable(
   const out: Record<string, unknown> = into ?? {};
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
   const shift = base - start;
+  let copy: Uint8Array | undefined;
   let at = start;
   while (end - at >= NLA_HDRLEN) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1067,7 +1084,8 @@ function decodeTable(
     const type = (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK;
     const i = type < max ? slot[type] : -1;
     if (i < 0) {
-      ((out.unknown ??= []) as Attr[]).push(unknownAttr(b, at, len));
+      copy ??= b.slice(start, end);
+      ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
     } else {
       const key = keys[i];
       const rule = rules[i];
@@ -1130,7 +1148,7 @@ const generated = new WeakMap<Plan, Generated>();
 /** Helpers the generated source calls for everything but the plain integer and string stores. */
 const HELPERS = {
   read: readValue,
-  unknown: unknownAttr,
+  unknown: unknownIn,
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
@@ -1208,6 +1226,7 @@ function generatedOf(plan: Plan): Generated | undefined {
 return function decode(b, start, end, base, into) {
   const o = into === undefined ? {} : into;
   const sh = base - start;
+  let cp;
   let at = start;
   while (end - at >= 4) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1215,7 +1234,7 @@ return function decode(b, start, end, base, into) {
     const s = at + 4, e = at + len;
     switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
       ${cases.join("\n      ")}
-      default: (o.unknown ??= []).push(H.unknown(b, at, len));
+      default: (o.unknown ??= []).push(H.unknown(cp ??= b.slice(start, end), start, b, at, len));
     }
     at += (len + 3) & ~3;
   }

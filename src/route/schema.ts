@@ -12,7 +12,7 @@
  * @module
  */
 import { NLA_HDRLEN } from "../wire/constants.ts";
-import { type AttrSet, defineAttrSet, type MessageSchema, requestAttributePath } from "../wire/schema.ts";
+import { type MessageSchema, requestAttributePath } from "../wire/schema.ts";
 import { addressAttrs } from "./address.ts";
 import { RTM } from "./constants.ts";
 import { linkAttrs } from "./link.ts";

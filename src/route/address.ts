@@ -301,12 +301,17 @@ export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter 
   const h = m.struct(IFADDRMSG_LEN);
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
-  for await (const msg of sock.dump(m.finish(), { signal: filter.signal })) {
-    if (msg.type !== RTM.NEWADDR) continue;
-    const a = decodeAddress(msg);
-    // Without strict checking the kernel ignores the index: filter here too.
-    if (index !== undefined && a.index !== index) continue;
-    yield a;
+  // Batches: one step of the socket's iterator per datagram, not per address.
+  const signal = filter.signal;
+  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    for (const msg of batch) {
+      if (msg.type !== RTM.NEWADDR) continue;
+      signal?.throwIfAborted();
+      const a = decodeAddress(msg);
+      // Without strict checking the kernel ignores the index: filter here too.
+      if (index !== undefined && a.index !== index) continue;
+      yield a;
+    }
   }
 }
 

@@ -815,8 +815,14 @@ export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions 
     m.u32(IFLA.MASTER, options.master);
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
-  for await (const msg of sock.dump(m.finish(), { signal: options.signal })) {
-    if (msg.type === RTM.NEWLINK) yield decodeLink(msg);
+  // Batches: one step of the socket's iterator per datagram, not per link.
+  const signal = options.signal;
+  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    for (const msg of batch) {
+      if (msg.type !== RTM.NEWLINK) continue;
+      signal?.throwIfAborted();
+      yield decodeLink(msg);
+    }
   }
 }
 

@@ -728,11 +728,16 @@ export async function* listRoutes(
   const { request, table, protocol, type, oif } = routeDump(filter);
   const local = { table, protocol, type, oif };
   try {
-    for await (const msg of sock.dump(request, { signal: filter.signal })) {
-      if (msg.type !== RTM.NEWROUTE) continue;
-      const route = decodeRoute(msg);
-      if (filter.cloned !== undefined && route.flags.includes("cloned") !== filter.cloned) continue;
-      if (matches(route, local)) yield route;
+    // Batches: one step of the socket's iterator per datagram, not per route.
+    const signal = filter.signal;
+    for await (const batch of sock.dumpBatches(request, { signal })) {
+      for (const msg of batch) {
+        if (msg.type !== RTM.NEWROUTE) continue;
+        signal?.throwIfAborted();
+        const route = decodeRouteAt(msg.payload);
+        if (filter.cloned !== undefined && route.flags.includes("cloned") !== filter.cloned) continue;
+        if (matches(route, local)) yield route;
+      }
     }
   } catch (e) {
     // The IPv4 FIB answers a dump of a missing table with ENOENT ("ipv4: FIB

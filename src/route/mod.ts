@@ -69,6 +69,7 @@ export {
   type Route,
   type RouteCacheInfo,
   type RouteEncap,
+  type RouteEncapIp,
   type RouteFamily,
   type RouteFilter,
   RouteFlag,

@@ -280,12 +280,85 @@ export interface RouteNexthop {
   unknown?: Attr[];
 }
 
-/** A lightweight tunnel encapsulation (`RTA_ENCAP_TYPE` and the nested `RTA_ENCAP`), kept raw. */
+/**
+ * A lightweight tunnel encapsulation (`RTA_ENCAP_TYPE` and the nested
+ * `RTA_ENCAP`): the raw payload always, and decoded where this library
+ * knows the type (today `ip` and `ip6`).
+ */
 export interface RouteEncap {
   /** `LWTUNNEL_ENCAP_*` type (1 MPLS, 2 IP, 5 SEG6…). */
   type: number;
+  /** The type by iproute2's name (`"mpls"`, `"ip"`, `"ip6"`, `"seg6"`, `"bpf"`, `"seg6local"`…), when known. */
+  kind?: string;
   /** The payload of `RTA_ENCAP` (a nested attribute list). */
   data: Uint8Array;
+  /** `LWTUNNEL_IP_*` / `LWTUNNEL_IP6_*` of an `ip` or `ip6` encapsulation, named as `ip -j route` names them. */
+  ip?: RouteEncapIp;
+}
+
+/** The tunnel of an `ip` / `ip6` encapsulation (`LWTUNNEL_IP_*`, `LWTUNNEL_IP6_*`). */
+export interface RouteEncapIp {
+  /** Tunnel id (`LWTUNNEL_IP_ID`, a big-endian u64). */
+  id?: number;
+  /** Tunnel destination. */
+  dst?: string;
+  /** Tunnel source. */
+  src?: string;
+  /** TTL (`ip`). */
+  ttl?: number;
+  /** TOS (`ip`). */
+  tos?: number;
+  /** Hop limit (`ip6`). */
+  hoplimit?: number;
+  /** Traffic class (`ip6`). */
+  tc?: number;
+  /** `TUNNEL_*` flags (big-endian u16). */
+  flags?: number;
+  /** Attributes this library does not know (`LWTUNNEL_IP_OPTS`…), raw. */
+  unknown?: Attr[];
+}
+
+/** `LWTUNNEL_ENCAP_*` by iproute2's name. */
+const ENCAP_KINDS = ["none", "mpls", "ip", "ila", "ip6", "seg6", "bpf", "seg6local", "rpl", "ioam6", "xfrm"];
+
+/** `LWTUNNEL_IP_*` (`linux/lwtunnel.h`). */
+const ENCAP_IP_ATTRS = defineAttrSet({
+  name: "encap-ip",
+  prefix: "LWTUNNEL_IP_",
+  attributes: {
+    id: { id: 1, type: "u64", "byte-order": "big-endian", as: "number" },
+    dst: { id: 2, type: "ip" },
+    src: { id: 3, type: "ip" },
+    ttl: { id: 4, type: "u8" },
+    tos: { id: 5, type: "u8" },
+    flags: { id: 6, type: "u16", "byte-order": "big-endian" },
+    pad: { id: 7, type: "pad" },
+  },
+});
+
+/** `LWTUNNEL_IP6_*` (`linux/lwtunnel.h`). */
+const ENCAP_IP6_ATTRS = defineAttrSet({
+  name: "encap-ip6",
+  prefix: "LWTUNNEL_IP6_",
+  attributes: {
+    id: { id: 1, type: "u64", "byte-order": "big-endian", as: "number" },
+    dst: { id: 2, type: "ip" },
+    src: { id: 3, type: "ip" },
+    hoplimit: { id: 4, type: "u8" },
+    tc: { id: 5, type: "u8" },
+    flags: { id: 6, type: "u16", "byte-order": "big-endian" },
+    pad: { id: 7, type: "pad" },
+  },
+});
+
+/** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known. */
+function decodeEncap(type: number, data: Uint8Array): RouteEncap {
+  const encap: RouteEncap = { type, data };
+  const kind = ENCAP_KINDS[type];
+  if (kind !== undefined) encap.kind = kind;
+  if (type === 2) encap.ip = decodeAttrs(ENCAP_IP_ATTRS, data) as RouteEncapIp;
+  else if (type === 4) encap.ip = decodeAttrs(ENCAP_IP6_ATTRS, data) as RouteEncapIp;
+  return encap;
 }
 
 /** `struct rta_cacheinfo`. Times are in clock ticks of 1/100 s (USER_HZ). */
@@ -463,7 +536,7 @@ function decodeMultipath(bytes: Uint8Array): RouteNexthop[] {
     if (a.gateway !== undefined) nh.gateway = a.gateway;
     if (a.via !== undefined) Object.assign(nh, a.via);
     if (a.flow !== undefined) nh.flow = a.flow;
-    if (a.encap !== undefined) nh.encap = { type: a.encapType ?? 0, data: a.encap };
+    if (a.encap !== undefined) nh.encap = decodeEncap(a.encapType ?? 0, a.encap);
     if (a.unknown) nh.unknown = a.unknown;
     out.push(nh);
     at += (len + 3) & ~3;
@@ -612,7 +685,7 @@ function decodeRouteAt(p: Uint8Array): Route {
     route.gateway = via.gateway;
     route.viaFamily = via.viaFamily;
   }
-  if (route.encap !== undefined) route.encap = { type: route.encapType ?? 0, data: route.encap as Uint8Array };
+  if (route.encap !== undefined) route.encap = decodeEncap(route.encapType ?? 0, route.encap as Uint8Array);
   if (route.encapType !== undefined) delete route.encapType;
   if (rtmFlags & RouteFlag.cloned && family === AF.INET) {
     const cache: string[] = [];

@@ -70,6 +70,7 @@ export {
   type RouteCacheInfo,
   type RouteEncap,
   type RouteEncapIp,
+  type RouteEncapSeg6,
   type RouteFamily,
   type RouteFilter,
   RouteFlag,

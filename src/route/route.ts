@@ -294,6 +294,20 @@ export interface RouteEncap {
   data: Uint8Array;
   /** `LWTUNNEL_IP_*` / `LWTUNNEL_IP6_*` of an `ip` or `ip6` encapsulation, named as `ip -j route` names them. */
   ip?: RouteEncapIp;
+  /** The segment routing header of a `seg6` encapsulation (`SEG6_IPTUNNEL_SRH`), as `ip -j route` shows it. */
+  seg6?: RouteEncapSeg6;
+}
+
+/** A `seg6` encapsulation: `struct seg6_iptunnel_encap` (`linux/seg6_iptunnel.h`, `linux/seg6.h`). */
+export interface RouteEncapSeg6 {
+  /** `SEG6_IPTUN_MODE_*` by iproute2's name (`"inline"`, `"encap"`, `"l2encap"`, `"encap.red"`, `"l2encap.red"`), or the number. */
+  mode: string | number;
+  /** The segments in the order they are visited (the header keeps them reversed), as `ip route` prints them. */
+  segs: string[];
+  /** `struct ipv6_sr_hdr` flags. */
+  flags: number;
+  /** `struct ipv6_sr_hdr` tag. */
+  tag: number;
 }
 
 /** The tunnel of an `ip` / `ip6` encapsulation (`LWTUNNEL_IP_*`, `LWTUNNEL_IP6_*`). */
@@ -351,6 +365,31 @@ const ENCAP_IP6_ATTRS = defineAttrSet({
   },
 });
 
+const SEG6_MODES = ["inline", "encap", "l2encap", "encap.red", "l2encap.red"];
+
+/** `struct seg6_iptunnel_encap`: an `int` mode, then `struct ipv6_sr_hdr` and its segments. */
+const SEG6_SRH: Codec<RouteEncapSeg6> = {
+  decode(b) {
+    if (b.length < 12) throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes is shorter than its header`, 0);
+    const mode = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+    const first = b[4 + 4];
+    const size = 4 + 8 + (first + 1) * 16;
+    if (b.length < size) {
+      throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes holds no ${first + 1} segments`, 0);
+    }
+    const segs: string[] = [];
+    for (let i = first; i >= 0; i--) segs.push(formatIP(b.subarray(12 + 16 * i, 28 + 16 * i)));
+    return { mode: SEG6_MODES[mode] ?? mode, segs, flags: b[9], tag: b[10] | (b[11] << 8) };
+  },
+};
+
+/** `SEG6_IPTUNNEL_*` (`linux/seg6_iptunnel.h`). */
+const ENCAP_SEG6_ATTRS = defineAttrSet({
+  name: "encap-seg6",
+  prefix: "SEG6_IPTUNNEL_",
+  attributes: { srh: { id: 1, type: "binary", codec: SEG6_SRH } },
+});
+
 /** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known. */
 function decodeEncap(type: number, data: Uint8Array): RouteEncap {
   const encap: RouteEncap = { type, data };
@@ -358,6 +397,10 @@ function decodeEncap(type: number, data: Uint8Array): RouteEncap {
   if (kind !== undefined) encap.kind = kind;
   if (type === 2) encap.ip = decodeAttrs(ENCAP_IP_ATTRS, data) as RouteEncapIp;
   else if (type === 4) encap.ip = decodeAttrs(ENCAP_IP6_ATTRS, data) as RouteEncapIp;
+  else if (type === 5) {
+    const srh = decodeAttrs(ENCAP_SEG6_ATTRS, data).srh as RouteEncapSeg6 | undefined;
+    if (srh) encap.seg6 = srh;
+  }
   return encap;
 }
 

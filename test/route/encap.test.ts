@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
-import { NetlinkSocket } from "../../mod.ts";
-import { listRoutes, type Route } from "../../src/route/route.ts";
+import { type NetlinkMessage, NetlinkSocket, ParseError } from "../../mod.ts";
+import { decodeRoute, listRoutes, type Route } from "../../src/route/route.ts";
 
 interface IpRoute {
   dst: string;
@@ -14,6 +14,7 @@ interface IpRoute {
   tos?: number;
   hoplimit?: number;
   tc?: number;
+  mode?: string;
   segs?: string[];
 }
 
@@ -22,7 +23,7 @@ function byPrefix(routes: IpRoute[]): Map<string, IpRoute> {
   return new Map(routes.filter((r) => r.encap).map((r) => [r.encap === "seg6" ? "seg6" : r.encap!, r]));
 }
 
-test("encap ip and ip6 decode as ip -j route shows them; seg6 is named and kept raw (its fields not decoded yet)", async () => {
+test("encap ip and ip6 decode as ip -j route shows them; seg6 mode and segments too", async () => {
   await withNetns("prt-encap", async (ns) => {
     ipBatch(
       ns,
@@ -63,7 +64,40 @@ test("encap ip and ip6 decode as ip -j route shows them; seg6 is named and kept 
         assert.equal(e.type, 5);
         assert.equal(e.ip, undefined);
         assert.ok(e.data.length > 0);
+        assert.deepEqual({ mode: e.seg6?.mode, segs: e.seg6?.segs }, { mode: want.mode, segs: want.segs });
       }
     }
   });
+});
+
+/** An RTM_NEWROUTE payload: struct rtmsg (IPv4 /16 unicast) and RTA_ENCAP_TYPE + RTA_ENCAP with `inner` attributes. */
+function encapRoute(type: number, inner: Uint8Array): NetlinkMessage {
+  const header = [2, 16, 0, 0, 254, 4, 0, 1, 0, 0, 0, 0];
+  const encapType = [6, 0, 21, 0, type, 0, 0, 0];
+  const len = 4 + inner.length;
+  const encap = [len & 255, len >> 8, 22, 0x80, ...inner];
+  while (encap.length % 4) encap.push(0);
+  return { type: 24, flags: 0, seq: 0, pid: 0, payload: new Uint8Array([...header, ...encapType, ...encap]) };
+}
+
+test("encap mpls (CONFIG_MPLS_IPTUNNEL is not set here, so from uapi bytes): named, kept raw", () => {
+  // MPLS_IPTUNNEL_DST (1): one label entry, label 100, bottom of stack, ttl 0 (linux/mpls.h, big-endian).
+  const inner = new Uint8Array([8, 0, 1, 0, 0x00, 0x06, 0x41, 0x00]);
+  const r = decodeRoute(encapRoute(1, inner));
+  assert.equal(r.encap?.kind, "mpls");
+  assert.equal(r.encap?.type, 1);
+  assert.deepEqual([...r.encap!.data], [...inner]);
+  assert.equal(r.encap?.ip, undefined);
+});
+
+test("encap seg6 from uapi bytes: segments reversed into visiting order; a header shorter than its segments is a ParseError", () => {
+  const seg = (last: number) => [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), last];
+  // struct seg6_iptunnel_encap: mode 1 (encap); ipv6_sr_hdr: nexthdr 0, hdrlen 4, type 4, segments_left 1,
+  // first_segment 1, flags 0, tag 7; segments [::3, ::2] (the last visited first).
+  const srh = [1, 0, 0, 0, 0, 4, 4, 1, 1, 0, 7, 0, ...seg(3), ...seg(2)];
+  const inner = new Uint8Array([4 + srh.length, 0, 1, 0, ...srh]);
+  const r = decodeRoute(encapRoute(5, inner));
+  assert.deepEqual(r.encap?.seg6, { mode: "encap", segs: ["2001:db8::2", "2001:db8::3"], flags: 0, tag: 7 });
+  const short = new Uint8Array([4 + srh.length - 16, 0, 1, 0, ...srh.slice(0, -16)]);
+  assert.throws(() => decodeRoute(encapRoute(5, short)), ParseError);
 });

@@ -1,5 +1,5 @@
 /** Shared pieces of the benchmarks: timing, namespaces, memory, output. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -128,4 +128,57 @@ export function gc(): void {
 export function report(line: string): string {
   console.log(line);
   return line;
+}
+
+/**
+ * Times a command as a whole process started from the shell side: one
+ * `bash` is started once, and for each `run()` it starts the command
+ * (stdout to /dev/null) between two reads of `$EPOCHREALTIME` (no fork for
+ * the clock). The figure is what a shell pays for the command, fork and exec
+ * included, and nothing of this runtime's own process spawning.
+ */
+export class ShellTimer {
+  #child: ChildProcessWithoutNullStreams;
+  #buffer = "";
+  #waiting: ((line: string) => void) | undefined;
+
+  constructor(cmd: string, args: string[]) {
+    const script = 'while read -r _; do s=$EPOCHREALTIME; "$@" >/dev/null || echo fail; e=$EPOCHREALTIME; ' +
+      'echo "$s $e"; done';
+    this.#child = spawn("bash", ["-c", script, "bash", cmd, ...args]);
+    this.#child.stdout.setEncoding("utf8");
+    this.#child.stdout.on("data", (chunk: string) => {
+      this.#buffer += chunk;
+      const nl = this.#buffer.indexOf("\n");
+      if (nl < 0) return;
+      const line = this.#buffer.slice(0, nl);
+      this.#buffer = this.#buffer.slice(nl + 1);
+      const w = this.#waiting;
+      this.#waiting = undefined;
+      w?.(line);
+    });
+    this.#child.stderr.pipe(process.stderr);
+  }
+
+  /** Runs the command once; its wall time in ms. */
+  async run(): Promise<number> {
+    const line = await new Promise<string>((resolve) => {
+      this.#waiting = resolve;
+      this.#child.stdin.write("go\n");
+    });
+    if (line.startsWith("fail")) throw new Error(`command failed: ${line}`);
+    const [s, e] = line.split(" ").map((x) => x.replace(".", ""));
+    return Number(BigInt(e) - BigInt(s)) / 1000;
+  }
+
+  /** Ends the shell. */
+  close(): void {
+    this.#child.stdin.end();
+  }
+}
+
+/** min / median / max of a list, formatted with `digits` decimals. */
+export function spread(xs: number[], digits = 1): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[0].toFixed(digits)} / ${median(s).toFixed(digits)} / ${s[s.length - 1].toFixed(digits)}`;
 }

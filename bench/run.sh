@@ -12,7 +12,7 @@ addresses=${2:-10000}
 links=${3:-1000}
 memroutes=${4:-500000}
 storm=${5:-100000}
-rounds=7
+rounds=9
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 {
@@ -36,9 +36,10 @@ trap 'rm -f "$out"' EXIT
   echo
   echo "Each script can be run alone (see its header):"
   echo
-  echo "- \`bench/dump.ts\`: list = \`listRoutes\`/\`listAddresses\`/\`listLinks\` from request to last object (objects not kept);"
+  echo "- \`bench/dump.ts\`: typed = \`listRoutes\`/\`listAddresses\`/\`listLinks\` in-process from request to last object (objects not kept);"
   echo "  raw = the same dump through \`sock.dump\`, every message split and every attribute header walked, nothing decoded;"
-  echo "  ip = the whole \`ip -j …\` process with stdout to /dev/null. Medians of $rounds interleaved rounds (3 × $rounds for addresses and links) after a warm-up."
+  echo "  ip = the whole \`ip -j …\` process started from the shell side (bash reads \$EPOCHREALTIME around it, stdout to /dev/null)."
+  echo "  $rounds rounds (3 × $rounds for addresses and links), order rotating per round, after a warm-up; min / median / max, ratios per round."
   echo "- \`bench/memory.ts\`: peak RSS growth (VmHWM after − VmRSS before, peak reset first) of a streaming dump."
   echo "- \`bench/storm.ts\`: \`ip -batch\` adds routes while \`subscribe([\"ipv4_route\"])\` counts events and overruns;"
   echo "  events/s is bounded by how fast \`ip\` adds routes (see \"ip -batch done at\"); CPU per event is this process's."

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { AttrCursor } from "../wire/attrs.ts";
 import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
+import { type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
@@ -64,6 +64,63 @@ const SCOPE_NAMES: Readonly<Record<number, string>> = {
 
 /** Size of `struct ifaddrmsg`. */
 const IFADDRMSG_LEN = 8;
+
+const u32At = (p: Uint8Array, i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
+
+/** `struct ifa_cacheinfo` (16 bytes; a longer payload is read up to its known part). */
+const CACHE_INFO: Codec<AddressCacheInfo> = {
+  decode: (b) => CACHE_INFO.decodeAt!(b, 0, b.length),
+  decodeAt(b, s, e) {
+    if (e - s < 16) throw new ParseError(`IFA_CACHEINFO of ${e - s} bytes, needs 16`, 0);
+    return { preferred: u32At(b, s), valid: u32At(b, s + 4), cstamp: u32At(b, s + 8), tstamp: u32At(b, s + 12) };
+  },
+  encode(c) {
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    [c.preferred, c.valid, c.cstamp, c.tstamp].forEach((x, i) => dv.setUint32(4 * i, x, true));
+    return b;
+  },
+};
+
+/** `IFA_PROTO`: a u8 named by {@link IFAPROT}, or the number as text. */
+const PROTOCOL: Codec<string> = {
+  decode(b) {
+    if (b.length !== 1) throw new ParseError(`IFA_PROTO of ${b.length} bytes (expected 1)`, 0);
+    return IFAPROT[b[0]] ?? String(b[0]);
+  },
+  encode(name) {
+    const n = (IFAPROT as readonly string[]).indexOf(name);
+    const value = n >= 0 ? n : Number(name);
+    if (!Number.isInteger(value) || value < 0 || value > 255) throw new TypeError(`unknown IFA_PROTO ${name}`);
+    return new Uint8Array([value]);
+  },
+};
+
+/**
+ * The `IFA_*` attributes of an address message (after `struct ifaddrmsg`),
+ * keyed as {@link Address} names them: {@link decodeAddress} reads them into
+ * the address object itself.
+ */
+const ADDRESS_ATTRS = defineAttrSet({
+  name: "address",
+  prefix: "IFA_",
+  attributes: {
+    address: { id: 1, type: "ip" },
+    local: { id: 2, type: "ip" },
+    label: { id: 3, type: "string" },
+    broadcast: { id: 4, type: "ip" },
+    anycast: { id: 5, type: "ip" },
+    cacheInfo: { id: 6, type: "binary", cname: "IFA_CACHEINFO", codec: CACHE_INFO },
+    multicast: { id: 7, type: "ip" },
+    rawFlags: { id: 8, type: "u32", cname: "IFA_FLAGS", duplicate: "last" },
+    metric: { id: 9, type: "u32", cname: "IFA_RT_PRIORITY" },
+    netnsid: { id: 10, type: "s32", cname: "IFA_TARGET_NETNSID" },
+    protocol: { id: 11, type: "binary", cname: "IFA_PROTO", codec: PROTOCOL },
+  },
+});
+
+/** The `IFA_*` attributes of an address message (after `struct ifaddrmsg`). */
+export const addressAttrs: AttrSet = ADDRESS_ATTRS;
 
 /** `struct ifa_cacheinfo`. */
 export interface AddressCacheInfo {
@@ -173,107 +230,37 @@ export function decodeAddress(msg: NetlinkMessage): Address {
     family: familyName(family),
     prefixLength: p[1],
     scope: SCOPE_NAMES[scope] ?? String(scope),
-    flags: [], // set below, once IFA_FLAGS is known
-    rawFlags: 0,
+    flags: EMPTY_FLAGS, // set below, once IFA_FLAGS is known
+    rawFlags: p[2], // replaced by IFA_FLAGS
     index: (p[4] | (p[5] << 8) | (p[6] << 16) | (p[7] << 24)) >>> 0,
     unknown: [],
   };
-  // One pass with a cursor (no view per attribute). The plain fields go on
-  // in wire order; of the others the first of each type counts, as with
-  // `Attrs.get`: their payload offsets are kept (-1: absent) and read after.
-  const at = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]; // start by IFA_* type
-  const to = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]; // end by IFA_* type
-  const c = new AttrCursor(p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
-  while (c.next()) {
-    const t = c.type;
-    try {
-      switch (t) {
-        case IFA.LABEL:
-          a.label = c.str();
-          break;
-        case IFA.RT_PRIORITY:
-          a.metric = c.u32();
-          break;
-        case IFA.TARGET_NETNSID:
-          a.netnsid = c.s32();
-          break;
-        case IFA.ADDRESS:
-        case IFA.LOCAL:
-        case IFA.BROADCAST:
-        case IFA.ANYCAST:
-        case IFA.MULTICAST:
-        case IFA.CACHEINFO:
-        case IFA.FLAGS:
-        case IFA.PROTO:
-          if (at[t] < 0) {
-            at[t] = c.start;
-            to[t] = c.end;
-          }
-          break;
-        default:
-          a.unknown.push({ type: t, value: p.slice(c.start, c.end) });
-      }
-    } catch (e) {
-      if (e instanceof ParseError) throw new ParseError(`${FIELD_NAMES[t]} (attribute ${t}): ${e.message}`, 0);
-      throw e;
-    }
-  }
-  const u32At = (i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
-  if (at[IFA.FLAGS] >= 0) {
-    if (to[IFA.FLAGS] - at[IFA.FLAGS] < 4) {
-      throw new ParseError(`attribute ${IFA.FLAGS}: u32 needs 4 bytes, has ${to[IFA.FLAGS] - at[IFA.FLAGS]}`, 0);
-    }
-    a.rawFlags = u32At(at[IFA.FLAGS]);
-  } else {
-    a.rawFlags = p[2];
-  }
+  decodeAttrsInto(ADDRESS_ATTRS, a, p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
   a.flags = addressFlagNames(a.rawFlags, family);
-  const addrSize = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
-  const readIp = (type: number, what: string): string | undefined => {
-    const start = at[type];
-    if (start < 0) return undefined;
-    const len = to[type] - start;
-    if (addrSize !== 0 && len !== addrSize) {
-      throw new ParseError(`${what} of ${len} bytes in a ${familyName(family)} address message`, 0);
-    }
-    return len === 4 ? v.ipv4At(p, start) : v.ip(p.subarray(start, to[type]));
-  };
+  // An address of the other family's size is refused (iproute2 would misprint it).
+  if (family === AF.INET || family === AF.INET6) {
+    const v6 = family === AF.INET6;
+    if (
+      (a.local !== undefined && a.local.includes(":") !== v6) ||
+      (a.address !== undefined && a.address.includes(":") !== v6) ||
+      (a.broadcast !== undefined && a.broadcast.includes(":") !== v6) ||
+      (a.anycast !== undefined && a.anycast.includes(":") !== v6) ||
+      (a.multicast !== undefined && a.multicast.includes(":") !== v6)
+    ) throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
+  }
   // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
   // when missing (IPv6 addresses carry only IFA_ADDRESS).
-  const local = readIp(IFA.LOCAL, "IFA_LOCAL");
-  const address = readIp(IFA.ADDRESS, "IFA_ADDRESS");
-  if (local !== undefined || address !== undefined) {
-    a.local = local ?? address;
-    a.address = address ?? local;
-  }
-  const broadcast = readIp(IFA.BROADCAST, "IFA_BROADCAST");
-  if (broadcast !== undefined) a.broadcast = broadcast;
-  const anycast = readIp(IFA.ANYCAST, "IFA_ANYCAST");
-  if (anycast !== undefined) a.anycast = anycast;
-  const multicast = readIp(IFA.MULTICAST, "IFA_MULTICAST");
-  if (multicast !== undefined) a.multicast = multicast;
-  const ci = at[IFA.CACHEINFO];
-  if (ci >= 0) {
-    const len = to[IFA.CACHEINFO] - ci;
-    if (len < 16) throw new ParseError(`IFA_CACHEINFO of ${len} bytes, needs 16`, 0);
-    a.cacheInfo = { preferred: u32At(ci), valid: u32At(ci + 4), cstamp: u32At(ci + 8), tstamp: u32At(ci + 12) };
+  if (a.local === undefined) {
+    if (a.address !== undefined) a.local = a.address;
+  } else if (a.address === undefined) a.address = a.local;
+  if (a.cacheInfo !== undefined) {
     a.preferredLifetime = a.cacheInfo.preferred;
     a.validLifetime = a.cacheInfo.valid;
-  }
-  const proto = at[IFA.PROTO];
-  if (proto >= 0) {
-    if (to[IFA.PROTO] - proto < 1) throw new ParseError(`attribute ${IFA.PROTO}: u8 needs 1 bytes, has 0`, 0);
-    a.protocol = IFAPROT[p[proto]] ?? String(p[proto]);
   }
   return a;
 }
 
-/** Field names of the plain attributes, for error messages. */
-const FIELD_NAMES: Readonly<Record<number, string>> = {
-  [IFA.LABEL]: "label",
-  [IFA.RT_PRIORITY]: "metric",
-  [IFA.TARGET_NETNSID]: "netnsid",
-};
+const EMPTY_FLAGS: string[] = [];
 
 /** Options of {@link listAddresses}. */
 export interface AddressFilter {
@@ -314,12 +301,17 @@ export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter 
   const h = m.struct(IFADDRMSG_LEN);
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
-  for await (const msg of sock.dump(m.finish(), { signal: filter.signal })) {
-    if (msg.type !== RTM.NEWADDR) continue;
-    const a = decodeAddress(msg);
-    // Without strict checking the kernel ignores the index: filter here too.
-    if (index !== undefined && a.index !== index) continue;
-    yield a;
+  // Batches: one step of the socket's iterator per datagram, not per address.
+  const signal = filter.signal;
+  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    for (const msg of batch) {
+      if (msg.type !== RTM.NEWADDR) continue;
+      signal?.throwIfAborted();
+      const a = decodeAddress(msg);
+      // Without strict checking the kernel ignores the index: filter here too.
+      if (index !== undefined && a.index !== index) continue;
+      yield a;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { loadLibc } from "../../ffi/mod.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
 import { Flags } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
+import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
@@ -25,10 +26,10 @@ import {
   IFINFOMSG_LEN,
   IFLA_INFO,
   type LinkInfo,
+  linkinfoAttrs,
   linkKindCodec,
   openTun,
   type RawAttr,
-  readFieldAt,
   type TunOptions,
   type VethPeerOptions,
   type VxlanOptions,
@@ -471,152 +472,6 @@ export interface Link {
   unknown: RawAttr[];
 }
 
-/**
- * Sets the plain field of `link` that the current attribute of `c` holds
- * (the last one of a type wins); false when it holds none. A switch with a
- * named store per field, rather than a table and keyed stores: stores to
- * known property names are much cheaper.
- */
-function setLinkField(link: Link, c: AttrCursor): boolean {
-  switch (c.type) {
-    case IFLA.IFNAME:
-      link.name = c.str();
-      return true;
-    case IFLA.MTU:
-      link.mtu = c.u32();
-      return true;
-    case IFLA.MIN_MTU:
-      link.minMtu = c.u32();
-      return true;
-    case IFLA.MAX_MTU:
-      link.maxMtu = c.u32();
-      return true;
-    case IFLA.QDISC:
-      link.qdisc = c.str();
-      return true;
-    case IFLA.TXQLEN:
-      link.txqlen = c.u32();
-      return true;
-    case IFLA.GROUP:
-      link.group = c.u32();
-      return true;
-    case IFLA.MASTER:
-      link.master = c.u32();
-      return true;
-    case IFLA.LINK:
-      link.link = c.u32();
-      return true;
-    case IFLA.LINK_NETNSID:
-      link.linkNetnsid = c.s32();
-      return true;
-    case IFLA.TARGET_NETNSID:
-      link.netnsid = c.s32();
-      return true;
-    case IFLA.PROMISCUITY:
-      link.promiscuity = c.u32();
-      return true;
-    case IFLA.ALLMULTI:
-      link.allmulti = c.u32();
-      return true;
-    case IFLA.IFALIAS:
-      link.alias = c.str();
-      return true;
-    case IFLA.GSO_MAX_SIZE:
-      link.gsoMaxSize = c.u32();
-      return true;
-    case IFLA.GSO_MAX_SEGS:
-      link.gsoMaxSegs = c.u32();
-      return true;
-    case IFLA.GRO_MAX_SIZE:
-      link.groMaxSize = c.u32();
-      return true;
-    case IFLA.TSO_MAX_SIZE:
-      link.tsoMaxSize = c.u32();
-      return true;
-    case IFLA.TSO_MAX_SEGS:
-      link.tsoMaxSegs = c.u32();
-      return true;
-    case IFLA.GSO_IPV4_MAX_SIZE:
-      link.gsoIpv4MaxSize = c.u32();
-      return true;
-    case IFLA.GRO_IPV4_MAX_SIZE:
-      link.groIpv4MaxSize = c.u32();
-      return true;
-    case IFLA.NUM_TX_QUEUES:
-      link.numTxQueues = c.u32();
-      return true;
-    case IFLA.NUM_RX_QUEUES:
-      link.numRxQueues = c.u32();
-      return true;
-    case IFLA.CARRIER:
-      link.carrier = c.u8() !== 0;
-      return true;
-    case IFLA.CARRIER_CHANGES:
-      link.carrierChanges = c.u32();
-      return true;
-    case IFLA.CARRIER_UP_COUNT:
-      link.carrierUpCount = c.u32();
-      return true;
-    case IFLA.CARRIER_DOWN_COUNT:
-      link.carrierDownCount = c.u32();
-      return true;
-    case IFLA.PROTO_DOWN:
-      link.protoDown = c.u8() !== 0;
-      return true;
-    case IFLA.PHYS_PORT_NAME:
-      link.physPortName = c.str();
-      return true;
-    case IFLA.PARENT_DEV_NAME:
-      link.parentDevName = c.str();
-      return true;
-    case IFLA.PARENT_DEV_BUS_NAME:
-      link.parentDevBusName = c.str();
-      return true;
-    case IFLA.NUM_VF:
-      link.numVf = c.u32();
-      return true;
-    case IFLA.MAX_PACING_OFFLOAD_HORIZON:
-      link.maxPacingOffloadHorizon = readFieldAt("u64", c) as number;
-      return true;
-    case IFLA.NETNS_IMMUTABLE:
-      link.netnsImmutable = c.u8() !== 0;
-      return true;
-    case IFLA.HEADROOM:
-      link.headroom = c.u16();
-      return true;
-    case IFLA.TAILROOM:
-      link.tailroom = c.u16();
-      return true;
-    case IFLA.EVENT:
-      link.event = c.u32();
-      return true;
-    case IFLA.NEW_NETNSID:
-      link.newNetnsid = c.s32();
-      return true;
-    case IFLA.NEW_IFINDEX:
-      link.newIfindex = c.s32();
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** Decoded by hand below, or dropped on purpose (the 32-bit stats duplicate the 64-bit ones; padding). */
-const HANDLED: readonly number[] = [
-  IFLA.ADDRESS,
-  IFLA.BROADCAST,
-  IFLA.PERM_ADDRESS,
-  IFLA.OPERSTATE,
-  IFLA.LINKMODE,
-  IFLA.STATS64,
-  IFLA.STATS,
-  IFLA.PAD,
-  IFLA.LINKINFO,
-  IFLA.PROP_LIST,
-  IFLA.PHYS_PORT_ID,
-  IFLA.PHYS_SWITCH_ID,
-];
-
 function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
@@ -639,25 +494,188 @@ function inet6AddrGenMode(bytes: Uint8Array, start: number, end: number): string
   return ADDR_GEN_MODES[m] ?? String(m);
 }
 
-/** Attribute types {@link decodeLink} reads after the pass or drops on purpose, by type. */
-const IS_HANDLED: boolean[] = [];
-for (const t of HANDLED) IS_HANDLED[t] = true;
-/** Attributes read after the pass (the first of each type counts): slot by type. */
-const LATER = [
-  IFLA.ADDRESS,
-  IFLA.BROADCAST,
-  IFLA.PERM_ADDRESS,
-  IFLA.OPERSTATE,
-  IFLA.LINKMODE,
-  IFLA.STATS64,
-  IFLA.PHYS_PORT_ID,
-  IFLA.PHYS_SWITCH_ID,
-  IFLA.PROP_LIST,
-  IFLA.LINKINFO,
-  IFLA.AF_SPEC,
-] as const;
-const SLOT: number[] = [];
-LATER.forEach((t, i) => (SLOT[t] = i));
+/** The `IFLA_*` attributes, keyed as in YNL's `rt-link` spec (requests, extended-ACK paths). */
+const LINK_ATTR_DEFS = {
+  address: { id: 1, type: "mac" },
+  broadcast: { id: 2, type: "mac" },
+  ifname: { id: 3, type: "string" },
+  mtu: { id: 4, type: "u32" },
+  link: { id: 5, type: "u32" },
+  qdisc: { id: 6, type: "string" },
+  stats: { id: 7, type: "binary" },
+  master: { id: 10, type: "u32" },
+  protinfo: { id: 12, type: "binary" },
+  txqlen: { id: 13, type: "u32" },
+  map: { id: 14, type: "binary" },
+  operstate: { id: 16, type: "u8" },
+  linkmode: { id: 17, type: "u8" },
+  linkinfo: { id: 18, type: "nest", nested: linkinfoAttrs },
+  netNsPid: { id: 19, type: "u32" },
+  ifalias: { id: 20, type: "string" },
+  numVf: { id: 21, type: "u32" },
+  stats64: { id: 23, type: "binary" },
+  afSpec: { id: 26, type: "binary" },
+  group: { id: 27, type: "u32" },
+  netNsFd: { id: 28, type: "u32" },
+  extMask: { id: 29, type: "u32" },
+  promiscuity: { id: 30, type: "u32" },
+  numTxQueues: { id: 31, type: "u32" },
+  numRxQueues: { id: 32, type: "u32" },
+  carrier: { id: 33, type: "u8" },
+  physPortId: { id: 34, type: "binary" },
+  carrierChanges: { id: 35, type: "u32" },
+  physSwitchId: { id: 36, type: "binary" },
+  linkNetnsid: { id: 37, type: "s32" },
+  physPortName: { id: 38, type: "string" },
+  protoDown: { id: 39, type: "u8" },
+  gsoMaxSegs: { id: 40, type: "u32" },
+  gsoMaxSize: { id: 41, type: "u32" },
+  pad: { id: 42, type: "pad" },
+  xdp: { id: 43, type: "binary" },
+  event: { id: 44, type: "u32" },
+  newNetnsid: { id: 45, type: "s32" },
+  targetNetnsid: { id: 46, type: "s32" },
+  carrierUpCount: { id: 47, type: "u32" },
+  carrierDownCount: { id: 48, type: "u32" },
+  newIfindex: { id: 49, type: "s32" },
+  minMtu: { id: 50, type: "u32" },
+  maxMtu: { id: 51, type: "u32" },
+  propList: { id: 52, type: "binary" },
+  altIfname: { id: 53, type: "string", "multi-attr": true },
+  permAddress: { id: 54, type: "mac" },
+  protoDownReason: { id: 55, type: "binary" },
+  parentDevName: { id: 56, type: "string" },
+  parentDevBusName: { id: 57, type: "string" },
+  groMaxSize: { id: 58, type: "u32" },
+  tsoMaxSize: { id: 59, type: "u32" },
+  tsoMaxSegs: { id: 60, type: "u32" },
+  allmulti: { id: 61, type: "u32" },
+  devlinkPort: { id: 62, type: "binary" },
+  gsoIpv4MaxSize: { id: 63, type: "u32" },
+  groIpv4MaxSize: { id: 64, type: "u32" },
+  dpllPin: { id: 65, type: "binary" },
+  maxPacingOffloadHorizon: { id: 66, type: "uint", as: "number" },
+  netnsImmutable: { id: 67, type: "u8" },
+  headroom: { id: 68, type: "u16" },
+  tailroom: { id: 69, type: "u16" },
+} as const;
+
+/** The `IFLA_*` attributes of a link message (after `struct ifinfomsg`). */
+export const linkAttrs: AttrSet = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_ATTR_DEFS });
+
+/** A u8 named by a list (operstate, link mode), or the number as text. */
+function namedU8(names: readonly string[], what: string): Codec<string> {
+  return {
+    decode: (b) => names[b[0]] ?? String(b[0]),
+    decodeAt(b, s, e) {
+      if (e - s < 1) throw new ParseError(`${what}: u8 needs 1 bytes, has 0`, 0);
+      return names[b[s]] ?? String(b[s]);
+    },
+  };
+}
+
+/** A binary payload as hex text. */
+const HEX: Codec<string> = { decode: hex, decodeAt: (b, s, e) => hex(b.subarray(s, e)) };
+
+const D = LINK_ATTR_DEFS;
+/**
+ * The attributes {@link Link} has fields for, keyed by those fields: what
+ * {@link decodeLink} reads into the link object itself (the same numbers and
+ * wire types as {@link linkAttrs}; where a field is not the attribute's value
+ * as it is, a codec reads it). The 32-bit `IFLA_STATS` (the 64-bit ones
+ * carry the same) and padding are skipped; every other attribute is kept in
+ * `unknown` (`IFLA_AF_SPEC` too, from which the IPv6 mode is read).
+ */
+const LINK_FIELDS = defineAttrSet({
+  name: "link",
+  prefix: "IFLA_",
+  attributes: lastOfScalars({
+    address: D.address,
+    broadcast: D.broadcast,
+    name: { ...D.ifname, cname: "IFLA_IFNAME", duplicate: "last" }, // the header's "" is replaced
+    mtu: D.mtu,
+    link: D.link,
+    qdisc: D.qdisc,
+    stats: { id: D.stats.id, type: "pad" },
+    master: D.master,
+    txqlen: D.txqlen,
+    operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
+    linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
+    linkinfo: { id: D.linkinfo.id, type: "binary", codec: { decode: decodeLinkInfo } },
+    alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
+    numVf: D.numVf,
+    stats64: {
+      id: D.stats64.id,
+      type: "binary",
+      codec: { decode: (b) => decodeStats64(b, 0, b.length), decodeAt: decodeStats64 },
+    },
+    group: D.group,
+    promiscuity: D.promiscuity,
+    numTxQueues: D.numTxQueues,
+    numRxQueues: D.numRxQueues,
+    carrier: { ...D.carrier, as: "boolean" },
+    physPortId: { id: D.physPortId.id, type: "binary", codec: HEX },
+    carrierChanges: D.carrierChanges,
+    physSwitchId: { id: D.physSwitchId.id, type: "binary", codec: HEX },
+    linkNetnsid: D.linkNetnsid,
+    physPortName: D.physPortName,
+    protoDown: { ...D.protoDown, as: "boolean" },
+    gsoMaxSegs: D.gsoMaxSegs,
+    gsoMaxSize: D.gsoMaxSize,
+    pad: D.pad,
+    event: D.event,
+    newNetnsid: D.newNetnsid,
+    netnsid: { ...D.targetNetnsid, cname: "IFLA_TARGET_NETNSID" },
+    carrierUpCount: D.carrierUpCount,
+    carrierDownCount: D.carrierDownCount,
+    newIfindex: D.newIfindex,
+    minMtu: D.minMtu,
+    maxMtu: D.maxMtu,
+    altNames: {
+      id: D.propList.id,
+      type: "binary",
+      cname: "IFLA_PROP_LIST",
+      duplicate: "last", // the header's [] is replaced
+      codec: { decode: (b) => altNames(b, 0, b.length), decodeAt: altNames },
+    },
+    permAddress: D.permAddress,
+    parentDevName: D.parentDevName,
+    parentDevBusName: D.parentDevBusName,
+    groMaxSize: D.groMaxSize,
+    tsoMaxSize: D.tsoMaxSize,
+    tsoMaxSegs: D.tsoMaxSegs,
+    allmulti: D.allmulti,
+    gsoIpv4MaxSize: D.gsoIpv4MaxSize,
+    groIpv4MaxSize: D.groIpv4MaxSize,
+    maxPacingOffloadHorizon: D.maxPacingOffloadHorizon,
+    netnsImmutable: { ...D.netnsImmutable, as: "boolean" },
+    headroom: D.headroom,
+    tailroom: D.tailroom,
+  }),
+});
+
+/**
+ * Scalars and strings take the last of their attribute (as the kernel sends
+ * each once, this only matters for forged messages; a plain store is also
+ * what decodes a link fastest); addresses, names by value and binary
+ * payloads keep the first.
+ */
+function lastOfScalars<T extends Record<string, AttrDef>>(attributes: T): T {
+  const out: Record<string, AttrDef> = {};
+  for (const [key, def] of Object.entries(attributes)) {
+    const scalar = def.type !== "mac" && def.type !== "binary" && def.type !== "pad";
+    out[key] = scalar && def.duplicate === undefined ? { ...def, duplicate: "last" } : def;
+  }
+  return out as T;
+}
+
+/** The `IFLA_ALT_IFNAME`s in an `IFLA_PROP_LIST`. */
+function altNames(b: Uint8Array, s: number, e: number): string[] {
+  const names: string[] = [];
+  const props = new AttrCursor(b, s, e);
+  while (props.next()) if (props.type === IFLA.ALT_IFNAME) names.push(props.str());
+  return names;
+}
 
 /**
  * Decodes an `RTM_NEWLINK` / `RTM_DELLINK` message. Lengths are never
@@ -695,64 +713,14 @@ export function decodeLink(msg: NetlinkMessage): Link {
     unknown: [],
   };
   if (link.linkType === undefined) delete link.linkType;
-  // One pass with a cursor (no view per attribute): fields go on in wire
-  // order, unknown attributes are copied, and the payload offsets of those
-  // read afterwards are kept (the first of each type, as `Attrs.get` gives).
-  const starts: number[] = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
-  const ends: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  let copy: Uint8Array | undefined;
-  const c = new AttrCursor(p, IFINFOMSG_LEN, p.length, 16 + IFINFOMSG_LEN);
-  while (c.next()) {
-    const t = c.type;
-    try {
-      if (setLinkField(link, c)) continue;
-    } catch (e) {
-      if (e instanceof ParseError) throw new ParseError(`IFLA attribute ${t}: ${e.message}`, 0);
-      throw e;
-    }
-    const slot = SLOT[t];
-    if (slot !== undefined && starts[slot] < 0) {
-      starts[slot] = c.start;
-      ends[slot] = c.end;
-    }
-    if (IS_HANDLED[t] !== true) {
-      // Unknown attributes are kept as copies, so that they do not pin the
-      // datagram; one copy of the payload serves all of them.
-      copy ??= p.slice();
-      link.unknown.push({ type: t, value: copy.subarray(c.start, c.end) });
-    }
-  }
-  const has = (t: number) => starts[SLOT[t]] >= 0;
-  const start = (t: number) => starts[SLOT[t]];
-  const end = (t: number) => ends[SLOT[t]];
-  const u8 = (t: number) => {
-    if (end(t) - start(t) < 1) throw new ParseError(`attribute ${t}: u8 needs 1 bytes, has 0`, 0);
-    return p[start(t)];
-  };
-  if (has(IFLA.ADDRESS)) link.address = v.macAt(p, start(IFLA.ADDRESS), end(IFLA.ADDRESS));
-  if (has(IFLA.BROADCAST)) link.broadcast = v.macAt(p, start(IFLA.BROADCAST), end(IFLA.BROADCAST));
-  if (has(IFLA.PERM_ADDRESS)) link.permAddress = v.macAt(p, start(IFLA.PERM_ADDRESS), end(IFLA.PERM_ADDRESS));
-  if (has(IFLA.OPERSTATE)) {
-    const oper = u8(IFLA.OPERSTATE);
-    link.operstate = OPERSTATES[oper] ?? String(oper);
-  }
-  if (has(IFLA.LINKMODE)) {
-    const mode = u8(IFLA.LINKMODE);
-    link.linkMode = LINK_MODES[mode] ?? String(mode);
-  }
-  if (has(IFLA.STATS64)) link.stats64 = decodeStats64(p, start(IFLA.STATS64), end(IFLA.STATS64));
-  if (has(IFLA.PHYS_PORT_ID)) link.physPortId = hex(p.subarray(start(IFLA.PHYS_PORT_ID), end(IFLA.PHYS_PORT_ID)));
-  if (has(IFLA.PHYS_SWITCH_ID)) {
-    link.physSwitchId = hex(p.subarray(start(IFLA.PHYS_SWITCH_ID), end(IFLA.PHYS_SWITCH_ID)));
-  }
-  if (has(IFLA.PROP_LIST)) {
-    const props = new AttrCursor(p, start(IFLA.PROP_LIST), end(IFLA.PROP_LIST));
-    while (props.next()) if (props.type === IFLA.ALT_IFNAME) link.altNames.push(props.str());
-  }
-  if (has(IFLA.LINKINFO)) link.linkinfo = decodeLinkInfo(p.subarray(start(IFLA.LINKINFO), end(IFLA.LINKINFO)));
-  if (has(IFLA.AF_SPEC)) {
-    const mode6 = inet6AddrGenMode(p, start(IFLA.AF_SPEC), end(IFLA.AF_SPEC));
+  decodeAttrsInto(LINK_FIELDS, link, p, IFINFOMSG_LEN, p.length, 16 + IFINFOMSG_LEN);
+  // IFLA_AF_SPEC stays in `unknown` (per-family blocks this library does not
+  // decode); the IPv6 address generation mode is read from it.
+  for (const a of link.unknown) {
+    if (a.type !== IFLA.AF_SPEC) continue;
+    const mode6 = inet6AddrGenMode(a.value, 0, a.value.length);
     if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
+    break;
   }
   return link;
 }
@@ -847,8 +815,14 @@ export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions 
     m.u32(IFLA.MASTER, options.master);
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
-  for await (const msg of sock.dump(m.finish(), { signal: options.signal })) {
-    if (msg.type === RTM.NEWLINK) yield decodeLink(msg);
+  // Batches: one step of the socket's iterator per datagram, not per link.
+  const signal = options.signal;
+  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    for (const msg of batch) {
+      if (msg.type !== RTM.NEWLINK) continue;
+      signal?.throwIfAborted();
+      yield decodeLink(msg);
+    }
   }
 }
 

@@ -69,6 +69,8 @@ export {
   type Route,
   type RouteCacheInfo,
   type RouteEncap,
+  type RouteEncapIp,
+  type RouteEncapSeg6,
   type RouteFamily,
   type RouteFilter,
   RouteFlag,

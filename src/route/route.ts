@@ -10,8 +10,17 @@
  *
  * @module
  */
-import { type Attr, AttrCursor, Attrs, type AttrWriter } from "../wire/attrs.ts";
-import { Flags, NLA_F_NESTED, NLA_F_NET_BYTEORDER } from "../wire/constants.ts";
+import type { Attr, AttrWriter } from "../wire/attrs.ts";
+import { Flags } from "../wire/constants.ts";
+import {
+  attributePathName,
+  type AttrSet,
+  type Codec,
+  decodeAttrs,
+  decodeAttrsAt,
+  decodeAttrsInto,
+  defineAttrSet,
+} from "../wire/schema.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } from "../wire/values.ts";
@@ -271,12 +280,128 @@ export interface RouteNexthop {
   unknown?: Attr[];
 }
 
-/** A lightweight tunnel encapsulation (`RTA_ENCAP_TYPE` and the nested `RTA_ENCAP`), kept raw. */
+/**
+ * A lightweight tunnel encapsulation (`RTA_ENCAP_TYPE` and the nested
+ * `RTA_ENCAP`): the raw payload always, and decoded where this library
+ * knows the type (today `ip` and `ip6`).
+ */
 export interface RouteEncap {
   /** `LWTUNNEL_ENCAP_*` type (1 MPLS, 2 IP, 5 SEG6…). */
   type: number;
+  /** The type by iproute2's name (`"mpls"`, `"ip"`, `"ip6"`, `"seg6"`, `"bpf"`, `"seg6local"`…), when known. */
+  kind?: string;
   /** The payload of `RTA_ENCAP` (a nested attribute list). */
   data: Uint8Array;
+  /** `LWTUNNEL_IP_*` / `LWTUNNEL_IP6_*` of an `ip` or `ip6` encapsulation, named as `ip -j route` names them. */
+  ip?: RouteEncapIp;
+  /** The segment routing header of a `seg6` encapsulation (`SEG6_IPTUNNEL_SRH`), as `ip -j route` shows it. */
+  seg6?: RouteEncapSeg6;
+}
+
+/** A `seg6` encapsulation: `struct seg6_iptunnel_encap` (`linux/seg6_iptunnel.h`, `linux/seg6.h`). */
+export interface RouteEncapSeg6 {
+  /** `SEG6_IPTUN_MODE_*` by iproute2's name (`"inline"`, `"encap"`, `"l2encap"`, `"encap.red"`, `"l2encap.red"`), or the number. */
+  mode: string | number;
+  /** The segments in the order they are visited (the header keeps them reversed), as `ip route` prints them. */
+  segs: string[];
+  /** `struct ipv6_sr_hdr` flags. */
+  flags: number;
+  /** `struct ipv6_sr_hdr` tag. */
+  tag: number;
+}
+
+/** The tunnel of an `ip` / `ip6` encapsulation (`LWTUNNEL_IP_*`, `LWTUNNEL_IP6_*`). */
+export interface RouteEncapIp {
+  /** Tunnel id (`LWTUNNEL_IP_ID`, a big-endian u64). */
+  id?: number;
+  /** Tunnel destination. */
+  dst?: string;
+  /** Tunnel source. */
+  src?: string;
+  /** TTL (`ip`). */
+  ttl?: number;
+  /** TOS (`ip`). */
+  tos?: number;
+  /** Hop limit (`ip6`). */
+  hoplimit?: number;
+  /** Traffic class (`ip6`). */
+  tc?: number;
+  /** `TUNNEL_*` flags (big-endian u16). */
+  flags?: number;
+  /** Attributes this library does not know (`LWTUNNEL_IP_OPTS`…), raw. */
+  unknown?: Attr[];
+}
+
+/** `LWTUNNEL_ENCAP_*` by iproute2's name. */
+const ENCAP_KINDS = ["none", "mpls", "ip", "ila", "ip6", "seg6", "bpf", "seg6local", "rpl", "ioam6", "xfrm"];
+
+/** `LWTUNNEL_IP_*` (`linux/lwtunnel.h`). */
+const ENCAP_IP_ATTRS = defineAttrSet({
+  name: "encap-ip",
+  prefix: "LWTUNNEL_IP_",
+  attributes: {
+    id: { id: 1, type: "u64", "byte-order": "big-endian", as: "number" },
+    dst: { id: 2, type: "ip" },
+    src: { id: 3, type: "ip" },
+    ttl: { id: 4, type: "u8" },
+    tos: { id: 5, type: "u8" },
+    flags: { id: 6, type: "u16", "byte-order": "big-endian" },
+    pad: { id: 7, type: "pad" },
+  },
+});
+
+/** `LWTUNNEL_IP6_*` (`linux/lwtunnel.h`). */
+const ENCAP_IP6_ATTRS = defineAttrSet({
+  name: "encap-ip6",
+  prefix: "LWTUNNEL_IP6_",
+  attributes: {
+    id: { id: 1, type: "u64", "byte-order": "big-endian", as: "number" },
+    dst: { id: 2, type: "ip" },
+    src: { id: 3, type: "ip" },
+    hoplimit: { id: 4, type: "u8" },
+    tc: { id: 5, type: "u8" },
+    flags: { id: 6, type: "u16", "byte-order": "big-endian" },
+    pad: { id: 7, type: "pad" },
+  },
+});
+
+const SEG6_MODES = ["inline", "encap", "l2encap", "encap.red", "l2encap.red"];
+
+/** `struct seg6_iptunnel_encap`: an `int` mode, then `struct ipv6_sr_hdr` and its segments. */
+const SEG6_SRH: Codec<RouteEncapSeg6> = {
+  decode(b) {
+    if (b.length < 12) throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes is shorter than its header`, 0);
+    const mode = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+    const first = b[4 + 4];
+    const size = 4 + 8 + (first + 1) * 16;
+    if (b.length < size) {
+      throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes holds no ${first + 1} segments`, 0);
+    }
+    const segs: string[] = [];
+    for (let i = first; i >= 0; i--) segs.push(formatIP(b.subarray(12 + 16 * i, 28 + 16 * i)));
+    return { mode: SEG6_MODES[mode] ?? mode, segs, flags: b[9], tag: b[10] | (b[11] << 8) };
+  },
+};
+
+/** `SEG6_IPTUNNEL_*` (`linux/seg6_iptunnel.h`). */
+const ENCAP_SEG6_ATTRS = defineAttrSet({
+  name: "encap-seg6",
+  prefix: "SEG6_IPTUNNEL_",
+  attributes: { srh: { id: 1, type: "binary", codec: SEG6_SRH } },
+});
+
+/** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known. */
+function decodeEncap(type: number, data: Uint8Array): RouteEncap {
+  const encap: RouteEncap = { type, data };
+  const kind = ENCAP_KINDS[type];
+  if (kind !== undefined) encap.kind = kind;
+  if (type === 2) encap.ip = decodeAttrs(ENCAP_IP_ATTRS, data) as RouteEncapIp;
+  else if (type === 4) encap.ip = decodeAttrs(ENCAP_IP6_ATTRS, data) as RouteEncapIp;
+  else if (type === 5) {
+    const srh = decodeAttrs(ENCAP_SEG6_ATTRS, data).srh as RouteEncapSeg6 | undefined;
+    if (srh) encap.seg6 = srh;
+  }
+  return encap;
 }
 
 /** `struct rta_cacheinfo`. Times are in clock ticks of 1/100 s (USER_HZ). */
@@ -384,78 +509,106 @@ function decodeVia(value: Uint8Array): { gateway: string; viaFamily: RouteFamily
   return { gateway: formatAddress(value.subarray(2)), viaFamily: familyName(family) };
 }
 
-function decodeEncap(attrs: Attrs): RouteEncap | undefined {
-  const data = attrs.get(RTA.ENCAP);
-  if (data === undefined) return undefined;
-  return { type: attrs.u16(RTA.ENCAP_TYPE) ?? 0, data: data.slice() };
-}
+/** `RTAX_*` metrics (`RTA_METRICS`), keyed as {@link RouteMetrics}; `lock` becomes `locked`. */
+const METRIC_ATTRS = defineAttrSet({
+  name: "metrics",
+  prefix: "RTAX_",
+  attributes: {
+    lock: { id: 1, type: "u32" },
+    mtu: { id: 2, type: "u32" },
+    window: { id: 3, type: "u32" },
+    rtt: { id: 4, type: "u32" },
+    rttvar: { id: 5, type: "u32" },
+    ssthresh: { id: 6, type: "u32" },
+    cwnd: { id: 7, type: "u32" },
+    advmss: { id: 8, type: "u32" },
+    reordering: { id: 9, type: "u32" },
+    hoplimit: { id: 10, type: "u32" },
+    initcwnd: { id: 11, type: "u32" },
+    features: { id: 12, type: "u32" },
+    rtoMin: { id: 13, type: "u32", cname: "RTAX_RTO_MIN" },
+    initrwnd: { id: 14, type: "u32" },
+    quickack: { id: 15, type: "u32" },
+    congestion: { id: 16, type: "string", cname: "RTAX_CC_ALGO" },
+    fastopenNoCookie: { id: 17, type: "u32" },
+  },
+});
 
 function decodeMetrics(bytes: Uint8Array): RouteMetrics {
-  const attrs = Attrs.parse(bytes);
-  const m: RouteMetrics = {};
-  const unknown: Attr[] = [];
-  for (const a of attrs) {
-    if (a.type === RTAX.lock) {
-      const lock = attrs.u32(RTAX.lock)!;
-      const locked: MetricName[] = [];
-      for (const [n, name] of METRIC_BY_NUMBER) if (lock & (1 << n)) locked.push(name);
-      if (locked.length) m.locked = locked;
-      continue;
-    }
-    const name = METRIC_BY_NUMBER.get(a.type);
-    if (name === undefined) {
-      unknown.push({ ...a, value: a.value.slice() });
-    } else if (name === "congestion") {
-      m.congestion = attrs.str(a.type);
-    } else {
-      m[name] = attrs.u32(a.type);
-    }
+  const m = decodeAttrs(METRIC_ATTRS, bytes) as RouteMetrics & { lock?: number };
+  if (m.lock !== undefined) {
+    const lock = m.lock;
+    delete m.lock;
+    const locked: MetricName[] = [];
+    for (const [n, name] of METRIC_BY_NUMBER) if (lock & (1 << n)) locked.push(name);
+    if (locked.length) m.locked = locked;
   }
-  if (unknown.length) m.unknown = unknown;
   return m;
 }
 
+/** Size of `struct rtnexthop` (len, flags, hops, ifindex). */
+const RTNH_SIZE = 8;
+
+/** The attributes of one `RTA_MULTIPATH` entry that {@link RouteNexthop} has fields for (the others stay `unknown`). */
+const NEXTHOP_FIELDS = defineAttrSet({
+  name: "route",
+  prefix: "RTA_",
+  attributes: {
+    gateway: { id: 5, type: "ip" },
+    flow: { id: 11, type: "u32" },
+    via: { id: 18, type: "binary", codec: { decode: decodeVia } },
+    encapType: { id: 21, type: "u16" },
+    encap: { id: 22, type: "binary" },
+  },
+});
+
+/** `RTA_MULTIPATH`: `struct rtnexthop` entries, each followed by its own `RTA_*` attributes. */
 function decodeMultipath(bytes: Uint8Array): RouteNexthop[] {
   const out: RouteNexthop[] = [];
   let at = 0;
-  while (bytes.length - at >= 8) {
+  while (bytes.length - at >= RTNH_SIZE) {
     const len = bytes[at] | (bytes[at + 1] << 8);
-    if (len < 8) throw new ParseError(`rtnh_len ${len} is shorter than struct rtnexthop`, at);
+    if (len < RTNH_SIZE) throw new ParseError(`rtnh_len ${len} is shorter than struct rtnexthop`, at);
     if (len > bytes.length - at) throw new ParseError(`rtnh_len ${len} runs past RTA_MULTIPATH`, at);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
     const nh: RouteNexthop = {
-      ifindex: dv.getInt32(4, true),
+      ifindex: bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24),
       weight: bytes[at + 3] + 1,
       flags: flagNames(bytes[at + 2]),
     };
-    const attrs = Attrs.parse(bytes.subarray(at + 8, at + len), at + 8);
-    const unknown: Attr[] = [];
-    for (const a of attrs) {
-      switch (a.type) {
-        case RTA.GATEWAY:
-          nh.gateway = formatAddress(a.value);
-          break;
-        case RTA.VIA:
-          Object.assign(nh, decodeVia(a.value));
-          break;
-        case RTA.FLOW:
-          nh.flow = attrs.u32(RTA.FLOW);
-          break;
-        case RTA.ENCAP:
-        case RTA.ENCAP_TYPE:
-          nh.encap = decodeEncap(attrs);
-          break;
-        default:
-          unknown.push({ ...a, value: a.value.slice() });
-      }
-    }
-    if (unknown.length) nh.unknown = unknown;
+    const a = decodeAttrsAt(NEXTHOP_FIELDS, bytes, at + RTNH_SIZE, at + len);
+    if (a.gateway !== undefined) nh.gateway = a.gateway;
+    if (a.via !== undefined) Object.assign(nh, a.via);
+    if (a.flow !== undefined) nh.flow = a.flow;
+    if (a.encap !== undefined) nh.encap = decodeEncap(a.encapType ?? 0, a.encap);
+    if (a.unknown) nh.unknown = a.unknown;
     out.push(nh);
     at += (len + 3) & ~3;
   }
-  if (at < bytes.length && bytes.length - at >= 8) throw new ParseError("trailing bytes in RTA_MULTIPATH", at);
   return out;
 }
+
+/**
+ * `RTA_MULTIPATH` as a codec: decoded entry by entry; in extended-ACK paths,
+ * the entry and the attribute in it: `[1].RTA_GATEWAY`.
+ */
+const MULTIPATH: Codec<RouteNexthop[]> = {
+  decode: decodeMultipath,
+  pathAt(bytes, offset) {
+    let at = 0;
+    for (let i = 0; bytes.length - at >= RTNH_SIZE; i++) {
+      const len = bytes[at] | (bytes[at + 1] << 8);
+      if (len < RTNH_SIZE || len > bytes.length - at) return undefined;
+      const next = at + ((len + 3) & ~3);
+      if (offset >= at && offset < next) {
+        if (offset < at + RTNH_SIZE) return `[${i}]`;
+        const inner = attributePathName(routeAttrs, bytes.subarray(at + RTNH_SIZE, at + len), offset - at - RTNH_SIZE);
+        return inner === undefined ? `[${i}]` : `[${i}].${inner}`;
+      }
+      at = next;
+    }
+    return undefined;
+  },
+};
 
 function decodeCacheInfo(value: Uint8Array): RouteCacheInfo {
   if (value.length < 20) throw new ParseError(`RTA_CACHEINFO of ${value.length} bytes is too short`, 0);
@@ -473,6 +626,63 @@ function decodeCacheInfo(value: Uint8Array): RouteCacheInfo {
   };
 }
 
+const ROUTE_ATTRS = {
+  dst: { id: 1, type: "ip" },
+  src: { id: 2, type: "ip" },
+  iif: { id: 3, type: "u32" },
+  oif: { id: 4, type: "u32" },
+  gateway: { id: 5, type: "ip" },
+  priority: { id: 6, type: "u32" },
+  prefsrc: { id: 7, type: "ip" },
+  metrics: { id: 8, type: "binary", codec: { decode: decodeMetrics } },
+  multipath: { id: 9, type: "binary", codec: MULTIPATH },
+  flow: { id: 11, type: "u32" },
+  cacheInfo: { id: 12, type: "binary", cname: "RTA_CACHEINFO", codec: { decode: decodeCacheInfo } },
+  table: { id: 15, type: "u32" },
+  mark: { id: 16, type: "u32" },
+  mfcStats: { id: 17, type: "binary" },
+  via: { id: 18, type: "binary", codec: { decode: decodeVia } },
+  newdst: { id: 19, type: "binary" },
+  pref: { id: 20, type: "u8", enum: { medium: 0, high: 1, low: 3 } },
+  encapType: { id: 21, type: "u16" },
+  encap: { id: 22, type: "binary" },
+  expires: { id: 23, type: "uint", as: "number" },
+  pad: { id: 24, type: "pad" },
+  uid: { id: 25, type: "u32" },
+  ttlPropagate: { id: 26, type: "u8" },
+  ipProto: { id: 27, type: "u8" },
+  sport: { id: 28, type: "u16", "byte-order": "big-endian" },
+  dport: { id: 29, type: "u16", "byte-order": "big-endian" },
+  nexthopId: { id: 30, type: "u32", cname: "RTA_NH_ID" },
+  flowlabel: { id: 31, type: "u32", "byte-order": "big-endian" },
+} as const;
+
+/** The `RTA_*` attributes of a route message (after `struct rtmsg`), and of each `RTA_MULTIPATH` entry. */
+export const routeAttrs: AttrSet = defineAttrSet({ name: "route", prefix: "RTA_", attributes: ROUTE_ATTRS });
+
+/**
+ * The attributes {@link Route} has fields for: what {@link decodeRoute}
+ * reads, into the route object itself. The others of {@link routeAttrs}
+ * (`RTA_SPORT`, `RTA_TTL_PROPAGATE`…) are kept in `unknown`, as every
+ * attribute the library does not know. `RTA_TABLE` replaces `rtm_table`.
+ */
+const { mfcStats: _m, newdst: _n, ttlPropagate: _t, ipProto: _i, sport: _s, dport: _d, flowlabel: _f, ...FIELDS } =
+  ROUTE_ATTRS;
+const ROUTE_FIELDS = defineAttrSet({
+  name: "route",
+  prefix: "RTA_",
+  attributes: { ...FIELDS, table: { ...FIELDS.table, duplicate: "last" } },
+});
+
+/** What decoding {@link ROUTE_FIELDS} into a route leaves to be turned into {@link Route} fields. */
+interface RouteInProgress extends Omit<Route, "expires" | "encap"> {
+  expires?: number;
+  cacheInfo?: RouteCacheInfo;
+  via?: { gateway: string; viaFamily: RouteFamily };
+  encapType?: number;
+  encap?: Uint8Array | RouteEncap;
+}
+
 /**
  * Decodes an `RTM_NEWROUTE` / `RTM_DELROUTE` message. Lengths are never
  * trusted: a short header or a malformed attribute is a {@link ParseError}.
@@ -487,11 +697,15 @@ function decodeCacheInfo(value: Uint8Array): RouteCacheInfo {
  * ```
  */
 export function decodeRoute(msg: NetlinkMessage): Route {
-  const p = msg.payload;
+  return decodeRouteAt(msg.payload);
+}
+
+/** {@link decodeRoute} of a payload (`struct rtmsg` and its attributes). */
+function decodeRouteAt(p: Uint8Array): Route {
   if (p.length < RTMSG_SIZE) throw new ParseError(`rtmsg of ${p.length} bytes is shorter than ${RTMSG_SIZE}`, 16);
   const family = p[0];
   const rtmFlags = (p[8] | (p[9] << 8) | (p[10] << 16) | (p[11] << 24)) >>> 0;
-  const route: Route = {
+  const route: RouteInProgress = {
     family: familyName(family),
     table: p[4],
     protocol: routeProtocolName(p[5]),
@@ -502,107 +716,26 @@ export function decodeRoute(msg: NetlinkMessage): Route {
     srcLength: p[2],
     flags: flagNames(rtmFlags),
   };
-  // One pass over the attributes with a cursor: no view or object per
-  // attribute. Where a field takes the first attribute of its type (as the
-  // Attrs readers do), later ones of that type are skipped; `seen` records
-  // which (every such RTA_* type is below 32).
-  const c = new AttrCursor(p, RTMSG_SIZE, p.length, 16 + RTMSG_SIZE);
-  let unknown: Attr[] | undefined;
-  let seen = 0;
-  let all: Attrs | undefined; // for RTA_ENCAP, which pairs two attributes
-  while (c.next()) {
-    const t = c.type;
-    const first = t < 32 && (seen & (1 << t)) === 0;
-    if (t < 32) seen |= 1 << t;
-    try {
-      switch (t) {
-        case RTA.DST:
-          route.dst = c.ip();
-          break;
-        case RTA.SRC:
-          route.src = c.ip();
-          break;
-        case RTA.IIF:
-          if (first) route.iif = c.u32();
-          break;
-        case RTA.OIF:
-          if (first) route.oif = c.u32();
-          break;
-        case RTA.GATEWAY:
-          route.gateway = c.ip();
-          break;
-        case RTA.PRIORITY:
-          if (first) route.priority = c.u32();
-          break;
-        case RTA.PREFSRC:
-          route.prefsrc = c.ip();
-          break;
-        case RTA.METRICS:
-          route.metrics = decodeMetrics(c.value());
-          break;
-        case RTA.MULTIPATH:
-          route.multipath = decodeMultipath(c.value());
-          break;
-        case RTA.FLOW:
-          if (first) route.flow = c.u32();
-          break;
-        case RTA.CACHEINFO: {
-          route.cacheInfo = decodeCacheInfo(c.value());
-          const e = route.cacheInfo.expires;
-          if (e !== 0 && route.expires === undefined) route.expires = Math.trunc(e / 100);
-          break;
-        }
-        case RTA.TABLE:
-          if (first) route.table = c.u32();
-          break;
-        case RTA.MARK:
-          if (first) route.mark = c.u32();
-          break;
-        case RTA.VIA:
-          Object.assign(route, decodeVia(c.value()));
-          break;
-        case RTA.PREF: {
-          if (!first) break;
-          const pref = c.u8();
-          route.pref = pref === 0 ? "medium" : pref === 1 ? "high" : pref === 3 ? "low" : pref;
-          break;
-        }
-        case RTA.ENCAP_TYPE:
-        case RTA.ENCAP:
-          all ??= Attrs.parse(p.subarray(RTMSG_SIZE), 16 + RTMSG_SIZE);
-          route.encap = decodeEncap(all);
-          break;
-        case RTA.EXPIRES:
-          if (first) route.expires = Math.trunc(c.uint() / 100);
-          break;
-        case RTA.PAD:
-          break;
-        case RTA.UID:
-          if (first) route.uid = c.u32();
-          break;
-        case RTA.NH_ID:
-          if (first) route.nexthopId = c.u32();
-          break;
-        default:
-          (unknown ??= []).push({
-            type: t,
-            nested: (c.rawType & NLA_F_NESTED) !== 0,
-            netByteOrder: (c.rawType & NLA_F_NET_BYTEORDER) !== 0,
-            value: p.slice(c.start, c.end),
-          });
-      }
-    } catch (e) {
-      if (e instanceof ParseError) throw new ParseError(`RTA attribute ${t}: ${e.message}`, 16 + RTMSG_SIZE);
-      throw e;
-    }
+  decodeAttrsInto(ROUTE_FIELDS, route, p, RTMSG_SIZE, p.length, 16 + RTMSG_SIZE);
+  // The few attributes that are not one field each (rare in a dump).
+  if (route.expires !== undefined) route.expires = Math.trunc(route.expires / 100);
+  else if (route.cacheInfo !== undefined && route.cacheInfo.expires !== 0) {
+    route.expires = Math.trunc(route.cacheInfo.expires / 100);
   }
+  if (route.via !== undefined) {
+    const via = route.via;
+    delete route.via;
+    route.gateway = via.gateway;
+    route.viaFamily = via.viaFamily;
+  }
+  if (route.encap !== undefined) route.encap = decodeEncap(route.encapType ?? 0, route.encap as Uint8Array);
+  if (route.encapType !== undefined) delete route.encapType;
   if (rtmFlags & RouteFlag.cloned && family === AF.INET) {
     const cache: string[] = [];
     for (const [bit, name] of CACHE_FLAGS) if (rtmFlags & bit) cache.push(name);
     route.cache = cache;
   }
-  if (unknown) route.unknown = unknown;
-  return route;
+  return route as Route;
 }
 
 function familyNumber(family: "inet" | "inet6" | number | undefined): number {
@@ -711,11 +844,16 @@ export async function* listRoutes(
   const { request, table, protocol, type, oif } = routeDump(filter);
   const local = { table, protocol, type, oif };
   try {
-    for await (const msg of sock.dump(request, { signal: filter.signal })) {
-      if (msg.type !== RTM.NEWROUTE) continue;
-      const route = decodeRoute(msg);
-      if (filter.cloned !== undefined && route.flags.includes("cloned") !== filter.cloned) continue;
-      if (matches(route, local)) yield route;
+    // Batches: one step of the socket's iterator per datagram, not per route.
+    const signal = filter.signal;
+    for await (const batch of sock.dumpBatches(request, { signal })) {
+      for (const msg of batch) {
+        if (msg.type !== RTM.NEWROUTE) continue;
+        signal?.throwIfAborted();
+        const route = decodeRouteAt(msg.payload);
+        if (filter.cloned !== undefined && route.flags.includes("cloned") !== filter.cloned) continue;
+        if (matches(route, local)) yield route;
+      }
     }
   } catch (e) {
     // The IPv4 FIB answers a dump of a missing table with ENOENT ("ipv4: FIB

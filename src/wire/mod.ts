@@ -78,6 +78,7 @@ export {
   type Codec,
   decodeAttrs,
   decodeAttrsAt,
+  decodeAttrsInto,
   type Decoded,
   decodeStruct,
   defineAttrSet,

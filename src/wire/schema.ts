@@ -70,6 +70,12 @@ export type DuplicateRule = "first" | "last" | "multi";
 export interface Codec<T> {
   /** Decodes the payload; must throw {@link ParseError} on bad bytes. */
   decode(bytes: Uint8Array): T;
+  /**
+   * Decodes `bytes[start, end)` without a view of it (the same as `decode`
+   * of the subarray): for codecs of attributes that every message of a
+   * large dump carries.
+   */
+  decodeAt?(bytes: Uint8Array, start: number, end: number): T;
   /** Encodes a value for requests. */
   encode?(value: T): Uint8Array;
   /**
@@ -939,7 +945,9 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_STRUCT:
       try {
         const def = plan.defs[i];
-        return def.codec ? def.codec.decode(b.subarray(s, e)) : decodeStruct(def.struct!, b.subarray(s, e));
+        const codec = def.codec;
+        if (codec) return codec.decodeAt ? codec.decodeAt(b, s, e) : codec.decode(b.subarray(s, e));
+        return decodeStruct(def.struct!, b.subarray(s, e));
       } catch (err) {
         if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
           throw new ParseError(
@@ -994,6 +1002,22 @@ function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
 }
 
 /**
+ * The attribute at `at` of `b` as an {@link Attr} whose payload is a view of
+ * `copy`, a copy of `b` from `from`: the unknown attributes of one list
+ * share one copy (a copy each costs more than decoding a link's known ones),
+ * and none of them pins the datagram.
+ */
+function unknownIn(copy: Uint8Array, from: number, b: Uint8Array, at: number, len: number): Attr {
+  const raw = b[at + 2] | (b[at + 3] << 8);
+  return {
+    type: raw & NLA_TYPE_MASK,
+    nested: (raw & NLA_F_NESTED) !== 0,
+    netByteOrder: (raw & NLA_F_NET_BYTEORDER) !== 0,
+    value: copy.subarray(at - from + NLA_HDRLEN, at - from + len),
+  };
+}
+
+/**
  * How sets are decoded: `"function"` runs source generated once per set with
  * `new Function` (a `case` and a named store per attribute: as fast as the
  * hand-written cursor switches, see `bench/schema.ts`); `"table"` walks the
@@ -1028,19 +1052,34 @@ export function useDecoder(kind: DecoderKind): DecoderKind {
  * Decodes the attributes in `b[start, end)` by a compiled plan. `base` is
  * the offset of `b[start]` in the message (errors only).
  */
-function decodeRange(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
+function decodeRange(
+  plan: Plan,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into?: Record<string, unknown>,
+): Record<string, unknown> {
   if (decoderKind === "function") {
     const fn = generatedOf(plan);
-    if (fn) return fn(b, start, end, base);
+    if (fn) return fn(b, start, end, base, into);
   }
-  return decodeTable(plan, b, start, end, base);
+  return decodeTable(plan, b, start, end, base, into);
 }
 
 /** The table walk: one switch over the reader of each slot. */
-function decodeTable(plan: Plan, b: Uint8Array, start: number, end: number, base: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function decodeTable(
+  plan: Plan,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into?: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = into ?? {};
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
   const shift = base - start;
+  let copy: Uint8Array | undefined;
   let at = start;
   while (end - at >= NLA_HDRLEN) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1051,7 +1090,8 @@ function decodeTable(plan: Plan, b: Uint8Array, start: number, end: number, base
     const type = (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK;
     const i = type < max ? slot[type] : -1;
     if (i < 0) {
-      ((out.unknown ??= []) as Attr[]).push(unknownAttr(b, at, len));
+      copy ??= b.slice(start, end);
+      ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
     } else {
       const key = keys[i];
       const rule = rules[i];
@@ -1109,15 +1149,22 @@ function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknow
 // The generated reader: source built once per set with `new Function`
 // ---------------------------------------------------------------------------
 
-type Generated = (b: Uint8Array, start: number, end: number, base: number) => Record<string, unknown>;
+type Generated = (
+  b: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  into: Record<string, unknown> | undefined,
+) => Record<string, unknown>;
 const generated = new WeakMap<Plan, Generated>();
 
 /** Helpers the generated source calls for everything but the plain integer and string stores. */
 const HELPERS = {
   read: readValue,
-  unknown: unknownAttr,
+  unknown: unknownIn,
   subs: decodeSubMessages,
   strAt: v.strAt,
+  ipv4At: v.ipv4At,
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
   },
@@ -1175,6 +1222,9 @@ function generatedOf(plan: Plan): Generated | undefined {
       const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
       // A wrong size throws before anything is read.
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
+      // IPv4 inline; IPv6 and wrong sizes through the general reader.
+      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }
@@ -1186,9 +1236,10 @@ function generatedOf(plan: Plan): Generated | undefined {
     cases.push(`case ${type}: ${store} break;`);
   });
   const source = `"use strict";
-return function decode(b, start, end, base) {
-  const o = {};
+return function decode(b, start, end, base, into) {
+  const o = into === undefined ? {} : into;
   const sh = base - start;
+  let cp;
   let at = start;
   while (end - at >= 4) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1196,7 +1247,7 @@ return function decode(b, start, end, base) {
     const s = at + 4, e = at + len;
     switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
       ${cases.join("\n      ")}
-      default: (o.unknown ??= []).push(H.unknown(b, at, len));
+      default: (o.unknown ??= []).push(H.unknown(cp ??= b.slice(start, end), start, b, at, len));
     }
     at += (len + 3) & ~3;
   }
@@ -1253,6 +1304,35 @@ export function decodeAttrsAt<S extends AttrSet>(
     throw new RangeError(`range ${start}..${end} is outside the bytes`);
   }
   return decodeRange(planOf(set), bytes, start, end, base) as Decoded<S>;
+}
+
+/**
+ * Decodes the attributes in `bytes[start, end)` by a set into an object the
+ * caller made (a family's object with its fixed-header fields already set),
+ * so that a large dump builds one object per message, not two. Keys the
+ * object already holds count as seen: a `first` attribute does not replace
+ * them (give such a key `duplicate: "last"` to let the attribute win).
+ *
+ * @example
+ * ```ts
+ * import { decodeAttrsInto, defineAttrSet } from "@nlts/netlink/wire";
+ * const set = defineAttrSet({ name: "s", attributes: { mtu: { id: 4, type: "u32" } } });
+ * const link = decodeAttrsInto(set, { index: 1 }, new Uint8Array([8, 0, 4, 0, 220, 5, 0, 0]), 0, 8);
+ * link.mtu; // 1500
+ * ```
+ */
+export function decodeAttrsInto<S extends AttrSet, T extends object>(
+  set: S,
+  target: T,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  base = start,
+): T & Decoded<S> {
+  if (start < 0 || end > bytes.length || start > end) {
+    throw new RangeError(`range ${start}..${end} is outside the bytes`);
+  }
+  return decodeRange(planOf(set), bytes, start, end, base, target as Record<string, unknown>) as T & Decoded<S>;
 }
 
 // ---------------------------------------------------------------------------

@@ -239,8 +239,9 @@ for (const { file, cmd } of servers) {
           ip(ns, "link", "add", "srv-s2", "type", "veth", "peer", "name", "srv-s3");
           ip(ns, "addr", "add", "10.56.0.1/24", "dev", "srv-s0");
           const linkView = sse.view("link", (l) => String(l.index));
+          // Both ends of the veth (the kernel announces them in either order) and the address.
           await sse.until(() =>
-            [...linkView.values()].some((l) => l.name === "srv-s3") &&
+            ["srv-s2", "srv-s3"].every((name) => [...linkView.values()].some((l) => l.name === name)) &&
             sse.events.some((e) => e.event === "address" && JSON.parse(e.data).item?.local === "10.56.0.1")
           );
           const added = sse.events.map((e) => ({ event: e.event, ...JSON.parse(e.data) }))

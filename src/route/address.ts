@@ -13,6 +13,7 @@ import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
 import { checkIfName, type RawAttr } from "./linkinfo/common.ts";
+import { withJsonIfNeeded } from "../wire/json.ts";
 
 /** `IFA_*` attribute numbers (`linux/if_addr.h`). */
 export const IFA = {
@@ -257,7 +258,8 @@ export function decodeAddress(msg: NetlinkMessage): Address {
     a.preferredLifetime = a.cacheInfo.preferred;
     a.validLifetime = a.cacheInfo.valid;
   }
-  return a;
+  // The library's JSON rule, only where a bare JSON.stringify would differ (a bigint, bytes): src/wire/json.ts.
+  return withJsonIfNeeded(a);
 }
 
 const EMPTY_FLAGS: string[] = [];

@@ -25,14 +25,6 @@ import { type RouteEventStream, subscribe, type SubscribeOptions } from "./event
 import { SpawnedStreams } from "../socket/stream.ts";
 import { rtmAttributePath } from "./schema.ts";
 import { TrafficControl } from "../tc/client.ts";
-import { withJson, withJsonIfNeeded } from "../wire/json.ts";
-
-// Links, addresses and routes get their non-enumerable toJSON (the library's JSON rule, src/wire/json.ts) where
-// the client hands them out; the other kinds get it from their decoders. Addresses and routes rarely hold a bigint
-// or bytes, and a scan costs them less than the defineProperty (bench/json.ts): they get it only when needed.
-async function* withJsonEach<T extends object>(items: AsyncGenerator<T>, attach: (item: T) => T): AsyncGenerator<T> {
-  for await (const item of items) yield attach(item);
-}
 
 /** Options of {@link RouteClient.open}. */
 export interface RouteClientOptions {
@@ -101,15 +93,15 @@ export class RouteClient implements AsyncDisposable {
 
   /** Streams every link. @example `for await (const l of rt.links()) console.log(l.name)` */
   links(options: link.ListLinksOptions = {}): AsyncGenerator<link.Link> {
-    return withJsonEach(link.listLinks(this.socket, options), withJson);
+    return link.listLinks(this.socket, options);
   }
   /** One link by name or index. @example `await rt.getLink("lo")` */
   getLink(nameOrIndex: link.LinkRef): Promise<link.Link> {
-    return link.getLink(this.socket, nameOrIndex).then(withJson);
+    return link.getLink(this.socket, nameOrIndex);
   }
   /** Creates a link (veth, bridge, vxlan, tun/tap, ifb…). @example `await rt.addLink({ kind: "bridge", name: "br0" })` */
   addLink(spec: link.LinkSpec): Promise<link.Link> {
-    return link.addLink(this.socket, spec).then(withJson);
+    return link.addLink(this.socket, spec);
   }
   /** Changes a link (up/down, mtu, name, address, master, namespace…). @example `await rt.setLink("br0", { up: true })` */
   setLink(nameOrIndex: link.LinkRef, changes: link.LinkChanges): Promise<void> {
@@ -124,7 +116,7 @@ export class RouteClient implements AsyncDisposable {
 
   /** Streams addresses, filtered by the kernel. @example `for await (const a of rt.addresses({ family: "inet6" })) console.log(a.address)` */
   addresses(filter: address.AddressFilter = {}): AsyncGenerator<address.Address> {
-    return withJsonEach(address.listAddresses(this.socket, filter), withJsonIfNeeded);
+    return address.listAddresses(this.socket, filter);
   }
   /** Adds (or replaces) an address. @example `await rt.addAddress({ name: "br0", address: "10.0.0.1/24" })` */
   addAddress(spec: address.AddressSpec, options: address.AddAddressOptions = {}): Promise<void> {
@@ -139,11 +131,11 @@ export class RouteClient implements AsyncDisposable {
 
   /** Streams routes (main table unless `table` says otherwise). @example `for await (const r of rt.routes({ table: "all" })) console.log(r.dst)` */
   routes(filter: route.RouteFilter = {}): AsyncGenerator<route.Route> {
-    return withJsonEach(route.listRoutes(this.socket, filter), withJsonIfNeeded);
+    return route.listRoutes(this.socket, filter);
   }
   /** The route the kernel would use (`ip route get`). @example `await rt.getRoute("10.1.2.3")` */
   getRoute(destination: string, options: route.GetRouteOptions = {}): Promise<route.Route> {
-    return route.getRoute(this.socket, destination, options).then(withJsonIfNeeded);
+    return route.getRoute(this.socket, destination, options);
   }
   /** Adds, replaces or appends a route. @example `await rt.addRoute({ dst: "10.2.0.0/16", gateway: "10.0.0.2" })` */
   addRoute(

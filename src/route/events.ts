@@ -19,7 +19,7 @@ import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
 import { decodeClass, decodeFilter, decodeQdisc, type Filter, type Qdisc, type TcClass } from "../tc/tc.ts";
-import { withJson, withJsonIfNeeded } from "../wire/json.ts";
+import { withJson } from "../wire/json.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
 export type RouteEventAction = "new" | "del";
@@ -64,20 +64,20 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
     switch (msg.type) {
       case RTM.NEWLINK:
       case RTM.DELLINK:
-        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: withJson(decodeLink(msg)) };
+        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLink(msg) };
       case RTM.NEWADDR:
       case RTM.DELADDR:
         return {
           kind: "address",
           action: msg.type === RTM.NEWADDR ? "new" : "del",
-          address: withJsonIfNeeded(decodeAddress(msg)),
+          address: decodeAddress(msg),
         };
       case RTM.NEWROUTE:
       case RTM.DELROUTE:
         return {
           kind: "route",
           action: msg.type === RTM.NEWROUTE ? "new" : "del",
-          route: withJsonIfNeeded(decodeRoute(msg)),
+          route: decodeRoute(msg),
         };
       case RTM.NEWNEXTHOP:
       case RTM.DELNEXTHOP:

@@ -36,6 +36,7 @@ import {
   writeIfinfomsg,
   writeNetns,
 } from "./linkinfo/mod.ts";
+import { withJson } from "../wire/json.ts";
 
 /** `IFLA_*` attribute numbers (`linux/if_link.h`, up to Linux 6.18). */
 export const IFLA = {
@@ -722,7 +723,7 @@ export function decodeLink(msg: NetlinkMessage): Link {
     if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
     break;
   }
-  return link;
+  return withJson(link); // the library's JSON rule (src/wire/json.ts)
 }
 
 // ---- requests ----

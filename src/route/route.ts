@@ -26,6 +26,7 @@ import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM, Scope, Table } from "./constants.ts";
+import { withJsonIfNeeded } from "../wire/json.ts";
 
 /** Size of `struct rtmsg`. */
 const RTMSG_SIZE = 12;
@@ -735,7 +736,8 @@ function decodeRouteAt(p: Uint8Array): Route {
     for (const [bit, name] of CACHE_FLAGS) if (rtmFlags & bit) cache.push(name);
     route.cache = cache;
   }
-  return route as Route;
+  // The library's JSON rule, only where a bare JSON.stringify would differ (a bigint, bytes): src/wire/json.ts.
+  return withJsonIfNeeded(route as Route);
 }
 
 function familyNumber(family: "inet" | "inet6" | number | undefined): number {

@@ -35,7 +35,7 @@ import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
 import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
-import { withJson, withJsonIfNeeded } from "../wire/json.ts";
+import { withJsonIfNeeded } from "../wire/json.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour";
@@ -287,7 +287,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     dumpRequest: linkDumpRequest,
     newType: RTM.NEWLINK,
     delType: RTM.DELLINK,
-    decode: (msg) => withJson(decodeLink(msg)),
+    decode: (msg) => decodeLink(msg),
     // Bridge ports also send RTM_NEWLINK/DELLINK with family AF_BRIDGE: those
     // are port states, not the link itself.
     accept: (l) => l.family === 0,
@@ -308,7 +308,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     },
     newType: RTM.NEWADDR,
     delType: RTM.DELADDR,
-    decode: (msg) => withJsonIfNeeded(decodeAddress(msg)),
+    decode: (msg) => decodeAddress(msg),
     accept: (a, f) => familyOk(a.family, f),
     key: addressKey,
     volatile: new Set(["cacheInfo", "validLifetime", "preferredLifetime"]),
@@ -323,7 +323,7 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     dumpRequest: (f) => encodeGetRoutes({ table: "all", family: f }),
     newType: RTM.NEWROUTE,
     delType: RTM.DELROUTE,
-    decode: (msg) => withJsonIfNeeded(decodeRoute(msg)),
+    decode: (msg) => decodeRoute(msg),
     expand: routeSiblings,
     // Cached clones (PMTU exceptions) are not routes of the FIB.
     accept: (r, f) => familyOk(r.family, f) && !r.flags.includes("cloned"),

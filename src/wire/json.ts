@@ -14,10 +14,7 @@
  * a stream, each reply) carries a non-enumerable `toJSON` applying this rule
  * to everything under it (addresses and routes only when they hold a bigint,
  * bytes or an Error: see {@link withJsonIfNeeded}), so a bare `JSON.stringify(obj)` neither throws nor
- * differs from {@link toJson}. Not yet: raw `NetlinkMessage`s, and the
- * links, addresses and routes of the socket-level `decodeLink`/`listLinks`,
- * `decodeAddress`/`listAddresses`, `decodeRoute`/`listRoutes` (`RouteClient`,
- * route events and watchers give theirs). Being non-enumerable, it is invisible to `Object.keys`,
+ * differs from {@link toJson}. Not yet: raw `NetlinkMessage`s. Being non-enumerable, it is invisible to `Object.keys`,
  * spreading and `deepStrictEqual`; a copy made by spreading (or a sub-object
  * taken out, such as `link.stats64`) does not carry it: write those with
  * {@link toJson} or {@link jsonReplacer}, which apply the same rule to

@@ -24,7 +24,15 @@ import {
 } from "../../mod.ts";
 import { featureStates } from "../../src/genl/mod.ts";
 import { withJson, withJsonIfNeeded } from "../../src/wire/json.ts";
-import { decodeFdbEntry, decodeNsid, decodeRouteEvent, watchLinks } from "../../src/route/mod.ts";
+import {
+  decodeAddress,
+  decodeFdbEntry,
+  decodeLink,
+  decodeNsid,
+  decodeRoute,
+  decodeRouteEvent,
+  watchLinks,
+} from "../../src/route/mod.ts";
 import { decodeUevent } from "../../src/uevent/mod.ts";
 import { decodeProcEvent } from "../../src/connector/mod.ts";
 import { decodeConntrackEvent, decodeLogEntry, decodeQueuePacket, nfnlMessage } from "../../src/netfilter/mod.ts";
@@ -299,6 +307,13 @@ test("JSON of every decoder's objects from captured kernel messages (route event
   const events = decodeAll([...route, ...captured("nsid")], decodeRouteEvent);
   assert.ok(events.some((e) => e.kind === "link") && events.some((e) => e.kind === "route"), "links and routes");
   checkAll("route events", events);
+  // The socket-level decoders (listLinks, listAddresses, listRoutes use them) give the same objects.
+  const ofType = (...types: number[]) => routeMessages.filter((m) => types.includes(m.type));
+  const links = ofType(16).map(decodeLink);
+  assert.ok(links.every((l) => typeof (l as { toJSON?: unknown }).toJSON === "function"), "every link has its toJSON");
+  checkAll("links (decodeLink)", links);
+  checkAll("addresses (decodeAddress)", ofType(20).map(decodeAddress));
+  checkAll("routes (decodeRoute)", ofType(24).map(decodeRoute));
   checkAll("fdb entries", routeMessages.filter((m) => m.payload[0] === 7).map(decodeFdbEntry));
   checkAll("nsids", decodeAll(captured("nsid"), decodeNsid));
   const uevents = captured("uevent").map((b) => decodeUevent(b, b[0] === 0x6c /* "libudev" */ ? 2 : 1));

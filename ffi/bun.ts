@@ -21,7 +21,7 @@
  */
 import type { Libc, Poller } from "./types.ts";
 import {
-  cString,
+  declareCalls,
   EFD_CLOEXEC,
   EFD_NONBLOCK,
   EPOLL_CLOEXEC,
@@ -32,9 +32,9 @@ import {
   EPOLLIN,
   epollLayout,
   EPOLLONESHOT,
+  type LibcCalls,
   libcCandidates,
-  makeReceiver,
-  makeSendmsg,
+  makeLibc,
   MAX_EVENTS,
   openFirst,
 } from "./common.ts";
@@ -54,33 +54,19 @@ export function bunFfi(): BunFfi {
   return meta.require("bun:ffi") as BunFfi;
 }
 
-/** The libc symbols this backend opens. */
-export const SYMBOLS = {
-  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-  bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
-  getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
-  setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
-  getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
-  sendto: { args: ["i32", "ptr", "usize", "i32", "ptr", "u32"], returns: "i32" },
-  recvmsg: { args: ["i32", "ptr", "i32"], returns: "i32" },
-  sendmsg: { args: ["i32", "ptr", "i32"], returns: "i32" },
-  close: { args: ["i32"], returns: "i32" },
-  open: { args: ["ptr", "i32"], returns: "i32" },
-  setns: { args: ["i32", "i32"], returns: "i32" },
-  // "ptr" takes a TypedArray (by pointer) or a plain number (by value).
-  ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
-  getpid: { args: [], returns: "i32" },
-  unshare: { args: ["i32"], returns: "i32" },
-  mount: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
-  umount2: { args: ["ptr", "i32"], returns: "i32" },
-  flock: { args: ["i32", "i32"], returns: "i32" },
-  inet_pton: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+/**
+ * The libc symbols this backend opens: the shared calls in `bun:ffi`'s words
+ * ("ptr" takes a TypedArray by pointer, or a plain number by value), then
+ * what only the poller uses.
+ */
+export const SYMBOLS: Record<string, { args: string[]; returns: string }> = {
+  ...declareCalls(
+    { i32: "i32", u32: "u32", u64: "u64", buffer: "ptr", pointer: "ptr" },
+    (args, returns) => ({ args, returns }),
+  ),
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
   write: { args: ["i32", "ptr", "usize"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
-  epoll_create1: { args: ["i32"], returns: "i32" },
-  epoll_ctl: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
-  epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 };
 
@@ -90,51 +76,15 @@ export function load(): Libc {
   const { name: libcName, library } = openFirst(libcCandidates(process.arch), (name) => ffi.dlopen(name, SYMBOLS));
   const c = library.symbols;
   const errnoPtr = c.__errno_location();
-  const check = (r: number) => (r < 0 ? -ffi.read.i32(errnoPtr, 0) : r);
-  const lenCell = () => new Uint32Array(new ArrayBuffer(4));
-  let poller: Poller | undefined;
-
-  return {
+  const errno = () => ffi.read.i32(errnoPtr, 0);
+  return makeLibc({
     runtime: "bun",
-    socket: (d, t, p) => check(c.socket(d, t, p)),
-    bind: (fd, addr) => check(c.bind(fd, addr, addr.length)),
-    getsockname(fd, addr) {
-      const len = lenCell();
-      len[0] = addr.length;
-      const r = check(c.getsockname(fd, addr, len));
-      return r < 0 ? r : len[0];
-    },
-    setsockopt: (fd, level, name, value) => check(c.setsockopt(fd, level, name, value, value.length)),
-    getsockopt(fd, level, name, value) {
-      const len = lenCell();
-      len[0] = value.length;
-      const r = check(c.getsockopt(fd, level, name, value, len));
-      return r < 0 ? r : len[0];
-    },
-    sendto: (fd, data, flags, addr) => check(c.sendto(fd, data, data.length, flags, addr, addr.length)),
-    sendmsg: makeSendmsg((bytes) => BigInt(ffi.ptr(bytes)), (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr, flags))),
-    receiver: (size) =>
-      makeReceiver(size, (bytes) => BigInt(ffi.ptr(bytes)), (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr, flags))),
-    close: (fd) => check(c.close(fd)),
-    open: (path, flags) => check(c.open(cString(path), flags)),
-    setns: (fd, nstype) => check(c.setns(fd, nstype)),
-    ioctl: (fd, request, arg) => check(c.ioctl(fd, request, arg === 0 ? null : arg)),
-    getpid: () => c.getpid(),
-    unshare: (flags) => check(c.unshare(flags)),
-    mount: (source, target, fstype, flags) =>
-      check(c.mount(cString(source), cString(target), cString(fstype), flags, null)),
-    umount2: (target, flags) => check(c.umount2(cString(target), flags)),
-    flock: (fd, operation) => check(c.flock(fd, operation)),
-    inetPton(family, text, dst) {
-      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
-      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
-      return check(c.inet_pton(family, cString(text), dst));
-    },
-    poller() {
-      poller ??= bunPoller(c, check, libcName);
-      return poller;
-    },
-  };
+    calls: c as LibcCalls,
+    errno,
+    addressOf: (bytes) => BigInt(ffi.ptr(bytes)),
+    pointerArg: (arg) => arg === 0 ? null : arg,
+    poller: () => bunPoller(c, (r) => (r < 0 ? -errno() : r), libcName),
+  });
 }
 
 type Fn = (...args: unknown[]) => number;

@@ -1,11 +1,13 @@
 /**
- * Struct layouts shared by both backends (Linux, LP64: x86_64 and aarch64).
- * Only the way a pointer value is obtained and a function is called differs
- * between Deno and Bun; the bytes written here are the same.
+ * What the three backends (Deno, Bun, Node) share: the struct layouts
+ * (Linux, LP64: x86_64 and aarch64), the libc calls in one vocabulary
+ * ({@link LIBC_CALLS}) and the {@link Libc} wrapper over them
+ * ({@link makeLibc}). Only how a library is opened, how a buffer's address is
+ * taken and how the poller waits differ between runtimes.
  *
  * @module
  */
-import type { Receiver, RecvMeta } from "./types.ts";
+import type { Libc, Poller, Receiver, RecvMeta } from "./types.ts";
 
 export const MSG_TRUNC = 0x20;
 export const EPOLLIN = 0x1;
@@ -208,4 +210,134 @@ export function openFirst<T>(names: readonly string[], open: (name: string) => T
     }
   }
   throw new Error(`nlts could not open libc (tried ${failures.join("; ")})`);
+}
+
+/**
+ * How a call's argument or result crosses into C, in one vocabulary that each
+ * backend maps to its FFI's own words: `buffer` is a `Uint8Array` (or `null`)
+ * passed by address; `pointer` is an argument that is either a buffer or a
+ * plain integer passed by value (`ioctl`'s third argument).
+ */
+export type CType = "i32" | "u32" | "u64" | "buffer" | "pointer";
+
+/**
+ * The libc calls behind {@link makeLibc}: name → argument types; each returns
+ * `int`. A new call is one line here plus its wrapper in {@link makeLibc}.
+ * What only one backend's poller uses (`epoll_wait`, `eventfd`, `malloc`…) is
+ * declared in that backend.
+ */
+export const LIBC_CALLS = {
+  socket: ["i32", "i32", "i32"],
+  bind: ["i32", "buffer", "u32"],
+  getsockname: ["i32", "buffer", "buffer"],
+  setsockopt: ["i32", "i32", "i32", "buffer", "u32"],
+  getsockopt: ["i32", "i32", "i32", "buffer", "buffer"],
+  sendto: ["i32", "buffer", "u64", "i32", "buffer", "u32"],
+  recvmsg: ["i32", "buffer", "i32"],
+  sendmsg: ["i32", "buffer", "i32"],
+  close: ["i32"],
+  open: ["buffer", "i32"],
+  setns: ["i32", "i32"],
+  ioctl: ["i32", "u64", "pointer"],
+  getpid: [],
+  unshare: ["i32"],
+  mount: ["buffer", "buffer", "buffer", "u64", "buffer"],
+  umount2: ["buffer", "i32"],
+  flock: ["i32", "i32"],
+  inet_pton: ["i32", "buffer", "buffer"],
+  epoll_create1: ["i32"],
+  epoll_ctl: ["i32", "i32", "i32", "buffer"],
+} as const satisfies Record<string, readonly CType[]>;
+
+/** The name of a call of {@link LIBC_CALLS}. */
+export type CallName = keyof typeof LIBC_CALLS;
+
+/** A libc function as a backend's FFI hands it out. */
+// deno-lint-ignore no-explicit-any
+export type CFunction = (...args: any[]) => any;
+
+/** The functions of {@link LIBC_CALLS}, opened by a backend. */
+export type LibcCalls = Record<CallName, CFunction>;
+
+/**
+ * {@link LIBC_CALLS} in one FFI's words: `words` maps each {@link CType} to
+ * that FFI's name for it, `entry` builds one symbol declaration.
+ */
+export function declareCalls<D>(
+  words: Record<CType, string>,
+  entry: (args: string[], result: string) => D,
+): Record<CallName, D> {
+  const declared = {} as Record<CallName, D>;
+  for (const [name, args] of Object.entries(LIBC_CALLS) as [CallName, readonly CType[]][]) {
+    declared[name] = entry(args.map((type) => words[type]), words.i32);
+  }
+  return declared;
+}
+
+/** What a backend supplies to {@link makeLibc}. */
+export interface LibcParts {
+  /** Which runtime this is. */
+  runtime: "deno" | "bun" | "node";
+  /** The calls of {@link LIBC_CALLS}, opened with {@link declareCalls}. */
+  calls: LibcCalls;
+  /** The calling thread's errno (read right after a failed call). */
+  errno(): number;
+  /** The address of a buffer's first byte. */
+  addressOf(bytes: Uint8Array): bigint;
+  /** How a `pointer` argument (a buffer, or an integer by value) is passed. */
+  pointerArg(arg: Uint8Array | number): unknown;
+  /** Builds the process-wide poller on first use. */
+  poller(): Poller;
+}
+
+/**
+ * The {@link Libc} every backend returns, over its opened calls: the
+ * `-errno` convention, length arguments, C strings and the `msghdr` builders
+ * are the same for all runtimes, so they live here once.
+ */
+export function makeLibc(parts: LibcParts): Libc {
+  const { calls: c, addressOf } = parts;
+  const check = (r: number) => (r < 0 ? -parts.errno() : r);
+  const lenCell = () => new Uint32Array(new ArrayBuffer(4));
+  let poller: Poller | undefined;
+  return {
+    runtime: parts.runtime,
+    socket: (domain, type, protocol) => check(c.socket(domain, type, protocol)),
+    bind: (fd, addr) => check(c.bind(fd, addr, addr.length)),
+    getsockname(fd, addr) {
+      const len = lenCell();
+      len[0] = addr.length;
+      const r = check(c.getsockname(fd, addr, len));
+      return r < 0 ? r : len[0];
+    },
+    setsockopt: (fd, level, name, value) => check(c.setsockopt(fd, level, name, value, value.length)),
+    getsockopt(fd, level, name, value) {
+      const len = lenCell();
+      len[0] = value.length;
+      const r = check(c.getsockopt(fd, level, name, value, len));
+      return r < 0 ? r : len[0];
+    },
+    sendto: (fd, data, flags, addr) => check(c.sendto(fd, data, data.length, flags, addr, addr.length)),
+    sendmsg: makeSendmsg(addressOf, (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr, flags))),
+    receiver: (size) => makeReceiver(size, addressOf, (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr, flags))),
+    close: (fd) => check(c.close(fd)),
+    open: (path, flags) => check(c.open(cString(path), flags)),
+    setns: (fd, nstype) => check(c.setns(fd, nstype)),
+    ioctl: (fd, request, arg) => check(c.ioctl(fd, request, parts.pointerArg(arg))),
+    getpid: () => c.getpid(),
+    unshare: (flags) => check(c.unshare(flags)),
+    mount: (source, target, fstype, flags) =>
+      check(c.mount(cString(source), cString(target), cString(fstype), flags, null)),
+    umount2: (target, flags) => check(c.umount2(cString(target), flags)),
+    flock: (fd, operation) => check(c.flock(fd, operation)),
+    inetPton(family, text, dst) {
+      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
+      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
+      return check(c.inet_pton(family, cString(text), dst));
+    },
+    poller() {
+      poller ??= parts.poller();
+      return poller;
+    },
+  };
 }

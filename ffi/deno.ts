@@ -15,7 +15,7 @@
  */
 import type { Libc, Poller } from "./types.ts";
 import {
-  cString,
+  declareCalls,
   EFD_CLOEXEC,
   EFD_NONBLOCK,
   EPOLL_CLOEXEC,
@@ -26,134 +26,53 @@ import {
   EPOLLIN,
   epollLayout,
   EPOLLONESHOT,
+  type LibcCalls,
   libcCandidates,
-  makeReceiver,
-  makeSendmsg,
+  makeLibc,
   MAX_EVENTS,
   openFirst,
   readyFds,
 } from "./common.ts";
 
+/** The calls only this backend's poller uses, and errno's location. */
 const symbols = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
-  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
-  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  setns: { parameters: ["i32", "i32"], result: "i32" },
-  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
-  ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
-  getpid: { parameters: [], result: "i32" },
-  unshare: { parameters: ["i32"], result: "i32" },
-  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "pointer"], result: "i32" },
-  umount2: { parameters: ["buffer", "i32"], result: "i32" },
-  flock: { parameters: ["i32", "i32"], result: "i32" },
-  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
-  epoll_create1: { parameters: ["i32"], result: "i32" },
-  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
+/** The shared calls in Deno's words. */
+const calls = declareCalls(
+  { i32: "i32", u32: "u32", u64: "u64", buffer: "buffer", pointer: "pointer" },
+  (parameters, result) => ({ parameters, result }) as Deno.ForeignFunction,
+);
+
 /** Opens libc with Deno's FFI and returns the {@link Libc} backend. */
 export function load(): Libc {
   const arch = Deno.build.arch;
-  const c = openFirst(libcCandidates(arch), (name) => Deno.dlopen(name, symbols)).library.symbols;
+  const library = openFirst(libcCandidates(arch), (name) => Deno.dlopen(name, { ...calls, ...symbols })).library;
+  const c = library.symbols as Symbols & LibcCalls;
   // Synchronous FFI calls run on the JS thread, whose errno slot never moves.
   const errnoView = new Deno.UnsafePointerView(c.__errno_location()!);
-  const check = (r: number) => (r < 0 ? -errnoView.getInt32() : r);
-  const addressOf = (bytes: Uint8Array) =>
-    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>)));
-  const lenCell = () => new Uint32Array(new ArrayBuffer(4));
-  let poller: Poller | undefined;
-  const sendmsg = makeSendmsg(
-    addressOf,
-    (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr as Uint8Array<ArrayBuffer>, flags)),
-  );
-
-  const libc: Libc = {
+  return makeLibc({
     runtime: "deno",
-    socket: (d, t, p) => check(c.socket(d, t, p)),
-    bind: (fd, addr) => check(c.bind(fd, addr as Uint8Array<ArrayBuffer>, addr.length)),
-    getsockname(fd, addr) {
-      const len = lenCell();
-      len[0] = addr.length;
-      const r = check(c.getsockname(fd, addr as Uint8Array<ArrayBuffer>, len));
-      return r < 0 ? r : len[0];
-    },
-    setsockopt: (fd, level, name, value) =>
-      check(c.setsockopt(fd, level, name, value as Uint8Array<ArrayBuffer>, value.length)),
-    getsockopt(fd, level, name, value) {
-      const len = lenCell();
-      len[0] = value.length;
-      const r = check(c.getsockopt(fd, level, name, value as Uint8Array<ArrayBuffer>, len));
-      return r < 0 ? r : len[0];
-    },
-    sendto: (fd, data, flags, addr) =>
-      check(
-        c.sendto(
-          fd,
-          data as Uint8Array<ArrayBuffer>,
-          BigInt(data.length),
-          flags,
-          addr as Uint8Array<ArrayBuffer>,
-          addr.length,
-        ),
-      ),
-    sendmsg,
-    receiver: (size) =>
-      makeReceiver(
-        size,
-        addressOf,
-        (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr as Uint8Array<ArrayBuffer>, flags)),
-      ),
-    close: (fd) => check(c.close(fd)),
-    open: (path, flags) => check(c.open(cString(path) as Uint8Array<ArrayBuffer>, flags)),
-    setns: (fd, nstype) => check(c.setns(fd, nstype)),
-    ioctl: (fd, request, arg) =>
-      check(
-        typeof arg === "number"
-          ? c.ioctl_int(fd, BigInt(request), BigInt(arg))
-          : c.ioctl(fd, BigInt(request), arg as Uint8Array<ArrayBuffer>),
-      ),
-    getpid: () => c.getpid(),
-    unshare: (flags) => check(c.unshare(flags)),
-    mount: (source, target, fstype, flags) =>
-      check(
-        c.mount(
-          cString(source) as Uint8Array<ArrayBuffer>,
-          cString(target) as Uint8Array<ArrayBuffer>,
-          cString(fstype) as Uint8Array<ArrayBuffer>,
-          BigInt(flags),
-          null,
-        ),
-      ),
-    umount2: (target, flags) => check(c.umount2(cString(target) as Uint8Array<ArrayBuffer>, flags)),
-    flock: (fd, operation) => check(c.flock(fd, operation)),
-    inetPton(family, text, dst) {
-      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
-      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
-      return check(c.inet_pton(family, cString(text) as Uint8Array<ArrayBuffer>, dst as Uint8Array<ArrayBuffer>));
-    },
-    poller() {
-      poller ??= denoPoller(c, check, arch);
-      return poller;
-    },
-  };
-  return libc;
+    calls: c,
+    errno: () => errnoView.getInt32(),
+    addressOf: (bytes) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>))),
+    pointerArg: (arg) =>
+      typeof arg === "number"
+        ? Deno.UnsafePointer.create(BigInt(arg))
+        : Deno.UnsafePointer.of(arg as Uint8Array<ArrayBuffer>),
+    poller: () => denoPoller(c, (r) => (r < 0 ? -errnoView.getInt32() : r), arch),
+  });
 }
 
 type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
+type PollCalls = Symbols & Pick<LibcCalls, "epoll_create1" | "epoll_ctl" | "close">;
 
-function denoPoller(c: Symbols, check: (r: number) => number, arch: string): Poller {
+function denoPoller(c: PollCalls, check: (r: number) => number, arch: string): Poller {
   const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));
   if (epfd < 0) throw new Error(`epoll_create1 failed: errno ${-epfd}`);
   const wakeFd = check(c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));

@@ -56,7 +56,7 @@
 import process from "node:process";
 import type { Libc, Poller } from "./types.ts";
 import {
-  cString,
+  declareCalls,
   EPOLL_CLOEXEC,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
@@ -65,9 +65,9 @@ import {
   EPOLLIN,
   epollLayout,
   EPOLLONESHOT,
+  type LibcCalls,
   libcCandidates,
-  makeReceiver,
-  makeSendmsg,
+  makeLibc,
   MAX_EVENTS,
   openFirst,
   readyFds,
@@ -108,30 +108,14 @@ function nodeFfi(): NodeFfi {
   return ffi;
 }
 
+// The shared calls in node:ffi's words, then what only the poller uses.
 // Pointer arguments accept an ArrayBufferView (its address), a bigint
 // address or null; 64-bit integers accept a number and return a bigint.
 const SYMBOLS: Record<string, Signature> = {
-  socket: { arguments: ["i32", "i32", "i32"], return: "i32" },
-  bind: { arguments: ["i32", "pointer", "u32"], return: "i32" },
-  getsockname: { arguments: ["i32", "pointer", "pointer"], return: "i32" },
-  setsockopt: { arguments: ["i32", "i32", "i32", "pointer", "u32"], return: "i32" },
-  getsockopt: { arguments: ["i32", "i32", "i32", "pointer", "pointer"], return: "i32" },
-  sendto: { arguments: ["i32", "pointer", "u64", "i32", "pointer", "u32"], return: "i32" },
-  recvmsg: { arguments: ["i32", "pointer", "i32"], return: "i32" },
-  sendmsg: { arguments: ["i32", "pointer", "i32"], return: "i32" },
-  close: { arguments: ["i32"], return: "i32" },
-  open: { arguments: ["pointer", "i32"], return: "i32" },
-  setns: { arguments: ["i32", "i32"], return: "i32" },
-  // The third argument is a buffer (by pointer) or an integer (a bigint, by value).
-  ioctl: { arguments: ["i32", "u64", "pointer"], return: "i32" },
-  getpid: { arguments: [], return: "i32" },
-  unshare: { arguments: ["i32"], return: "i32" },
-  mount: { arguments: ["pointer", "pointer", "pointer", "u64", "pointer"], return: "i32" },
-  umount2: { arguments: ["pointer", "i32"], return: "i32" },
-  flock: { arguments: ["i32", "i32"], return: "i32" },
-  inet_pton: { arguments: ["i32", "pointer", "pointer"], return: "i32" },
-  epoll_create1: { arguments: ["i32"], return: "i32" },
-  epoll_ctl: { arguments: ["i32", "i32", "i32", "pointer"], return: "i32" },
+  ...declareCalls(
+    { i32: "i32", u32: "u32", u64: "u64", buffer: "pointer", pointer: "pointer" },
+    (args, result): Signature => ({ arguments: args, return: result }),
+  ),
   epoll_wait: { arguments: ["i32", "pointer", "i32", "i32"], return: "i32" },
   malloc: { arguments: ["u64"], return: "pointer" },
   __errno_location: { arguments: [], return: "pointer" },
@@ -155,58 +139,16 @@ export function load(): Libc {
   const { lib, functions: c } = openFirst(libcCandidates(process.arch), (name) => ffi.dlopen(name, SYMBOLS)).library;
   // Synchronous calls run on the JS thread, whose errno slot never moves.
   const errnoPtr = c.__errno_location() as bigint;
-  const check = (r: number) => (r < 0 ? -ffi.getInt32(errnoPtr, 0) : r);
-  const lenCell = () => new Uint32Array(new ArrayBuffer(4));
-  let poller: Poller | undefined;
-
-  return {
+  const errno = () => ffi.getInt32(errnoPtr, 0);
+  return makeLibc({
     runtime: "node",
-    socket: (d, t, p) => check(c.socket(d, t, p)),
-    bind: (fd, addr) => check(c.bind(fd, addr, addr.length)),
-    getsockname(fd, addr) {
-      const len = lenCell();
-      len[0] = addr.length;
-      const r = check(c.getsockname(fd, addr, len));
-      return r < 0 ? r : len[0];
-    },
-    setsockopt: (fd, level, name, value) => check(c.setsockopt(fd, level, name, value, value.length)),
-    getsockopt(fd, level, name, value) {
-      const len = lenCell();
-      len[0] = value.length;
-      const r = check(c.getsockopt(fd, level, name, value, len));
-      return r < 0 ? r : len[0];
-    },
-    sendto: (fd, data, flags, addr) => check(c.sendto(fd, data, data.length, flags, addr, addr.length)),
-    sendmsg: makeSendmsg(
-      (bytes) => ffi.getRawPointer(bytes),
-      (fd, msghdr, flags) => check(c.sendmsg(fd, msghdr, flags)),
-    ),
-    receiver: (size) =>
-      makeReceiver(
-        size,
-        (bytes) => ffi.getRawPointer(bytes),
-        (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr, flags)),
-      ),
-    close: (fd) => check(c.close(fd)),
-    open: (path, flags) => check(c.open(cString(path), flags)),
-    setns: (fd, nstype) => check(c.setns(fd, nstype)),
-    ioctl: (fd, request, arg) => check(c.ioctl(fd, request, typeof arg === "number" ? BigInt(arg) : arg)),
-    getpid: () => c.getpid(),
-    unshare: (flags) => check(c.unshare(flags)),
-    mount: (source, target, fstype, flags) =>
-      check(c.mount(cString(source), cString(target), cString(fstype), flags, null)),
-    umount2: (target, flags) => check(c.umount2(cString(target), flags)),
-    flock: (fd, operation) => check(c.flock(fd, operation)),
-    inetPton(family, text, dst) {
-      // inet_pton writes 16 bytes for any family but AF_INET: never past dst.
-      if (dst.length < (family === 2 ? 4 : 16)) throw new RangeError("inetPton: dst is too short");
-      return check(c.inet_pton(family, cString(text), dst));
-    },
-    poller() {
-      poller ??= uvPoller(ffi, lib, c, check);
-      return poller;
-    },
-  };
+    calls: c as LibcCalls,
+    errno,
+    addressOf: (bytes) => ffi.getRawPointer(bytes),
+    // An integer argument goes by value, as a bigint.
+    pointerArg: (arg) => typeof arg === "number" ? BigInt(arg) : arg,
+    poller: () => uvPoller(ffi, lib, c, (r) => (r < 0 ? -errno() : r)),
+  });
 }
 
 function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, check: (r: number) => number): Poller {

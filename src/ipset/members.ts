@@ -35,7 +35,7 @@ export interface IpsetEntry {
   cidr?: number;
   /** Port (hash:ip,port, bitmap:port); for ICMP, type × 256 + code. */
   port?: number;
-  /** Protocol of the port: a name (`tcp`, `udp`, `sctp`, `udplite`, `icmp`, `icmpv6`) or a number; `tcp` when left out. */
+  /** Protocol of the port: a name (`tcp`, `udp`, `sctp`, `udplite`, `icmp`, `icmpv6` or `ipv6-icmp`) or a number; `tcp` when left out. */
   proto?: string | number;
   /** Interface name (hash:net,iface). */
   iface?: string;
@@ -45,7 +45,7 @@ export interface IpsetEntry {
   name?: string;
 }
 
-/** Protocol numbers by the names ipset prints. */
+/** Protocol numbers by the names ipset reads (the last name of a number is the one it prints). */
 const PROTO_NUMBERS: { readonly [name: string]: number } = {
   icmp: 1,
   tcp: 6,
@@ -54,12 +54,11 @@ const PROTO_NUMBERS: { readonly [name: string]: number } = {
   esp: 50,
   ah: 51,
   icmpv6: 58,
+  "ipv6-icmp": 58, // the name ipset prints (from /etc/protocols)
   sctp: 132,
   udplite: 136,
 };
 const PROTO_NAMES = new Map(Object.entries(PROTO_NUMBERS).map(([k, v]) => [v, k]));
-/** Further names `ipset` accepts for a protocol. */
-const PROTO_ALIASES: { readonly [name: string]: number } = { "ipv6-icmp": 58 };
 
 /** ICMP type/code names as `ipset` reads and prints them (the first name of a pair is the printed one). */
 const ICMP: readonly (readonly [string, number, number])[] = [
@@ -137,7 +136,7 @@ export function protoNumber(proto: string | number): number {
     if (!Number.isInteger(proto) || proto < 0 || proto > 255) throw new TypeError(`protocol ${proto} is not 0-255`);
     return proto;
   }
-  const n = PROTO_NUMBERS[proto.toLowerCase()] ?? PROTO_ALIASES[proto.toLowerCase()];
+  const n = PROTO_NUMBERS[proto.toLowerCase()];
   if (n !== undefined) return n;
   if (/^\d+$/.test(proto)) return protoNumber(Number(proto));
   throw new TypeError(
@@ -151,7 +150,7 @@ export function protoNumber(proto: string | number): number {
  * @example
  * ```ts
  * import { protoName } from "@nlts/netlink/ipset";
- * protoName(58); // "icmpv6"
+ * protoName(58); // "ipv6-icmp"
  * ```
  */
 export function protoName(proto: number): string | number {

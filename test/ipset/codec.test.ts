@@ -165,7 +165,7 @@ test("ipset codec: element text both ways, as ipset reads and prints it", () => 
   assert.deepEqual(parseEntry("hash:ip,port", "inet", "10.0.0.1,80"), { ip: "10.0.0.1", proto: "tcp", port: 80 });
   assert.deepEqual(parseEntry("hash:ip,port", "inet6", "2001:db8::1,icmpv6:ping"), {
     ip: "2001:db8::1",
-    proto: "icmpv6",
+    proto: "ipv6-icmp",
     port: 128 << 8,
   });
   assert.deepEqual(parseEntry("hash:net", "inet", "10.0.0.0/8"), { ip: "10.0.0.0", cidr: 8 });

@@ -14,7 +14,7 @@
  * await ipset.create({ name: "blocked", type: "hash:net", timeout: 600, comment: true });
  * await ipset.add("blocked", "198.51.100.0/24", { comment: "scanner" });
  * const [set] = await ipset.list("blocked");
- * console.log(set.members[0].elem, set.members[0].timeout); // "198.51.100.0/24" 600
+ * console.log(set.members[0].elem, set.members[0].timeout); // "198.51.100.0/24", seconds left (600 at first)
  * ```
  *
  * @module

@@ -195,6 +195,8 @@ add t-list t-ip
       seen.push(ours);
     }
     assert.ok(seen.includes(true) && seen.includes(false));
+    // An address is in a hash:net set when a network of it is (as the doc of test() says).
+    assert.equal(await ipset.test("t-net", "10.8.3.4"), true);
     await assert.rejects(
       ipset.test("t-none", "10.0.0.1"),
       (e: unknown) => e instanceof IpsetError && e.code === "ENOENT",

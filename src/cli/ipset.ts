@@ -29,7 +29,7 @@ function headerLine(set: IpsetSet): string {
   if (o.counters) words.push("counters");
   if (o.comment) words.push("comment");
   if (o.skbinfo) words.push("skbinfo");
-  if (o.forceadd) words.push("forceadd");
+  // ipset does not print forceadd, though the kernel reports it.
   if (o.bucketsize !== undefined) words.push(`bucketsize ${o.bucketsize}`);
   if (o.initval !== undefined) words.push(`initval 0x${o.initval.toString(16).padStart(8, "0")}`);
   return words.join(" ");

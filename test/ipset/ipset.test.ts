@@ -8,7 +8,11 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
-import { Ipset, IpsetError, type IpsetSet } from "../../src/ipset/mod.ts";
+import { Ipset, IPSET_CMD, ipsetAttrs, IpsetError, type IpsetSet, NFNL_SUBSYS_IPSET } from "../../src/ipset/mod.ts";
+import { nfnlMessage } from "../../src/netfilter/mod.ts";
+import { Flags } from "../../src/wire/constants.ts";
+import { NetlinkError } from "../../src/wire/errors.ts";
+import { writeAttrs } from "../../src/wire/schema.ts";
 import { headerAsXml, ipsetCmd, listXml, memberAsXml, type XmlSet } from "./oracle.ts";
 import { SETUP } from "./capture.ts";
 
@@ -50,13 +54,32 @@ function assertSame(ours: IpsetSet[], xml: XmlSet[], timeoutSlack = 0): void {
 test("ipset: sets written by `ipset restore` read back field by field as `ipset list -o xml` shows them", async () => {
   await withNetns("ips-read", async (ns) => {
     // A large set too, whose listing the kernel splits over several messages.
-    const big = ["create big hash:ip maxelem 4096"];
+    const big = [
+      "create skb hash:ip netmask 24 skbinfo forceadd",
+      "add skb 10.0.0.1 skbmark 0x10/0xff skbprio 1:2 skbqueue 3",
+      "create big hash:ip maxelem 4096",
+    ];
     for (let i = 0; i < 3000; i++) big.push(`add big 10.1.${i >> 8}.${i & 255}`);
     restore(ns, SETUP + big.join("\n") + "\n");
     await using ipset = await Ipset.open({ netns: ns });
     const ours = await ipset.list();
     assertSame(ours, listXml(ns));
     assert.equal(ours.find((s) => s.name === "big")!.members.length, 3000);
+    // The kernel did continue "big" over several messages (what IpsetListing joins).
+    const request = nfnlMessage(NFNL_SUBSYS_IPSET, IPSET_CMD.LIST, Flags.DUMP);
+    writeAttrs(request, ipsetAttrs, { protocol: 7, setname: "big" });
+    let parts = 0;
+    for await (const _ of ipset.socket.dump(request.finish())) parts++;
+    assert.ok(parts >= 2, `${parts} message(s)`);
+    const skb = ours.find((s) => s.name === "skb")!;
+    assert.deepEqual([skb.options.netmask, skb.options.skbinfo, skb.options.forceadd], [24, true, true]);
+    assert.deepEqual(skb.members[0], {
+      elem: "10.0.0.0",
+      ip: "10.0.0.0",
+      skbmark: "0x10/0xff",
+      skbprio: 0x10002,
+      skbqueue: 3,
+    });
     // One set by name, and headers only.
     const [one] = await ipset.list("cap-ipport");
     assertSame([one], listXml(ns, "cap-ipport"));
@@ -236,6 +259,17 @@ create f-list list:set size 2
     await refused(ipset.add("f-list", "f-ip", { before: "f-ip6" }), "IPSET_ERR_REF_EXIST");
     await refused(ipset.create({ name: "f-ip", type: "hash:net" }), "EEXIST");
     await refused(ipset.destroy("f-none"), "ENOENT");
+    await refused(ipset.list("f-none"), "ENOENT", /ipset list f-none .*does not exist/);
+    // What our checks would catch, sent raw: the kernel's extended ACK names the attribute.
+    const raw = nfnlMessage(NFNL_SUBSYS_IPSET, IPSET_CMD.FLUSH);
+    raw.u8(1, 7).str(2, "x".repeat(40));
+    await assert.rejects(ipset.socket.request(raw.finish()), (e: unknown) => {
+      assert.ok(e instanceof NetlinkError);
+      assert.equal(e.code, "EINVAL");
+      assert.equal(e.extAck?.path, "IPSET_ATTR_SETNAME");
+      assert.match(e.message, /^IPSET_CMD_FLUSH failed with EINVAL: .*policy.*\(attribute IPSET_ATTR_SETNAME\)$/);
+      return true;
+    });
     // Caught before anything is sent: the wrong family, bad text, out-of-range values.
     await assert.rejects(ipset.add("f-ip6", "10.0.0.1"), /IPv4 address, but the set is of family inet6/);
     await assert.rejects(ipset.add("f-ip", "fd00::1"), /IPv6 address, but the set is of family inet/);

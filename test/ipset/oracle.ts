@@ -66,7 +66,7 @@ export function headerAsXml(set: IpsetSet): Record<string, string> {
   if (o.counters) h.counters = "";
   if (o.comment) h.comment = "";
   if (o.skbinfo) h.skbinfo = "";
-  if (o.forceadd) h.forceadd = "";
+  // forceadd: the kernel reports it, the tool does not print it.
   if (o.bucketsize !== undefined) h.bucketsize = String(o.bucketsize);
   if (o.initval !== undefined) h.initval = `0x${o.initval.toString(16).padStart(8, "0")}`;
   if (o.netmask !== undefined) h.netmask = String(o.netmask);
@@ -84,5 +84,8 @@ export function memberAsXml(m: IpsetMember): Record<string, string> {
   if (m.packets !== undefined) x.packets = String(m.packets);
   if (m.bytes !== undefined) x.bytes = String(m.bytes);
   if (m.comment !== undefined) x.comment = `"${m.comment}"`;
+  if (m.skbmark !== undefined) x.skbmark = m.skbmark;
+  if (m.skbprio !== undefined) x.skbprio = `${m.skbprio >>> 16}:${m.skbprio & 0xffff}`;
+  if (m.skbqueue !== undefined) x.skbqueue = String(m.skbqueue);
   return x;
 }

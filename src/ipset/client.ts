@@ -220,6 +220,41 @@ function createData(spec: IpsetCreateSpec): { family: IpsetFamily; data: Record<
   return { family, data };
 }
 
+/** The extras of an added member (timeout, comment, counters), checked. */
+function addExtras(options: IpsetAddOptions): Record<string, unknown> {
+  const extras: Record<string, unknown> = {};
+  if (options.timeout !== undefined) extras.timeout = checkU32(options.timeout, "timeout");
+  if (options.comment !== undefined) {
+    if (typeof options.comment !== "string") throw new TypeError("comment must be a text");
+    const length = new TextEncoder().encode(options.comment).length;
+    if (length > IPSET_MAX_COMMENT_SIZE) {
+      throw new TypeError(`comment is ${length} bytes, more than ${IPSET_MAX_COMMENT_SIZE}`);
+    }
+    extras.comment = options.comment;
+  }
+  if (options.packets !== undefined) extras.packets = checkCounter(options.packets, "packets");
+  if (options.bytes !== undefined) extras.bytes = checkCounter(options.bytes, "bytes");
+  if (options.nomatch !== undefined && typeof options.nomatch !== "boolean") {
+    throw new TypeError("nomatch is true or false");
+  }
+  return extras;
+}
+
+/** Messages in runs that fit one datagram: at most 1,024 of them and 128 KiB. */
+function* chunks(messages: Uint8Array[]): Generator<[number, Uint8Array[]]> {
+  let start = 0;
+  while (start < messages.length) {
+    let end = start, bytes = 0;
+    while (
+      end < messages.length && end - start < 1024 && (end === start || bytes + messages[end].length <= 128 << 10)
+    ) {
+      bytes += messages[end++].length;
+    }
+    yield [start, messages.slice(start, end)];
+    start = end;
+  }
+}
+
 /**
  * An ipset client: sets and their members, over NETLINK_NETFILTER
  * (`NFNL_SUBSYS_IPSET`). Every write is checked before it is sent (names,
@@ -567,28 +602,78 @@ export class Ipset implements AsyncDisposable {
    * ```
    */
   async add(name: string, member: IpsetMemberInput, options: IpsetAddOptions = {}): Promise<void> {
-    const extras: Record<string, unknown> = {};
-    if (options.timeout !== undefined) extras.timeout = checkU32(options.timeout, "timeout");
-    if (options.comment !== undefined) {
-      if (typeof options.comment !== "string") throw new TypeError("comment must be a text");
-      const length = new TextEncoder().encode(options.comment).length;
-      if (length > IPSET_MAX_COMMENT_SIZE) {
-        throw new TypeError(`comment is ${length} bytes, more than ${IPSET_MAX_COMMENT_SIZE}`);
-      }
-      extras.comment = options.comment;
-    }
-    if (options.packets !== undefined) extras.packets = checkCounter(options.packets, "packets");
-    if (options.bytes !== undefined) extras.bytes = checkCounter(options.bytes, "bytes");
-    if (options.nomatch !== undefined && typeof options.nomatch !== "boolean") {
-      throw new TypeError("nomatch is true or false");
-    }
+    const extras = addExtras(options);
     const { type, data } = await this.#element("add", name, member, options.signal);
+    this.#addFlags(type, data, options);
+    await this.#adt(IPSET_CMD.ADD, "add", name, type, { ...data, ...extras }, options.exist, options.signal);
+  }
+
+  /** `nomatch` and the list:set position of an added member. */
+  #addFlags(type: string, data: Record<string, unknown>, options: IpsetAddOptions): void {
     if (options.nomatch) {
       if (!type.startsWith("hash:net")) throw new TypeError(`nomatch is for hash:net types, not ${type}`);
       data.cadtFlags = [...((data.cadtFlags as string[]) ?? []), "nomatch"];
     }
     this.#position(type, data, options);
-    await this.#adt(IPSET_CMD.ADD, "add", name, type, { ...data, ...extras }, options.exist, options.signal);
+  }
+
+  /**
+   * Adds many members at once, all or nothing: every member is checked
+   * before anything is sent, then they go as one ADD message each in as few
+   * `sendmsg` calls as fit (1,024 messages or 128 KiB a datagram), and the
+   * kernel answers only refusals. If any is refused, the members this call
+   * added are deleted again and the first refusal is thrown (an
+   * {@link IpsetError} whose message names the member). With `exist`,
+   * members that were there already count as added and stay (with their
+   * timeout and extras updated), so nothing is rolled back then. The
+   * options apply to every member.
+   *
+   * @example
+   * ```ts
+   * import { Ipset } from "@nlts/netlink/ipset";
+   * await using ipset = await Ipset.open({ netns: "test" });
+   * await ipset.addAll("blocked", ["192.0.2.1", "192.0.2.2", "192.0.2.3"], { timeout: 600 });
+   * ```
+   */
+  async addAll(name: string, members: readonly IpsetMemberInput[], options: IpsetAddOptions = {}): Promise<void> {
+    if (!Array.isArray(members)) throw new TypeError("members must be an array");
+    const extras = addExtras(options);
+    const { type, family } = await this.#header(name, "add", options.signal);
+    const fam = typeof family === "string" ? family : "unspec";
+    const datas = members.map((member, i) => {
+      try {
+        if (typeof member !== "string" && (typeof member !== "object" || member === null)) {
+          throw new TypeError("a member is a text or an object");
+        }
+        const data = entryData(type, fam, typeof member === "string" ? parseEntry(type, fam, member) : member);
+        this.#addFlags(type, data, options);
+        return data;
+      } catch (e) {
+        if (e instanceof Error) e.message = `member ${i}: ${e.message}`;
+        throw e;
+      }
+    });
+    const flags = options.exist ? 0 : Flags.EXCL;
+    const message = (cmd: number, data: Record<string, unknown>, f: number) =>
+      this.#message(cmd, f, (w) => writeAttrs(w, SETS.element, { protocol: IPSET_PROTOCOL, setname: name, data }));
+    const adds = datas.map((data) => message(IPSET_CMD.ADD, { ...data, ...extras }, flags));
+    const added: number[] = [];
+    let refusal: { index: number; error: NetlinkError } | undefined;
+    for (const [start, chunk] of chunks(adds)) {
+      const answers = await this.socket.requestBatch(chunk, { signal: options.signal, ack: false });
+      answers.forEach((a, i) => {
+        if (!a.error) added.push(start + i);
+        else refusal ??= { index: start + i, error: a.error };
+      });
+    }
+    if (!refusal) return;
+    if (!options.exist && added.length) {
+      const dels = added.map((i) => message(IPSET_CMD.DEL, datas[i], 0));
+      for (const [, chunk] of chunks(dels)) await this.socket.requestBatch(chunk, { ack: false });
+    }
+    const error = new IpsetError(refusal.error, "add", name, type);
+    error.message = `${error.message} (member ${refusal.index}: ${JSON.stringify(members[refusal.index])})`;
+    throw error;
   }
 
   /**

@@ -345,3 +345,37 @@ test("ipset: a set an iptables `-m set` rule refers to refuses destroy (IPSET_ER
     assert.equal(ipsetCmd(ns, "list", "-n").trim(), "");
   });
 });
+
+test("ipset: addAll adds thousands in a few datagrams as the tool sees them, and is all or nothing", async () => {
+  await withNetns("ips-bulk", async (ns) => {
+    restore(ns, "create bulk hash:ip maxelem 100000\ncreate bm bitmap:port range 0-1000\nadd bm 7\n");
+    await using ipset = await Ipset.open({ netns: ns });
+    const all = Array.from({ length: 5000 }, (_, i) => `10.2.${i >> 8}.${i & 255}`);
+    await ipset.addAll("bulk", all);
+    const members = listXml(ns, "bulk")[0].members.map((m) => m.elem);
+    assert.equal(members.length, 5000);
+    assert.deepEqual(new Set(members), new Set(all));
+    // One member already there (without exist): refused, and the others this call added are gone again.
+    await ipset.create({ name: "some", type: "hash:ip" });
+    await ipset.add("some", "10.3.0.50");
+    const before = listXml(ns);
+    const batch = Array.from({ length: 100 }, (_, i) => `10.3.0.${i}`);
+    await assert.rejects(ipset.addAll("some", batch), (e: unknown) => {
+      assert.ok(e instanceof IpsetError);
+      assert.equal(e.code, "IPSET_ERR_EXIST");
+      assert.match(e.message, /member 50: "10\.3\.0\.50"/);
+      return true;
+    });
+    // A refusal the kernel alone sees (out of the bitmap's range), with members after it in the same datagram.
+    await assert.rejects(
+      ipset.addAll("bm", ["1", "2", "5000", "3"]),
+      (e: unknown) => e instanceof IpsetError && e.code === "IPSET_ERR_BITMAP_RANGE" && /member 2/.test(e.message),
+    );
+    // A member of the wrong family: refused before anything is sent.
+    await assert.rejects(ipset.addAll("some", ["10.3.1.1", "fd00::1"]), /member 1: .*IPv6 address/);
+    assert.deepEqual(listXml(ns), before);
+    // With exist, members already there are fine.
+    await ipset.addAll("some", ["10.3.0.50", "10.3.0.51"], { exist: true });
+    assert.deepEqual(listXml(ns, "some")[0].members.map((m) => m.elem).sort(), ["10.3.0.50", "10.3.0.51"]);
+  });
+});

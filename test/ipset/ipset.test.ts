@@ -320,7 +320,13 @@ add s-list s-net
     await refused(ipset.rename("s-a", "s-c"), "IPSET_ERR_EXIST_SETNAME2");
     await refused(ipset.rename("s-net", "s-net2"), "IPSET_ERR_REFERENCED"); // held by s-list
     await refused(ipset.destroy("s-net"), "IPSET_ERR_BUSY");
+    // list:set: a member deleted only where it is said to be.
+    await refused(ipset.del("s-list", "s-net", { before: "s-a" }), "IPSET_ERR_REF_EXIST");
+    await assert.rejects(ipset.del("s-a", "10.0.0.2", { before: "s-c" }), /before and after are for list:set/);
     assert.deepEqual(listXml(ns), before);
+    await ipset.add("s-list", "s-a", { after: "s-net" });
+    await ipset.del("s-list", "s-net", { before: "s-a" });
+    assert.deepEqual(listXml(ns, "s-list")[0].members.map((m) => m.elem), ["s-a"]);
   });
 });
 

@@ -19,10 +19,10 @@
  * - Clients: {@link RouteClient} (links, addresses, routes, nexthops,
  *   neighbours, rules, events, {@link watch}), {@link GenlFamily} and
  *   {@link Controller} (generic netlink), {@link Conntrack}, {@link NfQueue},
- *   {@link NfLog}, {@link Nftables}, {@link SockDiag}, {@link Xfrm},
+ *   {@link NfLog}, {@link Nftables}, {@link Ipset}, {@link SockDiag}, {@link Xfrm},
  *   {@link Audit}, {@link uevents}, {@link processEvents}, {@link UserPeer}.
  *   Each family's constants and codecs are on its own entry point:
- *   `@nlts/netlink/route`, `/genl`, `/netfilter`, `/nftables`, `/xfrm`,
+ *   `@nlts/netlink/route`, `/genl`, `/netfilter`, `/nftables`, `/ipset`, `/xfrm`,
  *   `/sockdiag`, `/uevent`, `/connector`, `/audit`, `/usersock`.
  * - Errors: {@link NetlinkError} (errno name, message type, extended ACK),
  *   {@link ParseError} for malformed bytes; streams yield an
@@ -189,6 +189,7 @@ export {
   type NftTable,
   NftTransactionError,
 } from "./src/nftables/mod.ts";
+export { Ipset, type IpsetCreateSpec, IpsetError, type IpsetMember, type IpsetSet } from "./src/ipset/mod.ts";
 export {
   Xfrm,
   type XfrmEvent,

@@ -117,6 +117,12 @@ export interface AttrDef {
   readonly cname?: string;
   /** `big-endian` for network-order integers (as `be16`/`be32`/`be64`). */
   readonly "byte-order"?: "big-endian" | "little-endian";
+  /**
+   * The attribute carries `NLA_F_NET_BYTEORDER` in its `nla_type` (ipset
+   * wants it): its value is big-endian, the flag is set when encoding, and
+   * decoding accepts the attribute with or without it.
+   */
+  readonly netByteOrder?: boolean;
   /** Integer values named by an enum. */
   readonly enum?: EnumDef;
   /** The `enum` names bits: decoded to an array of names. */
@@ -338,6 +344,9 @@ function validate(set: AttrSet): void {
       throw new TypeError(`${where}: a sub-message needs a selector and formats`);
     }
     if (!(t in OP_OF_TYPE)) throw new TypeError(`${where}: unknown attribute type ${JSON.stringify(t)}`);
+    if (def.netByteOrder && !NET_BYTEORDER_TYPES.has(t)) {
+      throw new TypeError(`${where}: NLA_F_NET_BYTEORDER is for integers, addresses and binary values, not a ${t}`);
+    }
   }
 }
 
@@ -352,8 +361,27 @@ function ruleOf(def: AttrDef): DuplicateRule {
   return def.duplicate ?? "first";
 }
 
-function bigEndian(def: { type: string; "byte-order"?: string }): boolean {
-  return def.type.startsWith("be") || def["byte-order"] === "big-endian";
+/** The types an attribute with `netByteOrder` may have (a value in network order, not a nest or a text). */
+const NET_BYTEORDER_TYPES: ReadonlySet<string> = new Set([
+  "u8",
+  "u16",
+  "u32",
+  "u64",
+  "s8",
+  "s16",
+  "s32",
+  "s64",
+  "uint",
+  "sint",
+  "be16",
+  "be32",
+  "be64",
+  "ip",
+  "binary",
+]);
+
+function bigEndian(def: { type: string; "byte-order"?: string; netByteOrder?: boolean }): boolean {
+  return def.type.startsWith("be") || def["byte-order"] === "big-endian" || def.netByteOrder === true;
 }
 
 /** The flag names of an attribute: `flags`, or `enum` with `enum-as-flags`. */
@@ -1349,7 +1377,7 @@ function intBytes(type: string, be: boolean, n: bigint): Uint8Array {
 }
 
 function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, siblings: Record<string, unknown>): void {
-  const id = def.id;
+  const id = def.netByteOrder ? def.id | NLA_F_NET_BYTEORDER : def.id;
   switch (def.type) {
     case "nest": {
       const set = nestedSet(def)!;

@@ -12,7 +12,17 @@ import { NetlinkError } from "../wire/errors.ts";
 import { writeAttrs } from "../wire/schema.ts";
 import { nfnlMessage } from "../netfilter/nfnetlink.ts";
 import { hookNumber, NFNL_SUBSYS_NFTABLES, NFPROTO, NFT_MSG, type NftFamily, type NftHook } from "./constants.ts";
-import { chainAttrs, objAttrs, ruleAttrs, setAttrs, setElemListAttrs, tableAttrs, writeExpression } from "./schema.ts";
+import {
+  chainAttrs,
+  flowtableAttrs,
+  objAttrs,
+  objectFormats,
+  ruleAttrs,
+  setAttrs,
+  setElemListAttrs,
+  tableAttrs,
+  writeExpression,
+} from "./schema.ts";
 import { commentUserdata, type Expression, type NftVerdict } from "./objects.ts";
 
 /** Which table: its family and name. */
@@ -122,7 +132,47 @@ export type ObjectSpec =
       type: "limit";
       data: { rate: number; unit: number; burst?: number; type?: "packets" | "bytes"; flags?: "inv"[] };
     }
+    | { type: "ct helper"; data: { helper: string; l3proto?: "ip" | "ip6" | "inet"; l4proto: L4Proto } }
+    | {
+      type: "ct timeout";
+      data: {
+        l3proto?: "ip" | "ip6" | "inet";
+        l4proto: L4Proto;
+        /** Seconds per state, by camelCase state name (`established`, `synSent`, `unreplied`…). */
+        policy?: Record<string, number>;
+      };
+    }
+    | {
+      type: "ct expectation";
+      data: { l3proto?: "ip" | "ip6" | "inet"; l4proto: L4Proto; dport: number; timeout: number; size: number };
+    }
+    | {
+      type: "synproxy";
+      data: { mss?: number; wscale?: number; flags?: ("mss" | "wscale" | "sack-perm" | "timestamp" | "ecn")[] };
+    }
+    | { type: "secmark"; data: { context: string } }
+    | { type: "connlimit"; data: { count: number; flags?: "inv"[] } }
   );
+
+/** A layer-4 protocol of a ct object, by `nft`'s name. */
+export type L4Proto = "icmp" | "igmp" | "tcp" | "udp" | "dccp" | "gre" | "esp" | "ah" | "icmpv6" | "sctp" | "udplite";
+
+/** The object types {@link Transaction.addObject} writes. */
+export type ObjectType = ObjectSpec["type"];
+
+/** A flowtable to add. */
+export interface FlowtableSpec extends TableRef {
+  /** Name. */
+  name: string;
+  /** The hook: flowtables have only `ingress` (the default). */
+  hook?: "ingress";
+  /** Priority on the hook (a 32-bit signed integer; default 0). */
+  priority?: number;
+  /** Devices whose traffic it takes (at least one for the kernel to bind it). */
+  devices: string[];
+  /** `offload` (hardware offload), `counter` (flow counters). */
+  flags?: ("offload" | "counter")[];
+}
 
 /** One message of a transaction, with what the caller asked for. */
 export interface Operation {
@@ -147,6 +197,14 @@ function checkName(what: string, name: unknown): string {
   }
   if (name.includes("\0")) throw new TypeError(`${what} cannot hold a NUL byte`);
   return name;
+}
+
+function checkObjectType(type: unknown): void {
+  if (typeof type !== "string" || !(type in objectFormats)) {
+    throw new TypeError(
+      `object type must be one of ${Object.keys(objectFormats).join(", ")}, not ${JSON.stringify(type)}`,
+    );
+  }
 }
 
 function checkHandle(handle: unknown): number {
@@ -425,19 +483,67 @@ export class Transaction {
     const family = checkFamily(spec.family);
     const table = checkName("table name", spec.table);
     const name = checkName("object name", spec.name);
-    if (!["counter", "quota", "limit"].includes(spec.type)) {
-      throw new TypeError(`object type must be counter, quota or limit, not ${JSON.stringify(spec.type)}`);
+    checkObjectType(spec.type);
+    const data: Record<string, unknown> = { ...(spec.data ?? {}) };
+    if (spec.type === "synproxy") {
+      // nft sets the mss and wscale bits beside the values: the kernel uses a value only with its bit.
+      const given = (data.flags ?? []) as string[];
+      const bits = new Set(given);
+      if (data.mss !== undefined) bits.add("mss");
+      if (data.wscale !== undefined) bits.add("wscale");
+      data.flags = [...bits];
     }
     const userdata = spec.comment !== undefined ? commentUserdata(spec.comment) : undefined;
     const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
     this.#push(`add ${spec.type} ${spec.family} ${table} ${name}`, NFT_MSG.NEWOBJ, family, flags, (w) => {
-      writeAttrs(w, objAttrs, { table, name, type: spec.type, data: spec.data ?? {}, userdata });
+      writeAttrs(w, objAttrs, { table, name, type: spec.type, data, userdata });
+    });
+    return this;
+  }
+
+  /** Adds a flowtable (`nft add flowtable`): connections put in it with `flow add @name` skip the rest of the path. */
+  addFlowtable(spec: FlowtableSpec, options: { exclusive?: boolean } = {}): this {
+    const family = checkFamily(spec.family);
+    const table = checkName("table name", spec.table);
+    const name = checkName("flowtable name", spec.name);
+    if (spec.hook !== undefined && spec.hook !== "ingress") {
+      throw new TypeError(`a flowtable hooks in at ingress, not ${JSON.stringify(spec.hook)}`);
+    }
+    const priority = spec.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < -0x80000000 || priority > 0x7fffffff) {
+      throw new TypeError(`a flowtable priority is a 32-bit signed integer, not ${priority}`);
+    }
+    if (!Array.isArray(spec.devices)) throw new TypeError("a flowtable needs a list of devices");
+    const devices = spec.devices.map((d) => checkName("device", d));
+    for (const f of spec.flags ?? []) {
+      if (f !== "offload" && f !== "counter") throw new TypeError(`unknown flowtable flag ${JSON.stringify(f)}`);
+    }
+    const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
+    this.#push(`add flowtable ${spec.family} ${table} ${name}`, NFT_MSG.NEWFLOWTABLE, family, flags, (w) => {
+      writeAttrs(w, flowtableAttrs, {
+        table,
+        name,
+        hook: { num: 0, priority: priority >>> 0, devs: devices.length ? { name: devices } : undefined },
+        flags: spec.flags ?? [],
+      });
+    });
+    return this;
+  }
+
+  /** Deletes a flowtable (no rule may refer to it). */
+  deleteFlowtable(ref: TableRef & { name: string }): this {
+    const family = checkFamily(ref.family);
+    const table = checkName("table name", ref.table);
+    const name = checkName("flowtable name", ref.name);
+    this.#push(`delete flowtable ${ref.family} ${table} ${name}`, NFT_MSG.DELFLOWTABLE, family, 0, (w) => {
+      writeAttrs(w, flowtableAttrs, { table, name });
     });
     return this;
   }
 
   /** Deletes a stateful object. */
-  deleteObject(ref: TableRef & { name: string; type: "counter" | "quota" | "limit" }): this {
+  deleteObject(ref: TableRef & { name: string; type: ObjectType }): this {
+    checkObjectType(ref.type);
     const family = checkFamily(ref.family);
     const table = checkName("table name", ref.table);
     const name = checkName("object name", ref.name);

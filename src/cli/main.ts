@@ -14,6 +14,7 @@ import { top } from "./top.ts";
 import { decode } from "./decode.ts";
 import process from "node:process";
 import { tc } from "./tc.ts";
+import { nft } from "./nft.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -48,6 +49,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   decode,
   demo,
   tc,
+  nft,
 };
 
 /**
@@ -117,6 +119,7 @@ const SUMMARY: [string, string][] = [
   ["decode", "a netlink capture (--pcap, nlmon), message by message"],
   ["demo", "links and addresses, then link events"],
   ["tc", "qdiscs, classes, filters (add, replace, change, del)"],
+  ["nft", "the nf_tables ruleset, in nft's words (list ruleset -j; add table|chain|rule, delete, flush)"],
 ];
 
 /**

@@ -906,6 +906,19 @@ function statementText(s: Record<string, any>): string {
       }/${body.per}${body.burst ? ` burst ${body.burst} ${body.burst_unit ?? "packets"}` : ""}`;
     case "flow":
       return `flow add ${body.flowtable}`;
+    case "masquerade":
+    case "redirect":
+      if (body === null) return kind;
+      return [
+        kind,
+        ...(body.port !== undefined ? [`to :${valueText(body.port)}`] : []),
+        ...(body.flags !== undefined ? [valueText(body.flags)] : []),
+      ].join(" ");
+    case "quota":
+      if (typeof body === "string") return `quota name ${JSON.stringify(body)}`;
+      return `quota ${body.inv ? "over " : ""}${body.val} ${body.val_unit}${
+        body.used ? ` used ${body.used} ${body.used_unit}` : ""
+      }`;
     case "ct helper":
     case "ct timeout":
     case "ct expectation":

@@ -2,10 +2,20 @@
 // base chains, the common rule expressions, named sets and maps, counter/quota/limit/ct objects), and writes
 // in nft's words: the same command text given to nft in one namespace and to us in another leaves two equal
 // rulesets, handles included. What we cannot parse is refused with a clear message, and nothing is written.
+// The listing runs as a child process under each runtime; the rest runs main() in-process (under the runtime
+// running this file), which keeps the file to seconds.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
+import { main } from "../../cli.ts";
 import { cli, runtimes } from "./run.ts";
+
+/** `nlts ARGS` in-process: exit status and output. */
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [], err: string[] = [];
+  const status = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { status, stdout: out.join("\n"), stderr: err.join("\n") };
+}
 
 function nft(ns: string, args: string[], input?: string): string {
   return sh("ip", ["netns", "exec", ns, "nft", ...args], input);
@@ -17,10 +27,10 @@ function nftJson(ns: string, ...what: string[]): any[] {
   return JSON.parse(nft(ns, ["-j", "list", ...what])).nftables.slice(1);
 }
 
-/** `nlts -j nft list …`, the same way. */
+/** `nlts -j nft list …`, the same way (in-process). */
 // deno-lint-ignore no-explicit-any
-function ourJson(rt: (typeof runtimes)[number], ns: string, ...what: string[]): any[] {
-  const r = cli(rt, "-n", ns, "-j", "nft", "list", ...what);
+async function ourJson(ns: string, ...what: string[]): Promise<any[]> {
+  const r = await run("-n", ns, "-j", "nft", "list", ...what);
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(r.stdout);
   assert.equal(json.nftables[0].metainfo.json_schema_version, 1);
@@ -108,24 +118,14 @@ table arp a {
 `;
 
 for (const rt of runtimes) {
-  test(`${rt}: nft -j list ruleset|table|chain|set|map prints what nft -j prints`, async () => {
-    await withNetns(`nfx-cli-list-${rt}`, async (ns) => {
+  test(`${rt}: nlts -j nft list ruleset (a child process) prints what nft -j prints; the text lists rules`, async () => {
+    await withNetns(`nfx-cli-list-${rt}`, (ns) => {
       nft(ns, ["-f", "-"], RULESET);
       const whole = nftJson(ns, "ruleset");
       assert.ok(whole.length > 50 && whole.some((e) => e.rule?.chain === "pre")); // the ruleset is all there
-      assert.deepEqual(ourJson(rt, ns, "ruleset"), whole);
-      for (
-        const what of [
-          ["table", "inet", "filter"],
-          ["table", "ip", "raw"],
-          ["chain", "inet", "filter", "extra"],
-          ["set", "inet", "filter", "blocked"],
-          ["map", "inet", "filter", "pmap"],
-        ]
-      ) {
-        assert.deepEqual(ourJson(rt, ns, ...what), nftJson(ns, ...what), what.join(" "));
-      }
-      // The text listing: nft-like, one rule a line with its handle.
+      const r = cli(rt, "-n", ns, "-j", "nft", "list", "ruleset");
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).nftables.slice(1), whole);
       const text = cli(rt, "-n", ns, "nft", "list", "table", "ip", "raw");
       assert.equal(text.status, 0, text.stderr);
       assert.match(text.stdout, /^table ip raw \{$/m);
@@ -133,134 +133,154 @@ for (const rt of runtimes) {
         text.stdout,
         /^\t\tip daddr 8\.8\.8\.8 udp dport 53 counter packets 0 bytes 0 notrack # handle \d+$/m,
       );
-      const missing = cli(rt, "-n", ns, "nft", "list", "table", "inet", "nothere");
-      assert.equal(missing.status, 1);
-      assert.match(missing.stderr, /no table inet nothere/);
     });
-  }, { timeout: 60_000 });
-
-  test(`${rt}: the same nft commands given to nft and to nlts nft leave equal rulesets`, async () => {
-    await withNetns(`nfx-cli-nft-${rt}`, async (theirs) => {
-      await withNetns(`nfx-cli-us-${rt}`, async (ours) => {
-        // Sets are made by nft in both: this command writes tables, chains and rules.
-        const sets = "add table inet fw; add set inet fw blocked { type ipv4_addr ; }; " +
-          "add set inet fw ports { type inet_service ; }";
-        const commands: string[][] = [
-          [
-            "add chain inet fw input { type filter hook input priority filter ; policy drop ; } ; " +
-            "add chain inet fw post { type nat hook postrouting priority srcnat ; } ; " +
-            "create chain inet fw pre { type nat hook prerouting priority dstnat + 10 ; policy accept ; } ; " +
-            "add chain inet fw extra ; add table ip raw ; add table ip6 six",
-          ],
-          ["--", "add chain ip raw pre { type filter hook prerouting priority -300 ; }"],
-          [
-            "add rule inet fw input ct state established,related accept ; " +
-            "add rule inet fw input iifname lo accept ; " +
-            'add rule inet fw input ip saddr @blocked counter drop comment "block list" ; ' +
-            "add rule inet fw input ip saddr 10.0.0.0/8 tcp dport 22 accept ; " +
-            "add rule inet fw input ip saddr != 10.0.0.0/12 ip daddr 10.2.3.4 accept ; " +
-            "add rule inet fw input ip6 saddr fd00::/64 udp dport 53 accept ; " +
-            'add rule inet fw input tcp dport 1000-2000 log prefix "hi " drop ; ' +
-            'add rule inet fw input iifname != "eth*" tcp sport != 80 reject with tcp reset ; ' +
-            'add rule inet fw input ct state new log prefix "new " group 2 ; ' +
-            "add rule inet fw input ct state invalid log level info ; " +
-            "add rule inet fw input udp dport @ports drop ; " +
-            "add rule inet fw input reject ; " +
-            "add rule inet fw input jump extra ; " +
-            "add rule inet fw extra counter return",
-          ],
-          [
-            "add rule inet fw post oifname eth0 masquerade ; " +
-            "add rule inet fw post ip daddr 10.9.9.9 snat ip to 10.0.0.1 ; " +
-            "add rule inet fw pre tcp dport 8080 dnat ip to 10.0.0.2:80 ; " +
-            "add rule inet fw pre ip6 daddr fd00::1 tcp dport 80 dnat ip6 to [fd00::2]:8080 ; " +
-            "add rule inet fw pre ip6 daddr fd00::3 dnat ip6 to fd00::4 ; " +
-            "add rule ip raw pre ip daddr 8.8.8.8 udp dport 53 counter accept ; " +
-            "add rule ip raw pre ip saddr 192.168.0.0/16 drop ; " +
-            "add rule ip6 six foo accept",
-          ],
-        ];
-        // The last command is refused by both (no chain six foo): the whole batch is, by both.
-        const applies = (ns: string, args: string[], ok: boolean, run: (args: string[]) => boolean) => {
-          assert.equal(run(args), ok, `${ns}: ${args.join(" ")}`);
-        };
-        const byNft = (args: string[]) => {
-          try {
-            nft(theirs, args);
-            return true;
-          } catch {
-            return false;
-          }
-        };
-        const byUs = (args: string[]) => {
-          const r = cli(rt, "-n", ours, "nft", ...args);
-          if (r.status !== 0 && !/No such file|ENOENT/.test(r.stderr)) {
-            assert.fail(`nlts nft ${args.join(" ")}: ${r.stderr}`);
-          }
-          return r.status === 0;
-        };
-        nft(theirs, [sets]);
-        nft(ours, [sets]);
-        for (const [i, args] of commands.entries()) {
-          const ok = i !== 3;
-          applies(theirs, args, ok, byNft);
-          applies(ours, args, ok, byUs);
-        }
-        // The rules again without the refused one; then an insert, a rule placed by position, a delete by handle.
-        const rules = commands[3][0].split(" ; ").slice(0, -1).join(" ; ");
-        applies(theirs, [rules], true, byNft);
-        applies(ours, [rules], true, byUs);
-        assert.deepEqual(nftJson(ours, "ruleset"), nftJson(theirs, "ruleset"));
-
-        const listed = nftJson(theirs, "ruleset");
-        const handle = listed.find((e) => e.rule?.chain === "input" && e.rule.expr.length === 3).rule.handle;
-        const extra = listed.find((e) => e.rule?.chain === "extra").rule.handle;
-        for (
-          const args of [
-            ["insert rule inet fw input counter accept"],
-            [`add rule inet fw input position ${handle} tcp dport 443 accept`],
-            [`insert rule inet fw input position ${handle} udp dport 443 accept`],
-            [`replace rule inet fw extra handle ${extra} return`],
-            [`delete rule inet fw input handle ${handle}`],
-            ["flush chain ip raw pre ; delete chain ip raw pre ; flush table inet fw ; delete table ip6 six"],
-          ]
-        ) {
-          applies(theirs, args, true, byNft);
-          applies(ours, args, true, byUs);
-          assert.deepEqual(nftJson(ours, "ruleset"), nftJson(theirs, "ruleset"), args.join(" "));
-        }
-        applies(theirs, ["flush ruleset"], true, byNft);
-        applies(ours, ["flush ruleset"], true, byUs);
-        assert.deepEqual(nftJson(ours, "ruleset"), []);
-      });
-    });
-  }, { timeout: 60_000 });
-
-  test(`${rt}: nft refuses what it cannot parse, names the word, and writes nothing`, async () => {
-    await withNetns(`nfx-cli-bad-${rt}`, async (ns) => {
-      nft(ns, ["add table inet fw ; add chain inet fw c"]);
-      const before = nftJson(ns, "ruleset");
-      for (
-        const [args, message] of [
-          [["add rule inet fw c meta mark 1 accept"], /cannot parse "meta"/],
-          [["add rule inet fw c tcp dport { 22, 80 } accept"], /anonymous sets/],
-          [["add rule inet fw c tcp flags syn accept"], /tcp flags is not something this command writes/],
-          [["add rule inet fw c accept drop"], /nothing but a comment may follow the verdict/],
-          [["add rule inet fw c log level info group 2"], /level and group are mutually exclusive/],
-          [["add rule inet fw c ip saddr 10.0.0.300 accept"], /10\.0\.0\.300/],
-          [["add rule inet fw c snat to 10.0.0.1"], /say snat ip to or snat ip6 to/],
-          [["add rule inet fw c snat ip to 10.0.0.1:80"], /a port needs a tcp or udp match first/],
-          [["add chain inet fw d { type filter hook input priority lots ; }"], /unknown priority "lots"/],
-          [["add table inet ok ; add set inet fw s { type ipv4_addr ; }"], /"add set" is not a command this writes/],
-          [["list flowtables"], /not listed by this command/],
-        ] as const
-      ) {
-        const r = cli(rt, "-n", ns, "nft", ...args);
-        assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
-        assert.match(r.stderr, message);
-      }
-      // Not one of those commands changed anything (the table "ok" came before a refused command).
-      assert.deepEqual(nftJson(ns, "ruleset"), before);
-    });
-  }, { timeout: 60_000 });
+  });
 }
+
+test("nft -j list ruleset|table|chain|set|map prints what nft -j prints", async () => {
+  await withNetns("nfx-cli-list", async (ns) => {
+    nft(ns, ["-f", "-"], RULESET);
+    assert.deepEqual(await ourJson(ns, "ruleset"), nftJson(ns, "ruleset"));
+    for (
+      const what of [
+        ["table", "inet", "filter"],
+        ["table", "ip", "raw"],
+        ["chain", "inet", "filter", "extra"],
+        ["set", "inet", "filter", "blocked"],
+        ["map", "inet", "filter", "pmap"],
+        ["ruleset", "ip6"],
+      ]
+    ) {
+      assert.deepEqual(await ourJson(ns, ...what), nftJson(ns, ...what), what.join(" "));
+    }
+    const missing = await run("-n", ns, "nft", "list", "table", "inet", "nothere");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no table inet nothere/);
+  });
+});
+
+test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, async () => {
+  await withNetns("nfx-cli-nft", async (theirs) => {
+    await withNetns("nfx-cli-us", async (ours) => {
+      // Sets are made by nft in both: this command writes tables, chains and rules.
+      const sets = "add table inet fw; add set inet fw blocked { type ipv4_addr ; }; " +
+        "add set inet fw ports { type inet_service ; }";
+      const commands: string[][] = [
+        [
+          "add chain inet fw input { type filter hook input priority filter ; policy drop ; } ; " +
+          "add chain inet fw post { type nat hook postrouting priority srcnat ; } ; " +
+          "create chain inet fw pre { type nat hook prerouting priority dstnat + 10 ; policy accept ; } ; " +
+          "add chain inet fw extra ; add table ip raw ; add table ip6 six",
+        ],
+        ["--", "add chain ip raw pre { type filter hook prerouting priority -300 ; }"],
+        [
+          "add rule inet fw input ct state established,related accept ; " +
+          "add rule inet fw input iifname lo accept ; " +
+          'add rule inet fw input ip saddr @blocked counter drop comment "block list" ; ' +
+          "add rule inet fw input ip saddr 10.0.0.0/8 tcp dport 22 accept ; " +
+          "add rule inet fw input ip saddr != 10.0.0.0/12 ip daddr 10.2.3.4 accept ; " +
+          "add rule inet fw input ip6 saddr fd00::/64 udp dport 53 accept ; " +
+          'add rule inet fw input tcp dport 1000-2000 log prefix "hi " drop ; ' +
+          'add rule inet fw input iifname != "eth*" tcp sport != 80 reject with tcp reset ; ' +
+          'add rule inet fw input ct state new log prefix "new " group 2 ; ' +
+          "add rule inet fw input ct state invalid log level info ; " +
+          "add rule inet fw input udp dport @ports drop ; " +
+          "add rule inet fw input reject ; " +
+          "add rule inet fw input jump extra ; " +
+          "add rule inet fw extra counter return",
+        ],
+        [
+          "add rule inet fw post oifname eth0 masquerade ; " +
+          "add rule inet fw post ip daddr 10.9.9.9 snat ip to 10.0.0.1 ; " +
+          "add rule inet fw pre tcp dport 8080 dnat ip to 10.0.0.2:80 ; " +
+          "add rule inet fw pre ip6 daddr fd00::1 tcp dport 80 dnat ip6 to [fd00::2]:8080 ; " +
+          "add rule inet fw pre ip6 daddr fd00::3 dnat ip6 to fd00::4 ; " +
+          "add rule ip raw pre ip daddr 8.8.8.8 udp dport 53 counter accept ; " +
+          "add rule ip raw pre ip saddr 192.168.0.0/16 drop ; " +
+          "add rule ip6 six foo accept",
+        ],
+      ];
+      // The last command is refused by both (no chain six foo): the whole batch is, by both.
+      const applies = async (ns: string, args: string[], ok: boolean, by: (args: string[]) => Promise<boolean>) => {
+        assert.equal(await by(args), ok, `${ns}: ${args.join(" ")}`);
+      };
+      // deno-lint-ignore require-await
+      const byNft = async (args: string[]) => {
+        try {
+          nft(theirs, args);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const byUs = async (args: string[]) => {
+        const r = await run("-n", ours, "nft", ...args);
+        if (r.status !== 0 && !/No such file|ENOENT/.test(r.stderr)) {
+          assert.fail(`nlts nft ${args.join(" ")}: ${r.stderr}`);
+        }
+        return r.status === 0;
+      };
+      nft(theirs, [sets]);
+      nft(ours, [sets]);
+      for (const [i, args] of commands.entries()) {
+        const ok = i !== 3;
+        await applies(theirs, args, ok, byNft);
+        await applies(ours, args, ok, byUs);
+      }
+      // The rules again without the refused one; then an insert, a rule placed by position, a delete by handle.
+      const rules = commands[3][0].split(" ; ").slice(0, -1).join(" ; ");
+      await applies(theirs, [rules], true, byNft);
+      await applies(ours, [rules], true, byUs);
+      assert.deepEqual(nftJson(ours, "ruleset"), nftJson(theirs, "ruleset"));
+
+      const listed = nftJson(theirs, "ruleset");
+      const handle = listed.find((e) => e.rule?.chain === "input" && e.rule.expr.length === 3).rule.handle;
+      const extra = listed.find((e) => e.rule?.chain === "extra").rule.handle;
+      for (
+        const args of [
+          ["insert rule inet fw input counter accept"],
+          [`add rule inet fw input position ${handle} tcp dport 443 accept`],
+          [`insert rule inet fw input position ${handle} udp dport 443 accept`],
+          [`replace rule inet fw extra handle ${extra} return`],
+          [`delete rule inet fw input handle ${handle}`],
+          ["flush chain ip raw pre ; delete chain ip raw pre ; flush table inet fw ; delete table ip6 six"],
+        ]
+      ) {
+        await applies(theirs, args, true, byNft);
+        await applies(ours, args, true, byUs);
+        assert.deepEqual(nftJson(ours, "ruleset"), nftJson(theirs, "ruleset"), args.join(" "));
+      }
+      await applies(theirs, ["flush ruleset"], true, byNft);
+      await applies(ours, ["flush ruleset"], true, byUs);
+      assert.deepEqual(nftJson(ours, "ruleset"), []);
+    });
+  });
+});
+
+test(`nft refuses what it cannot parse, names the word, and writes nothing`, async () => {
+  await withNetns("nfx-cli-bad", async (ns) => {
+    nft(ns, ["add table inet fw ; add chain inet fw c"]);
+    const before = nftJson(ns, "ruleset");
+    for (
+      const [args, message] of [
+        [["add rule inet fw c meta mark 1 accept"], /cannot parse "meta"/],
+        [["add rule inet fw c tcp dport { 22, 80 } accept"], /anonymous sets/],
+        [["add rule inet fw c tcp flags syn accept"], /tcp flags is not something this command writes/],
+        [["add rule inet fw c accept drop"], /nothing but a comment may follow the verdict/],
+        [["add rule inet fw c log level info group 2"], /level and group are mutually exclusive/],
+        [["add rule inet fw c ip saddr 10.0.0.300 accept"], /10\.0\.0\.300/],
+        [["add rule inet fw c snat to 10.0.0.1"], /say snat ip to or snat ip6 to/],
+        [["add rule inet fw c snat ip to 10.0.0.1:80"], /a port needs a tcp or udp match first/],
+        [["add chain inet fw d { type filter hook input priority lots ; }"], /unknown priority "lots"/],
+        [["add table inet ok ; add set inet fw s { type ipv4_addr ; }"], /"add set" is not a command this writes/],
+        [["list flowtables"], /not listed by this command/],
+      ] as const
+    ) {
+      const r = await run("-n", ns, "nft", ...args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    // Not one of those commands changed anything (the table "ok" came before a refused command).
+    assert.deepEqual(nftJson(ns, "ruleset"), before);
+  });
+});

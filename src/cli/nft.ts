@@ -495,8 +495,8 @@ export const nft: Command = {
   description: "List the nf_tables ruleset as nft prints it (-j: as nft -j does), or change it in nft's words: " +
     "add|create|delete table, add|create|delete chain (with { type T hook H priority P ; policy P ; }), flush " +
     "ruleset|table|chain, add|insert|replace rule (address, port, interface, @set, ct state matches; counter, log; " +
-    "accept, drop, reject, jump, goto, return, masquerade, snat, dnat), delete rule … handle N. Each command is one " +
-    "atomic transaction. Put -- before a command with a negative priority.",
+    "accept, drop, reject, jump, goto, return, masquerade, snat, dnat), delete rule … handle N. One invocation (commands " +
+    "separated by ;) is one atomic transaction. Put -- before a command with a negative priority.",
   options: [{ names: ["-a", "--handle"], key: "handle", help: "show handles (always shown here)" }],
   async run(ctx, positionals) {
     const tokens = tokenize(positionals.join(" "));

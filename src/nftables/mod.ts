@@ -1,8 +1,9 @@
 /**
  * nf_tables for nlts (NETLINK_NETFILTER, `NFNL_SUBSYS_NFTABLES`): the
  * firewall distributions ship today. List tables, chains, rules (their
- * expressions as typed objects), sets with their elements and stateful
- * objects ({@link Nftables}); change them in atomic transactions sent as one
+ * expressions as typed objects), sets with their elements, stateful
+ * objects (counters, quotas, limits, ct helpers, timeouts, expectations,
+ * synproxies…) and flowtables ({@link Nftables}); change them in atomic transactions sent as one
  * batch ({@link Nftables.transaction}); build common rules the way `nft`
  * writes them ({@link rule}).
  *

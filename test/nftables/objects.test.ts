@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
-import { Nftables, NftTransactionError, type ObjectSpec, rule } from "../../src/nftables/mod.ts";
+import { Nftables, type NftEvent, NftTransactionError, type ObjectSpec, rule } from "../../src/nftables/mod.ts";
+import { Overrun } from "../../src/wire/errors.ts";
 
 function nft(ns: string, args: string[], input?: string): string {
   return sh("ip", ["netns", "exec", ns, "nft", ...args], input);
@@ -225,5 +226,36 @@ test("objects: connlimit objects (nft 1.0.6 cannot list them) round-trip through
     assert.throws(() => rule().ctHelper(""), TypeError);
     assert.throws(() => rule().flowOffload(""), TypeError);
     assert.equal(await client.generation(), before);
+  });
+});
+
+test("objects: ct objects arrive as typed object events, created by us and deleted by nft", async () => {
+  await withNetns("nfx-obj-events", async (ns) => {
+    await using client = await Nftables.open({ netns: ns });
+    await using events = client.events({ signal: AbortSignal.timeout(10_000) });
+    await events.ready;
+    await client.transaction((tx) => {
+      tx.addTable({ family: "inet", name: "t" });
+      for (const spec of SPECS.slice(0, 5)) tx.addObject(spec);
+    });
+    nft(ns, ["delete", "ct", "helper", "inet", "t", "sip6"]);
+    const objects: NftEvent[] = [];
+    for await (const e of events) {
+      assert.ok(!(e instanceof Overrun));
+      if (e.kind === "object") objects.push(e);
+      if (e.kind === "object" && e.action === "delete") break;
+    }
+    const seen = objects.map((e) => e.kind === "object" ? [e.action, e.object.type, e.object.name] : []);
+    assert.deepEqual(seen, [
+      ["new", "ct helper", "ftp-std"],
+      ["new", "ct helper", "sip6"],
+      ["new", "ct timeout", "tt"],
+      ["new", "ct timeout", "tu"],
+      ["new", "ct expectation", "ex"],
+      ["delete", "ct helper", "sip6"],
+    ]);
+    const helper = objects[0];
+    assert.ok(helper.kind === "object");
+    assert.deepEqual(helper.object.data, { helper: "ftp", l3proto: "ip", l4proto: "tcp" });
   });
 });

@@ -164,7 +164,8 @@ test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, 
     await withNetns("nfx-cli-us", async (ours) => {
       // Sets are made by nft in both: this command writes tables, chains and rules.
       const sets = "add table inet fw; add set inet fw blocked { type ipv4_addr ; }; " +
-        "add set inet fw ports { type inet_service ; }";
+        "add set inet fw ports { type inet_service ; }; " +
+        'add ct helper inet fw ftp-std { type "ftp" protocol tcp ; l3proto ip ; }';
       const commands: string[][] = [
         [
           "add chain inet fw input { type filter hook input priority filter ; policy drop ; } ; " +
@@ -185,6 +186,7 @@ test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, 
           'add rule inet fw input ct state new log prefix "new " group 2 ; ' +
           "add rule inet fw input ct state invalid log level info ; " +
           "add rule inet fw input udp dport @ports drop ; " +
+          'add rule inet fw input tcp dport 21 ct helper set "ftp-std" ; ' +
           "add rule inet fw input reject ; " +
           "add rule inet fw input jump extra ; " +
           "add rule inet fw extra counter return",

@@ -9,6 +9,12 @@ import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
 import { Nftables, type NftEvent, NftTransactionError, type ObjectSpec, rule } from "../../src/nftables/mod.ts";
 import { Overrun } from "../../src/wire/errors.ts";
+import { fuzz } from "../helpers/fuzz.ts";
+import { parseMessages } from "../../mod.ts";
+import { Flags } from "../../src/wire/constants.ts";
+import type { NetlinkMessage } from "../../src/wire/message.ts";
+import { nfnlMessage } from "../../src/netfilter/mod.ts";
+import { decodeObject, NFNL_SUBSYS_NFTABLES, NFPROTO, NFT_MSG } from "../../src/nftables/mod.ts";
 
 function nft(ns: string, args: string[], input?: string): string {
   return sh("ip", ["netns", "exec", ns, "nft", ...args], input);
@@ -93,8 +99,33 @@ test("objects: ct helper, ct timeout, ct expectation and synproxy written by nft
     ]);
     assert.equal(byName.get("ftp-std")!.use, 1);
     assert.equal(byName.get("sip6")!.use, 0);
+
+    // The kernel's own bytes of these objects, mutated: ParseError or a value, nothing else.
+    const request = nfnlMessage(NFNL_SUBSYS_NFTABLES, NFT_MSG.GETOBJ, Flags.DUMP, { family: NFPROTO.inet });
+    const seeds: Uint8Array[] = [];
+    for await (const m of client.socket.dump(request.finish())) seeds.push(encodeMessage(m));
+    assert.equal(seeds.length, 7);
+    const decode = (bytes: Uint8Array) => {
+      for (const m of parseMessages(bytes)) decodeObject(m);
+    };
+    const r = fuzz([{ name: "ct objects", seeds, decode }], 5_000, 31);
+    if (r.failure) assert.fail(`${r.failure.error}\ninput ${r.failure.input}`);
+    assert.ok(r.decoded > 0 && r.rejected > 0, `decoded ${r.decoded}, rejected ${r.rejected}`);
   });
 });
+
+/** A received message as bytes again (header and payload), to mutate. */
+function encodeMessage(m: NetlinkMessage): Uint8Array {
+  const out = new Uint8Array(16 + m.payload.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, out.length, true);
+  dv.setUint16(4, m.type, true);
+  dv.setUint16(6, m.flags, true);
+  dv.setUint32(8, m.seq, true);
+  dv.setUint32(12, m.pid, true);
+  out.set(m.payload, 16);
+  return out;
+}
 
 /** Our objects, the same as OBJECTS. */
 const SPECS: ObjectSpec[] = [

@@ -182,6 +182,40 @@ function chainBody(fam: NftFamily, w: Words, spec: ChainSpec): void {
   }
 }
 
+/** `{ hook ingress priority P ; devices = { a, b } ; [flags offload ;] [counter ;] }`. */
+function flowtableBody(
+  fam: NftFamily,
+  w: Words,
+): { priority: number; devices: string[]; flags: ("offload" | "counter")[] } {
+  const out = { priority: 0, devices: [] as string[], flags: [] as ("offload" | "counter")[] };
+  w.expect("{");
+  while (!w.take("}")) {
+    if (w.take(";")) continue;
+    const word = w.next("flowtable property");
+    if (word === "hook") {
+      w.expect("ingress");
+      w.expect("priority");
+      out.priority = priorityOf(fam, w);
+    } else if (word === "devices") {
+      w.expect("=");
+      w.expect("{");
+      while (!w.take("}")) {
+        if (w.take(",")) continue;
+        out.devices.push(w.next("device"));
+      }
+    } else if (word === "flags") {
+      const flag = w.next("flowtable flag");
+      if (flag !== "offload") throw new UsageError(`nft: unknown flowtable flag ${JSON.stringify(flag)}`);
+      out.flags.push("offload");
+    } else if (word === "counter") {
+      out.flags.push("counter");
+    } else {
+      throw new UsageError(`nft: cannot parse ${JSON.stringify(word)} in a flowtable's { … }`);
+    }
+  }
+  return out;
+}
+
 const CT_STATES = ["invalid", "established", "related", "new", "untracked"];
 
 /** A port, a range `low-high`, or `@set`. */
@@ -445,10 +479,23 @@ export function parseWrite(tokens: Token[], tx: Transaction): void {
     const handle = handleOf(w);
     w.end();
     tx.deleteRule({ family: fam, table, chain, handle });
+  } else if ((verb === "add" || verb === "create") && object === "flowtable") {
+    const fam = family(w);
+    const table = w.next("table name");
+    const name = w.next("flowtable name");
+    const spec = flowtableBody(fam, w);
+    w.end();
+    tx.addFlowtable({ family: fam, table, name, ...spec }, { exclusive });
+  } else if (verb === "delete" && object === "flowtable") {
+    const fam = family(w);
+    const table = w.next("table name");
+    const name = w.next("flowtable name");
+    w.end();
+    tx.deleteFlowtable({ family: fam, table, name });
   } else {
     throw new UsageError(
       `nft: "${verb} ${object}" is not a command this writes (add|create|delete table, add|create|delete chain, ` +
-        "flush ruleset|table|chain, add|insert|replace rule, delete rule … handle N)",
+        "add|create|delete flowtable, flush ruleset|table|chain, add|insert|replace rule, delete rule … handle N)",
     );
   }
 }
@@ -493,7 +540,8 @@ export const nft: Command = {
   usage: "nft list ruleset|tables [FAMILY] | nft list table|chain|set|map [FAMILY] TABLE [NAME] | nft add|delete … " +
     "(nft's words; -j: nft -j's JSON)",
   description: "List the nf_tables ruleset as nft prints it (-j: as nft -j does), or change it in nft's words: " +
-    "add|create|delete table, add|create|delete chain (with { type T hook H priority P ; policy P ; }), flush " +
+    "add|create|delete table, add|create|delete chain (with { type T hook H priority P ; policy P ; }), " +
+    "add|create|delete flowtable (with { hook ingress priority P ; devices = { D, … } ; }), flush " +
     "ruleset|table|chain, add|insert|replace rule (address, port, interface, @set, ct state matches; counter, log; " +
     "accept, drop, reject, jump, goto, return, masquerade, snat, dnat), delete rule … handle N. One invocation (commands " +
     "separated by ;) is one atomic transaction. Put -- before a command with a negative priority.",

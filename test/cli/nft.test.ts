@@ -9,6 +9,8 @@ import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
 import { main } from "../../cli.ts";
 import { cli, runtimes } from "./run.ts";
+import { parseWrite, tokenize } from "../../src/cli/nft.ts";
+import { Transaction } from "../../src/nftables/mod.ts";
 
 /** `nlts ARGS` in-process: exit status and output. */
 async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -284,5 +286,35 @@ test(`nft refuses what it cannot parse, names the word, and writes nothing`, asy
     }
     // Not one of those commands changed anything (the table "ok" came before a refused command).
     assert.deepEqual(nftJson(ns, "ruleset"), before);
+  });
+});
+
+test("nft add flowtable (this kernel has no CONFIG_NF_FLOW_TABLE): parsed as nft reads it, refused alike", async () => {
+  const tx = new Transaction();
+  parseWrite(
+    tokenize("add flowtable inet fw ft { hook ingress priority filter + 5 ; devices = { v0, v1 } ; counter ; }"),
+    tx,
+  );
+  parseWrite(tokenize("delete flowtable inet fw ft"), tx);
+  const expected = new Transaction();
+  expected.addFlowtable({
+    family: "inet",
+    table: "fw",
+    name: "ft",
+    priority: 5,
+    devices: ["v0", "v1"],
+    flags: ["counter"],
+  });
+  expected.deleteFlowtable({ family: "inet", table: "fw", name: "ft" });
+  assert.deepEqual(tx.operations, expected.operations);
+  await withNetns("nfx-cli-ft", async (ns) => {
+    sh("ip", ["-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    nft(ns, ["add table inet fw"]);
+    const command = "add flowtable inet fw ft { hook ingress priority 0 ; devices = { v0, v1 } ; }";
+    assert.throws(() => nft(ns, [command]), /No such file or directory/);
+    const r = await run("-n", ns, "nft", command);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /add flowtable inet fw ft \(operation 1\) failed: .*ENOENT/);
+    assert.deepEqual(nftJson(ns, "ruleset").map((e) => Object.keys(e)[0]), ["table"]);
   });
 });

@@ -79,8 +79,18 @@ type ValueType =
   | "mark"
   | "ether_addr"
   | "ct_state"
+  | "ether_type"
   | "string"
   | "integer";
+
+/** Ethertypes by the names nft prints. */
+const ETHER_TYPES: { readonly [n: number]: string } = {
+  0x0800: "ip",
+  0x86dd: "ip6",
+  0x0806: "arp",
+  0x8100: "vlan",
+  0x88a8: "8021ad",
+};
 
 function beNumber(b: Uint8Array): number {
   let n = 0;
@@ -120,6 +130,8 @@ function valueOf(type: ValueType, b: Uint8Array): unknown {
       return mac(b);
     case "ct_state":
       return ctStateNames(leNumber(b));
+    case "ether_type":
+      return ETHER_TYPES[beNumber(b)] ?? beNumber(b);
     default:
       return beNumber(b);
   }
@@ -254,6 +266,11 @@ function elementsJson(set: NftSet, elements: NftSetElement[]): unknown[] {
 
 /** Header fields by protocol: byte offset, length, name, value type. */
 const FIELDS: { readonly [protocol: string]: [number, number, string, ValueType][] } = {
+  ether: [
+    [0, 6, "daddr", "ether_addr"],
+    [6, 6, "saddr", "ether_addr"],
+    [12, 2, "type", "ether_type"],
+  ],
   ip: [
     [0, 1, "version", "integer"],
     [1, 1, "dscp", "integer"],
@@ -393,12 +410,13 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
           raw(e);
           break;
         }
-        const protocol = e.base === "network" ? network : e.base === "transport" ? transport : undefined;
+        const linkLayer = e.base === "ll" && (family === "bridge" || family === "netdev") ? "ether" : undefined;
+        const protocol = e.base === "network" ? network : e.base === "transport" ? transport : linkLayer;
         const fields = protocol ? FIELDS[protocol] : undefined;
         const offset = e.offset ?? 0, len = e.len ?? 0;
         const field = fields?.find(([o, l]) => offset === o && len <= l && len > 0);
         if (protocol && field) {
-          if (e.base === "network" && family === "inet") useDependency("network");
+          if (e.base === "network" && family !== "ip" && family !== "ip6") useDependency("network");
           if (e.base === "transport") useDependency("transport");
           regs.set(e.dreg, {
             left: { payload: { protocol, field: field[2] } },
@@ -426,6 +444,8 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
           ? "nf_proto"
           : key === "mark"
           ? "mark"
+          : key === "protocol"
+          ? "ether_type"
           : "integer";
         regs.set(e.dreg, { left: { meta: { key } }, type });
         break;
@@ -504,6 +524,15 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
           if (left.meta?.key === "nfproto") {
             statement.dependency = "network";
             network = value[0] === 2 ? "ip" : value[0] === 10 ? "ip6" : undefined;
+          } else if (
+            left.meta?.key === "protocol" || (left.payload?.protocol === "ether" && left.payload.field === "type")
+          ) {
+            // bridge and netdev tables: the ethertype says which network header follows.
+            const type = ETHER_TYPES[beNumber(value)];
+            if (type === "ip" || type === "ip6") {
+              statement.dependency = "network";
+              network = type;
+            }
           } else if (
             left.meta?.key === "l4proto" ||
             (left.payload?.protocol === "ip" && left.payload.field === "protocol") ||

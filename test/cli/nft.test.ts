@@ -109,10 +109,20 @@ table ip6 t6 {
   chain forw { type filter hook forward priority 0; policy drop; ip6 nexthdr ipv6-icmp accept; reject; }
 }
 table netdev nd {
-  chain ing { type filter hook ingress device lo priority 0; }
+  chain ing {
+    type filter hook ingress device lo priority 0;
+    ip daddr 127.0.0.1 udp dport 53 drop
+    meta protocol ip6 accept
+  }
 }
 table bridge br {
-  chain f { type filter hook forward priority 0; }
+  chain f {
+    type filter hook forward priority 0;
+    ip saddr 10.0.0.1 accept
+    ether type arp accept
+    ip6 daddr ::1 tcp dport 22 drop
+    ether saddr 02:00:00:00:00:01 drop
+  }
 }
 table arp a {
   chain i { type filter hook input priority 0; }

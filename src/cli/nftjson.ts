@@ -741,7 +741,7 @@ const TIMEOUT_DEFAULTS: { readonly [l4: string]: { readonly [state: string]: num
     retrans: 300,
     unack: 300,
   },
-  udp: { unreplied: 30, replied: 180 },
+  udp: { unreplied: 30, replied: 120 },
 };
 
 function objectJson(o: NftObject): NftJsonEntry {
@@ -775,7 +775,8 @@ function objectJson(o: NftObject): NftJsonEntry {
       for (const [state, seconds] of Object.entries((d.policy ?? {}) as Record<string, number>)) {
         if (defaults[state] !== seconds) policy[state.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())] = seconds;
       }
-      return { "ct timeout": { ...head, protocol: d.l4proto, l3proto: d.l3proto, policy } };
+      const shown = Object.keys(policy).length ? policy : null;
+      return { "ct timeout": { ...head, protocol: d.l4proto, l3proto: d.l3proto, policy: shown } };
     }
     case "ct expectation":
       return {
@@ -789,7 +790,8 @@ function objectJson(o: NftObject): NftJsonEntry {
         },
       };
     case "synproxy": {
-      const flags = ((d.flags as string[] | undefined) ?? []).filter((f) => f !== "mss" && f !== "wscale");
+      const set = (d.flags as string[] | undefined) ?? [];
+      const flags = ["timestamp", "sack-perm", "ecn"].filter((f) => set.includes(f)); // in nft's order
       return { synproxy: { ...head, mss: d.mss, wscale: d.wscale, ...(flags.length ? { flags } : {}) } };
     }
   }

@@ -485,6 +485,8 @@ export class Transaction {
     const name = checkName("object name", spec.name);
     checkObjectType(spec.type);
     const data: Record<string, unknown> = { ...(spec.data ?? {}) };
+    // The kernel wants the policy nest; an empty one keeps its default timeouts.
+    if (spec.type === "ct timeout" && data.policy === undefined) data.policy = {};
     if (spec.type === "synproxy") {
       // nft sets the mss and wscale bits beside the values: the kernel uses a value only with its bit.
       const given = (data.flags ?? []) as string[];

@@ -124,6 +124,14 @@ table bridge br {
     ether saddr 02:00:00:00:00:01 drop
   }
 }
+table inet objs {
+  ct timeout tt { protocol tcp; l3proto ip; policy = { established: 100, close: 4 }; }
+  ct timeout tu { protocol udp; l3proto ip6; policy = { unreplied: 10 }; }
+  ct expectation ex { protocol tcp; dport 22; timeout 10s; size 8; l3proto ip; }
+  synproxy sp { mss 1460; wscale 7; timestamp sack-perm; }
+  synproxy sp2 { mss 1400; wscale 2; }
+  ct helper h { type "ftp" protocol tcp; }
+}
 table arp a {
   chain i { type filter hook input priority 0; }
 }

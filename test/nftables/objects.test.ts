@@ -229,6 +229,25 @@ test("objects: connlimit objects (nft 1.0.6 cannot list them) round-trip through
       tx.addObject({ family: "ip", table: "m", name: "few", type: "connlimit", data: { count: 3 } });
       tx.addObject({ family: "ip", table: "m", name: "many", type: "connlimit", data: { count: 100, flags: ["inv"] } });
     });
+    // A ct timeout without a policy keeps the kernel's defaults (the kernel wants the nest: we send it empty).
+    await client.transaction((tx) =>
+      tx.addObject({ family: "ip", table: "m", name: "plain", type: "ct timeout", data: { l4proto: "udp" } })
+    );
+    const plain = (await client.objects()).find((o) => o.name === "plain")!;
+    assert.deepEqual(plain.data.policy, { unreplied: 30, replied: 120 });
+    await client.transaction((tx) => tx.deleteObject({ family: "ip", table: "m", name: "plain", type: "ct timeout" }));
+    await assert.rejects(
+      client.transaction((tx) =>
+        tx.addObject({
+          family: "ip",
+          table: "m",
+          name: "bad",
+          type: "ct timeout",
+          data: { l4proto: "tcp", policy: { bogus: 1 } },
+        })
+      ),
+      TypeError,
+    );
     const objects = (await client.objects()).map((o) => [o.name, o.type, o.data]);
     assert.deepEqual(objects.sort(), [
       ["few", "connlimit", { count: 3 }],

@@ -775,7 +775,16 @@ const OBJECT_FORMATS = {
   synproxy: SYNPROXY,
   connlimit: CONNLIMIT,
 } as const;
-/** The stateful object types this library decodes and writes; others are kept raw. */
+/**
+ * The stateful object types this library decodes and writes (by `nft`'s
+ * names); others are kept raw.
+ *
+ * @example
+ * ```ts
+ * import { objectFormats } from "@nlts/netlink/nftables";
+ * Object.keys(objectFormats); // ["counter", "quota", "limit", "ct helper", …]
+ * ```
+ */
 export const objectFormats: { readonly [type: string]: AttrSet } = OBJECT_FORMATS;
 
 const OBJ = defineAttrSet({
@@ -827,7 +836,15 @@ const FLOWTABLE = defineAttrSet({
     flags: { id: 7, ...BE32, flags: ["offload", "counter"] },
   },
 });
-/** `NFTA_FLOWTABLE_*`. */
+/**
+ * `NFTA_FLOWTABLE_*`.
+ *
+ * @example
+ * ```ts
+ * import { flowtableAttrs } from "@nlts/netlink/nftables";
+ * flowtableAttrs.attributes.hook.id; // 3
+ * ```
+ */
 export const flowtableAttrs: AttrSet = FLOWTABLE;
 
 const GEN = defineAttrSet({
@@ -1070,7 +1087,17 @@ export function decodeObject(msg: NetlinkMessage): NftObject {
   return object;
 }
 
-/** Decodes an `NFT_MSG_NEWFLOWTABLE`. */
+/**
+ * Decodes an `NFT_MSG_NEWFLOWTABLE`.
+ *
+ * @example
+ * ```ts
+ * import { parseMessages } from "@nlts/netlink";
+ * import { decodeFlowtable } from "@nlts/netlink/nftables";
+ * declare const bytes: Uint8Array; // an NFT_MSG_NEWFLOWTABLE the kernel sent
+ * const { name, devices, flags } = decodeFlowtable(parseMessages(bytes)[0]);
+ * ```
+ */
 export function decodeFlowtable(msg: NetlinkMessage): NftFlowtable {
   const family = header(msg);
   const a = attrsOf(FLOWTABLE, msg);

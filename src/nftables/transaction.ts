@@ -478,7 +478,23 @@ export class Transaction {
     return this;
   }
 
-  /** Adds a stateful object (counter, quota, limit). */
+  /**
+   * Adds a stateful object: counter, quota, limit, ct helper, ct timeout,
+   * ct expectation, synproxy, secmark or connlimit (rules use it by name:
+   * `rule().ctHelper("ftp")`, `{ kind: "objref", immType, immName }`).
+   *
+   * @example
+   * ```ts
+   * import { Nftables, rule } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open({ netns: "test" });
+   * await nft.transaction((tx) => {
+   *   tx.addTable({ family: "inet", name: "fw" });
+   *   tx.addObject({ family: "inet", table: "fw", name: "ftp", type: "ct helper", data: { helper: "ftp", l3proto: "ip", l4proto: "tcp" } });
+   *   tx.addChain({ family: "inet", table: "fw", name: "pre", type: "filter", hook: "prerouting", priority: 0 });
+   *   tx.addRule({ family: "inet", table: "fw", chain: "pre", expressions: rule().tcpDport(21).ctHelper("ftp").build() });
+   * });
+   * ```
+   */
   addObject(spec: ObjectSpec, options: { exclusive?: boolean } = {}): this {
     const family = checkFamily(spec.family);
     const table = checkName("table name", spec.table);
@@ -503,7 +519,21 @@ export class Transaction {
     return this;
   }
 
-  /** Adds a flowtable (`nft add flowtable`): connections put in it with `flow add @name` skip the rest of the path. */
+  /**
+   * Adds a flowtable (`nft add flowtable`): connections put in it with
+   * `flow add @name` skip the rest of the path. Kernels built without
+   * `CONFIG_NF_FLOW_TABLE` refuse it with ENOENT.
+   *
+   * @example
+   * ```ts
+   * import { Nftables, rule } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open({ netns: "test" });
+   * await nft.transaction((tx) => {
+   *   tx.addFlowtable({ family: "inet", table: "fw", name: "ft", priority: 0, devices: ["eth0", "eth1"] });
+   *   tx.addRule({ family: "inet", table: "fw", chain: "forward", expressions: rule().tcpDport(443).flowOffload("ft").build() });
+   * });
+   * ```
+   */
   addFlowtable(spec: FlowtableSpec, options: { exclusive?: boolean } = {}): this {
     const family = checkFamily(spec.family);
     const table = checkName("table name", spec.table);

@@ -15,9 +15,9 @@ import { Nftables } from "../nftables/client.ts";
 import { NFPROTO, type NftFamily, type NftHook } from "../nftables/constants.ts";
 import type { Expression } from "../nftables/objects.ts";
 import { type CtState, rule as newRule, type RuleBuilder } from "../nftables/rule.ts";
-import type { ChainSpec, Transaction } from "../nftables/transaction.ts";
+import type { ChainSpec, ElementSpec, SetSpec, Transaction } from "../nftables/transaction.ts";
 import { toJson } from "../wire/json.ts";
-import { AddressError } from "../wire/values.ts";
+import { AddressError, parseIP, parseMac } from "../wire/values.ts";
 import { UsageError } from "./args.ts";
 import { CliError, type Context } from "./context.ts";
 import { nftJson, type NftSelection, nftText } from "./nftjson.ts";
@@ -81,6 +81,11 @@ class Words {
     const t = this.#tokens[this.#at++];
     if (t === undefined) throw new UsageError(`nft: ${what} is missing`);
     return t.text;
+  }
+  nextToken(what: string): Token {
+    const t = this.#tokens[this.#at++];
+    if (t === undefined) throw new UsageError(`nft: ${what} is missing`);
+    return t;
   }
   take(word: string): boolean {
     const t = this.#tokens[this.#at];
@@ -396,6 +401,160 @@ export function parseRule(fam: NftFamily, tokens: Token[]): { expressions: Expre
   return { expressions: expressions ?? b.build(), comment };
 }
 
+/** The set key types this command writes: nft's datatype number, key length, and how a value is written. */
+const SET_TYPES: { readonly [name: string]: { type: number; len: number; parse: (text: string) => Uint8Array } } = {
+  ipv4_addr: { type: 7, len: 4, parse: (t) => addressBytes(t, 4) },
+  ipv6_addr: { type: 8, len: 16, parse: (t) => addressBytes(t, 16) },
+  inet_service: { type: 13, len: 2, parse: (t) => Uint8Array.of(...be16Bytes(numberIn(t, "port", 0xffff))) },
+  inet_proto: { type: 12, len: 1, parse: (t) => Uint8Array.of(protocolNumber(t)) },
+  ether_addr: { type: 9, len: 6, parse: (t) => parseMac(t, 6) },
+  // Marks are compared in host (little-endian) order, as meta mark loads them.
+  mark: { type: 19, len: 4, parse: (t) => leBytes(numberIn(t, "mark", 0xffffffff)) },
+  ifname: { type: 41, len: 16, parse: (t) => ifnameBytes(t) },
+};
+
+function numberIn(text: string, what: string, max: number): number {
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > max) throw new UsageError(`nft: ${JSON.stringify(text)} is not a ${what}`);
+  return n;
+}
+const be16Bytes = (n: number) => [n >> 8, n & 0xff];
+function leBytes(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+function addressBytes(text: string, len: 4 | 16): Uint8Array {
+  if (text.includes("/") || text.includes("-")) {
+    throw new UsageError(`nft: ${text}: prefixes and ranges need an interval set, which this command does not write`);
+  }
+  const b = parseIP(text);
+  if (b.length !== len) throw new UsageError(`nft: ${text} is not an ${len === 4 ? "IPv4" : "IPv6"} address`);
+  return b;
+}
+const PROTOCOLS: { readonly [name: string]: number } = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  "ipv6-icmp": 58,
+  sctp: 132,
+};
+function protocolNumber(text: string): number {
+  return PROTOCOLS[text] ?? numberIn(text, "protocol", 255);
+}
+function ifnameBytes(text: string): Uint8Array {
+  const name = new TextEncoder().encode(text);
+  if (name.length === 0 || name.length >= 16) {
+    throw new UsageError(`nft: ${JSON.stringify(text)} is not an interface name`);
+  }
+  const b = new Uint8Array(16);
+  b.set(name);
+  return b;
+}
+
+/** A set (or one being made by the same command line) as the element commands need it. */
+interface KnownSet {
+  keyType: number;
+  keyLen: number;
+  timeout: boolean;
+}
+
+/** `{ type T ; [flags F, … ;] [timeout D ;] [size N ;] [comment "c" ;] [elements = { … } ;] }`. */
+function setBody(w: Words, spec: SetSpec): Token[][] {
+  let elements: Token[][] = [];
+  w.expect("{");
+  while (!w.take("}")) {
+    if (w.take(";")) continue;
+    const word = w.next("set property");
+    if (word === "type") {
+      const name = w.next("set type");
+      if (w.peek() === ":" || w.peek() === ".") {
+        throw new UsageError("nft: maps and concatenations are not written by this command");
+      }
+      const type = SET_TYPES[name];
+      if (!type) {
+        throw new UsageError(
+          `nft: set type ${JSON.stringify(name)} is not written by this command (${Object.keys(SET_TYPES).join(", ")})`,
+        );
+      }
+      spec.keyType = type.type;
+      spec.keyLen = type.len;
+      if (name === "mark" || name === "ifname") spec.keyByteorder = "host"; // as nft stores it
+    } else if (word === "flags") {
+      const flags: ("constant" | "timeout" | "dynamic")[] = [];
+      do {
+        const flag = w.next("set flag");
+        if (flag !== "constant" && flag !== "timeout" && flag !== "dynamic") {
+          throw new UsageError(
+            `nft: set flag ${JSON.stringify(flag)} is not written by this command (constant, timeout, dynamic)`,
+          );
+        }
+        flags.push(flag);
+      } while (w.take(","));
+      spec.flags = flags;
+    } else if (word === "timeout") {
+      spec.timeout = duration(w.next("timeout"));
+    } else if (word === "size") {
+      spec.size = numberIn(w.next("size"), "size", 0xffffffff);
+    } else if (word === "comment") {
+      spec.comment = w.next("comment");
+    } else if (word === "elements") {
+      w.expect("=");
+      elements = elementList(w);
+    } else {
+      throw new UsageError(`nft: cannot parse ${JSON.stringify(word)} in a set's { … }`);
+    }
+  }
+  if (spec.keyLen === 0) throw new UsageError("nft: a set needs a type");
+  return elements;
+}
+
+/** `{ a, b timeout 30s comment "x", … }` as one token list per element. */
+function elementList(w: Words): Token[][] {
+  w.expect("{");
+  const out: Token[][] = [[]];
+  let depth = 0;
+  for (;;) {
+    const t = w.nextToken("}");
+    if (!t.quoted && t.text === "}" && depth === 0) break;
+    if (!t.quoted && t.text === "{") depth++;
+    if (!t.quoted && t.text === "}") depth--;
+    if (!t.quoted && t.text === "," && depth === 0) out.push([]);
+    else out[out.length - 1].push(t);
+  }
+  return out.filter((e) => e.length > 0);
+}
+
+/** nft's durations: `30s`, `5m`, `1h`, `2d`, `1h30m`, `500ms`, or seconds; in ms. */
+function duration(text: string): number {
+  const parts = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!parts || text === "") throw new UsageError(`nft: ${JSON.stringify(text)} is not a duration (30s, 5m, 1h, 2d)`);
+  const [d, h, m, sec, ms] = parts.slice(1).map((p) => Number(p ?? 0));
+  return (((d * 24 + h) * 60 + m) * 60 + sec) * 1000 + ms;
+}
+
+/** One element's tokens: its value, then `timeout D`, `comment "c"`. */
+function elementOf(tokens: Token[], set: KnownSet): ElementSpec {
+  const w = new Words(tokens);
+  const type = Object.values(SET_TYPES).find((t) => t.type === set.keyType && t.len === set.keyLen);
+  if (!type) throw new UsageError("nft: that set's key type is not written by this command");
+  const element: ElementSpec = { key: type.parse(w.next("element")) };
+  while (!w.done) {
+    const word = w.next("element option");
+    if (word === "timeout") {
+      if (!set.timeout) throw new UsageError("nft: an element timeout needs a set with the timeout flag");
+      element.timeout = duration(w.next("timeout"));
+    } else if (word === "comment") element.comment = w.next("comment");
+    else throw new UsageError(`nft: cannot parse ${JSON.stringify(word)} after an element`);
+  }
+  return element;
+}
+
 function handleOf(w: Words): number {
   const text = w.next("handle");
   if (!/^\d+$/.test(text) || Number(text) <= 0) {
@@ -415,7 +574,7 @@ function handleOf(w: Words): number {
  * await nft.transaction((tx) => parseWrite(tokenize("add table inet filter"), tx));
  * ```
  */
-export function parseWrite(tokens: Token[], tx: Transaction): void {
+export function parseWrite(tokens: Token[], tx: Transaction, sets: Map<string, KnownSet> = new Map()): void {
   const w = new Words(tokens);
   const verb = w.next("command");
   const object = w.next("object");
@@ -479,6 +638,35 @@ export function parseWrite(tokens: Token[], tx: Transaction): void {
     const handle = handleOf(w);
     w.end();
     tx.deleteRule({ family: fam, table, chain, handle });
+  } else if ((verb === "add" || verb === "create") && object === "set") {
+    const fam = family(w);
+    const spec: SetSpec = { family: fam, table: w.next("table name"), name: w.next("set name"), keyType: 0, keyLen: 0 };
+    const elements = setBody(w, spec);
+    w.end();
+    tx.addSet(spec, { exclusive });
+    const known = { keyType: spec.keyType, keyLen: spec.keyLen, timeout: (spec.flags ?? []).includes("timeout") };
+    sets.set(`${fam} ${spec.table} ${spec.name}`, known);
+    if (elements.length) {
+      tx.addElements({ family: fam, table: spec.table, set: spec.name }, elements.map((e) => elementOf(e, known)));
+    }
+  } else if (verb === "delete" && object === "set") {
+    const fam = family(w);
+    const table = w.next("table name");
+    const name = w.next("set name");
+    w.end();
+    tx.deleteSet({ family: fam, table, name });
+  } else if ((verb === "add" || verb === "delete") && object === "element") {
+    const fam = family(w);
+    const table = w.next("table name");
+    const name = w.next("set name");
+    const elements = elementList(w);
+    w.end();
+    const known = sets.get(`${fam} ${table} ${name}`);
+    if (!known) throw new UsageError(`nft: no set ${fam} ${table} ${name}`);
+    const ref = { family: fam, table, set: name };
+    const specs = elements.map((e) => elementOf(e, known));
+    if (verb === "add") tx.addElements(ref, specs);
+    else tx.deleteElements(ref, specs.map((e) => ({ key: e.key })));
   } else if ((verb === "add" || verb === "create") && object === "flowtable") {
     const fam = family(w);
     const table = w.next("table name");
@@ -495,7 +683,8 @@ export function parseWrite(tokens: Token[], tx: Transaction): void {
   } else {
     throw new UsageError(
       `nft: "${verb} ${object}" is not a command this writes (add|create|delete table, add|create|delete chain, ` +
-        "add|create|delete flowtable, flush ruleset|table|chain, add|insert|replace rule, delete rule … handle N)",
+        "add|create|delete set, add|delete element, add|create|delete flowtable, flush ruleset|table|chain, " +
+        "add|insert|replace rule, delete rule … handle N)",
     );
   }
 }
@@ -541,6 +730,7 @@ export const nft: Command = {
     "(nft's words; -j: nft -j's JSON)",
   description: "List the nf_tables ruleset as nft prints it (-j: as nft -j does), or change it in nft's words: " +
     "add|create|delete table, add|create|delete chain (with { type T hook H priority P ; policy P ; }), " +
+    "add|create|delete set (with { type T ; flags F ; timeout D ; elements = { … } ; }), add|delete element, " +
     "add|create|delete flowtable (with { hook ingress priority P ; devices = { D, … } ; }), flush " +
     "ruleset|table|chain, add|insert|replace rule (address, port, interface, @set, ct state matches; counter, log; " +
     "accept, drop, reject, jump, goto, return, masquerade, snat, dnat), delete rule … handle N. One invocation (commands " +
@@ -555,8 +745,25 @@ export const nft: Command = {
       return;
     }
     const commands = splitCommands(tokens);
+    const sets = new Map<string, KnownSet>();
+    if (commands.some((c) => c[1]?.text === "element")) {
+      // Elements are written in their set's key type: read the sets there are.
+      for (const set of await client.sets()) {
+        sets.set(`${set.family} ${set.table} ${set.name}`, {
+          keyType: set.keyType,
+          keyLen: set.keyLen,
+          timeout: set.flags.includes("timeout"),
+        });
+      }
+    }
     await client.transaction((tx) => {
-      for (const command of commands) parseWrite(command, tx);
+      try {
+        for (const command of commands) parseWrite(command, tx, sets);
+      } catch (error) {
+        // A name, address or value the library refused before anything was sent: a usage mistake.
+        if (error instanceof TypeError || error instanceof AddressError) throw new UsageError(`nft: ${error.message}`);
+        throw error;
+      }
     });
   },
 };

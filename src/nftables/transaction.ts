@@ -101,6 +101,11 @@ export interface SetSpec extends TableRef {
   size?: number;
   /** Comment. */
   comment?: string;
+  /**
+   * The byte order of the keys, stored for `nft` (which prints host-order
+   * keys, such as marks and interface names, only when told).
+   */
+  keyByteorder?: "host" | "big-endian";
 }
 
 /** An element to add to (or delete from) a set or map. */
@@ -205,6 +210,16 @@ function checkObjectType(type: unknown): void {
       `object type must be one of ${Object.keys(objectFormats).join(", ")}, not ${JSON.stringify(type)}`,
     );
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function checkHandle(handle: unknown): number {
@@ -408,7 +423,20 @@ export class Transaction {
       if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TypeError(`keyType and keyLen are u32, not ${n}`);
     }
     if (spec.keyLen === 0 || spec.keyLen > 64) throw new TypeError(`keyLen is 1 to 64 bytes, not ${spec.keyLen}`);
-    const userdata = spec.comment !== undefined ? commentUserdata(spec.comment, 7) : undefined;
+    // libnftnl's set userdata: the key's byte order (NFTNL_UDATA_SET_KEYBYTEORDER, a host-order u32:
+    // 1 host, 2 big-endian), which nft needs to print host-order keys (marks, interface names); the comment.
+    const parts: Uint8Array[] = [];
+    if (spec.keyByteorder !== undefined) {
+      if (spec.keyByteorder !== "host" && spec.keyByteorder !== "big-endian") {
+        throw new TypeError(`keyByteorder is "host" or "big-endian", not ${JSON.stringify(spec.keyByteorder)}`);
+      }
+      const tlv = new Uint8Array(6);
+      tlv[1] = 4;
+      new DataView(tlv.buffer).setUint32(2, spec.keyByteorder === "host" ? 1 : 2, true);
+      parts.push(tlv);
+    }
+    if (spec.comment !== undefined) parts.push(commentUserdata(spec.comment, 7));
+    const userdata = parts.length ? concatBytes(parts) : undefined;
     const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
     const id = ++this.#setId;
     this.#push(`add set ${spec.family} ${table} ${name}`, NFT_MSG.NEWSET, family, flags, (w) => {

@@ -183,11 +183,17 @@ test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, 
   await withNetns("nfx-cli-nft", async (theirs) => {
     await withNetns("nfx-cli-us", async (ours) => {
       // Sets are made by nft in both: this command writes tables, chains and rules.
-      const sets = "add table inet fw; add set inet fw blocked { type ipv4_addr ; }; " +
-        "add set inet fw ports { type inet_service ; }; " +
-        'add ct helper inet fw ftp-std { type "ftp" protocol tcp ; l3proto ip ; }';
+      // The ct helper is made by nft in both: this command does not write objects.
+      const setup = 'add table inet fw; add ct helper inet fw ftp-std { type "ftp" protocol tcp ; l3proto ip ; }';
       const commands: string[][] = [
         [
+          "add set inet fw blocked { type ipv4_addr ; elements = { 10.1.1.1, 10.2.2.2 } ; } ; " +
+          "add set inet fw ports { type inet_service ; elements = { 22, 80, 443 } ; } ; " +
+          'add set inet fw seen { type ipv4_addr ; flags timeout ; timeout 1h ; size 1000 ; comment "seen" ; } ; ' +
+          'add set inet fw names { type ifname ; elements = { "lo", "eth0" } ; } ; ' +
+          "add set inet fw marks { type mark ; flags constant ; elements = { 1, 0x10 } ; } ; " +
+          "add set inet fw protos { type inet_proto ; } ; add element inet fw protos { tcp, 17 } ; " +
+          "add element inet fw blocked { 10.3.3.3, 10.4.4.4 } ; delete element inet fw ports { 80 } ; " +
           "add chain inet fw input { type filter hook input priority filter ; policy drop ; } ; " +
           "add chain inet fw post { type nat hook postrouting priority srcnat ; } ; " +
           "create chain inet fw pre { type nat hook prerouting priority dstnat + 10 ; policy accept ; } ; " +
@@ -242,8 +248,8 @@ test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, 
         }
         return r.status === 0;
       };
-      nft(theirs, [sets]);
-      nft(ours, [sets]);
+      nft(theirs, [setup]);
+      nft(ours, [setup]);
       for (const [i, args] of commands.entries()) {
         const ok = i !== 3;
         await applies(theirs, args, ok, byNft);
@@ -265,6 +271,9 @@ test(`the same nft commands given to nft and to nlts nft leave equal rulesets`, 
           [`insert rule inet fw input position ${handle} udp dport 443 accept`],
           [`replace rule inet fw extra handle ${extra} return`],
           [`delete rule inet fw input handle ${handle}`],
+          ["add set ip raw hw { type ether_addr ; elements = { 02:00:00:00:00:01 } ; }"],
+          ["add element ip raw hw { 02:00:00:00:00:02 } ; delete element inet fw blocked { 10.1.1.1 }"],
+          ["add set ip6 six s6 { type ipv6_addr ; } ; add element ip6 six s6 { fd00::1, ::1 } ; delete set inet fw protos"],
           ["flush chain ip raw pre ; delete chain ip raw pre ; flush table inet fw ; delete table ip6 six"],
         ]
       ) {
@@ -294,7 +303,19 @@ test(`nft refuses what it cannot parse, names the word, and writes nothing`, asy
         [["add rule inet fw c snat to 10.0.0.1"], /say snat ip to or snat ip6 to/],
         [["add rule inet fw c snat ip to 10.0.0.1:80"], /a port needs a tcp or udp match first/],
         [["add chain inet fw d { type filter hook input priority lots ; }"], /unknown priority "lots"/],
-        [["add table inet ok ; add set inet fw s { type ipv4_addr ; }"], /"add set" is not a command this writes/],
+        [
+          ["add table inet ok ; add map inet fw m { type ipv4_addr : verdict ; }"],
+          /"add map" is not a command this writes/,
+        ],
+        [["add set inet fw s { type ipv4_addr ; flags interval ; }"], /set flag "interval" is not written/],
+        [["add set inet fw s { type ipv4_addr ; elements = { 10.0.0.0/8 } ; }"], /need an interval set/],
+        [
+          ["add set inet fw s { type ipv4_addr ; elements = { 1.2.3.4 timeout 1s } ; }"],
+          /needs a set with the timeout flag/,
+        ],
+        [["add element inet fw nosuch { 1.2.3.4 }"], /no set inet fw nosuch/],
+        [["add set inet fw s { type ipv6_addr ; elements = { 1.2.3.4 } ; }"], /is not an IPv6 address/],
+        [["add table inet " + "x".repeat(300)], /table name must be a name of 1 to/],
         [["list flowtables"], /not listed by this command/],
       ] as const
     ) {

@@ -3,8 +3,10 @@
  * `nft list ruleset|tables|table|chain|set|map …` (`-j`: nft -j's JSON),
  * and the writes people need most — `add|create|delete table`,
  * `add|create chain` with `{ type … hook … priority … ; policy … ; }`,
- * `delete chain`, `flush ruleset|table|chain`, `add|insert|replace rule`
- * with the rule builder's vocabulary, `delete rule … handle N`. What it
+ * `delete chain`, `add|delete set` and `add|delete element` (plain sets of
+ * the common key types), `add|delete flowtable`, `flush
+ * ruleset|table|chain`, `add|insert|replace rule` with the rule builder's
+ * vocabulary, `delete rule … handle N`. What it
  * cannot parse it refuses, naming the word, rather than guess. As with
  * nft, a negative priority needs `--` before the command
  * (`nlts nft -- add chain ip raw pre { type filter hook prerouting priority -300 \; }`).

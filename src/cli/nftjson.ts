@@ -404,6 +404,7 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
   const exprs = rule.expressions;
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i];
+    const before = out.length;
     switch (e.kind) {
       case "payload": {
         if (e.dreg === undefined) {
@@ -635,7 +636,8 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
       case "reject": {
         const type = String(e.type);
         if (type === "tcp reset") {
-          useDependency("transport"); // nft's own check for tcp, implied by the reset
+          // nft's check for tcp, implied by the reset, shows in inet tables only.
+          if (family !== "inet" && out.at(-1)?.dependency === "transport") useDependency("transport");
           out.push({ json: { reject: { type } } });
         } else {
           if (type === "icmp" && family === "inet") useDependency("network");
@@ -681,6 +683,10 @@ function ruleExpressions(rule: NftRule, sets: Map<string, NftSet & { elements: N
         break;
       default:
         raw(e);
+    }
+    // A statement other than a match ends nft's dependency context: protocol checks before it stay.
+    for (let j = before; j < out.length; j++) {
+      if (!("match" in out[j].json)) { for (let k = 0; k < j; k++) out[k].dependency = undefined; }
     }
   }
   return out.map((s) => s.json);

@@ -132,6 +132,23 @@ table inet objs {
   synproxy sp2 { mss 1400; wscale 2; }
   ct helper h { type "ftp" protocol tcp; }
 }
+table inet deps {
+  chain c {
+    meta l4proto tcp counter tcp dport 22 accept
+    meta nfproto ipv4 counter ip saddr 1.2.3.4 accept
+    meta l4proto tcp reject with tcp reset
+    ip daddr 192.168.0.4 meta l4proto tcp counter reject with tcp reset
+    meta nfproto ipv4 reject with icmp type host-unreachable
+    ip saddr 1.1.1.1 counter reject
+  }
+}
+table ip deps4 {
+  chain c {
+    meta l4proto tcp reject with tcp reset
+    ip protocol tcp counter reject with tcp reset
+    ip saddr 1.2.3.4 counter ip daddr 2.2.2.2 accept
+  }
+}
 table arp a {
   chain i { type filter hook input priority 0; }
 }

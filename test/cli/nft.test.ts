@@ -10,7 +10,11 @@ import { sh, withNetns } from "../helpers/netns.ts";
 import { main } from "../../cli.ts";
 import { cli, runtimes } from "./run.ts";
 import { parseWrite, tokenize } from "../../src/cli/nft.ts";
-import { Transaction } from "../../src/nftables/mod.ts";
+import { decodeRule, Transaction } from "../../src/nftables/mod.ts";
+import { nftJson as renderJson, nftText } from "../../src/cli/nftjson.ts";
+import { hexFile } from "../helpers/fixtures.ts";
+import { rng } from "../helpers/fuzz.ts";
+import { parseMessages } from "../../mod.ts";
 
 /** `nlts ARGS` in-process: exit status and output. */
 async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -373,4 +377,34 @@ test("nft add flowtable (this kernel has no CONFIG_NF_FLOW_TABLE): parsed as nft
     assert.match(r.stderr, /add flowtable inet fw ft \(operation 1\) failed: .*ENOENT/);
     assert.deepEqual(nftJson(ns, "ruleset").map((e) => Object.keys(e)[0]), ["table"]);
   });
+});
+
+test("nft -j rendering never throws on odd expression sequences (captured rules' expressions shuffled, 3,000 cases)", () => {
+  const dir = new URL("../nftables/fixtures/", import.meta.url);
+  const captured = Array.from(
+    { length: 8 },
+    (_, i) => decodeRule(parseMessages(hexFile(new URL(`rule-${i}.hex`, dir)))[0]),
+  );
+  const pool = captured.flatMap((r) => r.expressions);
+  const rand = rng(7);
+  for (let i = 0; i < 3000; i++) {
+    const expressions = Array.from({ length: 1 + rand(8) }, () => pool[rand(pool.length)]);
+    const family = (["inet", "ip", "ip6", "bridge", "netdev", "arp"] as const)[rand(6)];
+    const rule = { ...captured[0], family, expressions };
+    const entries = renderJson({
+      generation: 1,
+      tables: [{ family, name: rule.table, handle: 1, flags: [], use: 1 }],
+      chains: [{ family, table: rule.table, name: rule.chain, handle: 2, flags: [], use: 0 }],
+      rules: [rule],
+      sets: [],
+      objects: [],
+      flowtables: [],
+    });
+    const expr = (entries.at(-1)!.rule as { expr: unknown[] }).expr;
+    // A statement per expression at most (loads into registers show in what uses them, if anything does).
+    assert.ok(Array.isArray(expr) && expr.length <= expressions.length, JSON.stringify(expr));
+    for (const statement of expr) assert.equal(Object.keys(statement as object).length, 1);
+    JSON.stringify(entries);
+    nftText(entries);
+  }
 });

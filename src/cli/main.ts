@@ -15,6 +15,7 @@ import { decode } from "./decode.ts";
 import process from "node:process";
 import { tc } from "./tc.ts";
 import { ipset } from "./ipset.ts";
+import { nft } from "./nft.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -50,6 +51,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   demo,
   tc,
   ipset,
+  nft,
 };
 
 /**
@@ -120,6 +122,7 @@ const SUMMARY: [string, string][] = [
   ["demo", "links and addresses, then link events"],
   ["tc", "qdiscs, classes, filters (add, replace, change, del)"],
   ["ipset", "ipset sets and members (list; create, add, del, test, destroy, flush, rename, swap)"],
+  ["nft", "the nf_tables ruleset, in nft's words (list ruleset -j; add table|chain|rule, delete, flush)"],
 ];
 
 /**

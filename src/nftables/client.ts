@@ -24,6 +24,7 @@ import {
 } from "./constants.ts";
 import {
   decodeChain,
+  decodeFlowtable,
   decodeGeneration,
   decodeObject,
   decodeRule,
@@ -33,7 +34,7 @@ import {
   nftAttributePath,
   setElemListAttrs,
 } from "./schema.ts";
-import type { NftChain, NftObject, NftRule, NftSet, NftSetElement, NftTable } from "./objects.ts";
+import type { NftChain, NftFlowtable, NftObject, NftRule, NftSet, NftSetElement, NftTable } from "./objects.ts";
 import { type Echoes, NftTransactionError, Transaction } from "./transaction.ts";
 import { type NftEventOptions, NftEventStream } from "./events.ts";
 
@@ -62,7 +63,7 @@ export interface TransactionOptions {
 /** What a successful transaction returns. */
 export interface TransactionResult {
   /** Per operation, the objects the kernel echoed (with `echo`): a new rule with its handle… */
-  echoes: (NftTable | NftChain | NftRule | NftSet | NftObject)[][];
+  echoes: (NftTable | NftChain | NftRule | NftSet | NftObject | NftFlowtable)[][];
 }
 
 /** A consistent snapshot of the whole ruleset. */
@@ -79,6 +80,8 @@ export interface NftRuleset {
   sets: (NftSet & { elements: NftSetElement[] })[];
   /** Stateful objects. */
   objects: NftObject[];
+  /** Flowtables (none where the kernel was built without them). */
+  flowtables: NftFlowtable[];
 }
 
 /** `family` as a number for a dump (`undefined`: every family). */
@@ -89,7 +92,7 @@ function dumpFamily(family: NftFamily | undefined): number {
 }
 
 /** Decodes a message the kernel echoed for a transaction (undefined for other types). */
-function decodeEcho(m: NetlinkMessage): NftTable | NftChain | NftRule | NftSet | NftObject | undefined {
+function decodeEcho(m: NetlinkMessage): NftTable | NftChain | NftRule | NftSet | NftObject | NftFlowtable | undefined {
   const { subsys, msg } = splitNfnlType(m.type);
   if (subsys !== NFNL_SUBSYS_NFTABLES) return undefined;
   switch (msg) {
@@ -103,6 +106,8 @@ function decodeEcho(m: NetlinkMessage): NftTable | NftChain | NftRule | NftSet |
       return decodeSet(m);
     case NFT_MSG.NEWOBJ:
       return decodeObject(m);
+    case NFT_MSG.NEWFLOWTABLE:
+      return decodeFlowtable(m);
   }
   return undefined;
 }
@@ -271,6 +276,21 @@ export class Nftables implements AsyncDisposable {
   }
 
   /**
+   * Lists flowtables (of one family, or all). A kernel built without
+   * flowtables (`CONFIG_NF_FLOW_TABLE` unset) lists none.
+   *
+   * @example
+   * ```ts
+   * import { Nftables } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open();
+   * for (const ft of await nft.flowtables()) console.log(ft.name, ft.devices);
+   * ```
+   */
+  flowtables(filter: { family?: NftFamily } = {}): Promise<NftFlowtable[]> {
+    return this.#dump(NFT_MSG.GETFLOWTABLE, filter.family, decodeFlowtable);
+  }
+
+  /**
    * The whole ruleset, read at one generation: read again (up to 10 times)
    * if a transaction committed while it was being read.
    *
@@ -296,8 +316,9 @@ export class Nftables implements AsyncDisposable {
         sets.push({ ...set, elements });
       }
       const objects = await this.objects();
+      const flowtables = await this.flowtables();
       if ((await this.generation()) === generation || attempt === 9) {
-        return { generation, tables, chains, rules, sets, objects };
+        return { generation, tables, chains, rules, sets, objects, flowtables };
       }
     }
   }
@@ -358,9 +379,7 @@ export class Nftables implements AsyncDisposable {
     }
     const echoes: Echoes = answers.slice(1, -1).map((a) => a.replies);
     return {
-      echoes: echoes.map((replies) =>
-        replies.map(decodeEcho).filter((o): o is NftTable | NftChain | NftRule | NftSet | NftObject => o !== undefined)
-      ),
+      echoes: echoes.map((replies) => replies.map(decodeEcho).filter((o) => o !== undefined)),
     };
   }
 

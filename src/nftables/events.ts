@@ -12,9 +12,10 @@ import { Overrun } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { splitNfnlType } from "../netfilter/nfnetlink.ts";
 import { describeNftType, NFNL_SUBSYS_NFTABLES, NFNLGRP_NFTABLES, NFT_MSG, type NftFamily } from "./constants.ts";
-import type { NftChain, NftObject, NftRule, NftSet, NftSetElement, NftTable } from "./objects.ts";
+import type { NftChain, NftFlowtable, NftObject, NftRule, NftSet, NftSetElement, NftTable } from "./objects.ts";
 import {
   decodeChain,
+  decodeFlowtable,
   decodeGenerationMessage,
   decodeObject,
   decodeRule,
@@ -41,6 +42,7 @@ export type NftEvent =
     elements: NftSetElement[];
   }
   | { action: NftEventAction; kind: "object"; object: NftObject }
+  | { action: NftEventAction; kind: "flowtable"; flowtable: NftFlowtable }
   | {
     action: "new";
     kind: "generation";
@@ -85,6 +87,13 @@ export function decodeNftEvent(m: NetlinkMessage): NftEvent | undefined {
     case NFT_MSG.NEWOBJ:
     case NFT_MSG.DELOBJ:
       return { action: msg === NFT_MSG.NEWOBJ ? "new" : "delete", kind: "object", object: decodeObject(m) };
+    case NFT_MSG.NEWFLOWTABLE:
+    case NFT_MSG.DELFLOWTABLE:
+      return {
+        action: msg === NFT_MSG.NEWFLOWTABLE ? "new" : "delete",
+        kind: "flowtable",
+        flowtable: decodeFlowtable(m),
+      };
     case NFT_MSG.NEWGEN: {
       const { id, pid, processName } = decodeGenerationMessage(m);
       const event: NftEvent = { action: "new", kind: "generation", generation: id };

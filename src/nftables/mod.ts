@@ -1,8 +1,9 @@
 /**
  * nf_tables for nlts (NETLINK_NETFILTER, `NFNL_SUBSYS_NFTABLES`): the
  * firewall distributions ship today. List tables, chains, rules (their
- * expressions as typed objects), sets with their elements and stateful
- * objects ({@link Nftables}); change them in atomic transactions sent as one
+ * expressions as typed objects), sets with their elements, stateful
+ * objects (counters, quotas, limits, ct helpers, timeouts, expectations,
+ * synproxies…) and flowtables ({@link Nftables}); change them in atomic transactions sent as one
  * batch ({@link Nftables.transaction}); build common rules the way `nft`
  * writes them ({@link rule}).
  *
@@ -37,6 +38,7 @@ export {
 export {
   chainAttrs,
   decodeChain,
+  decodeFlowtable,
   decodeGeneration,
   decodeGenerationMessage,
   decodeObject,
@@ -46,10 +48,12 @@ export {
   decodeTable,
   exprAttrs,
   expressionFormats,
+  flowtableAttrs,
   genAttrs,
   type KnownExpressionName,
   nftAttributePath,
   objAttrs,
+  objectFormats,
   ruleAttrs,
   setAttrs,
   setElemListAttrs,
@@ -60,11 +64,13 @@ export {
   type BitwiseExpression,
   type CmpExpression,
   commentUserdata,
+  type ConnlimitExpression,
   type CounterExpression,
   type CtExpression,
   type Expression,
   type ExpressionExtra,
   type FibExpression,
+  type FlowOffloadExpression,
   type ImmediateExpression,
   type KnownExpression,
   type LimitExpression,
@@ -75,12 +81,14 @@ export {
   type NatExpression,
   type NftChain,
   type NftData,
+  type NftFlowtable,
   type NftObject,
   type NftRule,
   type NftSet,
   type NftSetElement,
   type NftTable,
   type NftVerdict,
+  type ObjrefExpression,
   type OtherKnownExpression,
   type PayloadExpression,
   type QuotaExpression,
@@ -89,6 +97,7 @@ export {
   type RedirExpression,
   type Register,
   type RejectExpression,
+  type SynproxyExpression,
   userdataComment,
 } from "./objects.ts";
 export {
@@ -96,8 +105,11 @@ export {
   type ChainSpec,
   type Echoes,
   type ElementSpec,
+  type FlowtableSpec,
+  type L4Proto,
   NftTransactionError,
   type ObjectSpec,
+  type ObjectType,
   type Operation,
   type RuleSpec,
   type SetSpec,

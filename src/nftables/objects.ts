@@ -267,10 +267,56 @@ export interface FibExpression extends ExpressionExtra {
   flags?: (string | number)[];
 }
 
-/** An expression with a set here but no dedicated type yet (byteorder, exthdr, objref): its attributes by name. */
+/** `objref`: use a named stateful object (`counter name "c"`, `ct helper set "ftp"`…), or one a map picks. */
+export interface ObjrefExpression extends ExpressionExtra {
+  /** Kind. */
+  kind: "objref";
+  /** The object's type: `counter`, `quota`, `ct helper`, `limit`, `ct timeout`, `ct expectation`, `synproxy`… */
+  immType?: string | number;
+  /** The object's name. */
+  immName?: string;
+  /** Key register of an object map lookup. */
+  setSreg?: Register;
+  /** Object map name. */
+  setName?: string;
+  /** Object map id (a map of the same batch). */
+  setId?: number;
+}
+
+/** `synproxy`: answer SYNs for the server (inline; a named one is an {@link ObjrefExpression}). */
+export interface SynproxyExpression extends ExpressionExtra {
+  /** Kind. */
+  kind: "synproxy";
+  /** MSS sent to the server. */
+  mss?: number;
+  /** Window scale sent to the server. */
+  wscale?: number;
+  /** `mss`, `wscale`, `sack-perm`, `timestamp`, `ecn`. */
+  flags?: (string | number)[];
+}
+
+/** `flow_offload` (`flow add @ft`): put the connection in a flowtable. */
+export interface FlowOffloadExpression extends ExpressionExtra {
+  /** Kind. */
+  kind: "flow_offload";
+  /** The flowtable's name. */
+  tableName?: string;
+}
+
+/** `connlimit` (`ct count N`): more than `count` connections (`inv`: not more). */
+export interface ConnlimitExpression extends ExpressionExtra {
+  /** Kind. */
+  kind: "connlimit";
+  /** Connections. */
+  count?: number;
+  /** `inv`. */
+  flags?: (string | number)[];
+}
+
+/** An expression with a set here but no dedicated type yet (byteorder, exthdr): its attributes by name. */
 export interface OtherKnownExpression extends ExpressionExtra {
   /** Kind. */
-  kind: "byteorder" | "exthdr" | "objref";
+  kind: "byteorder" | "exthdr";
   /** Attributes, as the set names them. */
   [attribute: string]: unknown;
 }
@@ -294,6 +340,10 @@ export type KnownExpression =
   | RejectExpression
   | RangeExpression
   | FibExpression
+  | ObjrefExpression
+  | SynproxyExpression
+  | FlowOffloadExpression
+  | ConnlimitExpression
   | OtherKnownExpression;
 
 /** An expression this library has no set for: its name and attributes, kept as they came (and re-encoded as they are). */
@@ -450,6 +500,30 @@ export interface NftSetElement {
   objref?: string;
 }
 
+/** An nf_tables flowtable: a fast path for established connections between `devices`. */
+export interface NftFlowtable {
+  /** Family of its table. */
+  family: NftFamily | number;
+  /** Table name. */
+  table: string;
+  /** Name. */
+  name: string;
+  /** Kernel handle. */
+  handle: number;
+  /** Hook (always `ingress`). */
+  hook?: NftHook | number;
+  /** Priority on the hook. */
+  priority?: number;
+  /** Devices it is bound to. */
+  devices: string[];
+  /** `offload` (hardware offload), `counter`. */
+  flags: (string | number)[];
+  /** References to it (rules with `flow add @name`). */
+  use: number;
+  /** Attributes this library does not know. */
+  unknown?: Attr[];
+}
+
 /** A stateful object: counter, quota, limit… */
 export interface NftObject {
   /** Family of its table. */
@@ -462,7 +536,14 @@ export interface NftObject {
   handle: number;
   /** `counter`, `quota`, `limit`, `ct helper`… */
   type: string | number;
-  /** Its state as decoded by the type's set (counter: `bytes`, `packets`; quota: `bytes`, `consumed`, `flags`; limit: `rate`, `unit`…), or raw attributes. */
+  /**
+   * Its state as decoded by the type's set (counter: `bytes`, `packets`;
+   * quota: `bytes`, `consumed`, `flags`; limit: `rate`, `unit`…; ct helper:
+   * `helper`, `l3proto`, `l4proto`; ct timeout: `l3proto`, `l4proto`,
+   * `policy` (seconds by state); ct expectation: `l3proto`, `l4proto`,
+   * `dport`, `timeout` (ms), `size`; synproxy: `mss`, `wscale`, `flags`;
+   * secmark: `context`; connlimit: `count`, `flags`), or raw attributes.
+   */
   data: Record<string, unknown>;
   /** References to it. */
   use: number;

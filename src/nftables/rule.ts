@@ -283,6 +283,36 @@ export class RuleBuilder {
     return this;
   }
 
+  #objref(type: string, name: string): this {
+    if (typeof name !== "string" || name.length === 0 || new TextEncoder().encode(name).length > 255) {
+      throw new TypeError(`a ${type} object name is a string of 1 to 255 bytes, not ${JSON.stringify(name)}`);
+    }
+    this.#out.push({ kind: "objref", immType: type, immName: name });
+    return this;
+  }
+
+  /** `ct helper set "NAME"`: attach the named `ct helper` object to the connection. */
+  ctHelper(name: string): this {
+    return this.#objref("ct helper", name);
+  }
+
+  /** `ct timeout set "NAME"`: give the connection the named `ct timeout` policy. */
+  ctTimeout(name: string): this {
+    return this.#objref("ct timeout", name);
+  }
+
+  /** `ct expectation set "NAME"`: expect the connection the named `ct expectation` object describes. */
+  ctExpectation(name: string): this {
+    return this.#objref("ct expectation", name);
+  }
+
+  /** `flow add @NAME` (`flow offload`): hand the connection to the flowtable `NAME`. */
+  flowOffload(flowtable: string): this {
+    if (typeof flowtable !== "string" || flowtable.length === 0) throw new TypeError("flow add needs a flowtable name");
+    this.#out.push({ kind: "flow_offload", tableName: flowtable });
+    return this;
+  }
+
   /** `counter`. */
   counter(): this {
     this.#out.push({ kind: "counter" });

@@ -12,7 +12,17 @@ import { NetlinkError } from "../wire/errors.ts";
 import { writeAttrs } from "../wire/schema.ts";
 import { nfnlMessage } from "../netfilter/nfnetlink.ts";
 import { hookNumber, NFNL_SUBSYS_NFTABLES, NFPROTO, NFT_MSG, type NftFamily, type NftHook } from "./constants.ts";
-import { chainAttrs, objAttrs, ruleAttrs, setAttrs, setElemListAttrs, tableAttrs, writeExpression } from "./schema.ts";
+import {
+  chainAttrs,
+  flowtableAttrs,
+  objAttrs,
+  objectFormats,
+  ruleAttrs,
+  setAttrs,
+  setElemListAttrs,
+  tableAttrs,
+  writeExpression,
+} from "./schema.ts";
 import { commentUserdata, type Expression, type NftVerdict } from "./objects.ts";
 
 /** Which table: its family and name. */
@@ -91,6 +101,11 @@ export interface SetSpec extends TableRef {
   size?: number;
   /** Comment. */
   comment?: string;
+  /**
+   * The byte order of the keys, stored for `nft` (which prints host-order
+   * keys, such as marks and interface names, only when told).
+   */
+  keyByteorder?: "host" | "big-endian";
 }
 
 /** An element to add to (or delete from) a set or map. */
@@ -122,7 +137,47 @@ export type ObjectSpec =
       type: "limit";
       data: { rate: number; unit: number; burst?: number; type?: "packets" | "bytes"; flags?: "inv"[] };
     }
+    | { type: "ct helper"; data: { helper: string; l3proto?: "ip" | "ip6" | "inet"; l4proto: L4Proto } }
+    | {
+      type: "ct timeout";
+      data: {
+        l3proto?: "ip" | "ip6" | "inet";
+        l4proto: L4Proto;
+        /** Seconds per state, by camelCase state name (`established`, `synSent`, `unreplied`…). */
+        policy?: Record<string, number>;
+      };
+    }
+    | {
+      type: "ct expectation";
+      data: { l3proto?: "ip" | "ip6" | "inet"; l4proto: L4Proto; dport: number; timeout: number; size: number };
+    }
+    | {
+      type: "synproxy";
+      data: { mss?: number; wscale?: number; flags?: ("mss" | "wscale" | "sack-perm" | "timestamp" | "ecn")[] };
+    }
+    | { type: "secmark"; data: { context: string } }
+    | { type: "connlimit"; data: { count: number; flags?: "inv"[] } }
   );
+
+/** A layer-4 protocol of a ct object, by `nft`'s name. */
+export type L4Proto = "icmp" | "igmp" | "tcp" | "udp" | "dccp" | "gre" | "esp" | "ah" | "icmpv6" | "sctp" | "udplite";
+
+/** The object types {@link Transaction.addObject} writes. */
+export type ObjectType = ObjectSpec["type"];
+
+/** A flowtable to add. */
+export interface FlowtableSpec extends TableRef {
+  /** Name. */
+  name: string;
+  /** The hook: flowtables have only `ingress` (the default). */
+  hook?: "ingress";
+  /** Priority on the hook (a 32-bit signed integer; default 0). */
+  priority?: number;
+  /** Devices whose traffic it takes (at least one for the kernel to bind it). */
+  devices: string[];
+  /** `offload` (hardware offload), `counter` (flow counters). */
+  flags?: ("offload" | "counter")[];
+}
 
 /** One message of a transaction, with what the caller asked for. */
 export interface Operation {
@@ -147,6 +202,24 @@ function checkName(what: string, name: unknown): string {
   }
   if (name.includes("\0")) throw new TypeError(`${what} cannot hold a NUL byte`);
   return name;
+}
+
+function checkObjectType(type: unknown): void {
+  if (typeof type !== "string" || !(type in objectFormats)) {
+    throw new TypeError(
+      `object type must be one of ${Object.keys(objectFormats).join(", ")}, not ${JSON.stringify(type)}`,
+    );
+  }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function checkHandle(handle: unknown): number {
@@ -350,7 +423,20 @@ export class Transaction {
       if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TypeError(`keyType and keyLen are u32, not ${n}`);
     }
     if (spec.keyLen === 0 || spec.keyLen > 64) throw new TypeError(`keyLen is 1 to 64 bytes, not ${spec.keyLen}`);
-    const userdata = spec.comment !== undefined ? commentUserdata(spec.comment, 7) : undefined;
+    // libnftnl's set userdata: the key's byte order (NFTNL_UDATA_SET_KEYBYTEORDER, a host-order u32:
+    // 1 host, 2 big-endian), which nft needs to print host-order keys (marks, interface names); the comment.
+    const parts: Uint8Array[] = [];
+    if (spec.keyByteorder !== undefined) {
+      if (spec.keyByteorder !== "host" && spec.keyByteorder !== "big-endian") {
+        throw new TypeError(`keyByteorder is "host" or "big-endian", not ${JSON.stringify(spec.keyByteorder)}`);
+      }
+      const tlv = new Uint8Array(6);
+      tlv[1] = 4;
+      new DataView(tlv.buffer).setUint32(2, spec.keyByteorder === "host" ? 1 : 2, true);
+      parts.push(tlv);
+    }
+    if (spec.comment !== undefined) parts.push(commentUserdata(spec.comment, 7));
+    const userdata = parts.length ? concatBytes(parts) : undefined;
     const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
     const id = ++this.#setId;
     this.#push(`add set ${spec.family} ${table} ${name}`, NFT_MSG.NEWSET, family, flags, (w) => {
@@ -420,24 +506,104 @@ export class Transaction {
     return this;
   }
 
-  /** Adds a stateful object (counter, quota, limit). */
+  /**
+   * Adds a stateful object: counter, quota, limit, ct helper, ct timeout,
+   * ct expectation, synproxy, secmark or connlimit (rules use it by name:
+   * `rule().ctHelper("ftp")`, `{ kind: "objref", immType, immName }`).
+   *
+   * @example
+   * ```ts
+   * import { Nftables, rule } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open({ netns: "test" });
+   * await nft.transaction((tx) => {
+   *   tx.addTable({ family: "inet", name: "fw" });
+   *   tx.addObject({ family: "inet", table: "fw", name: "ftp", type: "ct helper", data: { helper: "ftp", l3proto: "ip", l4proto: "tcp" } });
+   *   tx.addChain({ family: "inet", table: "fw", name: "pre", type: "filter", hook: "prerouting", priority: 0 });
+   *   tx.addRule({ family: "inet", table: "fw", chain: "pre", expressions: rule().tcpDport(21).ctHelper("ftp").build() });
+   * });
+   * ```
+   */
   addObject(spec: ObjectSpec, options: { exclusive?: boolean } = {}): this {
     const family = checkFamily(spec.family);
     const table = checkName("table name", spec.table);
     const name = checkName("object name", spec.name);
-    if (!["counter", "quota", "limit"].includes(spec.type)) {
-      throw new TypeError(`object type must be counter, quota or limit, not ${JSON.stringify(spec.type)}`);
+    checkObjectType(spec.type);
+    const data: Record<string, unknown> = { ...(spec.data ?? {}) };
+    // The kernel wants the policy nest; an empty one keeps its default timeouts.
+    if (spec.type === "ct timeout" && data.policy === undefined) data.policy = {};
+    if (spec.type === "synproxy") {
+      // nft sets the mss and wscale bits beside the values: the kernel uses a value only with its bit.
+      const given = (data.flags ?? []) as string[];
+      const bits = new Set(given);
+      if (data.mss !== undefined) bits.add("mss");
+      if (data.wscale !== undefined) bits.add("wscale");
+      data.flags = [...bits];
     }
     const userdata = spec.comment !== undefined ? commentUserdata(spec.comment) : undefined;
     const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
     this.#push(`add ${spec.type} ${spec.family} ${table} ${name}`, NFT_MSG.NEWOBJ, family, flags, (w) => {
-      writeAttrs(w, objAttrs, { table, name, type: spec.type, data: spec.data ?? {}, userdata });
+      writeAttrs(w, objAttrs, { table, name, type: spec.type, data, userdata });
+    });
+    return this;
+  }
+
+  /**
+   * Adds a flowtable (`nft add flowtable`): connections put in it with
+   * `flow add @name` skip the rest of the path. Kernels built without
+   * `CONFIG_NF_FLOW_TABLE` refuse it with ENOENT.
+   *
+   * @example
+   * ```ts
+   * import { Nftables, rule } from "@nlts/netlink/nftables";
+   * await using nft = await Nftables.open({ netns: "test" });
+   * await nft.transaction((tx) => {
+   *   tx.addFlowtable({ family: "inet", table: "fw", name: "ft", priority: 0, devices: ["eth0", "eth1"] });
+   *   tx.addRule({ family: "inet", table: "fw", chain: "forward", expressions: rule().tcpDport(443).flowOffload("ft").build() });
+   * });
+   * ```
+   */
+  addFlowtable(spec: FlowtableSpec, options: { exclusive?: boolean } = {}): this {
+    const family = checkFamily(spec.family);
+    const table = checkName("table name", spec.table);
+    const name = checkName("flowtable name", spec.name);
+    if (spec.hook !== undefined && spec.hook !== "ingress") {
+      throw new TypeError(`a flowtable hooks in at ingress, not ${JSON.stringify(spec.hook)}`);
+    }
+    const priority = spec.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < -0x80000000 || priority > 0x7fffffff) {
+      throw new TypeError(`a flowtable priority is a 32-bit signed integer, not ${priority}`);
+    }
+    if (!Array.isArray(spec.devices)) throw new TypeError("a flowtable needs a list of devices");
+    const devices = spec.devices.map((d) => checkName("device", d));
+    for (const f of spec.flags ?? []) {
+      if (f !== "offload" && f !== "counter") throw new TypeError(`unknown flowtable flag ${JSON.stringify(f)}`);
+    }
+    const flags = Flags.CREATE | (options.exclusive ? Flags.EXCL : 0);
+    this.#push(`add flowtable ${spec.family} ${table} ${name}`, NFT_MSG.NEWFLOWTABLE, family, flags, (w) => {
+      writeAttrs(w, flowtableAttrs, {
+        table,
+        name,
+        hook: { num: 0, priority: priority >>> 0, devs: devices.length ? { name: devices } : undefined },
+        flags: spec.flags ?? [],
+      });
+    });
+    return this;
+  }
+
+  /** Deletes a flowtable (no rule may refer to it). */
+  deleteFlowtable(ref: TableRef & { name: string }): this {
+    const family = checkFamily(ref.family);
+    const table = checkName("table name", ref.table);
+    const name = checkName("flowtable name", ref.name);
+    this.#push(`delete flowtable ${ref.family} ${table} ${name}`, NFT_MSG.DELFLOWTABLE, family, 0, (w) => {
+      writeAttrs(w, flowtableAttrs, { table, name });
     });
     return this;
   }
 
   /** Deletes a stateful object. */
-  deleteObject(ref: TableRef & { name: string; type: "counter" | "quota" | "limit" }): this {
+  deleteObject(ref: TableRef & { name: string; type: ObjectType }): this {
+    checkObjectType(ref.type);
     const family = checkFamily(ref.family);
     const table = checkName("table name", ref.table);
     const name = checkName("object name", ref.name);

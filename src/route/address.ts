@@ -13,7 +13,8 @@ import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
 import { checkIfName, type RawAttr } from "./linkinfo/common.ts";
-import { withJsonIfNeeded } from "../wire/json.ts";
+import { withJson } from "../wire/json.ts";
+import { eachOf } from "../socket/batches.ts";
 
 /** `IFA_*` attribute numbers (`linux/if_addr.h`). */
 export const IFA = {
@@ -258,8 +259,9 @@ export function decodeAddress(msg: NetlinkMessage): Address {
     a.preferredLifetime = a.cacheInfo.preferred;
     a.validLifetime = a.cacheInfo.valid;
   }
-  // The library's JSON rule, only where a bare JSON.stringify would differ (a bigint, bytes): src/wire/json.ts.
-  return withJsonIfNeeded(a);
+  // The library's JSON rule, only where a bare JSON.stringify would differ: src/wire/json.ts. Only
+  // `unknown` can hold bytes (every other field is a number, a string or an array of strings).
+  return a.unknown.length > 0 ? withJson(a) : a;
 }
 
 const EMPTY_FLAGS: string[] = [];
@@ -284,6 +286,7 @@ function familyNumber(family: "inet" | "inet6" | undefined): number {
 /**
  * Dumps addresses, streaming. The socket should do strict checking (the
  * default for ROUTE sockets) so that the kernel filters by `index`.
+ * {@link listAddressBatches} is the same dump a datagram at a time.
  *
  * @example
  * ```ts
@@ -293,7 +296,31 @@ function familyNumber(family: "inet" | "inet6" | undefined): number {
  * for await (const a of listAddresses(sock, { family: "inet", index: 1 })) console.log(`${a.local}/${a.prefixLength}`);
  * ```
  */
-export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter = {}): AsyncGenerator<Address> {
+export function listAddresses(
+  sock: NetlinkSocket,
+  filter: AddressFilter = {},
+): AsyncGenerator<Address, void, undefined> {
+  return eachOf(listAddressBatches(sock, filter), filter.signal);
+}
+
+/**
+ * {@link listAddresses}, yielding the addresses of each datagram together,
+ * as an array (never empty): one step of the iterator per datagram rather
+ * than per address. The same filters, order, ending and errors.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listAddressBatches } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * let n = 0;
+ * for await (const addresses of listAddressBatches(sock, { family: "inet6" })) n += addresses.length;
+ * ```
+ */
+export async function* listAddressBatches(
+  sock: NetlinkSocket,
+  filter: AddressFilter = {},
+): AsyncGenerator<Address[], void, undefined> {
   const family = familyNumber(filter.family);
   const index = filter.index;
   if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
@@ -303,17 +330,18 @@ export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter 
   const h = m.struct(IFADDRMSG_LEN);
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
-  // Batches: one step of the socket's iterator per datagram, not per address.
   const signal = filter.signal;
   for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    signal?.throwIfAborted();
+    const addresses: Address[] = [];
     for (const msg of batch) {
       if (msg.type !== RTM.NEWADDR) continue;
-      signal?.throwIfAborted();
       const a = decodeAddress(msg);
       // Without strict checking the kernel ignores the index: filter here too.
       if (index !== undefined && a.index !== index) continue;
-      yield a;
+      addresses.push(a);
     }
+    if (addresses.length > 0) yield addresses;
   }
 }
 

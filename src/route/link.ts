@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { eachOf } from "../socket/batches.ts";
 import { loadLibc } from "../../ffi/mod.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
 import { Flags } from "../wire/constants.ts";
@@ -799,6 +800,7 @@ export interface ListLinksOptions {
 
 /**
  * Dumps every link, streaming: each is decoded as its datagram arrives.
+ * {@link listLinkBatches} is the same dump a datagram at a time.
  *
  * @example
  * ```ts
@@ -808,7 +810,27 @@ export interface ListLinksOptions {
  * for await (const link of listLinks(sock)) console.log(link.index, link.name, link.operstate);
  * ```
  */
-export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions = {}): AsyncGenerator<Link> {
+export function listLinks(sock: NetlinkSocket, options: ListLinksOptions = {}): AsyncGenerator<Link, void, undefined> {
+  return eachOf(listLinkBatches(sock, options), options.signal);
+}
+
+/**
+ * {@link listLinks}, yielding the links of each datagram together, as an
+ * array (never empty): one step of the iterator per datagram rather than
+ * per link. The same filters, order, ending and errors.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listLinkBatches } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * for await (const links of listLinkBatches(sock)) for (const link of links) console.log(link.name);
+ * ```
+ */
+export async function* listLinkBatches(
+  sock: NetlinkSocket,
+  options: ListLinksOptions = {},
+): AsyncGenerator<Link[], void, undefined> {
   const m = new MessageWriter(RTM.GETLINK, Flags.DUMP);
   writeIfinfomsg(m);
   if (options.master !== undefined) {
@@ -816,14 +838,12 @@ export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions 
     m.u32(IFLA.MASTER, options.master);
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
-  // Batches: one step of the socket's iterator per datagram, not per link.
   const signal = options.signal;
   for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
-    for (const msg of batch) {
-      if (msg.type !== RTM.NEWLINK) continue;
-      signal?.throwIfAborted();
-      yield decodeLink(msg);
-    }
+    signal?.throwIfAborted();
+    const links: Link[] = [];
+    for (const msg of batch) if (msg.type === RTM.NEWLINK) links.push(decodeLink(msg));
+    if (links.length > 0) yield links;
   }
 }
 

@@ -767,14 +767,24 @@ interface Plan {
   readonly subs: number[];
   /** Fully-qualified names (`set.key`) for error messages. */
   readonly where: string[];
+  /** The generated decoder, once built. */
+  generated?: Generated;
 }
 
 const plans = new WeakMap<AttrSet, Plan>();
+/** The set decoded last and its plan: a dump decodes one set over and over, without a WeakMap lookup each. */
+let lastSet: AttrSet | undefined;
+let lastPlan: Plan | undefined;
 
 /** The compiled plan of a set, built once. */
 function planOf(set: AttrSet): Plan {
+  if (set === lastSet) return lastPlan!;
   let plan = plans.get(set);
-  if (plan) return plan;
+  if (plan) {
+    lastSet = set;
+    lastPlan = plan;
+    return plan;
+  }
   validate(set);
   const entries = Object.entries(set.attributes);
   let max = 0;
@@ -1061,7 +1071,7 @@ function decodeRange(
   into?: Record<string, unknown>,
 ): Record<string, unknown> {
   if (decoderKind === "function") {
-    const fn = generatedOf(plan);
+    const fn = plan.generated ?? generatedOf(plan);
     if (fn) return fn(b, start, end, base, into);
   }
   return decodeTable(plan, b, start, end, base, into);
@@ -1156,7 +1166,6 @@ type Generated = (
   base: number,
   into: Record<string, unknown> | undefined,
 ) => Record<string, unknown>;
-const generated = new WeakMap<Plan, Generated>();
 
 /** Helpers the generated source calls for everything but the plain integer and string stores. */
 const HELPERS = {
@@ -1205,7 +1214,7 @@ function inlineRead(op: number): string | undefined {
 let canGenerate = true;
 
 function generatedOf(plan: Plan): Generated | undefined {
-  let fn = generated.get(plan);
+  let fn = plan.generated;
   if (fn || !canGenerate) return fn;
   const cases: string[] = [];
   plan.slot.forEach((i, type) => {
@@ -1261,7 +1270,7 @@ return function decode(b, start, end, base, into) {
     canGenerate = false;
     return undefined;
   }
-  generated.set(plan, fn);
+  plan.generated = fn;
   return fn;
 }
 

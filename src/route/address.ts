@@ -194,6 +194,18 @@ const IFA_F_ENTRIES = Object.entries(IFA_F);
  * ```
  */
 export function addressFlagNames(flags: number, family: number): string[] {
+  // A dump has a handful of distinct flag sets: each is worked out once.
+  const key = (flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0);
+  const known = FLAG_NAMES_SEEN.get(key);
+  if (known !== undefined) return known.slice();
+  const out = flagNamesOf(flags, family);
+  if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(key, out.slice());
+  return out;
+}
+
+const FLAG_NAMES_SEEN = new Map<number, string[]>();
+
+function flagNamesOf(flags: number, family: number): string[] {
   const out: string[] = [];
   let rest = flags >>> 0;
   for (const [name, bit] of IFA_F_ENTRIES) {
@@ -239,16 +251,10 @@ export function decodeAddress(msg: NetlinkMessage): Address {
   };
   decodeAttrsInto(ADDRESS_ATTRS, a, p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
   a.flags = addressFlagNames(a.rawFlags, family);
-  // An address of the other family's size is refused (iproute2 would misprint it).
-  if (family === AF.INET || family === AF.INET6) {
-    const v6 = family === AF.INET6;
-    if (
-      (a.local !== undefined && a.local.includes(":") !== v6) ||
-      (a.address !== undefined && a.address.includes(":") !== v6) ||
-      (a.broadcast !== undefined && a.broadcast.includes(":") !== v6) ||
-      (a.anycast !== undefined && a.anycast.includes(":") !== v6) ||
-      (a.multicast !== undefined && a.multicast.includes(":") !== v6)
-    ) throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
+  // An address of the other family's size is refused (iproute2 would misprint it). The sizes are
+  // checked on the wire: a look at the text would make every address string flat at once.
+  if ((family === AF.INET || family === AF.INET6) && !addressSizesAre(p, family === AF.INET6 ? 16 : 4)) {
+    throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
   }
   // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
   // when missing (IPv6 addresses carry only IFA_ADDRESS).
@@ -265,6 +271,21 @@ export function decodeAddress(msg: NetlinkMessage): Address {
 }
 
 const EMPTY_FLAGS: string[] = [];
+
+/** Whether every address attribute (`IFA_ADDRESS`, `IFA_LOCAL`…) of a decoded message is `size` bytes. */
+function addressSizesAre(p: Uint8Array, size: number): boolean {
+  // The lengths were checked by the decode: this walk only reads them.
+  for (let at = IFADDRMSG_LEN; p.length - at >= 4;) {
+    const len = p[at] | (p[at + 1] << 8);
+    const type = (p[at + 2] | (p[at + 3] << 8)) & 0x3fff;
+    if (
+      (type === IFA.ADDRESS || type === IFA.LOCAL || type === IFA.BROADCAST || type === IFA.ANYCAST ||
+        type === IFA.MULTICAST) && len !== 4 + size
+    ) return false;
+    at += (len + 3) & ~3;
+  }
+  return true;
+}
 
 /** Options of {@link listAddresses}. */
 export interface AddressFilter {

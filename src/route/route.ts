@@ -497,8 +497,11 @@ export interface Route {
   unknown?: Attr[];
 }
 
+/** {@link FAMILY_NAMES} indexed by number (0..255). */
+const FAMILY_BY_NUMBER = byNumber(new Map(Object.entries(FAMILY_NAMES).map(([n, name]) => [Number(n), name])));
+
 function familyName(n: number): RouteFamily {
-  return FAMILY_NAMES[n] ?? n;
+  return FAMILY_BY_NUMBER[n] ?? n;
 }
 
 function formatAddress(bytes: Uint8Array): string {

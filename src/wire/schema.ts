@@ -843,6 +843,17 @@ function sizeError(plan: Plan, i: number, len: number, expected: string, at: num
   return new ParseError(`attribute ${plan.where[i]}: ${type} of ${len} bytes (expected ${expected})`, at);
 }
 
+/** A codec's error, named after the attribute it was reading (`at`: offset of its payload in the message). */
+function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
+  if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
+    return new ParseError(
+      `attribute ${plan.where[i]}: ${err.message.replace(/ \(at byte \d+\)$/, "")}`,
+      at - NLA_HDRLEN,
+    );
+  }
+  return err;
+}
+
 /** Reads the value of slot `i` from `b[s, e)`; `at` is the offset of the payload in the message (errors). */
 function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
   const len = e - s;
@@ -959,13 +970,7 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
         if (codec) return codec.decodeAt ? codec.decodeAt(b, s, e) : codec.decode(b.subarray(s, e));
         return decodeStruct(def.struct!, b.subarray(s, e));
       } catch (err) {
-        if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
-          throw new ParseError(
-            `attribute ${plan.where[i]}: ${err.message.replace(/ \(at byte \d+\)$/, "")}`,
-            at - NLA_HDRLEN,
-          );
-        }
-        throw err;
+        throw codecError(plan, i, err, at);
       }
   }
   switch (plan.posts[i]) {
@@ -1174,6 +1179,13 @@ const HELPERS = {
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
+  codecAt(codec: Codec<unknown>, plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
+    try {
+      return codec.decodeAt!(b, s, e);
+    } catch (err) {
+      throw codecError(plan, i, err, at);
+    }
+  },
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
   },
@@ -1234,6 +1246,10 @@ function generatedOf(plan: Plan): Generated | undefined {
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 inline; IPv6 and wrong sizes through the general reader.
       value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+    } else if (plan.ops[i] === OP_CODEC && post === POST_NONE && plan.defs[i].codec!.decodeAt) {
+      // A codec reading in place, called from here (one call site per
+      // attribute, not the general reader's shared one).
+      value = `H.codecAt(P.defs[${i}].codec, P, ${i}, b, s, e, sh + s)`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }

@@ -176,6 +176,7 @@ export { RouteClient, type RouteClientOptions, type SignalOptions } from "./clie
 export {
   bridgePortData,
   decodeLinkInfo,
+  decodeLinkInfoAt,
   IFLA_INFO,
   linkData,
   type LinkDataByKind,

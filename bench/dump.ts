@@ -8,10 +8,13 @@
  *
  * How each contender is timed:
  * - "typed": in-process, from the request to the last object (the objects
- *   are not kept);
- * - "raw": in-process, the same dump through `sock.dump` with every message
- *   split and every top-level attribute header walked (and its length
- *   checked) without decoding anything: the floor set by receiving;
+ *   are not kept), one object per `for await` step (`listRoutes`…);
+ * - "batches": the same typed objects, one datagram's array per `for await`
+ *   step (`listRouteBatches`…);
+ * - "raw": in-process, the same dump through `sock.dumpBatches` (the
+ *   cheapest way through the socket: one step per datagram) with every
+ *   message split and every top-level attribute header walked (and its
+ *   length checked) without decoding anything: the floor set by receiving;
  * - "ip": the whole `ip` process started from the shell side (a `bash`
  *   started once reads `$EPOCHREALTIME` before and after `ip … >/dev/null`,
  *   see `ShellTimer`): fork, exec, dump, JSON and exit, nothing of this
@@ -20,7 +23,8 @@
  *
  * One round runs each contender once, in an order that rotates per round,
  * after a warm-up. Reported: min / median / max over the rounds of each time,
- * and of the ratios typed ÷ ip and typed ÷ raw taken per round. Addresses and
+ * and of the ratios typed ÷ ip, typed ÷ raw, batches ÷ ip and batches ÷ raw
+ * taken per round. Addresses and
  * links run 3 × `rounds` rounds (their dumps take milliseconds).
  *
  * Usage:
@@ -29,9 +33,9 @@
  *   node --disable-warning=ExperimentalWarning bench/dump.ts …
  */
 import { Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
-import { encodeGetRoutes, listRoutes } from "../src/route/route.ts";
-import { listAddresses } from "../src/route/address.ts";
-import { listLinks } from "../src/route/link.ts";
+import { encodeGetRoutes, listRouteBatches, listRoutes } from "../src/route/route.ts";
+import { listAddressBatches, listAddresses } from "../src/route/address.ts";
+import { listLinkBatches, listLinks } from "../src/route/link.ts";
 import { rtmName } from "../src/route/constants.ts";
 import {
   addAddresses,
@@ -69,6 +73,7 @@ interface Workload {
   type: number;
   header: number;
   list(sock: NetlinkSocket): AsyncIterable<unknown>;
+  batches(sock: NetlinkSocket): AsyncIterable<unknown[]>;
 }
 
 function dumpRequest(type: number, header: number): Uint8Array {
@@ -89,6 +94,7 @@ const workloads: Workload[] = [
     type: 24,
     header: 12,
     list: (sock) => listRoutes(sock, { table: "all" }),
+    batches: (sock) => listRouteBatches(sock, { table: "all" }),
   },
   {
     tag: "addrs",
@@ -101,6 +107,7 @@ const workloads: Workload[] = [
     type: 20,
     header: 8,
     list: (sock) => listAddresses(sock),
+    batches: (sock) => listAddressBatches(sock),
   },
   {
     tag: "links",
@@ -113,6 +120,7 @@ const workloads: Workload[] = [
     type: 16,
     header: 16,
     list: (sock) => listLinks(sock),
+    batches: (sock) => listLinkBatches(sock),
   },
 ];
 
@@ -140,11 +148,18 @@ for (const w of workloads) {
     const raw = async () => {
       let n = 0;
       attrs = 0;
-      for await (const msg of sock.dump(w.request)) {
-        if (msg.type !== w.type) continue;
-        attrs += walk(msg.payload, w.header);
-        n++;
+      for await (const batch of sock.dumpBatches(w.request)) {
+        for (const msg of batch) {
+          if (msg.type !== w.type) continue;
+          attrs += walk(msg.payload, w.header);
+          n++;
+        }
       }
+      return n;
+    };
+    const batches = async () => {
+      let n = 0;
+      for await (const objects of w.batches(sock)) n += objects.length;
       return n;
     };
     const list = async () => {
@@ -156,20 +171,22 @@ for (const w of workloads) {
     try {
       // Warm-up. IPv6 can still add a route of its own (autoconfiguration of
       // the veth) just after the setup: warm up again until two dumps agree.
-      let nRaw = 0, nList = -1;
-      for (let i = 0; i < 5 && nRaw !== nList; i++) {
+      let nRaw = 0, nList = -1, nBatches = -1;
+      for (let i = 0; i < 5 && (nRaw !== nList || nRaw !== nBatches); i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 500));
         nRaw = await raw();
         nList = await list();
+        nBatches = await batches();
       }
       await ip.run();
-      if (nRaw !== nList || nList < w.count) {
-        throw new Error(`counts differ: raw ${nRaw}, typed ${nList}, made ${w.count}`);
+      if (nRaw !== nList || nRaw !== nBatches || nList < w.count) {
+        throw new Error(`counts differ: raw ${nRaw}, typed ${nList}, batches ${nBatches}, made ${w.count}`);
       }
-      const times = { raw: [] as number[], typed: [] as number[], ip: [] as number[] };
+      const times = { raw: [] as number[], typed: [] as number[], batches: [] as number[], ip: [] as number[] };
       const contenders: [keyof typeof times, () => Promise<unknown>][] = [
         ["raw", raw],
         ["typed", list],
+        ["batches", batches],
         ["ip", () => ip.run()],
       ];
       const n = rounds * w.scale;
@@ -187,6 +204,8 @@ for (const w of workloads) {
       }
       const vsIp = times.typed.map((t, i) => t / times.ip[i]);
       const vsRaw = times.typed.map((t, i) => t / times.raw[i]);
+      const batchesVsIp = times.batches.map((t, i) => t / times.ip[i]);
+      const batchesVsRaw = times.batches.map((t, i) => t / times.raw[i]);
       const mark = (xs: number[], target: number) => {
         const m = median(xs);
         return `${spread(xs, 2)} (median ≤ ${target}: ${m <= target ? "met" : "MISSED"})`;
@@ -194,9 +213,10 @@ for (const w of workloads) {
       report(
         `${runtime} dump ${w.what}, ${n} rounds, min / median / max ms: typed ${
           spread(times.typed)
-        } (${nList} objects), ` +
+        } (${nList} objects), batches ${spread(times.batches)}, ` +
           `raw ${spread(times.raw)} (${attrs} attrs), ip -j ${w.ip.slice(1).join(" ")} ${spread(times.ip)}; ` +
-          `per round typed/ip ${mark(vsIp, TARGET_IP)}, typed/raw ${mark(vsRaw, TARGET_RAW)}`,
+          `per round typed/ip ${mark(vsIp, TARGET_IP)}, typed/raw ${mark(vsRaw, TARGET_RAW)}, ` +
+          `batches/ip ${mark(batchesVsIp, TARGET_IP)}, batches/raw ${mark(batchesVsRaw, TARGET_RAW)}`,
       );
     } finally {
       ip.close();

@@ -13,7 +13,8 @@ import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
 import { checkIfName, type RawAttr } from "./linkinfo/common.ts";
-import { withJsonIfNeeded } from "../wire/json.ts";
+import { withJson } from "../wire/json.ts";
+import { eachOf } from "../socket/batches.ts";
 
 /** `IFA_*` attribute numbers (`linux/if_addr.h`). */
 export const IFA = {
@@ -193,6 +194,18 @@ const IFA_F_ENTRIES = Object.entries(IFA_F);
  * ```
  */
 export function addressFlagNames(flags: number, family: number): string[] {
+  // A dump has a handful of distinct flag sets: each is worked out once.
+  const key = (flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0);
+  const known = FLAG_NAMES_SEEN.get(key);
+  if (known !== undefined) return known.slice();
+  const out = flagNamesOf(flags, family);
+  if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(key, out.slice());
+  return out;
+}
+
+const FLAG_NAMES_SEEN = new Map<number, string[]>();
+
+function flagNamesOf(flags: number, family: number): string[] {
   const out: string[] = [];
   let rest = flags >>> 0;
   for (const [name, bit] of IFA_F_ENTRIES) {
@@ -238,16 +251,10 @@ export function decodeAddress(msg: NetlinkMessage): Address {
   };
   decodeAttrsInto(ADDRESS_ATTRS, a, p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
   a.flags = addressFlagNames(a.rawFlags, family);
-  // An address of the other family's size is refused (iproute2 would misprint it).
-  if (family === AF.INET || family === AF.INET6) {
-    const v6 = family === AF.INET6;
-    if (
-      (a.local !== undefined && a.local.includes(":") !== v6) ||
-      (a.address !== undefined && a.address.includes(":") !== v6) ||
-      (a.broadcast !== undefined && a.broadcast.includes(":") !== v6) ||
-      (a.anycast !== undefined && a.anycast.includes(":") !== v6) ||
-      (a.multicast !== undefined && a.multicast.includes(":") !== v6)
-    ) throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
+  // An address of the other family's size is refused (iproute2 would misprint it). The sizes are
+  // checked on the wire: a look at the text would make every address string flat at once.
+  if ((family === AF.INET || family === AF.INET6) && !addressSizesAre(p, family === AF.INET6 ? 16 : 4)) {
+    throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
   }
   // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
   // when missing (IPv6 addresses carry only IFA_ADDRESS).
@@ -258,11 +265,27 @@ export function decodeAddress(msg: NetlinkMessage): Address {
     a.preferredLifetime = a.cacheInfo.preferred;
     a.validLifetime = a.cacheInfo.valid;
   }
-  // The library's JSON rule, only where a bare JSON.stringify would differ (a bigint, bytes): src/wire/json.ts.
-  return withJsonIfNeeded(a);
+  // The library's JSON rule, only where a bare JSON.stringify would differ: src/wire/json.ts. Only
+  // `unknown` can hold bytes (every other field is a number, a string or an array of strings).
+  return a.unknown.length > 0 ? withJson(a) : a;
 }
 
 const EMPTY_FLAGS: string[] = [];
+
+/** Whether every address attribute (`IFA_ADDRESS`, `IFA_LOCAL`…) of a decoded message is `size` bytes. */
+function addressSizesAre(p: Uint8Array, size: number): boolean {
+  // The lengths were checked by the decode: this walk only reads them.
+  for (let at = IFADDRMSG_LEN; p.length - at >= 4;) {
+    const len = p[at] | (p[at + 1] << 8);
+    const type = (p[at + 2] | (p[at + 3] << 8)) & 0x3fff;
+    if (
+      (type === IFA.ADDRESS || type === IFA.LOCAL || type === IFA.BROADCAST || type === IFA.ANYCAST ||
+        type === IFA.MULTICAST) && len !== 4 + size
+    ) return false;
+    at += (len + 3) & ~3;
+  }
+  return true;
+}
 
 /** Options of {@link listAddresses}. */
 export interface AddressFilter {
@@ -284,6 +307,7 @@ function familyNumber(family: "inet" | "inet6" | undefined): number {
 /**
  * Dumps addresses, streaming. The socket should do strict checking (the
  * default for ROUTE sockets) so that the kernel filters by `index`.
+ * {@link listAddressBatches} is the same dump a datagram at a time.
  *
  * @example
  * ```ts
@@ -293,7 +317,31 @@ function familyNumber(family: "inet" | "inet6" | undefined): number {
  * for await (const a of listAddresses(sock, { family: "inet", index: 1 })) console.log(`${a.local}/${a.prefixLength}`);
  * ```
  */
-export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter = {}): AsyncGenerator<Address> {
+export function listAddresses(
+  sock: NetlinkSocket,
+  filter: AddressFilter = {},
+): AsyncGenerator<Address, void, undefined> {
+  return eachOf(listAddressBatches(sock, filter), filter.signal);
+}
+
+/**
+ * {@link listAddresses}, yielding the addresses of each datagram together,
+ * as an array (never empty): one step of the iterator per datagram rather
+ * than per address. The same filters, order, ending and errors.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listAddressBatches } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * let n = 0;
+ * for await (const addresses of listAddressBatches(sock, { family: "inet6" })) n += addresses.length;
+ * ```
+ */
+export async function* listAddressBatches(
+  sock: NetlinkSocket,
+  filter: AddressFilter = {},
+): AsyncGenerator<Address[], void, undefined> {
   const family = familyNumber(filter.family);
   const index = filter.index;
   if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
@@ -303,17 +351,18 @@ export async function* listAddresses(sock: NetlinkSocket, filter: AddressFilter 
   const h = m.struct(IFADDRMSG_LEN);
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
-  // Batches: one step of the socket's iterator per datagram, not per address.
   const signal = filter.signal;
   for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+    signal?.throwIfAborted();
+    const addresses: Address[] = [];
     for (const msg of batch) {
       if (msg.type !== RTM.NEWADDR) continue;
-      signal?.throwIfAborted();
       const a = decodeAddress(msg);
       // Without strict checking the kernel ignores the index: filter here too.
       if (index !== undefined && a.index !== index) continue;
-      yield a;
+      addresses.push(a);
     }
+    if (addresses.length > 0) yield addresses;
   }
 }
 

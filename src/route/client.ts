@@ -95,6 +95,10 @@ export class RouteClient implements AsyncDisposable {
   links(options: link.ListLinksOptions = {}): AsyncGenerator<link.Link> {
     return link.listLinks(this.socket, options);
   }
+  /** {@link links}, a datagram's links per step. @example `for await (const ls of rt.linkBatches()) console.log(ls.length)` */
+  linkBatches(options: link.ListLinksOptions = {}): AsyncGenerator<link.Link[]> {
+    return link.listLinkBatches(this.socket, options);
+  }
   /** One link by name or index. @example `await rt.getLink("lo")` */
   getLink(nameOrIndex: link.LinkRef): Promise<link.Link> {
     return link.getLink(this.socket, nameOrIndex);
@@ -118,6 +122,10 @@ export class RouteClient implements AsyncDisposable {
   addresses(filter: address.AddressFilter = {}): AsyncGenerator<address.Address> {
     return address.listAddresses(this.socket, filter);
   }
+  /** {@link addresses}, a datagram's addresses per step. @example `for await (const as of rt.addressBatches()) console.log(as.length)` */
+  addressBatches(filter: address.AddressFilter = {}): AsyncGenerator<address.Address[]> {
+    return address.listAddressBatches(this.socket, filter);
+  }
   /** Adds (or replaces) an address. @example `await rt.addAddress({ name: "br0", address: "10.0.0.1/24" })` */
   addAddress(spec: address.AddressSpec, options: address.AddAddressOptions = {}): Promise<void> {
     return address.addAddress(this.socket, spec, options);
@@ -132,6 +140,10 @@ export class RouteClient implements AsyncDisposable {
   /** Streams routes (main table unless `table` says otherwise). @example `for await (const r of rt.routes({ table: "all" })) console.log(r.dst)` */
   routes(filter: route.RouteFilter = {}): AsyncGenerator<route.Route> {
     return route.listRoutes(this.socket, filter);
+  }
+  /** {@link routes}, a datagram's routes per step. @example `for await (const rs of rt.routeBatches({ table: "all" })) console.log(rs.length)` */
+  routeBatches(filter: route.RouteFilter = {}): AsyncGenerator<route.Route[]> {
+    return route.listRouteBatches(this.socket, filter);
   }
   /** The route the kernel would use (`ip route get`). @example `await rt.getRoute("10.1.2.3")` */
   getRoute(destination: string, options: route.GetRouteOptions = {}): Promise<route.Route> {

@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { eachOf } from "../socket/batches.ts";
 import { loadLibc } from "../../ffi/mod.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
-import { Flags } from "../wire/constants.ts";
+import { Flags, NLA_HDRLEN, NLA_TYPE_MASK } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -20,6 +21,7 @@ import {
   type BridgePortOptions,
   checkIfName,
   decodeLinkInfo,
+  decodeLinkInfoAt,
   encodeBridgeOptions,
   encodeBridgePortOptions,
   type EncodeContext,
@@ -248,6 +250,17 @@ const FLAG_BITS: readonly (readonly [string, number])[] = FLAG_ORDER.map((name) 
  * ```
  */
 export function linkFlagNames(flags: number): string[] {
+  // A dump has a handful of distinct flag sets: each is worked out once.
+  const known = FLAG_NAMES_SEEN.get(flags >>> 0);
+  if (known !== undefined) return known.slice();
+  const out = flagNamesOf(flags);
+  if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(flags >>> 0, out.slice());
+  return out;
+}
+
+const FLAG_NAMES_SEEN = new Map<number, string[]>();
+
+function flagNamesOf(flags: number): string[] {
   const out: string[] = [];
   let rest = flags >>> 0;
   if (rest & IFF.UP && !(rest & IFF.RUNNING)) out.push("NO-CARRIER");
@@ -477,21 +490,34 @@ function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** The first attribute of `type` in `bytes[from, to)` as `[start, end]`; the whole list is checked. */
-function findAttr(bytes: Uint8Array, from: number, to: number, type: number): [number, number] | undefined {
-  const c = new AttrCursor(bytes, from, to);
-  let found: [number, number] | undefined;
-  while (c.next()) if (c.type === type && found === undefined) found = [c.start, c.end];
-  return found;
+/**
+ * Where the payload of the first attribute of `type` in `bytes[from, to)`
+ * starts, or -1; its end is left in `found.end`. The whole list is checked
+ * (every length). No object per attribute: this runs for every link of a dump.
+ */
+function findAttr(bytes: Uint8Array, from: number, to: number, type: number, found: { end: number }): number {
+  let start = -1;
+  for (let at = from; to - at >= NLA_HDRLEN;) {
+    const len = bytes[at] | (bytes[at + 1] << 8);
+    if (len < NLA_HDRLEN) throw new ParseError(`attribute length ${len} is shorter than its header`, at - from);
+    if (len > to - at) throw new ParseError(`attribute length ${len} runs past the end (${to - at} left)`, at - from);
+    if (start < 0 && ((bytes[at + 2] | (bytes[at + 3] << 8)) & NLA_TYPE_MASK) === type) {
+      start = at + NLA_HDRLEN;
+      found.end = at + len;
+    }
+    at += (len + 3) & ~3;
+  }
+  return start;
 }
 
 function inet6AddrGenMode(bytes: Uint8Array, start: number, end: number): string | undefined {
-  const inet6 = findAttr(bytes, start, end, 10 /* AF_INET6 */);
-  if (!inet6) return undefined;
-  const mode = findAttr(bytes, inet6[0], inet6[1], 8 /* IFLA_INET6_ADDR_GEN_MODE */);
-  if (!mode) return undefined;
-  if (mode[1] - mode[0] < 1) throw new ParseError("IFLA_INET6_ADDR_GEN_MODE: u8 needs 1 bytes, has 0", 0);
-  const m = bytes[mode[0]];
+  const found = { end: 0 };
+  const inet6 = findAttr(bytes, start, end, 10, /* AF_INET6 */ found);
+  if (inet6 < 0) return undefined;
+  const mode = findAttr(bytes, inet6, found.end, 8, /* IFLA_INET6_ADDR_GEN_MODE */ found);
+  if (mode < 0) return undefined;
+  if (found.end - mode < 1) throw new ParseError("IFLA_INET6_ADDR_GEN_MODE: u8 needs 1 bytes, has 0", 0);
+  const m = bytes[mode];
   return ADDR_GEN_MODES[m] ?? String(m);
 }
 
@@ -602,7 +628,11 @@ const LINK_FIELDS = defineAttrSet({
     txqlen: D.txqlen,
     operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
     linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
-    linkinfo: { id: D.linkinfo.id, type: "binary", codec: { decode: decodeLinkInfo } },
+    linkinfo: {
+      id: D.linkinfo.id,
+      type: "binary",
+      codec: { decode: decodeLinkInfo, decodeAt: decodeLinkInfoAt },
+    },
     alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
     numVf: D.numVf,
     stats64: {
@@ -799,6 +829,7 @@ export interface ListLinksOptions {
 
 /**
  * Dumps every link, streaming: each is decoded as its datagram arrives.
+ * {@link listLinkBatches} is the same dump a datagram at a time.
  *
  * @example
  * ```ts
@@ -808,7 +839,27 @@ export interface ListLinksOptions {
  * for await (const link of listLinks(sock)) console.log(link.index, link.name, link.operstate);
  * ```
  */
-export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions = {}): AsyncGenerator<Link> {
+export function listLinks(sock: NetlinkSocket, options: ListLinksOptions = {}): AsyncGenerator<Link, void, undefined> {
+  return eachOf(listLinkBatches(sock, options), options.signal);
+}
+
+/**
+ * {@link listLinks}, yielding the links of each datagram together, as an
+ * array (never empty): one step of the iterator per datagram rather than
+ * per link. The same filters, order, ending and errors.
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { listLinkBatches } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * for await (const links of listLinkBatches(sock)) for (const link of links) console.log(link.name);
+ * ```
+ */
+export async function* listLinkBatches(
+  sock: NetlinkSocket,
+  options: ListLinksOptions = {},
+): AsyncGenerator<Link[], void, undefined> {
   const m = new MessageWriter(RTM.GETLINK, Flags.DUMP);
   writeIfinfomsg(m);
   if (options.master !== undefined) {
@@ -816,14 +867,12 @@ export async function* listLinks(sock: NetlinkSocket, options: ListLinksOptions 
     m.u32(IFLA.MASTER, options.master);
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
-  // Batches: one step of the socket's iterator per datagram, not per link.
   const signal = options.signal;
   for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
-    for (const msg of batch) {
-      if (msg.type !== RTM.NEWLINK) continue;
-      signal?.throwIfAborted();
-      yield decodeLink(msg);
-    }
+    signal?.throwIfAborted();
+    const links: Link[] = [];
+    for (const msg of batch) if (msg.type === RTM.NEWLINK) links.push(decodeLink(msg));
+    if (links.length > 0) yield links;
   }
 }
 

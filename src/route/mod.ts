@@ -29,6 +29,7 @@ export {
   type LinkSpec,
   type LinkSpecCommon,
   type LinkStats64,
+  listLinkBatches,
   listLinks,
   type ListLinksOptions,
   OPERSTATES,
@@ -53,6 +54,7 @@ export {
   IFAPROT,
   INFINITY_LIFETIME,
   type Lifetime,
+  listAddressBatches,
   listAddresses,
 } from "./address.ts";
 export {
@@ -64,6 +66,7 @@ export {
   encodeNewRoute,
   getRoute,
   type GetRouteOptions,
+  listRouteBatches,
   listRoutes,
   type MetricName,
   type Route,
@@ -173,6 +176,7 @@ export { RouteClient, type RouteClientOptions, type SignalOptions } from "./clie
 export {
   bridgePortData,
   decodeLinkInfo,
+  decodeLinkInfoAt,
   IFLA_INFO,
   linkData,
   type LinkDataByKind,

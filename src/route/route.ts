@@ -27,6 +27,7 @@ import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } 
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM, Scope, Table } from "./constants.ts";
 import { withJsonIfNeeded } from "../wire/json.ts";
+import { eachOf } from "../socket/batches.ts";
 
 /** Size of `struct rtmsg`. */
 const RTMSG_SIZE = 12;
@@ -181,6 +182,15 @@ const SCOPE_NAMES = new Map<number, RouteScopeName>([
   [Scope.HOST, "host"],
   [Scope.NOWHERE, "nowhere"],
 ]);
+/** The same names indexed by number (0..255): what a dump reads per route, faster than a Map. */
+function byNumber<N extends string>(names: Map<number, N>): (N | undefined)[] {
+  const out = new Array<N | undefined>(256).fill(undefined);
+  for (const [n, name] of names) out[n] = name;
+  return out;
+}
+const TYPE_BY_NUMBER = byNumber(TYPE_NAMES);
+const PROTOCOL_BY_NUMBER = byNumber(PROTOCOL_NAMES);
+const SCOPE_BY_NUMBER = byNumber(SCOPE_NAMES);
 
 function lookup(names: Map<number, string>, value: string | number, what: string, max: number): number {
   if (typeof value === "number") {
@@ -207,11 +217,11 @@ export function routeScopeNumber(scope: RouteScopeName | "universe" | number): n
 
 /** Name of a protocol number as iproute2 prints it; the number when unnamed. @example `routeProtocolName(186) // "bgp"` */
 export function routeProtocolName(n: number): RouteProtocolName | number {
-  return (PROTOCOL_NAMES.get(n) as RouteProtocolName | undefined) ?? n;
+  return (PROTOCOL_BY_NUMBER[n] as RouteProtocolName | undefined) ?? n;
 }
 /** Name of a scope number; the number when unnamed. @example `routeScopeName(253) // "link"` */
 export function routeScopeName(n: number): RouteScopeName | number {
-  return SCOPE_NAMES.get(n) ?? n;
+  return SCOPE_BY_NUMBER[n] ?? n;
 }
 
 /** Metrics of a route (`RTA_METRICS`), in the kernel's own units. */
@@ -487,8 +497,11 @@ export interface Route {
   unknown?: Attr[];
 }
 
+/** {@link FAMILY_NAMES} indexed by number (0..255). */
+const FAMILY_BY_NUMBER = byNumber(new Map(Object.entries(FAMILY_NAMES).map(([n, name]) => [Number(n), name])));
+
 function familyName(n: number): RouteFamily {
-  return FAMILY_NAMES[n] ?? n;
+  return FAMILY_BY_NUMBER[n] ?? n;
 }
 
 function formatAddress(bytes: Uint8Array): string {
@@ -711,7 +724,7 @@ function decodeRouteAt(p: Uint8Array): Route {
     table: p[4],
     protocol: routeProtocolName(p[5]),
     scope: routeScopeName(p[6]),
-    type: (TYPE_NAMES.get(p[7]) as RouteTypeName | undefined) ?? p[7],
+    type: (TYPE_BY_NUMBER[p[7]] as RouteTypeName | undefined) ?? p[7],
     tos: p[3],
     dstLength: p[1],
     srcLength: p[2],
@@ -737,6 +750,11 @@ function decodeRouteAt(p: Uint8Array): Route {
     route.cache = cache;
   }
   // The library's JSON rule, only where a bare JSON.stringify would differ (a bigint, bytes): src/wire/json.ts.
+  // Only these fields can hold bytes; a plain route has none of them.
+  if (
+    route.unknown === undefined && route.encap === undefined && route.multipath === undefined &&
+    route.metrics === undefined
+  ) return route as Route;
   return withJsonIfNeeded(route as Route);
 }
 
@@ -829,7 +847,8 @@ export function encodeGetRoutes(filter: Omit<RouteFilter, "signal"> = {}): Uint8
  * every filter is also applied here, so the result is the same on a socket
  * without strict checking. Without `table`, the main table is listed (as
  * `ip route show`); pass `table: "all"` for every table. A table that does
- * not exist has no routes.
+ * not exist has no routes. {@link listRouteBatches} is the same dump a
+ * datagram at a time (for large tables: no iterator step per route).
  *
  * @example
  * ```ts
@@ -839,23 +858,44 @@ export function encodeGetRoutes(filter: Omit<RouteFilter, "signal"> = {}): Uint8
  * for await (const r of listRoutes(sock, { family: "inet6", table: "all", type: "unicast" })) console.log(r);
  * ```
  */
-export async function* listRoutes(
+export function listRoutes(sock: NetlinkSocket, filter: RouteFilter = {}): AsyncGenerator<Route, void, undefined> {
+  return eachOf(listRouteBatches(sock, filter), filter.signal);
+}
+
+/**
+ * {@link listRoutes}, yielding the routes of each datagram together, as an
+ * array (never empty): one step of the iterator per datagram (a few hundred
+ * routes) rather than per route, the fastest way through a large table.
+ * The same filters, order, ending and errors as {@link listRoutes}.
+ *
+ * @example
+ * ```ts
+ * import { listRouteBatches } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * await using sock = await NetlinkSocket.open("route");
+ * let n = 0;
+ * for await (const routes of listRouteBatches(sock, { table: "all" })) n += routes.length;
+ * ```
+ */
+export async function* listRouteBatches(
   sock: NetlinkSocket,
   filter: RouteFilter = {},
-): AsyncGenerator<Route, void, undefined> {
+): AsyncGenerator<Route[], void, undefined> {
   const { request, table, protocol, type, oif } = routeDump(filter);
   const local = { table, protocol, type, oif };
+  const cloned = filter.cloned;
   try {
-    // Batches: one step of the socket's iterator per datagram, not per route.
     const signal = filter.signal;
     for await (const batch of sock.dumpBatches(request, { signal })) {
+      signal?.throwIfAborted();
+      const routes: Route[] = [];
       for (const msg of batch) {
         if (msg.type !== RTM.NEWROUTE) continue;
-        signal?.throwIfAborted();
         const route = decodeRouteAt(msg.payload);
-        if (filter.cloned !== undefined && route.flags.includes("cloned") !== filter.cloned) continue;
-        if (matches(route, local)) yield route;
+        if (cloned !== undefined && route.flags.includes("cloned") !== cloned) continue;
+        if (matches(route, local)) routes.push(route);
       }
+      if (routes.length > 0) yield routes;
     }
   } catch (e) {
     // The IPv4 FIB answers a dump of a missing table with ENOENT ("ipv4: FIB

@@ -795,14 +795,24 @@ interface Plan {
   readonly subs: number[];
   /** Fully-qualified names (`set.key`) for error messages. */
   readonly where: string[];
+  /** The generated decoder, once built. */
+  generated?: Generated;
 }
 
 const plans = new WeakMap<AttrSet, Plan>();
+/** The set decoded last and its plan: a dump decodes one set over and over, without a WeakMap lookup each. */
+let lastSet: AttrSet | undefined;
+let lastPlan: Plan | undefined;
 
 /** The compiled plan of a set, built once. */
 function planOf(set: AttrSet): Plan {
+  if (set === lastSet) return lastPlan!;
   let plan = plans.get(set);
-  if (plan) return plan;
+  if (plan) {
+    lastSet = set;
+    lastPlan = plan;
+    return plan;
+  }
   validate(set);
   const entries = Object.entries(set.attributes);
   let max = 0;
@@ -859,6 +869,17 @@ function innerPlan(plan: Plan, i: number): Plan {
 function sizeError(plan: Plan, i: number, len: number, expected: string, at: number): ParseError {
   const type = plan.defs[i].type;
   return new ParseError(`attribute ${plan.where[i]}: ${type} of ${len} bytes (expected ${expected})`, at);
+}
+
+/** A codec's error, named after the attribute it was reading (`at`: offset of its payload in the message). */
+function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
+  if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
+    return new ParseError(
+      `attribute ${plan.where[i]}: ${err.message.replace(/ \(at byte \d+\)$/, "")}`,
+      at - NLA_HDRLEN,
+    );
+  }
+  return err;
 }
 
 /** Reads the value of slot `i` from `b[s, e)`; `at` is the offset of the payload in the message (errors). */
@@ -977,13 +998,7 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
         if (codec) return codec.decodeAt ? codec.decodeAt(b, s, e) : codec.decode(b.subarray(s, e));
         return decodeStruct(def.struct!, b.subarray(s, e));
       } catch (err) {
-        if (err instanceof ParseError && !err.message.startsWith("attribute ")) {
-          throw new ParseError(
-            `attribute ${plan.where[i]}: ${err.message.replace(/ \(at byte \d+\)$/, "")}`,
-            at - NLA_HDRLEN,
-          );
-        }
-        throw err;
+        throw codecError(plan, i, err, at);
       }
   }
   switch (plan.posts[i]) {
@@ -1089,7 +1104,7 @@ function decodeRange(
   into?: Record<string, unknown>,
 ): Record<string, unknown> {
   if (decoderKind === "function") {
-    const fn = generatedOf(plan);
+    const fn = plan.generated ?? generatedOf(plan);
     if (fn) return fn(b, start, end, base, into);
   }
   return decodeTable(plan, b, start, end, base, into);
@@ -1184,7 +1199,6 @@ type Generated = (
   base: number,
   into: Record<string, unknown> | undefined,
 ) => Record<string, unknown>;
-const generated = new WeakMap<Plan, Generated>();
 
 /** Helpers the generated source calls for everything but the plain integer and string stores. */
 const HELPERS = {
@@ -1193,6 +1207,13 @@ const HELPERS = {
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
+  codecAt(codec: Codec<unknown>, plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
+    try {
+      return codec.decodeAt!(b, s, e);
+    } catch (err) {
+      throw codecError(plan, i, err, at);
+    }
+  },
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
   },
@@ -1233,7 +1254,7 @@ function inlineRead(op: number): string | undefined {
 let canGenerate = true;
 
 function generatedOf(plan: Plan): Generated | undefined {
-  let fn = generated.get(plan);
+  let fn = plan.generated;
   if (fn || !canGenerate) return fn;
   const cases: string[] = [];
   plan.slot.forEach((i, type) => {
@@ -1253,6 +1274,10 @@ function generatedOf(plan: Plan): Generated | undefined {
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 inline; IPv6 and wrong sizes through the general reader.
       value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+    } else if (plan.ops[i] === OP_CODEC && post === POST_NONE && plan.defs[i].codec!.decodeAt) {
+      // A codec reading in place, called from here (one call site per
+      // attribute, not the general reader's shared one).
+      value = `H.codecAt(P.defs[${i}].codec, P, ${i}, b, s, e, sh + s)`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }
@@ -1289,7 +1314,7 @@ return function decode(b, start, end, base, into) {
     canGenerate = false;
     return undefined;
   }
-  generated.set(plan, fn);
+  plan.generated = fn;
   return fn;
 }
 

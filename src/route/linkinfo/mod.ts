@@ -6,7 +6,7 @@
  * @module
  */
 import { ParseError } from "../../wire/errors.ts";
-import { type AttrSet, decodeAttrs, defineAttrSet } from "../../wire/schema.ts";
+import { type AttrSet, decodeAttrsAt, defineAttrSet } from "../../wire/schema.ts";
 import { type BridgeInfo, bridgeKind, type BridgePortInfo } from "./bridge.ts";
 import type { RawAttr } from "./common.ts";
 import { LINK_DATA_FORMATS, LINK_SLAVE_DATA_FORMATS, linkKindCodec, registerLinkKind } from "./registry.ts";
@@ -100,9 +100,25 @@ export const linkinfoAttrs: AttrSet = LINKINFO_ATTRS;
  * ```
  */
 export function decodeLinkInfo(bytes: Uint8Array): LinkInfo {
+  return decodeLinkInfoAt(bytes, 0, bytes.length);
+}
+
+/**
+ * {@link decodeLinkInfo} of `bytes[start, end)`, without a view of the range
+ * (what a link dump calls for every link).
+ *
+ * @example
+ * ```ts
+ * import { decodeLinkInfoAt } from "@nlts/netlink/route";
+ * // IFLA_INFO_KIND "veth", after 2 bytes of something else
+ * const b = new Uint8Array([0, 0, 9, 0, 1, 0, 118, 101, 116, 104, 0, 0, 0, 0]);
+ * decodeLinkInfoAt(b, 2, b.length).kind; // "veth"
+ * ```
+ */
+export function decodeLinkInfoAt(bytes: Uint8Array, start: number, end: number): LinkInfo {
   let decoded: Record<string, unknown>;
   try {
-    decoded = decodeAttrs(LINKINFO_ATTRS, bytes);
+    decoded = decodeAttrsAt(LINKINFO_ATTRS, bytes, start, end, 0);
   } catch (e) {
     if (e instanceof ParseError) {
       throw new ParseError(`IFLA_LINKINFO: ${e.message.replace(/ \(at byte \d+\)$/, "")}`, 0);

@@ -12,6 +12,8 @@ import type { Address } from "../route/address.ts";
 import type { Route } from "../route/route.ts";
 import type { Neighbour } from "../route/neighbour.ts";
 import type { Rule } from "../route/rule.ts";
+import type { Nexthop } from "../route/nexthop.ts";
+import type { RouteEncap } from "../route/route.ts";
 
 /** Index → name of the namespace's links. */
 export type Names = ReadonlyMap<number, string>;
@@ -395,4 +397,92 @@ export function ipRule(r: Rule): Json {
   }
   if (r.protocol !== undefined && r.protocol !== "unspec" && r.protocol !== "kernel") out.protocol = r.protocol;
   return clean(out);
+}
+
+/**
+ * An object as ip writes it: keys in order, undefined values left out, and a
+ * key may come twice (ip writes an `ip` encapsulation's `id` after the
+ * nexthop's own; a parser keeps the last).
+ */
+function objectText(entries: readonly (readonly [string, unknown])[]): string {
+  const parts: string[] = [];
+  for (const [key, value] of entries) {
+    if (value !== undefined) parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** `TUNNEL_KEY`, `TUNNEL_CSUM`, `TUNNEL_SEQ` of `LWTUNNEL_IP_FLAGS`, in the order ip prints them. */
+const TUNNEL_FLAGS: readonly [string, number][] = [["key", 0x04], ["csum", 0x01], ["seq", 0x08]];
+
+/** The keys of ip's `lwt_print_encap`: the kind, then what it knows of `ip`, `ip6` and `seg6`. */
+function encapEntries(e: RouteEncap): [string, unknown][] {
+  const out: [string, unknown][] = [["encap", e.kind ?? String(e.type)]];
+  if (e.ip) {
+    const v6 = e.kind === "ip6";
+    out.push(["id", e.ip.id], ["src", e.ip.src], ["dst", e.ip.dst]);
+    out.push(v6 ? ["hoplimit", e.ip.hoplimit] : ["ttl", e.ip.ttl], v6 ? ["tc", e.ip.tc] : ["tos", e.ip.tos]);
+    for (const [name, bit] of TUNNEL_FLAGS) if ((e.ip.flags ?? 0) & bit) out.push([name, true]);
+  } else if (e.seg6) {
+    out.push(["mode", e.seg6.mode], ["segs", e.seg6.segs]);
+    if (e.seg6.flags & SR6_FLAG1_HMAC) out.push(["hmac", seg6HmacKey(e.data)]);
+  }
+  return out;
+}
+
+/** `SR6_FLAG1_HMAC` of `struct ipv6_sr_hdr`: an HMAC TLV ends the header. */
+const SR6_FLAG1_HMAC = 0x08;
+
+/**
+ * The key id of a `seg6` encapsulation's HMAC TLV, as ip prints it (`0x5`):
+ * the TLV is the header's last 40 bytes (`struct sr6_tlv_hmac`), its key id at
+ * offset 4. `data` is the `RTA_ENCAP` payload: `SEG6_IPTUNNEL_SRH`, whose value
+ * is an `int` mode and then the header.
+ */
+function seg6HmacKey(data: Uint8Array): string | undefined {
+  const header = 4 + 4;
+  if (data.length < header + 2) return undefined;
+  const at = header + ((data[header + 1] + 1) << 3) - 40 + 4;
+  if (at < header || at + 4 > data.length) return undefined;
+  const key = new DataView(data.buffer, data.byteOffset + at, 4).getUint32(0);
+  return `0x${key.toString(16)}`;
+}
+
+/**
+ * A nexthop as `ip -j nexthop` prints it, as JSON text (ip's key order,
+ * including the repeated `id` of an `ip`/`ip6` encapsulation). `details`
+ * is `-d`: scope and protocol always.
+ *
+ * @example
+ * ```ts
+ * import { ipNexthop } from "./ipjson.ts";
+ * import { RouteClient } from "@nlts/netlink/route";
+ * await using rt = await RouteClient.open();
+ * for await (const n of rt.nexthops()) console.log(ipNexthop(n, new Map()));
+ * ```
+ */
+export function ipNexthop(n: Nexthop, names: Names, options: IpJsonOptions = {}): string {
+  const out: [string, unknown][] = [["id", n.id]];
+  if (n.group) {
+    out.push(["group", n.group.map((m) => (m.weight === 1 ? { id: m.id } : { id: m.id, weight: m.weight }))]);
+  }
+  if (n.groupType !== undefined && n.groupType !== "mpath") out.push(["type", String(n.groupType)]);
+  if (n.resilient) {
+    const r = n.resilient;
+    out.push(["resilient_args", {
+      buckets: r.buckets,
+      idle_timer: r.idleTimer,
+      unbalanced_timer: r.unbalancedTimer,
+      unbalanced_time: r.unbalancedTime,
+    }]);
+  }
+  if (n.encap) out.push(...encapEntries(n.encap));
+  out.push(["gateway", n.gateway]);
+  if (n.oif !== undefined) out.push(["dev", names.get(n.oif) ?? `if${n.oif}`]);
+  if (n.scope !== "global" || options.details) out.push(["scope", n.scope]);
+  if (n.blackhole) out.push(["blackhole", null]);
+  if (n.protocol !== "unspec" || options.details) out.push(["protocol", n.protocol]);
+  out.push(["flags", n.flags.filter((f) => ROUTE_FLAGS.includes(f))]);
+  if (n.fdb) out.push(["fdb", null]);
+  return objectText(out);
 }

@@ -2,7 +2,7 @@
 // routes, neighbours and rules; ip's abbreviations and show forms; tables that follow ip's wording.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
+import { ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
 import { cli, cliIpJson, runtimes } from "./run.ts";
 
 async function setup(ns: string): Promise<void> {
@@ -137,6 +137,84 @@ for (const rt of runtimes) {
       const brief = cli(rt, "-n", ns, "-br", "link").stdout;
       assert.match(brief, /^ij-a@ij-b\s+UP\s+[0-9a-f:]{17}\s+<BROADCAST,MULTICAST,UP,LOWER_UP>$/m);
       assert.equal(cli(rt, "-n", ns, "m").status, 2, "m is maddress to ip, which we do not have");
+    });
+  }, { timeout: 60_000 });
+}
+
+/** Nexthops of every shape ip prints: gateways, device-only, blackhole, groups (weighted, resilient), FDB, onlink. */
+const NEXTHOPS = `link add ij-a type veth peer name ij-b
+link set ij-a up
+link set ij-b up
+link add ij-vx type vxlan id 10 dstport 4789 nolearning
+addr add 10.81.0.1/24 dev ij-a
+addr add fd81::1/64 dev ij-a nodad
+nexthop add id 1 via 10.81.0.2 dev ij-a
+nexthop add id 2 via 10.81.0.3 dev ij-a proto static
+nexthop add id 3 dev ij-a
+nexthop add id 4 blackhole
+nexthop add id 5 via fd81::2 dev ij-a
+nexthop add id 6 group 1/2,3
+nexthop add id 7 group 1/2 type resilient buckets 8 idle_timer 60 unbalanced_timer 120
+nexthop add id 8 via 10.81.0.2 dev ij-a onlink
+nexthop add id 9 via 10.81.0.9 fdb
+nexthop add id 10 via fd81::9 fdb
+nexthop add id 11 group 9 fdb
+`;
+
+/** Lightweight tunnel encapsulations, each added only where the kernel has it (mpls needs a module not loaded here). */
+const ENCAPS = [
+  "nexthop add id 20 encap ip id 100 dst 10.9.9.9 via 10.81.0.2 dev ij-a",
+  "nexthop add id 21 encap ip id 7 src 10.81.0.1 dst 10.9.9.8 ttl 9 tos 4 key csum seq via 10.81.0.2 dev ij-a",
+  "nexthop add id 22 encap ip6 id 100 dst fd00::9 hoplimit 3 tc 2 via fd81::2 dev ij-a",
+  "nexthop add id 23 encap seg6 mode encap segs fd00::1 via fd81::2 dev ij-a",
+  "nexthop add id 24 encap seg6 mode inline segs fd00::1,fd00::2 hmac 5 via fd81::2 dev ij-a",
+  "nexthop add id 25 encap mpls 100/200 via 10.81.0.2 dev ij-a",
+];
+
+const NEXTHOP_LISTINGS = [
+  ["nexthop"],
+  ["-d", "nexthop"],
+  ["-4", "nexthop"],
+  ["-6", "nexthop"],
+  ["nexthop", "show", "id", "7"],
+  ["nexthop", "show", "id", "21"],
+  ["nexthop", "show", "dev", "ij-a"],
+  ["nexthop", "show", "groups"],
+  ["-d", "nexthop", "show", "groups"],
+  ["nexthop", "list"],
+  ["nex", "sh"],
+  // Not `show fdb`: iproute2 6.1 prints every nexthop for it; nlts asks the kernel for the FDB ones only.
+];
+
+for (const rt of runtimes) {
+  test(`${rt}: -j nexthop prints ip -j's text byte for byte (groups, blackhole, fdb, ip/ip6/seg6 encap)`, async () => {
+    await withNetns(`cli-nh-${rt}`, (ns) => {
+      ipBatch(ns, NEXTHOPS);
+      const encaps = ENCAPS.filter((line) => {
+        try {
+          ipBatch(ns, line);
+          return true;
+        } catch (error) {
+          // Only a kernel without that encapsulation is a reason to leave it out.
+          assert.match(String((error as { stderr?: string }).stderr), /encapsulation type not supported/);
+          return false;
+        }
+      });
+      assert.ok(encaps.length >= 4, `ip, ip6 and seg6 encapsulations are there: ${encaps.length}`);
+      for (const args of NEXTHOP_LISTINGS) {
+        const theirs = sh("ip", ["-n", ns, "-j", ...args]).trim();
+        const r = cli(rt, "-n", ns, "-j", ...args);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), theirs, `nlts -j ${args.join(" ")}`);
+      }
+      // What the comparison covers is really there: the repeated encap id, the HMAC key, the FDB group.
+      const all = cli(rt, "-n", ns, "-j", "nexthop").stdout;
+      assert.match(all, /\{"id":21,"encap":"ip","id":7,"src":"10\.81\.0\.1","dst":"10\.9\.9\.8","ttl":9,"tos":4,/);
+      assert.match(all, /"hmac":"0x5"/);
+      assert.match(all, /\{"id":11,"group":\[\{"id":9\}\],"flags":\[\],"fdb":null\}/);
+      assert.equal(cliIpJson(rt, "-n", ns, "nexthop").length, 11 + encaps.length);
+      // With the kernel's FDB filter: the FDB nexthops only.
+      assert.deepEqual(cliIpJson(rt, "-n", ns, "nexthop", "show", "fdb").map((n: any) => n.id), [9, 10, 11]);
     });
   }, { timeout: 60_000 });
 }

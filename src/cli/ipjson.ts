@@ -276,8 +276,20 @@ export interface IpRouteOptions extends IpJsonOptions {
   dev?: boolean;
 }
 
+/** A string as JSON text. */
+const q = JSON.stringify;
+
+/** The flags ip prints, as a JSON array. */
+function flagsText(flags: readonly string[]): string {
+  let out = "";
+  for (const f of flags) if (ROUTE_FLAGS.includes(f)) out += (out ? "," : "") + q(f);
+  return `[${out}]`;
+}
+
 /**
- * A route as `ip -j route` prints it.
+ * A route as `ip -j route` prints it, as JSON text. Written as text, key by
+ * key, rather than built as an object and stringified: a listing of 100,000
+ * routes spends a third of its CPU time here otherwise.
  *
  * @example
  * ```ts
@@ -287,47 +299,54 @@ export interface IpRouteOptions extends IpJsonOptions {
  * for await (const r of rt.routes()) console.log(ipRoute(r, new Map()));
  * ```
  */
-export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): Json {
-  const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? `if${i}`);
-  const out: Json = {};
-  if (r.type !== "unicast" || options.details) out.type = r.type;
-  out.dst = prefix(r.dst, r.dstLength, r.family);
-  if (r.src !== undefined) out.src = prefix(r.src, r.srcLength, r.family);
-  if (r.nexthopId !== undefined) out.nhid = r.nexthopId;
+export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): string {
+  const dev = (i: number) => names.get(i) ?? `if${i}`;
+  let out = "";
+  if (r.type !== "unicast" || options.details) out += `,"type":${q(r.type)}`;
+  out += `,"dst":${q(prefix(r.dst, r.dstLength, r.family))}`;
+  if (r.src !== undefined) out += `,"src":${q(prefix(r.src, r.srcLength, r.family))}`;
+  if (r.nexthopId !== undefined) out += `,"nhid":${r.nexthopId}`;
+  // An `ip` encapsulation's `id` repeats a key, as in ip's text (a parser keeps the last).
+  if (r.encap) { for (const [key, value] of encapEntries(r.encap)) out += `,${q(key)}:${q(value)}`; }
   if (r.gateway !== undefined) {
-    if (r.viaFamily !== undefined && r.viaFamily !== r.family) out.via = { family: r.viaFamily, host: r.gateway };
-    else out.gateway = r.gateway;
+    if (r.viaFamily !== undefined && r.viaFamily !== r.family) {
+      out += `,"via":${q({ family: r.viaFamily, host: r.gateway })}`;
+    } else out += `,"gateway":${q(r.gateway)}`;
   }
-  if (r.iif !== undefined && !options.get) out.iif = dev(r.iif);
-  if (r.oif !== undefined && !options.dev) out.dev = dev(r.oif);
+  if (r.oif !== undefined && !options.dev) out += `,"dev":${q(dev(r.oif))}`;
   // ip names the table only when listing every table (and then not main, unless -d).
-  if (options.table === "all" && (r.table !== 254 || options.details)) out.table = TABLES[r.table] ?? String(r.table);
-  if (!options.get && (r.protocol !== "boot" || options.details)) out.protocol = r.protocol;
-  if (r.scope !== "global" || options.details) out.scope = r.scope;
-  if (r.priority !== undefined) out.metric = r.priority;
-  if (r.prefsrc !== undefined) out.prefsrc = r.prefsrc;
-  out.flags = r.flags.filter((f) => ROUTE_FLAGS.includes(f));
-  if (r.pref !== undefined) out.pref = r.pref;
-  if (r.expires !== undefined) out.expires = r.expires;
+  if (options.table === "all" && (r.table !== 254 || options.details)) {
+    out += `,"table":${q(TABLES[r.table] ?? String(r.table))}`;
+  }
+  if (!options.get && (r.protocol !== "boot" || options.details)) out += `,"protocol":${q(r.protocol)}`;
+  if (r.scope !== "global" || options.details) out += `,"scope":${q(r.scope)}`;
+  if (r.priority !== undefined) out += `,"metric":${r.priority}`;
+  if (r.prefsrc !== undefined) out += `,"prefsrc":${q(r.prefsrc)}`;
+  out += `,"flags":${flagsText(r.flags)}`;
+  // In ip's order: uid, the cache flags and cache info, metrics, iif, pref, then the paths.
+  if (options.get) {
+    if (r.uid !== undefined) out += `,"uid":${r.uid}`;
+    out += `,"cache":${q(r.cache ?? [])}`;
+  }
+  if (r.expires !== undefined) out += `,"expires":${r.expires}`;
   if (r.metrics) {
     const { locked: _locked, ...values } = r.metrics as Record<string, unknown>;
-    if (Object.keys(values).length) out.metrics = [values];
+    if (Object.keys(values).length) out += `,"metrics":${q([values])}`;
   }
+  if (r.iif !== undefined && !options.get) out += `,"iif":${q(dev(r.iif))}`;
+  if (r.pref !== undefined) out += `,"pref":${q(r.pref)}`;
   if (r.multipath?.length) {
-    out.nexthops = r.multipath.map((p) =>
+    const paths = r.multipath.map((p) =>
       clean({
         gateway: p.gateway,
-        dev: dev(p.ifindex),
+        dev: p.ifindex === undefined ? undefined : dev(p.ifindex),
         weight: p.weight,
         flags: p.flags.filter((f) => ROUTE_FLAGS.includes(f)),
       })
     );
+    out += `,"nexthops":${q(paths)}`;
   }
-  if (options.get) {
-    if (r.uid !== undefined) out.uid = r.uid;
-    out.cache = r.cache ?? [];
-  }
-  return out;
+  return `{${out.slice(1)}}`;
 }
 
 /**

@@ -560,7 +560,7 @@ export const route: Command = {
         mark: kw.mark === undefined ? undefined : integer(kw.mark, "mark", 0, 0xffffffff),
       });
       const out = ctx.stream(ROUTE_HEADERS, (x: Route) => routeRow(x, names), {
-        serialize: ctx.ipJson ? (x) => JSON.stringify(ipRoute(x, names, { get: true, details })) : undefined,
+        serialize: ctx.ipJson ? (x) => ipRoute(x, names, { get: true, details }) : undefined,
       });
       out.push(r);
       return out.end();
@@ -592,13 +592,9 @@ export const route: Command = {
       tests.push((r) => r.gateway === kw.via || !!r.multipath?.some((p) => p.gateway === kw.via));
     }
     // As ip: IPv4 unless -6, except that `table all` lists every family.
+    const shape = { table: table === undefined ? 254 : table, details, dev: oif !== undefined };
     const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
-      serialize: ctx.ipJson
-        ? (r) =>
-          JSON.stringify(
-            ipRoute(r, names, { table: table === undefined ? 254 : table, details, dev: oif !== undefined }),
-          )
-        : undefined,
+      serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });
     try {
       for await (const r of rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif })) {

@@ -159,6 +159,8 @@ nexthop add id 8 via 10.81.0.2 dev ij-a onlink
 nexthop add id 9 via 10.81.0.9 fdb
 nexthop add id 10 via fd81::9 fdb
 nexthop add id 11 group 9 fdb
+route add 10.88.0.0/24 nhid 6
+route add fd83::/64 via fd81::2 dev ij-a mtu 1400 pref high
 `;
 
 /** Lightweight tunnel encapsulations, each added only where the kernel has it (mpls needs a module not loaded here). */
@@ -169,6 +171,10 @@ const ENCAPS = [
   "nexthop add id 23 encap seg6 mode encap segs fd00::1 via fd81::2 dev ij-a",
   "nexthop add id 24 encap seg6 mode inline segs fd00::1,fd00::2 hmac 5 via fd81::2 dev ij-a",
   "nexthop add id 25 encap mpls 100/200 via 10.81.0.2 dev ij-a",
+  "route add 10.99.0.0/24 encap ip id 100 dst 10.9.9.9 via 10.81.0.2 dev ij-a",
+  "route add 10.98.0.0/24 encap ip id 3 dst 10.9.9.7 key via 10.81.0.2 dev ij-a metric 5",
+  "route add fd84::/64 dev ij-a encap ip6 id 5 dst fd00::1",
+  "route add fd85::/64 encap seg6 mode encap segs fd00::1,fd00::2 via fd81::2 dev ij-a",
 ];
 
 const NEXTHOP_LISTINGS = [
@@ -183,38 +189,50 @@ const NEXTHOP_LISTINGS = [
   ["-d", "nexthop", "show", "groups"],
   ["nexthop", "list"],
   ["nex", "sh"],
+  // Routes: encapsulations (ip's repeated keys), a nexthop object, metrics before pref.
+  ["route"],
+  ["-6", "route"],
+  ["route", "show", "table", "all"],
   // Not `show fdb`: iproute2 6.1 prints every nexthop for it; nlts asks the kernel for the FDB ones only.
 ];
 
 for (const rt of runtimes) {
-  test(`${rt}: -j nexthop prints ip -j's text byte for byte (groups, blackhole, fdb, ip/ip6/seg6 encap)`, async () => {
-    await withNetns(`cli-nh-${rt}`, (ns) => {
-      ipBatch(ns, NEXTHOPS);
-      const encaps = ENCAPS.filter((line) => {
-        try {
-          ipBatch(ns, line);
-          return true;
-        } catch (error) {
-          // Only a kernel without that encapsulation is a reason to leave it out.
-          assert.match(String((error as { stderr?: string }).stderr), /encapsulation type not supported/);
-          return false;
+  test(
+    `${rt}: -j nexthop and -j route print ip -j's text byte for byte (groups, blackhole, fdb, nhid, ip/ip6/seg6 encap)`,
+    async () => {
+      await withNetns(`cli-nh-${rt}`, (ns) => {
+        ipBatch(ns, NEXTHOPS);
+        const encaps = ENCAPS.filter((line) => {
+          try {
+            ipBatch(ns, line);
+            return true;
+          } catch (error) {
+            // Only a kernel without that encapsulation is a reason to leave it out.
+            assert.match(String((error as { stderr?: string }).stderr), /encapsulation type not supported/);
+            return false;
+          }
+        });
+        assert.ok(encaps.length >= 8, `ip, ip6 and seg6 encapsulations are there: ${encaps.length}`);
+        for (const args of NEXTHOP_LISTINGS) {
+          const theirs = sh("ip", ["-n", ns, "-j", ...args]).trim();
+          const r = cli(rt, "-n", ns, "-j", ...args);
+          assert.equal(r.status, 0, r.stderr);
+          assert.equal(r.stdout.trim(), theirs, `nlts -j ${args.join(" ")}`);
         }
+        // What the comparison covers is really there: the repeated encap id, the HMAC key, the FDB group.
+        const all = cli(rt, "-n", ns, "-j", "nexthop").stdout;
+        assert.match(all, /\{"id":21,"encap":"ip","id":7,"src":"10\.81\.0\.1","dst":"10\.9\.9\.8","ttl":9,"tos":4,/);
+        assert.match(all, /"hmac":"0x5"/);
+        assert.match(all, /\{"id":11,"group":\[\{"id":9\}\],"flags":\[\],"fdb":null\}/);
+        assert.equal(
+          cliIpJson(rt, "-n", ns, "nexthop").length,
+          11 + encaps.filter((l) => l.startsWith("nexthop")).length,
+        );
+        assert.match(cli(rt, "-n", ns, "-j", "route").stdout, /"dst":"10\.98\.0\.0\/24","encap":"ip","id":3,/);
+        // With the kernel's FDB filter: the FDB nexthops only.
+        assert.deepEqual(cliIpJson(rt, "-n", ns, "nexthop", "show", "fdb").map((n: any) => n.id), [9, 10, 11]);
       });
-      assert.ok(encaps.length >= 4, `ip, ip6 and seg6 encapsulations are there: ${encaps.length}`);
-      for (const args of NEXTHOP_LISTINGS) {
-        const theirs = sh("ip", ["-n", ns, "-j", ...args]).trim();
-        const r = cli(rt, "-n", ns, "-j", ...args);
-        assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout.trim(), theirs, `nlts -j ${args.join(" ")}`);
-      }
-      // What the comparison covers is really there: the repeated encap id, the HMAC key, the FDB group.
-      const all = cli(rt, "-n", ns, "-j", "nexthop").stdout;
-      assert.match(all, /\{"id":21,"encap":"ip","id":7,"src":"10\.81\.0\.1","dst":"10\.9\.9\.8","ttl":9,"tos":4,/);
-      assert.match(all, /"hmac":"0x5"/);
-      assert.match(all, /\{"id":11,"group":\[\{"id":9\}\],"flags":\[\],"fdb":null\}/);
-      assert.equal(cliIpJson(rt, "-n", ns, "nexthop").length, 11 + encaps.length);
-      // With the kernel's FDB filter: the FDB nexthops only.
-      assert.deepEqual(cliIpJson(rt, "-n", ns, "nexthop", "show", "fdb").map((n: any) => n.id), [9, 10, 11]);
-    });
-  }, { timeout: 60_000 });
+    },
+    { timeout: 60_000 },
+  );
 }

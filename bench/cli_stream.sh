@@ -7,7 +7,12 @@
 # alike. Prints /usr/bin/time's wall seconds, CPU seconds and peak RSS as
 # min / median / max per contender, the median of the per-round wall and CPU
 # ratios to ip, and the load average before and after.
-# Usage: sudo bash bench/cli_stream.sh [ROUTES] [ROUNDS]
+# With BEFORE=DIR (a checkout of another commit, e.g. `git archive COMMIT |
+# tar -x -C DIR`), DIR's cli.ts runs too, as deno@before and bun@before
+# (its output is not checked: older versions split the line).
+# With LAYERS=1, bench/cli_layers.ts's modes (load, open, raw, decode) and
+# `cli.ts -j link` run too, to show where the memory goes.
+# Usage: sudo [BEFORE=DIR] [LAYERS=1] bash bench/cli_stream.sh [ROUTES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -31,14 +36,24 @@ contenders=(
   "bun|bun cli.ts $args"
   "node|node --disable-warning=ExperimentalWarning cli.ts $args"
 )
+checked=${#contenders[@]}
+if [ -n "${BEFORE:-}" ]; then
+  contenders+=("deno@before|deno run -A $BEFORE/cli.ts $args" "bun@before|bun $BEFORE/cli.ts $args")
+fi
+if [ -n "${LAYERS:-}" ]; then
+  for rt in "deno run -A" bun; do
+    for mode in load open raw decode; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
+    contenders+=("${rt%% *}:link|$rt cli.ts -n $ns -j link")
+  done
+fi
 want=$(ip $args | sha256sum)
-for c in "${contenders[@]:1}"; do
+for c in "${contenders[@]:1:checked-1}"; do
   [ "$(${c#*|} | sha256sum)" = "$want" ] || { echo "${c%%|*}: the JSON differs from ip -j" >&2; exit 1; }
 done
 echo "routes: $(ip -n "$ns" route show table all | wc -l); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 0; r < rounds; r++)); do
   for c in "${contenders[@]}"; do
-    /usr/bin/time -a -o "$times" -f "$r ${c%%|*} %e %U %S %M" ${c#*|} >/dev/null
+    /usr/bin/time -a -o "$times" -f "$r ${c%%|*} %e %U %S %M" ${c#*|} >/dev/null 2>&1
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -50,9 +65,9 @@ for r, name, wall, user, sys_, rss in rows:
     runs.setdefault(name, {})[int(r)] = (float(wall), float(user) + float(sys_), int(rss) / 1024)
 def mmm(xs, fmt):
     return f"{fmt.format(statistics.median(xs))} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
-print(f"{'':6} {'wall s':22} {'cpu s':22} {'peak RSS MiB':22} wall/ip  cpu/ip")
+print(f"{'':11} {'wall s':22} {'cpu s':22} {'peak RSS MiB':22} wall/ip  cpu/ip")
 for name, by in runs.items():
     w, c, m = ([v[i] for v in by.values()] for i in range(3))
     ratio = lambda i: statistics.median(by[r][i] / max(runs["ip"][r][i], 0.01) for r in by)
-    print(f"{name:6} {mmm(w, '{:.2f}'):22} {mmm(c, '{:.2f}'):22} {mmm(m, '{:.0f}'):22} {ratio(0):5.1f}×  {ratio(1):5.1f}×")
+    print(f"{name:11} {mmm(w, '{:.2f}'):22} {mmm(c, '{:.2f}'):22} {mmm(m, '{:.0f}'):22} {ratio(0):5.1f}×  {ratio(1):5.1f}×")
 EOF

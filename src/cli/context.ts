@@ -48,6 +48,8 @@ export interface Output {
 
 const encoder = new TextEncoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
+const scratch = new Uint8Array(256 * 1024);
 
 /**
  * Writes all of `text` to `fd` before returning. A blocking pipe makes the
@@ -56,14 +58,17 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * copy); a non-blocking one (EAGAIN) is waited for 1 ms at a time.
  */
 function writeAll(fd: number, text: string): void {
-  const bytes = encoder.encode(text);
-  for (let at = 0; at < bytes.length;) {
-    try {
-      at += writeSync(fd, bytes, at);
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EAGAIN") throw error;
-      Atomics.wait(pause, 0, 0, 1);
+  for (let rest = text; rest.length > 0;) {
+    const { read, written } = encoder.encodeInto(rest, scratch);
+    for (let at = 0; at < written;) {
+      try {
+        at += writeSync(fd, scratch, at, written - at);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "EAGAIN") throw error;
+        Atomics.wait(pause, 0, 0, 1);
+      }
     }
+    rest = rest.slice(read);
   }
 }
 

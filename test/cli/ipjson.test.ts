@@ -53,7 +53,7 @@ rule add from all blackhole pref 103
   throw new Error("the veth pair did not come up");
 }
 
-/** Lifetimes of dynamic addresses tick between the two calls: equal within 2 s, then set aside. */
+/** Lifetimes of dynamic addresses tick between the two calls (a runtime may take seconds to start on a loaded machine): equal within 10 s of 1000, then set aside. */
 function settle(theirs: any, ours: any): void {
   if (!Array.isArray(theirs) || !Array.isArray(ours)) return;
   theirs.forEach((link: any, i: number) => {
@@ -61,7 +61,7 @@ function settle(theirs: any, ours: any): void {
       const b = ours[i]?.addr_info?.[j];
       if (!a.dynamic || !b) return;
       for (const k of ["valid_life_time", "preferred_life_time"]) {
-        assert.ok(Math.abs(a[k] - b[k]) <= 2, `${k} ${a[k]} vs ${b[k]}`);
+        assert.ok(Math.abs(a[k] - b[k]) <= 10, `${k} ${a[k]} vs ${b[k]}`);
         a[k] = b[k] = 0;
       }
     });

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # The command line against ip as whole processes: `-j route show table all`
 # with ROUTES host routes (default 100,000) in a namespace of its own
-# (nlts-bench-cli-<pid>, removed at the end). Prints /usr/bin/time's elapsed
-# seconds, CPU seconds and peak RSS for each of ip, Deno and Bun, ROUNDS
-# times each (default 5), and checks first that both print the same JSON.
-# Usage: sudo bash bench/cli_stream.sh [ROUTES] [ROUNDS]
+# (nlts-bench-cli-<pid>, removed at the end). Checks first that each prints
+# byte for byte what `ip -j` prints, then runs ROUNDS rounds (default 7); a
+# round runs every contender once, in turn, so that load changes hit them
+# alike. Prints /usr/bin/time's wall seconds, CPU seconds and peak RSS as
+# min / median / max per contender, the median of the per-round wall and CPU
+# ratios to ip, and the load average before and after.
+# With BEFORE=DIR (a checkout of another commit, e.g. `git archive COMMIT |
+# tar -x -C DIR`), DIR's cli.ts runs too, as deno@before and bun@before
+# (its output is not checked: older versions split the line).
+# With LAYERS=1, bench/cli_layers.ts's modes (load, open, raw, decode) and
+# `cli.ts -j link` run too, to show where the memory goes.
+# Usage: sudo [BEFORE=DIR] [LAYERS=1] bash bench/cli_stream.sh [ROUTES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 routes=${1:-100000}
-rounds=${2:-5}
+rounds=${2:-7}
 ns=nlts-bench-cli-$$
 batch=$(mktemp)
-trap 'ip netns del "$ns" 2>/dev/null || true; rm -f "$batch"' EXIT
+times=$(mktemp)
+trap 'ip netns del "$ns" 2>/dev/null || true; rm -f "$batch" "$times"' EXIT
 ip netns add "$ns"
 ip -n "$ns" link add d0 type veth peer name d1
 ip -n "$ns" link set d0 up
@@ -20,13 +29,45 @@ for ((i = 0; i < routes; i++)); do
   echo "route add 172.$((16 + (i >> 16))).$(((i >> 8) & 255)).$((i & 255))/32 dev d0"
 done >"$batch"
 ip -n "$ns" -batch "$batch"
-norm() { python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
-[ "$(ip -n "$ns" -j route show table all | norm)" = "$(bun cli.ts -n "$ns" -j route show table all | norm)" ] ||
-  { echo "the JSON differs from ip -j" >&2; exit 1; }
-echo "routes: $(ip -n "$ns" route show table all | wc -l)"
-for cmd in "ip -n $ns -j route show table all" "deno run -A cli.ts -n $ns -j route show table all" \
-  "bun cli.ts -n $ns -j route show table all"; do
-  for ((r = 0; r < rounds; r++)); do
-    /usr/bin/time -f "${cmd%% *}: %e s elapsed, %U+%S s cpu, %M KiB peak" $cmd >/dev/null
+args="-n $ns -j route show table all"
+contenders=(
+  "ip|ip $args"
+  "deno|deno run -A cli.ts $args"
+  "bun|bun cli.ts $args"
+  "node|node --disable-warning=ExperimentalWarning cli.ts $args"
+)
+checked=${#contenders[@]}
+if [ -n "${BEFORE:-}" ]; then
+  contenders+=("deno@before|deno run -A $BEFORE/cli.ts $args" "bun@before|bun $BEFORE/cli.ts $args")
+fi
+if [ -n "${LAYERS:-}" ]; then
+  for rt in "deno run -A" bun; do
+    for mode in load open raw decode; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
+    contenders+=("${rt%% *}:link|$rt cli.ts -n $ns -j link")
+  done
+fi
+want=$(ip $args | sha256sum)
+for c in "${contenders[@]:1:checked-1}"; do
+  [ "$(${c#*|} | sha256sum)" = "$want" ] || { echo "${c%%|*}: the JSON differs from ip -j" >&2; exit 1; }
+done
+echo "routes: $(ip -n "$ns" route show table all | wc -l); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((r = 0; r < rounds; r++)); do
+  for c in "${contenders[@]}"; do
+    /usr/bin/time -a -o "$times" -f "$r ${c%%|*} %e %U %S %M" ${c#*|} >/dev/null 2>&1
   done
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$times" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+runs = {}
+for r, name, wall, user, sys_, rss in rows:
+    runs.setdefault(name, {})[int(r)] = (float(wall), float(user) + float(sys_), int(rss) / 1024)
+def mmm(xs, fmt):
+    return f"{fmt.format(statistics.median(xs))} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+print(f"{'':11} {'wall s':22} {'cpu s':22} {'peak RSS MiB':22} wall/ip  cpu/ip")
+for name, by in runs.items():
+    w, c, m = ([v[i] for v in by.values()] for i in range(3))
+    ratio = lambda i: statistics.median(by[r][i] / max(runs["ip"][r][i], 0.01) for r in by)
+    print(f"{name:11} {mmm(w, '{:.2f}'):22} {mmm(c, '{:.2f}'):22} {mmm(m, '{:.0f}'):22} {ratio(0):5.1f}×  {ratio(1):5.1f}×")
+EOF

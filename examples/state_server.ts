@@ -5,7 +5,8 @@
  *
  * - `GET /links`, `GET /addresses`, `GET /routes`: the current view as JSON.
  * - `GET /events[?kinds=link,address,route]`: Server-Sent Events. Per kind,
- *   a `snapshot` first, then `added`/`changed`/`removed` deltas (`data:` is
+ *   a `snapshot` first (`data:` is `{type, items, keys}`, `keys[i]` the key of
+ *   `items[i]`), then `added`/`changed`/`removed` deltas (`data:` is
  *   `{type, key, item}` as JSON; `event:` is the kind). A client that falls
  *   behind gets `event: overrun` then a fresh snapshot of that kind; one
  *   whose queue stays full for `maxStallMs` gets `event: dropped` and is
@@ -71,13 +72,21 @@ function json(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value, jsonReplacer), { status, headers: { "content-type": "application/json" } });
 }
 
+/** Each kind's key of an item, as its deltas name it (`watch()`'s `key()`). */
+type Keys = Record<Kind, (item: unknown) => string>;
+
 /** One SSE frame per event object, made once whatever the number of clients. */
 const frames = new WeakMap<object, Uint8Array>();
-function frame(kind: Kind, event: WatchEvent<unknown>): Uint8Array {
+function frame(kind: Kind, event: WatchEvent<unknown>, keys: Keys): Uint8Array {
   let bytes = frames.get(event);
   if (bytes === undefined) {
-    // `previous` stays out: the client has it already.
-    const data = event.type === "changed" ? { type: event.type, key: event.key, item: event.item } : event;
+    // `previous` stays out: the client has it already. A snapshot carries its items' keys, so
+    // that a client can apply the deltas that follow without knowing how keys are made.
+    const data = event.type === "changed"
+      ? { type: event.type, key: event.key, item: event.item }
+      : event.type === "snapshot"
+      ? { type: event.type, items: event.items, keys: event.items.map(keys[kind]) }
+      : event;
     bytes = encoder.encode(`event: ${kind}\ndata: ${JSON.stringify(data, jsonReplacer)}\n\n`);
     frames.set(event, bytes);
   }
@@ -97,6 +106,7 @@ interface DirectController {
 /** One SSE client: a consumer per kind, read only when its connection asks for more. */
 class Client {
   readonly #consumers: [Kind, ShareConsumer<WatchEvent<unknown>>][];
+  readonly #keys: Keys;
   /** Kinds with a `next()` asked and not yet taken from `#ready`: one at a time per consumer. */
   readonly #asked = new Set<Kind>();
   /** Answers of the consumers, in the order they came. */
@@ -110,11 +120,13 @@ class Client {
 
   constructor(
     shared: [Kind, SharedStream<WatchEvent<unknown>>][],
+    keys: Keys,
     maxQueue: number,
     signal: AbortSignal,
     onClose: (c: Client) => void,
   ) {
     this.onClose = onClose;
+    this.#keys = keys;
     this.#consumers = shared.map(([kind, s]) => [kind, s.consumer({ limit: maxQueue, signal })]);
     signal.addEventListener("abort", () => this.close(), { once: true });
     // Nothing is taken from the consumers before the connection can take it, so a stalled client's
@@ -183,7 +195,7 @@ class Client {
       if (this.#consumers.length === 0) this.close();
       return undefined;
     }
-    return result.value instanceof Overrun ? overrunFrames[kind] : frame(kind, result.value);
+    return result.value instanceof Overrun ? overrunFrames[kind] : frame(kind, result.value, this.#keys);
   }
 
   /** How long this client's fullest queue has been dropping events (ms), 0 if none is. */
@@ -227,6 +239,7 @@ export class StateServer implements AsyncDisposable {
   readonly #shared: [Kind, SharedStream<WatchEvent<unknown>>][];
   readonly #watchers;
   readonly #clients = new Set<Client>();
+  readonly #keys: Keys;
   readonly #timer: ReturnType<typeof setInterval>;
   #dropped = 0;
   #served = 0;
@@ -241,6 +254,12 @@ export class StateServer implements AsyncDisposable {
       route: watch("route", { netns, rcvbuf }),
     };
     this.#shared = KINDS.map((k) => [k, shareWatch<unknown>(this.#watchers[k] as never)]);
+    const watchers = this.#watchers;
+    this.#keys = {
+      link: (item) => watchers.link.key(item as never),
+      address: (item) => watchers.address.key(item as never),
+      route: (item) => watchers.route.key(item as never),
+    };
     // Once a second: drop clients stalled too long; every 15 s a heartbeat comment.
     this.#timer = setInterval(() => this.#tick(), 1000);
   }
@@ -301,7 +320,7 @@ export class StateServer implements AsyncDisposable {
         return json({ error: `unknown kind ${JSON.stringify(unknown)}: link, address, route` }, 400);
       }
       const shared = this.#shared.filter(([k]) => kinds.includes(k));
-      const client = new Client(shared, this.#options.maxQueue, gone, (c) => this.#clients.delete(c));
+      const client = new Client(shared, this.#keys, this.#options.maxQueue, gone, (c) => this.#clients.delete(c));
       this.#clients.add(client);
       this.#served++;
       return new Response(client.body, { headers: HEADERS });

@@ -61,7 +61,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   {
     names: ["-j", "--json"],
     key: "json",
-    help: "print JSON: link, addr, route, neigh and rule as ip -j prints them; NDJSON for streams",
+    help: "print JSON: link, addr, route, neigh, rule and nexthop as ip -j prints them; NDJSON for streams",
   },
   { names: ["--raw-json"], key: "rawJson", help: "print JSON of the library's own objects" },
   { names: ["--trace"], key: "trace", help: "print every netlink message sent and received to stderr" },

@@ -38,10 +38,43 @@ export interface Output {
   out(line: string): void;
   /** Writes one line to stderr. */
   err(line: string): void;
+  /**
+   * Writes text to stdout as it is, without a newline: a long JSON array in
+   * parts that still make one line, as ip prints it. Without it, each part
+   * is a line of its own (still valid JSON).
+   */
+  write?(text: string): void;
+}
+
+const encoder = new TextEncoder();
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
+const scratch = new Uint8Array(256 * 1024);
+
+/**
+ * Writes all of `text` to `fd` before returning. A blocking pipe makes the
+ * process wait while its reader is behind, so output is never queued in
+ * memory (console.log in Bun and Node may queue it; in Deno it formats a
+ * copy); a non-blocking one (EAGAIN) is waited for 1 ms at a time.
+ */
+function writeAll(fd: number, text: string): void {
+  for (let rest = text; rest.length > 0;) {
+    const { read, written } = encoder.encodeInto(rest, scratch);
+    for (let at = 0; at < written;) {
+      try {
+        at += writeSync(fd, scratch, at, written - at);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "EAGAIN") throw error;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+    rest = rest.slice(read);
+  }
 }
 
 /**
- * The console as an {@link Output}.
+ * The console as an {@link Output}: stdout written straight to its file
+ * descriptor, line by line, stderr through `console.error`.
  *
  * @example
  * ```ts
@@ -50,8 +83,9 @@ export interface Output {
  * ```
  */
 export const consoleOutput: Output = {
-  out: (line) => console.log(line),
+  out: (line) => writeAll(1, line + "\n"),
   err: (line) => console.error(line),
+  write: (text) => writeAll(1, text),
 };
 
 /**
@@ -306,9 +340,10 @@ export class ListWriter<T> {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#json) this.#write(this.#count === 0 ? "[]" : "]");
+    // Not through #write: the closing bracket goes out with the last part, which ends the line.
+    if (this.#json) this.#lines.push(this.#count === 0 ? "[]" : "]");
     else if (this.#sample) this.#flushSample();
-    this.#flush();
+    this.#flush(true);
   }
 
   #flushSample(): void {
@@ -326,10 +361,12 @@ export class ListWriter<T> {
     if (this.#size >= CHUNK) this.#flush();
   }
 
-  #flush(): void {
+  #flush(last = false): void {
     if (this.#lines.length === 0) return;
-    // A JSON array is one line, as ip -j prints it; a table is a line a row.
-    this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
+    // A JSON array is one line, as ip -j prints it (its parts without a newline
+    // where the output can); a table is a line a row.
+    if (this.#json && !last && this.#io.write) this.#io.write(this.#lines.join(""));
+    else this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
     this.#lines = [];
     this.#size = 0;
   }

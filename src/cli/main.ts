@@ -7,51 +7,56 @@
  */
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
-import { addr, type Command, demo, link, monitor, neigh, nexthop, route, rule } from "./route.ts";
-import { conntrack, genl, uevent } from "./families.ts";
-import { ss } from "./ss.ts";
-import { top } from "./top.ts";
-import { decode } from "./decode.ts";
+import type { Command } from "./route.ts";
 import process from "node:process";
-import { tc } from "./tc.ts";
-import { ipset } from "./ipset.ts";
-import { nft } from "./nft.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
+/** Loads a command's module when that command is run: a listing compiles only what it uses (start time, memory). */
+type Loader = () => Promise<Command>;
+const route: Record<string, Loader> = Object.fromEntries(
+  (["link", "addr", "route", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
+    name,
+  ) => [name, async () => (await import("./route.ts"))[name]]),
+);
+const families = (name: "conntrack" | "genl" | "uevent"): Loader => async () => (await import("./families.ts"))[name];
+
 /**
- * Every command by name (and the aliases ip users type).
+ * Every command by name (and the aliases ip users type), each loaded on
+ * first use.
  *
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
  * console.log(Object.keys(COMMANDS));
+ * const link = await COMMANDS.link();
+ * console.log(link.usage);
  * ```
  */
-export const COMMANDS: Readonly<Record<string, Command>> = {
-  link,
-  addr,
-  address: addr,
-  a: addr,
-  route,
-  r: route,
-  neigh,
-  neighbour: neigh,
-  neighbor: neigh,
-  rule,
-  nexthop,
-  nh: nexthop,
-  monitor,
-  genl,
-  uevent,
-  ss,
-  conntrack,
-  top,
-  decode,
-  demo,
-  tc,
-  ipset,
-  nft,
+export const COMMANDS: Readonly<Record<string, Loader>> = {
+  link: route.link,
+  addr: route.addr,
+  address: route.addr,
+  a: route.addr,
+  route: route.route,
+  r: route.route,
+  neigh: route.neigh,
+  neighbour: route.neigh,
+  neighbor: route.neigh,
+  rule: route.rule,
+  nexthop: route.nexthop,
+  nh: route.nexthop,
+  monitor: route.monitor,
+  genl: families("genl"),
+  uevent: families("uevent"),
+  ss: async () => (await import("./ss.ts")).ss,
+  conntrack: families("conntrack"),
+  top: async () => (await import("./top.ts")).top,
+  decode: async () => (await import("./decode.ts")).decode,
+  demo: route.demo,
+  tc: async () => (await import("./tc.ts")).tc,
+  ipset: async () => (await import("./ipset.ts")).ipset,
+  nft: async () => (await import("./nft.ts")).nft,
 };
 
 /**
@@ -190,7 +195,7 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       return asked ? 0 : 2;
     }
     const resolved = name.length ? commandName(name) : undefined;
-    const command = resolved === undefined ? undefined : COMMANDS[resolved];
+    const command = resolved === undefined ? undefined : await COMMANDS[resolved]?.();
     if (!command) {
       if (name.startsWith("-")) {
         throw new UsageError(`unknown option ${JSON.stringify(name)} (nlts --help lists the commands)`);
@@ -221,6 +226,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
     }
     return 0;
   } catch (error) {
+    // The reader of stdout went away (`nlts … | head`): stop quietly, as ip (killed by SIGPIPE) does.
+    if ((error as { code?: string }).code === "EPIPE") return 0;
     io.err(`nlts: ${describe(error)}`);
     return error instanceof UsageError ? 2 : 1;
   }

@@ -19,7 +19,7 @@ import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
-import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipRoute, ipRule } from "./ipjson.ts";
+import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipNexthop, ipRoute, ipRule } from "./ipjson.ts";
 import { parsePrefix } from "../wire/values.ts";
 import { addrWrite, linkWrite, neighWrite, routeWrite, ruleWrite, WRITE_USAGE, WRITE_VERBS } from "./write.ts";
 
@@ -560,7 +560,7 @@ export const route: Command = {
         mark: kw.mark === undefined ? undefined : integer(kw.mark, "mark", 0, 0xffffffff),
       });
       const out = ctx.stream(ROUTE_HEADERS, (x: Route) => routeRow(x, names), {
-        serialize: ctx.ipJson ? (x) => JSON.stringify(ipRoute(x, names, { get: true, details })) : undefined,
+        serialize: ctx.ipJson ? (x) => ipRoute(x, names, { get: true, details }) : undefined,
       });
       out.push(r);
       return out.end();
@@ -592,13 +592,9 @@ export const route: Command = {
       tests.push((r) => r.gateway === kw.via || !!r.multipath?.some((p) => p.gateway === kw.via));
     }
     // As ip: IPv4 unless -6, except that `table all` lists every family.
+    const shape = { table: table === undefined ? 254 : table, details, dev: oif !== undefined };
     const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
-      serialize: ctx.ipJson
-        ? (r) =>
-          JSON.stringify(
-            ipRoute(r, names, { table: table === undefined ? 254 : table, details, dev: oif !== undefined }),
-          )
-        : undefined,
+      serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });
     try {
       for await (const r of rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif })) {
@@ -657,15 +653,28 @@ export const rule: Command = {
 
 /** `nexthop`. */
 export const nexthop: Command = {
-  usage: "nexthop [show] [-4|-6]",
-  description: "List nexthop objects.",
-  options: FAMILY_OPTIONS,
+  usage: "nexthop [show] [-4|-6] [id ID] [dev DEV] [groups] [fdb] [-d]",
+  description: "List nexthop objects (all of them, or those the words select: `id` asks the kernel for one; " +
+    "`dev`, `groups` and `fdb` are filtered by the kernel).",
+  options: [...FAMILY_OPTIONS, DETAILS],
   async run(ctx, positionals, options) {
-    keywords(dropShow(positionals), [], "nexthop");
+    const kw = showWords(dropShow(positionals), "nexthop", ["id", "dev"], ["groups", "fdb"]);
     await using rt = await open(ctx);
     const names = await linkNames(rt);
-    const list = await collect(rt.nexthops({ family: family(options) }));
-    ctx.list(list, NEXTHOP_HEADERS, (n) => nexthopRow(n, names));
+    const out = ctx.stream(NEXTHOP_HEADERS, (n: Nexthop) => nexthopRow(n, names), {
+      serialize: ctx.ipJson ? (n) => ipNexthop(n, names, { details: options.details === true }) : undefined,
+    });
+    try {
+      if (kw.id !== undefined) {
+        out.push(await rt.getNexthop(integer(kw.id, "id", 1, 0xffffffff)));
+        return;
+      }
+      const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
+      const filter = { family: family(options), oif, groups: kw.groups !== undefined, fdb: kw.fdb !== undefined };
+      for await (const n of rt.nexthops(filter)) out.push(n);
+    } finally {
+      out.end();
+    }
   },
 };
 

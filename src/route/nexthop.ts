@@ -17,6 +17,7 @@ import { AddressError, ip as formatIP, mac as formatHex, parseIP } from "../wire
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RTM } from "./constants.ts";
 import {
+  decodeEncap,
   type RouteEncap,
   RouteFlag,
   type RouteFlagName,
@@ -112,7 +113,7 @@ export interface Nexthop {
   groupType?: "mpath" | "resilient" | number;
   /** Parameters of a resilient group. */
   resilient?: ResilientParams;
-  /** Lightweight tunnel encapsulation, raw. */
+  /** Lightweight tunnel encapsulation: raw, and decoded where the type is known (`ip`, `ip6`, `seg6`). */
   encap?: RouteEncap;
   /** Attributes this library does not know, raw and in wire order. */
   unknown?: Attr[];
@@ -229,7 +230,7 @@ export function decodeNexthop(msg: NetlinkMessage): Nexthop {
     }
   }
   if (a.groupType !== undefined) nh.groupType = a.groupType;
-  if (a.encap !== undefined) nh.encap = { type: a.encapType ?? 0, data: a.encap };
+  if (a.encap !== undefined) nh.encap = decodeEncap(a.encapType ?? 0, a.encap);
   if (a.resilient !== undefined) {
     const r = a.resilient;
     nh.resilient = {

@@ -401,8 +401,8 @@ const ENCAP_SEG6_ATTRS = defineAttrSet({
   attributes: { srh: { id: 1, type: "binary", codec: SEG6_SRH } },
 });
 
-/** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known. */
-function decodeEncap(type: number, data: Uint8Array): RouteEncap {
+/** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known (nexthops use it too). */
+export function decodeEncap(type: number, data: Uint8Array): RouteEncap {
   const encap: RouteEncap = { type, data };
   const kind = ENCAP_KINDS[type];
   if (kind !== undefined) encap.kind = kind;

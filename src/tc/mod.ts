@@ -73,6 +73,7 @@ export {
   type TcHandle,
 } from "./handle.ts";
 export { ipMatch, packU32Key } from "./u32.ts";
+export { classKey, filterKey, qdiscKey } from "./watch.ts";
 export { formatRate, formatSize, parseRate, parseSize, parseTime, TICK_IN_USEC, xmitSize, xmitTime } from "./units.ts";
 export {
   actAttrs,

@@ -986,10 +986,44 @@ export interface TcListOptions {
   signal?: AbortSignal;
 }
 
-function dumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
+/**
+ * A dump request over `struct tcmsg` (internal: the watchers use it).
+ *
+ * @example
+ * ```ts
+ * import { tcDumpRequest } from "./tc.ts";
+ * tcDumpRequest(42, 2); // RTM_GETTCLASS of ifindex 2
+ * ```
+ */
+export function tcDumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
   const m = new MessageWriter(type, Flags.DUMP);
   tcmsg(m, ifindex, 0, parent);
   return m.finish();
+}
+
+/**
+ * Where filters can be attached, as `[ifindex, parent]` to dump: each qdisc
+ * with a handle (the ingress qdisc's hook as `ffff:fff2`, clsact's two
+ * hooks) and each class (an htb class has a filter block of its own).
+ * A place without a block dumps empty (internal: the listings and the
+ * watchers use it).
+ *
+ * @example
+ * ```ts
+ * import { filterPlaces } from "./tc.ts";
+ * filterPlaces([], []); // []
+ * ```
+ */
+export function filterPlaces(qdiscs: Qdisc[], classes: TcClass[]): [number, number][] {
+  const places: [number, number][] = [];
+  for (const q of qdiscs) {
+    if (q.kind === "clsact") places.push([q.ifindex, 0xfffffff2], [q.ifindex, 0xfffffff3]);
+    else if (q.kind === "ingress") places.push([q.ifindex, 0xfffffff2]);
+    // Parent 0 would ask for the root qdisc's filters again.
+    else if (q.handle !== "0:") places.push([q.ifindex, parseHandle(q.handle)]);
+  }
+  for (const c of classes) places.push([c.ifindex, parseHandle(c.handle)]);
+  return places;
 }
 
 /**
@@ -1005,7 +1039,7 @@ function dumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
  */
 export async function* listQdiscs(sock: NetlinkSocket, options: TcListOptions = {}): AsyncGenerator<Qdisc> {
   const ifindex = options.dev === undefined ? 0 : await ifindexOf(sock, options.dev);
-  for await (const msg of sock.dump(dumpRequest(RTM.GETQDISC, ifindex), { signal: options.signal })) {
+  for await (const msg of sock.dump(tcDumpRequest(RTM.GETQDISC, ifindex), { signal: options.signal })) {
     if (msg.type !== RTM.NEWQDISC) continue;
     const q = decodeQdisc(msg);
     // The kernel dumps every device's qdiscs; the device filter is ours (as tc's is).
@@ -1034,7 +1068,7 @@ async function devicesOf(sock: NetlinkSocket, dev: DeviceRef | undefined): Promi
  */
 export async function* listClasses(sock: NetlinkSocket, options: TcListOptions = {}): AsyncGenerator<TcClass> {
   for (const ifindex of await devicesOf(sock, options.dev)) {
-    for await (const msg of sock.dump(dumpRequest(RTM.GETTCLASS, ifindex), { signal: options.signal })) {
+    for await (const msg of sock.dump(tcDumpRequest(RTM.GETTCLASS, ifindex), { signal: options.signal })) {
       if (msg.type === RTM.NEWTCLASS) yield decodeClass(msg);
     }
   }
@@ -1042,8 +1076,9 @@ export async function* listClasses(sock: NetlinkSocket, options: TcListOptions =
 
 /**
  * Lists filters: with `parent`, those attached there (`tc filter show dev X
- * parent 1:`); without, those of every qdisc of the device (or of every
- * device), clsact's ingress and egress hooks included.
+ * parent 1:`); without, those of every qdisc and class of the device (or
+ * of every device), the ingress qdisc's hook (as `ffff:fff2`, `tc filter
+ * show dev X ingress`) and clsact's ingress and egress hooks included.
  *
  * @example
  * ```ts
@@ -1064,16 +1099,14 @@ export async function* listFilters(
   } else {
     const qdiscs: Qdisc[] = [];
     for await (const q of listQdiscs(sock, { dev: options.dev, signal: options.signal })) qdiscs.push(q);
-    for (const q of qdiscs) {
-      if (q.kind === "clsact") {
-        places.push([q.ifindex, 0xfffffff2], [q.ifindex, 0xfffffff3]);
-      } else if (q.handle !== "0:" && q.kind !== "noqueue") {
-        places.push([q.ifindex, parseHandle(q.handle)]);
-      }
+    const classes: TcClass[] = [];
+    for (const ifindex of new Set(qdiscs.filter((q) => q.handle !== "0:").map((q) => q.ifindex))) {
+      for await (const c of listClasses(sock, { dev: ifindex, signal: options.signal })) classes.push(c);
     }
+    places.push(...filterPlaces(qdiscs, classes));
   }
   for (const [ifindex, parent] of places) {
-    for await (const msg of sock.dump(dumpRequest(RTM.GETTFILTER, ifindex, parent), { signal: options.signal })) {
+    for await (const msg of sock.dump(tcDumpRequest(RTM.GETTFILTER, ifindex, parent), { signal: options.signal })) {
       if (msg.type === RTM.NEWTFILTER) yield decodeFilter(msg);
     }
   }

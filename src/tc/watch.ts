@@ -24,8 +24,23 @@ import { decodeClass, decodeFilter, decodeQdisc, filterPlaces, tcDumpRequest } f
 import type { Filter, Qdisc, TcClass } from "./tc.ts";
 import { parseHandle } from "./handle.ts";
 
-/** Qdisc kinds that create child qdiscs and classes of their own (one per transmit queue), silently. */
-const AUTO_CHILDREN = new Set(["mq", "mqprio", "taprio"]);
+/**
+ * Qdisc kinds known to come without child qdiscs a dump shows. Others may
+ * create some, silently (`mq`: one per transmit queue).
+ */
+const NO_CHILD_QDISCS = new Set([
+  "htb",
+  "tbf",
+  "ingress",
+  "clsact",
+  "pfifo",
+  "bfifo",
+  "pfifo_head_drop",
+  "pfifo_fast",
+  "noqueue",
+]);
+/** Qdisc kinds known to come without classes. Others may create some, silently (`tbf`: one, `mq`: one per queue). */
+const NO_CLASSES = new Set(["htb", "ingress", "clsact", "pfifo", "bfifo", "pfifo_head_drop", "pfifo_fast", "noqueue"]);
 
 /** Identity of a qdisc: device and handle (the default ones, all `0:`, by their parent). @example `qdiscKey(q) // "2 1:"` */
 export function qdiscKey(q: Qdisc): string {
@@ -102,7 +117,9 @@ function qdiscEffects(msg: NetlinkMessage, view: ReadonlyMap<string, Qdisc>, own
     const drop = own.handle === "0:" ? [] : qdiscsUnder(view, own.ifindex, new Set([major(own.handle)]));
     return { drop, resync: true };
   }
-  if (msg.type === RTM.NEWQDISC && own !== undefined && AUTO_CHILDREN.has(own.kind)) return { drop: [], resync: true };
+  if (msg.type === RTM.NEWQDISC && own !== undefined && !NO_CHILD_QDISCS.has(own.kind)) {
+    return { drop: [], resync: true };
+  }
   if (msg.type === RTM.DELTCLASS) {
     const c = decodeClass(msg);
     return { drop: qdiscsUnder(view, c.ifindex, new Set(), new Set([c.handle])) };
@@ -135,7 +152,7 @@ function classEffects(msg: NetlinkMessage, view: ReadonlyMap<string, TcClass>, o
     // Classes of a qdisc grafted under one of them went too.
     return { drop, resync: otherMajors(view, q.ifindex, m, (c) => major(c.handle)) };
   }
-  if (msg.type === RTM.NEWQDISC) return AUTO_CHILDREN.has(decodeQdisc(msg).kind) ? { drop: [], resync: true } : NONE;
+  if (msg.type === RTM.NEWQDISC) return NO_CLASSES.has(decodeQdisc(msg).kind) ? NONE : { drop: [], resync: true };
   if (msg.type === RTM.DELTCLASS && own !== undefined) {
     return { drop: [], resync: otherMajors(view, own.ifindex, major(own.handle), (c) => major(c.handle)) };
   }

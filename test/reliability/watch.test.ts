@@ -104,7 +104,7 @@ const project = {
   neighbour: (n: Neighbour) => `${n.index} ${n.dst} ${n.lladdr ?? "-"}`,
 };
 
-function viewOf<K extends WatchKind>(kind: K, items: Iterable<WatchObjects[K]>): string[] {
+function viewOf<K extends WatchKind & keyof typeof project>(kind: K, items: Iterable<WatchObjects[K]>): string[] {
   return [...items].map((i) => (project[kind] as (x: WatchObjects[K]) => string)(i)).sort();
 }
 

@@ -13,6 +13,15 @@
  */
 export { TrafficControl } from "./client.ts";
 export {
+  addChain,
+  type ChainSpec,
+  decodeChain,
+  deleteChain,
+  encodeChainRequest,
+  listChains,
+  type TcChain,
+} from "./chain.ts";
+export {
   addClass,
   addFilter,
   addQdisc,
@@ -28,11 +37,14 @@ export {
   deleteQdisc,
   type DeviceRef,
   encodeClassRequest,
+  encodeFilterGet,
   encodeFilterRequest,
   encodeQdiscRequest,
   type FifoOptions,
   type Filter,
+  type FilterGetSpec,
   type FilterSpec,
+  getFilter,
   getQdisc,
   type HtbClassOptions,
   type HtbClassSpec,
@@ -66,6 +78,7 @@ export {
   formatU32Handle,
   parseHandle,
   parseQdiscHandle,
+  parseU32Handle,
   TC_H_INGRESS,
   TC_H_MIN_EGRESS,
   TC_H_MIN_INGRESS,

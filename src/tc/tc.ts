@@ -20,6 +20,7 @@ import {
   formatU32Handle,
   parseHandle,
   parseQdiscHandle,
+  parseU32Handle,
   TC_H_INGRESS,
   TC_H_MIN_EGRESS,
   TC_H_MIN_INGRESS,
@@ -826,8 +827,8 @@ function htbClassOptions(o: HtbClassSpec): Loose {
   };
 }
 
-/** Names a device's index, resolving a name through the socket. */
-async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
+/** Names a device's index, resolving a name through the socket (internal: chains use it too). */
+export async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
   if (typeof dev === "number") return uint(dev, 0x7fffffff, "ifindex")!;
   if (typeof dev !== "string" || !dev || dev.length > 15 || /[\s/\0]/.test(dev)) {
     throw new TypeError(`${JSON.stringify(dev)} is not a device name`);
@@ -835,7 +836,8 @@ async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
   return (await getLink(sock, dev)).index;
 }
 
-function tcmsg(m: MessageWriter, ifindex: number, handle: number, parent: number, info = 0): void {
+/** Writes `struct tcmsg` (internal: chains use it too). */
+export function tcmsg(m: MessageWriter, ifindex: number, handle: number, parent: number, info = 0): void {
   const h = m.struct(TCMSG_SIZE);
   h.setInt32(4, ifindex, true);
   h.setUint32(8, handle >>> 0, true);
@@ -904,7 +906,8 @@ export function encodeClassRequest(ifindex: number, spec: ClassSpec, mode: TcWri
   return m.finish();
 }
 
-function filterParent(parent: FilterSpec["parent"]): number {
+/** A filter's parent as the kernel takes it: `"ingress"`/`"egress"` are clsact's hooks (internal). */
+export function filterParent(parent: FilterSpec["parent"]): number {
   if (parent === "ingress") return (TC_H_INGRESS & 0xffff0000 | TC_H_MIN_INGRESS) >>> 0;
   if (parent === "egress") return (TC_H_INGRESS & 0xffff0000 | TC_H_MIN_EGRESS) >>> 0;
   return parseHandle(parent);
@@ -1311,4 +1314,76 @@ export async function deleteFilter(
   encodeFilterRequest(RTM.DELTFILTER, 0, spec, "add");
   const ifindex = await ifindexOf(sock, spec.dev);
   await sock.request(encodeFilterRequest(RTM.DELTFILTER, ifindex, spec, "add"), options);
+}
+
+/** What {@link getFilter} looks up: one filter, as `tc filter get` names it. */
+export interface FilterGetSpec {
+  /** Device. */
+  dev: DeviceRef;
+  /** Parent qdisc or class (`"1:"`, `"ingress"`, `"egress"`). */
+  parent: TcHandle | "egress";
+  /** Protocol (`"ip"`, `"all"`…), as the filter was added with. */
+  protocol: string | number;
+  /** Priority (`pref`), not 0. */
+  priority: number;
+  /** Handle: a number, or as tc writes it (u32: `"800::800"`; others `"0x1"`). */
+  handle: number | string;
+  /** Kind (`"u32"`): checked by the kernel against the classifier's. */
+  kind?: string;
+  /** Chain (default 0). */
+  chain?: number;
+}
+
+/**
+ * Builds the `RTM_GETTFILTER` request of {@link getFilter} (checked before anything is sent).
+ *
+ * @example
+ * ```ts
+ * import { encodeFilterGet } from "@nlts/netlink/tc";
+ * encodeFilterGet(2, { dev: 2, parent: "1:", protocol: "ip", priority: 1, handle: "800::800", kind: "u32" });
+ * ```
+ */
+export function encodeFilterGet(ifindex: number, spec: FilterGetSpec): Uint8Array {
+  const parent = filterParent(spec.parent);
+  const prio = uint(spec.priority, 0xffff, "priority");
+  if (!prio) throw new TypeError("getting a filter needs its priority (pref), not 0");
+  const proto = protocolNumber(spec.protocol);
+  let handle: number;
+  if (typeof spec.handle === "number") handle = uint(spec.handle, 0xffffffff, "filter handle")!;
+  else if (spec.kind === "u32" || spec.handle.includes(":")) handle = parseU32Handle(spec.handle);
+  else if (/^(?:0x[0-9a-f]{1,8}|\d+)$/i.test(spec.handle)) handle = Number(spec.handle);
+  else throw new TypeError(`${JSON.stringify(spec.handle)} is not a filter handle`);
+  if (handle > 0xffffffff) throw new TypeError(`filter handle ${spec.handle} is not 32-bit`);
+  const m = new MessageWriter(RTM.GETTFILTER, 0);
+  tcmsg(m, ifindex, handle, parent, ((prio << 16) | ((proto & 0xff) << 8) | (proto >> 8)) >>> 0);
+  writeAttrs(m, TCA, { kind: spec.kind, chain: uint(spec.chain, 0xffffffff, "chain") } as Loose, "filter");
+  return m.finish();
+}
+
+/**
+ * One filter by device, parent, protocol, priority and handle (`tc filter
+ * get dev X parent 1: protocol ip pref 1 handle 800::800 u32`), as the
+ * kernel answers `RTM_GETTFILTER`. A filter that is not there is a
+ * `NetlinkError` (`ENOENT`, with the kernel's text).
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { getFilter } from "@nlts/netlink/tc";
+ * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
+ * const f = await getFilter(sock, { dev: "v0", parent: "1:", protocol: "ip", priority: 1, handle: "800::800", kind: "u32" });
+ * console.log(f.options);
+ * ```
+ */
+export async function getFilter(
+  sock: NetlinkSocket,
+  spec: FilterGetSpec,
+  options: { signal?: AbortSignal } = {},
+): Promise<Filter> {
+  encodeFilterGet(0, spec);
+  const ifindex = await ifindexOf(sock, spec.dev);
+  const replies = await sock.request(encodeFilterGet(ifindex, spec), options);
+  const reply = replies.find((r) => r.type === RTM.NEWTFILTER);
+  if (reply === undefined) throw new ParseError("RTM_GETTFILTER: the kernel answered without the filter", 0);
+  return decodeFilter(reply);
 }

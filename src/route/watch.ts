@@ -306,8 +306,20 @@ export interface KindSpec<T> {
    * the event socket) does that the kernel does not announce; called before
    * the object itself is applied.
    */
-  sideEffects?(msg: NetlinkMessage, view: ReadonlyMap<string, T>, own?: T): SideEffects;
+  sideEffects?(msg: NetlinkMessage, view: ViewIndex<T>, own?: T): SideEffects;
+  /** The groups an object belongs to, for {@link ViewIndex.members} (tc: its device, its classifier). */
+  groupsOf?(item: T): string[];
 }
+
+/** The view, as {@link KindSpec.sideEffects} reads it (internal). */
+export interface ViewIndex<T> {
+  /** The objects by key. */
+  readonly items: ReadonlyMap<string, T>;
+  /** The keys of the objects in a group of {@link KindSpec.groupsOf} (empty if none). */
+  members(group: string): ReadonlySet<string>;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 const NUD_NOARP = 0x40;
 
@@ -453,6 +465,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   #deps = new Map<string, number>();
   /** Route views: keys of the routes in each replace slot ({@link routeSlot}). */
   #slots = new Map<string, Set<string>>();
+  /** Keys of the objects in each group of {@link KindSpec.groupsOf}. */
+  #groups = new Map<string, Set<string>>();
   /** Last known {@link linkState} of each link (kinds that depend on links). */
   #links = new Map<number, string>();
   /** Set when a trigger asks for a re-dump: since when, and why. */
@@ -505,6 +519,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     if (previous !== undefined) this.#unindex(key, previous);
     this.#view.set(key, item);
     for (const d of this.#spec.dependsOn?.(item) ?? []) this.#deps.set(d, (this.#deps.get(d) ?? 0) + 1);
+    for (const g of this.#spec.groupsOf?.(item) ?? []) {
+      let keys = this.#groups.get(g);
+      if (keys === undefined) this.#groups.set(g, keys = new Set());
+      keys.add(key);
+    }
     if (this.kind === "route") {
       const slot = routeSlot(item as Route);
       let keys = this.#slots.get(slot);
@@ -527,6 +546,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       if (n > 0) this.#deps.set(d, n);
       else this.#deps.delete(d);
     }
+    for (const g of this.#spec.groupsOf?.(item) ?? []) {
+      const keys = this.#groups.get(g);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#groups.delete(g);
+    }
     if (this.kind === "route") {
       const slot = routeSlot(item as Route);
       const keys = this.#slots.get(slot);
@@ -539,6 +563,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     this.#view = new Map();
     this.#deps = new Map();
     this.#slots = new Map();
+    this.#groups = new Map();
     for (const [key, item] of fresh) this.#put(key, item);
   }
 
@@ -709,7 +734,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
 
   /** Applies {@link KindSpec.sideEffects}: the `removed` deltas of what went silently; a re-dump if due. */
   #sideEffects(msg: NetlinkMessage, own?: WatchObjects[K]): WatchEvent<WatchObjects[K]>[] {
-    const effects = this.#spec.sideEffects!(msg, this.#view, own);
+    const index: ViewIndex<WatchObjects[K]> = {
+      items: this.#view,
+      members: (group) => this.#groups.get(group) ?? EMPTY,
+    };
+    const effects = this.#spec.sideEffects!(msg, index, own);
     if (effects.resync) this.#dirty ??= { since: Date.now(), reason: "tc" };
     const deltas: WatchEvent<WatchObjects[K]>[] = [];
     for (const key of effects.drop) {

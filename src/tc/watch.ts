@@ -19,7 +19,7 @@
  */
 import type { NetlinkMessage } from "../wire/message.ts";
 import { RTM, RTNLGRP } from "../route/constants.ts";
-import type { KindSpec, SideEffects } from "../route/watch.ts";
+import type { KindSpec, SideEffects, ViewIndex } from "../route/watch.ts";
 import { decodeClass, decodeFilter, decodeQdisc, filterPlaces, tcDumpRequest } from "./tc.ts";
 import type { Filter, Qdisc, TcClass } from "./tc.ts";
 import { parseHandle } from "./handle.ts";
@@ -87,18 +87,18 @@ function onBlock(f: Filter): Filter {
   return f;
 }
 
-/** Keys of the qdiscs under the majors in `majors` on `ifindex`, and under theirs. */
-function qdiscsUnder(
-  view: ReadonlyMap<string, Qdisc>,
-  ifindex: number,
-  majors: Set<number>,
-  parents = new Set<string>(),
-) {
+/** The objects of a device, from the view's group index. */
+function* onDevice<T>(view: ViewIndex<T>, ifindex: number): Generator<[string, T]> {
+  for (const key of view.members(`dev ${ifindex}`)) yield [key, view.items.get(key)!];
+}
+
+/** Keys of the qdiscs on `ifindex` under the majors in `majors` or the classes in `parents`, and under theirs. */
+function qdiscsUnder(view: ViewIndex<Qdisc>, ifindex: number, majors: Set<number>, parents = new Set<string>()) {
   const drop = new Set<string>();
   for (let grew = true; grew;) {
     grew = false;
-    for (const [key, q] of view) {
-      if (q.ifindex !== ifindex || drop.has(key) || q.parent === "root" || q.parent.startsWith("ffff:")) continue;
+    for (const [key, q] of onDevice(view, ifindex)) {
+      if (drop.has(key) || q.parent === "root" || q.parent.startsWith("ffff:")) continue;
       if (majors.has(major(q.parent)) || parents.has(q.parent)) {
         drop.add(key);
         if (q.handle !== "0:") majors.add(major(q.handle));
@@ -111,7 +111,7 @@ function qdiscsUnder(
 
 const NONE: SideEffects = { drop: [] };
 
-function qdiscEffects(msg: NetlinkMessage, view: ReadonlyMap<string, Qdisc>, own?: Qdisc): SideEffects {
+function qdiscEffects(msg: NetlinkMessage, view: ViewIndex<Qdisc>, own?: Qdisc): SideEffects {
   if (msg.type === RTM.DELQDISC && own !== undefined) {
     // Its children go with it; a default qdisc may take a root's place, silently.
     const drop = own.handle === "0:" ? [] : qdiscsUnder(view, own.ifindex, new Set([major(own.handle)]));
@@ -127,28 +127,25 @@ function qdiscEffects(msg: NetlinkMessage, view: ReadonlyMap<string, Qdisc>, own
   return NONE;
 }
 
-/** Whether the view holds a class on `ifindex` whose major is not `m`: one of a qdisc nested under another. */
-function otherMajors<T extends { ifindex: number }>(
-  view: ReadonlyMap<string, T>,
-  ifindex: number,
-  m: number,
-  majorOf: (item: T) => number,
-): boolean {
-  for (const item of view.values()) {
-    if (item.ifindex !== ifindex) continue;
+/**
+ * Whether the view holds an object on `ifindex` of another major than `m`
+ * (ingress aside): perhaps one of a qdisc that was nested under it.
+ */
+function otherMajors<T>(view: ViewIndex<T>, ifindex: number, m: number, majorOf: (item: T) => number): boolean {
+  for (const [, item] of onDevice(view, ifindex)) {
     const other = majorOf(item);
     if (other !== m && other !== 0xffff) return true;
   }
   return false;
 }
 
-function classEffects(msg: NetlinkMessage, view: ReadonlyMap<string, TcClass>, own?: TcClass): SideEffects {
+function classEffects(msg: NetlinkMessage, view: ViewIndex<TcClass>, own?: TcClass): SideEffects {
   if (msg.type === RTM.DELQDISC) {
     const q = decodeQdisc(msg);
     if (q.handle === "0:") return NONE;
     const m = major(q.handle);
     const drop: string[] = [];
-    for (const [key, c] of view) if (c.ifindex === q.ifindex && major(c.handle) === m) drop.push(key);
+    for (const [key, c] of onDevice(view, q.ifindex)) if (major(c.handle) === m) drop.push(key);
     // Classes of a qdisc grafted under one of them went too.
     return { drop, resync: otherMajors(view, q.ifindex, m, (c) => major(c.handle)) };
   }
@@ -173,14 +170,24 @@ function filterMajor(f: Filter): number {
   return major(f.parent);
 }
 
-function filterEffects(msg: NetlinkMessage, view: ReadonlyMap<string, Filter>, own?: Filter): SideEffects {
+/** Groups of a filter: its device, its classifier, and for u32 its qdisc's classifiers of a priority and nodes. */
+function filterGroups(f: Filter): string[] {
+  const groups = [`dev ${f.ifindex}`, `tp ${tpKey(f)}`];
+  if (f.kind === "u32") {
+    const qdisc = `${f.ifindex} ${filterMajor(f)}`;
+    if (f.handle === undefined) groups.push(`u32 ${qdisc} pref ${f.priority}`);
+    else if (u32Node(f.handle)) groups.push(`u32 nodes ${qdisc}`);
+  }
+  return groups;
+}
+
+function filterEffects(msg: NetlinkMessage, view: ViewIndex<Filter>, own?: Filter): SideEffects {
   if (msg.type === RTM.DELQDISC || msg.type === RTM.DELTCLASS) {
     const o = msg.type === RTM.DELQDISC ? decodeQdisc(msg) : decodeClass(msg);
     if (o.handle === "0:") return NONE;
     const m = major(o.handle);
     const drop: string[] = [];
-    for (const [key, f] of view) {
-      if (f.ifindex !== o.ifindex) continue;
+    for (const [key, f] of onDevice(view, o.ifindex)) {
       // A qdisc takes its own block and its classes' with it (ingress: the ffff:fff2/fff3 hooks).
       if (msg.type === RTM.DELQDISC ? filterMajor(f) === m : f.parent === o.handle) drop.push(key);
     }
@@ -189,37 +196,29 @@ function filterEffects(msg: NetlinkMessage, view: ReadonlyMap<string, Filter>, o
   if (own === undefined) return NONE;
   const tp = tpKey(own);
   const u32 = own.kind === "u32";
+  const qdisc = `${own.ifindex} ${filterMajor(own)}`;
   // u32 classifiers of one qdisc share their tables; a dump lists each table under every one of its priority.
-  const sharing = u32 &&
-    [...view.values()].some((f) =>
-      f.kind === "u32" && f.handle === undefined && f.ifindex === own.ifindex && f.priority === own.priority &&
-      filterMajor(f) === filterMajor(own) && tpKey(f) !== tp
-    );
+  const sharing = u32 && [...view.members(`u32 ${qdisc} pref ${own.priority}`)].some((k) => k !== tp);
   if (msg.type === RTM.NEWTFILTER) {
     // The classifier's own entry (and u32's root table) came with its first filter, unannounced.
-    if (!view.has(tp)) return { drop: [], resync: true };
-    if (u32 && own.handle !== undefined && !view.has(`${tp} ${u32Table(own.handle)}`)) {
+    if (!view.items.has(tp)) return { drop: [], resync: true };
+    if (u32 && own.handle !== undefined && !view.items.has(`${tp} ${u32Table(own.handle)}`)) {
       return { drop: [], resync: true };
     }
     return { drop: [], resync: sharing };
   }
   if (own.handle === undefined) {
     // The whole classifier: everything it lists goes.
-    const drop: string[] = [];
-    for (const [key, f] of view) if (key !== tp && tpKey(f) === tp) drop.push(key);
-    return { drop, resync: sharing };
+    return { drop: [...view.members(`tp ${tp}`)].filter((k) => k !== tp), resync: sharing };
   }
   const key = filterKey(own);
   if (u32) {
     // The kernel drops the classifier when the qdisc's u32 tables hold no node any more.
-    const nodesLeft = [...view].some(([k, f]) =>
-      k !== key && f.kind === "u32" && u32Node(f.handle) && f.ifindex === own.ifindex &&
-      filterMajor(f) === filterMajor(own)
-    );
-    return { drop: [], resync: sharing || !view.has(key) || !nodesLeft };
+    const nodesLeft = [...view.members(`u32 nodes ${qdisc}`)].some((k) => k !== key);
+    return { drop: [], resync: sharing || !view.items.has(key) || !nodesLeft };
   }
   // Other classifiers go when their last filter does.
-  const left = [...view].some(([k, f]) => k !== key && f.handle !== undefined && tpKey(f) === tp);
+  const left = [...view.members(`tp ${tp}`)].some((k) => k !== key && k !== tp);
   return { drop: [], resync: !left };
 }
 
@@ -253,6 +252,7 @@ export const QDISC_WATCH: KindSpec<Qdisc> = {
   dependsOn: (q) => [`link ${q.ifindex}`],
   anyLink: true,
   sideEffects: qdiscEffects,
+  groupsOf: (q) => [`dev ${q.ifindex}`],
 };
 
 /** The watch of classes. */
@@ -271,6 +271,7 @@ export const CLASS_WATCH: KindSpec<TcClass> = {
   dependsOn: (c) => [`link ${c.ifindex}`],
   anyLink: true,
   sideEffects: classEffects,
+  groupsOf: (c) => [`dev ${c.ifindex}`],
 };
 
 /** The watch of filters. */
@@ -293,4 +294,5 @@ export const FILTER_WATCH: KindSpec<Filter> = {
   volatile: new Set(["stats", "xstats"]),
   dependsOn: (f) => [`link ${f.ifindex}`],
   sideEffects: filterEffects,
+  groupsOf: filterGroups,
 };

@@ -766,6 +766,8 @@ test("watch(qdisc/class/filter): an HTB tree, nested qdiscs, ingress and clsact;
     assert.ok(!all.some((l) => / ffff: /.test(l)), "ingress filters shown on ffff:fff2");
     sh("tc", ["-n", ns, "filter", "del", "dev", "v0", "parent", "1:", "prio", "2"]);
     await filters.converged("delete a classifier");
+    sh("tc", ["-n", ns, "chain", "del", "dev", "w0", "egress", "chain", "0"]);
+    await filters.converged("delete a chain with its filters");
     sh("tc", ["-n", ns, "class", "del", "dev", "v0", "classid", "1:20"]);
     await qdiscs.converged("delete a class: the qdisc under it goes");
     await classes.converged("delete a class: the classes of the qdisc under it go");

@@ -239,4 +239,7 @@ test("watch: bad arguments are TypeErrors", () => {
   assert.throws(() => watch("rule" as WatchKind), TypeError);
   assert.throws(() => watch("route", { family: "inet4" as "inet" }), TypeError);
   assert.throws(() => watch("link", { family: "inet" }), TypeError);
+  for (const kind of ["qdisc", "class", "filter"] as const) {
+    assert.throws(() => watch(kind, { family: "inet" }), TypeError);
+  }
 });

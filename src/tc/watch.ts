@@ -111,6 +111,12 @@ function qdiscsUnder(view: ViewIndex<Qdisc>, ifindex: number, majors: Set<number
 
 const NONE: SideEffects = { drop: [] };
 
+/** Whether a group holds a key other than those in `not` (without copying it: a group can be large). */
+function holdsOther(keys: ReadonlySet<string>, ...not: string[]): boolean {
+  for (const k of keys) if (!not.includes(k)) return true;
+  return false;
+}
+
 function qdiscEffects(msg: NetlinkMessage, view: ViewIndex<Qdisc>, own?: Qdisc): SideEffects {
   if (msg.type === RTM.DELQDISC && own !== undefined) {
     // Its children go with it; a default qdisc may take a root's place, silently.
@@ -198,7 +204,7 @@ function filterEffects(msg: NetlinkMessage, view: ViewIndex<Filter>, own?: Filte
   const u32 = own.kind === "u32";
   const qdisc = `${own.ifindex} ${filterMajor(own)}`;
   // u32 classifiers of one qdisc share their tables; a dump lists each table under every one of its priority.
-  const sharing = u32 && [...view.members(`u32 ${qdisc} pref ${own.priority}`)].some((k) => k !== tp);
+  const sharing = u32 && holdsOther(view.members(`u32 ${qdisc} pref ${own.priority}`), tp);
   if (msg.type === RTM.NEWTFILTER) {
     // The classifier's own entry (and u32's root table) came with its first filter, unannounced.
     if (!view.items.has(tp)) return { drop: [], resync: true };
@@ -214,11 +220,11 @@ function filterEffects(msg: NetlinkMessage, view: ViewIndex<Filter>, own?: Filte
   const key = filterKey(own);
   if (u32) {
     // The kernel drops the classifier when the qdisc's u32 tables hold no node any more.
-    const nodesLeft = [...view.members(`u32 nodes ${qdisc}`)].some((k) => k !== key);
+    const nodesLeft = holdsOther(view.members(`u32 nodes ${qdisc}`), key);
     return { drop: [], resync: sharing || !view.items.has(key) || !nodesLeft };
   }
   // Other classifiers go when their last filter does.
-  const left = [...view.members(`tp ${tp}`)].some((k) => k !== key && k !== tp);
+  const left = holdsOther(view.members(`tp ${tp}`), key, tp);
   return { drop: [], resync: !left };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `watch()`: a live, always-converging view of links, addresses, routes,
- * neighbours, or traffic control's qdiscs, classes and filters. It yields a snapshot (the full set, from a dump) and then
- * deltas (`added`/`changed`/`removed`), keeping the current view in a `Map`
+ * neighbours, or traffic control's qdiscs, classes and filters. It yields
+ * a snapshot (the full set, from a dump) and then deltas
+ * (`added`/`changed`/`removed`), keeping the current view in a `Map`
  * keyed by each object's identity — the identity the kernel itself uses, so
  * two objects the kernel keeps apart are never collapsed into one entry.
  *
@@ -321,6 +322,9 @@ export interface ViewIndex<T> {
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+/** The kinds whose objects have an address family to choose. */
+const FAMILY_KINDS: ReadonlySet<string> = new Set(["address", "route", "neighbour"]);
+
 const NUD_NOARP = 0x40;
 
 const familyOk = (f: unknown, want?: "inet" | "inet6") =>
@@ -494,7 +498,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     if (options.family !== undefined && options.family !== "inet" && options.family !== "inet6") {
       throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(options.family)}`);
     }
-    if (options.family !== undefined && (kind === "link" || spec.groups().includes(RTNLGRP.TC))) {
+    if (options.family !== undefined && !FAMILY_KINDS.has(kind)) {
       throw new TypeError(`${kind} objects have no address family`);
     }
     this.kind = kind;

@@ -778,6 +778,16 @@ test("watch(qdisc/class/filter): an HTB tree, nested qdiscs, ingress and clsact;
     assert.ok((await classes.converged("delete the root")).every((l) => l.includes(" tbf ")), "only x0's is left");
     await filters.converged("delete the root");
     assert.ok(filters.count("removed", from) >= 6, "the filters of 1: and 1:1 are removed deltas");
+    // u32 classifiers of a qdisc share their tables: a node of prio 3's table, deleted and added through prio 5's
+    // classifier, is announced under prio 5 but listed under prio 3.
+    tcBatch(ns, u32("v0", "ingress", 5, "10.0.1.5/32"));
+    await filters.converged("a second u32 classifier on ingress");
+    tcBatch(
+      ns,
+      "filter del dev v0 ingress protocol ip prio 5 handle 800::800 u32\n" +
+        "filter add dev v0 ingress protocol ip prio 5 handle 800::900 u32 ht 800: match ip dst 10.0.1.9/32\n",
+    );
+    await filters.converged("u32 nodes deleted and added through another classifier's priority");
     sh("tc", ["-n", ns, "qdisc", "del", "dev", "v0", "ingress"]);
     await filters.converged("delete the ingress qdisc");
     ip(ns, "link", "del", "w0");

@@ -796,7 +796,10 @@ test("watch(qdisc/class/filter): an HTB tree, nested qdiscs, ingress and clsact;
     assert.deepEqual(left, []);
     ip(ns, "link", "set", "x0", "up");
     ip(ns, "link", "set", "x1", "up"); // a device going up gets its default qdisc, unannounced
-    await qdiscs.converged("devices up");
+    // A device of several queues gets mq, a pfifo_fast per queue and mq's classes, all unannounced.
+    ipBatch(ns, "link add i0 numtxqueues 3 type ifb\nlink set i0 up\n");
+    assert.equal((await qdiscs.converged("devices up")).filter((l) => l.includes(" pfifo_fast 0: :")).length, 3);
+    assert.equal((await classes.converged("a device of three queues up")).filter((l) => l.includes(" mq ")).length, 3);
     for (let i = 0; i < 100 && sharedView.size !== filters.w.view.size; i++) await sleep(20);
     assert.deepEqual([...sharedView.keys()].sort(), [...filters.w.view.keys()].sort(), "a shareWatch consumer");
     await shared.close();

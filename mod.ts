@@ -250,4 +250,4 @@ export {
   type ShareOptions,
 } from "./src/socket/share.ts";
 export { type KeyedWatch, shareWatch } from "./src/route/shared_watch.ts";
-export { type Filter, type Qdisc, type TcClass, type TcStats, TrafficControl } from "./src/tc/mod.ts";
+export { type Filter, type Qdisc, type TcChain, type TcClass, type TcStats, TrafficControl } from "./src/tc/mod.ts";

@@ -270,10 +270,16 @@ export function eventLine(e: RouteEvent | Overrun, names: Map<number, string>): 
     case "class":
     case "filter": {
       const o = e.kind === "qdisc" ? e.qdisc : e.kind === "class" ? e.class : e.filter;
+      const filter = e.kind === "filter"
+        ? ` protocol ${e.filter.protocol} pref ${e.filter.priority} chain ${e.filter.chain ?? 0}`
+        : "";
       return `[${e.kind}] ${e.action} ${o.kind} ${o.handle ?? ""} dev ${
         names.get(o.ifindex) ?? o.ifindex
-      } parent ${o.parent}`;
+      } parent ${o.parent}${filter}`;
     }
+    case "chain":
+      return `[chain] ${e.action} dev ${names.get(e.chain.ifindex) ?? e.chain.ifindex} parent ${e.chain.parent} ` +
+        `chain ${e.chain.chain}${e.chain.template ? ` template ${e.chain.template.kind}` : ""}`;
     case "unknown":
       return `[unknown] message type ${e.message.type}${e.error ? `: ${e.error.message}` : ""}`;
   }
@@ -289,6 +295,7 @@ const MONITOR_GROUPS: Record<string, RtnlGroupName[]> = {
   rule: ["ipv4_rule", "ipv6_rule"],
   nexthop: ["nexthop"],
   nsid: ["nsid"],
+  tc: ["tc"],
 };
 
 function monitorGroups(words: string[]): RtnlGroupName[] {
@@ -680,7 +687,7 @@ export const nexthop: Command = {
 
 /** `monitor`. */
 export const monitor: Command = {
-  usage: "monitor [all|link|address|route|neigh|rule|nexthop|nsid|RTNLGRP_NAME…] [--for SECONDS]",
+  usage: "monitor [all|link|address|route|neigh|rule|nexthop|nsid|tc|RTNLGRP_NAME…] [--for SECONDS]",
   description: "Print rtnetlink events as they happen (default: all of the named groups) until Ctrl-C.",
   options: [FOR_OPTION],
   async run(ctx, positionals, options) {

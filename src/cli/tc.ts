@@ -14,13 +14,14 @@ import { parseHandle } from "../tc/handle.ts";
 import { ipMatch, packU32Key } from "../tc/u32.ts";
 import { AddressError } from "../wire/values.ts";
 import type { U32Key } from "../tc/schema.ts";
-import type { FilterSpec, MirredSpec } from "../tc/tc.ts";
+import { encodeFilterGet, type FilterGetSpec, type FilterSpec, type MirredSpec } from "../tc/tc.ts";
+import type { TcChain } from "../tc/chain.ts";
 import { integer, type OptionSpec, UsageError } from "./args.ts";
 import type { Context } from "./context.ts";
 import type { Cell } from "./format.ts";
 import type { Command } from "./route.ts";
 
-const OBJECTS = ["qdisc", "class", "filter"] as const;
+const OBJECTS = ["qdisc", "class", "filter", "chain"] as const;
 
 /** Words that take a value, by what they are. */
 function pairs(words: string[], known: readonly string[], flags: readonly string[], what: string): Map<string, string> {
@@ -222,6 +223,95 @@ async function classWrite(rt: RouteClient, verb: string, words: string[]): Promi
   await rt.tc.addClass({ dev, kind: "htb", parent, classid, options }, verbMode(verb));
 }
 
+/** A block as tc names it: `ingress`, `egress`, `root` or `parent P` among the words; what is left. */
+function blockOf(words: string[], what: string): { parent?: string; rest: string[] } {
+  const rest: string[] = [];
+  let parent: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === "ingress" || w === "egress" || w === "root") parent = w;
+    else if (w === "parent") {
+      parent = words[++i];
+      if (parent === undefined) throw new UsageError(`tc ${what}: parent needs a value`);
+    } else rest.push(w);
+  }
+  if (parent !== undefined && parent !== "egress") usageOf(() => parseHandle(parent!));
+  return { parent, rest };
+}
+
+/** `tc chain show dev X [ingress|egress|parent P]`, `tc chain add|del dev X … chain N [KIND]`. */
+async function chainCommand(ctx: Context, rt: RouteClient, verb: string, words: string[]): Promise<void> {
+  const { parent, rest } = blockOf(words, `chain ${verb}`);
+  if (verb === "show" || verb === "list" || verb === "ls") {
+    const a = pairs(rest, ["dev", "chain"], [], "chain show");
+    const dev = a.get("dev");
+    if (!dev) throw new UsageError("tc chain show: dev NAME is required");
+    const only = a.has("chain") ? integer(a.get("chain")!, "chain", 0, 0xffffffff) : undefined;
+    const devs = await names(rt);
+    const list: TcChain[] = [];
+    for await (const c of rt.tc.chains({ dev, parent })) {
+      if (only === undefined || c.chain === only) list.push(withDev(c, devs));
+    }
+    return ctx.list(list, ["dev", "parent", "chain", "template"], (c) => [
+      devs.get(c.ifindex) ?? c.ifindex,
+      c.parent,
+      c.chain,
+      c.template?.kind ?? "",
+    ]);
+  }
+  if (verb !== "add" && verb !== "del" && verb !== "delete") throw new UsageError(`tc chain: cannot ${verb}`);
+  const kind = rest.length % 2 === 1 ? rest.pop() : undefined; // a template's kind ends the words
+  const a = pairs(rest, ["dev", "chain"], [], `chain ${verb}`);
+  const dev = a.get("dev");
+  if (!dev || parent === undefined || !a.has("chain")) {
+    throw new UsageError(`tc chain ${verb}: dev NAME, the block (ingress, egress, parent P) and chain N are required`);
+  }
+  const spec = { dev, parent, chain: integer(a.get("chain")!, "chain", 0, 0xffffffff) };
+  if (verb === "add") return await rt.tc.addChain(kind === undefined ? spec : { ...spec, template: { kind } });
+  if (kind !== undefined) throw new UsageError(`tc chain del: unexpected ${JSON.stringify(kind)}`);
+  await rt.tc.deleteChain(spec);
+}
+
+/** `tc filter get dev X parent P|ingress|egress protocol P pref N handle H KIND [chain N]`. */
+async function filterGet(ctx: Context, rt: RouteClient, words: string[], stats: boolean): Promise<void> {
+  const { parent, rest } = blockOf(words, "filter get");
+  const kind = rest.length % 2 === 1 ? rest.pop() : undefined;
+  const a = pairs(rest, ["dev", "protocol", "prio", "pref", "handle", "chain"], [], "filter get");
+  const dev = a.get("dev"), prio = a.get("prio") ?? a.get("pref"), protocol = a.get("protocol");
+  const handle = a.get("handle");
+  if (!dev || parent === undefined || !prio || !protocol || !handle) {
+    throw new UsageError("tc filter get: dev, parent, protocol, pref and handle are required");
+  }
+  const spec = usageOf(() => {
+    const s: FilterGetSpec = {
+      dev,
+      parent,
+      protocol: /^(0x[0-9a-f]+|\d+)$/i.test(protocol) ? Number(protocol) : protocol,
+      priority: integer(prio, "pref", 1, 0xffff),
+      handle,
+      kind,
+      chain: a.has("chain") ? integer(a.get("chain")!, "chain", 0, 0xffffffff) : undefined,
+    };
+    encodeFilterGet(0, s);
+    return s;
+  });
+  const f = await rt.tc.getFilter(spec);
+  const devs = await names(rt);
+  const { stats: _s, xstats: _x, ...rest2 } = f;
+  ctx.list(
+    [withDev(stats ? f : rest2 as Filter, devs)],
+    ["kind", "handle", "dev", "parent", "pref", "options"],
+    (o) => [
+      o.kind,
+      o.handle ?? "",
+      devs.get(o.ifindex) ?? o.ifindex,
+      o.parent,
+      `pref ${o.priority} ${o.protocol} chain ${o.chain ?? 0}`,
+      optionText(o.options as Record<string, unknown>) + (stats ? statsLine(o.stats) : ""),
+    ],
+  );
+}
+
 /** `tc filter add|replace|change|del dev X parent P [protocol P] [prio N] [u32 MATCHES [flowid C] [action mirred …]]`. */
 async function filterWrite(rt: RouteClient, verb: string, words: string[]): Promise<void> {
   const kindAt = words.indexOf("u32");
@@ -304,6 +394,9 @@ const OPTIONS: OptionSpec[] = [{ names: ["-s", "--stats"], key: "stats", help: "
 export const tc: Command = {
   usage: [
     "tc qdisc|class|filter [show] [dev NAME] [parent P] [-s]",
+    "       tc chain [show] dev NAME [ingress|egress|parent P] [chain N]",
+    "       tc chain add|del dev NAME ingress|egress|parent P chain N [KIND]",
+    "       tc filter get dev NAME parent P|ingress|egress protocol P pref N handle H [chain N] KIND",
     "       tc qdisc add|replace|change dev NAME root|ingress|clsact|parent P [handle H] KIND [OPTIONS]",
     "       tc qdisc del dev NAME root|ingress|clsact|parent P",
     "       tc class add|replace|change dev NAME parent P classid C htb rate R [ceil R] [burst B] [cburst B] [prio N] [quantum B]",
@@ -315,19 +408,25 @@ export const tc: Command = {
   ].join("\n"),
   description:
     "Traffic control: qdiscs (htb default N r2q N; tbf rate R burst B limit B|latency T [peakrate R mtu B]; " +
+    "filter chains; one filter by its handle (filter get); " +
     "ingress; clsact; pfifo|bfifo limit N; mq), htb classes, u32 filters with mirred actions. Rates: 10mbit, 1gbit, 100kbps…; " +
     "sizes: 1600, 15k, 1mb; times: 400ms. -j prints the objects with kind, handle, parent as tc spells them.",
   options: OPTIONS,
   async run(ctx, positionals, options) {
     const object = positionals[0];
-    if (!OBJECTS.includes(object as never)) throw new UsageError("tc: say qdisc, class or filter");
+    if (!OBJECTS.includes(object as never)) throw new UsageError("tc: say qdisc, class, filter or chain");
     let words = positionals.slice(1);
     let verb = "show";
-    if (["show", "list", "ls", "add", "replace", "change", "del", "delete"].includes(words[0])) {
+    if (["show", "list", "ls", "add", "replace", "change", "del", "delete", "get"].includes(words[0])) {
       verb = words[0];
       words = words.slice(1);
     }
     await using rt = await RouteClient.open({ netns: ctx.netns });
+    if (object === "chain") return await chainCommand(ctx, rt, verb, words);
+    if (verb === "get") {
+      if (object !== "filter") throw new UsageError(`tc ${object} get: only filters (tc filter get)`);
+      return await filterGet(ctx, rt, words, options.stats === true);
+    }
     if (verb === "show" || verb === "list" || verb === "ls") {
       return await show(ctx, rt, object, words, options.stats === true);
     }

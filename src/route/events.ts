@@ -19,6 +19,7 @@ import { decodeNsid, type NetnsId } from "./nsid.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
 import { decodeClass, decodeFilter, decodeQdisc, type Filter, type Qdisc, type TcClass } from "../tc/tc.ts";
+import { decodeChain, type TcChain } from "../tc/chain.ts";
 import { withJson } from "../wire/json.ts";
 
 /** `"new"` for `RTM_NEW*` (added or changed), `"del"` for `RTM_DEL*`. */
@@ -41,6 +42,7 @@ export type RouteEvent =
   | { kind: "qdisc"; action: RouteEventAction; qdisc: Qdisc }
   | { kind: "class"; action: RouteEventAction; class: TcClass }
   | { kind: "filter"; action: RouteEventAction; filter: Filter }
+  | { kind: "chain"; action: RouteEventAction; chain: TcChain }
   | { kind: "unknown"; message: NetlinkMessage; error?: ParseError };
 
 /** The kinds of {@link RouteEvent}. */
@@ -104,6 +106,9 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
       case RTM.NEWTFILTER:
       case RTM.DELTFILTER:
         return { kind: "filter", action: msg.type === RTM.NEWTFILTER ? "new" : "del", filter: decodeFilter(msg) };
+      case RTM.NEWCHAIN:
+      case RTM.DELCHAIN:
+        return { kind: "chain", action: msg.type === RTM.NEWCHAIN ? "new" : "del", chain: decodeChain(msg) };
     }
   } catch (error) {
     if (error instanceof ParseError) return withJson({ kind: "unknown", message: msg, error });

@@ -74,6 +74,9 @@ export const RTM_MESSAGES: { readonly [type: number]: MessageSchema } = {
   [RTM.NEWTFILTER]: TC,
   [RTM.DELTFILTER]: TC,
   [RTM.GETTFILTER]: TC,
+  [RTM.NEWCHAIN]: TC,
+  [RTM.DELCHAIN]: TC,
+  [RTM.GETCHAIN]: TC,
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
- * `watch()`: a live, always-converging view of links, addresses, routes or
- * neighbours. It yields a snapshot (the full set, from a dump) and then
- * deltas (`added`/`changed`/`removed`), keeping the current view in a `Map`
+ * `watch()`: a live, always-converging view of links, addresses, routes,
+ * neighbours, or traffic control's qdiscs, classes and filters. It yields
+ * a snapshot (the full set, from a dump) and then deltas
+ * (`added`/`changed`/`removed`), keeping the current view in a `Map`
  * keyed by each object's identity — the identity the kernel itself uses, so
  * two objects the kernel keeps apart are never collapsed into one entry.
  *
@@ -36,9 +37,11 @@ import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, encodeNeighbourDump, type Neighbour } from "./neighbour.ts";
 import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName, type RouteNexthop } from "./route.ts";
 import { withJsonIfNeeded } from "../wire/json.ts";
+import type { Filter, Qdisc, TcClass } from "../tc/tc.ts";
+import { CLASS_WATCH, FILTER_WATCH, QDISC_WATCH } from "../tc/watch.ts";
 
 /** What {@link watch} can follow. */
-export type WatchKind = "link" | "address" | "route" | "neighbour";
+export type WatchKind = "link" | "address" | "route" | "neighbour" | "qdisc" | "class" | "filter";
 
 /** The object type of each {@link WatchKind}. */
 export interface WatchObjects {
@@ -50,6 +53,12 @@ export interface WatchObjects {
   route: Route;
   /** Neighbours, keyed by family, index and destination. */
   neighbour: Neighbour;
+  /** Qdiscs, keyed by device and handle (`qdiscKey` of `@nlts/netlink/tc`). */
+  qdisc: Qdisc;
+  /** Classes, keyed by device and class id (`classKey`). */
+  class: TcClass;
+  /** Filters, keyed by device, block, chain, priority and handle (`filterKey`). */
+  filter: Filter;
 }
 
 /**
@@ -57,11 +66,13 @@ export interface WatchObjects {
  * the in-memory queue; a link whose state changed (carrier, operstate, up,
  * MTU) or that went away while objects in the view use it; an address that
  * routes in the view name as their preferred source went away; a nexthop
- * object changed while routes in the view use nexthop objects; or an
+ * object changed while routes in the view use nexthop objects; an
  * `NLM_F_REPLACE` route notification that cannot say which of several
- * routes it replaced.
+ * routes it replaced; or a traffic control change whose consequences the
+ * kernel does not announce (a default qdisc attached, `mq`'s children, a
+ * classifier's own entry).
  */
-export type ResyncReason = "kernel" | "queue" | "link" | "address" | "nexthop" | "replace";
+export type ResyncReason = "kernel" | "queue" | "link" | "address" | "nexthop" | "replace" | "tc";
 
 /**
  * One item of a watch: the initial `snapshot`, then one delta per change.
@@ -253,7 +264,20 @@ function ecmpCapable(r: Route): boolean {
   return r.gateway !== undefined && r.nexthopId === undefined && r.protocol !== "ra";
 }
 
-interface KindSpec<T> {
+/**
+ * What a notification does beyond its own object (internal): the keys of
+ * objects the kernel removed with it silently, and whether the view must be
+ * re-read because the kernel's result cannot be told from it.
+ */
+export interface SideEffects {
+  /** Keys to remove from the view (each a `removed` delta). */
+  drop: string[];
+  /** Re-read the view, once the burst is over. */
+  resync?: boolean;
+}
+
+/** How a kind is dumped, keyed and followed (internal; one per {@link WatchKind}). */
+export interface KindSpec<T> {
   groups(family?: "inet" | "inet6"): number[];
   dumpRequest(family?: "inet" | "inet6"): Uint8Array;
   newType: number;
@@ -274,7 +298,32 @@ interface KindSpec<T> {
    * (address A going away), `nh` (nexthop objects changing).
    */
   dependsOn?(item: T): string[];
+  /** A state change of any link re-reads the view (it can create objects of links the view has none of). */
+  anyLink?: boolean;
+  /** Dumps in several requests (by default the one of `dumpRequest`); `dump` is one consistent dump. */
+  dumpAll?(dump: (request: Uint8Array) => Promise<NetlinkMessage[]>): Promise<NetlinkMessage[]>;
+  /**
+   * What a notification (of the kind, with its object, or of another kind on
+   * the event socket) does that the kernel does not announce; called before
+   * the object itself is applied.
+   */
+  sideEffects?(msg: NetlinkMessage, view: ViewIndex<T>, own?: T): SideEffects;
+  /** The groups an object belongs to, for {@link ViewIndex.members} (tc: its device, its classifier). */
+  groupsOf?(item: T): string[];
 }
+
+/** The view, as {@link KindSpec.sideEffects} reads it (internal). */
+export interface ViewIndex<T> {
+  /** The objects by key. */
+  readonly items: ReadonlyMap<string, T>;
+  /** The keys of the objects in a group of {@link KindSpec.groupsOf} (empty if none). */
+  members(group: string): ReadonlySet<string>;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** The kinds whose objects have an address family to choose. */
+const FAMILY_KINDS: ReadonlySet<string> = new Set(["address", "route", "neighbour"]);
 
 const NUD_NOARP = 0x40;
 
@@ -352,6 +401,9 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     volatile: new Set(["cacheInfo", "probes"]),
     dependsOn: (n) => [`link ${n.index}`],
   },
+  qdisc: QDISC_WATCH,
+  class: CLASS_WATCH,
+  filter: FILTER_WATCH,
 };
 
 function linkDumpRequest(): Uint8Array {
@@ -417,6 +469,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   #deps = new Map<string, number>();
   /** Route views: keys of the routes in each replace slot ({@link routeSlot}). */
   #slots = new Map<string, Set<string>>();
+  /** Keys of the objects in each group of {@link KindSpec.groupsOf}. */
+  #groups = new Map<string, Set<string>>();
   /** Last known {@link linkState} of each link (kinds that depend on links). */
   #links = new Map<number, string>();
   /** Set when a trigger asks for a re-dump: since when, and why. */
@@ -437,12 +491,16 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   constructor(kind: K, options: WatchOptions = {}) {
     const spec = KINDS[kind] as unknown as KindSpec<WatchObjects[K]> | undefined;
     if (spec === undefined) {
-      throw new TypeError(`cannot watch ${JSON.stringify(kind)}: link, address, route or neighbour`);
+      throw new TypeError(
+        `cannot watch ${JSON.stringify(kind)}: link, address, route, neighbour, qdisc, class or filter`,
+      );
     }
     if (options.family !== undefined && options.family !== "inet" && options.family !== "inet6") {
       throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(options.family)}`);
     }
-    if (kind === "link" && options.family !== undefined) throw new TypeError("links have no address family");
+    if (options.family !== undefined && !FAMILY_KINDS.has(kind)) {
+      throw new TypeError(`${kind} objects have no address family`);
+    }
     this.kind = kind;
     this.#spec = spec;
     this.#options = options;
@@ -465,6 +523,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     if (previous !== undefined) this.#unindex(key, previous);
     this.#view.set(key, item);
     for (const d of this.#spec.dependsOn?.(item) ?? []) this.#deps.set(d, (this.#deps.get(d) ?? 0) + 1);
+    for (const g of this.#spec.groupsOf?.(item) ?? []) {
+      let keys = this.#groups.get(g);
+      if (keys === undefined) this.#groups.set(g, keys = new Set());
+      keys.add(key);
+    }
     if (this.kind === "route") {
       const slot = routeSlot(item as Route);
       let keys = this.#slots.get(slot);
@@ -487,6 +550,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       if (n > 0) this.#deps.set(d, n);
       else this.#deps.delete(d);
     }
+    for (const g of this.#spec.groupsOf?.(item) ?? []) {
+      const keys = this.#groups.get(g);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#groups.delete(g);
+    }
     if (this.kind === "route") {
       const slot = routeSlot(item as Route);
       const keys = this.#slots.get(slot);
@@ -499,6 +567,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     this.#view = new Map();
     this.#deps = new Map();
     this.#slots = new Map();
+    this.#groups = new Map();
     for (const [key, item] of fresh) this.#put(key, item);
   }
 
@@ -511,6 +580,11 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
    * tries again, until the watch is closed.
    */
   async #consistentDump(request: Uint8Array, each: (msg: NetlinkMessage) => void): Promise<void> {
+    for (const msg of await this.#collect(request)) each(msg);
+  }
+
+  /** The messages of one consistent dump ({@link #consistentDump}). */
+  async #collect(request: Uint8Array): Promise<NetlinkMessage[]> {
     const { signal } = this.#options;
     for (let pause = 10;; pause = Math.min(2 * pause, 250)) {
       const messages: NetlinkMessage[] = [];
@@ -524,8 +598,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
         signal?.throwIfAborted();
         continue;
       }
-      for (const msg of messages) each(msg);
-      return;
+      return messages;
     }
   }
 
@@ -533,13 +606,16 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     const spec = this.#spec;
     const { family } = this.#options;
     const out = new Map<string, WatchObjects[K]>();
-    await this.#consistentDump(spec.dumpRequest(family), (msg) => {
-      if (msg.type !== spec.newType) return;
+    const messages = spec.dumpAll
+      ? await spec.dumpAll((request) => this.#collect(request))
+      : await this.#collect(spec.dumpRequest(family));
+    for (const msg of messages) {
+      if (msg.type !== spec.newType) continue;
       const decoded = spec.decode(msg);
       for (const item of spec.expand?.(decoded) ?? [decoded]) {
         if (spec.accept(item, family) && !spec.hidden?.(item)) out.set(spec.key(item), item);
       }
-    });
+    }
     return out;
   }
 
@@ -598,6 +674,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     const items = (spec.expand?.(decoded) ?? [decoded]).filter((i) => spec.accept(i, this.#options.family));
     if (items.length === 0) return deltas;
     this.stats.events++;
+    if (spec.sideEffects) deltas.push(...this.#sideEffects(msg, items[0]));
     const deleting = msg.type === spec.delType;
     if (!deleting && this.kind === "route" && (msg.flags & Flags.REPLACE)) {
       for (const key of this.#replaced(items as Route[])) {
@@ -659,6 +736,22 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     return otherKind.length === 1 ? otherKind : ambiguous();
   }
 
+  /** Applies {@link KindSpec.sideEffects}: the `removed` deltas of what went silently; a re-dump if due. */
+  #sideEffects(msg: NetlinkMessage, own?: WatchObjects[K]): WatchEvent<WatchObjects[K]>[] {
+    const index: ViewIndex<WatchObjects[K]> = {
+      items: this.#view,
+      members: (group) => this.#groups.get(group) ?? EMPTY,
+    };
+    const effects = this.#spec.sideEffects!(msg, index, own);
+    if (effects.resync) this.#dirty ??= { since: Date.now(), reason: "tc" };
+    const deltas: WatchEvent<WatchObjects[K]>[] = [];
+    for (const key of effects.drop) {
+      const item = this.#drop(key);
+      if (item !== undefined) deltas.push({ type: "removed", key, item });
+    }
+    return deltas;
+  }
+
   /** A notification of another kind: does it call for a re-dump? */
   #trigger(msg: NetlinkMessage): ResyncReason | undefined {
     if (msg.type === RTM.NEWLINK || msg.type === RTM.DELLINK) {
@@ -673,7 +766,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
         changed = state !== previous;
         this.#links.set(link.index, state);
       }
-      return changed && this.#deps.has(`link ${link.index}`) ? "link" : undefined;
+      return changed && (this.#spec.anyLink || this.#deps.has(`link ${link.index}`)) ? "link" : undefined;
     }
     if (msg.type === RTM.DELADDR) {
       const a = decodeAddress(msg);
@@ -754,6 +847,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
           yield* this.#apply(note);
           continue;
         }
+        if (this.#spec.sideEffects) yield* this.#sideEffects(note);
         const reason = this.#trigger(note);
         if (reason !== undefined) this.#dirty ??= { since: Date.now(), reason };
       }
@@ -795,9 +889,18 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
 }
 
 /**
- * Watches links, addresses, routes (every table) or neighbours (ARP/NDP):
- * a snapshot, then deltas, recovering from overruns and from the kernel's
- * silent changes by re-dumping. Read `view` for the current table.
+ * Watches links, addresses, routes (every table), neighbours (ARP/NDP), or
+ * the qdiscs, classes and filters of every device (`tc`): a snapshot, then
+ * deltas, recovering from overruns and from the kernel's silent changes by
+ * re-dumping. Read `view` for the current table.
+ *
+ * Traffic control: the kernel announces a deleted qdisc, not the classes,
+ * child qdiscs and filters that went with it, nor the default qdisc it
+ * attaches in its place or when a device goes up: the view removes those
+ * objects itself (`removed` deltas) and re-reads where it must (a `resync`
+ * with reason `"tc"`). Filters are listed as per-parent dumps list them
+ * (`tc filter show dev X parent P` for each qdisc and class; the ingress
+ * qdisc's as `ffff:fff2`); filters of shared blocks are not followed.
  *
  * @example
  * ```ts
@@ -806,6 +909,9 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
  * for await (const e of w) {
  *   if (e.type === "added") console.log("new route", e.item.dst, e.item.table);
  *   if (e.type === "resync") console.log("re-read after", e.reason);
+ * }
+ * for await (const e of watch("filter", { netns: "blue" })) {
+ *   if (e.type === "removed") console.log("filter gone", e.item.ifindex, e.item.parent, e.item.priority);
  * }
  * ```
  */

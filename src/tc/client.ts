@@ -6,6 +6,7 @@
  */
 import type { NetlinkSocket } from "../socket/socket.ts";
 import * as tc from "./tc.ts";
+import * as chains from "./chain.ts";
 
 /**
  * Traffic control over a NETLINK_ROUTE socket.
@@ -65,5 +66,23 @@ export class TrafficControl {
   /** Deletes filters. @example `await rt.tc.deleteFilter({ dev: "v0", parent: "1:", priority: 1 })` */
   deleteFilter(spec: tc.FilterSpec, options: { signal?: AbortSignal } = {}): Promise<void> {
     return tc.deleteFilter(this.socket, spec, options);
+  }
+  /** One filter (`tc filter get`). @example `const f = await rt.tc.getFilter({ dev: "v0", parent: "1:", protocol: "ip", priority: 1, handle: "800::800", kind: "u32" })` */
+  getFilter(spec: tc.FilterGetSpec, options: { signal?: AbortSignal } = {}): Promise<tc.Filter> {
+    return tc.getFilter(this.socket, spec, options);
+  }
+  /** Streams the chains of a block. @example `for await (const c of rt.tc.chains({ dev: "v0", parent: "ingress" })) console.log(c.chain)` */
+  chains(
+    options: { dev: tc.DeviceRef; parent?: string | number; signal?: AbortSignal },
+  ): AsyncGenerator<chains.TcChain> {
+    return chains.listChains(this.socket, options);
+  }
+  /** Adds a chain. @example `await rt.tc.addChain({ dev: "v0", parent: "ingress", chain: 5 })` */
+  addChain(spec: chains.ChainSpec, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return chains.addChain(this.socket, spec, options);
+  }
+  /** Deletes a chain with its filters. @example `await rt.tc.deleteChain({ dev: "v0", parent: "ingress", chain: 5 })` */
+  deleteChain(spec: chains.ChainSpec, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return chains.deleteChain(this.socket, spec, options);
   }
 }

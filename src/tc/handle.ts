@@ -116,3 +116,29 @@ export function formatU32Handle(handle: number): string {
   if (node) out += `:${node.toString(16)}`;
   return out;
 }
+
+/**
+ * A u32 filter handle as `tc` reads it (`get_u32_handle`): `"800::800"`
+ * (hash table, bucket, node, in hex), `"800:"`, `"1:2:3"`, or a number in
+ * hex with `0x`. Anything `tc` would refuse is a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { parseU32Handle } from "@nlts/netlink/tc";
+ * parseU32Handle("800::800"); // 0x80000800
+ * ```
+ */
+export function parseU32Handle(handle: string): number {
+  const bad = () =>
+    new TypeError(`${JSON.stringify(handle)} is not a u32 handle (write HT:BUCKET:NODE in hex, like "800::800")`);
+  if (typeof handle !== "string") throw bad();
+  if (!handle.includes(":")) {
+    if (!/^0x[0-9a-f]{1,8}$/i.test(handle)) throw bad();
+    return parseInt(handle.slice(2), 16);
+  }
+  const parts = handle.split(":");
+  if (parts.length > 3 || parts.some((p) => p !== "" && !/^[0-9a-f]+$/i.test(p))) throw bad();
+  const [ht, bucket, node] = parts.map((p) => (p === "" || p === undefined ? 0 : parseInt(p, 16)));
+  if (ht >= 0x1000 || (bucket ?? 0) >= 0x100 || (node ?? 0) >= 0x1000) throw bad();
+  return ((ht << 20) | ((bucket ?? 0) << 12) | (node ?? 0)) >>> 0;
+}

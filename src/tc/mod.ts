@@ -13,6 +13,15 @@
  */
 export { TrafficControl } from "./client.ts";
 export {
+  addChain,
+  type ChainSpec,
+  decodeChain,
+  deleteChain,
+  encodeChainRequest,
+  listChains,
+  type TcChain,
+} from "./chain.ts";
+export {
   addClass,
   addFilter,
   addQdisc,
@@ -28,11 +37,14 @@ export {
   deleteQdisc,
   type DeviceRef,
   encodeClassRequest,
+  encodeFilterGet,
   encodeFilterRequest,
   encodeQdiscRequest,
   type FifoOptions,
   type Filter,
+  type FilterGetSpec,
   type FilterSpec,
+  getFilter,
   getQdisc,
   type HtbClassOptions,
   type HtbClassSpec,
@@ -66,6 +78,7 @@ export {
   formatU32Handle,
   parseHandle,
   parseQdiscHandle,
+  parseU32Handle,
   TC_H_INGRESS,
   TC_H_MIN_EGRESS,
   TC_H_MIN_INGRESS,
@@ -73,6 +86,7 @@ export {
   type TcHandle,
 } from "./handle.ts";
 export { ipMatch, packU32Key } from "./u32.ts";
+export { classKey, filterKey, qdiscKey } from "./watch.ts";
 export { formatRate, formatSize, parseRate, parseSize, parseTime, TICK_IN_USEC, xmitSize, xmitTime } from "./units.ts";
 export {
   actAttrs,

@@ -20,6 +20,7 @@ import {
   formatU32Handle,
   parseHandle,
   parseQdiscHandle,
+  parseU32Handle,
   TC_H_INGRESS,
   TC_H_MIN_EGRESS,
   TC_H_MIN_INGRESS,
@@ -826,8 +827,8 @@ function htbClassOptions(o: HtbClassSpec): Loose {
   };
 }
 
-/** Names a device's index, resolving a name through the socket. */
-async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
+/** Names a device's index, resolving a name through the socket (internal: chains use it too). */
+export async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
   if (typeof dev === "number") return uint(dev, 0x7fffffff, "ifindex")!;
   if (typeof dev !== "string" || !dev || dev.length > 15 || /[\s/\0]/.test(dev)) {
     throw new TypeError(`${JSON.stringify(dev)} is not a device name`);
@@ -835,7 +836,8 @@ async function ifindexOf(sock: NetlinkSocket, dev: DeviceRef): Promise<number> {
   return (await getLink(sock, dev)).index;
 }
 
-function tcmsg(m: MessageWriter, ifindex: number, handle: number, parent: number, info = 0): void {
+/** Writes `struct tcmsg` (internal: chains use it too). */
+export function tcmsg(m: MessageWriter, ifindex: number, handle: number, parent: number, info = 0): void {
   const h = m.struct(TCMSG_SIZE);
   h.setInt32(4, ifindex, true);
   h.setUint32(8, handle >>> 0, true);
@@ -904,7 +906,8 @@ export function encodeClassRequest(ifindex: number, spec: ClassSpec, mode: TcWri
   return m.finish();
 }
 
-function filterParent(parent: FilterSpec["parent"]): number {
+/** A filter's parent as the kernel takes it: `"ingress"`/`"egress"` are clsact's hooks (internal). */
+export function filterParent(parent: FilterSpec["parent"]): number {
   if (parent === "ingress") return (TC_H_INGRESS & 0xffff0000 | TC_H_MIN_INGRESS) >>> 0;
   if (parent === "egress") return (TC_H_INGRESS & 0xffff0000 | TC_H_MIN_EGRESS) >>> 0;
   return parseHandle(parent);
@@ -986,10 +989,44 @@ export interface TcListOptions {
   signal?: AbortSignal;
 }
 
-function dumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
+/**
+ * A dump request over `struct tcmsg` (internal: the watchers use it).
+ *
+ * @example
+ * ```ts
+ * import { tcDumpRequest } from "./tc.ts";
+ * tcDumpRequest(42, 2); // RTM_GETTCLASS of ifindex 2
+ * ```
+ */
+export function tcDumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
   const m = new MessageWriter(type, Flags.DUMP);
   tcmsg(m, ifindex, 0, parent);
   return m.finish();
+}
+
+/**
+ * Where filters can be attached, as `[ifindex, parent]` to dump: each qdisc
+ * with a handle (the ingress qdisc's hook as `ffff:fff2`, clsact's two
+ * hooks) and each class (an htb class has a filter block of its own).
+ * A place without a block dumps empty (internal: the listings and the
+ * watchers use it).
+ *
+ * @example
+ * ```ts
+ * import { filterPlaces } from "./tc.ts";
+ * filterPlaces([], []); // []
+ * ```
+ */
+export function filterPlaces(qdiscs: Qdisc[], classes: TcClass[]): [number, number][] {
+  const places: [number, number][] = [];
+  for (const q of qdiscs) {
+    if (q.kind === "clsact") places.push([q.ifindex, 0xfffffff2], [q.ifindex, 0xfffffff3]);
+    else if (q.kind === "ingress") places.push([q.ifindex, 0xfffffff2]);
+    // Parent 0 would ask for the root qdisc's filters again.
+    else if (q.handle !== "0:") places.push([q.ifindex, parseHandle(q.handle)]);
+  }
+  for (const c of classes) places.push([c.ifindex, parseHandle(c.handle)]);
+  return places;
 }
 
 /**
@@ -1005,7 +1042,7 @@ function dumpRequest(type: number, ifindex: number, parent = 0): Uint8Array {
  */
 export async function* listQdiscs(sock: NetlinkSocket, options: TcListOptions = {}): AsyncGenerator<Qdisc> {
   const ifindex = options.dev === undefined ? 0 : await ifindexOf(sock, options.dev);
-  for await (const msg of sock.dump(dumpRequest(RTM.GETQDISC, ifindex), { signal: options.signal })) {
+  for await (const msg of sock.dump(tcDumpRequest(RTM.GETQDISC, ifindex), { signal: options.signal })) {
     if (msg.type !== RTM.NEWQDISC) continue;
     const q = decodeQdisc(msg);
     // The kernel dumps every device's qdiscs; the device filter is ours (as tc's is).
@@ -1034,7 +1071,7 @@ async function devicesOf(sock: NetlinkSocket, dev: DeviceRef | undefined): Promi
  */
 export async function* listClasses(sock: NetlinkSocket, options: TcListOptions = {}): AsyncGenerator<TcClass> {
   for (const ifindex of await devicesOf(sock, options.dev)) {
-    for await (const msg of sock.dump(dumpRequest(RTM.GETTCLASS, ifindex), { signal: options.signal })) {
+    for await (const msg of sock.dump(tcDumpRequest(RTM.GETTCLASS, ifindex), { signal: options.signal })) {
       if (msg.type === RTM.NEWTCLASS) yield decodeClass(msg);
     }
   }
@@ -1042,8 +1079,9 @@ export async function* listClasses(sock: NetlinkSocket, options: TcListOptions =
 
 /**
  * Lists filters: with `parent`, those attached there (`tc filter show dev X
- * parent 1:`); without, those of every qdisc of the device (or of every
- * device), clsact's ingress and egress hooks included.
+ * parent 1:`); without, those of every qdisc and class of the device (or
+ * of every device), the ingress qdisc's hook (as `ffff:fff2`, `tc filter
+ * show dev X ingress`) and clsact's ingress and egress hooks included.
  *
  * @example
  * ```ts
@@ -1064,16 +1102,14 @@ export async function* listFilters(
   } else {
     const qdiscs: Qdisc[] = [];
     for await (const q of listQdiscs(sock, { dev: options.dev, signal: options.signal })) qdiscs.push(q);
-    for (const q of qdiscs) {
-      if (q.kind === "clsact") {
-        places.push([q.ifindex, 0xfffffff2], [q.ifindex, 0xfffffff3]);
-      } else if (q.handle !== "0:" && q.kind !== "noqueue") {
-        places.push([q.ifindex, parseHandle(q.handle)]);
-      }
+    const classes: TcClass[] = [];
+    for (const ifindex of new Set(qdiscs.filter((q) => q.handle !== "0:").map((q) => q.ifindex))) {
+      for await (const c of listClasses(sock, { dev: ifindex, signal: options.signal })) classes.push(c);
     }
+    places.push(...filterPlaces(qdiscs, classes));
   }
   for (const [ifindex, parent] of places) {
-    for await (const msg of sock.dump(dumpRequest(RTM.GETTFILTER, ifindex, parent), { signal: options.signal })) {
+    for await (const msg of sock.dump(tcDumpRequest(RTM.GETTFILTER, ifindex, parent), { signal: options.signal })) {
       if (msg.type === RTM.NEWTFILTER) yield decodeFilter(msg);
     }
   }
@@ -1278,4 +1314,76 @@ export async function deleteFilter(
   encodeFilterRequest(RTM.DELTFILTER, 0, spec, "add");
   const ifindex = await ifindexOf(sock, spec.dev);
   await sock.request(encodeFilterRequest(RTM.DELTFILTER, ifindex, spec, "add"), options);
+}
+
+/** What {@link getFilter} looks up: one filter, as `tc filter get` names it. */
+export interface FilterGetSpec {
+  /** Device. */
+  dev: DeviceRef;
+  /** Parent qdisc or class (`"1:"`, `"ingress"`, `"egress"`). */
+  parent: TcHandle | "egress";
+  /** Protocol (`"ip"`, `"all"`…), as the filter was added with. */
+  protocol: string | number;
+  /** Priority (`pref`), not 0. */
+  priority: number;
+  /** Handle: a number, or as tc writes it (u32: `"800::800"`; others `"0x1"`). */
+  handle: number | string;
+  /** Kind (`"u32"`): checked by the kernel against the classifier's. */
+  kind?: string;
+  /** Chain (default 0). */
+  chain?: number;
+}
+
+/**
+ * Builds the `RTM_GETTFILTER` request of {@link getFilter} (checked before anything is sent).
+ *
+ * @example
+ * ```ts
+ * import { encodeFilterGet } from "@nlts/netlink/tc";
+ * encodeFilterGet(2, { dev: 2, parent: "1:", protocol: "ip", priority: 1, handle: "800::800", kind: "u32" });
+ * ```
+ */
+export function encodeFilterGet(ifindex: number, spec: FilterGetSpec): Uint8Array {
+  const parent = filterParent(spec.parent);
+  const prio = uint(spec.priority, 0xffff, "priority");
+  if (!prio) throw new TypeError("getting a filter needs its priority (pref), not 0");
+  const proto = protocolNumber(spec.protocol);
+  let handle: number;
+  if (typeof spec.handle === "number") handle = uint(spec.handle, 0xffffffff, "filter handle")!;
+  else if (spec.kind === "u32" || spec.handle.includes(":")) handle = parseU32Handle(spec.handle);
+  else if (/^(?:0x[0-9a-f]{1,8}|\d+)$/i.test(spec.handle)) handle = Number(spec.handle);
+  else throw new TypeError(`${JSON.stringify(spec.handle)} is not a filter handle`);
+  if (handle > 0xffffffff) throw new TypeError(`filter handle ${spec.handle} is not 32-bit`);
+  const m = new MessageWriter(RTM.GETTFILTER, 0);
+  tcmsg(m, ifindex, handle, parent, ((prio << 16) | ((proto & 0xff) << 8) | (proto >> 8)) >>> 0);
+  writeAttrs(m, TCA, { kind: spec.kind, chain: uint(spec.chain, 0xffffffff, "chain") } as Loose, "filter");
+  return m.finish();
+}
+
+/**
+ * One filter by device, parent, protocol, priority and handle (`tc filter
+ * get dev X parent 1: protocol ip pref 1 handle 800::800 u32`), as the
+ * kernel answers `RTM_GETTFILTER`. A filter that is not there is a
+ * `NetlinkError` (`ENOENT`, with the kernel's text).
+ *
+ * @example
+ * ```ts
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * import { getFilter } from "@nlts/netlink/tc";
+ * await using sock = await NetlinkSocket.open("route", { netns: "blue" });
+ * const f = await getFilter(sock, { dev: "v0", parent: "1:", protocol: "ip", priority: 1, handle: "800::800", kind: "u32" });
+ * console.log(f.options);
+ * ```
+ */
+export async function getFilter(
+  sock: NetlinkSocket,
+  spec: FilterGetSpec,
+  options: { signal?: AbortSignal } = {},
+): Promise<Filter> {
+  encodeFilterGet(0, spec);
+  const ifindex = await ifindexOf(sock, spec.dev);
+  const replies = await sock.request(encodeFilterGet(ifindex, spec), options);
+  const reply = replies.find((r) => r.type === RTM.NEWTFILTER);
+  if (reply === undefined) throw new ParseError("RTM_GETTFILTER: the kernel answered without the filter", 0);
+  return decodeFilter(reply);
 }

@@ -209,4 +209,54 @@ for (const rt of runtimes) {
       assert.match(refused.stderr, /^nlts: RTM_DELQDISC failed with/);
     });
   });
+
+  test(`${rt}: tc chain add, show -j and del; tc filter get -j, as tc -j has them`, async () => {
+    await withNetns(`tcw-cli-${rt}`, (ns) => {
+      ip(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+      sh("tc", ["-n", ns, "qdisc", "add", "dev", "v0", "ingress"]);
+      sh("tc", [
+        "-n",
+        ns,
+        ..."filter add dev v0 ingress protocol ip prio 2 chain 4 u32 match ip dst 10.0.0.9/32".split(" "),
+      ]);
+      const run = (line: string) => {
+        const r = cli(rt, "-n", ns, "tc", ...line.split(" "));
+        assert.equal(r.stderr, "", line);
+        assert.equal(r.status, 0, line);
+        return r.stdout;
+      };
+      run("chain add dev v0 ingress chain 6");
+      const chains = JSON.parse(run("chain show dev v0 ingress -j"));
+      assert.deepEqual(
+        chains.map((c: any) => ({ parent: c.parent, chain: c.chain })),
+        tcJson(ns, "chain", "show", "dev", "v0", "ingress"),
+      );
+      assert.deepEqual(chains.map((c: any) => c.dev), ["v0", "v0"]);
+      const [ours] = JSON.parse(run("filter get dev v0 ingress protocol ip pref 2 handle 800::800 chain 4 u32 -j"));
+      const [theirs] = tcJson(
+        ns,
+        ..."filter get dev v0 ingress protocol ip pref 2 handle 800::800 chain 4 u32".split(" "),
+      );
+      assert.deepEqual([ours.kind, ours.handle, ours.protocol, ours.priority, ours.chain], [
+        theirs.kind,
+        theirs.options.fh,
+        theirs.protocol,
+        theirs.pref,
+        theirs.chain,
+      ]);
+      run("chain del dev v0 ingress chain 6");
+      assert.deepEqual(tcJson(ns, "chain", "show", "dev", "v0", "ingress").map((c) => c.chain), [4]);
+      const missing = cli(
+        rt,
+        "-n",
+        ns,
+        "tc",
+        ..."filter get dev v0 ingress protocol ip pref 2 handle 800::801 chain 4 u32".split(" "),
+      );
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, /^nlts: RTM_GETTFILTER failed with ENOENT: Specified filter handle not found/);
+      const usage = cli(rt, "-n", ns, "tc", "chain", "add", "dev", "v0", "chain", "6");
+      assert.equal(usage.status, 2);
+    });
+  });
 }

@@ -104,7 +104,7 @@ const project = {
   neighbour: (n: Neighbour) => `${n.index} ${n.dst} ${n.lladdr ?? "-"}`,
 };
 
-function viewOf<K extends WatchKind>(kind: K, items: Iterable<WatchObjects[K]>): string[] {
+function viewOf<K extends WatchKind & keyof typeof project>(kind: K, items: Iterable<WatchObjects[K]>): string[] {
   return [...items].map((i) => (project[kind] as (x: WatchObjects[K]) => string)(i)).sort();
 }
 
@@ -239,4 +239,7 @@ test("watch: bad arguments are TypeErrors", () => {
   assert.throws(() => watch("rule" as WatchKind), TypeError);
   assert.throws(() => watch("route", { family: "inet4" as "inet" }), TypeError);
   assert.throws(() => watch("link", { family: "inet" }), TypeError);
+  for (const kind of ["qdisc", "class", "filter"] as const) {
+    assert.throws(() => watch(kind, { family: "inet" }), TypeError);
+  }
 });

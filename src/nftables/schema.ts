@@ -720,8 +720,12 @@ export function writeExpression(w: AttrWriter, type: number, expression: Express
       });
       return;
     }
-    const { kind, unknown: _unknown, ...data } = expression as KnownExpression & { unknown?: Attr[] };
+    const kind = expression.kind;
     if (!(kind in expressionFormats)) throw new TypeError(`unknown expression kind ${JSON.stringify(kind)}`);
+    // The expression without `kind` and `unknown` (a loop: an object rest costs more per expression).
+    const data: Record<string, unknown> = {};
+    const fields = expression as unknown as Record<string, unknown>;
+    for (const key in fields) if (key !== "kind" && key !== "unknown") data[key] = fields[key];
     writeAttrs(e, exprAttrs, { name: kind, data });
   });
 }

@@ -573,11 +573,8 @@ export function encodeStruct<S extends StructDef>(s: S, value: Partial<StructVal
     if (m.type !== "pad" && input !== undefined) {
       const where = `${s.name}.${m.name}`;
       if (m.type in INT_SIZE) {
-        const num = m.enum && typeof input === "string"
-          ? BigInt(enumValue(m.enum, input, where))
-          : toBigInt(input, where);
-        checkRange(m.type, num, where);
-        writeIntAt(dv, at, n, bigEndian(m), num);
+        const num = m.enum && typeof input === "string" ? enumValue(m.enum, input, where) : toInteger(input, where);
+        writeIntAt(dv, at, n, bigEndian(m), checkRange(m.type, num, where));
       } else if (m.type === "string") {
         const b = v.cstr(input as string);
         if (b.length > n) throw new TypeError(`${where}: ${JSON.stringify(input)} does not fit in ${n} bytes`);
@@ -611,37 +608,57 @@ function readIntAt(type: string, be: boolean, dv: DataView, at: number, n: numbe
   return asNumber ? Number(big) : big;
 }
 
-function writeIntAt(dv: DataView, at: number, n: number, be: boolean, num: bigint): void {
-  if (n === 1) dv.setUint8(at, Number(BigInt.asUintN(8, num)));
-  else if (n === 2) dv.setUint16(at, Number(BigInt.asUintN(16, num)), !be);
-  else if (n === 4) dv.setUint32(at, Number(BigInt.asUintN(32, num)), !be);
-  else dv.setBigUint64(at, BigInt.asUintN(64, num), !be);
+/**
+ * Writes integer `num` (a number or a bigint in range) as `n` bytes at `at`,
+ * two's complement, host order or big-endian. A number never becomes a bigint.
+ */
+function writeIntAt(dv: DataView, at: number, n: number, be: boolean, num: number | bigint): void {
+  if (typeof num === "bigint") {
+    if (n === 8) return dv.setBigUint64(at, BigInt.asUintN(64, num), !be);
+    num = Number(num); // in range: exact
+  }
+  if (n === 1) dv.setUint8(at, num);
+  else if (n === 2) dv.setUint16(at, num, !be);
+  else if (n === 4) dv.setUint32(at, num >>> 0, !be);
+  else {
+    // The high word by division: exact for every integer a number holds.
+    const high = Math.floor(num / 0x100000000) >>> 0, low = num >>> 0;
+    dv.setUint32(be ? at : at + 4, high, !be);
+    dv.setUint32(be ? at + 4 : at, low, !be);
+  }
 }
 
-const INT_RANGE: Record<string, [bigint, bigint]> = {
-  u8: [0n, 0xffn],
-  s8: [-0x80n, 0x7fn],
-  u16: [0n, 0xffffn],
-  s16: [-0x8000n, 0x7fffn],
-  be16: [0n, 0xffffn],
-  u32: [0n, 0xffffffffn],
-  s32: [-0x80000000n, 0x7fffffffn],
-  be32: [0n, 0xffffffffn],
-  u64: [0n, 0xffffffffffffffffn],
-  be64: [0n, 0xffffffffffffffffn],
-  uint: [0n, 0xffffffffffffffffn],
-  s64: [-0x8000000000000000n, 0x7fffffffffffffffn],
-  sint: [-0x8000000000000000n, 0x7fffffffffffffffn],
+/**
+ * The lowest value of each integer type and one past its highest, as
+ * numbers: every bound is exact in a double, and `<`/`>=` compare a number
+ * or a bigint with them exactly, so one check serves both.
+ */
+const INT_BOUNDS: Record<string, readonly [number, number]> = {
+  u8: [0, 2 ** 8],
+  s8: [-(2 ** 7), 2 ** 7],
+  u16: [0, 2 ** 16],
+  s16: [-(2 ** 15), 2 ** 15],
+  be16: [0, 2 ** 16],
+  u32: [0, 2 ** 32],
+  s32: [-(2 ** 31), 2 ** 31],
+  be32: [0, 2 ** 32],
+  u64: [0, 2 ** 64],
+  be64: [0, 2 ** 64],
+  uint: [0, 2 ** 64],
+  s64: [-(2 ** 63), 2 ** 63],
+  sint: [-(2 ** 63), 2 ** 63],
 };
 
-function checkRange(type: string, n: bigint, where: string): void {
-  const range = INT_RANGE[type];
-  if (n < range[0] || n > range[1]) throw new TypeError(`${where}: ${n} is out of range for ${type}`);
+/** `num` when it lies in the range of `type`, else a TypeError. */
+function checkRange(type: string, num: number | bigint, where: string): number | bigint {
+  const [low, high] = INT_BOUNDS[type];
+  if (!(num >= low && num < high)) throw new TypeError(`${where}: ${BigInt(num)} is out of range for ${type}`);
+  return num;
 }
 
-function toBigInt(input: unknown, where: string): bigint {
-  if (typeof input === "bigint") return input;
-  if (typeof input === "number" && Number.isInteger(input)) return BigInt(input);
+/** `input` when it is an integer (a number or a bigint), else a TypeError. */
+function toInteger(input: unknown, where: string): number | bigint {
+  if (typeof input === "bigint" || (typeof input === "number" && Number.isInteger(input))) return input;
   throw new TypeError(`${where}: ${String(input)} is not an integer`);
 }
 
@@ -1339,30 +1356,159 @@ export function decodeAttrsInto<S extends AttrSet, T extends object>(
 // Encoding
 // ---------------------------------------------------------------------------
 
-function intBytes(type: string, be: boolean, n: bigint): Uint8Array {
-  let size = INT_SIZE[type];
-  if (type === "uint") size = n > 0xffffffffn ? 8 : 4;
-  if (type === "sint") size = n > 0x7fffffffn || n < -0x80000000n ? 8 : 4;
-  const b = new Uint8Array(size);
-  writeIntAt(new DataView(b.buffer), 0, size, be, n);
-  return b;
+/** Integer kinds of the writer: not an integer, a fixed size, `uint` (4 or 8 bytes), `sint` (4 or 8 bytes). */
+const INT_NONE = 0, INT_FIXED = 1, INT_UINT = 2, INT_SINT = 3;
+
+/** A set compiled for encoding: its attributes in the set's order, with what the integer path needs. */
+interface EncodePlan {
+  readonly keys: string[];
+  readonly defs: AttrDef[];
+  readonly multi: boolean[];
+  /** {@link INT_NONE}… per attribute. */
+  readonly ints: Uint8Array;
+  /** Bytes of a fixed-size integer. */
+  readonly sizes: Uint8Array;
+  /** Big-endian integers. */
+  readonly bes: boolean[];
+  /** Lowest value and one past the highest, as numbers (exact, and compared with bigints as well). */
+  readonly lows: Float64Array;
+  readonly highs: Float64Array;
+  /** Enum name → value of integers with names (not flags). */
+  readonly enums: (Map<string, number> | undefined)[];
 }
 
-function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, siblings: Record<string, unknown>): void {
+const encodePlans = new WeakMap<AttrSet, EncodePlan>();
+
+function encodePlanOf(set: AttrSet): EncodePlan {
+  const cached = encodePlans.get(set);
+  if (cached) return cached;
+  const entries = Object.entries(set.attributes);
+  const n = entries.length;
+  const plan: EncodePlan = {
+    keys: [],
+    defs: [],
+    multi: [],
+    ints: new Uint8Array(n),
+    sizes: new Uint8Array(n),
+    bes: [],
+    lows: new Float64Array(n),
+    highs: new Float64Array(n),
+    enums: [],
+  };
+  entries.forEach(([key, def], i) => {
+    plan.keys.push(key);
+    plan.defs.push(def);
+    plan.multi.push(ruleOf(def) === "multi");
+    plan.bes.push(bigEndian(def));
+    plan.enums.push(def.enum && !flagsOf(def) ? enumTables(def.enum, false).toValue : undefined);
+    const bounds = Object.hasOwn(INT_BOUNDS, def.type) ? INT_BOUNDS[def.type] : undefined;
+    if (bounds) {
+      plan.ints[i] = def.type === "uint" ? INT_UINT : def.type === "sint" ? INT_SINT : INT_FIXED;
+      plan.sizes[i] = INT_SIZE[def.type] ?? 0;
+      plan.lows[i] = bounds[0];
+      plan.highs[i] = bounds[1];
+    }
+  });
+  encodePlans.set(set, plan);
+  return plan;
+}
+
+/** The path of an attribute in error messages: `set.key`, `set.key[2]` for an element of a multi-attribute. */
+function pathOf(parent: string, key: string, index: number): string {
+  return index < 0 ? `${parent}.${key}` : `${parent}.${key}[${index}]`;
+}
+
+/**
+ * Writes integer attribute `i` of a plan. A number stays a number (no
+ * bigint, no array per value); a bigint stays a bigint for 64-bit fields.
+ */
+function writeInt(w: AttrWriter, plan: EncodePlan, i: number, input: unknown, parent: string, index: number): void {
+  const def = plan.defs[i];
+  let n: number | bigint;
+  if (typeof input === "number" && Number.isInteger(input)) n = input;
+  else n = intInput(plan, i, input, parent, index);
+  if (!(n >= plan.lows[i] && n < plan.highs[i])) {
+    throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: ${BigInt(n)} is out of range for ${def.type}`);
+  }
+  const kind = plan.ints[i];
+  const size = kind === INT_FIXED
+    ? plan.sizes[i]
+    : kind === INT_UINT
+    ? (n > 0xffffffff ? 8 : 4)
+    : (n > 0x7fffffff || n < -0x80000000 ? 8 : 4);
+  if (typeof n === "number") w.int(def.id, size as 1 | 2 | 4 | 8, n, plan.bes[i]);
+  else if (size === 8) w.int64(def.id, n, plan.bes[i]);
+  else w.int(def.id, size as 1 | 2 | 4, Number(n), plan.bes[i]);
+}
+
+/** What an integer attribute's input that is not a plain integer number means: flags, a name, a boolean, a bigint. */
+function intInput(plan: EncodePlan, i: number, input: unknown, parent: string, index: number): number | bigint {
+  const def = plan.defs[i];
+  if (typeof input === "string") {
+    const value = plan.enums[i]?.get(input);
+    if (value !== undefined) return value;
+  }
+  const where = pathOf(parent, plan.keys[i], index);
+  const flags = flagsOf(def);
+  if (flags && typeof input !== "number" && typeof input !== "bigint") return flagsValue(flags, input, where);
+  if (def.enum && typeof input === "string") return enumValue(def.enum, input, where);
+  if (def.as === "boolean" && typeof input === "boolean") return input ? 1 : 0;
+  return toInteger(input, where);
+}
+
+/** Writes one value of attribute `i` of a plan. */
+function writeOne(
+  w: AttrWriter,
+  plan: EncodePlan,
+  i: number,
+  input: unknown,
+  parent: string,
+  index: number,
+  siblings: Record<string, unknown>,
+): void {
+  if (plan.ints[i] !== INT_NONE) return writeInt(w, plan, i, input, parent, index);
+  const def = plan.defs[i];
+  const type = def.type;
+  if (type === "string") {
+    if (typeof input !== "string") throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: expected a string`);
+    w.str(def.id, input);
+    return;
+  }
+  if (type === "flag") {
+    if (input === true) w.flag(def.id);
+    else if (input !== false) throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: a flag is true or false`);
+    return;
+  }
+  writeOther(w, def, input, pathOf(parent, plan.keys[i], index), siblings);
+}
+
+/** Writes a value of the types that are neither integers, strings nor flags. */
+function writeOther(
+  w: AttrWriter,
+  def: AttrDef,
+  input: unknown,
+  where: string,
+  siblings: Record<string, unknown>,
+): void {
   const id = def.id;
   switch (def.type) {
     case "nest": {
-      const set = nestedSet(def)!;
-      w.nest(id, (inner) => writeAttrs(inner, set, input as Input<AttrSet>, where));
+      const at = w.beginNest(id);
+      writeAttrs(w, nestedSet(def)!, input as Input<AttrSet>, where);
+      w.endNest(at);
       return;
     }
     case "nest-array":
     case "indexed-array": {
       if (!Array.isArray(input)) throw new TypeError(`${where}: an ${def.type} needs an array`);
       const set = nestedSet(def)!;
-      w.nest(id, (inner) => {
-        input.forEach((el, i) => inner.nest(i + 1, (x) => writeAttrs(x, set, el as Input<AttrSet>, `${where}[${i}]`)));
-      });
+      const at = w.beginNest(id);
+      for (let i = 0; i < input.length; i++) {
+        const el = w.beginNest(i + 1);
+        writeAttrs(w, set, input[i] as Input<AttrSet>, `${where}[${i}]`);
+        w.endNest(el);
+      }
+      w.endNest(at);
       return;
     }
     case "nest-type-value": {
@@ -1405,14 +1551,6 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       });
       return;
     }
-    case "string":
-      if (typeof input !== "string") throw new TypeError(`${where}: expected a string`);
-      w.str(id, input);
-      return;
-    case "flag":
-      if (input === true) w.flag(id);
-      else if (input !== false) throw new TypeError(`${where}: a flag is true or false`);
-      return;
     case "pad":
       return;
     case "ip":
@@ -1439,14 +1577,7 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       else throw new TypeError(`${where}: expected a Uint8Array`);
       return;
   }
-  let n: bigint;
-  const flags = flagsOf(def);
-  if (flags && typeof input !== "number" && typeof input !== "bigint") n = flagsValue(flags, input, where);
-  else if (def.enum && typeof input === "string") n = BigInt(enumValue(def.enum, input, where));
-  else if (def.as === "boolean" && typeof input === "boolean") n = input ? 1n : 0n;
-  else n = toBigInt(input, where);
-  checkRange(def.type, n, where);
-  w.attr(id, intBytes(def.type, bigEndian(def), n));
+  throw new TypeError(`${where}: type ${JSON.stringify(def.type)} cannot be written`);
 }
 
 /**
@@ -1465,22 +1596,24 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
  */
 export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Input<S>, where: string = set.name): void {
   const values = value as Record<string, unknown>;
-  for (const key of Object.keys(values)) {
-    if (!(key in set.attributes)) {
+  const known = set.attributes;
+  for (const key in values) {
+    if (!(key in known)) {
       throw new TypeError(
-        `${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(set.attributes).join(", ")})`,
+        `${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(known).join(", ")})`,
       );
     }
   }
-  for (const [key, def] of Object.entries(set.attributes)) {
-    const input = values[key];
+  const plan = encodePlanOf(set);
+  const keys = plan.keys;
+  for (let i = 0; i < keys.length; i++) {
+    const input = values[keys[i]];
     if (input === undefined) continue;
-    const at = `${where}.${key}`;
-    if (ruleOf(def) === "multi") {
-      if (!Array.isArray(input)) throw new TypeError(`${at}: a multi-attribute needs an array`);
-      input.forEach((one, i) => writeOne(w, def, one, `${at}[${i}]`, values));
+    if (plan.multi[i]) {
+      if (!Array.isArray(input)) throw new TypeError(`${pathOf(where, keys[i], -1)}: a multi-attribute needs an array`);
+      for (let j = 0; j < input.length; j++) writeOne(w, plan, i, input[j], where, j, values);
     } else {
-      writeOne(w, def, input, at, values);
+      writeOne(w, plan, i, input, where, -1, values);
     }
   }
 }

@@ -253,7 +253,7 @@ export class Transaction {
       const devices = spec.devices?.map((d) => checkName("device", d));
       hook = {
         hooknum,
-        priority: spec.priority! >>> 0, // s32 on the wire, written as its u32 bits
+        priority: spec.priority!,
         ...(devices && devices.length === 1 ? { dev: devices[0] } : {}),
         ...(devices && devices.length > 1 ? { devs: { name: devices } } : {}),
       };

@@ -698,7 +698,11 @@ const OP_U8 = 1,
   OP_PAD = 29,
   OP_S64N = 30,
   OP_BE64N = 31,
-  OP_SINTN = 32;
+  OP_SINTN = 32,
+  OP_S16BE = 33,
+  OP_S32BE = 34,
+  OP_S64BE = 35,
+  OP_S64BEN = 36;
 
 /** The base reader of each type; byte order and `as` refine it in {@link opOf}. */
 const OP_OF_TYPE: Record<AttrType, number> = {
@@ -741,8 +745,12 @@ function opOf(def: AttrDef): number {
       return be ? (num ? OP_BE64N : OP_BE64) : num ? OP_U64N : OP_U64;
     case "be64":
       return num ? OP_BE64N : OP_BE64;
+    case "s16":
+      return be ? OP_S16BE : OP_S16;
+    case "s32":
+      return be ? OP_S32BE : OP_S32;
     case "s64":
-      return num ? OP_S64N : OP_S64;
+      return be ? (num ? OP_S64BEN : OP_S64BE) : num ? OP_S64N : OP_S64;
     case "uint":
       return num ? OP_UINTN : OP_UINT;
     case "sint":
@@ -758,9 +766,11 @@ function opOf(def: AttrDef): number {
 /** Expected payload size of fixed readers (0: any). */
 const OP_SIZE: number[] = [];
 for (const op of [OP_U8, OP_S8]) OP_SIZE[op] = 1;
-for (const op of [OP_U16, OP_S16, OP_BE16]) OP_SIZE[op] = 2;
-for (const op of [OP_U32, OP_S32, OP_BE32]) OP_SIZE[op] = 4;
-for (const op of [OP_U64, OP_S64, OP_BE64, OP_U64N, OP_S64N, OP_BE64N, OP_BITFIELD]) OP_SIZE[op] = 8;
+for (const op of [OP_U16, OP_S16, OP_BE16, OP_S16BE]) OP_SIZE[op] = 2;
+for (const op of [OP_U32, OP_S32, OP_BE32, OP_S32BE]) OP_SIZE[op] = 4;
+for (const op of [OP_U64, OP_S64, OP_BE64, OP_U64N, OP_S64N, OP_BE64N, OP_S64BE, OP_S64BEN, OP_BITFIELD]) {
+  OP_SIZE[op] = 8;
+}
 
 /** What is done with an integer after reading it. */
 const POST_NONE = 0, POST_ENUM = 1, POST_FLAGS = 2, POST_BOOL = 3;
@@ -881,6 +891,12 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_BE32:
       value = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
       break;
+    case OP_S16BE:
+      value = (((b[s] << 8) | b[s + 1]) << 16) >> 16;
+      break;
+    case OP_S32BE:
+      value = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+      break;
     case OP_U64N:
       value = v.u64nAt(b, s);
       break;
@@ -888,13 +904,16 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_S64:
     case OP_BE64:
     case OP_S64N:
-    case OP_BE64N: {
+    case OP_BE64N:
+    case OP_S64BE:
+    case OP_S64BEN: {
       const op = plan.ops[i];
       const dv = new DataView(b.buffer, b.byteOffset + s, 8);
-      const big = op === OP_S64 || op === OP_S64N
-        ? dv.getBigInt64(0, true)
-        : dv.getBigUint64(0, op !== OP_BE64 && op !== OP_BE64N);
-      value = op === OP_S64N || op === OP_BE64N ? Number(big) : big;
+      const little = op === OP_U64 || op === OP_S64 || op === OP_S64N;
+      const big = op === OP_S64 || op === OP_S64N || op === OP_S64BE || op === OP_S64BEN
+        ? dv.getBigInt64(0, little)
+        : dv.getBigUint64(0, little);
+      value = op === OP_S64N || op === OP_BE64N || op === OP_S64BEN ? Number(big) : big;
       break;
     }
     case OP_UINT:
@@ -1210,6 +1229,8 @@ function inlineRead(op: number): string | undefined {
       return "((b[s] << 8) | b[s + 1])";
     case OP_BE32:
       return "(((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0)";
+    case OP_S32BE:
+      return "((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3])";
     case OP_STRING:
       return "H.strAt(b, s, e)";
     case OP_FLAG:

@@ -376,13 +376,16 @@ export class AttrWriter {
   protected pos = 0;
   /** The buffer written into (grows by doubling). */
   protected buf: Uint8Array;
-  /** A DataView over {@link buf}. */
-  protected dv: DataView;
+  #view: DataView | undefined;
 
   /** Starts with room for `capacity` bytes. */
   constructor(capacity = 256) {
     this.buf = new Uint8Array(capacity);
-    this.dv = new DataView(this.buf.buffer);
+  }
+
+  /** A DataView over {@link buf}, made when first needed (most writes are bytes: a view per writer costs more than they do). */
+  protected get dv(): DataView {
+    return this.#view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Makes room for `n` more bytes. */
@@ -393,7 +396,7 @@ export class AttrWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.dv = new DataView(next.buffer);
+    this.#view = undefined;
   }
 
   /** The bytes written so far (a view). */
@@ -429,9 +432,12 @@ export class AttrWriter {
     const len = NLA_HDRLEN + value.length;
     if (len > 0xffff) throw new RangeError(`attribute ${type} is ${len} bytes, more than nla_len can hold`);
     this.reserve(align4(len));
-    this.dv.setUint16(this.pos, len, true);
-    this.dv.setUint16(this.pos + 2, type, true);
-    this.buf.set(value, this.pos + NLA_HDRLEN);
+    const b = this.buf, at = this.pos;
+    b[at] = len;
+    b[at + 1] = len >> 8;
+    b[at + 2] = type;
+    b[at + 3] = type >> 8;
+    b.set(value, at + NLA_HDRLEN);
     this.buf.fill(0, this.pos + len, this.pos + align4(len));
     this.pos += align4(len);
     return this;
@@ -556,7 +562,9 @@ export class AttrWriter {
   beginNest(type: number, nestedFlag = true): number {
     this.reserve(NLA_HDRLEN);
     const at = this.pos;
-    this.dv.setUint16(at + 2, nestedFlag ? type | NLA_F_NESTED : type, true);
+    const t = nestedFlag ? type | NLA_F_NESTED : type;
+    this.buf[at + 2] = t;
+    this.buf[at + 3] = t >> 8;
     this.pos += NLA_HDRLEN;
     return at;
   }
@@ -565,7 +573,8 @@ export class AttrWriter {
   endNest(at: number): this {
     const len = this.pos - at;
     if (len > 0xffff) throw new RangeError(`nested attribute is ${len} bytes, more than nla_len can hold`);
-    this.dv.setUint16(at, len, true);
+    this.buf[at] = len;
+    this.buf[at + 1] = len >> 8;
     return this;
   }
 

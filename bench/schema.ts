@@ -557,7 +557,7 @@ if (sink < 0 || skipped < 0) console.log(sink, skipped);
 // data, a nested verdict), and 64-bit counters (given as numbers and as
 // bigints). Same rounds and rotation as above; bytes checked equal first.
 {
-  const { writeAttrs } = await import("../src/wire/schema.ts");
+  const { useEncoder, writeAttrs } = await import("../src/wire/schema.ts");
   const ROUTE_REQ = defineAttrSet({
     name: "route",
     attributes: {
@@ -707,8 +707,18 @@ if (sink < 0 || skipped < 0) console.log(sink, skipped);
         throw new Error(`${w.name}: schema bytes differ from hand on message ${i}:\n${b.bytes()}\n${a.bytes()}`);
       }
     }
-    const times: Record<string, number[]> = { hand: [], schema: [] };
-    const order: [string, Build][] = [["hand", w.hand], ["schema", w.schema]];
+    const times: Record<string, number[]> = { hand: [], schema: [], "schema-table": [] };
+    const order: [string, Build][] = [
+      ["hand", w.hand],
+      ["schema", (x, i) => {
+        useEncoder("function");
+        w.schema(x, i);
+      }],
+      ["schema-table", (x, i) => {
+        useEncoder("table");
+        w.schema(x, i);
+      }],
+    ];
     for (let r = 0; r <= rounds; r++) {
       for (let k = 0; k < order.length; k++) {
         const [name, build] = order[(k + r) % order.length];
@@ -725,6 +735,8 @@ if (sink < 0 || skipped < 0) console.log(sink, skipped);
       const per = (median(times[name]) * 1e6 / messages).toFixed(0);
       console.log(`  ${name.padEnd(8)} ${spreadOf(times[name], 1)} ms (${per} ns/message)`);
     }
-    console.log(`  schema ÷ hand per round: ${spreadOf(times.schema.map((t, i) => t / times.hand[i]), 2)}`);
+    for (const name of ["schema", "schema-table"]) {
+      console.log(`  ${name} ÷ hand per round: ${spreadOf(times[name].map((t, i) => t / times.hand[i]), 2)}`);
+    }
   }
 }

@@ -12,7 +12,9 @@
  * `case` and a named store per attribute, as fast as a hand-written cursor
  * switch: `bench/schema.ts`); {@link decodeAttrs} runs it (every length
  * checked, no view or object per attribute). {@link writeAttrs} and
- * {@link encodeAttrs} build requests from the same set, and
+ * {@link encodeAttrs} build requests from the same set, through a writer
+ * generated per set the same way (integers written as numbers straight
+ * into the writer's buffer: a bigint only for a 64-bit field given one), and
  * {@link attributePathName} turns an extended-ACK offset back into the path
  * of attribute names. Attributes a set does not know are kept, never
  * dropped, in one list: `unknown` ({@link Attr}s whose payload is a copy).
@@ -1396,6 +1398,8 @@ interface EncodePlan {
   readonly highs: Float64Array;
   /** Enum name → value of integers with names (not flags). */
   readonly enums: (Map<string, number> | undefined)[];
+  /** The writer generated for this set (see {@link writerOf}), once made. */
+  generated?: GeneratedWriter;
 }
 
 const encodePlans = new WeakMap<AttrSet, EncodePlan>();
@@ -1601,6 +1605,124 @@ function writeOther(
   throw new TypeError(`${where}: type ${JSON.stringify(def.type)} cannot be written`);
 }
 
+/** Writes the elements of a multi-attribute (an array) one attribute each. */
+function writeMulti(
+  w: AttrWriter,
+  plan: EncodePlan,
+  i: number,
+  input: unknown,
+  where: string,
+  values: Record<string, unknown>,
+): void {
+  if (!Array.isArray(input)) {
+    throw new TypeError(`${pathOf(where, plan.keys[i], -1)}: a multi-attribute needs an array`);
+  }
+  for (let j = 0; j < input.length; j++) writeOne(w, plan, i, input[j], where, j, values);
+}
+
+function unknownKey(where: string, key: string, known: AttrSet["attributes"]): never {
+  throw new TypeError(`${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(known).join(", ")})`);
+}
+
+// ---------------------------------------------------------------------------
+// The generated writer: source built once per set with `new Function`
+// ---------------------------------------------------------------------------
+
+type GeneratedWriter = (w: AttrWriter, o: Record<string, unknown>, where: string) => void;
+
+/**
+ * How sets are encoded: `"function"` runs a writer generated once per set
+ * with `new Function` (a named read of each attribute, integers of up to 32
+ * bits and strings written inline, see `bench/schema.ts`); `"table"` loops
+ * over the set's compiled plan. Both write the same bytes and throw the same
+ * errors; a runtime that forbids `new Function` takes the table on its own.
+ */
+export type EncoderKind = "table" | "function";
+let encoderKind: EncoderKind = "function";
+/** False once `new Function` has been refused: every set then takes the table. */
+let canGenerateWriter = true;
+
+/**
+ * Chooses how sets are encoded (the same bytes and errors either way; see
+ * `bench/schema.ts` for what each costs). Returns the previous choice.
+ *
+ * @example
+ * ```ts
+ * import { useEncoder } from "./schema.ts";
+ * const before = useEncoder("table");
+ * useEncoder(before);
+ * ```
+ */
+export function useEncoder(kind: EncoderKind): EncoderKind {
+  if (kind !== "table" && kind !== "function") throw new TypeError(`encoder ${JSON.stringify(kind)} is not known`);
+  const before = encoderKind;
+  encoderKind = kind;
+  if (kind === "function") canGenerateWriter = true;
+  return before;
+}
+
+/** Helpers the generated writers call for everything but the inline writes. */
+const WRITER_HELPERS = { one: writeOne, multi: writeMulti, unknown: unknownKey };
+
+/**
+ * Inline test that `x`, already known to be a number, is an integer that
+ * fits integer type `type` of at most 32 bits (undefined for other types).
+ */
+function inlineFits(type: string): string | undefined {
+  switch (type) {
+    case "u8":
+      return "(x & 255) === x";
+    case "s8":
+      return "((x << 24) >> 24) === x";
+    case "u16":
+    case "be16":
+      return "(x & 65535) === x";
+    case "s16":
+      return "((x << 16) >> 16) === x";
+    case "u32":
+    case "be32":
+      return "(x >>> 0) === x";
+    case "s32":
+      return "(x | 0) === x";
+  }
+  return undefined;
+}
+
+function writerOf(plan: EncodePlan, set: AttrSet): GeneratedWriter | undefined {
+  if (!canGenerateWriter) return undefined;
+  const lines: string[] = [];
+  plan.keys.forEach((key, i) => {
+    const def = plan.defs[i];
+    const general = `H.one(w, P, ${i}, x, where, -1, o)`;
+    let write = general;
+    const fits = inlineFits(def.type);
+    if (plan.multi[i]) write = `H.multi(w, P, ${i}, x, where, o)`;
+    else if (plan.ints[i] === INT_FIXED && fits !== undefined) {
+      write = `if (typeof x === "number" && ${fits}) w.int(${def.id}, ${plan.sizes[i]}, x, ${plan.bes[i]}); ` +
+        `else ${general}`;
+    } else if (def.type === "string") {
+      write = `if (typeof x === "string") w.str(${def.id}, x); else ${general}`;
+    }
+    lines.push(`x = o[${JSON.stringify(key)}]; if (x !== undefined) { ${write}; }`);
+  });
+  const source = `"use strict";
+return function write(w, o, where) {
+  for (const k in o) if (!(k in K)) H.unknown(where, k, K);
+  let x;
+  ${lines.join("\n  ")}
+};`;
+  let fn: GeneratedWriter;
+  try {
+    fn = new Function("P", "H", "K", source)(plan, WRITER_HELPERS, set.attributes) as GeneratedWriter;
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    canGenerateWriter = false;
+    return undefined;
+  }
+  plan.generated = fn;
+  return fn;
+}
+
 /**
  * Writes the attributes of `value` into a writer (a {@link MessageWriter}
  * after its fixed header, or a nest), in the set's order. Unknown names and
@@ -1617,25 +1739,19 @@ function writeOther(
  */
 export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Input<S>, where: string = set.name): void {
   const values = value as Record<string, unknown>;
-  const known = set.attributes;
-  for (const key in values) {
-    if (!(key in known)) {
-      throw new TypeError(
-        `${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(known).join(", ")})`,
-      );
-    }
-  }
   const plan = encodePlanOf(set);
+  if (encoderKind === "function") {
+    const fn = plan.generated ?? writerOf(plan, set);
+    if (fn) return fn(w, values, where);
+  }
+  const known = set.attributes;
+  for (const key in values) if (!(key in known)) unknownKey(where, key, known);
   const keys = plan.keys;
   for (let i = 0; i < keys.length; i++) {
     const input = values[keys[i]];
     if (input === undefined) continue;
-    if (plan.multi[i]) {
-      if (!Array.isArray(input)) throw new TypeError(`${pathOf(where, keys[i], -1)}: a multi-attribute needs an array`);
-      for (let j = 0; j < input.length; j++) writeOne(w, plan, i, input[j], where, j, values);
-    } else {
-      writeOne(w, plan, i, input, where, -1, values);
-    }
+    if (plan.multi[i]) writeMulti(w, plan, i, input, where, values);
+    else writeOne(w, plan, i, input, where, -1, values);
   }
 }
 

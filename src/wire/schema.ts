@@ -1707,7 +1707,13 @@ function writerOf(plan: EncodePlan, set: AttrSet): GeneratedWriter | undefined {
   });
   const source = `"use strict";
 return function write(w, o, where) {
-  for (const k in o) if (!(k in K)) H.unknown(where, k, K);
+  // Known keys by a switch (cheaper than \`in\` in both engines); others by \`in\`, as the loop checks.
+  for (const k in o) {
+    switch (k) {
+      ${plan.keys.map((k) => `case ${JSON.stringify(k)}: break;`).join(" ")}
+      default: if (!(k in K)) H.unknown(where, k, K);
+    }
+  }
   let x;
   ${lines.join("\n  ")}
 };`;

@@ -164,3 +164,16 @@ test("wire schema writer: where new Function is refused (a CSP without unsafe-ev
     useEncoder(before);
   }
 });
+
+test("wire schema writer: an empty set writes nothing and refuses every attribute, with either writer", () => {
+  const empty = defineAttrSet({ name: "empty", attributes: {} });
+  for (const kind of ["function", "table"] as const) {
+    const before = useEncoder(kind);
+    try {
+      assert.equal(encodeAttrs(empty, {}).length, 0);
+      assert.throws(() => encodeAttrs(empty, { x: 1 } as never), /empty: unknown attribute "x"/);
+    } finally {
+      useEncoder(before);
+    }
+  }
+});

@@ -1384,6 +1384,7 @@ const INT_NONE = 0, INT_FIXED = 1, INT_UINT = 2, INT_SINT = 3;
 
 /** A set compiled for encoding: its attributes in the set's order, with what the integer path needs. */
 interface EncodePlan {
+  readonly set: AttrSet;
   readonly keys: string[];
   readonly defs: AttrDef[];
   readonly multi: boolean[];
@@ -1398,6 +1399,8 @@ interface EncodePlan {
   readonly highs: Float64Array;
   /** Enum name → value of integers with names (not flags). */
   readonly enums: (Map<string, number> | undefined)[];
+  /** Plans of the sets inside nests and arrays, resolved on first use (sets may be recursive). */
+  readonly inner: (EncodePlan | undefined)[];
   /** The writer generated for this set (see {@link writerOf}), once made. */
   generated?: GeneratedWriter;
 }
@@ -1410,6 +1413,7 @@ function encodePlanOf(set: AttrSet): EncodePlan {
   const entries = Object.entries(set.attributes);
   const n = entries.length;
   const plan: EncodePlan = {
+    set,
     keys: [],
     defs: [],
     multi: [],
@@ -1419,8 +1423,10 @@ function encodePlanOf(set: AttrSet): EncodePlan {
     lows: new Float64Array(n),
     highs: new Float64Array(n),
     enums: [],
+    inner: [],
   };
   entries.forEach(([key, def], i) => {
+    plan.inner.push(undefined);
     plan.keys.push(key);
     plan.defs.push(def);
     plan.multi.push(ruleOf(def) === "multi");
@@ -1436,6 +1442,11 @@ function encodePlanOf(set: AttrSet): EncodePlan {
   });
   encodePlans.set(set, plan);
   return plan;
+}
+
+/** The plan of the set nested in attribute `i`. */
+function innerEncodePlan(plan: EncodePlan, i: number): EncodePlan {
+  return plan.inner[i] ??= encodePlanOf(nestedSet(plan.defs[i])!);
 }
 
 /** The path of an attribute in error messages: `set.key`, `set.key[2]` for an element of a multi-attribute. */
@@ -1504,33 +1515,35 @@ function writeOne(
     else if (input !== false) throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: a flag is true or false`);
     return;
   }
-  writeOther(w, def, input, pathOf(parent, plan.keys[i], index), siblings);
+  writeOther(w, plan, i, input, pathOf(parent, plan.keys[i], index), siblings);
 }
 
 /** Writes a value of the types that are neither integers, strings nor flags. */
 function writeOther(
   w: AttrWriter,
-  def: AttrDef,
+  plan: EncodePlan,
+  slot: number,
   input: unknown,
   where: string,
   siblings: Record<string, unknown>,
 ): void {
+  const def = plan.defs[slot];
   const id = def.id;
   switch (def.type) {
     case "nest": {
       const at = w.beginNest(id);
-      writeAttrs(w, nestedSet(def)!, input as Input<AttrSet>, where);
+      writeSet(w, innerEncodePlan(plan, slot), input as Record<string, unknown>, where);
       w.endNest(at);
       return;
     }
     case "nest-array":
     case "indexed-array": {
       if (!Array.isArray(input)) throw new TypeError(`${where}: an ${def.type} needs an array`);
-      const set = nestedSet(def)!;
+      const inner = innerEncodePlan(plan, slot);
       const at = w.beginNest(id);
       for (let i = 0; i < input.length; i++) {
         const el = w.beginNest(i + 1);
-        writeAttrs(w, set, input[i] as Input<AttrSet>, `${where}[${i}]`);
+        writeSet(w, inner, input[i] as Record<string, unknown>, `${where}[${i}]`);
         w.endNest(el);
       }
       w.endNest(at);
@@ -1662,7 +1675,13 @@ export function useEncoder(kind: EncoderKind): EncoderKind {
 }
 
 /** Helpers the generated writers call for everything but the inline writes. */
-const WRITER_HELPERS = { one: writeOne, multi: writeMulti, unknown: unknownKey };
+const WRITER_HELPERS = {
+  one: writeOne,
+  multi: writeMulti,
+  unknown: unknownKey,
+  set: writeSet,
+  inner: innerEncodePlan,
+};
 
 /**
  * Inline test that `x`, already known to be a number, is an integer that
@@ -1688,7 +1707,7 @@ function inlineFits(type: string): string | undefined {
   return undefined;
 }
 
-function writerOf(plan: EncodePlan, set: AttrSet): GeneratedWriter | undefined {
+function writerOf(plan: EncodePlan): GeneratedWriter | undefined {
   if (!canGenerateWriter) return undefined;
   const lines: string[] = [];
   plan.keys.forEach((key, i) => {
@@ -1702,6 +1721,11 @@ function writerOf(plan: EncodePlan, set: AttrSet): GeneratedWriter | undefined {
         `else ${general}`;
     } else if (def.type === "string") {
       write = `if (typeof x === "string") w.str(${def.id}, x); else ${general}`;
+    } else if (def.type === "nest") {
+      // As writeOther does, without its dispatch.
+      const inner = `P.inner[${i}] ?? H.inner(P, ${i})`;
+      write = `const a = w.beginNest(${def.id}); H.set(w, ${inner}, x, where + ${JSON.stringify(`.${key}`)}); ` +
+        `w.endNest(a)`;
     }
     lines.push(`x = o[${JSON.stringify(key)}]; if (x !== undefined) { ${write}; }`);
   });
@@ -1719,7 +1743,7 @@ return function write(w, o, where) {
 };`;
   let fn: GeneratedWriter;
   try {
-    fn = new Function("P", "H", "K", source)(plan, WRITER_HELPERS, set.attributes) as GeneratedWriter;
+    fn = new Function("P", "H", "K", source)(plan, WRITER_HELPERS, plan.set.attributes) as GeneratedWriter;
   } catch (e) {
     if (!(e instanceof EvalError)) throw e;
     canGenerateWriter = false;
@@ -1744,13 +1768,16 @@ return function write(w, o, where) {
  * ```
  */
 export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Input<S>, where: string = set.name): void {
-  const values = value as Record<string, unknown>;
-  const plan = encodePlanOf(set);
+  writeSet(w, encodePlanOf(set), value as Record<string, unknown>, where);
+}
+
+/** Writes `values` by a plan: the generated writer, or the loop over the plan. */
+function writeSet(w: AttrWriter, plan: EncodePlan, values: Record<string, unknown>, where: string): void {
   if (encoderKind === "function") {
-    const fn = plan.generated ?? writerOf(plan, set);
+    const fn = plan.generated ?? writerOf(plan);
     if (fn) return fn(w, values, where);
   }
-  const known = set.attributes;
+  const known = plan.set.attributes;
   for (const key in values) if (!(key in known)) unknownKey(where, key, known);
   const keys = plan.keys;
   for (let i = 0; i < keys.length; i++) {

@@ -547,3 +547,196 @@ for (const w of workloads) {
 }
 useDecoder("table");
 if (sink < 0 || skipped < 0) console.log(sink, skipped);
+
+// --- encoding: writeAttrs against the same attributes written by hand ---------------------------
+// The other direction: requests built from a set by `writeAttrs` against the
+// same bytes written with `AttrWriter` calls one by one (what a hand-written
+// request builder does), each message into a fresh writer as a request is.
+// Workloads: a route (u32s and addresses), an nf_tables rule's expressions
+// (a nest per expression, names, big-endian u32 registers, enums, binary
+// data, a nested verdict), and 64-bit counters (given as numbers and as
+// bigints). Same rounds and rotation as above; bytes checked equal first.
+{
+  const { useEncoder, writeAttrs } = await import("../src/wire/schema.ts");
+  const ROUTE_REQ = defineAttrSet({
+    name: "route",
+    attributes: {
+      dst: { id: 1, type: "ip" },
+      oif: { id: 4, type: "u32" },
+      gateway: { id: 5, type: "ip" },
+      priority: { id: 6, type: "u32" },
+      table: { id: 15, type: "u32" },
+      pref: { id: 20, type: "u8" },
+    },
+  });
+  const BE32 = { type: "u32", "byte-order": "big-endian" } as const;
+  const VERDICT = defineAttrSet({
+    name: "verdict",
+    attributes: {
+      code: { id: 1, type: "s32", "byte-order": "big-endian", enum: { drop: 0, accept: 1, jump: -3 } },
+      chain: { id: 2, type: "string" },
+    },
+  });
+  const DATA = defineAttrSet({
+    name: "data",
+    attributes: { value: { id: 1, type: "binary" }, verdict: { id: 2, type: "nest", nested: VERDICT } },
+  });
+  const EXPR_DATA = defineAttrSet({
+    name: "expr-data",
+    attributes: {
+      dreg: { id: 1, ...BE32 },
+      base: { id: 2, ...BE32, enum: ["ll", "network", "transport"] },
+      offset: { id: 3, ...BE32 },
+      len: { id: 4, ...BE32 },
+      sreg: { id: 5, ...BE32 },
+      op: { id: 6, ...BE32, enum: ["eq", "neq", "lt", "lte", "gt", "gte"] },
+      data: { id: 7, type: "nest", nested: DATA },
+    },
+  });
+  const EXPR = defineAttrSet({
+    name: "expr",
+    attributes: { name: { id: 1, type: "string" }, data: { id: 2, type: "nest", nested: EXPR_DATA } },
+  });
+  const RULE = defineAttrSet({
+    name: "rule",
+    attributes: {
+      table: { id: 1, type: "string" },
+      chain: { id: 2, type: "string" },
+      expressions: { id: 4, type: "indexed-array", nested: EXPR },
+    },
+  });
+  const COUNTERS = defineAttrSet({
+    name: "counters",
+    attributes: {
+      bytes: { id: 1, type: "u64", "byte-order": "big-endian" },
+      packets: { id: 2, type: "u64", "byte-order": "big-endian" },
+      drops: { id: 3, type: "u64" },
+      rate: { id: 4, type: "u32" },
+    },
+  });
+
+  type Build = (w: AttrWriter, i: number) => void;
+  interface EncodeWorkload {
+    name: string;
+    hand: Build;
+    schema: Build;
+  }
+  const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const be = (n: number) => Uint8Array.of(n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255);
+  const encodeWorkloads: EncodeWorkload[] = [
+    {
+      name: "route request",
+      hand: (w, i) => {
+        w.ip(1, ip(i)).u32(4, 2 + (i % 3)).ip(5, "192.0.2.1").u32(6, 100 + (i % 7)).u32(15, 254).u8(20, 0);
+      },
+      schema: (w, i) =>
+        writeAttrs(w, ROUTE_REQ, {
+          dst: ip(i),
+          oif: 2 + (i % 3),
+          gateway: "192.0.2.1",
+          priority: 100 + (i % 7),
+          table: 254,
+          pref: 0,
+        }),
+    },
+    {
+      name: "nf_tables rule",
+      hand: (w, i) => {
+        w.str(1, "b").str(2, "c");
+        const list = w.beginNest(4);
+        const elem = (k: number, name: string, data: (d: AttrWriter) => void) => {
+          const e = w.beginNest(k);
+          w.str(1, name);
+          const d = w.beginNest(2);
+          data(w);
+          w.endNest(d);
+          w.endNest(e);
+        };
+        elem(1, "payload", (d) => d.be32(1, 1).be32(2, 1).be32(3, 12).be32(4, 4));
+        elem(2, "cmp", (d) => {
+          d.be32(5, 1).be32(6, 0);
+          const x = d.beginNest(7);
+          d.attr(1, be(0x0a000000 + i));
+          d.endNest(x);
+        });
+        elem(3, "immediate", (d) => {
+          d.be32(1, 0);
+          const x = d.beginNest(7);
+          const v = d.beginNest(2);
+          d.int(1, 4, -3, true).str(2, "sub");
+          d.endNest(v);
+          d.endNest(x);
+        });
+        w.endNest(list);
+      },
+      schema: (w, i) =>
+        writeAttrs(w, RULE, {
+          table: "b",
+          chain: "c",
+          expressions: [
+            { name: "payload", data: { dreg: 1, base: "network", offset: 12, len: 4 } },
+            { name: "cmp", data: { sreg: 1, op: "eq", data: { value: be(0x0a000000 + i) } } },
+            { name: "immediate", data: { dreg: 0, data: { verdict: { code: "jump", chain: "sub" } } } },
+          ],
+        }),
+    },
+    {
+      name: "u64 counters",
+      hand: (w, i) => {
+        w.be64(1, BigInt(i) * 1500n).be64(2, 2n ** 60n + BigInt(i)).u64(3, BigInt(i)).u32(4, i);
+      },
+      schema: (w, i) => writeAttrs(w, COUNTERS, { bytes: i * 1500, packets: 2n ** 60n + BigInt(i), drops: i, rate: i }),
+    },
+  ];
+  const timeEncode = (build: Build): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < messages; i++) {
+      const w = new AttrWriter();
+      build(w, i);
+      sink += w.length;
+    }
+    return performance.now() - t0;
+  };
+  console.log(`# encode: ${runtime}, ${messages} messages per workload, ${rounds} rounds (+1 warm-up)`);
+  for (const w of encodeWorkloads) {
+    for (let i = 0; i < 64; i++) {
+      const a = new AttrWriter(), b = new AttrWriter();
+      w.hand(a, i);
+      w.schema(b, i);
+      if (a.bytes().join() !== b.bytes().join()) {
+        throw new Error(`${w.name}: schema bytes differ from hand on message ${i}:\n${b.bytes()}\n${a.bytes()}`);
+      }
+    }
+    const times: Record<string, number[]> = { hand: [], schema: [], "schema-table": [] };
+    const order: [string, Build][] = [
+      ["hand", w.hand],
+      ["schema", (x, i) => {
+        useEncoder("function");
+        w.schema(x, i);
+      }],
+      ["schema-table", (x, i) => {
+        useEncoder("table");
+        w.schema(x, i);
+      }],
+    ];
+    for (let r = 0; r <= rounds; r++) {
+      for (let k = 0; k < order.length; k++) {
+        const [name, build] = order[(k + r) % order.length];
+        const ms = timeEncode(build);
+        if (r > 0) times[name].push(ms);
+      }
+    }
+    const spreadOf = (xs: number[], digits: number) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `min ${s[0].toFixed(digits)} median ${median(s).toFixed(digits)} max ${s[s.length - 1].toFixed(digits)}`;
+    };
+    console.log(`${w.name}:`);
+    for (const [name] of order) {
+      const per = (median(times[name]) * 1e6 / messages).toFixed(0);
+      console.log(`  ${name.padEnd(8)} ${spreadOf(times[name], 1)} ms (${per} ns/message)`);
+    }
+    for (const name of ["schema", "schema-table"]) {
+      console.log(`  ${name} ÷ hand per round: ${spreadOf(times[name].map((t, i) => t / times.hand[i]), 2)}`);
+    }
+  }
+}

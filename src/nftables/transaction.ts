@@ -196,8 +196,12 @@ function checkFamily(family: unknown): number {
   return NFPROTO[family as NftFamily];
 }
 
+const encoder = new TextEncoder();
+
 function checkName(what: string, name: unknown): string {
-  if (typeof name !== "string" || name.length === 0 || new TextEncoder().encode(name).length > MAX_NAME) {
+  // A name of up to MAX_NAME / 3 UTF-16 units fits whatever it holds: no encoding for the usual short names.
+  const long = typeof name === "string" && name.length * 3 > MAX_NAME && encoder.encode(name).length > MAX_NAME;
+  if (typeof name !== "string" || name.length === 0 || long) {
     throw new TypeError(`${what} must be a name of 1 to ${MAX_NAME} bytes, not ${JSON.stringify(name)}`);
   }
   if (name.includes("\0")) throw new TypeError(`${what} cannot hold a NUL byte`);
@@ -322,7 +326,7 @@ export class Transaction {
       const devices = spec.devices?.map((d) => checkName("device", d));
       hook = {
         hooknum,
-        priority: spec.priority! >>> 0, // s32 on the wire, written as its u32 bits
+        priority: spec.priority!,
         ...(devices && devices.length === 1 ? { dev: devices[0] } : {}),
         ...(devices && devices.length > 1 ? { devs: { name: devices } } : {}),
       };

@@ -344,6 +344,21 @@ export class AttrCursor {
   }
 }
 
+/** Writes the low 32 bits of `value` at `b[at]`, little- or big-endian. */
+function writeWord(b: Uint8Array, at: number, value: number, bigEndian: boolean): void {
+  if (bigEndian) {
+    b[at] = value >>> 24;
+    b[at + 1] = value >> 16;
+    b[at + 2] = value >> 8;
+    b[at + 3] = value;
+  } else {
+    b[at] = value;
+    b[at + 1] = value >> 8;
+    b[at + 2] = value >> 16;
+    b[at + 3] = value >>> 24;
+  }
+}
+
 /**
  * Builds attribute lists (and, through {@link MessageWriter}, whole
  * messages) in a growable buffer. Methods chain.
@@ -361,13 +376,16 @@ export class AttrWriter {
   protected pos = 0;
   /** The buffer written into (grows by doubling). */
   protected buf: Uint8Array;
-  /** A DataView over {@link buf}. */
-  protected dv: DataView;
+  #view: DataView | undefined;
 
   /** Starts with room for `capacity` bytes. */
   constructor(capacity = 256) {
     this.buf = new Uint8Array(capacity);
-    this.dv = new DataView(this.buf.buffer);
+  }
+
+  /** A DataView over {@link buf}, made when first needed (most writes are bytes: a view per writer costs more than they do). */
+  protected get dv(): DataView {
+    return this.#view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Makes room for `n` more bytes. */
@@ -378,7 +396,7 @@ export class AttrWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.dv = new DataView(next.buffer);
+    this.#view = undefined;
   }
 
   /** The bytes written so far (a view). */
@@ -414,63 +432,123 @@ export class AttrWriter {
     const len = NLA_HDRLEN + value.length;
     if (len > 0xffff) throw new RangeError(`attribute ${type} is ${len} bytes, more than nla_len can hold`);
     this.reserve(align4(len));
-    this.dv.setUint16(this.pos, len, true);
-    this.dv.setUint16(this.pos + 2, type, true);
-    this.buf.set(value, this.pos + NLA_HDRLEN);
+    const b = this.buf, at = this.pos;
+    b[at] = len;
+    b[at + 1] = len >> 8;
+    b[at + 2] = type;
+    b[at + 3] = type >> 8;
+    b.set(value, at + NLA_HDRLEN);
     this.buf.fill(0, this.pos + len, this.pos + align4(len));
     this.pos += align4(len);
     return this;
   }
 
-  #fixed(type: number, size: number, write: (dv: DataView, at: number) => void): this {
-    this.reserve(NLA_HDRLEN + 8);
-    this.dv.setUint16(this.pos, NLA_HDRLEN + size, true);
-    this.dv.setUint16(this.pos + 2, type, true);
-    this.dv.setUint32(this.pos + 4, 0, true); // zero the padding of short values
-    write(this.dv, this.pos + NLA_HDRLEN);
-    this.pos += align4(NLA_HDRLEN + size);
+  /** Writes an attribute header of payload length `size` at the end, with room for the padded payload. */
+  #header(type: number, size: number): number {
+    const len = NLA_HDRLEN + size;
+    if (len > 0xffff) throw new RangeError(`attribute ${type} is ${len} bytes, more than nla_len can hold`);
+    const total = (len + 3) & ~3;
+    if (this.pos + total > this.buf.length) this.reserve(total);
+    const b = this.buf, at = this.pos;
+    b[at] = len;
+    b[at + 1] = len >> 8;
+    b[at + 2] = type;
+    b[at + 3] = type >> 8;
+    // Zero the padding after the payload (the buffer may hold old bytes after a reserve).
+    for (let i = at + len; i < at + total; i++) b[i] = 0;
+    this.pos = at + total;
+    return at + NLA_HDRLEN;
+  }
+
+  /**
+   * An integer attribute of `size` bytes (1, 2, 4 or 8) holding the low
+   * bits of `value` (an integer number; negative numbers as two's
+   * complement), in host order or big-endian. Every integer method writes
+   * through this (a bigint goes to {@link int64}); no range is checked here.
+   */
+  int(type: number, size: 1 | 2 | 4 | 8, value: number, bigEndian = false): this {
+    const at = this.#header(type, size);
+    const b = this.buf;
+    if (size === 1) b[at] = value;
+    else if (size === 2) {
+      if (bigEndian) {
+        b[at] = value >> 8;
+        b[at + 1] = value;
+      } else {
+        b[at] = value;
+        b[at + 1] = value >> 8;
+      }
+    } else if (size === 4) writeWord(b, at, value, bigEndian);
+    else {
+      // The high word by division: exact for every integer a number holds.
+      const high = Math.floor(value / 0x100000000);
+      writeWord(b, bigEndian ? at : at + 4, high, bigEndian);
+      writeWord(b, bigEndian ? at + 4 : at, value, bigEndian);
+    }
+    return this;
+  }
+
+  /** An 8-byte integer attribute holding the low 64 bits of a bigint, host order or big-endian. */
+  int64(type: number, value: bigint, bigEndian = false): this {
+    const at = this.#header(type, 8);
+    this.dv.setBigUint64(at, BigInt.asUintN(64, value), !bigEndian);
     return this;
   }
 
   /** A zero-length flag attribute. */
   flag(type: number): this {
-    return this.attr(type, new Uint8Array(0));
+    this.#header(type, 0);
+    return this;
   }
   /** u8 attribute. */
   u8(type: number, value: number): this {
-    return this.#fixed(type, 1, (dv, at) => dv.setUint8(at, value));
+    return this.int(type, 1, value);
   }
   /** u16 attribute (host order). */
   u16(type: number, value: number): this {
-    return this.#fixed(type, 2, (dv, at) => dv.setUint16(at, value, true));
+    return this.int(type, 2, value);
   }
   /** u32 attribute (host order). */
   u32(type: number, value: number): this {
-    return this.#fixed(type, 4, (dv, at) => dv.setUint32(at, value >>> 0, true));
+    return this.int(type, 4, value);
   }
   /** s32 attribute (host order). */
   s32(type: number, value: number): this {
-    return this.#fixed(type, 4, (dv, at) => dv.setInt32(at, value, true));
+    return this.int(type, 4, value);
   }
   /** u64 attribute (host order). */
   u64(type: number, value: bigint | number): this {
-    return this.#fixed(type, 8, (dv, at) => dv.setBigUint64(at, BigInt(value), true));
+    return this.int64(type, BigInt(value));
   }
   /** Big-endian u16 attribute (ports). */
   be16(type: number, value: number): this {
-    return this.#fixed(type, 2, (dv, at) => dv.setUint16(at, value, false));
+    return this.int(type, 2, value, true);
   }
   /** Big-endian u32 attribute. */
   be32(type: number, value: number): this {
-    return this.#fixed(type, 4, (dv, at) => dv.setUint32(at, value >>> 0, false));
+    return this.int(type, 4, value, true);
   }
   /** Big-endian u64 attribute. */
   be64(type: number, value: bigint | number): this {
-    return this.#fixed(type, 8, (dv, at) => dv.setBigUint64(at, BigInt(value), false));
+    return this.int64(type, BigInt(value), true);
   }
   /** NUL-terminated string attribute. */
   str(type: number, value: string): this {
-    return this.attr(type, v.cstr(value));
+    const n = value.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (value.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.attr(type, v.cstr(value));
+    // ASCII: one byte per character, written in place.
+    const at = this.#header(type, n + 1);
+    const b = this.buf;
+    for (let i = 0; i < n; i++) b[at + i] = value.charCodeAt(i);
+    b[at + n] = 0;
+    return this;
   }
   /** IPv4 or IPv6 address attribute from text. */
   ip(type: number, value: string): this {
@@ -480,12 +558,13 @@ export class AttrWriter {
   mac(type: number, value: string): this {
     return this.attr(type, v.parseMac(value));
   }
-
   /** Opens a nested attribute (NLA_F_NESTED set) and returns its offset for {@link endNest}. */
   beginNest(type: number, nestedFlag = true): number {
     this.reserve(NLA_HDRLEN);
     const at = this.pos;
-    this.dv.setUint16(at + 2, nestedFlag ? type | NLA_F_NESTED : type, true);
+    const t = nestedFlag ? type | NLA_F_NESTED : type;
+    this.buf[at + 2] = t;
+    this.buf[at + 3] = t >> 8;
     this.pos += NLA_HDRLEN;
     return at;
   }
@@ -494,7 +573,8 @@ export class AttrWriter {
   endNest(at: number): this {
     const len = this.pos - at;
     if (len > 0xffff) throw new RangeError(`nested attribute is ${len} bytes, more than nla_len can hold`);
-    this.dv.setUint16(at, len, true);
+    this.buf[at] = len;
+    this.buf[at + 1] = len >> 8;
     return this;
   }
 

@@ -56,6 +56,14 @@ export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
   return out;
 }
 
+/** Writes a host-order (little-endian) u32 at `b[at]`. */
+function put32(b: Uint8Array, at: number, value: number): void {
+  b[at] = value;
+  b[at + 1] = value >> 8;
+  b[at + 2] = value >> 16;
+  b[at + 3] = value >>> 24;
+}
+
 /**
  * Builds one message: the header, then a family's fixed struct and
  * attributes. `seq` and `pid` are normally filled in by the socket.
@@ -75,17 +83,21 @@ export class MessageWriter extends AttrWriter {
   constructor(type: number, flags = 0, capacity = 256) {
     super(capacity);
     this.reserve(NLMSG_HDRLEN);
-    this.dv.setUint16(4, type, true);
-    this.dv.setUint16(6, flags, true);
+    const b = this.buf;
+    b[4] = type;
+    b[5] = type >> 8;
+    b[6] = flags;
+    b[7] = flags >> 8;
     this.pos = NLMSG_HDRLEN;
   }
 
   /** Writes `nlmsg_len` and returns the finished message (a copy). */
   finish(seq = 0, pid = 0): Uint8Array {
-    this.dv.setUint32(0, this.pos, true);
-    this.dv.setUint32(8, seq, true);
-    this.dv.setUint32(12, pid, true);
-    return this.buf.slice(0, this.pos);
+    const b = this.buf;
+    put32(b, 0, this.pos);
+    put32(b, 8, seq);
+    put32(b, 12, pid);
+    return b.slice(0, this.pos);
   }
 }
 

@@ -12,7 +12,9 @@
  * `case` and a named store per attribute, as fast as a hand-written cursor
  * switch: `bench/schema.ts`); {@link decodeAttrs} runs it (every length
  * checked, no view or object per attribute). {@link writeAttrs} and
- * {@link encodeAttrs} build requests from the same set, and
+ * {@link encodeAttrs} build requests from the same set, through a writer
+ * generated per set the same way (integers written as numbers straight
+ * into the writer's buffer: a bigint only for a 64-bit field given one), and
  * {@link attributePathName} turns an extended-ACK offset back into the path
  * of attribute names. Attributes a set does not know are kept, never
  * dropped, in one list: `unknown` ({@link Attr}s whose payload is a copy).
@@ -601,11 +603,8 @@ export function encodeStruct<S extends StructDef>(s: S, value: Partial<StructVal
     if (m.type !== "pad" && input !== undefined) {
       const where = `${s.name}.${m.name}`;
       if (m.type in INT_SIZE) {
-        const num = m.enum && typeof input === "string"
-          ? BigInt(enumValue(m.enum, input, where))
-          : toBigInt(input, where);
-        checkRange(m.type, num, where);
-        writeIntAt(dv, at, n, bigEndian(m), num);
+        const num = m.enum && typeof input === "string" ? enumValue(m.enum, input, where) : toInteger(input, where);
+        writeIntAt(dv, at, n, bigEndian(m), checkRange(m.type, num, where));
       } else if (m.type === "string") {
         const b = v.cstr(input as string);
         if (b.length > n) throw new TypeError(`${where}: ${JSON.stringify(input)} does not fit in ${n} bytes`);
@@ -639,37 +638,57 @@ function readIntAt(type: string, be: boolean, dv: DataView, at: number, n: numbe
   return asNumber ? Number(big) : big;
 }
 
-function writeIntAt(dv: DataView, at: number, n: number, be: boolean, num: bigint): void {
-  if (n === 1) dv.setUint8(at, Number(BigInt.asUintN(8, num)));
-  else if (n === 2) dv.setUint16(at, Number(BigInt.asUintN(16, num)), !be);
-  else if (n === 4) dv.setUint32(at, Number(BigInt.asUintN(32, num)), !be);
-  else dv.setBigUint64(at, BigInt.asUintN(64, num), !be);
+/**
+ * Writes integer `num` (a number or a bigint in range) as `n` bytes at `at`,
+ * two's complement, host order or big-endian. A number never becomes a bigint.
+ */
+function writeIntAt(dv: DataView, at: number, n: number, be: boolean, num: number | bigint): void {
+  if (typeof num === "bigint") {
+    if (n === 8) return dv.setBigUint64(at, BigInt.asUintN(64, num), !be);
+    num = Number(num); // in range: exact
+  }
+  if (n === 1) dv.setUint8(at, num);
+  else if (n === 2) dv.setUint16(at, num, !be);
+  else if (n === 4) dv.setUint32(at, num >>> 0, !be);
+  else {
+    // The high word by division: exact for every integer a number holds.
+    const high = Math.floor(num / 0x100000000) >>> 0, low = num >>> 0;
+    dv.setUint32(be ? at : at + 4, high, !be);
+    dv.setUint32(be ? at + 4 : at, low, !be);
+  }
 }
 
-const INT_RANGE: Record<string, [bigint, bigint]> = {
-  u8: [0n, 0xffn],
-  s8: [-0x80n, 0x7fn],
-  u16: [0n, 0xffffn],
-  s16: [-0x8000n, 0x7fffn],
-  be16: [0n, 0xffffn],
-  u32: [0n, 0xffffffffn],
-  s32: [-0x80000000n, 0x7fffffffn],
-  be32: [0n, 0xffffffffn],
-  u64: [0n, 0xffffffffffffffffn],
-  be64: [0n, 0xffffffffffffffffn],
-  uint: [0n, 0xffffffffffffffffn],
-  s64: [-0x8000000000000000n, 0x7fffffffffffffffn],
-  sint: [-0x8000000000000000n, 0x7fffffffffffffffn],
+/**
+ * The lowest value of each integer type and one past its highest, as
+ * numbers: every bound is exact in a double, and `<`/`>=` compare a number
+ * or a bigint with them exactly, so one check serves both.
+ */
+const INT_BOUNDS: Record<string, readonly [number, number]> = {
+  u8: [0, 2 ** 8],
+  s8: [-(2 ** 7), 2 ** 7],
+  u16: [0, 2 ** 16],
+  s16: [-(2 ** 15), 2 ** 15],
+  be16: [0, 2 ** 16],
+  u32: [0, 2 ** 32],
+  s32: [-(2 ** 31), 2 ** 31],
+  be32: [0, 2 ** 32],
+  u64: [0, 2 ** 64],
+  be64: [0, 2 ** 64],
+  uint: [0, 2 ** 64],
+  s64: [-(2 ** 63), 2 ** 63],
+  sint: [-(2 ** 63), 2 ** 63],
 };
 
-function checkRange(type: string, n: bigint, where: string): void {
-  const range = INT_RANGE[type];
-  if (n < range[0] || n > range[1]) throw new TypeError(`${where}: ${n} is out of range for ${type}`);
+/** `num` when it lies in the range of `type`, else a TypeError. */
+function checkRange(type: string, num: number | bigint, where: string): number | bigint {
+  const [low, high] = INT_BOUNDS[type];
+  if (!(num >= low && num < high)) throw new TypeError(`${where}: ${BigInt(num)} is out of range for ${type}`);
+  return num;
 }
 
-function toBigInt(input: unknown, where: string): bigint {
-  if (typeof input === "bigint") return input;
-  if (typeof input === "number" && Number.isInteger(input)) return BigInt(input);
+/** `input` when it is an integer (a number or a bigint), else a TypeError. */
+function toInteger(input: unknown, where: string): number | bigint {
+  if (typeof input === "bigint" || (typeof input === "number" && Number.isInteger(input))) return input;
   throw new TypeError(`${where}: ${String(input)} is not an integer`);
 }
 
@@ -709,7 +728,11 @@ const OP_U8 = 1,
   OP_PAD = 29,
   OP_S64N = 30,
   OP_BE64N = 31,
-  OP_SINTN = 32;
+  OP_SINTN = 32,
+  OP_S16BE = 33,
+  OP_S32BE = 34,
+  OP_S64BE = 35,
+  OP_S64BEN = 36;
 
 /** The base reader of each type; byte order and `as` refine it in {@link opOf}. */
 const OP_OF_TYPE: Record<AttrType, number> = {
@@ -752,8 +775,12 @@ function opOf(def: AttrDef): number {
       return be ? (num ? OP_BE64N : OP_BE64) : num ? OP_U64N : OP_U64;
     case "be64":
       return num ? OP_BE64N : OP_BE64;
+    case "s16":
+      return be ? OP_S16BE : OP_S16;
+    case "s32":
+      return be ? OP_S32BE : OP_S32;
     case "s64":
-      return num ? OP_S64N : OP_S64;
+      return be ? (num ? OP_S64BEN : OP_S64BE) : num ? OP_S64N : OP_S64;
     case "uint":
       return num ? OP_UINTN : OP_UINT;
     case "sint":
@@ -769,9 +796,11 @@ function opOf(def: AttrDef): number {
 /** Expected payload size of fixed readers (0: any). */
 const OP_SIZE: number[] = [];
 for (const op of [OP_U8, OP_S8]) OP_SIZE[op] = 1;
-for (const op of [OP_U16, OP_S16, OP_BE16]) OP_SIZE[op] = 2;
-for (const op of [OP_U32, OP_S32, OP_BE32]) OP_SIZE[op] = 4;
-for (const op of [OP_U64, OP_S64, OP_BE64, OP_U64N, OP_S64N, OP_BE64N, OP_BITFIELD]) OP_SIZE[op] = 8;
+for (const op of [OP_U16, OP_S16, OP_BE16, OP_S16BE]) OP_SIZE[op] = 2;
+for (const op of [OP_U32, OP_S32, OP_BE32, OP_S32BE]) OP_SIZE[op] = 4;
+for (const op of [OP_U64, OP_S64, OP_BE64, OP_U64N, OP_S64N, OP_BE64N, OP_S64BE, OP_S64BEN, OP_BITFIELD]) {
+  OP_SIZE[op] = 8;
+}
 
 /** What is done with an integer after reading it. */
 const POST_NONE = 0, POST_ENUM = 1, POST_FLAGS = 2, POST_BOOL = 3;
@@ -913,6 +942,12 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_BE32:
       value = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
       break;
+    case OP_S16BE:
+      value = (((b[s] << 8) | b[s + 1]) << 16) >> 16;
+      break;
+    case OP_S32BE:
+      value = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+      break;
     case OP_U64N:
       value = v.u64nAt(b, s);
       break;
@@ -920,13 +955,16 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_S64:
     case OP_BE64:
     case OP_S64N:
-    case OP_BE64N: {
+    case OP_BE64N:
+    case OP_S64BE:
+    case OP_S64BEN: {
       const op = plan.ops[i];
       const dv = new DataView(b.buffer, b.byteOffset + s, 8);
-      const big = op === OP_S64 || op === OP_S64N
-        ? dv.getBigInt64(0, true)
-        : dv.getBigUint64(0, op !== OP_BE64 && op !== OP_BE64N);
-      value = op === OP_S64N || op === OP_BE64N ? Number(big) : big;
+      const little = op === OP_U64 || op === OP_S64 || op === OP_S64N;
+      const big = op === OP_S64 || op === OP_S64N || op === OP_S64BE || op === OP_S64BEN
+        ? dv.getBigInt64(0, little)
+        : dv.getBigUint64(0, little);
+      value = op === OP_S64N || op === OP_BE64N || op === OP_S64BEN ? Number(big) : big;
       break;
     }
     case OP_UINT:
@@ -1242,6 +1280,8 @@ function inlineRead(op: number): string | undefined {
       return "((b[s] << 8) | b[s + 1])";
     case OP_BE32:
       return "(((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0)";
+    case OP_S32BE:
+      return "((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3])";
     case OP_STRING:
       return "H.strAt(b, s, e)";
     case OP_FLAG:
@@ -1392,30 +1432,179 @@ export function decodeAttrsInto<S extends AttrSet, T extends object>(
 // Encoding
 // ---------------------------------------------------------------------------
 
-function intBytes(type: string, be: boolean, n: bigint): Uint8Array {
-  let size = INT_SIZE[type];
-  if (type === "uint") size = n > 0xffffffffn ? 8 : 4;
-  if (type === "sint") size = n > 0x7fffffffn || n < -0x80000000n ? 8 : 4;
-  const b = new Uint8Array(size);
-  writeIntAt(new DataView(b.buffer), 0, size, be, n);
-  return b;
+/** Integer kinds of the writer: not an integer, a fixed size, `uint` (4 or 8 bytes), `sint` (4 or 8 bytes). */
+const INT_NONE = 0, INT_FIXED = 1, INT_UINT = 2, INT_SINT = 3;
+
+/** A set compiled for encoding: its attributes in the set's order, with what the integer path needs. */
+interface EncodePlan {
+  readonly set: AttrSet;
+  readonly keys: string[];
+  readonly defs: AttrDef[];
+  /** `nla_type` of each attribute: its id, with `NLA_F_NET_BYTEORDER` where the set says so. */
+  readonly ids: number[];
+  readonly multi: boolean[];
+  /** {@link INT_NONE}… per attribute. */
+  readonly ints: Uint8Array;
+  /** Bytes of a fixed-size integer. */
+  readonly sizes: Uint8Array;
+  /** Big-endian integers. */
+  readonly bes: boolean[];
+  /** Lowest value and one past the highest, as numbers (exact, and compared with bigints as well). */
+  readonly lows: Float64Array;
+  readonly highs: Float64Array;
+  /** Enum name → value of integers with names (not flags). */
+  readonly enums: (Map<string, number> | undefined)[];
+  /** Plans of the sets inside nests and arrays, resolved on first use (sets may be recursive). */
+  readonly inner: (EncodePlan | undefined)[];
+  /** The writer generated for this set (see {@link writerOf}), once made. */
+  generated?: GeneratedWriter;
 }
 
-function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, siblings: Record<string, unknown>): void {
-  const id = def.netByteOrder ? def.id | NLA_F_NET_BYTEORDER : def.id;
+const encodePlans = new WeakMap<AttrSet, EncodePlan>();
+
+function encodePlanOf(set: AttrSet): EncodePlan {
+  const cached = encodePlans.get(set);
+  if (cached) return cached;
+  const entries = Object.entries(set.attributes);
+  const n = entries.length;
+  const plan: EncodePlan = {
+    set,
+    keys: [],
+    defs: [],
+    ids: [],
+    multi: [],
+    ints: new Uint8Array(n),
+    sizes: new Uint8Array(n),
+    bes: [],
+    lows: new Float64Array(n),
+    highs: new Float64Array(n),
+    enums: [],
+    inner: [],
+  };
+  entries.forEach(([key, def], i) => {
+    plan.inner.push(undefined);
+    plan.keys.push(key);
+    plan.defs.push(def);
+    plan.ids.push(def.netByteOrder ? def.id | NLA_F_NET_BYTEORDER : def.id);
+    plan.multi.push(ruleOf(def) === "multi");
+    plan.bes.push(bigEndian(def));
+    plan.enums.push(def.enum && !flagsOf(def) ? enumTables(def.enum, false).toValue : undefined);
+    const bounds = Object.hasOwn(INT_BOUNDS, def.type) ? INT_BOUNDS[def.type] : undefined;
+    if (bounds) {
+      plan.ints[i] = def.type === "uint" ? INT_UINT : def.type === "sint" ? INT_SINT : INT_FIXED;
+      plan.sizes[i] = INT_SIZE[def.type] ?? 0;
+      plan.lows[i] = bounds[0];
+      plan.highs[i] = bounds[1];
+    }
+  });
+  encodePlans.set(set, plan);
+  return plan;
+}
+
+/** The plan of the set nested in attribute `i`. */
+function innerEncodePlan(plan: EncodePlan, i: number): EncodePlan {
+  return plan.inner[i] ??= encodePlanOf(nestedSet(plan.defs[i])!);
+}
+
+/** The path of an attribute in error messages: `set.key`, `set.key[2]` for an element of a multi-attribute. */
+function pathOf(parent: string, key: string, index: number): string {
+  return index < 0 ? `${parent}.${key}` : `${parent}.${key}[${index}]`;
+}
+
+/**
+ * Writes integer attribute `i` of a plan. A number stays a number (no
+ * bigint, no array per value); a bigint stays a bigint for 64-bit fields.
+ */
+function writeInt(w: AttrWriter, plan: EncodePlan, i: number, input: unknown, parent: string, index: number): void {
+  const def = plan.defs[i];
+  let n: number | bigint;
+  if (typeof input === "number" && Number.isInteger(input)) n = input;
+  else n = intInput(plan, i, input, parent, index);
+  if (!(n >= plan.lows[i] && n < plan.highs[i])) {
+    throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: ${BigInt(n)} is out of range for ${def.type}`);
+  }
+  const kind = plan.ints[i];
+  const size = kind === INT_FIXED
+    ? plan.sizes[i]
+    : kind === INT_UINT
+    ? (n > 0xffffffff ? 8 : 4)
+    : (n > 0x7fffffff || n < -0x80000000 ? 8 : 4);
+  const id = plan.ids[i];
+  if (typeof n === "number") w.int(id, size as 1 | 2 | 4 | 8, n, plan.bes[i]);
+  else if (size === 8) w.int64(id, n, plan.bes[i]);
+  else w.int(id, size as 1 | 2 | 4, Number(n), plan.bes[i]);
+}
+
+/** What an integer attribute's input that is not a plain integer number means: flags, a name, a boolean, a bigint. */
+function intInput(plan: EncodePlan, i: number, input: unknown, parent: string, index: number): number | bigint {
+  const def = plan.defs[i];
+  if (typeof input === "string") {
+    const value = plan.enums[i]?.get(input);
+    if (value !== undefined) return value;
+  }
+  const where = pathOf(parent, plan.keys[i], index);
+  const flags = flagsOf(def);
+  if (flags && typeof input !== "number" && typeof input !== "bigint") return flagsValue(flags, input, where);
+  if (def.enum && typeof input === "string") return enumValue(def.enum, input, where);
+  if (def.as === "boolean" && typeof input === "boolean") return input ? 1 : 0;
+  return toInteger(input, where);
+}
+
+/** Writes one value of attribute `i` of a plan. */
+function writeOne(
+  w: AttrWriter,
+  plan: EncodePlan,
+  i: number,
+  input: unknown,
+  parent: string,
+  index: number,
+  siblings: Record<string, unknown>,
+): void {
+  if (plan.ints[i] !== INT_NONE) return writeInt(w, plan, i, input, parent, index);
+  const def = plan.defs[i];
+  const type = def.type;
+  if (type === "string") {
+    if (typeof input !== "string") throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: expected a string`);
+    w.str(def.id, input);
+    return;
+  }
+  if (type === "flag") {
+    if (input === true) w.flag(def.id);
+    else if (input !== false) throw new TypeError(`${pathOf(parent, plan.keys[i], index)}: a flag is true or false`);
+    return;
+  }
+  writeOther(w, plan, i, input, pathOf(parent, plan.keys[i], index), siblings);
+}
+
+/** Writes a value of the types that are neither integers, strings nor flags. */
+function writeOther(
+  w: AttrWriter,
+  plan: EncodePlan,
+  slot: number,
+  input: unknown,
+  where: string,
+  siblings: Record<string, unknown>,
+): void {
+  const def = plan.defs[slot];
+  const id = plan.ids[slot];
   switch (def.type) {
     case "nest": {
-      const set = nestedSet(def)!;
-      w.nest(id, (inner) => writeAttrs(inner, set, input as Input<AttrSet>, where));
+      const at = w.beginNest(id);
+      writeSet(w, innerEncodePlan(plan, slot), input as Record<string, unknown>, where);
+      w.endNest(at);
       return;
     }
     case "nest-array":
     case "indexed-array": {
       if (!Array.isArray(input)) throw new TypeError(`${where}: an ${def.type} needs an array`);
-      const set = nestedSet(def)!;
-      w.nest(id, (inner) => {
-        input.forEach((el, i) => inner.nest(i + 1, (x) => writeAttrs(x, set, el as Input<AttrSet>, `${where}[${i}]`)));
-      });
+      const inner = innerEncodePlan(plan, slot);
+      const at = w.beginNest(id);
+      for (let i = 0; i < input.length; i++) {
+        const el = w.beginNest(i + 1);
+        writeSet(w, inner, input[i] as Record<string, unknown>, `${where}[${i}]`);
+        w.endNest(el);
+      }
+      w.endNest(at);
       return;
     }
     case "nest-type-value": {
@@ -1458,14 +1647,6 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       });
       return;
     }
-    case "string":
-      if (typeof input !== "string") throw new TypeError(`${where}: expected a string`);
-      w.str(id, input);
-      return;
-    case "flag":
-      if (input === true) w.flag(id);
-      else if (input !== false) throw new TypeError(`${where}: a flag is true or false`);
-      return;
     case "pad":
       return;
     case "ip":
@@ -1492,14 +1673,142 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
       else throw new TypeError(`${where}: expected a Uint8Array`);
       return;
   }
-  let n: bigint;
-  const flags = flagsOf(def);
-  if (flags && typeof input !== "number" && typeof input !== "bigint") n = flagsValue(flags, input, where);
-  else if (def.enum && typeof input === "string") n = BigInt(enumValue(def.enum, input, where));
-  else if (def.as === "boolean" && typeof input === "boolean") n = input ? 1n : 0n;
-  else n = toBigInt(input, where);
-  checkRange(def.type, n, where);
-  w.attr(id, intBytes(def.type, bigEndian(def), n));
+  throw new TypeError(`${where}: type ${JSON.stringify(def.type)} cannot be written`);
+}
+
+/** Writes the elements of a multi-attribute (an array) one attribute each. */
+function writeMulti(
+  w: AttrWriter,
+  plan: EncodePlan,
+  i: number,
+  input: unknown,
+  where: string,
+  values: Record<string, unknown>,
+): void {
+  if (!Array.isArray(input)) {
+    throw new TypeError(`${pathOf(where, plan.keys[i], -1)}: a multi-attribute needs an array`);
+  }
+  for (let j = 0; j < input.length; j++) writeOne(w, plan, i, input[j], where, j, values);
+}
+
+function unknownKey(where: string, key: string, known: AttrSet["attributes"]): never {
+  throw new TypeError(`${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(known).join(", ")})`);
+}
+
+// ---------------------------------------------------------------------------
+// The generated writer: source built once per set with `new Function`
+// ---------------------------------------------------------------------------
+
+type GeneratedWriter = (w: AttrWriter, o: Record<string, unknown>, where: string) => void;
+
+/**
+ * How sets are encoded: `"function"` runs a writer generated once per set
+ * with `new Function` (a named read of each attribute, integers of up to 32
+ * bits and strings written inline, see `bench/schema.ts`); `"table"` loops
+ * over the set's compiled plan. Both write the same bytes and throw the same
+ * errors; a runtime that forbids `new Function` takes the table on its own.
+ */
+export type EncoderKind = "table" | "function";
+let encoderKind: EncoderKind = "function";
+/** False once `new Function` has been refused: every set then takes the table. */
+let canGenerateWriter = true;
+
+/**
+ * Chooses how sets are encoded (the same bytes and errors either way; see
+ * `bench/schema.ts` for what each costs). Returns the previous choice.
+ *
+ * @example
+ * ```ts
+ * import { useEncoder } from "./schema.ts";
+ * const before = useEncoder("table");
+ * useEncoder(before);
+ * ```
+ */
+export function useEncoder(kind: EncoderKind): EncoderKind {
+  if (kind !== "table" && kind !== "function") throw new TypeError(`encoder ${JSON.stringify(kind)} is not known`);
+  const before = encoderKind;
+  encoderKind = kind;
+  if (kind === "function") canGenerateWriter = true;
+  return before;
+}
+
+/** Helpers the generated writers call for everything but the inline writes. */
+const WRITER_HELPERS = {
+  one: writeOne,
+  multi: writeMulti,
+  unknown: unknownKey,
+  set: writeSet,
+  inner: innerEncodePlan,
+};
+
+/**
+ * Inline test that `x`, already known to be a number, is an integer that
+ * fits integer type `type` of at most 32 bits (undefined for other types).
+ */
+function inlineFits(type: string): string | undefined {
+  switch (type) {
+    case "u8":
+      return "(x & 255) === x";
+    case "s8":
+      return "((x << 24) >> 24) === x";
+    case "u16":
+    case "be16":
+      return "(x & 65535) === x";
+    case "s16":
+      return "((x << 16) >> 16) === x";
+    case "u32":
+    case "be32":
+      return "(x >>> 0) === x";
+    case "s32":
+      return "(x | 0) === x";
+  }
+  return undefined;
+}
+
+function writerOf(plan: EncodePlan): GeneratedWriter | undefined {
+  if (!canGenerateWriter) return undefined;
+  const lines: string[] = [];
+  plan.keys.forEach((key, i) => {
+    const def = plan.defs[i];
+    const general = `H.one(w, P, ${i}, x, where, -1, o)`;
+    let write = general;
+    const fits = inlineFits(def.type);
+    if (plan.multi[i]) write = `H.multi(w, P, ${i}, x, where, o)`;
+    else if (plan.ints[i] === INT_FIXED && fits !== undefined) {
+      write = `if (typeof x === "number" && ${fits}) w.int(${plan.ids[i]}, ${plan.sizes[i]}, x, ${plan.bes[i]}); ` +
+        `else ${general}`;
+    } else if (def.type === "string") {
+      write = `if (typeof x === "string") w.str(${def.id}, x); else ${general}`;
+    } else if (def.type === "nest") {
+      // As writeOther does, without its dispatch.
+      const inner = `P.inner[${i}] ?? H.inner(P, ${i})`;
+      write = `const a = w.beginNest(${def.id}); H.set(w, ${inner}, x, where + ${JSON.stringify(`.${key}`)}); ` +
+        `w.endNest(a)`;
+    }
+    lines.push(`x = o[${JSON.stringify(key)}]; if (x !== undefined) { ${write}; }`);
+  });
+  const source = `"use strict";
+return function write(w, o, where) {
+  // Known keys by a switch (cheaper than \`in\` in both engines); others by \`in\`, as the loop checks.
+  for (const k in o) {
+    switch (k) {
+      ${plan.keys.map((k) => `case ${JSON.stringify(k)}: break;`).join(" ")}
+      default: if (!(k in K)) H.unknown(where, k, K);
+    }
+  }
+  let x;
+  ${lines.join("\n  ")}
+};`;
+  let fn: GeneratedWriter;
+  try {
+    fn = new Function("P", "H", "K", source)(plan, WRITER_HELPERS, plan.set.attributes) as GeneratedWriter;
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    canGenerateWriter = false;
+    return undefined;
+  }
+  plan.generated = fn;
+  return fn;
 }
 
 /**
@@ -1517,24 +1826,23 @@ function writeOne(w: AttrWriter, def: AttrDef, input: unknown, where: string, si
  * ```
  */
 export function writeAttrs<S extends AttrSet>(w: AttrWriter, set: S, value: Input<S>, where: string = set.name): void {
-  const values = value as Record<string, unknown>;
-  for (const key of Object.keys(values)) {
-    if (!(key in set.attributes)) {
-      throw new TypeError(
-        `${where}: unknown attribute ${JSON.stringify(key)} (known: ${Object.keys(set.attributes).join(", ")})`,
-      );
-    }
+  writeSet(w, encodePlanOf(set), value as Record<string, unknown>, where);
+}
+
+/** Writes `values` by a plan: the generated writer, or the loop over the plan. */
+function writeSet(w: AttrWriter, plan: EncodePlan, values: Record<string, unknown>, where: string): void {
+  if (encoderKind === "function") {
+    const fn = plan.generated ?? writerOf(plan);
+    if (fn) return fn(w, values, where);
   }
-  for (const [key, def] of Object.entries(set.attributes)) {
-    const input = values[key];
+  const known = plan.set.attributes;
+  for (const key in values) if (!(key in known)) unknownKey(where, key, known);
+  const keys = plan.keys;
+  for (let i = 0; i < keys.length; i++) {
+    const input = values[keys[i]];
     if (input === undefined) continue;
-    const at = `${where}.${key}`;
-    if (ruleOf(def) === "multi") {
-      if (!Array.isArray(input)) throw new TypeError(`${at}: a multi-attribute needs an array`);
-      input.forEach((one, i) => writeOne(w, def, one, `${at}[${i}]`, values));
-    } else {
-      writeOne(w, def, input, at, values);
-    }
+    if (plan.multi[i]) writeMulti(w, plan, i, input, where, values);
+    else writeOne(w, plan, i, input, where, -1, values);
   }
 }
 

@@ -239,3 +239,31 @@ test("transaction: bad input throws before anything is sent", async () => {
     assert.equal(await client.generation(), generation); // nothing was committed
   });
 });
+
+test("transaction: a negative hook priority and a jump (signed big-endian on the wire) as nft reads them, and back", async () => {
+  await withNetns("wrt-nft-signed", async (ns) => {
+    await using client = await Nftables.open({ netns: ns });
+    await client.transaction((tx) => {
+      tx.addTable({ family: "ip", name: "s" });
+      tx.addChain({ family: "ip", table: "s", name: "sub" });
+      tx.addChain({ family: "ip", table: "s", name: "pre", type: "filter", hook: "prerouting", priority: -150 });
+      tx.addChain({ family: "ip", table: "s", name: "low", type: "filter", hook: "input", priority: -2147483648 });
+      tx.addRule({ family: "ip", table: "s", chain: "pre", expressions: rule().jump("sub") });
+    });
+    const json = nftJson(ns);
+    const prio = (name: string) => json.find((o) => o.chain?.name === name)!.chain.prio;
+    assert.deepEqual([prio("pre"), prio("low")], [-150, -2147483648]);
+    const jump = json.find((o) => o.rule)!.rule.expr;
+    assert.deepEqual(jump, [{ jump: { target: "sub" } }]);
+    // Ours read the same chains and verdict.
+    const chains = await client.chains({ family: "ip" });
+    const ours = Object.fromEntries(chains.map((c) => [c.name, c.priority]));
+    assert.deepEqual(ours, { sub: undefined, pre: -150, low: -2147483648 });
+    const [r] = await client.rules({ family: "ip" });
+    assert.deepEqual(r.expressions, [{
+      kind: "immediate",
+      dreg: 0,
+      data: { verdict: { code: "jump", chain: "sub" } },
+    }]);
+  });
+});

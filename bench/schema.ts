@@ -35,6 +35,8 @@ import { u64nAt } from "../src/wire/values.ts";
 import { type AttrDef, type AttrSet, decodeAttrsAt, defineAttrSet, useDecoder } from "../src/wire/schema.ts";
 import { linkAttrs as linkSet, OPERSTATES } from "../src/route/link.ts";
 import { routeAttrs } from "../src/route/route.ts";
+import { vxlanAttrs } from "../src/route/linkinfo/vxlan.ts";
+import { bridgeAttrs } from "../src/route/linkinfo/bridge.ts";
 import { args, median, runtime } from "./common.ts";
 
 const messages = Number(args[0] ?? 100_000);
@@ -87,7 +89,7 @@ function fieldsOf(set: AttrSet, name: string, fields: Record<string, string | [s
     const def = set.attributes[key];
     if (!def) throw new Error(`${set.name} has no attribute ${key}`);
     // Only the wire description: the hand decoders read plain values, not the library's codecs.
-    attributes[field] = { id: def.id, type: def.type, "byte-order": def["byte-order"], ...override };
+    attributes[field] = { id: def.id, type: def.type, "byte-order": def["byte-order"], as: def.as, ...override };
   }
   return defineAttrSet({ name, prefix: set.prefix, attributes });
 }
@@ -318,18 +320,15 @@ function handVxlan(b: Uint8Array, start: number, end: number): any {
   }
   return o;
 }
-const VXLAN_SUBSET: AttrSet = defineAttrSet({
-  name: "vxlan",
-  attributes: {
-    id: { id: 1, type: "u32" },
-    link: { id: 3, type: "u32" },
-    ttl: { id: 5, type: "u8" },
-    tos: { id: 6, type: "u8" },
-    learning: { id: 7, type: "u8", as: "boolean" },
-    ageing: { id: 8, type: "u32" },
-    limit: { id: 9, type: "u32" },
-    port: { id: 15, type: "be16" },
-  },
+const VXLAN_SUBSET: AttrSet = fieldsOf(vxlanAttrs, "vxlan", {
+  id: "id",
+  link: "link",
+  ttl: "ttl",
+  tos: "tos",
+  learning: "learning",
+  ageing: "ageing",
+  limit: "limit",
+  port: "port",
 });
 
 /** Hand decoder of a handful of bridge fields (u32/u16/u8 and u64 timers as numbers). */
@@ -373,19 +372,16 @@ function handBridge(b: Uint8Array, start: number, end: number): any {
   }
   return o;
 }
-const BRIDGE_SUBSET: AttrSet = defineAttrSet({
-  name: "bridge",
-  attributes: {
-    forwardDelay: { id: 1, type: "u32" },
-    helloTime: { id: 2, type: "u32" },
-    maxAge: { id: 3, type: "u32" },
-    ageingTime: { id: 4, type: "u32" },
-    stpState: { id: 5, type: "u32" },
-    priority: { id: 6, type: "u16" },
-    helloTimer: { id: 16, type: "u64", as: "number" },
-    gcTimer: { id: 19, type: "u64", as: "number" },
-    mcastRouter: { id: 22, type: "u8" },
-  },
+const BRIDGE_SUBSET: AttrSet = fieldsOf(bridgeAttrs, "bridge", {
+  forwardDelay: "forwardDelay",
+  helloTime: "helloTime",
+  maxAge: "maxAge",
+  ageingTime: "ageingTime",
+  stpState: "stpState",
+  priority: "priority",
+  helloTimer: "helloTimer",
+  gcTimer: "gcTimer",
+  mcastRouter: "mcastRouter",
 });
 
 // --- routes: generated from the RTA_* layout, as a 100k-route dump carries them ---------------

@@ -33,6 +33,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { AttrCursor, AttrWriter } from "../src/wire/attrs.ts";
 import { u64nAt } from "../src/wire/values.ts";
 import { type AttrDef, type AttrSet, decodeAttrsAt, defineAttrSet, useDecoder } from "../src/wire/schema.ts";
+import { linkAttrs as linkSet, OPERSTATES } from "../src/route/link.ts";
+import { routeAttrs } from "../src/route/route.ts";
+import { vxlanAttrs } from "../src/route/linkinfo/vxlan.ts";
+import { bridgeAttrs } from "../src/route/linkinfo/bridge.ts";
 import { args, median, runtime } from "./common.ts";
 
 const messages = Number(args[0] ?? 100_000);
@@ -71,50 +75,59 @@ function corpus(parts: Uint8Array[], count: number): Corpus {
 const linkMessages = readdirSync(fixtures).filter((f) => f.startsWith("link-")).sort().map(hex);
 const linkAttrs = linkMessages.map((m) => m.subarray(32, m[0] | (m[1] << 8) | (m[2] << 16)));
 
-const IFLA_SCALARS = defineAttrSet({
-  name: "link",
-  prefix: "IFLA_",
-  attributes: {
-    address: { id: 1, type: "mac" },
-    broadcast: { id: 2, type: "mac" },
-    name: { id: 3, type: "string", cname: "IFLA_IFNAME" },
-    mtu: { id: 4, type: "u32" },
-    link: { id: 5, type: "u32" },
-    qdisc: { id: 6, type: "string" },
-    master: { id: 10, type: "u32" },
-    txqlen: { id: 13, type: "u32" },
-    operstate: {
-      id: 16,
-      type: "u8",
-      enum: ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"],
-    },
-    linkmode: { id: 17, type: "u8" },
-    alias: { id: 20, type: "string", cname: "IFLA_IFALIAS" },
-    group: { id: 27, type: "u32" },
-    promiscuity: { id: 30, type: "u32" },
-    numTxQueues: { id: 31, type: "u32" },
-    numRxQueues: { id: 32, type: "u32" },
-    carrier: { id: 33, type: "u8", as: "boolean" },
-    carrierChanges: { id: 35, type: "u32" },
-    linkNetnsid: { id: 37, type: "s32" },
-    protoDown: { id: 39, type: "u8", as: "boolean" },
-    gsoMaxSegs: { id: 40, type: "u32" },
-    gsoMaxSize: { id: 41, type: "u32" },
-    carrierUpCount: { id: 47, type: "u32" },
-    carrierDownCount: { id: 48, type: "u32" },
-    minMtu: { id: 50, type: "u32" },
-    maxMtu: { id: 51, type: "u32" },
-    permAddress: { id: 54, type: "mac" },
-    groMaxSize: { id: 58, type: "u32" },
-    tsoMaxSize: { id: 59, type: "u32" },
-    tsoMaxSegs: { id: 60, type: "u32" },
-    allmulti: { id: 61, type: "u32" },
-    gsoIpv4MaxSize: { id: 63, type: "u32" },
-    groIpv4MaxSize: { id: 64, type: "u32" },
-  },
-});
+/**
+ * The attributes the hand decoders read, by the names they give them, taken
+ * from the library's own sets (`linkAttrs`, `routeAttrs`) so the bench times
+ * the definitions the library decodes with. `fields` maps each name to the
+ * set's key, with overrides where the hand decoder reads a value another way
+ * (an enum it names, a u8 it reads as a boolean).
+ */
+function fieldsOf(set: AttrSet, name: string, fields: Record<string, string | [string, Partial<AttrDef>]>): AttrSet {
+  const attributes: Record<string, AttrDef> = {};
+  for (const [field, from] of Object.entries(fields)) {
+    const [key, override] = typeof from === "string" ? [from, {}] : from;
+    const def = set.attributes[key];
+    if (!def) throw new Error(`${set.name} has no attribute ${key}`);
+    // Only the wire description: the hand decoders read plain values, not the library's codecs.
+    attributes[field] = { id: def.id, type: def.type, "byte-order": def["byte-order"], as: def.as, ...override };
+  }
+  return defineAttrSet({ name, prefix: set.prefix, attributes });
+}
 
-const OPERSTATES = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
+const IFLA_SCALARS = fieldsOf(linkSet, "link", {
+  address: "address",
+  broadcast: "broadcast",
+  name: "ifname",
+  mtu: "mtu",
+  link: "link",
+  qdisc: "qdisc",
+  master: "master",
+  txqlen: "txqlen",
+  operstate: ["operstate", { enum: OPERSTATES }],
+  linkmode: "linkmode",
+  alias: "ifalias",
+  group: "group",
+  promiscuity: "promiscuity",
+  numTxQueues: "numTxQueues",
+  numRxQueues: "numRxQueues",
+  carrier: ["carrier", { as: "boolean" }],
+  carrierChanges: "carrierChanges",
+  linkNetnsid: "linkNetnsid",
+  protoDown: ["protoDown", { as: "boolean" }],
+  gsoMaxSegs: "gsoMaxSegs",
+  gsoMaxSize: "gsoMaxSize",
+  carrierUpCount: "carrierUpCount",
+  carrierDownCount: "carrierDownCount",
+  minMtu: "minMtu",
+  maxMtu: "maxMtu",
+  permAddress: "permAddress",
+  groMaxSize: "groMaxSize",
+  tsoMaxSize: "tsoMaxSize",
+  tsoMaxSegs: "tsoMaxSegs",
+  allmulti: "allmulti",
+  gsoIpv4MaxSize: "gsoIpv4MaxSize",
+  groIpv4MaxSize: "groIpv4MaxSize",
+});
 
 function macAt(b: Uint8Array, s: number, e: number): string {
   let out = "";
@@ -307,18 +320,15 @@ function handVxlan(b: Uint8Array, start: number, end: number): any {
   }
   return o;
 }
-const VXLAN_SUBSET: AttrSet = defineAttrSet({
-  name: "vxlan",
-  attributes: {
-    id: { id: 1, type: "u32" },
-    link: { id: 3, type: "u32" },
-    ttl: { id: 5, type: "u8" },
-    tos: { id: 6, type: "u8" },
-    learning: { id: 7, type: "u8", as: "boolean" },
-    ageing: { id: 8, type: "u32" },
-    limit: { id: 9, type: "u32" },
-    port: { id: 15, type: "be16" },
-  },
+const VXLAN_SUBSET: AttrSet = fieldsOf(vxlanAttrs, "vxlan", {
+  id: "id",
+  link: "link",
+  ttl: "ttl",
+  tos: "tos",
+  learning: "learning",
+  ageing: "ageing",
+  limit: "limit",
+  port: "port",
 });
 
 /** Hand decoder of a handful of bridge fields (u32/u16/u8 and u64 timers as numbers). */
@@ -362,19 +372,16 @@ function handBridge(b: Uint8Array, start: number, end: number): any {
   }
   return o;
 }
-const BRIDGE_SUBSET: AttrSet = defineAttrSet({
-  name: "bridge",
-  attributes: {
-    forwardDelay: { id: 1, type: "u32" },
-    helloTime: { id: 2, type: "u32" },
-    maxAge: { id: 3, type: "u32" },
-    ageingTime: { id: 4, type: "u32" },
-    stpState: { id: 5, type: "u32" },
-    priority: { id: 6, type: "u16" },
-    helloTimer: { id: 16, type: "u64", as: "number" },
-    gcTimer: { id: 19, type: "u64", as: "number" },
-    mcastRouter: { id: 22, type: "u8" },
-  },
+const BRIDGE_SUBSET: AttrSet = fieldsOf(bridgeAttrs, "bridge", {
+  forwardDelay: "forwardDelay",
+  helloTime: "helloTime",
+  maxAge: "maxAge",
+  ageingTime: "ageingTime",
+  stpState: "stpState",
+  priority: "priority",
+  helloTimer: "helloTimer",
+  gcTimer: "gcTimer",
+  mcastRouter: "mcastRouter",
 });
 
 // --- routes: generated from the RTA_* layout, as a 100k-route dump carries them ---------------
@@ -390,22 +397,18 @@ function routeAttrsOf(i: number): Uint8Array {
 }
 const routeParts = Array.from({ length: 4096 }, (_, i) => routeAttrsOf(i));
 
-const RTA_SCALARS = defineAttrSet({
-  name: "route",
-  prefix: "RTA_",
-  attributes: {
-    dst: { id: 1, type: "ip" },
-    src: { id: 2, type: "ip" },
-    iif: { id: 3, type: "u32" },
-    oif: { id: 4, type: "u32" },
-    gateway: { id: 5, type: "ip" },
-    priority: { id: 6, type: "u32" },
-    prefsrc: { id: 7, type: "ip" },
-    table: { id: 15, type: "u32" },
-    mark: { id: 16, type: "u32" },
-    pref: { id: 20, type: "u8" },
-    nhId: { id: 30, type: "u32" },
-  },
+const RTA_SCALARS = fieldsOf(routeAttrs, "route", {
+  dst: "dst",
+  src: "src",
+  iif: "iif",
+  oif: "oif",
+  gateway: "gateway",
+  priority: "priority",
+  prefsrc: "prefsrc",
+  table: "table",
+  mark: "mark",
+  pref: "pref",
+  nhId: "nexthopId",
 });
 
 /** Hand decoder of the same route fields: the cursor switch of `route.ts`'s style. */

@@ -6,29 +6,19 @@
  *
  * @module
  */
-import { type Attr, Attrs, type AttrWriter } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
 import { Flags } from "../wire/constants.ts";
 import { Overrun, ParseError } from "../wire/errors.ts";
-import type { NetlinkMessage } from "../wire/message.ts";
-import { AddressError, ipv4, ipv6, parseIP } from "../wire/values.ts";
+import type { MessageWriter, NetlinkMessage } from "../wire/message.ts";
+import { decodeAttrs, decodeAttrsAt, writeAttrs } from "../wire/schema.ts";
+import { AddressError, parseIP } from "../wire/values.ts";
 import { NetlinkSocket } from "../socket/socket.ts";
 import { NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import {
   AF,
   CT_STATUS_NAMES,
-  CTA,
-  CTA_COUNTERS,
-  CTA_FILTER,
   CTA_FILTER_F,
-  CTA_HELP,
-  CTA_IP,
-  CTA_PROTO,
-  CTA_PROTOINFO,
-  CTA_PROTOINFO_TCP,
-  CTA_SECCTX,
-  CTA_TIMESTAMP,
-  CTA_TUPLE,
   IPCTNL_MSG,
   IPPROTO,
   type IpProtoName,
@@ -36,8 +26,8 @@ import {
   NFNLGRP,
   TCP_STATE_NAMES,
 } from "./constants.ts";
-import { describeNfnlType, familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
-import { nfnlAttributePath } from "./schema.ts";
+import { describeNfnlType, familyName, familyNumber, type NfFamily, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
+import { conntrackAttrs, conntrackEntryAttrs, nfnlAttributePath, protoinfoAttrs } from "./schema.ts";
 import { withJson } from "../wire/json.ts";
 
 /** One direction of a connection: addresses, protocol and ports (or ICMP fields). */
@@ -164,91 +154,105 @@ export interface TupleSpec {
 const PROTO_NAMES = new Map<number, string>(Object.entries(IPPROTO).map(([k, v]) => [v, k]));
 const PORT_PROTOCOLS = new Set<number>([IPPROTO.tcp, IPPROTO.udp, IPPROTO.sctp, IPPROTO.dccp, IPPROTO.udplite]);
 
-function exactAddress(bytes: Uint8Array, size: 4 | 16, what: string): string {
-  if (bytes.length !== size) throw new ParseError(`${what} is ${bytes.length} bytes, not ${size}`, 0);
-  return size === 4 ? ipv4(bytes) : ipv6(bytes);
+/** A `CTA_TUPLE_*` nest as {@link conntrackAttrs} decodes it. */
+interface TupleAttrs {
+  ip?: { v4Src?: string; v4Dst?: string; v6Src?: string; v6Dst?: string };
+  proto?: {
+    num?: number;
+    srcPort?: number;
+    dstPort?: number;
+    icmpId?: number;
+    icmpType?: number;
+    icmpCode?: number;
+    icmpv6Id?: number;
+    icmpv6Type?: number;
+    icmpv6Code?: number;
+  };
+  zone?: number;
 }
 
-function beCounter(bytes: Uint8Array): number {
-  if (bytes.length === 8) {
-    const hi = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-    const lo = ((bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7]) >>> 0;
-    return hi * 0x100000000 + lo;
-  }
-  if (bytes.length === 4) return ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-  throw new ParseError(`a counter cannot be ${bytes.length} bytes`, 0);
+/** A `CTA_COUNTERS_*` nest. */
+interface CounterAttrs {
+  packets?: number;
+  bytes?: number;
+  packets32?: number;
+  bytes32?: number;
 }
 
-/**
- * Decodes a `CTA_TUPLE_*` nest.
- *
- * @example
- * ```ts
- * import { decodeTuple } from "./conntrack.ts";
- * import { AttrWriter, Attrs } from "@nlts/netlink";
- * const w = new AttrWriter();
- * w.nest(1, (ip) => ip.ip(1, "127.0.0.1").ip(2, "127.0.0.2"));
- * w.nest(2, (p) => p.u8(1, 17).be16(2, 1000).be16(3, 53));
- * decodeTuple(Attrs.parse(w.bytes())).dstPort; // 53
- * ```
- */
-export function decodeTuple(attrs: Attrs): ConntrackTuple {
-  const ipAttrs = attrs.nested(CTA_TUPLE.IP);
-  const protoAttrs = attrs.nested(CTA_TUPLE.PROTO);
-  if (!ipAttrs) throw new ParseError("conntrack tuple without CTA_TUPLE_IP", 0);
-  if (!protoAttrs) throw new ParseError("conntrack tuple without CTA_TUPLE_PROTO", 0);
-  let src: string | undefined;
-  let dst: string | undefined;
-  for (const a of ipAttrs) {
-    if (a.type === CTA_IP.V4_SRC) src = exactAddress(a.value, 4, "CTA_IP_V4_SRC");
-    else if (a.type === CTA_IP.V4_DST) dst = exactAddress(a.value, 4, "CTA_IP_V4_DST");
-    else if (a.type === CTA_IP.V6_SRC) src = exactAddress(a.value, 16, "CTA_IP_V6_SRC");
-    else if (a.type === CTA_IP.V6_DST) dst = exactAddress(a.value, 16, "CTA_IP_V6_DST");
+/** What {@link conntrackEntryAttrs} decodes. */
+interface EntryAttrs {
+  tupleOrig?: TupleAttrs;
+  tupleReply?: TupleAttrs;
+  status?: number;
+  protoinfo?: Uint8Array;
+  timeout?: number;
+  mark?: number;
+  zone?: number;
+  id?: number;
+  use?: number;
+  countersOrig?: CounterAttrs;
+  countersReply?: CounterAttrs;
+  labels?: Uint8Array;
+  help?: { name?: string };
+  secctx?: { name?: string };
+  timestamp?: { start?: bigint; stop?: bigint };
+  tupleMaster?: TupleAttrs;
+  unknown?: Attr[];
+}
+
+/** `CTA_PROTOINFO_TCP_*`. */
+interface TcpAttrs {
+  state?: number;
+  wscaleOriginal?: number;
+  wscaleReply?: number;
+  flagsOriginal?: Uint8Array;
+  flagsReply?: Uint8Array;
+}
+
+/** The tuple of a decoded `CTA_TUPLE_*` nest; `what` names it in errors. */
+function tupleOf(t: TupleAttrs, what = "CTA_TUPLE"): ConntrackTuple {
+  const ip = t.ip, proto = t.proto;
+  if (!ip) throw new ParseError(`${what}: conntrack tuple without CTA_TUPLE_IP`, 0);
+  if (!proto) throw new ParseError(`${what}: conntrack tuple without CTA_TUPLE_PROTO`, 0);
+  const src = ip.v6Src ?? ip.v4Src, dst = ip.v6Dst ?? ip.v4Dst;
+  if (src === undefined || dst === undefined) {
+    throw new ParseError(`${what}: conntrack tuple without both addresses`, 0);
   }
-  if (src === undefined || dst === undefined) throw new ParseError("conntrack tuple without both addresses", 0);
-  const protocol = protoAttrs.u8(CTA_PROTO.NUM);
-  if (protocol === undefined) throw new ParseError("conntrack tuple without CTA_PROTO_NUM", 0);
+  const protocol = proto.num;
+  if (protocol === undefined) throw new ParseError(`${what}: conntrack tuple without CTA_PROTO_NUM`, 0);
   const tuple: ConntrackTuple = { src, dst, protocol };
   const name = PROTO_NAMES.get(protocol);
   if (name !== undefined) tuple.protocolName = name;
-  const srcPort = protoAttrs.be16(CTA_PROTO.SRC_PORT);
-  if (srcPort !== undefined) tuple.srcPort = srcPort;
-  const dstPort = protoAttrs.be16(CTA_PROTO.DST_PORT);
-  if (dstPort !== undefined) tuple.dstPort = dstPort;
-  const icmpType = protoAttrs.u8(CTA_PROTO.ICMP_TYPE) ?? protoAttrs.u8(CTA_PROTO.ICMPV6_TYPE);
+  if (proto.srcPort !== undefined) tuple.srcPort = proto.srcPort;
+  if (proto.dstPort !== undefined) tuple.dstPort = proto.dstPort;
+  const icmpType = proto.icmpType ?? proto.icmpv6Type;
   if (icmpType !== undefined) tuple.icmpType = icmpType;
-  const icmpCode = protoAttrs.u8(CTA_PROTO.ICMP_CODE) ?? protoAttrs.u8(CTA_PROTO.ICMPV6_CODE);
+  const icmpCode = proto.icmpCode ?? proto.icmpv6Code;
   if (icmpCode !== undefined) tuple.icmpCode = icmpCode;
-  const icmpId = protoAttrs.be16(CTA_PROTO.ICMP_ID) ?? protoAttrs.be16(CTA_PROTO.ICMPV6_ID);
+  const icmpId = proto.icmpId ?? proto.icmpv6Id;
   if (icmpId !== undefined) tuple.icmpId = icmpId;
-  const zone = attrs.be16(CTA_TUPLE.ZONE);
-  if (zone !== undefined) tuple.zone = zone;
+  if (t.zone !== undefined) tuple.zone = t.zone;
   return tuple;
 }
 
-function decodeCounter(attrs: Attrs): ConntrackCounter {
-  const packets = attrs.get(CTA_COUNTERS.PACKETS) ?? attrs.get(CTA_COUNTERS.PACKETS32);
-  const bytes = attrs.get(CTA_COUNTERS.BYTES) ?? attrs.get(CTA_COUNTERS.BYTES32);
-  return { packets: packets ? beCounter(packets) : 0, bytes: bytes ? beCounter(bytes) : 0 };
+function counterOf(c: CounterAttrs): ConntrackCounter {
+  return { packets: c.packets ?? c.packets32 ?? 0, bytes: c.bytes ?? c.bytes32 ?? 0 };
 }
 
-function decodeTcp(attrs: Attrs): ConntrackTcpInfo | undefined {
-  const stateNumber = attrs.u8(CTA_PROTOINFO_TCP.STATE);
-  if (stateNumber === undefined) return undefined;
-  const tcp: ConntrackTcpInfo = { state: TCP_STATE_NAMES[stateNumber] ?? `STATE_${stateNumber}`, stateNumber };
-  const wo = attrs.u8(CTA_PROTOINFO_TCP.WSCALE_ORIGINAL);
-  if (wo !== undefined) tcp.wscaleOriginal = wo;
-  const wr = attrs.u8(CTA_PROTOINFO_TCP.WSCALE_REPLY);
-  if (wr !== undefined) tcp.wscaleReply = wr;
-  const flags = (type: number) => {
-    const b = attrs.get(type);
+function tcpOf(protoinfo: Uint8Array): ConntrackTcpInfo | undefined {
+  const t = (decodeAttrs(protoinfoAttrs, protoinfo) as { tcp?: TcpAttrs }).tcp;
+  if (t?.state === undefined) return undefined;
+  const tcp: ConntrackTcpInfo = { state: TCP_STATE_NAMES[t.state] ?? `STATE_${t.state}`, stateNumber: t.state };
+  if (t.wscaleOriginal !== undefined) tcp.wscaleOriginal = t.wscaleOriginal;
+  if (t.wscaleReply !== undefined) tcp.wscaleReply = t.wscaleReply;
+  const flags = (b: Uint8Array | undefined) => {
     if (b === undefined) return undefined;
-    if (b.length < 2) throw new ParseError(`TCP flags of ${b.length} bytes`, 0);
+    if (b.length < 2) throw new ParseError(`CTA_PROTOINFO_TCP: TCP flags of ${b.length} bytes`, 0);
     return { flags: b[0], mask: b[1] };
   };
-  const fo = flags(CTA_PROTOINFO_TCP.FLAGS_ORIGINAL);
+  const fo = flags(t.flagsOriginal);
   if (fo) tcp.flagsOriginal = fo;
-  const fr = flags(CTA_PROTOINFO_TCP.FLAGS_REPLY);
+  const fr = flags(t.flagsReply);
   if (fr) tcp.flagsReply = fr;
   return tcp;
 }
@@ -284,102 +288,46 @@ export function statusNames(status: number): string[] {
  * ```
  */
 export function decodeConntrack(msg: NetlinkMessage): ConntrackEntry {
-  const { header, attrs } = parseNfnl(msg);
-  return withJson(decodeConntrackAttrs(header.family, attrs));
-}
-
-function decodeConntrackAttrs(family: number, attrs: Attrs): ConntrackEntry {
-  const wrap = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ParseError) throw new ParseError(`${what}: ${e.message}`, e.offset);
-      throw e;
-    }
-  };
-  const origAttrs = attrs.nested(CTA.TUPLE_ORIG);
-  const replyAttrs = attrs.nested(CTA.TUPLE_REPLY);
-  if (!origAttrs) throw new ParseError("conntrack message without CTA_TUPLE_ORIG", 0);
-  if (!replyAttrs) throw new ParseError("conntrack message without CTA_TUPLE_REPLY", 0);
-  const entry: ConntrackEntry = {
-    family: familyName(family),
-    orig: wrap("CTA_TUPLE_ORIG", () => decodeTuple(origAttrs)),
-    reply: wrap("CTA_TUPLE_REPLY", () => decodeTuple(replyAttrs)),
-    statusFlags: [],
-    unknown: [],
-  };
-  for (const a of attrs) {
-    switch (a.type) {
-      case CTA.TUPLE_ORIG:
-      case CTA.TUPLE_REPLY:
-        break;
-      case CTA.STATUS:
-        entry.status = attrs.be32(CTA.STATUS);
-        entry.statusFlags = statusNames(entry.status!);
-        break;
-      case CTA.PROTOINFO: {
-        entry.protoinfo = a.value.slice();
-        const info = Attrs.parse(a.value);
-        const tcp = info.nested(CTA_PROTOINFO.TCP);
-        if (tcp) {
-          const t = wrap("CTA_PROTOINFO_TCP", () => decodeTcp(tcp));
-          if (t) entry.tcp = t;
-        }
-        break;
-      }
-      case CTA.TIMEOUT:
-        entry.timeout = attrs.be32(CTA.TIMEOUT);
-        break;
-      case CTA.MARK:
-        entry.mark = attrs.be32(CTA.MARK);
-        break;
-      case CTA.ZONE:
-        entry.zone = attrs.be16(CTA.ZONE);
-        break;
-      case CTA.ID:
-        entry.id = attrs.be32(CTA.ID);
-        break;
-      case CTA.USE:
-        entry.use = attrs.be32(CTA.USE);
-        break;
-      case CTA.COUNTERS_ORIG:
-      case CTA.COUNTERS_REPLY: {
-        const c = wrap("CTA_COUNTERS", () => decodeCounter(Attrs.parse(a.value)));
-        entry.counters ??= {};
-        if (a.type === CTA.COUNTERS_ORIG) entry.counters.orig = c;
-        else entry.counters.reply = c;
-        break;
-      }
-      case CTA.LABELS:
-        entry.labels = a.value.slice();
-        break;
-      case CTA.HELP: {
-        const name = Attrs.parse(a.value).str(CTA_HELP.NAME);
-        if (name !== undefined) entry.helper = name;
-        break;
-      }
-      case CTA.SECCTX: {
-        const name = Attrs.parse(a.value).str(CTA_SECCTX.NAME);
-        if (name !== undefined) entry.secctx = name;
-        break;
-      }
-      case CTA.TIMESTAMP: {
-        const ts = Attrs.parse(a.value);
-        entry.timestamp = {};
-        const start = ts.be64(CTA_TIMESTAMP.START);
-        if (start !== undefined) entry.timestamp.start = start;
-        const stop = ts.be64(CTA_TIMESTAMP.STOP);
-        if (stop !== undefined) entry.timestamp.stop = stop;
-        break;
-      }
-      case CTA.TUPLE_MASTER:
-        entry.master = wrap("CTA_TUPLE_MASTER", () => decodeTuple(Attrs.parse(a.value)));
-        break;
-      default:
-        entry.unknown.push({ ...a, value: a.value.slice() });
-    }
+  const p = msg.payload;
+  if (p.length < NFGENMSG_LEN) {
+    throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${p.length}`, 16);
   }
-  return entry;
+  const a = decodeAttrsAt(conntrackEntryAttrs, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN) as EntryAttrs;
+  if (!a.tupleOrig) throw new ParseError("conntrack message without CTA_TUPLE_ORIG", 0);
+  if (!a.tupleReply) throw new ParseError("conntrack message without CTA_TUPLE_REPLY", 0);
+  const entry: ConntrackEntry = {
+    family: familyName(p[0]),
+    orig: tupleOf(a.tupleOrig, "CTA_TUPLE_ORIG"),
+    reply: tupleOf(a.tupleReply, "CTA_TUPLE_REPLY"),
+    statusFlags: a.status === undefined ? [] : statusNames(a.status),
+    unknown: a.unknown ?? [],
+  };
+  if (a.status !== undefined) entry.status = a.status;
+  if (a.protoinfo) {
+    entry.protoinfo = a.protoinfo;
+    const tcp = tcpOf(a.protoinfo);
+    if (tcp) entry.tcp = tcp;
+  }
+  if (a.timeout !== undefined) entry.timeout = a.timeout;
+  if (a.mark !== undefined) entry.mark = a.mark;
+  if (a.zone !== undefined) entry.zone = a.zone;
+  if (a.id !== undefined) entry.id = a.id;
+  if (a.use !== undefined) entry.use = a.use;
+  if (a.countersOrig || a.countersReply) {
+    entry.counters = {};
+    if (a.countersOrig) entry.counters.orig = counterOf(a.countersOrig);
+    if (a.countersReply) entry.counters.reply = counterOf(a.countersReply);
+  }
+  if (a.labels) entry.labels = a.labels;
+  if (a.help?.name !== undefined) entry.helper = a.help.name;
+  if (a.secctx?.name !== undefined) entry.secctx = a.secctx.name;
+  if (a.timestamp) {
+    entry.timestamp = {};
+    if (a.timestamp.start !== undefined) entry.timestamp.start = a.timestamp.start;
+    if (a.timestamp.stop !== undefined) entry.timestamp.stop = a.timestamp.stop;
+  }
+  if (a.tupleMaster) entry.master = tupleOf(a.tupleMaster, "CTA_TUPLE_MASTER");
+  return withJson(entry);
 }
 
 /**
@@ -464,29 +412,25 @@ function checkTuple(spec: TupleSpec): TupleBytes {
   return { family: src.length === 4 ? AF.INET : AF.INET6, src, dst, protocol, spec };
 }
 
-function writeTuple(w: AttrWriter, type: number, t: TupleBytes): void {
+/** The `CTA_TUPLE_*` nest of a validated tuple, as {@link conntrackAttrs} writes it. */
+function tupleAttrs(t: TupleBytes): TupleAttrs {
   const v4 = t.family === AF.INET;
-  w.nest(type, (tw) => {
-    tw.nest(CTA_TUPLE.IP, (ipw) => {
-      ipw.attr(v4 ? CTA_IP.V4_SRC : CTA_IP.V6_SRC, t.src);
-      ipw.attr(v4 ? CTA_IP.V4_DST : CTA_IP.V6_DST, t.dst);
-    });
-    tw.nest(CTA_TUPLE.PROTO, (pw) => {
-      pw.u8(CTA_PROTO.NUM, t.protocol);
-      if (PORT_PROTOCOLS.has(t.protocol)) {
-        pw.be16(CTA_PROTO.SRC_PORT, t.spec.srcPort!);
-        pw.be16(CTA_PROTO.DST_PORT, t.spec.dstPort!);
-      } else if (t.protocol === IPPROTO.icmp) {
-        pw.be16(CTA_PROTO.ICMP_ID, t.spec.icmpId!);
-        pw.u8(CTA_PROTO.ICMP_TYPE, t.spec.icmpType!);
-        pw.u8(CTA_PROTO.ICMP_CODE, t.spec.icmpCode!);
-      } else if (t.protocol === IPPROTO.icmpv6) {
-        pw.be16(CTA_PROTO.ICMPV6_ID, t.spec.icmpId!);
-        pw.u8(CTA_PROTO.ICMPV6_TYPE, t.spec.icmpType!);
-        pw.u8(CTA_PROTO.ICMPV6_CODE, t.spec.icmpCode!);
-      }
-    });
-  });
+  const spec = t.spec;
+  const ip = v4 ? { v4Src: spec.src, v4Dst: spec.dst } : { v6Src: spec.src, v6Dst: spec.dst };
+  let proto: TupleAttrs["proto"] = { num: t.protocol };
+  if (PORT_PROTOCOLS.has(t.protocol)) proto = { num: t.protocol, srcPort: spec.srcPort, dstPort: spec.dstPort };
+  else if (t.protocol === IPPROTO.icmp) {
+    proto = { num: t.protocol, icmpId: spec.icmpId, icmpType: spec.icmpType, icmpCode: spec.icmpCode };
+  } else if (t.protocol === IPPROTO.icmpv6) {
+    proto = { num: t.protocol, icmpv6Id: spec.icmpId, icmpv6Type: spec.icmpType, icmpv6Code: spec.icmpCode };
+  }
+  return { ip, proto };
+}
+
+/** Writes the `CTA_*` attributes of a request. */
+function writeCta(w: MessageWriter, attrs: Record<string, unknown>): MessageWriter {
+  writeAttrs(w, conntrackAttrs, attrs);
+  return w;
 }
 
 /** Filters of {@link Conntrack.dump}. */
@@ -518,22 +462,22 @@ export interface DumpFilter {
  */
 export function encodeDumpRequest(filter: Omit<DumpFilter, "signal"> = {}): Uint8Array {
   const family = filter.family !== undefined ? familyNumber(filter.family) : AF.UNSPEC;
-  const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_GET, Flags.DUMP, { family });
+  const attrs: Record<string, unknown> = {};
   if (filter.mark !== undefined) {
-    w.be32(CTA.MARK, checkU32(filter.mark, "mark"));
-    w.be32(CTA.MARK_MASK, checkU32(filter.markMask ?? 0xffffffff, "markMask"));
+    attrs.mark = checkU32(filter.mark, "mark");
+    attrs.markMask = checkU32(filter.markMask ?? 0xffffffff, "markMask");
   } else if (filter.markMask !== undefined) {
     throw new TypeError("markMask needs mark");
   }
   if (filter.protocol !== undefined) {
     const proto = protocolNumber(filter.protocol);
     if (family !== AF.UNSPEC) {
-      w.nest(CTA.FILTER, (f) => f.u32(CTA_FILTER.ORIG_FLAGS, CTA_FILTER_F.PROTO_NUM));
-      w.nest(CTA.TUPLE_ORIG, (t) => t.nest(CTA_TUPLE.PROTO, (p) => p.u8(CTA_PROTO.NUM, proto)));
+      attrs.filter = { origFlags: CTA_FILTER_F.PROTO_NUM };
+      attrs.tupleOrig = { proto: { num: proto } };
     }
   }
   if (filter.zone !== undefined) checkU16(filter.zone, "zone");
-  return w.finish();
+  return writeCta(nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_GET, Flags.DUMP, { family }), attrs).finish();
 }
 
 /**
@@ -768,8 +712,9 @@ function checkIcmpFamily(t: TupleBytes): void {
   if (t.protocol === IPPROTO.icmpv6 && t.family !== AF.INET6) throw new TypeError("icmpv6 needs IPv6 addresses");
 }
 
-function writeTcpState(w: AttrWriter, state: number): void {
-  w.nest(CTA.PROTOINFO, (p) => p.nest(CTA_PROTOINFO.TCP, (t) => t.u8(CTA_PROTOINFO_TCP.STATE, state)));
+/** `CTA_PROTOINFO` holding a TCP state. */
+function tcpStateAttrs(state: number | undefined): { tcp: { state: number } } | undefined {
+  return state === undefined ? undefined : { tcp: { state } };
 }
 
 /**
@@ -810,15 +755,16 @@ export function encodeCreateRequest(spec: ConntrackSpec): Uint8Array {
     Flags.REQUEST | Flags.ACK | Flags.CREATE | Flags.EXCL,
     { family: orig.family },
   );
-  writeTuple(w, CTA.TUPLE_ORIG, orig);
-  writeTuple(w, CTA.TUPLE_REPLY, reply);
-  w.be32(CTA.TIMEOUT, timeout);
-  w.be32(CTA.STATUS, status);
-  if (mark !== undefined) w.be32(CTA.MARK, mark);
-  if (zone !== undefined) w.be16(CTA.ZONE, zone);
-  if (tcpState !== undefined) writeTcpState(w, tcpState);
-  if (labels !== undefined) w.attr(CTA.LABELS, labels);
-  return w.finish();
+  return writeCta(w, {
+    tupleOrig: tupleAttrs(orig),
+    tupleReply: tupleAttrs(reply),
+    timeout,
+    status,
+    mark,
+    zone,
+    protoinfo: tcpStateAttrs(tcpState),
+    labels,
+  }).finish();
 }
 
 /**
@@ -872,20 +818,18 @@ export function encodeUpdateRequest(
   }
 
   const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_NEW, Flags.REQUEST | Flags.ACK, { family: t.family });
-  writeTuple(w, CTA.TUPLE_ORIG, t);
-  if (zone !== undefined) w.be16(CTA.ZONE, zone);
-  if (timeout !== undefined) w.be32(CTA.TIMEOUT, timeout);
-  if (status !== undefined) w.be32(CTA.STATUS, status);
-  if (mark !== undefined) {
-    w.be32(CTA.MARK, mark);
-    if (markMask !== undefined) w.be32(CTA.MARK_MASK, markMask);
-  }
-  if (tcpState !== undefined) writeTcpState(w, tcpState);
-  if (labels !== undefined) {
-    w.attr(CTA.LABELS, labels);
-    if (labelsMask !== undefined) w.attr(CTA.LABELS_MASK, labelsMask);
-  }
-  return w.finish();
+  // markMask and labelsMask were checked to come with mark and labels above.
+  return writeCta(w, {
+    tupleOrig: tupleAttrs(t),
+    zone,
+    timeout,
+    status,
+    mark,
+    markMask,
+    protoinfo: tcpStateAttrs(tcpState),
+    labels,
+    labelsMask,
+  }).finish();
 }
 
 /** Options of {@link Conntrack.open}. */
@@ -1039,8 +983,10 @@ export class Conntrack implements AsyncDisposable {
   ): Promise<ConntrackEntry> {
     const t = checkTuple(tuple);
     const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_GET, 0, { family: t.family });
-    writeTuple(w, options.direction === "reply" ? CTA.TUPLE_REPLY : CTA.TUPLE_ORIG, t);
-    if (options.zone !== undefined) w.be16(CTA.ZONE, checkU16(options.zone, "zone"));
+    writeCta(w, {
+      [options.direction === "reply" ? "tupleReply" : "tupleOrig"]: tupleAttrs(t),
+      zone: options.zone !== undefined ? checkU16(options.zone, "zone") : undefined,
+    });
     const replies = await this.#sock.request(w.finish(), { signal: options.signal });
     const reply = replies.find((m) => ((m.type >> 8) & 0xff) === NFNL_SUBSYS.CTNETLINK);
     if (!reply) throw new ParseError("IPCTNL_MSG_CT_GET answered without an entry", 0);
@@ -1062,9 +1008,11 @@ export class Conntrack implements AsyncDisposable {
   async delete(tuple: TupleSpec, options: { zone?: number; id?: number; signal?: AbortSignal } = {}): Promise<void> {
     const t = checkTuple(tuple);
     const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_DELETE, 0, { family: t.family });
-    writeTuple(w, CTA.TUPLE_ORIG, t);
-    if (options.zone !== undefined) w.be16(CTA.ZONE, checkU16(options.zone, "zone"));
-    if (options.id !== undefined) w.be32(CTA.ID, checkU32(options.id, "id"));
+    writeCta(w, {
+      tupleOrig: tupleAttrs(t),
+      zone: options.zone !== undefined ? checkU16(options.zone, "zone") : undefined,
+      id: options.id !== undefined ? checkU32(options.id, "id") : undefined,
+    });
     await this.#sock.request(w.finish(), { signal: options.signal });
   }
 
@@ -1087,8 +1035,10 @@ export class Conntrack implements AsyncDisposable {
     // version 1 asks the kernel to honour nfgen_family (version 0 flushed every family).
     const w = nfnlMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG.CT_DELETE, 0, { family, version: family ? 1 : 0 });
     if (options.mark !== undefined) {
-      w.be32(CTA.MARK, checkU32(options.mark, "mark"));
-      w.be32(CTA.MARK_MASK, checkU32(options.markMask ?? 0xffffffff, "markMask"));
+      writeCta(w, {
+        mark: checkU32(options.mark, "mark"),
+        markMask: checkU32(options.markMask ?? 0xffffffff, "markMask"),
+      });
     } else if (options.markMask !== undefined) {
       throw new TypeError("markMask needs mark");
     }

@@ -4,11 +4,12 @@
  * counters and filter nests, and {@link nfnlAttributePath}, which names the
  * attribute an extended ACK points at in a conntrack request
  * (`CTA_TIMEOUT`, `CTA_TUPLE_ORIG.CTA_TUPLE_PROTO.CTA_PROTO_NUM`). The
- * conntrack decoder still reads these attributes with `Attrs.parse`.
+ * conntrack decoder reads {@link conntrackEntryAttrs}, the part of the set
+ * an entry interprets; its requests are written with {@link conntrackAttrs}.
  *
  * @module
  */
-import { type AttrSet, defineAttrSet, type MessageSchema, requestAttributePath } from "../wire/schema.ts";
+import { type AttrDef, type AttrSet, defineAttrSet, type MessageSchema, requestAttributePath } from "../wire/schema.ts";
 import {
   CTA,
   CTA_COUNTERS,
@@ -90,8 +91,8 @@ const COUNTERS = defineAttrSet({
   name: "counters",
   prefix: "CTA_COUNTERS_",
   attributes: {
-    packets: { id: CTA_COUNTERS.PACKETS, type: "u64", "byte-order": "big-endian" },
-    bytes: { id: CTA_COUNTERS.BYTES, type: "u64", "byte-order": "big-endian" },
+    packets: { id: CTA_COUNTERS.PACKETS, type: "u64", "byte-order": "big-endian", as: "number" },
+    bytes: { id: CTA_COUNTERS.BYTES, type: "u64", "byte-order": "big-endian", as: "number" },
     packets32: { id: CTA_COUNTERS.PACKETS32, type: "u32", "byte-order": "big-endian" },
     bytes32: { id: CTA_COUNTERS.BYTES32, type: "u32", "byte-order": "big-endian" },
   },
@@ -169,6 +170,38 @@ const CONNTRACK_ATTRS = defineAttrSet({
 });
 /** The `CTA_*` attributes of a conntrack message (after `struct nfgenmsg`). */
 export const conntrackAttrs: AttrSet = CONNTRACK_ATTRS;
+
+/** The attributes a conntrack entry interprets (the others of {@link conntrackAttrs} are kept in `unknown`). */
+const ENTRY_KEYS = [
+  "tupleOrig",
+  "tupleReply",
+  "status",
+  "protoinfo",
+  "timeout",
+  "mark",
+  "zone",
+  "id",
+  "use",
+  "countersOrig",
+  "countersReply",
+  "labels",
+  "help",
+  "secctx",
+  "timestamp",
+  "tupleMaster",
+] as const;
+const entryAttributes: Record<string, AttrDef> = {};
+for (const key of ENTRY_KEYS) entryAttributes[key] = CONNTRACK_ATTRS.attributes[key];
+// CTA_PROTOINFO is kept raw too (`protoinfo`): the entry reads its TCP part with protoinfoAttrs.
+entryAttributes.protoinfo = { id: CTA.PROTOINFO, type: "binary" };
+/** The part of {@link conntrackAttrs} a conntrack entry interprets, for `decodeConntrack`. */
+export const conntrackEntryAttrs: AttrSet = defineAttrSet({
+  name: "conntrack",
+  prefix: "CTA_",
+  attributes: entryAttributes,
+});
+/** The `CTA_PROTOINFO_*` attributes (inside `CTA_PROTOINFO`). */
+export const protoinfoAttrs: AttrSet = PROTOINFO;
 
 const CONNTRACK: MessageSchema = { headerSize: NFGENMSG_LEN, attributes: conntrackAttrs };
 

@@ -307,18 +307,78 @@ export interface RouteEncap {
   ip?: RouteEncapIp;
   /** The segment routing header of a `seg6` encapsulation (`SEG6_IPTUNNEL_SRH`), as `ip -j route` shows it. */
   seg6?: RouteEncapSeg6;
+  /** A `seg6local` encapsulation (`SEG6_LOCAL_*`): the SRv6 behaviour, as `ip -j route` shows it. */
+  seg6local?: RouteEncapSeg6Local;
+  /** A `bpf` encapsulation (`LWT_BPF_*`): the programs by hook, and the headroom. */
+  bpf?: RouteEncapBpf;
 }
 
-/** A `seg6` encapsulation: `struct seg6_iptunnel_encap` (`linux/seg6_iptunnel.h`, `linux/seg6.h`). */
-export interface RouteEncapSeg6 {
-  /** `SEG6_IPTUN_MODE_*` by iproute2's name (`"inline"`, `"encap"`, `"l2encap"`, `"encap.red"`, `"l2encap.red"`), or the number. */
-  mode: string | number;
-  /** The segments in the order they are visited (the header keeps them reversed), as `ip route` prints them. */
+/** A segment routing header (`struct ipv6_sr_hdr`) as `ip -j route` shows it. */
+export interface RouteSrh {
+  /** The segments in the order they are visited (the header keeps them reversed). */
   segs: string[];
   /** `struct ipv6_sr_hdr` flags. */
   flags: number;
   /** `struct ipv6_sr_hdr` tag. */
   tag: number;
+}
+
+/** A `seg6local` encapsulation (`linux/seg6_local.h`); fields present as the action needs them. */
+export interface RouteEncapSeg6Local {
+  /** `SEG6_LOCAL_ACTION_*` by iproute2's name (`"End"`, `"End.X"`, `"End.DT6"`, `"End.B6.Encaps"`…), or the number. */
+  action: string | number;
+  /** The header an `End.B6` / `End.B6.Encaps` behaviour pushes. */
+  srh?: RouteSrh;
+  /** Table looked up (`End.T`, `End.DT6`). */
+  table?: number;
+  /** IPv4 next hop (`End.DX4`). */
+  nh4?: string;
+  /** IPv6 next hop (`End.X`, `End.DX6`). */
+  nh6?: string;
+  /** Incoming interface index. */
+  iif?: number;
+  /** Outgoing interface index (`End.DX2`). */
+  oif?: number;
+  /** VRF table (`End.DT4`, `End.DT6`, `End.DT46` in VRF mode). */
+  vrftable?: number;
+  /** The program of `End.BPF`: its name and id. */
+  bpf?: { id?: number; name?: string };
+  /** Counters (`count`), as `ip -s` shows them under `stats64`. */
+  counters?: { packets?: bigint; bytes?: bigint; errors?: bigint };
+  /** SRv6 flavors: the operations (`"psp"`, `"usp"`, `"usd"`, `"next-csid"`) and the NEXT-C-SID lengths. */
+  flavors?: { operation?: (string | number)[]; lblen?: number; nflen?: number };
+  /** Attributes this library does not know, raw. */
+  unknown?: Attr[];
+}
+
+/** A `bpf` encapsulation (`linux/lwtunnel.h`): the program at each hook, and the headroom of `xmit`. */
+export interface RouteEncapBpf {
+  /** The program run on input. */
+  in?: RouteBpfProgram;
+  /** The program run on output. */
+  out?: RouteBpfProgram;
+  /** The program run on transmit. */
+  xmit?: RouteBpfProgram;
+  /** Headroom reserved for `xmit` (bytes). */
+  headroom?: number;
+  /** Attributes this library does not know, raw. */
+  unknown?: Attr[];
+}
+
+/** A program of a `bpf` encapsulation (`LWT_BPF_PROG_*`): the kernel reports its name. */
+export interface RouteBpfProgram {
+  /** Program name (`LWT_BPF_PROG_NAME`). */
+  name?: string;
+  /** Program file descriptor (`LWT_BPF_PROG_FD`: requests only, the kernel does not report it). */
+  fd?: number;
+  /** Attributes this library does not know, raw. */
+  unknown?: Attr[];
+}
+
+/** A `seg6` encapsulation: `struct seg6_iptunnel_encap` (`linux/seg6_iptunnel.h`, `linux/seg6.h`). */
+export interface RouteEncapSeg6 extends RouteSrh {
+  /** `SEG6_IPTUN_MODE_*` by iproute2's name (`"inline"`, `"encap"`, `"l2encap"`, `"encap.red"`, `"l2encap.red"`), or the number. */
+  mode: string | number;
 }
 
 /** The tunnel of an `ip` / `ip6` encapsulation (`LWTUNNEL_IP_*`, `LWTUNNEL_IP6_*`). */
@@ -378,19 +438,24 @@ const ENCAP_IP6_ATTRS = defineAttrSet({
 
 const SEG6_MODES = ["inline", "encap", "l2encap", "encap.red", "l2encap.red"];
 
+/** Reads `struct ipv6_sr_hdr` and its segments at `at` of `b`; `what` names it in errors. */
+function readSrh(b: Uint8Array, at: number, what: string): RouteSrh {
+  if (b.length - at < 8) throw new ParseError(`${what} of ${b.length - at} bytes is shorter than its header`, 0);
+  const first = b[at + 4];
+  if (b.length - at < 8 + (first + 1) * 16) {
+    throw new ParseError(`${what} of ${b.length - at} bytes holds no ${first + 1} segments`, 0);
+  }
+  const segs: string[] = [];
+  for (let i = first; i >= 0; i--) segs.push(formatIP(b.subarray(at + 8 + 16 * i, at + 24 + 16 * i)));
+  return { segs, flags: b[at + 5], tag: b[at + 6] | (b[at + 7] << 8) };
+}
+
 /** `struct seg6_iptunnel_encap`: an `int` mode, then `struct ipv6_sr_hdr` and its segments. */
 const SEG6_SRH: Codec<RouteEncapSeg6> = {
   decode(b) {
     if (b.length < 12) throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes is shorter than its header`, 0);
     const mode = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
-    const first = b[4 + 4];
-    const size = 4 + 8 + (first + 1) * 16;
-    if (b.length < size) {
-      throw new ParseError(`SEG6_IPTUNNEL_SRH of ${b.length} bytes holds no ${first + 1} segments`, 0);
-    }
-    const segs: string[] = [];
-    for (let i = first; i >= 0; i--) segs.push(formatIP(b.subarray(12 + 16 * i, 28 + 16 * i)));
-    return { mode: SEG6_MODES[mode] ?? mode, segs, flags: b[9], tag: b[10] | (b[11] << 8) };
+    return { mode: SEG6_MODES[mode] ?? mode, ...readSrh(b, 4, "SEG6_IPTUNNEL_SRH") };
   },
 };
 
@@ -399,6 +464,98 @@ const ENCAP_SEG6_ATTRS = defineAttrSet({
   name: "encap-seg6",
   prefix: "SEG6_IPTUNNEL_",
   attributes: { srh: { id: 1, type: "binary", codec: SEG6_SRH } },
+});
+
+/** `SEG6_LOCAL_ACTION_*` by iproute2's name. */
+const SEG6_LOCAL_ACTIONS = [
+  null,
+  "End",
+  "End.X",
+  "End.T",
+  "End.DX2",
+  "End.DX6",
+  "End.DX4",
+  "End.DT6",
+  "End.DT4",
+  "End.B6",
+  "End.B6.Encaps",
+  "End.BM",
+  "End.S",
+  "End.AS",
+  "End.AM",
+  "End.BPF",
+  "End.DT46",
+];
+
+/** `SEG6_LOCAL_*` (`linux/seg6_local.h`). */
+const ENCAP_SEG6LOCAL_ATTRS = defineAttrSet({
+  name: "encap-seg6local",
+  prefix: "SEG6_LOCAL_",
+  attributes: {
+    action: { id: 1, type: "u32", enum: SEG6_LOCAL_ACTIONS },
+    srh: { id: 2, type: "binary", codec: { decode: (b) => readSrh(b, 0, "SEG6_LOCAL_SRH") } as Codec<RouteSrh> },
+    table: { id: 3, type: "u32" },
+    nh4: { id: 4, type: "ip" },
+    nh6: { id: 5, type: "ip" },
+    iif: { id: 6, type: "u32" },
+    oif: { id: 7, type: "u32" },
+    bpf: {
+      id: 8,
+      type: "nest",
+      nested: defineAttrSet({
+        name: "seg6local-bpf",
+        prefix: "SEG6_LOCAL_BPF_PROG_",
+        attributes: { id: { id: 1, type: "u32", cname: "SEG6_LOCAL_BPF_PROG" }, name: { id: 2, type: "string" } },
+      }),
+    },
+    vrftable: { id: 9, type: "u32" },
+    counters: {
+      id: 10,
+      type: "nest",
+      nested: defineAttrSet({
+        name: "seg6local-counters",
+        prefix: "SEG6_LOCAL_CNT_",
+        attributes: {
+          pad: { id: 1, type: "pad" },
+          packets: { id: 2, type: "u64" },
+          bytes: { id: 3, type: "u64" },
+          errors: { id: 4, type: "u64" },
+        },
+      }),
+    },
+    flavors: {
+      id: 11,
+      type: "nest",
+      nested: defineAttrSet({
+        name: "seg6local-flavors",
+        prefix: "SEG6_LOCAL_FLV_",
+        attributes: {
+          operation: { id: 1, type: "u32", flags: [null, "psp", "usp", "usd", "next-csid"] },
+          lblen: { id: 2, type: "u8", cname: "SEG6_LOCAL_FLV_LCBLOCK_BITS" },
+          nflen: { id: 3, type: "u8", cname: "SEG6_LOCAL_FLV_LCNODE_FN_BITS" },
+        },
+      }),
+    },
+  },
+});
+
+/** `LWT_BPF_PROG_*` (`linux/lwtunnel.h`). */
+const LWT_BPF_PROG_ATTRS = defineAttrSet({
+  name: "lwt-bpf-prog",
+  prefix: "LWT_BPF_PROG_",
+  attributes: { fd: { id: 1, type: "u32" }, name: { id: 2, type: "string" } },
+});
+
+/** `LWT_BPF_*` (`linux/lwtunnel.h`). */
+const ENCAP_BPF_ATTRS = defineAttrSet({
+  name: "encap-bpf",
+  prefix: "LWT_BPF_",
+  attributes: {
+    in: { id: 1, type: "nest", nested: LWT_BPF_PROG_ATTRS },
+    out: { id: 2, type: "nest", nested: LWT_BPF_PROG_ATTRS },
+    xmit: { id: 3, type: "nest", nested: LWT_BPF_PROG_ATTRS },
+    headroom: { id: 4, type: "u32", cname: "LWT_BPF_XMIT_HEADROOM" },
+  },
 });
 
 /** An `RTA_ENCAP` payload of `type`: kept raw, and decoded where the type is known (nexthops use it too). */
@@ -411,6 +568,11 @@ export function decodeEncap(type: number, data: Uint8Array): RouteEncap {
   else if (type === 5) {
     const srh = decodeAttrs(ENCAP_SEG6_ATTRS, data).srh as RouteEncapSeg6 | undefined;
     if (srh) encap.seg6 = srh;
+  } else if (type === 6) encap.bpf = decodeAttrs(ENCAP_BPF_ATTRS, data) as RouteEncapBpf;
+  else if (type === 7) {
+    const local = decodeAttrs(ENCAP_SEG6LOCAL_ATTRS, data) as Partial<RouteEncapSeg6Local>;
+    if (local.action === undefined) throw new ParseError("seg6local encapsulation without SEG6_LOCAL_ACTION", 0);
+    encap.seg6local = local as RouteEncapSeg6Local;
   }
   return encap;
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
+import { type AttrSet, type Codec, decodeAttrs, decodeAttrsAt, type Decoded, defineAttrSet } from "../wire/schema.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter } from "../wire/message.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
@@ -507,18 +508,53 @@ function decodeSockopt(bytes: Uint8Array): InetSockopt {
   };
 }
 
-function copyAttr(a: Attr): Attr {
-  return { ...a, value: a.value.slice() };
-}
+/** `INET_ULP_INFO_*`: the name, read through the set; every attribute kept raw in `attrs`. */
+const ULP_NAME = defineAttrSet({
+  name: "ulp_info",
+  prefix: "INET_ULP_INFO_",
+  attributes: { name: { id: INET_ULP_INFO.NAME, type: "string" } },
+});
+/** A set that knows no attribute: decoding by it keeps every attribute in `unknown`. */
+const RAW = defineAttrSet({ name: "ulp_info", attributes: {} });
+const ULP: Codec<{ name?: string; attrs: Attr[] }> = {
+  decode(bytes) {
+    const ulp: { name?: string; attrs: Attr[] } = { attrs: decodeAttrs(RAW, bytes).unknown ?? [] };
+    const name = decodeAttrs(ULP_NAME, bytes).name;
+    if (name !== undefined) ulp.name = name;
+    return ulp;
+  },
+};
 
-function withContext<T>(what: string, offset: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof ParseError) throw new ParseError(`${what}: ${e.message}`, offset);
-    throw e;
-  }
-}
+const codec = <T>(decode: (bytes: Uint8Array) => T): Codec<T> => ({ decode });
+
+const INET_ATTRS = defineAttrSet({
+  name: "inet_diag",
+  prefix: "INET_DIAG_",
+  attributes: {
+    meminfo: { id: INET_DIAG.MEMINFO, type: "binary", codec: codec(decodeMeminfo) },
+    // struct tcp_info for TCP; other protocols' info is kept raw (decodeInetSocket).
+    info: { id: INET_DIAG.INFO, type: "binary" },
+    vegasinfo: { id: INET_DIAG.VEGASINFO, type: "binary", codec: codec(decodeVegasInfo) },
+    cong: { id: INET_DIAG.CONG, type: "string" },
+    tos: { id: INET_DIAG.TOS, type: "u8" },
+    tclass: { id: INET_DIAG.TCLASS, type: "u8" },
+    skmeminfo: { id: INET_DIAG.SKMEMINFO, type: "binary", codec: codec(decodeSkMeminfo) },
+    shutdown: { id: INET_DIAG.SHUTDOWN, type: "u8" },
+    dctcpinfo: { id: INET_DIAG.DCTCPINFO, type: "binary", codec: codec(decodeDctcpInfo) },
+    // A u8 from older kernels, a u32 since 5.x.
+    protocol: { id: INET_DIAG.PROTOCOL, type: "uint", as: "number" },
+    skv6only: { id: INET_DIAG.SKV6ONLY, type: "u8", as: "boolean" },
+    pad: { id: INET_DIAG.PAD, type: "pad" },
+    mark: { id: INET_DIAG.MARK, type: "u32" },
+    bbrinfo: { id: INET_DIAG.BBRINFO, type: "binary", codec: codec(decodeBbrInfo) },
+    classId: { id: INET_DIAG.CLASS_ID, type: "u32" },
+    ulpInfo: { id: INET_DIAG.ULP_INFO, type: "binary", codec: ULP },
+    cgroupId: { id: INET_DIAG.CGROUP_ID, type: "u64" },
+    sockopt: { id: INET_DIAG.SOCKOPT, type: "binary", codec: codec(decodeSockopt) },
+  },
+});
+/** The `INET_DIAG_*` attributes of an inet_diag reply. */
+export const inetDiagAttrs: AttrSet = INET_ATTRS;
 
 /**
  * Decodes one SOCK_DIAG_BY_FAMILY reply for an INET family. `protocol` is
@@ -577,84 +613,39 @@ export function decodeInetSocket(msg: NetlinkMessage, protocol: InetProtocol = "
   if (timerNum !== 0) {
     sock.timer = { name: TIMER_NAMES[timerNum] ?? timerNum, expires: dv.getUint32(52, true), retrans: p[3] };
   }
-  const attrs = withContext(
-    "inet_diag attributes",
-    INET_DIAG_MSG_SIZE,
-    () => Attrs.parse(p.subarray(INET_DIAG_MSG_SIZE), INET_DIAG_MSG_SIZE),
-  );
-  for (const a of attrs) {
-    const v = a.value;
-    withContext(`INET_DIAG attribute ${a.type}`, v.byteOffset - p.byteOffset, () => {
-      switch (a.type) {
-        case INET_DIAG.MEMINFO:
-          sock.meminfo = decodeMeminfo(v);
-          return;
-        case INET_DIAG.INFO:
-          // Only TCP (and MPTCP's subflow-less info) is struct tcp_info; keep others raw.
-          if (sock.protocol === "tcp") sock.tcpInfo = decodeTcpInfo(v);
-          else sock.unknown.push(copyAttr(a));
-          return;
-        case INET_DIAG.VEGASINFO:
-          sock.ccInfo = decodeVegasInfo(v);
-          return;
-        case INET_DIAG.DCTCPINFO:
-          sock.ccInfo = decodeDctcpInfo(v);
-          return;
-        case INET_DIAG.BBRINFO:
-          sock.ccInfo = decodeBbrInfo(v);
-          return;
-        case INET_DIAG.CONG:
-          sock.congestion = new TextDecoder().decode(v.indexOf(0) < 0 ? v : v.subarray(0, v.indexOf(0)));
-          return;
-        case INET_DIAG.TOS:
-          if (v.length < 1) throw new ParseError("INET_DIAG_TOS is empty", 0);
-          sock.tos = v[0];
-          return;
-        case INET_DIAG.TCLASS:
-          if (v.length < 1) throw new ParseError("INET_DIAG_TCLASS is empty", 0);
-          sock.tclass = v[0];
-          return;
-        case INET_DIAG.SKMEMINFO:
-          sock.skmeminfo = decodeSkMeminfo(v);
-          return;
-        case INET_DIAG.SHUTDOWN:
-          if (v.length < 1) throw new ParseError("INET_DIAG_SHUTDOWN is empty", 0);
-          sock.shutdown = v[0];
-          return;
-        case INET_DIAG.PROTOCOL:
-          if (v.length < 1) throw new ParseError("INET_DIAG_PROTOCOL is empty", 0);
-          sock.protocolNumber = v.length >= 4 ? new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true) : v[0];
-          return;
-        case INET_DIAG.SKV6ONLY:
-          if (v.length < 1) throw new ParseError("INET_DIAG_SKV6ONLY is empty", 0);
-          sock.v6only = v[0] !== 0;
-          return;
-        case INET_DIAG.MARK:
-          sock.mark = attrs.u32(a.type);
-          return;
-        case INET_DIAG.CLASS_ID:
-          sock.classId = attrs.u32(a.type);
-          return;
-        case INET_DIAG.CGROUP_ID:
-          sock.cgroupId = attrs.u64(a.type);
-          return;
-        case INET_DIAG.ULP_INFO: {
-          const inner = Attrs.parse(v);
-          const ulp: { name?: string; attrs: Attr[] } = { attrs: [...inner].map(copyAttr) };
-          const name = inner.str(INET_ULP_INFO.NAME);
-          if (name !== undefined) ulp.name = name;
-          sock.ulp = ulp;
-          return;
-        }
-        case INET_DIAG.SOCKOPT:
-          sock.sockopt = decodeSockopt(v);
-          return;
-        case INET_DIAG.PAD:
-          return;
-        default:
-          sock.unknown.push(copyAttr(a));
-      }
-    });
+  let a: Decoded<typeof INET_ATTRS>;
+  try {
+    a = decodeAttrsAt(INET_ATTRS, p, INET_DIAG_MSG_SIZE, p.length, INET_DIAG_MSG_SIZE);
+  } catch (e) {
+    if (e instanceof ParseError) throw new ParseError(`inet_diag attributes: ${e.message}`, e.offset);
+    throw e;
   }
+  if (a.unknown) sock.unknown = a.unknown;
+  if (a.meminfo) sock.meminfo = a.meminfo;
+  if (a.info) {
+    // Only TCP (and MPTCP's subflow-less info) is struct tcp_info; keep others raw.
+    if (sock.protocol === "tcp") {
+      try {
+        sock.tcpInfo = decodeTcpInfo(a.info);
+      } catch (e) {
+        if (e instanceof ParseError) throw new ParseError(`inet_diag attribute INET_DIAG_INFO: ${e.message}`, e.offset);
+        throw e;
+      }
+    } else sock.unknown.push({ type: INET_DIAG.INFO, nested: false, netByteOrder: false, value: a.info });
+  }
+  const ccInfo = a.vegasinfo ?? a.dctcpinfo ?? a.bbrinfo;
+  if (ccInfo) sock.ccInfo = ccInfo;
+  if (a.cong !== undefined) sock.congestion = a.cong;
+  if (a.tos !== undefined) sock.tos = a.tos;
+  if (a.tclass !== undefined) sock.tclass = a.tclass;
+  if (a.skmeminfo) sock.skmeminfo = a.skmeminfo;
+  if (a.shutdown !== undefined) sock.shutdown = a.shutdown;
+  if (a.protocol !== undefined) sock.protocolNumber = a.protocol;
+  if (a.skv6only !== undefined) sock.v6only = a.skv6only;
+  if (a.mark !== undefined) sock.mark = a.mark;
+  if (a.classId !== undefined) sock.classId = a.classId;
+  if (a.cgroupId !== undefined) sock.cgroupId = a.cgroupId;
+  if (a.ulpInfo) sock.ulp = a.ulpInfo;
+  if (a.sockopt) sock.sockopt = a.sockopt;
   return withJson(sock);
 }

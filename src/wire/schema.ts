@@ -560,26 +560,114 @@ export function structSize(s: StructDef): number {
  * ```
  */
 export function decodeStruct<S extends StructDef>(s: S, bytes: Uint8Array, at = 0): StructValue<S> {
+  return structReaderOf(s)(bytes, at, bytes.length) as StructValue<S>;
+}
+
+/** Reads a struct from `b[at, end)` (bytes past its size ignored); too few bytes is a {@link ParseError}. */
+type StructReader = (b: Uint8Array, at: number, end: number) => Record<string, unknown>;
+const structReaders = new WeakMap<StructDef, StructReader>();
+
+/**
+ * The reader of a struct, built once: source generated with `new Function`
+ * (each member read inline at its fixed offset, as a hand-written reader
+ * would), or the member walk where code generation is refused.
+ */
+function structReaderOf(s: StructDef): StructReader {
+  let reader = structReaders.get(s);
+  if (reader) return reader;
   const size = structSize(s);
-  if (bytes.length - at < size) throw new ParseError(`${s.name} needs ${size} bytes, has ${bytes.length - at}`, at);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Record<string, unknown> = {};
-  for (const m of s.members) {
+  reader = (canGenerate && decoderKind === "function" ? generateStructReader(s, size) : undefined) ??
+    ((b, at, end) => {
+      if (end - at < size) throw new ParseError(`${s.name} needs ${size} bytes, has ${end - at}`, at);
+      return walkStruct(s, b, at);
+    });
+  structReaders.set(s, reader);
+  return reader;
+}
+
+/** Inline source reading an integer member at `b[o]`, or undefined for the general reader. */
+function inlineMember(m: StructMember, o: string): string | undefined {
+  const be = bigEndian(m);
+  const at = (k: number) => `b[${o} + ${k}]`;
+  switch (m.type) {
+    case "u8":
+      return at(0);
+    case "s8":
+      return `((${at(0)} << 24) >> 24)`;
+    case "u16":
+    case "be16":
+      return be ? `((${at(0)} << 8) | ${at(1)})` : `(${at(0)} | (${at(1)} << 8))`;
+    case "s16":
+      return be ? `((((${at(0)} << 8) | ${at(1)}) << 16) >> 16)` : `(((${at(0)} | (${at(1)} << 8)) << 16) >> 16)`;
+    case "u32":
+    case "be32":
+    case "s32": {
+      const v = be
+        ? `((${at(0)} << 24) | (${at(1)} << 16) | (${at(2)} << 8) | ${at(3)})`
+        : `(${at(0)} | (${at(1)} << 8) | (${at(2)} << 16) | (${at(3)} << 24))`;
+      return m.type === "s32" ? v : `(${v} >>> 0)`;
+    }
+  }
+  return undefined;
+}
+
+function generateStructReader(s: StructDef, size: number): StructReader | undefined {
+  const fields: string[] = [];
+  let offset = 0;
+  s.members.forEach((m, i) => {
     const n = memberSize(s, m);
     if (m.type !== "pad") {
-      let value: unknown;
-      if (m.type in INT_SIZE) {
-        value = readIntAt(m.type, bigEndian(m), dv, at, n, false);
-        if (m.enum) value = enumName(m.enum, value as number);
-      } else if (m.type === "string") value = v.strAt(bytes, at, at + n);
-      else if (m.type === "ip") value = v.ip(bytes.subarray(at, at + n));
-      else if (m.type === "mac") value = v.macAt(bytes, at, at + n);
-      else value = bytes.slice(at, at + n);
-      out[m.name] = value;
+      const o = `at + ${offset}`;
+      let value = inlineMember(m, o) ?? `H.member(S, ${i}, b, ${o}, ${n})`;
+      if (m.enum && inlineMember(m, o) !== undefined) value = `H.enumName(S.members[${i}].enum, ${value})`;
+      fields.push(`${JSON.stringify(m.name)}: ${value}`);
     }
-    at += n;
+    offset += n;
+  });
+  const source = `"use strict";
+return function read(b, at, end) {
+  if (end - at < ${size}) H.short(S, ${size}, end - at, at);
+  return { ${fields.join(", ")} };
+};`;
+  try {
+    return new Function("S", "H", source)(s, STRUCT_HELPERS) as StructReader;
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    canGenerate = false;
+    return undefined;
   }
-  return out as StructValue<S>;
+}
+
+/** Reads member `i` of `s` (of `n` bytes at `b[at]`) the general way. */
+function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: number): unknown {
+  const m = s.members[i];
+  if (m.type in INT_SIZE) {
+    const value = readIntAt(m.type, bigEndian(m), new DataView(b.buffer, b.byteOffset, b.byteLength), at, n, false);
+    return m.enum ? enumName(m.enum, value as number) : value;
+  }
+  if (m.type === "string") return v.strAt(b, at, at + n);
+  if (m.type === "ip") return n === 4 ? v.ipv4At(b, at) : v.ip(b.subarray(at, at + n));
+  if (m.type === "mac") return v.macAt(b, at, at + n);
+  return b.slice(at, at + n);
+}
+
+const STRUCT_HELPERS = {
+  member: readMember,
+  enumName,
+  short(s: StructDef, size: number, has: number, at: number): never {
+    throw new ParseError(`${s.name} needs ${size} bytes, has ${has}`, at);
+  },
+};
+
+/** The member walk (where code generation is refused). */
+function walkStruct(s: StructDef, bytes: Uint8Array, at: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  s.members.forEach((m, i) => {
+    const n = memberSize(s, m);
+    if (m.type !== "pad") out[m.name] = readMember(s, i, bytes, at, n);
+    at += n;
+  });
+  return out;
 }
 
 /**
@@ -1034,7 +1122,7 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
         const def = plan.defs[i];
         const codec = def.codec;
         if (codec) return codec.decodeAt ? codec.decodeAt(b, s, e) : codec.decode(b.subarray(s, e));
-        return decodeStruct(def.struct!, b.subarray(s, e));
+        return structReaderOf(def.struct!)(b, s, e);
       } catch (err) {
         throw codecError(plan, i, err, at);
       }

@@ -6,6 +6,9 @@
  * @module
  */
 import { ParseError } from "../wire/errors.ts";
+import { withJson } from "../wire/json.ts";
+import type { NetlinkMessage } from "../wire/message.ts";
+import { type AttrSet, decodeAttrsAt } from "../wire/schema.ts";
 import { AddressError, ipv4, ipv6, parseIP } from "../wire/values.ts";
 import {
   AF_INET,
@@ -324,19 +327,9 @@ export interface XfrmMark {
   mask: number;
 }
 
-/** Decodes `struct xfrm_mark`. */
-export function readMark(b: Uint8Array): XfrmMark {
-  const dv = structView(b, SIZEOF.mark, "xfrm_mark");
-  return { value: dv.getUint32(0, true), mask: dv.getUint32(4, true) };
-}
-
-/** Encodes `struct xfrm_mark` (mask defaults to all ones). */
-export function markBytes(mark: { value: number; mask?: number }): Uint8Array {
-  const b = new Uint8Array(SIZEOF.mark);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, mark.value >>> 0, true);
-  dv.setUint32(4, (mark.mask ?? 0xffffffff) >>> 0, true);
-  return b;
+/** The `struct xfrm_mark` of a caller's mark (the mask defaults to all ones), for the schema's struct. */
+export function markOf(mark: { value: number; mask?: number }): XfrmMark {
+  return { value: mark.value >>> 0, mask: (mark.mask ?? 0xffffffff) >>> 0 };
 }
 
 /** The encapsulation name of a number, or the number. */
@@ -358,4 +351,42 @@ export function writeFixedString(bytes: Uint8Array, at: number, size: number, te
   if (encoded.length >= size) throw new TypeError(`${what} ${JSON.stringify(text)} is longer than ${size - 1} bytes`);
   if (encoded.length === 0) throw new TypeError(`${what} is empty`);
   bytes.set(encoded, at);
+}
+
+/**
+ * How a message carries one state or policy: its info struct at the start
+ * of the payload (`info`), or in a delete notification an id struct (`del`)
+ * and the info struct in an attribute (`inner` of the decoded attributes).
+ */
+export interface InfoMessage<A> {
+  /** The info struct (`xfrm_usersa_info`, `xfrm_userpolicy_info`) and the attributes after it. */
+  info: { size: number; what: string; attrs: AttrSet };
+  /** The delete notification: its type, id struct and attributes. */
+  del: { type: number; size: number; what: string; attrs: AttrSet };
+  /** The info struct inside a delete notification's attributes. */
+  inner: (attrs: A) => Uint8Array | undefined;
+  /** The error when it is missing. */
+  missing: string;
+}
+
+/**
+ * Decodes a state or policy message: the info struct and the attributes
+ * after it, or a delete notification's attributes and the info struct one of
+ * them holds; `build(info, attrs)` makes the object.
+ */
+export function decodeInfoMessage<A, T extends object>(
+  msg: NetlinkMessage,
+  m: InfoMessage<A>,
+  build: (info: Uint8Array, attrs: A) => T,
+): T {
+  const p = msg.payload;
+  if (msg.type === m.del.type) {
+    structView(p, m.del.size, m.del.what);
+    const attrs = decodeAttrsAt(m.del.attrs, p, m.del.size, p.length) as A;
+    const info = m.inner(attrs);
+    if (!info) throw new ParseError(m.missing, m.del.size);
+    return withJson(build(info, attrs));
+  }
+  if (p.length < m.info.size) throw new ParseError(`${m.info.what} needs ${m.info.size} bytes, has ${p.length}`, 0);
+  return withJson(build(p.subarray(0, m.info.size), decodeAttrsAt(m.info.attrs, p, m.info.size, p.length) as A));
 }

@@ -4,35 +4,25 @@
  *
  * @module
  */
-import { Attrs } from "../wire/attrs.ts";
 import { ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
+import { type AttrSet, decodeAttrsAt } from "../wire/schema.ts";
 import {
   familyName,
   protoName,
   readAddress,
-  readLifetimeCurrent,
-  readMark,
   readSelector,
   structView,
+  type XfrmLifetimeCurrent,
   type XfrmMark,
   type XfrmSelector,
 } from "./common.ts";
+import { SIZEOF, type XfrmFamily, XfrmMsg, type XfrmPolicyType, type XfrmProtoName } from "./constants.ts";
+import { decodePolicy, policyAt, type XfrmPolicy, type XfrmTemplate } from "./policy.ts";
+import { xfrmAeAttrs, xfrmReportAttrs, xfrmStateAttrs } from "./schema.ts";
 import {
-  SIZEOF,
-  XFRM_POLICY_TYPES,
-  XfrmAttr,
-  type XfrmFamily,
-  XfrmMsg,
-  type XfrmPolicyType,
-  type XfrmProtoName,
-} from "./constants.ts";
-import { decodePolicy, policyFromInfo, type XfrmPolicy, type XfrmTemplate } from "./policy.ts";
-import {
+  buildState,
   decodeState,
-  readReplay,
-  readReplayEsn,
-  stateFromInfo,
   type XfrmRawAttr,
   type XfrmReplayEsn,
   type XfrmReplayState,
@@ -235,15 +225,22 @@ function saRef(b: Uint8Array): XfrmSaRef {
   };
 }
 
-function attrsAfter(p: Uint8Array, size: number): Attrs {
-  // Headers are padded to 4 bytes (NLMSG_ALIGN) before the attributes.
-  const at = (size + 3) & ~3;
-  return Attrs.parse(p.subarray(Math.min(at, p.length)), at);
+/** The attributes after a fixed struct of `size` bytes (padded to 4, as NLMSG_ALIGN does), decoded by `set`. */
+function attrsAfter<T>(p: Uint8Array, size: number, set: AttrSet): T {
+  const at = Math.min((size + 3) & ~3, p.length);
+  return decodeAttrsAt(set, p, at, p.length) as T;
 }
 
-function optU32(attrs: Attrs, type: number, what: string): number | undefined {
-  const b = attrs.get(type);
-  return b ? structView(b, 4, what).getUint32(0, true) : undefined;
+/** What async events and reports read of their attributes. */
+interface EventAttrs {
+  replayVal?: XfrmReplayState;
+  replayEsnVal?: XfrmReplayEsn;
+  ltimeVal?: XfrmLifetimeCurrent;
+  replayThresh?: number;
+  etimerThresh?: number;
+  mark?: XfrmMark;
+  coaddr?: Uint8Array;
+  policyType?: { type: XfrmPolicyType | number };
 }
 
 /**
@@ -283,19 +280,16 @@ function xfrmEventOf(msg: NetlinkMessage): XfrmEvent {
         action: msg.type === XfrmMsg.NEWPOLICY ? "new" : msg.type === XfrmMsg.UPDPOLICY ? "update" : "delete",
         policy: decodePolicy(msg),
       };
-    case XfrmMsg.FLUSHPOLICY: {
-      const b = Attrs.parse(p).get(XfrmAttr.POLICY_TYPE);
-      const t = b ? structView(b, 1, "xfrm_userpolicy_type").getUint8(0) : 0;
-      return { kind: "policy-flush", type: XFRM_POLICY_TYPES[t] ?? t };
-    }
+    case XfrmMsg.FLUSHPOLICY:
+      return { kind: "policy-flush", type: attrsAfter<EventAttrs>(p, 0, xfrmReportAttrs).policyType?.type ?? "main" };
     case XfrmMsg.EXPIRE: {
       structView(p, SIZEOF.usersaInfo + 1, "xfrm_user_expire");
-      const state = stateFromInfo(p.subarray(0, SIZEOF.usersaInfo), attrsAfter(p, SIZEOF.userExpire));
+      const state = buildState(p.subarray(0, SIZEOF.usersaInfo), attrsAfter(p, SIZEOF.userExpire, xfrmStateAttrs));
       return { kind: "expire", hard: p[SIZEOF.usersaInfo] !== 0, state };
     }
     case XfrmMsg.POLEXPIRE: {
       structView(p, SIZEOF.userpolicyInfo + 1, "xfrm_user_polexpire");
-      const policy = policyFromInfo(p.subarray(0, SIZEOF.userpolicyInfo), attrsAfter(p, SIZEOF.userPolexpire));
+      const policy = policyAt(p, 0, SIZEOF.userPolexpire);
       return { kind: "policy-expire", hard: p[SIZEOF.userpolicyInfo] !== 0, policy };
     }
     case XfrmMsg.ACQUIRE:
@@ -303,7 +297,7 @@ function xfrmEventOf(msg: NetlinkMessage): XfrmEvent {
     case XfrmMsg.NEWAE: {
       const dv = structView(p, SIZEOF.aeventId, "xfrm_aevent_id");
       const sa = saRef(p);
-      const attrs = attrsAfter(p, SIZEOF.aeventId);
+      const a = attrsAfter<EventAttrs>(p, SIZEOF.aeventId, xfrmAeAttrs);
       const ev: XfrmAeEvent = {
         kind: "aevent",
         sa,
@@ -311,24 +305,19 @@ function xfrmEventOf(msg: NetlinkMessage): XfrmEvent {
         flags: dv.getUint32(40, true),
         reqid: dv.getUint32(44, true),
       };
-      let b: Uint8Array | undefined;
-      if ((b = attrs.get(XfrmAttr.REPLAY_VAL))) ev.replay = readReplay(b);
-      if ((b = attrs.get(XfrmAttr.REPLAY_ESN_VAL))) ev.replayEsn = readReplayEsn(b);
-      if ((b = attrs.get(XfrmAttr.LTIME_VAL))) {
-        ev.lifetime = readLifetimeCurrent(structView(b, SIZEOF.lifetimeCur, "XFRMA_LTIME_VAL"), 0);
-      }
-      ev.replayThresh = optU32(attrs, XfrmAttr.REPLAY_THRESH, "XFRMA_REPLAY_THRESH");
-      ev.etimerThresh = optU32(attrs, XfrmAttr.ETIMER_THRESH, "XFRMA_ETIMER_THRESH");
-      if (ev.replayThresh === undefined) delete ev.replayThresh;
-      if (ev.etimerThresh === undefined) delete ev.etimerThresh;
-      if ((b = attrs.get(XfrmAttr.MARK))) ev.mark = readMark(b);
+      if (a.replayVal) ev.replay = a.replayVal;
+      if (a.replayEsnVal) ev.replayEsn = a.replayEsnVal;
+      if (a.ltimeVal) ev.lifetime = a.ltimeVal;
+      if (a.replayThresh !== undefined) ev.replayThresh = a.replayThresh;
+      if (a.etimerThresh !== undefined) ev.etimerThresh = a.etimerThresh;
+      if (a.mark) ev.mark = a.mark;
       return ev;
     }
     case XfrmMsg.REPORT: {
       const dv = structView(p, 4 + SIZEOF.selector, "xfrm_user_report");
       const selector = readSelector(p, 4);
       const ev: XfrmReportEvent = { kind: "report", proto: protoName(dv.getUint8(0)), selector };
-      const co = attrsAfter(p, SIZEOF.userReport).get(XfrmAttr.COADDR);
+      const co = attrsAfter<EventAttrs>(p, SIZEOF.userReport, xfrmReportAttrs).coaddr;
       if (co) {
         if (co.length < 16) throw new ParseError("XFRMA_COADDR is shorter than an xfrm_address_t", 0);
         ev.coaddr = readAddress(co, 0, dv.getUint16(4 + 40, true));
@@ -356,8 +345,7 @@ function xfrmEventOf(msg: NetlinkMessage): XfrmEvent {
 
 function decodeAcquire(p: Uint8Array): XfrmAcquireEvent {
   const dv = structView(p, SIZEOF.userAcquire, "xfrm_user_acquire");
-  const attrs = attrsAfter(p, SIZEOF.userAcquire);
-  const policy = policyFromInfo(p.subarray(96, 96 + SIZEOF.userpolicyInfo), attrs, [XfrmAttr.TMPL]);
+  const policy = policyAt(p, 96, SIZEOF.userAcquire);
   const templates = policy.templates;
   // The SA's family is the template's (the selector's may differ in a 4-in-6 tunnel).
   const selFamily = dv.getUint16(40 + 40, true);

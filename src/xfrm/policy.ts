@@ -4,25 +4,21 @@
  *
  * @module
  */
-import { Attrs } from "../wire/attrs.ts";
-import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
+import { decodeAttrsAt, writeAttrs } from "../wire/schema.ts";
 import {
+  decodeInfoMessage,
   enumNumber,
-  familyName,
   familyNumber,
   familyOf,
   flagBits,
   flagNames,
-  markBytes,
-  modeName,
+  type InfoMessage,
+  markOf,
   modeNumber,
-  protoName,
   protoNumber,
-  readAddress,
   readLifetimeConfig,
   readLifetimeCurrent,
-  readMark,
   readSelector,
   structView,
   writeAddress,
@@ -42,7 +38,6 @@ import {
   XFRM_POLICY_TYPES,
   XFRM_SHARES,
   type XfrmAction,
-  XfrmAttr,
   type XfrmDir,
   type XfrmFamily,
   type XfrmMode,
@@ -52,8 +47,8 @@ import {
   type XfrmProtoName,
   type XfrmShare,
 } from "./constants.ts";
-import { raw, readSecCtx, type XfrmOffload, type XfrmRawAttr, type XfrmSecCtx } from "./state.ts";
-import { withJson } from "../wire/json.ts";
+import type { XfrmOffload, XfrmRawAttr, XfrmSecCtx } from "./state.ts";
+import { xfrmAttrs, xfrmDelpolicyAttrs, xfrmPolicyAttrs } from "./schema.ts";
 
 /** A template: which SA a policy needs (`struct xfrm_user_tmpl`). */
 export interface XfrmTemplate {
@@ -189,58 +184,37 @@ export interface XfrmPolicyId {
   ifId?: number;
 }
 
-/** Decodes the templates of an `XFRMA_TMPL` payload (an array of 64-byte structs). */
-export function readTemplates(bytes: Uint8Array): XfrmTemplate[] {
-  if (bytes.length % SIZEOF.userTmpl !== 0) {
-    throw new ParseError(`XFRMA_TMPL of ${bytes.length} bytes is not a whole number of templates`, 0);
-  }
-  const out: XfrmTemplate[] = [];
-  for (let at = 0; at < bytes.length; at += SIZEOF.userTmpl) {
-    const b = bytes.subarray(at, at + SIZEOF.userTmpl);
-    const dv = structView(b, SIZEOF.userTmpl, "xfrm_user_tmpl", at);
-    const family = dv.getUint16(24, true);
-    out.push({
-      src: readAddress(b, 28, family),
-      dst: readAddress(b, 0, family),
-      family: familyName(family),
-      proto: protoName(dv.getUint8(20)),
-      spi: dv.getUint32(16, false),
-      reqid: dv.getUint32(44, true),
-      mode: modeName(dv.getUint8(48)),
-      share: XFRM_SHARES[dv.getUint8(49)] ?? dv.getUint8(49),
-      optional: dv.getUint8(50) !== 0,
-      aalgos: dv.getUint32(52, true),
-      ealgos: dv.getUint32(56, true),
-      calgos: dv.getUint32(60, true),
-    });
-  }
-  return out;
+/** The attributes of a policy as {@link xfrmPolicyAttrs} decodes them. */
+interface PolicyAttrs {
+  tmpl?: XfrmTemplate[];
+  policyType?: { type: XfrmPolicyType | number };
+  mark?: XfrmMark;
+  ifId?: number;
+  secCtx?: XfrmSecCtx;
+  offloadDev?: XfrmOffload;
+  /** `XFRM_MSG_DELPOLICY` only: the policy's `struct xfrm_userpolicy_info`. */
+  policy?: Uint8Array;
+  unknown?: XfrmRawAttr[];
 }
 
-const POLICY_ATTRS: Set<number> = new Set([
-  XfrmAttr.TMPL,
-  XfrmAttr.POLICY_TYPE,
-  XfrmAttr.MARK,
-  XfrmAttr.IF_ID,
-  XfrmAttr.SEC_CTX,
-  XfrmAttr.OFFLOAD_DEV,
-  XfrmAttr.PAD,
-]);
-
 /**
- * Builds a policy from a `struct xfrm_userpolicy_info` and its attributes;
- * `skip` lists attribute types the caller handles itself.
+ * Builds a policy from a `struct xfrm_userpolicy_info` and the attribute
+ * list that follows it in a message (`attrs`; `base` is where that list
+ * starts in the message, for error offsets).
  *
  * @example
  * ```ts
  * import { policyFromInfo } from "@nlts/netlink/xfrm";
- * import { Attrs } from "@nlts/netlink";
  * const info = new Uint8Array(168);
  * info[160] = 1; // XFRM_POLICY_OUT
- * policyFromInfo(info, Attrs.parse(new Uint8Array(0))).dir; // "out"
+ * policyFromInfo(info).dir; // "out"
  * ```
  */
-export function policyFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = []): XfrmPolicy {
+export function policyFromInfo(info: Uint8Array, attrs: Uint8Array = new Uint8Array(0), base = 0): XfrmPolicy {
+  return buildPolicy(info, decodeAttrsAt(xfrmPolicyAttrs, attrs, 0, attrs.length, base) as PolicyAttrs);
+}
+
+function buildPolicy(info: Uint8Array, a: PolicyAttrs): XfrmPolicy {
   const dv = structView(info, SIZEOF.userpolicyInfo - 4, "xfrm_userpolicy_info"); // 164 bytes carry data
   const dir = dv.getUint8(160), action = dv.getUint8(161), share = dv.getUint8(163);
   const policy: XfrmPolicy = {
@@ -252,26 +226,23 @@ export function policyFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = 
     flags: flagNames(dv.getUint8(162), XFRM_POLICY_FLAGS),
     share: XFRM_SHARES[share] ?? share,
     lifetime: { config: readLifetimeConfig(dv, 56), current: readLifetimeCurrent(dv, 120) },
-    templates: [],
-    type: "main",
-    unknown: [],
+    templates: a.tmpl ?? [],
+    type: a.policyType?.type ?? "main",
+    unknown: a.unknown ?? [],
   };
-  let b: Uint8Array | undefined;
-  if ((b = attrs.get(XfrmAttr.TMPL))) policy.templates = readTemplates(b);
-  if ((b = attrs.get(XfrmAttr.POLICY_TYPE))) {
-    const t = structView(b, 1, "xfrm_userpolicy_type").getUint8(0);
-    policy.type = XFRM_POLICY_TYPES[t] ?? t;
-  }
-  if ((b = attrs.get(XfrmAttr.MARK))) policy.mark = readMark(b);
-  if ((b = attrs.get(XfrmAttr.IF_ID))) policy.ifId = structView(b, 4, "XFRMA_IF_ID").getUint32(0, true);
-  if ((b = attrs.get(XfrmAttr.SEC_CTX))) policy.secCtx = readSecCtx(b);
-  if ((b = attrs.get(XfrmAttr.OFFLOAD_DEV))) {
-    const o = structView(b, 5, "xfrm_user_offload");
-    policy.offload = { ifindex: o.getInt32(0, true), flags: o.getUint8(4) };
-  }
-  for (const a of attrs) if (!POLICY_ATTRS.has(a.type) && !skip.includes(a.type)) policy.unknown.push(raw(a));
+  if (a.mark) policy.mark = a.mark;
+  if (a.ifId !== undefined) policy.ifId = a.ifId;
+  if (a.secCtx) policy.secCtx = a.secCtx;
+  if (a.offloadDev) policy.offload = a.offloadDev;
   return policy;
 }
+
+const POLICY_MESSAGE: InfoMessage<PolicyAttrs> = {
+  info: { size: SIZEOF.userpolicyInfo, what: "xfrm_userpolicy_info", attrs: xfrmPolicyAttrs },
+  del: { type: XfrmMsg.DELPOLICY, size: SIZEOF.userpolicyId, what: "xfrm_userpolicy_id", attrs: xfrmDelpolicyAttrs },
+  inner: (a) => a.policy,
+  missing: "XFRM_MSG_DELPOLICY without XFRMA_POLICY",
+};
 
 /**
  * Decodes `XFRM_MSG_NEWPOLICY`/`UPDPOLICY` (dump entries, `GETPOLICY`
@@ -286,21 +257,14 @@ export function policyFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = 
  * ```
  */
 export function decodePolicy(msg: NetlinkMessage): XfrmPolicy {
-  const p = msg.payload;
-  if (msg.type === XfrmMsg.DELPOLICY) {
-    structView(p, SIZEOF.userpolicyId, "xfrm_userpolicy_id");
-    const attrs = Attrs.parse(p.subarray(SIZEOF.userpolicyId), SIZEOF.userpolicyId);
-    const info = attrs.get(XfrmAttr.POLICY);
-    if (!info) throw new ParseError("XFRM_MSG_DELPOLICY without XFRMA_POLICY", SIZEOF.userpolicyId);
-    return withJson(policyFromInfo(info, attrs, [XfrmAttr.POLICY]));
-  }
-  if (p.length < SIZEOF.userpolicyInfo) {
-    throw new ParseError(`xfrm_userpolicy_info needs ${SIZEOF.userpolicyInfo} bytes, has ${p.length}`, 0);
-  }
-  return withJson(policyFromInfo(
-    p.subarray(0, SIZEOF.userpolicyInfo),
-    Attrs.parse(p.subarray(SIZEOF.userpolicyInfo), SIZEOF.userpolicyInfo),
-  ));
+  return decodeInfoMessage(msg, POLICY_MESSAGE, buildPolicy);
+}
+
+/** Decodes a policy and the attributes of an acquire or polexpire event (after `struct`'s `size` bytes of `p`). */
+export function policyAt(p: Uint8Array, infoAt: number, attrsAt: number): XfrmPolicy {
+  const start = Math.min(attrsAt, p.length);
+  const attrs = decodeAttrsAt(xfrmPolicyAttrs, p, start, p.length) as PolicyAttrs;
+  return buildPolicy(p.subarray(infoAt, infoAt + SIZEOF.userpolicyInfo), attrs);
 }
 
 function u32(v: number | undefined, what: string, dflt = 0): number {
@@ -330,11 +294,17 @@ function templateBytes(specs: XfrmTemplateSpec[], policyFamily: XfrmFamily): Uin
   return out;
 }
 
-function policyType(w: MessageWriter, type: XfrmPolicyType | undefined): void {
-  if (type === undefined) return;
-  const b = new Uint8Array(SIZEOF.userpolicyType);
-  b[0] = enumNumber(type, XFRM_POLICY_TYPES, "policy type");
-  w.attr(XfrmAttr.POLICY_TYPE, b);
+/** `XFRMA_POLICY_TYPE`, `XFRMA_MARK` and `XFRMA_IF_ID` of a request, as the schema writes them. */
+function policyAttrs(
+  type: XfrmPolicyType | undefined,
+  mark?: { value: number; mask?: number },
+  ifId?: number,
+): Record<string, unknown> {
+  return {
+    policyType: type === undefined ? undefined : { type: enumNumber(type, XFRM_POLICY_TYPES, "policy type") },
+    mark: mark ? markOf(mark) : undefined,
+    ifId: ifId === undefined ? undefined : u32(ifId, "if_id"),
+  };
 }
 
 /**
@@ -361,10 +331,10 @@ export function encodePolicy(spec: XfrmPolicySpec, update = false): Uint8Array {
   dv.setUint8(161, enumNumber(spec.action ?? "allow", XFRM_ACTIONS, "action"));
   dv.setUint8(162, flagBits(spec.flags, XFRM_POLICY_FLAGS, "policy"));
   dv.setUint8(163, enumNumber(spec.share ?? "any", XFRM_SHARES, "share"));
-  if (spec.templates?.length) w.attr(XfrmAttr.TMPL, templateBytes(spec.templates, family));
-  policyType(w, spec.type);
-  if (spec.mark) w.attr(XfrmAttr.MARK, markBytes(spec.mark));
-  if (spec.ifId !== undefined) w.u32(XfrmAttr.IF_ID, u32(spec.ifId, "if_id"));
+  writeAttrs(w, xfrmAttrs, {
+    tmpl: spec.templates?.length ? templateBytes(spec.templates, family) : undefined,
+    ...policyAttrs(spec.type, spec.mark, spec.ifId),
+  });
   return w.finish();
 }
 
@@ -386,9 +356,7 @@ export function encodePolicyId(id: XfrmPolicyId, del = false): Uint8Array {
   writeSelector(dv, 0, id.selector ?? {});
   dv.setUint32(56, u32(id.index, "index"), true);
   dv.setUint8(60, enumNumber(id.dir, XFRM_DIRS, "direction"));
-  policyType(w, id.type);
-  if (id.mark) w.attr(XfrmAttr.MARK, markBytes(id.mark));
-  if (id.ifId !== undefined) w.u32(XfrmAttr.IF_ID, u32(id.ifId, "if_id"));
+  writeAttrs(w, xfrmAttrs, policyAttrs(id.type, id.mark, id.ifId));
   return w.finish();
 }
 
@@ -403,6 +371,6 @@ export function encodePolicyId(id: XfrmPolicyId, del = false): Uint8Array {
  */
 export function encodeFlushPolicies(type?: XfrmPolicyType): Uint8Array {
   const w = new MessageWriter(XfrmMsg.FLUSHPOLICY);
-  policyType(w, type);
+  writeAttrs(w, xfrmAttrs, policyAttrs(type));
   return w.finish();
 }

@@ -4,32 +4,32 @@
  *
  * @module
  */
-import { type Attr, Attrs } from "../wire/attrs.ts";
+import type { Attr } from "../wire/attrs.ts";
 import { ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { MessageWriter } from "../wire/message.ts";
+import { decodeAttrsAt, writeAttrs } from "../wire/schema.ts";
 import { ip as formatIP } from "../wire/values.ts";
 import {
+  decodeInfoMessage,
   encapName,
   familyName,
   familyNumber,
   familyOf,
   flagBits,
   flagNames,
-  markBytes,
+  type InfoMessage,
+  markOf,
   modeName,
   modeNumber,
   protoName,
   protoNumber,
   readAddress,
-  readFixedString,
   readLifetimeConfig,
   readLifetimeCurrent,
-  readMark,
   readSelector,
   structView,
   writeAddress,
-  writeFixedString,
   writeLifetimeConfig,
   writeSelector,
   type XfrmLifetimeConfig,
@@ -42,7 +42,6 @@ import {
   SIZEOF,
   XFRM_SA_EXTRA_FLAGS,
   XFRM_STATE_FLAGS,
-  XfrmAttr,
   type XfrmEncapName,
   XfrmEncapType,
   type XfrmExtraFlag,
@@ -52,7 +51,7 @@ import {
   type XfrmProtoName,
   type XfrmStateFlag,
 } from "./constants.ts";
-import { withJson } from "../wire/json.ts";
+import { xfrmAttrs, xfrmDelsaAttrs, xfrmStateAttrs } from "./schema.ts";
 
 /** An algorithm with its key (`struct xfrm_algo`, `_auth`, `_aead`). */
 export interface XfrmAlgorithm {
@@ -124,13 +123,12 @@ export interface XfrmSecCtx {
   context: string;
 }
 
-/** An attribute the decoder does not interpret, kept as it came. */
-export interface XfrmRawAttr {
-  /** Attribute type. */
-  type: number;
-  /** Payload (a copy). */
-  value: Uint8Array;
-}
+/**
+ * An attribute the decoder does not interpret, kept as it came: the schema's
+ * one representation of unknown attributes (`type`, the nested and
+ * byte-order flags, and the payload).
+ */
+export type XfrmRawAttr = Attr;
 
 /** A security association as the kernel reports it. */
 export interface XfrmState {
@@ -269,30 +267,32 @@ export interface XfrmStateId {
   mark?: { value: number; mask?: number };
 }
 
-function u32(bytes: Uint8Array, what: string): number {
-  const dv = structView(bytes, 4, what);
-  return dv.getUint32(0, true);
-}
-
-function readAlgo(bytes: Uint8Array, kind: "plain" | "auth" | "aead", what: string): XfrmAlgorithm {
-  const head = kind === "plain" ? SIZEOF.algo : SIZEOF.algoAuth;
-  const dv = structView(bytes, head, what);
-  const keyLength = dv.getUint32(64, true);
-  const keyBytes = Math.ceil(keyLength / 8);
-  if (head + keyBytes > bytes.length) {
-    throw new ParseError(
-      `${what} key of ${keyLength} bits runs past the attribute (${bytes.length - head} bytes)`,
-      head,
-    );
-  }
-  const out: XfrmAlgorithm = {
-    name: readFixedString(bytes, 0, 64),
-    key: bytes.slice(head, head + keyBytes),
-    keyLength,
-  };
-  if (kind === "auth") out.truncLength = dv.getUint32(68, true);
-  if (kind === "aead") out.icvLength = dv.getUint32(68, true);
-  return out;
+/** The attributes of a state as {@link xfrmStateAttrs} decodes them. */
+interface StateAttrs {
+  algAuthTrunc?: XfrmAlgorithm;
+  algAuth?: XfrmAlgorithm;
+  algCrypt?: XfrmAlgorithm;
+  algAead?: XfrmAlgorithm;
+  algComp?: XfrmAlgorithm;
+  encap?: Uint8Array;
+  mark?: XfrmMark;
+  setMark?: number;
+  setMarkMask?: number;
+  ifId?: number;
+  replayVal?: XfrmReplayState;
+  replayEsnVal?: XfrmReplayEsn;
+  saExtraFlags?: number;
+  coaddr?: Uint8Array;
+  lastused?: number;
+  tfcpad?: number;
+  offloadDev?: XfrmOffload;
+  secCtx?: XfrmSecCtx;
+  mtimerThresh?: number;
+  replayThresh?: number;
+  etimerThresh?: number;
+  /** `XFRM_MSG_DELSA` only: the SA's `struct xfrm_usersa_info`. */
+  sa?: Uint8Array;
+  unknown?: Attr[];
 }
 
 /** Decodes `struct xfrm_encap_tmpl`; `family` formats the original address. */
@@ -306,85 +306,25 @@ export function readEncap(bytes: Uint8Array, family: number): XfrmEncap {
   };
 }
 
-/** Decodes `struct xfrm_replay_state`. */
-export function readReplay(bytes: Uint8Array): XfrmReplayState {
-  const dv = structView(bytes, SIZEOF.replayState, "xfrm_replay_state");
-  return { oseq: dv.getUint32(0, true), seq: dv.getUint32(4, true), bitmap: dv.getUint32(8, true) };
-}
-
-/** Decodes `struct xfrm_replay_state_esn` and its bitmap. */
-export function readReplayEsn(bytes: Uint8Array): XfrmReplayEsn {
-  const dv = structView(bytes, SIZEOF.replayStateEsn, "xfrm_replay_state_esn");
-  const words = dv.getUint32(0, true);
-  if (SIZEOF.replayStateEsn + words * 4 > bytes.length) {
-    throw new ParseError(`xfrm_replay_state_esn bitmap of ${words} words runs past the attribute`, 0);
-  }
-  const bitmap: number[] = [];
-  for (let i = 0; i < words; i++) bitmap.push(dv.getUint32(24 + 4 * i, true));
-  return {
-    oseq: dv.getUint32(4, true),
-    seq: dv.getUint32(8, true),
-    oseqHi: dv.getUint32(12, true),
-    seqHi: dv.getUint32(16, true),
-    replayWindow: dv.getUint32(20, true),
-    bitmap,
-  };
-}
-
-/** Decodes an `XFRMA_SEC_CTX` payload. */
-export function readSecCtx(bytes: Uint8Array): XfrmSecCtx {
-  const dv = structView(bytes, SIZEOF.userSecCtx, "xfrm_user_sec_ctx");
-  const len = dv.getUint16(6, true);
-  if (SIZEOF.userSecCtx + len > bytes.length) {
-    throw new ParseError(`security context of ${len} bytes runs past the attribute`, 6);
-  }
-  return {
-    alg: dv.getUint8(4),
-    doi: dv.getUint8(5),
-    context: new TextDecoder().decode(bytes.subarray(8, 8 + len)).replace(/\0+$/, ""),
-  };
-}
-
-/** Attributes {@link stateFromInfo} interprets (the rest go to `unknown`). */
-const STATE_ATTRS: Set<number> = new Set([
-  XfrmAttr.ALG_AUTH,
-  XfrmAttr.ALG_AUTH_TRUNC,
-  XfrmAttr.ALG_CRYPT,
-  XfrmAttr.ALG_AEAD,
-  XfrmAttr.ALG_COMP,
-  XfrmAttr.ENCAP,
-  XfrmAttr.MARK,
-  XfrmAttr.SET_MARK,
-  XfrmAttr.SET_MARK_MASK,
-  XfrmAttr.IF_ID,
-  XfrmAttr.REPLAY_VAL,
-  XfrmAttr.REPLAY_ESN_VAL,
-  XfrmAttr.SA_EXTRA_FLAGS,
-  XfrmAttr.COADDR,
-  XfrmAttr.LASTUSED,
-  XfrmAttr.TFCPAD,
-  XfrmAttr.OFFLOAD_DEV,
-  XfrmAttr.SEC_CTX,
-  XfrmAttr.MTIMER_THRESH,
-  XfrmAttr.REPLAY_THRESH,
-  XfrmAttr.ETIMER_THRESH,
-  XfrmAttr.PAD,
-]);
-
 /**
- * Builds a state from a `struct xfrm_usersa_info` and the attributes that go
- * with it; `skip` lists attribute types the caller handles itself.
+ * Builds a state from a `struct xfrm_usersa_info` and the attribute list
+ * that follows it in a message (`attrs`; `base` is where that list starts
+ * in the message, for error offsets).
  *
  * @example
  * ```ts
  * import { stateFromInfo } from "@nlts/netlink/xfrm";
- * import { Attrs } from "@nlts/netlink";
  * const info = new Uint8Array(224);
  * info[212] = 2; // family AF_INET
- * stateFromInfo(info, Attrs.parse(new Uint8Array(0))).family; // "inet"
+ * stateFromInfo(info).family; // "inet"
  * ```
  */
-export function stateFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = []): XfrmState {
+export function stateFromInfo(info: Uint8Array, attrs: Uint8Array = new Uint8Array(0), base = 0): XfrmState {
+  return buildState(info, decodeAttrsAt(xfrmStateAttrs, attrs, 0, attrs.length, base) as StateAttrs);
+}
+
+/** The state of `info` (a `struct xfrm_usersa_info`) with its decoded attributes. */
+export function buildState(info: Uint8Array, a: StateAttrs): XfrmState {
   const dv = structView(info, SIZEOF.usersaInfo - 7, "xfrm_usersa_info"); // 217 bytes carry data
   const family = dv.getUint16(212, true);
   const state: XfrmState = {
@@ -405,51 +345,33 @@ export function stateFromInfo(info: Uint8Array, attrs: Attrs, skip: number[] = [
       replay: dv.getUint32(196, true),
       integrityFailed: dv.getUint32(200, true),
     },
-    unknown: [],
+    unknown: a.unknown ?? [],
   };
-  applyStateAttrs(state, attrs, family, skip);
-  return state;
-}
-
-function applyStateAttrs(state: XfrmState, attrs: Attrs, family: number, skip: number[]): void {
-  const A = XfrmAttr;
-  const get = (t: number) => attrs.get(t);
-  let b: Uint8Array | undefined;
-  if ((b = get(A.ALG_AUTH_TRUNC))) state.auth = readAlgo(b, "auth", "XFRMA_ALG_AUTH_TRUNC");
-  else if ((b = get(A.ALG_AUTH))) state.auth = readAlgo(b, "plain", "XFRMA_ALG_AUTH");
-  if ((b = get(A.ALG_CRYPT))) state.crypt = readAlgo(b, "plain", "XFRMA_ALG_CRYPT");
-  if ((b = get(A.ALG_AEAD))) state.aead = readAlgo(b, "aead", "XFRMA_ALG_AEAD");
-  if ((b = get(A.ALG_COMP))) state.comp = readAlgo(b, "plain", "XFRMA_ALG_COMP");
-  if ((b = get(A.ENCAP))) state.encap = readEncap(b, family);
-  if ((b = get(A.MARK))) state.mark = readMark(b);
-  if ((b = get(A.SET_MARK))) {
-    const mask = get(A.SET_MARK_MASK);
-    state.setMark = { value: u32(b, "XFRMA_SET_MARK"), mask: mask ? u32(mask, "XFRMA_SET_MARK_MASK") : 0xffffffff };
-  }
-  if ((b = get(A.IF_ID))) state.ifId = u32(b, "XFRMA_IF_ID");
-  if ((b = get(A.REPLAY_VAL))) state.replay = readReplay(b);
-  if ((b = get(A.REPLAY_ESN_VAL))) state.replayEsn = readReplayEsn(b);
-  if ((b = get(A.SA_EXTRA_FLAGS))) state.extraFlags = flagNames(u32(b, "XFRMA_SA_EXTRA_FLAGS"), XFRM_SA_EXTRA_FLAGS);
-  if ((b = get(A.COADDR))) {
+  const auth = a.algAuthTrunc ?? a.algAuth;
+  if (auth) state.auth = auth;
+  if (a.algCrypt) state.crypt = a.algCrypt;
+  if (a.algAead) state.aead = a.algAead;
+  if (a.algComp) state.comp = a.algComp;
+  if (a.encap) state.encap = readEncap(a.encap, family);
+  if (a.mark) state.mark = a.mark;
+  if (a.setMark !== undefined) state.setMark = { value: a.setMark, mask: a.setMarkMask ?? 0xffffffff };
+  if (a.ifId !== undefined) state.ifId = a.ifId;
+  if (a.replayVal) state.replay = a.replayVal;
+  if (a.replayEsnVal) state.replayEsn = a.replayEsnVal;
+  if (a.saExtraFlags !== undefined) state.extraFlags = flagNames(a.saExtraFlags, XFRM_SA_EXTRA_FLAGS);
+  if (a.coaddr) {
+    const b = a.coaddr;
     if (b.length < 16) throw new ParseError(`XFRMA_COADDR of ${b.length} bytes is shorter than an xfrm_address_t`, 0);
     state.coaddr = family === 2 || family === 10 ? readAddress(b, 0, family) : formatIP(b);
   }
-  if ((b = get(A.LASTUSED))) state.lastUsed = Number(structView(b, 8, "XFRMA_LASTUSED").getBigUint64(0, true));
-  if ((b = get(A.TFCPAD))) state.tfcpad = u32(b, "XFRMA_TFCPAD");
-  if ((b = get(A.OFFLOAD_DEV))) {
-    const dv = structView(b, 5, "xfrm_user_offload");
-    state.offload = { ifindex: dv.getInt32(0, true), flags: dv.getUint8(4) };
-  }
-  if ((b = get(A.SEC_CTX))) state.secCtx = readSecCtx(b);
-  if ((b = get(A.MTIMER_THRESH))) state.mtimerThresh = u32(b, "XFRMA_MTIMER_THRESH");
-  if ((b = get(A.REPLAY_THRESH))) state.replayThresh = u32(b, "XFRMA_REPLAY_THRESH");
-  if ((b = get(A.ETIMER_THRESH))) state.etimerThresh = u32(b, "XFRMA_ETIMER_THRESH");
-  for (const a of attrs) if (!STATE_ATTRS.has(a.type) && !skip.includes(a.type)) state.unknown.push(raw(a));
-}
-
-/** A copy of an attribute for `unknown`. */
-export function raw(a: Attr): XfrmRawAttr {
-  return { type: a.type, value: a.value.slice() };
+  if (a.lastused !== undefined) state.lastUsed = a.lastused;
+  if (a.tfcpad !== undefined) state.tfcpad = a.tfcpad;
+  if (a.offloadDev) state.offload = a.offloadDev;
+  if (a.secCtx) state.secCtx = a.secCtx;
+  if (a.mtimerThresh !== undefined) state.mtimerThresh = a.mtimerThresh;
+  if (a.replayThresh !== undefined) state.replayThresh = a.replayThresh;
+  if (a.etimerThresh !== undefined) state.etimerThresh = a.etimerThresh;
+  return state;
 }
 
 /**
@@ -467,21 +389,15 @@ export function raw(a: Attr): XfrmRawAttr {
  * ```
  */
 export function decodeState(msg: NetlinkMessage): XfrmState {
-  const p = msg.payload;
-  if (msg.type === XfrmMsg.DELSA) {
-    const attrs = Attrs.parse(p.subarray(Math.min(p.length, SIZEOF.usersaId)), SIZEOF.usersaId);
-    structView(p, SIZEOF.usersaId, "xfrm_usersa_id");
-    const info = attrs.get(XfrmAttr.SA);
-    if (!info) throw new ParseError("XFRM_MSG_DELSA without XFRMA_SA", SIZEOF.usersaId);
-    return withJson(stateFromInfo(info, attrs, [XfrmAttr.SA]));
-  }
-  if (p.length < SIZEOF.usersaInfo) {
-    throw new ParseError(`xfrm_usersa_info needs ${SIZEOF.usersaInfo} bytes, has ${p.length}`, 0);
-  }
-  return withJson(
-    stateFromInfo(p.subarray(0, SIZEOF.usersaInfo), Attrs.parse(p.subarray(SIZEOF.usersaInfo), SIZEOF.usersaInfo)),
-  );
+  return decodeInfoMessage(msg, SA_MESSAGE, buildState);
 }
+
+const SA_MESSAGE: InfoMessage<StateAttrs> = {
+  info: { size: SIZEOF.usersaInfo, what: "xfrm_usersa_info", attrs: xfrmStateAttrs },
+  del: { type: XfrmMsg.DELSA, size: SIZEOF.usersaId, what: "xfrm_usersa_id", attrs: xfrmDelsaAttrs },
+  inner: (a) => a.sa,
+  missing: "XFRM_MSG_DELSA without XFRMA_SA",
+};
 
 /** Key bytes from bytes or hex text. */
 export function keyBytes(key: XfrmKey, what: string): Uint8Array {
@@ -492,20 +408,6 @@ export function keyBytes(key: XfrmKey, what: string): Uint8Array {
   }
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function algoBytes(name: string, key: Uint8Array, extra: number | undefined, what: string): Uint8Array {
-  const head = extra === undefined ? SIZEOF.algo : SIZEOF.algoAuth;
-  const out = new Uint8Array(head + key.length);
-  writeFixedString(out, 0, 64, name, `${what} name`);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(64, key.length * 8, true);
-  if (extra !== undefined) {
-    if (!Number.isInteger(extra) || extra < 0) throw new TypeError(`${what} length ${extra} is not a bit count`);
-    dv.setUint32(68, extra, true);
-  }
-  out.set(key, head);
   return out;
 }
 
@@ -547,20 +449,15 @@ export function encodeState(spec: XfrmStateSpec, update = false, flags = 0): Uin
   if (!Number.isInteger(window) || window < 0) throw new TypeError(`replay window ${window} is not a count`);
   dv.setUint8(214 + 1, Math.min(window, 255));
   dv.setUint8(216, flagBits(spec.flags, XFRM_STATE_FLAGS, "state"));
-  const A = XfrmAttr;
+  const key = (k: XfrmKey, what: string) => keyBytes(k, what);
+  const attrs: Record<string, unknown> = {};
   if (spec.auth) {
-    const key = keyBytes(spec.auth.key, "auth");
-    if (spec.auth.truncLength !== undefined) {
-      w.attr(A.ALG_AUTH_TRUNC, algoBytes(spec.auth.name, key, spec.auth.truncLength, "auth"));
-    } else w.attr(A.ALG_AUTH, algoBytes(spec.auth.name, key, undefined, "auth"));
+    const auth = { name: spec.auth.name, key: key(spec.auth.key, "auth"), extra: spec.auth.truncLength };
+    attrs[spec.auth.truncLength !== undefined ? "algAuthTrunc" : "algAuth"] = auth;
   }
-  if (spec.crypt) {
-    w.attr(A.ALG_CRYPT, algoBytes(spec.crypt.name, keyBytes(spec.crypt.key, "crypt"), undefined, "crypt"));
-  }
-  if (spec.aead) {
-    w.attr(A.ALG_AEAD, algoBytes(spec.aead.name, keyBytes(spec.aead.key, "aead"), spec.aead.icvLength, "aead"));
-  }
-  if (spec.comp) w.attr(A.ALG_COMP, algoBytes(spec.comp.name, new Uint8Array(0), undefined, "comp"));
+  if (spec.crypt) attrs.algCrypt = { name: spec.crypt.name, key: key(spec.crypt.key, "crypt") };
+  if (spec.aead) attrs.algAead = { name: spec.aead.name, key: key(spec.aead.key, "aead"), extra: spec.aead.icvLength };
+  if (spec.comp) attrs.algComp = { name: spec.comp.name, key: new Uint8Array(0) };
   if (spec.encap) {
     const e = new Uint8Array(SIZEOF.encapTmpl);
     const ev = new DataView(e.buffer);
@@ -570,35 +467,36 @@ export function encodeState(spec: XfrmStateSpec, update = false, flags = 0): Uin
     ev.setUint16(2, spec.encap.sport, false);
     ev.setUint16(4, spec.encap.dport, false);
     writeAddress(ev, 8, spec.encap.oa, family);
-    w.attr(A.ENCAP, e);
+    attrs.encap = e;
   }
-  if (spec.coaddr) {
-    const c = new Uint8Array(16);
-    writeAddress(new DataView(c.buffer), 0, spec.coaddr, family);
-    w.attr(A.COADDR, c);
-  }
-  if (spec.mark) w.attr(A.MARK, markBytes(spec.mark));
+  if (spec.coaddr) attrs.coaddr = addressBytes(spec.coaddr, family);
+  if (spec.mark) attrs.mark = markOf(spec.mark);
   if (spec.setMark) {
-    w.u32(A.SET_MARK, checkU32(spec.setMark.value, "set mark"));
-    w.u32(A.SET_MARK_MASK, checkU32(spec.setMark.mask ?? 0xffffffff, "set mark mask"));
+    attrs.setMark = checkU32(spec.setMark.value, "set mark");
+    attrs.setMarkMask = checkU32(spec.setMark.mask ?? 0xffffffff, "set mark mask");
   }
-  if (spec.ifId !== undefined) w.u32(A.IF_ID, checkU32(spec.ifId, "if_id"));
-  if (spec.extraFlags) w.u32(A.SA_EXTRA_FLAGS, flagBits(spec.extraFlags, XFRM_SA_EXTRA_FLAGS, "extra"));
-  if (spec.tfcpad !== undefined) w.u32(A.TFCPAD, checkU32(spec.tfcpad, "tfcpad"));
+  if (spec.ifId !== undefined) attrs.ifId = checkU32(spec.ifId, "if_id");
+  if (spec.extraFlags) attrs.saExtraFlags = flagBits(spec.extraFlags, XFRM_SA_EXTRA_FLAGS, "extra");
+  if (spec.tfcpad !== undefined) attrs.tfcpad = checkU32(spec.tfcpad, "tfcpad");
   if (spec.replayEsn) {
     const r = spec.replayEsn;
-    const words = Math.ceil(checkU32(r.replayWindow, "replay window") / 32);
-    const b = new Uint8Array(SIZEOF.replayStateEsn + 4 * words);
-    const rv = new DataView(b.buffer);
-    rv.setUint32(0, words, true);
-    rv.setUint32(4, checkU32(r.oseq, "oseq"), true);
-    rv.setUint32(8, checkU32(r.seq, "seq"), true);
-    rv.setUint32(12, checkU32(r.oseqHi, "oseq_hi"), true);
-    rv.setUint32(16, checkU32(r.seqHi, "seq_hi"), true);
-    rv.setUint32(20, r.replayWindow, true);
-    w.attr(A.REPLAY_ESN_VAL, b);
+    attrs.replayEsnVal = {
+      replayWindow: checkU32(r.replayWindow, "replay window"),
+      oseq: checkU32(r.oseq, "oseq"),
+      seq: checkU32(r.seq, "seq"),
+      oseqHi: checkU32(r.oseqHi, "oseq_hi"),
+      seqHi: checkU32(r.seqHi, "seq_hi"),
+    };
   }
+  writeAttrs(w, xfrmAttrs, attrs);
   return w.finish();
+}
+
+/** The 16 bytes of an `xfrm_address_t` holding `address`. */
+function addressBytes(address: string, family: XfrmFamily): Uint8Array {
+  const b = new Uint8Array(16);
+  writeAddress(new DataView(b.buffer), 0, address, family);
+  return b;
 }
 
 /** Writes `struct xfrm_usersa_id` for `id`. */
@@ -609,12 +507,10 @@ function usersaId(w: MessageWriter, id: XfrmStateId): void {
   dv.setUint32(16, checkU32(id.spi, "spi"), false);
   dv.setUint16(20, familyNumber(family), true);
   dv.setUint8(22, protoNumber(id.proto));
-  if (id.src) {
-    const s = new Uint8Array(16);
-    writeAddress(new DataView(s.buffer), 0, id.src, family);
-    w.attr(XfrmAttr.SRCADDR, s);
-  }
-  if (id.mark) w.attr(XfrmAttr.MARK, markBytes(id.mark));
+  writeAttrs(w, xfrmAttrs, {
+    srcaddr: id.src ? addressBytes(id.src, family) : undefined,
+    mark: id.mark ? markOf(id.mark) : undefined,
+  });
 }
 
 /**
@@ -684,8 +580,10 @@ export function encodeAllocSpi(spec: XfrmAllocSpiSpec): Uint8Array {
   if (min > max) throw new TypeError(`min SPI ${min} is above max ${max}`);
   dv.setUint32(224, min, true);
   dv.setUint32(228, max, true);
-  if (spec.mark) w.attr(XfrmAttr.MARK, markBytes(spec.mark));
-  if (spec.ifId !== undefined) w.u32(XfrmAttr.IF_ID, checkU32(spec.ifId, "if_id"));
+  writeAttrs(w, xfrmAttrs, {
+    mark: spec.mark ? markOf(spec.mark) : undefined,
+    ifId: spec.ifId !== undefined ? checkU32(spec.ifId, "if_id") : undefined,
+  });
   return w.finish();
 }
 

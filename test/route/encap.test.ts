@@ -101,3 +101,116 @@ test("encap seg6 from uapi bytes: segments reversed into visiting order; a heade
   const short = new Uint8Array([4 + srh.length - 16, 0, 1, 0, ...srh.slice(0, -16)]);
   assert.throws(() => decodeRoute(encapRoute(5, short)), ParseError);
 });
+
+interface IpSeg6Local {
+  dst: string;
+  encap?: string;
+  action?: string;
+  nh4?: string;
+  nh6?: string;
+  table?: string;
+  oif?: string;
+  srh?: { segs: string[] };
+  stats64?: { packets: number; bytes: number; errors: number };
+}
+
+test("encap seg6local (End, End.X, End.T, End.DX4, End.DX6, End.DX2, End.B6, counters) decodes as ip -j -s route shows it", async () => {
+  await withNetns("sfm-seg6local", async (ns) => {
+    ipBatch(
+      ns,
+      "link add d0 type veth peer name d1\nlink set d0 up\nlink set d1 up\n" +
+        "route add fc00::1/128 encap seg6local action End dev d0\n" +
+        "route add fc00::2/128 encap seg6local action End.X nh6 fc00::9 dev d0\n" +
+        "route add fc00::3/128 encap seg6local action End.T table 100 dev d0\n" +
+        "route add fc00::4/128 encap seg6local action End.DX4 nh4 10.0.0.1 dev d0\n" +
+        "route add fc00::5/128 encap seg6local action End.DX6 nh6 fc00::1 dev d0\n" +
+        "route add fc00::6/128 encap seg6local action End.DX2 oif d1 dev d0\n" +
+        "route add fc00::7/128 encap seg6local action End.B6 srh segs fc00::a,fc00::b dev d0\n" +
+        "route add fc00::8/128 encap seg6local action End count dev d0\n",
+    );
+    const shown = ipJson<IpSeg6Local[]>(ns, "-s", "-6", "route", "show").filter((r) => r.encap === "seg6local");
+    assert.equal(shown.length, 8);
+    const index = (name: string) => ipJson<{ ifindex: number }[]>(ns, "link", "show", name)[0].ifindex;
+    await using sock = await NetlinkSocket.open("route", { netns: ns });
+    const ours = new Map<string, Route>();
+    for await (const r of listRoutes(sock, { family: "inet6" })) if (r.encap) ours.set(r.dst!, r);
+    for (const want of shown) {
+      const e = ours.get(want.dst)?.encap;
+      assert.equal(e?.kind, "seg6local", want.dst);
+      assert.equal(e.type, 7);
+      const local = e.seg6local!;
+      assert.equal(local.action, want.action, want.dst);
+      assert.equal(local.nh4, want.nh4, `${want.dst} nh4`);
+      assert.equal(local.nh6, want.nh6, `${want.dst} nh6`);
+      assert.equal(local.table === undefined ? undefined : String(local.table), want.table, `${want.dst} table`);
+      assert.equal(local.oif, want.oif === undefined ? undefined : index(want.oif), `${want.dst} oif`);
+      assert.deepEqual(local.srh?.segs, want.srh?.segs, `${want.dst} srh`);
+      const counters = local.counters &&
+        {
+          packets: Number(local.counters.packets),
+          bytes: Number(local.counters.bytes),
+          errors: Number(local.counters.errors),
+        };
+      assert.deepEqual(counters, want.stats64, `${want.dst} counters`);
+    }
+  });
+});
+
+test("encap bpf from uapi bytes (no BPF programs are loaded here): programs by hook and headroom; a broken nest is a ParseError", () => {
+  const str = (type: number, text: string) => {
+    const bytes = [...new TextEncoder().encode(text), 0];
+    const out = [4 + bytes.length, 0, type, 0, ...bytes];
+    while (out.length % 4) out.push(0);
+    return out;
+  };
+  const nest = (type: number, inner: number[]) => [4 + inner.length, 0, type, 0x80, ...inner];
+  // LWT_BPF_IN { LWT_BPF_PROG_NAME "lwt_in" }, LWT_BPF_XMIT { LWT_BPF_PROG_NAME "xmit_prog" },
+  // LWT_BPF_XMIT_HEADROOM 32, and an attribute 9 the library does not know.
+  const inner = new Uint8Array([
+    ...nest(1, str(2, "lwt_in")),
+    ...nest(3, str(2, "xmit_prog")),
+    8,
+    0,
+    4,
+    0,
+    32,
+    0,
+    0,
+    0,
+    8,
+    0,
+    9,
+    0,
+    1,
+    2,
+    3,
+    4,
+  ]);
+  const r = decodeRoute(encapRoute(6, inner));
+  assert.equal(r.encap?.kind, "bpf");
+  assert.equal(r.encap?.bpf?.in?.name, "lwt_in");
+  assert.equal(r.encap?.bpf?.out, undefined);
+  assert.equal(r.encap?.bpf?.xmit?.name, "xmit_prog");
+  assert.equal(r.encap?.bpf?.headroom, 32);
+  assert.deepEqual(r.encap?.bpf?.unknown?.map((a) => [a.type, [...a.value]]), [[9, [1, 2, 3, 4]]]);
+  const broken = new Uint8Array([...nest(1, [40, 0, 2, 0, 0x41, 0, 0, 0])]);
+  assert.throws(() => decodeRoute(encapRoute(6, broken)), ParseError);
+});
+
+test("encap seg6local from uapi bytes: End.BPF program id and name, flavors, an action name; no action is a ParseError", () => {
+  const u32 = (type: number, v: number) => [8, 0, type, 0, v & 255, (v >> 8) & 255, (v >> 16) & 255, v >>> 24];
+  const nest = (type: number, inner: number[]) => [4 + inner.length, 0, type, 0x80, ...inner];
+  // SEG6_LOCAL_ACTION End.BPF (15); SEG6_LOCAL_BPF { PROG id 42, PROG_NAME "srv6" };
+  // SEG6_LOCAL_FLAVORS { OPERATION 1 << NEXT_CSID (4), LCBLOCK_BITS 32, LCNODE_FN_BITS 16 }.
+  const inner = new Uint8Array([
+    ...u32(1, 15),
+    ...nest(8, [...u32(1, 42), 9, 0, 2, 0, 0x73, 0x72, 0x76, 0x36, 0, 0, 0, 0]),
+    ...nest(11, [...u32(1, 1 << 4), 5, 0, 2, 0, 32, 0, 0, 0, 5, 0, 3, 0, 16, 0, 0, 0]),
+  ]);
+  const r = decodeRoute(encapRoute(7, inner));
+  assert.deepEqual(
+    { ...r.encap?.seg6local },
+    { action: "End.BPF", bpf: { id: 42, name: "srv6" }, flavors: { operation: ["next-csid"], lblen: 32, nflen: 16 } },
+  );
+  assert.throws(() => decodeRoute(encapRoute(7, new Uint8Array(u32(3, 100)))), ParseError);
+});

@@ -8,11 +8,11 @@
  * `--optimize-for-size` is for many clients: V8 then keeps a smaller young
  * generation and collects the old one sooner. Each event makes short-lived
  * promises for every client; with V8's defaults, 1,000 SSE clients at 50
- * events/s left 100–150 MiB of JS heap between collections and the process
- * at 300–350 MiB; with the flag, 25–30 MiB of heap and 205–215 MiB, for the
- * same CPU within the noise (bench/RESULTS.md). Of those, Deno.serve itself
- * takes about 70 KiB per open streamed response (a bare `Deno.serve` SSE
- * server: 35 MiB idle, 104 MiB with 1,000 clients).
+ * events/s kept about 100 MiB of JS heap reserved and the process at
+ * 288–297 MiB; with the flag, 29–32 MiB and 209–216 MiB (bench/RESULTS.md;
+ * CPU the same within that busy machine's noise). Deno.serve itself takes
+ * about 70 KiB per open streamed response: a bare `Deno.serve` SSE server
+ * went from 35 MiB idle to 104 MiB with 1,000 clients.
  *
  * Outside this repository, import from "jsr:@nlts/netlink" instead of "../mod.ts".
  */

@@ -1,6 +1,7 @@
 /**
  * Load of the example servers (examples/bun_server.ts under Bun,
- * examples/deno_server.ts under Deno), as an operator would see it. All on
+ * examples/deno_server.ts under Deno, examples/node_server.ts under Node),
+ * as an operator would see it. All on
  * loopback; the changes happen in a private namespace
  * (`nlts-srv-bench-<pid>`, removed at the end). Per server and round:
  *
@@ -18,19 +19,27 @@
  *    client, no consumer, and no more fds than when idle, within 15 s.
  *
  *     deno run -A bench/server_load.ts [--clients 1000] [--rate 50] [--seconds 10] [--cycles 2000] [--rounds 3]
+ *       [--servers bun,deno,node[,deno-v8default,node-v8default]] [--stall yes|no|only] [--old DIR]
  *
- * Contenders (bun, bun+stall, deno, deno+stall) are interleaved in each
- * round, the order rotating between rounds. Timing: latency is receipt time
+ * Contenders (each server, plain and "+stall") are interleaved in each
+ * round, the order rotating between rounds. `--old DIR` adds "bun@old" and
+ * "deno@old": the same examples from another checkout (e.g. a `git worktree`
+ * of an older commit), for an A/B in one run. Timing: latency is receipt time
  * in the client minus the stamp the changer wrote just before handing the
  * line to `ip` ("to the listener": the same to the independent listener,
  * i.e. the time spent before any server: `ip`, the RTNL lock, the kernel); server CPU is utime+stime from /proc/PID/stat over the load
- * phase, RSS is VmRSS at its end (VmHWM: the peak over the whole run);
+ * phase, and per client-event that CPU time over the events the clients
+ * received (clients × the median client's count), with the share of it
+ * spent in the kernel (stime: the writes, and loopback's delivery to the
+ * clients, which the sender pays for); RSS is VmRSS at its end
+ * (VmHWM: the peak over the whole run), next to the server's own
+ * `memoryUsage()` (JS heap used and reserved, and memory outside it);
  * "waited for a CPU" is the server main thread's run-queue time over the
  * load phase (/proc/PID/schedstat), which shows a machine shared with
  * other work.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { args, median, percentile } from "./common.ts";
 import { Overrun, subscribe } from "../mod.ts";
@@ -41,6 +50,12 @@ const flag = (name: string, fallback: number) => {
 };
 const clients = flag("--clients", 1000), rate = flag("--rate", 50), seconds = flag("--seconds", 10);
 const cycleCount = flag("--cycles", 2000), rounds = flag("--rounds", 3);
+const text = (name: string, fallback: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const old = text("--old", "");
+const stallMode = text("--stall", "yes");
 const ns = `nlts-srv-bench-${process.pid}`;
 const children = new Set<ReturnType<typeof spawn>>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,22 +68,32 @@ function run(cmd: string, a: string[], input?: string): Promise<void> {
   });
 }
 
-const SERVERS = {
+const localNode = new URL("../node_modules/.bin/node", import.meta.url).pathname; // Node 26, as npm ci installs it
+const nodeBin = existsSync(localNode) ? localNode : "node";
+const SERVERS: Record<string, [string, string[]]> = {
   bun: ["bun", ["examples/bun_server.ts"]],
-  deno: ["deno", ["run", "-A", "examples/deno_server.ts"]],
-} as const;
+  // As their headers advise: V8 tuned for memory (without it, the same server's RSS under this load is about 100 MiB
+  // more: the "-v8default" contenders).
+  deno: ["deno", ["run", "-A", "--v8-flags=--optimize-for-size", "examples/deno_server.ts"]],
+  "deno-v8default": ["deno", ["run", "-A", "examples/deno_server.ts"]],
+  node: [nodeBin, ["--optimize-for-size", "--disable-warning=ExperimentalWarning", "examples/node_server.ts"]],
+  "node-v8default": [nodeBin, ["--disable-warning=ExperimentalWarning", "examples/node_server.ts"]],
+  "bun@old": ["bun", [`${old}/examples/bun_server.ts`]],
+  "deno@old": ["deno", ["run", "-A", `${old}/examples/deno_server.ts`]],
+};
 
 /** Milliseconds the process's main thread has waited for a CPU while runnable (the machine's contention). */
 function runqueueMs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
 }
 
-function proc(pid: number): { cpuMs: number; hwmMiB: number; rssMiB: number; fds: number } {
+function proc(pid: number): { cpuMs: number; sysMs: number; hwmMiB: number; rssMiB: number; fds: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))![1]);
   return {
     cpuMs: (Number(stat[11]) + Number(stat[12])) * 10, // utime + stime, 100 Hz ticks
+    sysMs: Number(stat[12]) * 10,
     hwmMiB: kb("VmHWM") / 1024,
     rssMiB: kb("VmRSS") / 1024,
     fds: readdirSync(`/proc/${pid}/fd`).length,
@@ -101,9 +126,14 @@ interface Result {
   p99: number;
   max: number;
   cpu: number;
+  cpuPerEventUs: number;
+  /** The part of the server's CPU time spent in the kernel (its writes, and loopback's delivery to the clients). */
+  sysShare: number;
   clientsCpu: number;
   rss: number;
   heap: number;
+  heapTotal: number;
+  external: number;
   waited: number;
   loadavg: string;
   hwm: number;
@@ -115,7 +145,7 @@ interface Result {
   fdsAfter: number;
 }
 
-async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result> {
+async function round(name: string, stall: boolean): Promise<Result> {
   const [cmd, a] = SERVERS[name];
   const server = spawn(cmd, [...a, "--port", "0", "--netns", ns, "--rcvbuf", String(32 << 20), "--max-stall", "3"], {
     stdio: ["ignore", "pipe", "ignore"],
@@ -183,7 +213,7 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
   await sleep(seconds * 1000);
   prefix = "c";
   const after = proc(pid), clientsAfter = proc(clientsProc.pid!), loadMs = performance.now() - t0;
-  const heapMiB = (await stats(base)).heapUsed / 2 ** 20;
+  const memory = await stats(base);
   const waited = runqueueMs(pid) - waitedBefore;
   const load = await ask(`report ${lastStamp}`); // once every client has the last change, or after 15 s
 
@@ -223,9 +253,13 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
     kernelP99: percentile(kernelLatencies, 99),
     ...load,
     cpu: ((after.cpuMs - before.cpuMs) / loadMs) * 100,
+    cpuPerEventUs: ((after.cpuMs - before.cpuMs) * 1000) / (clients * load.receivedMedian),
+    sysShare: (after.sysMs - before.sysMs) / (after.cpuMs - before.cpuMs),
     clientsCpu: ((clientsAfter.cpuMs - clientsBefore.cpuMs) / loadMs) * 100,
     rss: after.rssMiB,
-    heap: heapMiB,
+    heap: memory.heapUsed / 2 ** 20,
+    heapTotal: (memory.heapTotal ?? NaN) / 2 ** 20, // not in --old's /stats
+    external: (memory.external ?? NaN) / 2 ** 20,
     waited,
     loadavg: loadBefore,
     hwm: end.hwmMiB,
@@ -241,10 +275,12 @@ async function round(name: keyof typeof SERVERS, stall: boolean): Promise<Result
 function describe(r: Result): string {
   return `sent ${r.sent}, received min/median/max ${r.receivedMin}/${r.receivedMedian}/${r.receivedMax}, ` +
     `overruns ${r.overruns}; latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (to the listener: p50 ` +
-    `${r.kernelP50} ms, p99 ${r.kernelP99} ms); CPU ${r.cpu.toFixed(0)}% ` +
+    `${r.kernelP50} ms, p99 ${r.kernelP99} ms); CPU ${r.cpu.toFixed(0)}% (${r.cpuPerEventUs.toFixed(1)} µs per ` +
+    `client-event, ${(r.sysShare * 100).toFixed(0)}% of it in the kernel) ` +
     `(clients process ${r.clientsCpu.toFixed(0)}%), waited for a CPU ${r.waited.toFixed(0)} ms (load average ` +
     `${r.loadavg}), ` +
-    `RSS ${r.rss.toFixed(0)} MiB (peak ${r.hwm.toFixed(0)}, JS heap ${r.heap.toFixed(0)})` +
+    `RSS ${r.rss.toFixed(0)} MiB (peak ${r.hwm.toFixed(0)}; JS heap ${r.heap.toFixed(0)} used of ` +
+    `${r.heapTotal.toFixed(0)}, external ${r.external.toFixed(0)})` +
     (r.dropMs === undefined ? "" : `; stalled client dropped after ${r.dropMs.toFixed(0)} ms`) +
     `; after cycles: ${r.leftClients} clients, ${r.leftConsumers} consumers, fds ${r.fdsAfter} (idle ${r.fdsIdle}), ` +
     `all released ${
@@ -260,7 +296,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const contenders = [["bun", false], ["bun", true], ["deno", false], ["deno", true]] as const;
+const names = text("--servers", "bun,deno,node").split(",");
+if (old) names.push("bun@old", "deno@old");
+for (const name of names) if (!(name in SERVERS)) throw new Error(`--servers: unknown server ${name}`);
+const contenders = names.flatMap((name) =>
+  stallMode === "only" ? [[name, true]] : stallMode === "no" ? [[name, false]] : [[name, false], [name, true]]
+) as [string, boolean][];
 const results = new Map<string, Result[]>();
 await run("ip", ["netns", "add", ns]);
 try {
@@ -287,22 +328,36 @@ try {
       `${label}: events lost by the worst client ${mmm(lost)}; p50 ${mmm(rs.map((r) => r.p50))} ms; ` +
         `p99 ${mmm(rs.map((r) => r.p99))} ms (to the listener: p99 ${mmm(rs.map((r) => r.kernelP99))} ms); CPU ${
           mmm(rs.map((r) => r.cpu))
-        }% ` +
+        }%, ${mmm(rs.map((r) => r.cpuPerEventUs), 1)} µs per client-event (in the kernel ${
+          mmm(rs.map((r) => r.sysShare * 100))
+        }%) ` +
         `(clients ${mmm(rs.map((r) => r.clientsCpu))}%); server waited for a CPU ${
           mmm(rs.map((r) => r.waited))
         } ms; RSS ${mmm(rs.map((r) => r.rss))} MiB; ` +
-        `peak ${mmm(rs.map((r) => r.hwm))} MiB; JS heap ${mmm(rs.map((r) => r.heap))} MiB` +
+        `peak ${mmm(rs.map((r) => r.hwm))} MiB; JS heap ${mmm(rs.map((r) => r.heap))} MiB used of ` +
+        `${mmm(rs.map((r) => r.heapTotal))}, external ${mmm(rs.map((r) => r.external))} MiB; ` +
+        `load average ${rs.map((r) => r.loadavg).join(", ")}` +
         (rs[0].dropMs === undefined ? "" : `; dropped after ${mmm(rs.map((r) => r.dropMs ?? NaN))} ms`) +
         `; released after cycles in ${mmm(rs.map((r) => r.releaseMs ?? NaN))} ms` +
         `; left after cycles: ${mmm(rs.map((r) => r.leftConsumers))} consumers, ` +
         `${mmm(rs.map((r) => r.fdsAfter - r.fdsIdle))} fds over idle`,
     );
   }
-  for (const name of ["bun", "deno"]) {
-    const plain = results.get(name)!, stalled = results.get(`${name}+stall`)!;
+  for (const name of names) {
+    const plain = results.get(name), stalled = results.get(`${name}+stall`);
+    if (plain === undefined || stalled === undefined) continue;
     const ratios = plain.map((r, i) => stalled[i].p99 / r.p99);
     console.log(
       `${name}: p99 with a stalled client / without, per round: ${ratios.map((x) => x.toFixed(2)).join(", ")}`,
+    );
+  }
+  for (const label of results.keys()) {
+    const oldLabel = label.replace(/^(bun|deno)/, "$1@old");
+    const before = results.get(oldLabel);
+    if (oldLabel === label || label.includes("@old") || before === undefined) continue;
+    const ratios = results.get(label)!.map((r, i) => r.cpuPerEventUs / before[i].cpuPerEventUs);
+    console.log(
+      `${label}: CPU per client-event, this checkout / --old, per round: ${ratios.map((x) => x.toFixed(2)).join(", ")}`,
     );
   }
 } finally {

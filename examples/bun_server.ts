@@ -2,7 +2,8 @@
  * Live network state over HTTP with `Bun.serve`: links, addresses and routes
  * as JSON, and as Server-Sent Events (a snapshot, then deltas) for any number
  * of clients over one shared watch per kind. See examples/state_server.ts
- * for the endpoints; examples/deno_server.ts is the same with `Deno.serve`.
+ * for the endpoints; examples/deno_server.ts and examples/node_server.ts
+ * are the same with `Deno.serve` and `node:http`.
  *
  *     bun examples/bun_server.ts [--port N] [--netns NAME] [--rcvbuf BYTES] [--max-queue N] [--max-stall SECONDS]
  *

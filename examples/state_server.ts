@@ -1,7 +1,8 @@
 /**
- * The HTTP side of examples/bun_server.ts and examples/deno_server.ts, with
- * nothing runtime-specific: a `fetch`-style handler over three shared
- * watches (links, addresses, routes), whatever the number of clients.
+ * The HTTP side of examples/bun_server.ts, examples/deno_server.ts and
+ * examples/node_server.ts, with nothing runtime-specific: a `fetch`-style
+ * handler over three shared watches (links, addresses, routes), whatever
+ * the number of clients.
  *
  * - `GET /links`, `GET /addresses`, `GET /routes`: the current view as JSON.
  * - `GET /events[?kinds=link,address,route]`: Server-Sent Events. Per kind,
@@ -13,7 +14,8 @@
  *   closed. Its subscription ends when its connection does.
  * - `GET /stats`: clients now (with each one's queued events and how long it has
  *   been dropping events, in ms), event-stream requests served and clients
- *   dropped so far, the JS heap in use, consumers and events read per kind.
+ *   dropped so far, the JS heap (used, reserved) and the memory outside it,
+ *   consumers and events read per kind.
  *
  * Each kernel event is decoded once (one `watch()` per kind, shared with
  * `shareWatch()`) and serialised once for every client.
@@ -103,6 +105,9 @@ interface DirectController {
   close(): void;
 }
 
+/** A consumer's answer, with its kind. */
+type Answer = [Kind, IteratorResult<WatchEvent<unknown> | Overrun, undefined>];
+
 /** One SSE client: a consumer per kind, read only when its connection asks for more. */
 class Client {
   readonly #consumers: [Kind, ShareConsumer<WatchEvent<unknown>>][];
@@ -110,7 +115,7 @@ class Client {
   /** Kinds with a `next()` asked and not yet taken from `#ready`: one at a time per consumer. */
   readonly #asked = new Set<Kind>();
   /** Answers of the consumers, in the order they came. */
-  readonly #ready: [Kind, IteratorResult<WatchEvent<unknown> | Overrun>][] = [];
+  readonly #ready: Answer[] = [];
   #wake?: () => void;
   #write?: (bytes: Uint8Array) => void;
   #end?: () => void;
@@ -165,37 +170,47 @@ class Client {
 
   /** The next frame for this client, or `undefined` once it has ended. */
   async #next(): Promise<Uint8Array | undefined> {
-    while (!this.#closed) {
-      const item = await this.#nextItem();
-      if (item !== undefined) return item;
+    while (!this.#closed && this.#consumers.length > 0) {
+      // One kind (the usual case) needs no merging: its consumer is awaited directly, which
+      // spares three promises per event and client (a third of the server's garbage in Deno).
+      const answer = this.#consumers.length === 1 && this.#asked.size === 0
+        ? await this.#answerOf(this.#consumers[0])
+        : await this.#firstAnswer();
+      if (answer === undefined || this.#closed) break;
+      const [kind, result] = answer;
+      if (result.done) this.#consumers.splice(this.#consumers.findIndex(([k]) => k === kind), 1);
+      else return result.value instanceof Overrun ? overrunFrames[kind] : frame(kind, result.value, this.#keys);
     }
+    this.close();
     return undefined;
   }
 
-  async #nextItem(): Promise<Uint8Array | undefined> {
+  /** A consumer's next answer; a rejection (the request's signal: the client went away) ends that kind like its end. */
+  async #answerOf([kind, consumer]: [Kind, ShareConsumer<WatchEvent<unknown>>]): Promise<Answer> {
+    try {
+      return [kind, await consumer.next()];
+    } catch {
+      return [kind, { done: true, value: undefined }];
+    }
+  }
+
+  /** The first answer of any consumer (`undefined` if the client closed meanwhile). */
+  async #firstAnswer(): Promise<Answer | undefined> {
     // Not Promise.race over the consumers' next(): each race would leave a reaction on the
     // still-pending promises (a kind that rarely changes), and those pile up until it settles.
-    for (const [kind, consumer] of this.#consumers) {
-      if (this.#asked.has(kind)) continue;
-      this.#asked.add(kind);
-      // A rejection (the request's signal: the client went away) ends that kind like its end.
-      void consumer.next().then((r) => r, () => ({ done: true, value: undefined }) as const).then((r) => {
-        this.#ready.push([kind, r]);
+    for (const entry of this.#consumers) {
+      if (this.#asked.has(entry[0])) continue;
+      this.#asked.add(entry[0]);
+      void this.#answerOf(entry).then((answer) => {
+        this.#ready.push(answer);
         this.#wake?.();
       });
     }
-    if (this.#asked.size === 0) return void this.close();
     while (this.#ready.length === 0 && !this.#closed) await new Promise<void>((resolve) => (this.#wake = resolve));
     this.#wake = undefined;
-    if (this.#closed) return undefined;
-    const [kind, result] = this.#ready.shift()!;
-    this.#asked.delete(kind);
-    if (result.done) {
-      this.#consumers.splice(this.#consumers.findIndex(([k]) => k === kind), 1);
-      if (this.#consumers.length === 0) this.close();
-      return undefined;
-    }
-    return result.value instanceof Overrun ? overrunFrames[kind] : frame(kind, result.value, this.#keys);
+    const answer = this.#ready.shift();
+    if (answer !== undefined) this.#asked.delete(answer[0]);
+    return answer;
   }
 
   /** How long this client's fullest queue has been dropping events (ms), 0 if none is. */
@@ -302,10 +317,13 @@ export class StateServer implements AsyncDisposable {
       return json([...this.#watchers[kind].view.values()]);
     }
     if (path === "/stats") {
+      const { heapUsed, heapTotal, external } = memoryUsage();
       return json({
         clients: this.#clients.size,
         served: this.#served,
-        heapUsed: memoryUsage().heapUsed,
+        heapUsed,
+        heapTotal,
+        external,
         queued: [...this.#clients].map((c) => c.queued),
         stalled: [...this.#clients].map((c) => c.stalledFor(performance.now())),
         dropped: this.#dropped,

@@ -1,6 +1,7 @@
 // The runnable examples, run as their users would: examples/deno_watch.ts under Deno (its stdout read
-// line by line), examples/bun_server.ts under Bun and examples/deno_server.ts under Deno (queried over HTTP
-// with fetch), each looking into a private namespace while the test changes links there with `ip`.
+// line by line), examples/bun_server.ts under Bun, examples/deno_server.ts under Deno and
+// examples/node_server.ts under Node (queried over HTTP with fetch), each looking into a private namespace
+// while the test changes links there with `ip`.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ip, ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
@@ -8,6 +9,7 @@ import { Child, root } from "../cli/run.ts";
 import { connect } from "node:net";
 import { Buffer } from "node:buffer";
 import { spawn, spawnSync } from "node:child_process";
+import { nodeBin } from "../helpers/runtimes.ts";
 
 test("examples/deno_watch.ts prints link and address events of its namespace, and stops after --for", async () => {
   await withNetns("cl-ex-watch", async (ns) => {
@@ -176,6 +178,11 @@ const servers = [
     file: "examples/deno_server.ts",
     cmd: (args: string[]) => ["deno", ["run", "-A", ...args]] as const,
   },
+  {
+    runtime: "node",
+    file: "examples/node_server.ts",
+    cmd: (args: string[]) => [nodeBin, ["--disable-warning=ExperimentalWarning", ...args]] as const,
+  },
 ];
 
 for (const { file, cmd } of servers) {
@@ -192,7 +199,7 @@ for (const { file, cmd } of servers) {
   };
 
   test(
-    `${file}: GET /links, /addresses, /routes match ip -j; /events sends snapshots then deltas; a closed client's subscription is released, also under changes`,
+    `${file}: GET /links, /addresses, /routes match ip -j; /events sends snapshots then deltas; a closed client's subscription is released, also under changes; SIGTERM ends it with status 0`,
     async () => {
       await withNetns("srv-ex", async (ns) => {
         ip(ns, "link", "add", "srv-s0", "type", "veth", "peer", "name", "srv-s1");
@@ -282,8 +289,9 @@ for (const { file, cmd } of servers) {
             { clients: 0, consumers: { link: 0, address: 0, route: 0 } },
             "no subscription outlives its connection",
           );
-          const { code } = await server.stop();
-          assert.equal(code, 0, server.stderr);
+          server.kill("SIGTERM");
+          const { code, signal } = await server.exited;
+          assert.deepEqual({ code, signal }, { code: 0, signal: null }, server.stderr);
         } finally {
           server.kill("SIGKILL");
         }
@@ -370,6 +378,17 @@ test("examples print one line on stderr and exit 1 for a namespace that does not
     [
       "deno_server",
       spawnSync("deno", ["run", "-A", "examples/deno_server.ts", "--port", "0", "--netns", missing], { cwd: root }),
+    ],
+    [
+      "node_server",
+      spawnSync(nodeBin, [
+        "--disable-warning=ExperimentalWarning",
+        "examples/node_server.ts",
+        "--port",
+        "0",
+        "--netns",
+        missing,
+      ], { cwd: root }),
     ],
   ] as const;
   for (const [name, run] of runs) {

@@ -307,7 +307,11 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   if (r.src !== undefined) out += `,"src":${q(prefix(r.src, r.srcLength, r.family))}`;
   if (r.nexthopId !== undefined) out += `,"nhid":${r.nexthopId}`;
   // An `ip` encapsulation's `id` repeats a key, as in ip's text (a parser keeps the last).
-  if (r.encap) { for (const [key, value] of encapEntries(r.encap)) out += `,${q(key)}:${q(value)}`; }
+  if (r.encap) {
+    for (const [key, value] of encapEntries(r.encap, names, options.stats)) {
+      if (value !== undefined) out += `,${q(key)}:${q(value)}`;
+    }
+  }
   if (r.gateway !== undefined) {
     if (r.viaFamily !== undefined && r.viaFamily !== r.family) {
       out += `,"via":${q({ family: r.viaFamily, host: r.gateway })}`;
@@ -434,8 +438,12 @@ function objectText(entries: readonly (readonly [string, unknown])[]): string {
 /** `TUNNEL_KEY`, `TUNNEL_CSUM`, `TUNNEL_SEQ` of `LWTUNNEL_IP_FLAGS`, in the order ip prints them. */
 const TUNNEL_FLAGS: readonly [string, number][] = [["key", 0x04], ["csum", 0x01], ["seq", 0x08]];
 
-/** The keys of ip's `lwt_print_encap`: the kind, then what it knows of `ip`, `ip6` and `seg6`. */
-function encapEntries(e: RouteEncap): [string, unknown][] {
+/**
+ * The keys of ip's `lwt_print_encap` (iproute2 6.1): the kind, then what it
+ * knows of `ip`, `ip6`, `seg6`, `seg6local` and `bpf`. `stats` is `-s`
+ * (`seg6local` counters).
+ */
+function encapEntries(e: RouteEncap, names: Names, stats = false): [string, unknown][] {
   const out: [string, unknown][] = [["encap", e.kind ?? String(e.type)]];
   if (e.ip) {
     const v6 = e.kind === "ip6";
@@ -445,21 +453,71 @@ function encapEntries(e: RouteEncap): [string, unknown][] {
   } else if (e.seg6) {
     out.push(["mode", e.seg6.mode], ["segs", e.seg6.segs]);
     if (e.seg6.flags & SR6_FLAG1_HMAC) out.push(["hmac", seg6HmacKey(e.data)]);
+  } else if (e.seg6local) {
+    const l = e.seg6local;
+    const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? `if${i}`);
+    const table = (t: number | undefined) => (t === undefined ? undefined : TABLES[t] ?? String(t));
+    out.push(["action", typeof l.action === "string" ? l.action : "<unknown>"]);
+    if (l.srh) {
+      const hmac = l.srh.flags & SR6_FLAG1_HMAC
+        ? srhHmacKey(attrValue(e.data, SEG6_LOCAL_SRH) ?? new Uint8Array(), 0)
+        : undefined;
+      out.push(["srh", hmac === undefined ? { segs: l.srh.segs } : { segs: l.srh.segs, hmac }]);
+    }
+    out.push(["table", table(l.table)], ["vrftable", table(l.vrftable)], ["nh4", l.nh4], ["nh6", l.nh6]);
+    out.push(["iif", dev(l.iif)], ["oif", dev(l.oif)]);
+    if (l.bpf) out.push(["endpoint", l.bpf.name ?? "<unknown>"]);
+    if (l.counters && stats) {
+      const n = (v: bigint | undefined) => Number(v ?? 0n);
+      out.push(["stats64", {
+        packets: n(l.counters.packets),
+        bytes: n(l.counters.bytes),
+        errors: n(l.counters.errors),
+      }]);
+    }
+  } else if (e.bpf) {
+    for (const hook of ["in", "out", "xmit"] as const) {
+      const prog = e.bpf[hook];
+      if (prog) out.push([hook, prog.name ?? "<unknown>"]);
+    }
+    out.push(["headroom", e.bpf.headroom]);
   }
   return out;
+}
+
+/** `SEG6_LOCAL_SRH`: the attribute of a `seg6local` payload that holds the header. */
+const SEG6_LOCAL_SRH = 2;
+
+/** The value of the first attribute of `type` in a nested attribute list, if any (lengths checked). */
+function attrValue(data: Uint8Array, type: number): Uint8Array | undefined {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let at = 0; at + 4 <= data.length;) {
+    const len = view.getUint16(at, true);
+    if (len < 4 || at + len > data.length) return undefined;
+    if ((view.getUint16(at + 2, true) & 0x3fff) === type) return data.subarray(at + 4, at + len);
+    at += (len + 3) & ~3;
+  }
+  return undefined;
 }
 
 /** `SR6_FLAG1_HMAC` of `struct ipv6_sr_hdr`: an HMAC TLV ends the header. */
 const SR6_FLAG1_HMAC = 0x08;
 
 /**
- * The key id of a `seg6` encapsulation's HMAC TLV, as ip prints it (`0x5`):
- * the TLV is the header's last 40 bytes (`struct sr6_tlv_hmac`), its key id at
- * offset 4. `data` is the `RTA_ENCAP` payload: `SEG6_IPTUNNEL_SRH`, whose value
- * is an `int` mode and then the header.
+ * The key id of a `seg6` encapsulation's HMAC TLV, as ip prints it (`0x5`).
+ * `data` is the `RTA_ENCAP` payload: `SEG6_IPTUNNEL_SRH`, whose value is an
+ * `int` mode and then the header.
  */
 function seg6HmacKey(data: Uint8Array): string | undefined {
-  const header = 4 + 4;
+  return srhHmacKey(data, 4 + 4);
+}
+
+/**
+ * The key id of the HMAC TLV of the segment routing header at `header` in
+ * `data`: the TLV is the header's last 40 bytes (`struct sr6_tlv_hmac`), its
+ * key id at offset 4.
+ */
+function srhHmacKey(data: Uint8Array, header: number): string | undefined {
   if (data.length < header + 2) return undefined;
   const at = header + ((data[header + 1] + 1) << 3) - 40 + 4;
   if (at < header || at + 4 > data.length) return undefined;
@@ -495,7 +553,7 @@ export function ipNexthop(n: Nexthop, names: Names, options: IpJsonOptions = {})
       unbalanced_time: r.unbalancedTime,
     }]);
   }
-  if (n.encap) out.push(...encapEntries(n.encap));
+  if (n.encap) out.push(...encapEntries(n.encap, names, options.stats));
   out.push(["gateway", n.gateway]);
   if (n.oif !== undefined) out.push(["dev", names.get(n.oif) ?? `if${n.oif}`]);
   if (n.scope !== "global" || options.details) out.push(["scope", n.scope]);

@@ -550,7 +550,7 @@ export const route: Command = {
     "List routes (the main table unless `table` says otherwise; IPv4 unless -6, every family with `table all`), " +
     "look one destination up, or add, replace, append or delete a route (in the main table unless `table N`; " +
     "-6 for `default` without a gateway). Listings print as the kernel answers. Writes print nothing on success.",
-  options: [...FAMILY_OPTIONS, DETAILS],
+  options: [...FAMILY_OPTIONS, DETAILS, STATS],
   async run(ctx, positionals, options) {
     const verb = writeVerb("route", positionals);
     if (verb) return await routeWrite(ctx, verb, positionals.slice(1), options);
@@ -599,7 +599,12 @@ export const route: Command = {
       tests.push((r) => r.gateway === kw.via || !!r.multipath?.some((p) => p.gateway === kw.via));
     }
     // As ip: IPv4 unless -6, except that `table all` lists every family.
-    const shape = { table: table === undefined ? 254 : table, details, dev: oif !== undefined };
+    const shape = {
+      table: table === undefined ? 254 : table,
+      details,
+      dev: oif !== undefined,
+      stats: options.stats === true,
+    };
     const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
       serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });

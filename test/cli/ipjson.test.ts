@@ -85,6 +85,7 @@ const LISTINGS = [
   ["-br", "addr"],
   ["route"],
   ["-6", "route"],
+  ["-s", "-6", "route"],
   ["route", "show", "table", "all"],
   ["route", "show", "table", "100"],
   ["route", "show", "10.82.0.0/16"],
@@ -177,6 +178,15 @@ const ENCAPS = [
   "route add 10.98.0.0/24 encap ip id 3 dst 10.9.9.7 key via 10.81.0.2 dev ij-a metric 5",
   "route add fd84::/64 dev ij-a encap ip6 id 5 dst fd00::1",
   "route add fd85::/64 encap seg6 mode encap segs fd00::1,fd00::2 via fd81::2 dev ij-a",
+  // SRv6 behaviours (seg6local): each field ip prints, counters with -s, an SRH with an HMAC key.
+  "route add fd86::1/128 encap seg6local action End count dev ij-a",
+  "route add fd86::2/128 encap seg6local action End.X nh6 fd81::2 dev ij-a",
+  "route add fd86::3/128 encap seg6local action End.T table 100 dev ij-a",
+  "route add fd86::4/128 encap seg6local action End.DX2 oif ij-a dev ij-a",
+  "route add fd86::5/128 encap seg6local action End.B6 srh segs fd00::a,fd00::b dev ij-a",
+  "route add fd86::6/128 encap seg6local action End.B6.Encaps srh segs fd00::c hmac 7 dev ij-a",
+  "route add fd86::7/128 encap seg6local action End.DT6 table main dev ij-a",
+  "route add fd86::8/128 encap seg6local action End.DX4 nh4 10.81.0.2 dev ij-a",
 ];
 
 const NEXTHOP_LISTINGS = [
@@ -194,13 +204,14 @@ const NEXTHOP_LISTINGS = [
   // Routes: encapsulations (ip's repeated keys), a nexthop object, metrics before pref.
   ["route"],
   ["-6", "route"],
+  ["-s", "-6", "route"],
   ["route", "show", "table", "all"],
   // Not `show fdb`: iproute2 6.1 prints every nexthop for it; nlts asks the kernel for the FDB ones only.
 ];
 
 for (const rt of runtimes) {
   test(
-    `${rt}: -j nexthop and -j route print ip -j's text byte for byte (groups, blackhole, fdb, nhid, ip/ip6/seg6 encap)`,
+    `${rt}: -j nexthop and -j route print ip -j's text byte for byte (groups, blackhole, fdb, nhid, ip/ip6/seg6/seg6local encap)`,
     async () => {
       await withNetns(`cli-nh-${rt}`, (ns) => {
         ipBatch(ns, NEXTHOPS);
@@ -214,7 +225,7 @@ for (const rt of runtimes) {
             return false;
           }
         });
-        assert.ok(encaps.length >= 8, `ip, ip6 and seg6 encapsulations are there: ${encaps.length}`);
+        assert.ok(encaps.length >= 16, `ip, ip6, seg6 and seg6local encapsulations are there: ${encaps.length}`);
         for (const args of NEXTHOP_LISTINGS) {
           const theirs = sh("ip", ["-n", ns, "-j", ...args]).trim();
           const r = cli(rt, "-n", ns, "-j", ...args);
@@ -231,6 +242,10 @@ for (const rt of runtimes) {
           11 + encaps.filter((l) => l.startsWith("nexthop")).length,
         );
         assert.match(cli(rt, "-n", ns, "-j", "route").stdout, /"dst":"10\.98\.0\.0\/24","encap":"ip","id":3,/);
+        const srv6 = cli(rt, "-n", ns, "-j", "-s", "-6", "route").stdout;
+        assert.match(srv6, /"action":"End\.B6\.Encaps","srh":\{"segs":\["fd00::c"\],"hmac":"0x7"\}/);
+        assert.match(srv6, /"action":"End","stats64":\{"packets":0,"bytes":0,"errors":0\}/);
+        assert.match(srv6, /"action":"End\.DX2","oif":"ij-a"/);
         // With the kernel's FDB filter: the FDB nexthops only.
         assert.deepEqual(cliIpJson(rt, "-n", ns, "nexthop", "show", "fdb").map((n: any) => n.id), [9, 10, 11]);
       });

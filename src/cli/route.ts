@@ -609,8 +609,10 @@ export const route: Command = {
       serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });
     try {
-      for await (const r of rt.routes({ family: family(options, table === "all" ? undefined : "inet"), table, oif })) {
-        if (tests.every((t) => t(r))) out.push(r);
+      // A datagram's routes per step: no promise per route.
+      const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
+      for await (const routes of rt.routeBatches(filter)) {
+        for (const r of routes) if (tests.every((t) => t(r))) out.push(r);
       }
     } finally {
       out.end();

@@ -352,16 +352,22 @@ export async function* listAddressBatches(
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
   const signal = filter.signal;
-  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+  // A datagram at a time; an address refers to nothing of its bytes, so
+  // the buffer goes back to the socket once its addresses are decoded.
+  for await (const datagram of sock.dumpDatagrams(m.finish(), { signal })) {
     signal?.throwIfAborted();
     const addresses: Address[] = [];
-    for (const msg of batch) {
-      if (msg.type !== RTM.NEWADDR) continue;
-      const a = decodeAddress(msg);
+    const b = datagram.bytes;
+    const starts = datagram.starts;
+    for (let i = 0; i < starts.length; i++) {
+      const at = starts[i];
+      if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWADDR) continue;
+      const a = decodeAddress(datagram.message(i));
       // Without strict checking the kernel ignores the index: filter here too.
       if (index !== undefined && a.index !== index) continue;
       addresses.push(a);
     }
+    datagram.release();
     if (addresses.length > 0) yield addresses;
   }
 }

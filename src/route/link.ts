@@ -868,10 +868,18 @@ export async function* listLinkBatches(
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
   const signal = options.signal;
-  for await (const batch of sock.dumpBatches(m.finish(), { signal })) {
+  // A datagram at a time; a link refers to nothing of its bytes, so the
+  // buffer goes back to the socket once its links are decoded.
+  for await (const datagram of sock.dumpDatagrams(m.finish(), { signal })) {
     signal?.throwIfAborted();
     const links: Link[] = [];
-    for (const msg of batch) if (msg.type === RTM.NEWLINK) links.push(decodeLink(msg));
+    const b = datagram.bytes;
+    const starts = datagram.starts;
+    for (let i = 0; i < starts.length; i++) {
+      const at = starts[i];
+      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) links.push(decodeLink(datagram.message(i)));
+    }
+    datagram.release();
     if (links.length > 0) yield links;
   }
 }

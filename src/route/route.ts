@@ -11,7 +11,7 @@
  * @module
  */
 import type { Attr, AttrWriter } from "../wire/attrs.ts";
-import { Flags } from "../wire/constants.ts";
+import { Flags, NLMSG_HDRLEN } from "../wire/constants.ts";
 import {
   attributePathName,
   type AttrSet,
@@ -878,21 +878,30 @@ export function decodeRoute(msg: NetlinkMessage): Route {
 
 /** {@link decodeRoute} of a payload (`struct rtmsg` and its attributes). */
 function decodeRouteAt(p: Uint8Array): Route {
-  if (p.length < RTMSG_SIZE) throw new ParseError(`rtmsg of ${p.length} bytes is shorter than ${RTMSG_SIZE}`, 16);
-  const family = p[0];
-  const rtmFlags = (p[8] | (p[9] << 8) | (p[10] << 16) | (p[11] << 24)) >>> 0;
+  return decodeRouteIn(p, 0, p.length);
+}
+
+/**
+ * {@link decodeRoute} of the payload in `b[s, e)`, read in place (a dump's
+ * datagram: no view per message). Nothing of the route refers to `b`.
+ */
+function decodeRouteIn(b: Uint8Array, s: number, e: number): Route {
+  if (e - s < RTMSG_SIZE) throw new ParseError(`rtmsg of ${e - s} bytes is shorter than ${RTMSG_SIZE}`, 16);
+  const family = b[s];
+  const rtmFlags = (b[s + 8] | (b[s + 9] << 8) | (b[s + 10] << 16) | (b[s + 11] << 24)) >>> 0;
+  const type = b[s + 7];
   const route: RouteInProgress = {
     family: familyName(family),
-    table: p[4],
-    protocol: routeProtocolName(p[5]),
-    scope: routeScopeName(p[6]),
-    type: (TYPE_BY_NUMBER[p[7]] as RouteTypeName | undefined) ?? p[7],
-    tos: p[3],
-    dstLength: p[1],
-    srcLength: p[2],
+    table: b[s + 4],
+    protocol: routeProtocolName(b[s + 5]),
+    scope: routeScopeName(b[s + 6]),
+    type: (TYPE_BY_NUMBER[type] as RouteTypeName | undefined) ?? type,
+    tos: b[s + 3],
+    dstLength: b[s + 1],
+    srcLength: b[s + 2],
     flags: flagNames(rtmFlags),
   };
-  decodeAttrsInto(ROUTE_FIELDS, route, p, RTMSG_SIZE, p.length, 16 + RTMSG_SIZE);
+  decodeAttrsInto(ROUTE_FIELDS, route, b, s + RTMSG_SIZE, e, 16 + RTMSG_SIZE);
   // The few attributes that are not one field each (rare in a dump).
   if (route.expires !== undefined) route.expires = Math.trunc(route.expires / 100);
   else if (route.cacheInfo !== undefined && route.cacheInfo.expires !== 0) {
@@ -1048,15 +1057,20 @@ export async function* listRouteBatches(
   const cloned = filter.cloned;
   try {
     const signal = filter.signal;
-    for await (const batch of sock.dumpBatches(request, { signal })) {
+    // A datagram at a time, each route decoded in place; the routes refer
+    // to nothing of it, so its buffer goes back to the socket at once.
+    for await (const datagram of sock.dumpDatagrams(request, { signal })) {
       signal?.throwIfAborted();
       const routes: Route[] = [];
-      for (const msg of batch) {
-        if (msg.type !== RTM.NEWROUTE) continue;
-        const route = decodeRouteAt(msg.payload);
+      const b = datagram.bytes;
+      for (const at of datagram.starts) {
+        if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
+        const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
+        const route = decodeRouteIn(b, at + NLMSG_HDRLEN, end);
         if (cloned !== undefined && route.flags.includes("cloned") !== cloned) continue;
         if (matches(route, local)) routes.push(route);
       }
+      datagram.release();
       if (routes.length > 0) yield routes;
     }
   } catch (e) {

@@ -20,6 +20,7 @@
  */
 export {
   type BatchAnswer,
+  type DumpDatagram,
   type DumpOptions,
   NetlinkSocket,
   type NotificationOptions,

@@ -28,6 +28,7 @@
 import { loadLibc } from "../../ffi/mod.ts";
 import type { Libc, Receiver } from "../../ffi/mod.ts";
 import {
+  align4,
   Flags,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -102,6 +103,14 @@ const DEFAULT_QUEUE_LIMIT = 16384;
  */
 const spareReceivers: Receiver[] = [];
 const SPARE_RECEIVERS = 16;
+/**
+ * Buffers of released {@link DumpDatagram}s one socket keeps for the next
+ * ones. A consumer that releases each datagram before asking for the next
+ * holds one; the pump may have read one or two more ahead.
+ */
+const SPARE_DATAGRAMS = 4;
+/** Datagram copies are allocated in multiples of this, so that one buffer fits the next datagram too. */
+const DATAGRAM_ROUNDING = 8192;
 
 /** Options of {@link NetlinkSocket.open}. */
 export interface OpenOptions {
@@ -244,6 +253,109 @@ export interface DumpOptions {
   timeout?: number;
 }
 
+/**
+ * One datagram of a dump, as {@link NetlinkSocket.dumpDatagrams} yields it:
+ * the bytes as received and where the dump's messages start in them, with
+ * no object per message. Every `nlmsg_len` was checked against the
+ * datagram. `NLMSG_DONE`, `NLMSG_ERROR` and `NLMSG_NOOP` are not among
+ * `starts` (the socket handles them), nor messages that answer something
+ * else.
+ *
+ * `bytes` stays as it is for as long as it is referenced, unless
+ * {@link DumpDatagram.release} is called: that hands the buffer back to the
+ * socket, which copies a later datagram into it.
+ *
+ * @example
+ * ```ts
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { RTM } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * const req = new MessageWriter(RTM.GETLINK, Flags.DUMP);
+ * req.struct(16); // struct ifinfomsg
+ * for await (const d of sock.dumpDatagrams(req.finish())) {
+ *   for (const at of d.starts) console.log(d.bytes[at + 4] | (d.bytes[at + 5] << 8)); // nlmsg_type
+ *   d.release(); // nothing of d.bytes is kept
+ * }
+ * ```
+ */
+export interface DumpDatagram {
+  /** The datagram. */
+  readonly bytes: Uint8Array;
+  /** Offset in `bytes` of each of the dump's messages (its `nlmsghdr`), in order; never empty. */
+  readonly starts: readonly number[];
+  /**
+   * The message at `starts[i]` as a {@link NetlinkMessage} whose payload is
+   * a view of `bytes` (what {@link NetlinkSocket.dump} would have yielded).
+   */
+  message(i: number): NetlinkMessage;
+  /**
+   * Gives `bytes` back to the socket for a later datagram: call it once
+   * nothing refers to `bytes` any more (views included). Optional (an
+   * unreleased datagram is left to the garbage collector); a second call
+   * does nothing.
+   */
+  release(): void;
+}
+
+/** A {@link DumpDatagram} in a buffer that `release` puts in `spare`. */
+class PooledDatagram implements DumpDatagram {
+  readonly bytes: Uint8Array;
+  readonly starts: number[];
+  #spare: ArrayBuffer[] | undefined;
+
+  constructor(bytes: Uint8Array, starts: number[], spare: ArrayBuffer[]) {
+    this.bytes = bytes;
+    this.starts = starts;
+    this.#spare = spare;
+  }
+
+  message(i: number): NetlinkMessage {
+    const at = this.starts[i];
+    if (at === undefined) throw new RangeError(`message ${i} of ${this.starts.length}`);
+    return messageAt(this.bytes, at);
+  }
+
+  release(): void {
+    const spare = this.#spare;
+    if (spare === undefined) return;
+    this.#spare = undefined;
+    if (spare.length < SPARE_DATAGRAMS) spare.push(this.bytes.buffer as ArrayBuffer);
+  }
+}
+
+/** The little-endian u32 at `b[at]`. */
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+/** The message whose header is at `b[at]` (its length already checked), its payload a view of `b`. */
+function messageAt(b: Uint8Array, at: number): NetlinkMessage {
+  return {
+    type: b[at + 4] | (b[at + 5] << 8),
+    flags: b[at + 6] | (b[at + 7] << 8),
+    seq: u32At(b, at + 8),
+    pid: u32At(b, at + 12),
+    payload: b.subarray(at + NLMSG_HDRLEN, at + u32At(b, at)),
+  };
+}
+
+/**
+ * What {@link parseMessages} would throw for the first `end` bytes of `b`,
+ * checked in place (no object per message); undefined when every message
+ * fits.
+ */
+function framingError(b: Uint8Array, end: number): ParseError | undefined {
+  let at = 0;
+  while (at < end) {
+    if (end - at < NLMSG_HDRLEN) return new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
+    const len = u32At(b, at);
+    if (len < NLMSG_HDRLEN) return new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
+    if (len > end - at) return new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
+    at += align4(len);
+  }
+  return undefined;
+}
+
 /** Options of {@link NetlinkSocket.notifications}. */
 export interface NotificationOptions {
   /** Ends the iteration (throwing the signal's reason). */
@@ -294,7 +406,10 @@ interface Pending {
 interface DumpState {
   seq: number;
   request: Uint8Array;
-  queue: NetlinkMessage[];
+  /** Messages, or with `datagrams` set, {@link DumpDatagram}s. */
+  queue: (NetlinkMessage | DumpDatagram)[];
+  /** Queue whole datagrams rather than a message object each (see {@link NetlinkSocket.dumpDatagrams}). */
+  datagrams: boolean;
   done: boolean;
   error?: unknown;
   interrupted: boolean;
@@ -313,6 +428,10 @@ interface Subscriber {
   waiting: boolean;
   wake?: () => void;
 }
+
+/** What a dump's iterator yields: messages, arrays of them, or {@link DumpDatagram}s. */
+const MESSAGES = 0, BATCHES = 1, DATAGRAMS = 2;
+type DumpMode = typeof MESSAGES | typeof BATCHES | typeof DATAGRAMS;
 
 function protocolNumber(protocol: number | ProtocolName): number {
   if (typeof protocol === "number") return protocol;
@@ -425,6 +544,8 @@ export class NetlinkSocket implements AsyncDisposable {
   readonly #batchesOnOverrun = new Set<() => void>();
   readonly #subscribers = new Set<Subscriber>();
   #dump?: DumpState;
+  /** Buffers of released dump datagrams, for the next ones (see {@link #datagramCopy}). */
+  readonly #spareDatagrams: ArrayBuffer[] = [];
   #dumpQueue: Promise<void> = Promise.resolve();
   /** Settles when the socket closes: ends waits that no datagram would end. */
   readonly #closing: Promise<void>;
@@ -927,17 +1048,19 @@ export class NetlinkSocket implements AsyncDisposable {
     // A streaming dump is #dumpOnce itself: delegating with `yield*` would
     // cost one more await per message. Both start only when first iterated.
     if ((options.retry ?? 0) <= 0) {
-      return this.#dumpOnce(message, options.signal, options.timeout, false) as AsyncGenerator<NetlinkMessage>;
+      return this.#dumpOnce(message, options.signal, options.timeout, MESSAGES) as AsyncGenerator<NetlinkMessage>;
     }
-    return this.#dumpRetrying(message, options.signal, options.retry!, options.timeout);
+    return this.#dumpRetrying(message, options.signal, options.retry!, options.timeout, MESSAGES) as AsyncGenerator<
+      NetlinkMessage
+    >;
   }
 
   /**
    * {@link dump}, yielding the messages in batches (those that arrived
    * together, at least one): one step of the iterator per batch rather than
-   * per message, for decoders of large dumps that build their own objects
-   * (`listRoutes`, `listLinks`…). Everything else is as for {@link dump};
-   * with `retry`, the whole dump is one batch.
+   * per message. Everything else is as for {@link dump}; with `retry`, the
+   * whole dump is one batch. {@link dumpDatagrams} is the same without an
+   * object per message.
    *
    * @example
    * ```ts
@@ -955,12 +1078,48 @@ export class NetlinkSocket implements AsyncDisposable {
     options: DumpOptions = {},
   ): AsyncGenerator<NetlinkMessage[], void, undefined> {
     if ((options.retry ?? 0) <= 0) {
-      yield* this.#dumpOnce(message, options.signal, options.timeout, true) as AsyncGenerator<NetlinkMessage[]>;
+      yield* this.#dumpOnce(message, options.signal, options.timeout, BATCHES) as AsyncGenerator<NetlinkMessage[]>;
       return;
     }
     const all: NetlinkMessage[] = [];
-    for await (const m of this.#dumpRetrying(message, options.signal, options.retry!, options.timeout)) all.push(m);
+    const attempts = this.#dumpRetrying(message, options.signal, options.retry!, options.timeout, MESSAGES);
+    for await (const m of attempts) all.push(m as NetlinkMessage);
     if (all.length) yield all;
+  }
+
+  /**
+   * {@link dump}, a datagram at a time and without an object per message:
+   * each step yields a {@link DumpDatagram}, the bytes the kernel sent with
+   * the offset of each message of the dump in them. For decoders of large
+   * dumps that walk the messages in place (`listRoutes`, `listLinks`…).
+   * Calling {@link DumpDatagram.release} on a datagram once nothing refers
+   * to its bytes lets the socket copy a later one into the same buffer, so
+   * that a long dump reuses a few buffers instead of allocating one per
+   * datagram. Ending, errors, aborts, timeouts and `retry` are as for
+   * {@link dump} (with `retry`, the datagrams of the consistent attempt are
+   * yielded at its end).
+   *
+   * @example
+   * ```ts
+   * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+   * import { RTM } from "@nlts/netlink/route";
+   * await using sock = await NetlinkSocket.open("route");
+   * const req = new MessageWriter(RTM.GETROUTE, Flags.DUMP);
+   * req.struct(12); // struct rtmsg
+   * let routes = 0;
+   * for await (const d of sock.dumpDatagrams(req.finish())) {
+   *   for (const at of d.starts) if ((d.bytes[at + 4] | (d.bytes[at + 5] << 8)) === RTM.NEWROUTE) routes++;
+   *   d.release();
+   * }
+   * ```
+   */
+  dumpDatagrams(message: Uint8Array, options: DumpOptions = {}): AsyncGenerator<DumpDatagram, void, undefined> {
+    if ((options.retry ?? 0) <= 0) {
+      return this.#dumpOnce(message, options.signal, options.timeout, DATAGRAMS) as AsyncGenerator<DumpDatagram>;
+    }
+    return this.#dumpRetrying(message, options.signal, options.retry!, options.timeout, DATAGRAMS) as AsyncGenerator<
+      DumpDatagram
+    >;
   }
 
   async *#dumpRetrying(
@@ -968,12 +1127,14 @@ export class NetlinkSocket implements AsyncDisposable {
     signal: AbortSignal | undefined,
     retries: number,
     timeout: number | undefined,
-  ): AsyncGenerator<NetlinkMessage> {
+    mode: typeof MESSAGES | typeof DATAGRAMS,
+  ): AsyncGenerator<NetlinkMessage | DumpDatagram> {
     for (let attempt = 0;; attempt++) {
-      const all: NetlinkMessage[] = [];
+      const all: (NetlinkMessage | DumpDatagram)[] = [];
       try {
-        for await (const m of this.#dumpOnce(message, signal, timeout, false)) all.push(m as NetlinkMessage);
+        for await (const m of this.#dumpOnce(message, signal, timeout, mode)) all.push(m as NetlinkMessage);
       } catch (error) {
+        if (mode === DATAGRAMS) { for (const d of all) (d as DumpDatagram).release(); }
         if (error instanceof DumpInterruptedError && attempt < retries) {
           this.stats.dumpRetries++;
           continue;
@@ -989,8 +1150,8 @@ export class NetlinkSocket implements AsyncDisposable {
     message: Uint8Array,
     signal: AbortSignal | undefined,
     timeoutOption: number | undefined,
-    batches: boolean,
-  ): AsyncGenerator<NetlinkMessage | NetlinkMessage[]> {
+    mode: DumpMode,
+  ): AsyncGenerator<NetlinkMessage | NetlinkMessage[] | DumpDatagram> {
     this.#assertOpen();
     const timeout = checkTimeout(timeoutOption, this.#timeout);
     checkMessage(message);
@@ -1015,21 +1176,33 @@ export class NetlinkSocket implements AsyncDisposable {
       this.#assertOpen();
       signal?.throwIfAborted();
       const { bytes, seq } = this.#prepare(message, Flags.REQUEST | Flags.DUMP);
-      state = { seq, request: bytes, queue: [], done: false, interrupted: false, waiting: false, draining: false };
+      state = {
+        seq,
+        request: bytes,
+        queue: [],
+        datagrams: mode === DATAGRAMS,
+        done: false,
+        interrupted: false,
+        waiting: false,
+        draining: false,
+      };
       this.#dump = state;
       this.#sendTo(bytes, this.#kernel);
       for (;;) {
         if (state.queue.length > 0) {
           const batch = state.queue;
           state.queue = [];
-          if (batches) {
+          if (mode === BATCHES) {
             if (signal?.aborted) throw abortReason(signal);
-            yield batch;
+            yield batch as NetlinkMessage[];
             continue;
           }
-          for (const m of batch) {
-            if (signal?.aborted) throw abortReason(signal);
-            yield m;
+          for (let i = 0; i < batch.length; i++) {
+            if (signal?.aborted) {
+              if (mode === DATAGRAMS) { for (let j = i; j < batch.length; j++) (batch[j] as DumpDatagram).release(); }
+              throw abortReason(signal);
+            }
+            yield batch[i];
           }
           continue;
         }
@@ -1052,6 +1225,7 @@ export class NetlinkSocket implements AsyncDisposable {
       if (state && !state.done && state.error === undefined && !this.#closed) {
         // Left early: drain the rest so the next dump on this socket starts clean.
         state.draining = true;
+        if (state.datagrams) { for (const d of state.queue) (d as DumpDatagram).release(); }
         state.queue = [];
         const drained = this.#drain(state, timeout).finally(finish);
         // After an abort the iterator ends now, whatever the kernel does;
@@ -1459,6 +1633,12 @@ export class NetlinkSocket implements AsyncDisposable {
       this.#onTruncated(n, capacity, group);
       return;
     }
+    if (source === 0 && group === 0 && !this.#raw) {
+      // The trace gets a copy it may keep; the datagram itself is read in place.
+      if (this.#trace) this.#traced("receive", this.#rx.buffer.slice(0, n), source, group);
+      this.#onKernelUnicast(n);
+      return;
+    }
     const data = this.#rx.buffer.slice(0, n);
     if (this.#trace) this.#traced("receive", data, source, group);
     if (this.#raw) {
@@ -1473,46 +1653,87 @@ export class NetlinkSocket implements AsyncDisposable {
         this.#onMalformed(source, group, data, error as ParseError);
         return;
       }
-      const seq = n >= 12 ? new DataView(data.buffer).getUint32(8, true) : 0;
-      this.#deliverError(seq, group !== 0, error as ParseError);
+      this.#deliverError(0, true, error as ParseError);
       return;
     }
-    if (group !== 0 || source !== 0) {
-      for (const m of messages) {
-        // The NLM_F_ECHO copy of a change is multicast-shaped, but addressed
-        // to us in nlmsg_pid and numbered like our request: it is a reply.
-        const pending = source === 0 && m.pid === this.portId ? this.#pending.get(m.seq) : undefined;
-        if (pending) this.#onReply(m.seq, pending, m);
-        else this.#notify({ ...m, source, group });
-      }
-      return;
-    }
-    let dumpTouched = false;
     for (const m of messages) {
-      const pending = this.#pending.get(m.seq);
+      // The NLM_F_ECHO copy of a change is multicast-shaped, but addressed
+      // to us in nlmsg_pid and numbered like our request: it is a reply.
+      const pending = source === 0 && m.pid === this.portId ? this.#pending.get(m.seq) : undefined;
+      if (pending) this.#onReply(m.seq, pending, m);
+      else this.#notify({ ...m, source, group });
+    }
+  }
+
+  /**
+   * A unicast datagram from the kernel: replies to requests, parts of the
+   * dump, or unasked messages. It is read in place in the receive buffer;
+   * it is copied once (and only then) if a message of it is handed out as
+   * an object, and a dump taken a datagram at a time gets its own copy in a
+   * recycled buffer.
+   */
+  #onKernelUnicast(n: number): void {
+    const b = this.#rx.buffer;
+    const broken = framingError(b, n);
+    if (broken) {
+      this.#deliverError(n >= 12 ? u32At(b, 8) : 0, false, broken);
+      return;
+    }
+    let copy: Uint8Array | undefined;
+    let starts: number[] | undefined;
+    let dumpTouched = false;
+    for (let at = 0; at < n; at += align4(u32At(b, at))) {
+      const seq = u32At(b, at + 8);
+      const pending = this.#pending.get(seq);
       if (pending) {
-        this.#onReply(m.seq, pending, m);
+        this.#onReply(seq, pending, messageAt(copy ??= b.slice(0, n), at));
         continue;
       }
       const dump = this.#dump;
-      if (dump && dump.seq === m.seq && !dump.done) {
-        this.#onDumpMessage(dump, m);
+      if (dump && dump.seq === seq && !dump.done) {
         dumpTouched = true;
+        const type = b[at + 4] | (b[at + 5] << 8);
+        if (type === NLMSG_DONE || type === NLMSG_ERROR) {
+          this.#onDumpMessage(dump, messageAt(copy ??= b.slice(0, n), at));
+          continue;
+        }
+        if ((b[at + 6] | (b[at + 7] << 8)) & Flags.DUMP_INTR) dump.interrupted = true;
+        if (type === NLMSG_NOOP || dump.draining) continue;
+        if (dump.datagrams) (starts ??= []).push(at);
+        else dump.queue.push(messageAt(copy ??= b.slice(0, n), at));
         continue;
       }
       // A late reply to one of our own requests (aborted, or a dump already
       // drained) is dropped; anything else the kernel sends us unasked
       // (queued packets, audit records, echoes) is a notification.
-      if (this.#issued(m.seq)) this.stats.stray++;
-      else this.#notify({ ...m, source, group });
+      if (this.#issued(seq)) this.stats.stray++;
+      else this.#notify({ ...messageAt(copy ??= b.slice(0, n), at), source: 0, group: 0 });
     }
     const dump = this.#dump;
+    if (starts !== undefined) dump!.queue.push(this.#datagramCopy(b, n, starts));
     if (dumpTouched && dump && (dump.queue.length > 0 || dump.done || dump.draining)) {
       // Demand met: read no further until the consumer asks again, so the
       // rest of the dump waits in the kernel.
       dump.waiting = false;
       dump.wake?.();
     }
+  }
+
+  /** The first `n` bytes of `b` in a buffer of their own, a released one when there is one large enough. */
+  #datagramCopy(b: Uint8Array, n: number, starts: number[]): DumpDatagram {
+    const spare = this.#spareDatagrams;
+    let buffer: ArrayBuffer | undefined;
+    for (let i = spare.length - 1; i >= 0; i--) {
+      if (spare[i].byteLength >= n) {
+        buffer = spare[i];
+        spare.splice(i, 1);
+        break;
+      }
+    }
+    buffer ??= new ArrayBuffer(Math.ceil(n / DATAGRAM_ROUNDING) * DATAGRAM_ROUNDING);
+    const bytes = new Uint8Array(buffer, 0, n);
+    bytes.set(b.subarray(0, n));
+    return new PooledDatagram(bytes, starts, spare);
   }
 
   /** A datagram from the kernel larger than the buffer: lost; the buffer grows (up to its cap) for the next. */

@@ -193,20 +193,28 @@ export class NfInstance {
 }
 
 /**
- * Copies the attributes a packet set decoded onto the packet's object, in
- * the order they came, but for `packetHdr` (its fields are the object's
- * first ones already).
+ * The payload range `[start, end)` of the first attribute `type` in
+ * `b[start, end)`, or undefined: how a packet decoder finds its packet
+ * header (the kernel's first attribute, so this reads one attribute
+ * header) before the schema reads the rest into the packet's object,
+ * where the header's set entry is skipped. Stops at a bad length, which
+ * the schema's walk then reports.
  *
  * @example
  * ```ts
- * import { assignAttributes } from "./instance.ts";
- * const entry = { hook: 3, mark: 0 };
- * assignAttributes(entry, { packetHdr: { hook: 3 }, mark: 7 }); // entry.mark === 7
+ * import { findAttribute } from "./instance.ts";
+ * findAttribute(new Uint8Array([8, 0, 1, 0, 1, 2, 3, 4]), 0, 8, 1); // [4, 8]
  * ```
  */
-export function assignAttributes(target: object, attrs: object): void {
-  const to = target as Record<string, unknown>, from = attrs as Record<string, unknown>;
-  for (const key in from) if (key !== "packetHdr") to[key] = from[key];
+export function findAttribute(b: Uint8Array, start: number, end: number, type: number): [number, number] | undefined {
+  let at = start;
+  while (end - at >= 4) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < 4 || len > end - at) return undefined;
+    if (((b[at + 2] | (b[at + 3] << 8)) & 0x3fff) === type) return [at + 4, at + len];
+    at += (len + 3) & ~3;
+  }
+  return undefined;
 }
 
 /**

@@ -7,15 +7,15 @@
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import { decodeAttrsAt } from "../wire/schema.ts";
+import { decodeAttrsInto } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import type { NotificationStream } from "../socket/stream.ts";
-import { HOOK_NAMES, NFNL_SUBSYS, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
+import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
 import { familyName, type NfFamily, NFGENMSG_LEN } from "./nfnetlink.ts";
 import {
-  assignAttributes,
   copyModeNumber,
+  findAttribute,
   type InstanceStreamOptions,
   NfInstance,
   type NfInstanceKind,
@@ -97,20 +97,27 @@ export function decodeLogEntry(msg: NetlinkMessage): LogEntry {
   if (p.length < NFGENMSG_LEN) {
     throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${p.length}`, 16);
   }
-  const attrs = decodeAttrsAt(logPacketSet, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN);
-  const hdr = attrs.packetHdr;
-  if (!hdr) throw new ParseError("log message without NFULA_PACKET_HDR", 20);
+  const hdr = findAttribute(p, NFGENMSG_LEN, p.length, NFULA.PACKET_HDR);
+  if (!hdr) {
+    // A bad length is the schema's to report; otherwise the header is missing.
+    decodeAttrsInto(logPacketSet, {}, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN);
+    throw new ParseError("log message without NFULA_PACKET_HDR", 20);
+  }
+  const [h] = hdr;
+  if (hdr[1] - h < 3) throw new ParseError(`NFULA_PACKET_HDR of ${hdr[1] - h} bytes, needs 3`, 16 + h);
+  const hook = p[h + 2];
   const e: LogEntry = {
     group: (p[2] << 8) | p[3],
     family: familyName(p[0]),
-    hwProtocol: hdr.hwProtocol,
-    hook: hdr.hook,
-    hookName: HOOK_NAMES[hdr.hook] ?? `hook${hdr.hook}`,
+    hwProtocol: (p[h] << 8) | p[h + 1],
+    hook,
+    hookName: HOOK_NAMES[hook] ?? `hook${hook}`,
     mark: 0,
     payload: new Uint8Array(0),
     unknown: [],
   };
-  assignAttributes(e, attrs);
+  // The entry's keys count as seen; mark, payload and unknown are "last" in the set.
+  decodeAttrsInto(logPacketSet, e, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN);
   return withJson(e);
 }
 

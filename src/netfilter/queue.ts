@@ -10,15 +10,24 @@ import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import { decodeAttrsAt, writeAttrs } from "../wire/schema.ts";
+import { decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { inNetns, type NetnsTarget } from "../socket/netns.ts";
 import type { NotificationStream } from "../socket/stream.ts";
-import { HOOK_NAMES, NF_VERDICT, NFNL_SUBSYS, NFQA_CFG_F, NFQA_SKB, NFQNL_CFG_CMD, NFQNL_MSG } from "./constants.ts";
+import {
+  HOOK_NAMES,
+  NF_VERDICT,
+  NFNL_SUBSYS,
+  NFQA,
+  NFQA_CFG_F,
+  NFQA_SKB,
+  NFQNL_CFG_CMD,
+  NFQNL_MSG,
+} from "./constants.ts";
 import { familyName, familyNumber, type NfFamily, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
 import {
-  assignAttributes,
   copyModeNumber,
+  findAttribute,
   type InstanceStreamOptions,
   NfInstance,
   type NfInstanceKind,
@@ -136,22 +145,29 @@ export function decodeQueuePacket(msg: NetlinkMessage): NfqPacketInfo {
   if (b.length < NFGENMSG_LEN) {
     throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${b.length}`, 16);
   }
-  const attrs = decodeAttrsAt(queuePacketSet, b, NFGENMSG_LEN, b.length, 16 + NFGENMSG_LEN);
-  const hdr = attrs.packetHdr;
-  if (!hdr) throw new ParseError("queued packet without NFQA_PACKET_HDR", 20);
+  const hdr = findAttribute(b, NFGENMSG_LEN, b.length, NFQA.PACKET_HDR);
+  if (!hdr) {
+    // A bad length is the schema's to report; otherwise the header is missing.
+    decodeAttrsInto(queuePacketSet, {}, b, NFGENMSG_LEN, b.length, 16 + NFGENMSG_LEN);
+    throw new ParseError("queued packet without NFQA_PACKET_HDR", 20);
+  }
+  const [h] = hdr;
+  if (hdr[1] - h < 7) throw new ParseError(`NFQA_PACKET_HDR of ${hdr[1] - h} bytes, needs 7`, 16 + h);
+  const hook = b[h + 6];
   const p: NfqPacketInfo = {
     queue: (b[2] << 8) | b[3],
     family: familyName(b[0]),
-    id: hdr.id,
-    hwProtocol: hdr.hwProtocol,
-    hook: hdr.hook,
-    hookName: HOOK_NAMES[hdr.hook] ?? `hook${hdr.hook}`,
+    id: ((b[h] << 24) | (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3]) >>> 0,
+    hwProtocol: (b[h + 4] << 8) | b[h + 5],
+    hook,
+    hookName: HOOK_NAMES[hook] ?? `hook${hook}`,
     mark: 0,
     payload: new Uint8Array(0),
     gso: false,
     unknown: [],
   };
-  assignAttributes(p, attrs);
+  // The packet's keys count as seen; mark, payload and unknown are "last" in the set.
+  decodeAttrsInto(queuePacketSet, p, b, NFGENMSG_LEN, b.length, 16 + NFGENMSG_LEN);
   if (p.skbInfo !== undefined) p.gso = (p.skbInfo & NFQA_SKB.GSO) !== 0;
   return withJson(p);
 }

@@ -298,7 +298,7 @@ const NFQ_VERDICT_HDR = defineStruct({
 /** The `NFQA_*` attributes a queued packet carries (`NFQNL_MSG_PACKET`). */
 const QUEUE_PACKET_ATTRS = {
   packetHdr: { id: NFQA.PACKET_HDR, type: "binary", struct: NFQ_PACKET_HDR },
-  mark: { id: NFQA.MARK, type: "u32", "byte-order": "big-endian" },
+  mark: { id: NFQA.MARK, type: "u32", "byte-order": "big-endian", duplicate: "last" },
   timestamp: { id: NFQA.TIMESTAMP, type: "binary", codec: TIMESTAMP },
   indev: { id: NFQA.IFINDEX_INDEV, type: "u32", "byte-order": "big-endian", cname: "NFQA_IFINDEX_INDEV" },
   outdev: { id: NFQA.IFINDEX_OUTDEV, type: "u32", "byte-order": "big-endian", cname: "NFQA_IFINDEX_OUTDEV" },
@@ -310,7 +310,7 @@ const QUEUE_PACKET_ATTRS = {
     cname: "NFQA_IFINDEX_PHYSOUTDEV",
   },
   hwAddr: { id: NFQA.HWADDR, type: "binary", codec: HW_ADDR, cname: "NFQA_HWADDR" },
-  payload: { id: NFQA.PAYLOAD, type: "binary" },
+  payload: { id: NFQA.PAYLOAD, type: "binary", duplicate: "last" },
   ct: { id: NFQA.CT, type: "binary" }, // a CTA_* nest, kept raw
   ctInfo: { id: NFQA.CT_INFO, type: "u32", "byte-order": "big-endian" },
   capLen: { id: NFQA.CAP_LEN, type: "u32", "byte-order": "big-endian" },
@@ -323,7 +323,12 @@ const QUEUE_PACKET_ATTRS = {
   priority: { id: NFQA.PRIORITY, type: "u32", "byte-order": "big-endian" },
 } as const;
 
-const QUEUE_PACKET = defineAttrSet({ name: "queue", prefix: "NFQA_", attributes: QUEUE_PACKET_ATTRS });
+const QUEUE_PACKET = defineAttrSet({
+  name: "queue",
+  prefix: "NFQA_",
+  // The header is read first, into the packet's own fields (findAttribute in instance.ts).
+  attributes: { ...QUEUE_PACKET_ATTRS, packetHdr: { id: NFQA.PACKET_HDR, type: "pad", cname: "NFQA_PACKET_HDR" } },
+});
 /**
  * The `NFQA_*` attributes a queued packet interprets, for
  * `decodeQueuePacket` (the others land in its `unknown`).
@@ -387,18 +392,9 @@ const LOG_PACKET = defineAttrSet({
   name: "log",
   prefix: "NFULA_",
   attributes: {
-    packetHdr: {
-      id: NFULA.PACKET_HDR,
-      type: "binary",
-      struct: defineStruct({
-        name: "nfulnl_msg_packet_hdr", // then a byte of padding, which older kernels may leave out
-        members: [
-          { name: "hwProtocol", type: "u16", "byte-order": "big-endian" },
-          { name: "hook", type: "u8" },
-        ],
-      }),
-    },
-    mark: { id: NFULA.MARK, type: "u32", "byte-order": "big-endian" },
+    // `struct nfulnl_msg_packet_hdr`, read first into the entry's own fields (findAttribute in instance.ts).
+    packetHdr: { id: NFULA.PACKET_HDR, type: "pad", cname: "NFULA_PACKET_HDR" },
+    mark: { id: NFULA.MARK, type: "u32", "byte-order": "big-endian", duplicate: "last" },
     timestamp: { id: NFULA.TIMESTAMP, type: "binary", codec: TIMESTAMP },
     indev: { id: NFULA.IFINDEX_INDEV, type: "u32", "byte-order": "big-endian", cname: "NFULA_IFINDEX_INDEV" },
     outdev: { id: NFULA.IFINDEX_OUTDEV, type: "u32", "byte-order": "big-endian", cname: "NFULA_IFINDEX_OUTDEV" },
@@ -415,7 +411,7 @@ const LOG_PACKET = defineAttrSet({
       cname: "NFULA_IFINDEX_PHYSOUTDEV",
     },
     hwAddr: { id: NFULA.HWADDR, type: "binary", codec: HW_ADDR, cname: "NFULA_HWADDR" },
-    payload: { id: NFULA.PAYLOAD, type: "binary" },
+    payload: { id: NFULA.PAYLOAD, type: "binary", duplicate: "last" },
     prefix: { id: NFULA.PREFIX, type: "string" },
     uid: { id: NFULA.UID, type: "u32", "byte-order": "big-endian" },
     seq: { id: NFULA.SEQ, type: "u32", "byte-order": "big-endian" },

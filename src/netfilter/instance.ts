@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { Overrun, OverrunError } from "../wire/errors.ts";
-import { type AttrSet, writeAttrs } from "../wire/schema.ts";
+import { Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import { type AttrSet, decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
 import { HandOverReader, NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { COPY_MODE } from "./constants.ts";
-import { describeNfnlType, nfnlMessage } from "./nfnetlink.ts";
+import { describeNfnlType, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
 import { nfnlAttributePath } from "./schema.ts";
 
 /** How a subsystem names its instance messages. */
@@ -193,28 +193,41 @@ export class NfInstance {
 }
 
 /**
- * The payload range `[start, end)` of the first attribute `type` in
- * `b[start, end)`, or undefined: how a packet decoder finds its packet
- * header (the kernel's first attribute, so this reads one attribute
- * header) before the schema reads the rest into the packet's object,
- * where the header's set entry is skipped. Stops at a bad length, which
- * the schema's walk then reports.
+ * Where the packet header (attribute `type`, at least `size` bytes) of an
+ * NFQUEUE or NFLOG packet message starts in its payload `p`, after checking
+ * the `nfgenmsg` before it. The kernel puts the header first, so this reads
+ * one attribute header; the schema then reads the rest of `set` into the
+ * packet's object, where the header's entry is skipped. A missing or short
+ * header or a bad length is a {@link ParseError}.
  *
  * @example
  * ```ts
- * import { findAttribute } from "./instance.ts";
- * findAttribute(new Uint8Array([8, 0, 1, 0, 1, 2, 3, 4]), 0, 8, 1); // [4, 8]
+ * import { packetHeaderAt } from "./instance.ts";
+ * import { logPacketAttrs } from "./schema.ts";
+ * packetHeaderAt(logPacketAttrs, new Uint8Array([2, 0, 0, 5, 8, 0, 1, 0, 8, 0, 3, 0]), 1, 3); // 8
  * ```
  */
-export function findAttribute(b: Uint8Array, start: number, end: number, type: number): [number, number] | undefined {
-  let at = start;
+export function packetHeaderAt(set: AttrSet, p: Uint8Array, type: number, size: number): number {
+  if (p.length < NFGENMSG_LEN) {
+    throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${p.length}`, 16);
+  }
+  const name = `${set.prefix ?? ""}PACKET_HDR`;
+  const end = p.length;
+  let at = NFGENMSG_LEN;
   while (end - at >= 4) {
-    const len = b[at] | (b[at + 1] << 8);
-    if (len < 4 || len > end - at) return undefined;
-    if (((b[at + 2] | (b[at + 3] << 8)) & 0x3fff) === type) return [at + 4, at + len];
+    const len = p[at] | (p[at + 1] << 8);
+    if (len < 4 || len > end - at) break;
+    if (((p[at + 2] | (p[at + 3] << 8)) & 0x3fff) === type) {
+      if (len - 4 < size) {
+        throw new ParseError(`${name} of ${len - 4} bytes, needs ${size}`, 16 + at);
+      }
+      return at + 4;
+    }
     at += (len + 3) & ~3;
   }
-  return undefined;
+  // A bad length is the schema's to report; otherwise the header is missing.
+  decodeAttrsInto(set, {}, p, NFGENMSG_LEN, end, 16 + NFGENMSG_LEN);
+  throw new ParseError(`packet message without ${name}`, 20);
 }
 
 /**

@@ -15,10 +15,10 @@ import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MS
 import { familyName, type NfFamily, NFGENMSG_LEN } from "./nfnetlink.ts";
 import {
   copyModeNumber,
-  findAttribute,
   type InstanceStreamOptions,
   NfInstance,
   type NfInstanceKind,
+  packetHeaderAt,
 } from "./instance.ts";
 import type { NfTimestamp } from "./queue.ts";
 import { logConfigAttrs, logPacketSet } from "./schema.ts";
@@ -94,17 +94,7 @@ export function decodeLogEntry(msg: NetlinkMessage): LogEntry {
     throw new ParseError(`message type 0x${msg.type.toString(16)} is not NFULNL_MSG_PACKET`, 4);
   }
   const p = msg.payload;
-  if (p.length < NFGENMSG_LEN) {
-    throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${p.length}`, 16);
-  }
-  const hdr = findAttribute(p, NFGENMSG_LEN, p.length, NFULA.PACKET_HDR);
-  if (!hdr) {
-    // A bad length is the schema's to report; otherwise the header is missing.
-    decodeAttrsInto(logPacketSet, {}, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN);
-    throw new ParseError("log message without NFULA_PACKET_HDR", 20);
-  }
-  const [h] = hdr;
-  if (hdr[1] - h < 3) throw new ParseError(`NFULA_PACKET_HDR of ${hdr[1] - h} bytes, needs 3`, 16 + h);
+  const h = packetHeaderAt(logPacketSet, p, NFULA.PACKET_HDR, 3);
   const hook = p[h + 2];
   const e: LogEntry = {
     group: (p[2] << 8) | p[3],

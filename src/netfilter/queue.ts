@@ -27,10 +27,10 @@ import {
 import { familyName, familyNumber, type NfFamily, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
 import {
   copyModeNumber,
-  findAttribute,
   type InstanceStreamOptions,
   NfInstance,
   type NfInstanceKind,
+  packetHeaderAt,
 } from "./instance.ts";
 import { decodeHwAddrAt, decodeTimestampAt, queueConfigAttrs, queuePacketSet, queueSet } from "./schema.ts";
 import { withJson } from "../wire/json.ts";
@@ -142,17 +142,7 @@ export function decodeQueuePacket(msg: NetlinkMessage): NfqPacketInfo {
     throw new ParseError(`message type 0x${msg.type.toString(16)} is not NFQNL_MSG_PACKET`, 4);
   }
   const b = msg.payload;
-  if (b.length < NFGENMSG_LEN) {
-    throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${b.length}`, 16);
-  }
-  const hdr = findAttribute(b, NFGENMSG_LEN, b.length, NFQA.PACKET_HDR);
-  if (!hdr) {
-    // A bad length is the schema's to report; otherwise the header is missing.
-    decodeAttrsInto(queuePacketSet, {}, b, NFGENMSG_LEN, b.length, 16 + NFGENMSG_LEN);
-    throw new ParseError("queued packet without NFQA_PACKET_HDR", 20);
-  }
-  const [h] = hdr;
-  if (hdr[1] - h < 7) throw new ParseError(`NFQA_PACKET_HDR of ${hdr[1] - h} bytes, needs 7`, 16 + h);
+  const h = packetHeaderAt(queuePacketSet, b, NFQA.PACKET_HDR, 7);
   const hook = b[h + 6];
   const p: NfqPacketInfo = {
     queue: (b[2] << 8) | b[3],

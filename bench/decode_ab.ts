@@ -9,12 +9,15 @@
  * median / max of each time, and of the ratio schema ÷ hand taken per round.
  *
  * The families on the schema since (conntrack, xfrm states and policies:
- * 5,000 conntrack entries, 2,000 SAs, 2,000 policies by default) are timed
- * the same way against their old `Attrs.parse` decoders (`bench/hand/`).
+ * 5,000 conntrack entries, 2,000 SAs, 2,000 policies by default; NFQUEUE
+ * packets and NFLOG entries: 500 each, UDP over loopback, IPv4 and IPv6,
+ * with uid/gid, as the kernel queued and logged them)
+ * are timed the same way against their old `Attrs.parse` decoders
+ * (`bench/hand/`).
  *
  * Usage:
  *   deno run -A bench/decode_ab.ts [routes=100000] [addresses=10000] [links=1000] [rounds=15]
- *     [conntrack=5000] [states=2000] [policies=2000]
+ *     [conntrack=5000] [states=2000] [policies=2000] [nfpackets=500]
  *   bun bench/decode_ab.ts …
  * (a count of 0 skips that workload).
  */
@@ -33,6 +36,12 @@ import { Conntrack } from "../src/netfilter/mod.ts";
 import { describeNfnlType } from "../src/netfilter/nfnetlink.ts";
 import { decodePolicyHand, decodeStateHand } from "./hand/xfrm.ts";
 import { decodePolicy, decodeState, encodeState, Xfrm, xfrmMessageName, XfrmMsg } from "../src/xfrm/mod.ts";
+import { decodeQueuePacket } from "../src/netfilter/queue.ts";
+import { decodeLogEntry } from "../src/netfilter/log.ts";
+import { NfInstance, type NfInstanceKind } from "../src/netfilter/instance.ts";
+import { logConfigAttrs, queueConfigAttrs } from "../src/netfilter/schema.ts";
+import { decodeLogEntryHand, decodeQueuePacketHand } from "./hand/nfpacket.ts";
+import { Overrun } from "../src/wire/errors.ts";
 import { execFileSync } from "node:child_process";
 import {
   addAddresses,
@@ -54,6 +63,7 @@ const rounds = Number(args[3] ?? 15);
 const conntrack = Number(args[4] ?? 5_000);
 const states = Number(args[5] ?? 2_000);
 const policies = Number(args[6] ?? 2_000);
+const nfpackets = Number(args[7] ?? 500);
 
 interface Workload {
   tag: string;
@@ -61,8 +71,8 @@ interface Workload {
   setup(ns: string): void | Promise<void>;
   /** The netlink protocol to dump over (default route). */
   protocol?: "route" | "netfilter" | "xfrm";
-  /** Messages made here instead of dumped (what the kernel here cannot hold). */
-  messages?: () => NetlinkMessage[];
+  /** Messages made or captured here instead of dumped (what a dump cannot give). */
+  messages?: (ns: string) => NetlinkMessage[] | Promise<NetlinkMessage[]>;
   request: Uint8Array;
   type: number;
   contenders: [string, (m: NetlinkMessage) => unknown][];
@@ -135,7 +145,84 @@ const workloads: Workload[] = [
     type: XfrmMsg.NEWPOLICY,
     contenders: [["hand", decodePolicyHand], ["schema", decodePolicy]],
   },
+  {
+    tag: "nfqueue-packets",
+    count: nfpackets,
+    setup: () => {},
+    messages: (ns) => capturePackets(ns, "queue", nfpackets),
+    request: new Uint8Array(0),
+    type: 0x300, // NFQNL_MSG_PACKET
+    contenders: [["hand", decodeQueuePacketHand], ["schema", decodeQueuePacket]],
+  },
+  {
+    tag: "nflog-entries",
+    count: nfpackets,
+    setup: () => {},
+    messages: (ns) => capturePackets(ns, "log", nfpackets),
+    request: new Uint8Array(0),
+    type: 0x400, // NFULNL_MSG_PACKET
+    contenders: [["hand", decodeLogEntryHand], ["schema", decodeLogEntry]],
+  },
 ];
+
+/**
+ * `count` packets as the kernel queues (NFQUEUE 3) or logs (NFLOG group 3,
+ * prefix "bench") them: UDP datagrams of 64 bytes sent over loopback in `ns`,
+ * alternately IPv4 and IPv6, with uid/gid (no conntrack nest: this kernel
+ * refuses it for both with EOPNOTSUPP). Read raw
+ * from the instance's socket (queued packets get no verdict: they are
+ * dropped when the queue closes).
+ */
+async function capturePackets(ns: string, what: "queue" | "log", count: number): Promise<NetlinkMessage[]> {
+  const queue = what === "queue";
+  const target = queue ? ["NFQUEUE", "--queue-num", "3"] : ["NFLOG", "--nflog-group", "3", "--nflog-prefix", "bench"];
+  for (const cmd of ["iptables", "ip6tables"]) {
+    execFileSync("ip", [
+      "netns",
+      "exec",
+      ns,
+      cmd,
+      "-w",
+      "-A",
+      "OUTPUT",
+      "-p",
+      "udp",
+      "--dport",
+      "9999",
+      "-j",
+      ...target,
+    ]);
+  }
+  const kind: NfInstanceKind = queue
+    ? { subsys: 3, config: 2, configAttrs: queueConfigAttrs, packet: 0x300 }
+    : { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
+  const inst = await NfInstance.open(kind, {
+    resId: 3,
+    bind: { cmd: { command: 1, pf: 2 } },
+    configure: queue
+      ? { params: { copyRange: 0xffff, copyMode: 2 }, queueMaxlen: count + 100, mask: 8, flags: 8 } // uid/gid
+      : { mode: { copyRange: 0xffff, copyMode: 2 }, qthresh: 1, flags: 1 }, // seq (NFULNL_CFG_F_CONNTRACK: EOPNOTSUPP here)
+    unbind: { cmd: { command: 2 } },
+    netns: ns,
+    rcvbuf: 16 << 20,
+  });
+  try {
+    const send = `const d = require("dgram"); const n = ${count}; let i = 0;
+      const s4 = d.createSocket("udp4"), s6 = d.createSocket("udp6"); const b = Buffer.alloc(64, 120);
+      const next = () => { if (i === n) { s4.close(); s6.close(); return; }
+        const v6 = i++ % 2 === 1; (v6 ? s6 : s4).send(b, 9999, v6 ? "::1" : "127.0.0.1", next); }; next();`;
+    execFileSync("ip", ["netns", "exec", ns, "node", "-e", send]);
+    const out: NetlinkMessage[] = [];
+    for await (const m of inst.stream({ signal: AbortSignal.timeout(10_000) }, (m) => m, { before: () => false })) {
+      if (m instanceof Overrun) throw new Error("packets were lost while capturing");
+      out.push({ type: m.type, flags: m.flags, seq: m.seq, pid: m.pid, payload: m.payload.slice() });
+      if (out.length === count) break;
+    }
+    return out;
+  } finally {
+    await inst.close();
+  }
+}
 
 /**
  * `count` conntrack entries: UDP and TCP (with a TCP state), half with a
@@ -226,7 +313,7 @@ for (const w of workloads) {
   const { ns, remove } = makeNetns(`ab${w.tag}`);
   try {
     await w.setup(ns);
-    const messages: NetlinkMessage[] = w.messages?.() ?? [];
+    const messages: NetlinkMessage[] = (await w.messages?.(ns)) ?? [];
     if (!w.messages) {
       const protocol = w.protocol ?? "route";
       await using sock = await NetlinkSocket.open(protocol, { netns: ns, describeType: describe[protocol] });

@@ -6,13 +6,14 @@
  *
  * @module
  */
-import type { MessageWriter } from "../wire/message.ts";
-import { Overrun, OverrunError } from "../wire/errors.ts";
+import { Overrun, OverrunError, ParseError } from "../wire/errors.ts";
+import { type AttrSet, decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
 import { NetlinkSocket, type ReceivedMessage } from "../socket/socket.ts";
-import { type HandOverReader, NotificationStream } from "../socket/stream.ts";
+import { HandOverReader, NotificationStream, SpawnedStreams } from "../socket/stream.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
 import { COPY_MODE } from "./constants.ts";
-import { describeNfnlType, nfnlMessage } from "./nfnetlink.ts";
+import { describeNfnlType, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
+import { nfnlAttributePath } from "./schema.ts";
 
 /** How a subsystem names its instance messages. */
 export interface NfInstanceKind {
@@ -20,32 +21,28 @@ export interface NfInstanceKind {
   subsys: number;
   /** Message number of the configuration message (`NFQNL_MSG_CONFIG`, `NFULNL_MSG_CONFIG`). */
   config: number;
-  /** Attribute of the command in it (`NFQA_CFG_CMD`, `NFULA_CFG_CMD`). */
-  cmdAttr: number;
-  /** Attribute of the copy mode and range in it (`NFQA_CFG_PARAMS`, `NFULA_CFG_MODE`). */
-  copyAttr: number;
-  /** Size of that attribute's struct (5 for `nfqnl_msg_config_params`, 6 for `nfulnl_msg_config_mode`). */
-  copySize: number;
+  /** The attributes of the configuration message (`NFQA_CFG_*`, `NFULA_CFG_*`). */
+  configAttrs: AttrSet;
   /** Whole message type of a packet (`(subsys << 8) | PACKET`). */
   packet: number;
 }
 
-/** What {@link bindInstance} sets up. */
+/** What {@link NfInstance.open} sets up. */
 export interface NfInstanceSpec {
   /** `res_id`: the queue number or log group. */
   resId: number;
-  /** The payload of the bind command attribute. */
-  bind: Uint8Array;
-  /** Copy mode number (from {@link copyModeNumber}). */
-  mode: number;
-  /** Most bytes of each packet to copy. */
-  range: number;
+  /** The attributes of the bind command (by the kind's `configAttrs`). */
+  bind: Record<string, unknown>;
+  /** The attributes of the configuration sent after it: copy mode and range, and the rest. */
+  configure: Record<string, unknown>;
+  /** The attributes of the unbind command sent on close. */
+  unbind: Record<string, unknown>;
   /** Network namespace. */
   netns?: NetnsTarget;
   /** Kernel receive buffer (default 4 MiB). */
   rcvbuf?: number;
-  /** Adds the attributes that follow the copy mode to the configuration message (and may throw). */
-  configure(cfg: MessageWriter): void;
+  /** Most packets read ahead for a slow consumer (the notification queue's limit). */
+  queueLimit?: number;
 }
 
 /**
@@ -64,55 +61,173 @@ export function copyModeNumber(name: "none" | "meta" | "packet" | undefined): nu
   return mode;
 }
 
+/** A configuration message of `kind` for `resId` with `values` (a TypeError for a bad value). */
+function configMessage(kind: NfInstanceKind, resId: number, values: Record<string, unknown>): Uint8Array {
+  const m = nfnlMessage(kind.subsys, kind.config, 0, { resId });
+  writeAttrs(m, kind.configAttrs, values);
+  return m.finish();
+}
+
 /**
- * Opens a NETLINK_NETFILTER socket, binds the instance and configures it
- * (copy mode and range first, then what `spec.configure` adds). On any
- * failure the socket is closed and the error thrown.
+ * A bound instance (a queue, a log group) on a NETLINK_NETFILTER socket of
+ * its own: the socket, the one reader of its packets for the instance's
+ * life (what one stream leaves unread goes to the next), the streams it
+ * spawned, and the unbind command. `NfQueue` and `NfLog` each hold one.
  *
  * @example
  * ```ts
- * import { bindInstance, copyModeNumber } from "./instance.ts";
- * import { NFNL_SUBSYS, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_MSG } from "@nlts/netlink/netfilter";
- * const ulog = {
- *   subsys: NFNL_SUBSYS.ULOG,
- *   config: NFULNL_MSG.CONFIG,
- *   cmdAttr: NFULA_CFG.CMD,
- *   copyAttr: NFULA_CFG.MODE,
- *   copySize: 6,
- *   packet: (NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET,
- * };
- * const sock = await bindInstance(ulog, {
+ * import { NfInstance } from "./instance.ts";
+ * import { logConfigAttrs } from "./schema.ts";
+ * const ulog = { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
+ * const inst = await NfInstance.open(ulog, {
  *   resId: 5,
- *   bind: new Uint8Array([NFULNL_CFG_CMD.BIND]),
- *   mode: copyModeNumber("meta"),
- *   range: 0xffff,
- *   configure: (cfg) => cfg.be32(NFULA_CFG.QTHRESH, 1),
+ *   bind: { cmd: { command: 1 } },
+ *   configure: { mode: { copyRange: 0xffff, copyMode: 1 }, qthresh: 1 },
+ *   unbind: { cmd: { command: 2 } },
  * });
- * await sock.close();
+ * await inst.close();
  * ```
  */
-export async function bindInstance(kind: NfInstanceKind, spec: NfInstanceSpec): Promise<NetlinkSocket> {
-  const sock = await NetlinkSocket.open("netfilter", {
-    netns: spec.netns,
-    rcvbuf: spec.rcvbuf ?? 4 * 1024 * 1024,
-    describeType: describeNfnlType,
-  });
-  try {
-    const bind = nfnlMessage(kind.subsys, kind.config, 0, { resId: spec.resId });
-    bind.attr(kind.cmdAttr, spec.bind);
-    await sock.request(bind.finish());
-    const cfg = nfnlMessage(kind.subsys, kind.config, 0, { resId: spec.resId });
-    const params = new Uint8Array(kind.copySize);
-    new DataView(params.buffer).setUint32(0, spec.range, false);
-    params[4] = spec.mode;
-    cfg.attr(kind.copyAttr, params);
-    spec.configure(cfg);
-    await sock.request(cfg.finish());
-  } catch (error) {
-    await sock.close();
-    throw error;
+export class NfInstance {
+  /** The instance's socket. */
+  readonly sock: NetlinkSocket;
+  readonly #kind: NfInstanceKind;
+  readonly #resId: number;
+  readonly #unbind: Uint8Array;
+  readonly #streams = new SpawnedStreams();
+  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
+
+  private constructor(kind: NfInstanceKind, sock: NetlinkSocket, resId: number, unbind: Uint8Array, limit?: number) {
+    this.#kind = kind;
+    this.sock = sock;
+    this.#resId = resId;
+    this.#unbind = unbind;
+    this.#reader = new HandOverReader(sock.notifications({ queueLimit: limit }));
   }
-  return sock;
+
+  /**
+   * Opens a NETLINK_NETFILTER socket (whose refusals name the attribute:
+   * `nfnlAttributePath`), binds the instance and configures it. Every
+   * message is encoded first, so a bad value is a TypeError before anything
+   * is sent; on a refusal the socket is closed and the error thrown.
+   *
+   * @example
+   * ```ts
+   * import { NfInstance } from "./instance.ts";
+   * import { logConfigAttrs } from "./schema.ts";
+   * const ulog = { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
+   * const inst = await NfInstance.open(ulog, {
+   *   resId: 6,
+   *   bind: { cmd: { command: 1 } },
+   *   configure: { qthresh: 1 },
+   *   unbind: { cmd: { command: 2 } },
+   * });
+   * await inst.close();
+   * ```
+   */
+  static async open(kind: NfInstanceKind, spec: NfInstanceSpec): Promise<NfInstance> {
+    const bind = configMessage(kind, spec.resId, spec.bind);
+    const configure = configMessage(kind, spec.resId, spec.configure);
+    const unbind = configMessage(kind, spec.resId, spec.unbind);
+    const sock = await NetlinkSocket.open("netfilter", {
+      netns: spec.netns,
+      rcvbuf: spec.rcvbuf ?? 4 * 1024 * 1024,
+      describeType: describeNfnlType,
+      describeAttribute: nfnlAttributePath,
+    });
+    try {
+      await sock.request(bind);
+      await sock.request(configure);
+    } catch (error) {
+      await sock.close();
+      throw error;
+    }
+    return new NfInstance(kind, sock, spec.resId, unbind, spec.queueLimit);
+  }
+
+  /**
+   * A stream of the instance's packets through `decode`, with losses marked
+   * (see {@link instanceStream}); tracked, so {@link close} closes it.
+   *
+   * @example
+   * ```ts
+   * import { NfInstance } from "./instance.ts";
+   * import { logConfigAttrs } from "./schema.ts";
+   * const ulog = { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
+   * const inst = await NfInstance.open(ulog, { resId: 7, bind: { cmd: { command: 1 } }, configure: {}, unbind: { cmd: { command: 2 } } });
+   * for await (const m of inst.stream({}, (m) => m.payload, { before: () => false })) console.log(m);
+   * ```
+   */
+  stream<T>(
+    options: InstanceStreamOptions,
+    decode: (msg: ReceivedMessage) => T,
+    loss: LossDetector<T>,
+  ): NotificationStream<T | Overrun> {
+    return this.#streams.add(() => instanceStream(this.#kind, this.#reader, options, decode, loss));
+  }
+
+  /**
+   * Closes the streams, sends the unbind command (waiting at most a second,
+   * ignoring failure: closing the socket unbinds as well), then closes the
+   * socket. Does nothing more once the socket is closed.
+   *
+   * @example
+   * ```ts
+   * import { NfInstance } from "./instance.ts";
+   * import { logConfigAttrs } from "./schema.ts";
+   * const ulog = { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
+   * const inst = await NfInstance.open(ulog, { resId: 8, bind: { cmd: { command: 1 } }, configure: {}, unbind: { cmd: { command: 2 } } });
+   * await inst.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#streams.closeAll();
+    if (this.sock.closed) return;
+    try {
+      await this.sock.request(this.#unbind, { signal: AbortSignal.timeout(1000) });
+    } catch {
+      // Closing the socket unbinds as well.
+    }
+    await this.sock.close();
+  }
+}
+
+/**
+ * Where the packet header (attribute `type`, at least `size` bytes) of an
+ * NFQUEUE or NFLOG packet message starts in its payload `p`, after checking
+ * the `nfgenmsg` before it. The kernel puts the header first, so this reads
+ * one attribute header; the schema then reads the rest of `set` into the
+ * packet's object, where the header's entry is skipped. A missing or short
+ * header or a bad length is a {@link ParseError}.
+ *
+ * @example
+ * ```ts
+ * import { packetHeaderAt } from "./instance.ts";
+ * import { logPacketAttrs } from "./schema.ts";
+ * packetHeaderAt(logPacketAttrs, new Uint8Array([2, 0, 0, 5, 8, 0, 1, 0, 8, 0, 3, 0]), 1, 3); // 8
+ * ```
+ */
+export function packetHeaderAt(set: AttrSet, p: Uint8Array, type: number, size: number): number {
+  if (p.length < NFGENMSG_LEN) {
+    throw new ParseError(`nfgenmsg needs ${NFGENMSG_LEN} bytes, the payload has ${p.length}`, 16);
+  }
+  const name = `${set.prefix ?? ""}PACKET_HDR`;
+  const end = p.length;
+  let at = NFGENMSG_LEN;
+  while (end - at >= 4) {
+    const len = p[at] | (p[at + 1] << 8);
+    if (len < 4 || len > end - at) break;
+    if (((p[at + 2] | (p[at + 3] << 8)) & 0x3fff) === type) {
+      if (len - 4 < size) {
+        throw new ParseError(`${name} of ${len - 4} bytes, needs ${size}`, 16 + at);
+      }
+      return at + 4;
+    }
+    at += (len + 3) & ~3;
+  }
+  // A bad length is the schema's to report; otherwise the header is missing.
+  decodeAttrsInto(set, {}, p, NFGENMSG_LEN, end, 16 + NFGENMSG_LEN);
+  throw new ParseError(`packet message without ${name}`, 20);
 }
 
 /**
@@ -153,8 +268,9 @@ const POLL_MS = 250;
  * import { NetlinkSocket } from "@nlts/netlink";
  * import { HandOverReader } from "@nlts/netlink/socket";
  * import { instanceStream } from "./instance.ts";
+ * import { logConfigAttrs } from "./schema.ts";
  * await using sock = await NetlinkSocket.open("netfilter");
- * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
+ * const kind = { subsys: 4, config: 1, configAttrs: logConfigAttrs, packet: 0x400 };
  * const reader = new HandOverReader(sock.notifications());
  * const stream = instanceStream(kind, reader, {}, (m) => m.payload, { before: () => false });
  * for await (const m of stream) console.log(m);
@@ -221,35 +337,4 @@ export function instanceStream<T>(
     () => Promise.resolve({ items, close: () => Promise.resolve() }),
     { signal: options.signal },
   );
-}
-
-/**
- * Sends the unbind command (waiting at most a second, ignoring failure:
- * closing the socket unbinds as well), then closes the socket. Does
- * nothing on a closed socket.
- *
- * @example
- * ```ts
- * import { NetlinkSocket } from "@nlts/netlink";
- * import { unbindInstance } from "./instance.ts";
- * const sock = await NetlinkSocket.open("netfilter");
- * const kind = { subsys: 4, config: 1, cmdAttr: 1, copyAttr: 2, copySize: 6, packet: 0x400 };
- * await unbindInstance(kind, sock, 5, new Uint8Array([2])); // NFULNL_CFG_CMD_UNBIND
- * ```
- */
-export async function unbindInstance(
-  kind: NfInstanceKind,
-  sock: NetlinkSocket,
-  resId: number,
-  unbind: Uint8Array,
-): Promise<void> {
-  if (sock.closed) return;
-  try {
-    const msg = nfnlMessage(kind.subsys, kind.config, 0, { resId });
-    msg.attr(kind.cmdAttr, unbind);
-    await sock.request(msg.finish(), { signal: AbortSignal.timeout(1000) });
-  } catch {
-    // Closing the socket unbinds as well.
-  }
-  await sock.close();
 }

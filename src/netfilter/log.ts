@@ -7,20 +7,21 @@
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
+import { decodeAttrsInto } from "../wire/schema.ts";
+import type { NetlinkSocket } from "../socket/socket.ts";
 import type { NetnsTarget } from "../socket/netns.ts";
-import { HandOverReader, type NotificationStream, SpawnedStreams } from "../socket/stream.ts";
-import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULA_CFG, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
-import { familyName, type NfFamily, parseNfnl } from "./nfnetlink.ts";
+import type { NotificationStream } from "../socket/stream.ts";
+import { HOOK_NAMES, NFNL_SUBSYS, NFULA, NFULNL_CFG_CMD, NFULNL_CFG_F, NFULNL_MSG } from "./constants.ts";
+import { familyName, type NfFamily, NFGENMSG_LEN } from "./nfnetlink.ts";
 import {
-  bindInstance,
   copyModeNumber,
-  instanceStream,
   type InstanceStreamOptions,
+  NfInstance,
   type NfInstanceKind,
-  unbindInstance,
+  packetHeaderAt,
 } from "./instance.ts";
-import { decodeHwAddr, decodeTimestamp, type NfTimestamp } from "./queue.ts";
+import type { NfTimestamp } from "./queue.ts";
+import { logConfigAttrs, logPacketSet } from "./schema.ts";
 import { withJson } from "../wire/json.ts";
 
 /** One logged packet. */
@@ -92,88 +93,21 @@ export function decodeLogEntry(msg: NetlinkMessage): LogEntry {
   if (msg.type !== ((NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET)) {
     throw new ParseError(`message type 0x${msg.type.toString(16)} is not NFULNL_MSG_PACKET`, 4);
   }
-  const { header, attrs } = parseNfnl(msg);
-  const hdr = attrs.get(NFULA.PACKET_HDR);
-  if (!hdr) throw new ParseError("log message without NFULA_PACKET_HDR", 20);
-  if (hdr.length < 3) throw new ParseError(`NFULA_PACKET_HDR of ${hdr.length} bytes, needs 3`, 20);
-  const hook = hdr[2];
+  const p = msg.payload;
+  const h = packetHeaderAt(logPacketSet, p, NFULA.PACKET_HDR, 3);
+  const hook = p[h + 2];
   const e: LogEntry = {
-    group: header.resId,
-    family: familyName(header.family),
-    hwProtocol: (hdr[0] << 8) | hdr[1],
+    group: (p[2] << 8) | p[3],
+    family: familyName(p[0]),
+    hwProtocol: (p[h] << 8) | p[h + 1],
     hook,
     hookName: HOOK_NAMES[hook] ?? `hook${hook}`,
     mark: 0,
     payload: new Uint8Array(0),
     unknown: [],
   };
-  for (const a of attrs) {
-    switch (a.type) {
-      case NFULA.PACKET_HDR:
-        break;
-      case NFULA.MARK:
-        e.mark = attrs.be32(a.type)!;
-        break;
-      case NFULA.TIMESTAMP:
-        e.timestamp = decodeTimestamp(a.value);
-        break;
-      case NFULA.IFINDEX_INDEV:
-        e.indev = attrs.be32(a.type);
-        break;
-      case NFULA.IFINDEX_OUTDEV:
-        e.outdev = attrs.be32(a.type);
-        break;
-      case NFULA.IFINDEX_PHYSINDEV:
-        e.physIndev = attrs.be32(a.type);
-        break;
-      case NFULA.IFINDEX_PHYSOUTDEV:
-        e.physOutdev = attrs.be32(a.type);
-        break;
-      case NFULA.HWADDR:
-        e.hwAddr = decodeHwAddr(a.value);
-        break;
-      case NFULA.PAYLOAD:
-        e.payload = a.value.slice();
-        break;
-      case NFULA.PREFIX:
-        e.prefix = attrs.str(a.type);
-        break;
-      case NFULA.UID:
-        e.uid = attrs.be32(a.type);
-        break;
-      case NFULA.GID:
-        e.gid = attrs.be32(a.type);
-        break;
-      case NFULA.SEQ:
-        e.seq = attrs.be32(a.type);
-        break;
-      case NFULA.SEQ_GLOBAL:
-        e.seqGlobal = attrs.be32(a.type);
-        break;
-      case NFULA.HWTYPE:
-        e.hwType = attrs.be16(a.type);
-        break;
-      case NFULA.HWHEADER:
-        e.hwHeader = a.value.slice();
-        break;
-      case NFULA.HWLEN:
-        break; // the length of hwHeader
-      case NFULA.CT:
-        e.ct = a.value.slice();
-        break;
-      case NFULA.CT_INFO:
-        e.ctInfo = attrs.be32(a.type);
-        break;
-      case NFULA.VLAN:
-        e.vlan = a.value.slice();
-        break;
-      case NFULA.L2HDR:
-        e.l2hdr = a.value.slice();
-        break;
-      default:
-        e.unknown.push({ ...a, value: a.value.slice() });
-    }
-  }
+  // The entry's keys count as seen; mark, payload and unknown are "last" in the set.
+  decodeAttrsInto(logPacketSet, e, p, NFGENMSG_LEN, p.length, 16 + NFGENMSG_LEN);
   return withJson(e);
 }
 
@@ -220,9 +154,7 @@ export type LogEntryStream = NotificationStream<LogEntry | Overrun>;
 const ULOG: NfInstanceKind = {
   subsys: NFNL_SUBSYS.ULOG,
   config: NFULNL_MSG.CONFIG,
-  cmdAttr: NFULA_CFG.CMD,
-  copyAttr: NFULA_CFG.MODE,
-  copySize: 6, // struct nfulnl_msg_config_mode, padded
+  configAttrs: logConfigAttrs,
   packet: (NFNL_SUBSYS.ULOG << 8) | NFULNL_MSG.PACKET,
 };
 
@@ -247,17 +179,13 @@ function u32Option(value: number, what: string): number {
 export class NfLog implements AsyncDisposable {
   /** The log group. */
   readonly group: number;
-  readonly #sock: NetlinkSocket;
-  readonly #streams = new SpawnedStreams();
-  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
+  readonly #instance: NfInstance;
   /** `NFULA_SEQ` of the last entry seen (a new instance numbers from 0); undefined without `seq`. */
   #lastSeq?: number;
 
-  private constructor(sock: NetlinkSocket, group: number, queueLimit?: number) {
-    this.#sock = sock;
+  private constructor(instance: NfInstance, group: number) {
+    this.#instance = instance;
     this.group = group;
-    // One reader for the group's life: what one stream leaves unread goes to the next.
-    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -275,36 +203,36 @@ export class NfLog implements AsyncDisposable {
     if (!Number.isInteger(group) || group < 0 || group > 0xffff) {
       throw new TypeError(`log group must be 0..65535, not ${group}`);
     }
-    const mode = copyModeNumber(options.copyMode);
-    const range = u32Option(options.copyRange ?? 0xffff, "copyRange");
-    const sock = await bindInstance(ULOG, {
+    let flags = 0;
+    if (options.seq ?? true) flags |= NFULNL_CFG_F.SEQ;
+    if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
+    if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
+    const instance = await NfInstance.open(ULOG, {
       resId: group,
-      bind: new Uint8Array([NFULNL_CFG_CMD.BIND]),
-      mode,
-      range,
+      bind: { cmd: { command: NFULNL_CFG_CMD.BIND } },
+      configure: {
+        mode: {
+          copyRange: u32Option(options.copyRange ?? 0xffff, "copyRange"),
+          copyMode: copyModeNumber(options.copyMode),
+        },
+        nlbufsiz: options.bufferSize === undefined ? undefined : u32Option(options.bufferSize, "bufferSize"),
+        timeout: options.flushTimeout === undefined ? undefined : u32Option(options.flushTimeout, "flushTimeout"),
+        qthresh: u32Option(options.qthreshold ?? 1, "qthreshold"),
+        flags: flags || undefined,
+      },
+      unbind: { cmd: { command: NFULNL_CFG_CMD.UNBIND } },
       netns: options.netns,
       rcvbuf: options.rcvbuf,
-      configure(cfg) {
-        cfg.be32(NFULA_CFG.QTHRESH, u32Option(options.qthreshold ?? 1, "qthreshold"));
-        if (options.flushTimeout !== undefined) {
-          cfg.be32(NFULA_CFG.TIMEOUT, u32Option(options.flushTimeout, "flushTimeout"));
-        }
-        if (options.bufferSize !== undefined) cfg.be32(NFULA_CFG.NLBUFSIZ, u32Option(options.bufferSize, "bufferSize"));
-        let flags = 0;
-        if (options.seq ?? true) flags |= NFULNL_CFG_F.SEQ;
-        if (options.seqGlobal) flags |= NFULNL_CFG_F.SEQ_GLOBAL;
-        if (options.conntrack) flags |= NFULNL_CFG_F.CONNTRACK;
-        if (flags) cfg.be16(NFULA_CFG.FLAGS, flags);
-      },
+      queueLimit: options.queueLimit,
     });
-    const log = new NfLog(sock, group, options.queueLimit);
+    const log = new NfLog(instance, group);
     if (options.seq ?? true) log.#lastSeq = 0xffffffff;
     return log;
   }
 
   /** The underlying socket. @example `log.socket.portId` */
   get socket(): NetlinkSocket {
-    return this.#sock;
+    return this.#instance.sock;
   }
 
   /**
@@ -322,16 +250,14 @@ export class NfLog implements AsyncDisposable {
    * ```
    */
   entries(options: EntriesOptions = {}): LogEntryStream {
-    return this.#streams.add(() =>
-      instanceStream(ULOG, this.#reader, options, decodeLogEntry, {
-        before: (e) => {
-          if (this.#lastSeq === undefined || e.seq === undefined) return false;
-          const gap = e.seq !== ((this.#lastSeq + 1) >>> 0);
-          this.#lastSeq = e.seq;
-          return gap;
-        },
-      })
-    );
+    return this.#instance.stream(options, decodeLogEntry, {
+      before: (e) => {
+        if (this.#lastSeq === undefined || e.seq === undefined) return false;
+        const gap = e.seq !== ((this.#lastSeq + 1) >>> 0);
+        this.#lastSeq = e.seq;
+        return gap;
+      },
+    });
   }
 
   /**
@@ -346,8 +272,7 @@ export class NfLog implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    await this.#streams.closeAll();
-    await unbindInstance(ULOG, this.#sock, this.group, new Uint8Array([NFULNL_CFG_CMD.UNBIND]));
+    await this.#instance.close();
   }
 
   /** Closes the log (for `await using`). */

@@ -77,7 +77,10 @@ export function nfnlMessage(
 
 /**
  * Reads the `nfgenmsg` header of a message and parses the attributes after
- * it. A payload shorter than the header is a {@link ParseError}.
+ * it with the low-level random-access {@link Attrs} reader, for looking at
+ * nfnetlink bytes by hand (the library's decoders read their schema sets
+ * instead: `src/netfilter/schema.ts`). A payload shorter than the header is
+ * a {@link ParseError}.
  *
  * @example
  * ```ts

@@ -10,31 +10,29 @@ import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
-import { mac } from "../wire/values.ts";
-import type { NetlinkSocket, ReceivedMessage } from "../socket/socket.ts";
+import { decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
+import type { NetlinkSocket } from "../socket/socket.ts";
 import { inNetns, type NetnsTarget } from "../socket/netns.ts";
-import { HandOverReader, SpawnedStreams } from "../socket/stream.ts";
 import type { NotificationStream } from "../socket/stream.ts";
 import {
   HOOK_NAMES,
   NF_VERDICT,
   NFNL_SUBSYS,
   NFQA,
-  NFQA_CFG,
   NFQA_CFG_F,
   NFQA_SKB,
   NFQNL_CFG_CMD,
   NFQNL_MSG,
 } from "./constants.ts";
-import { familyName, familyNumber, type NfFamily, nfnlMessage, parseNfnl } from "./nfnetlink.ts";
+import { familyName, familyNumber, type NfFamily, NFGENMSG_LEN, nfnlMessage } from "./nfnetlink.ts";
 import {
-  bindInstance,
   copyModeNumber,
-  instanceStream,
   type InstanceStreamOptions,
+  NfInstance,
   type NfInstanceKind,
-  unbindInstance,
+  packetHeaderAt,
 } from "./instance.ts";
+import { decodeHwAddrAt, decodeTimestampAt, queueConfigAttrs, queuePacketSet, queueSet } from "./schema.ts";
 import { withJson } from "../wire/json.ts";
 
 /** A packet's timestamp as the kernel reports it. */
@@ -101,10 +99,6 @@ export interface NfqPacketInfo {
   unknown: Attr[];
 }
 
-function be32At(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
-}
-
 /**
  * Decodes `struct nfqnl_msg_packet_timestamp` / `nfulnl_msg_packet_timestamp`
  * (two big-endian u64: seconds, microseconds).
@@ -116,11 +110,7 @@ function be32At(bytes: Uint8Array, at: number): number {
  * ```
  */
 export function decodeTimestamp(bytes: Uint8Array): NfTimestamp {
-  if (bytes.length < 16) throw new ParseError(`timestamp of ${bytes.length} bytes, needs 16`, 0);
-  return {
-    sec: be32At(bytes, 0) * 0x100000000 + be32At(bytes, 4),
-    usec: be32At(bytes, 8) * 0x100000000 + be32At(bytes, 12),
-  };
+  return decodeTimestampAt(bytes, 0, bytes.length);
 }
 
 /**
@@ -133,12 +123,7 @@ export function decodeTimestamp(bytes: Uint8Array): NfTimestamp {
  * ```
  */
 export function decodeHwAddr(bytes: Uint8Array): string {
-  if (bytes.length < 4) throw new ParseError(`hardware address attribute of ${bytes.length} bytes`, 0);
-  const len = (bytes[0] << 8) | bytes[1];
-  if (len > 8 || 4 + len > bytes.length) {
-    throw new ParseError(`hardware address length ${len} runs past its attribute`, 0);
-  }
-  return mac(bytes.subarray(4, 4 + len));
+  return decodeHwAddrAt(bytes, 0, bytes.length);
 }
 
 /**
@@ -156,16 +141,14 @@ export function decodeQueuePacket(msg: NetlinkMessage): NfqPacketInfo {
   if (msg.type !== ((NFNL_SUBSYS.QUEUE << 8) | NFQNL_MSG.PACKET)) {
     throw new ParseError(`message type 0x${msg.type.toString(16)} is not NFQNL_MSG_PACKET`, 4);
   }
-  const { header, attrs } = parseNfnl(msg);
-  const hdr = attrs.get(NFQA.PACKET_HDR);
-  if (!hdr) throw new ParseError("queued packet without NFQA_PACKET_HDR", 20);
-  if (hdr.length < 7) throw new ParseError(`NFQA_PACKET_HDR of ${hdr.length} bytes, needs 7`, 20);
-  const hook = hdr[6];
+  const b = msg.payload;
+  const h = packetHeaderAt(queuePacketSet, b, NFQA.PACKET_HDR, 7);
+  const hook = b[h + 6];
   const p: NfqPacketInfo = {
-    queue: header.resId,
-    family: familyName(header.family),
-    id: be32At(hdr, 0),
-    hwProtocol: (hdr[4] << 8) | hdr[5],
+    queue: (b[2] << 8) | b[3],
+    family: familyName(b[0]),
+    id: ((b[h] << 24) | (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3]) >>> 0,
+    hwProtocol: (b[h + 4] << 8) | b[h + 5],
     hook,
     hookName: HOOK_NAMES[hook] ?? `hook${hook}`,
     mark: 0,
@@ -173,69 +156,9 @@ export function decodeQueuePacket(msg: NetlinkMessage): NfqPacketInfo {
     gso: false,
     unknown: [],
   };
-  for (const a of attrs) {
-    switch (a.type) {
-      case NFQA.PACKET_HDR:
-        break;
-      case NFQA.MARK:
-        p.mark = attrs.be32(a.type)!;
-        break;
-      case NFQA.TIMESTAMP:
-        p.timestamp = decodeTimestamp(a.value);
-        break;
-      case NFQA.IFINDEX_INDEV:
-        p.indev = attrs.be32(a.type);
-        break;
-      case NFQA.IFINDEX_OUTDEV:
-        p.outdev = attrs.be32(a.type);
-        break;
-      case NFQA.IFINDEX_PHYSINDEV:
-        p.physIndev = attrs.be32(a.type);
-        break;
-      case NFQA.IFINDEX_PHYSOUTDEV:
-        p.physOutdev = attrs.be32(a.type);
-        break;
-      case NFQA.HWADDR:
-        p.hwAddr = decodeHwAddr(a.value);
-        break;
-      case NFQA.PAYLOAD:
-        p.payload = a.value.slice();
-        break;
-      case NFQA.CAP_LEN:
-        p.capLen = attrs.be32(a.type);
-        break;
-      case NFQA.SKB_INFO:
-        p.skbInfo = attrs.be32(a.type);
-        p.gso = (p.skbInfo! & NFQA_SKB.GSO) !== 0;
-        break;
-      case NFQA.UID:
-        p.uid = attrs.be32(a.type);
-        break;
-      case NFQA.GID:
-        p.gid = attrs.be32(a.type);
-        break;
-      case NFQA.SECCTX:
-        p.secctx = attrs.str(a.type);
-        break;
-      case NFQA.CT:
-        p.ct = a.value.slice();
-        break;
-      case NFQA.CT_INFO:
-        p.ctInfo = attrs.be32(a.type);
-        break;
-      case NFQA.PRIORITY:
-        p.priority = attrs.be32(a.type);
-        break;
-      case NFQA.L2HDR:
-        p.l2hdr = a.value.slice();
-        break;
-      case NFQA.VLAN:
-        p.vlan = a.value.slice();
-        break;
-      default:
-        p.unknown.push({ ...a, value: a.value.slice() });
-    }
-  }
+  // The packet's keys count as seen; mark, payload and unknown are "last" in the set.
+  decodeAttrsInto(queuePacketSet, p, b, NFGENMSG_LEN, b.length, 16 + NFGENMSG_LEN);
+  if (p.skbInfo !== undefined) p.gso = (p.skbInfo & NFQA_SKB.GSO) !== 0;
   return withJson(p);
 }
 
@@ -273,11 +196,6 @@ function verdictCode(verdict: VerdictName | number, toQueue?: number): number {
   return code >>> 0;
 }
 
-function checkMark(mark: number): number {
-  if (!Number.isInteger(mark) || mark < 0 || mark > 0xffffffff) throw new TypeError(`mark must be a u32, not ${mark}`);
-  return mark;
-}
-
 /**
  * Builds an `NFQNL_MSG_VERDICT` (or, with `batch`, `NFQNL_MSG_VERDICT_BATCH`)
  * message.
@@ -295,26 +213,20 @@ export function encodeVerdict(
   options: VerdictOptions = {},
   batch = false,
 ): Uint8Array {
+  if (batch && options.payload !== undefined) throw new TypeError("a batch verdict cannot carry a payload");
   const w = nfnlMessage(NFNL_SUBSYS.QUEUE, batch ? NFQNL_MSG.VERDICT_BATCH : NFQNL_MSG.VERDICT, 0, { resId: queue });
-  const hdr = new Uint8Array(8);
-  const dv = new DataView(hdr.buffer);
-  dv.setUint32(0, verdictCode(verdict, options.toQueue), false);
-  dv.setUint32(4, id >>> 0, false);
-  w.attr(NFQA.VERDICT_HDR, hdr);
-  if (options.mark !== undefined) w.be32(NFQA.MARK, checkMark(options.mark));
-  if (options.payload !== undefined) {
-    if (batch) throw new TypeError("a batch verdict cannot carry a payload");
-    w.attr(NFQA.PAYLOAD, options.payload);
-  }
+  writeAttrs(w, queueSet, {
+    verdictHdr: { verdict: verdictCode(verdict, options.toQueue), id: id >>> 0 },
+    mark: options.mark,
+    payload: options.payload,
+  });
   return w.finish();
 }
 
 const QUEUE: NfInstanceKind = {
   subsys: NFNL_SUBSYS.QUEUE,
   config: NFQNL_MSG.CONFIG,
-  cmdAttr: NFQA_CFG.CMD,
-  copyAttr: NFQA_CFG.PARAMS,
-  copySize: 5, // struct nfqnl_msg_config_params, packed
+  configAttrs: queueConfigAttrs,
   packet: (NFNL_SUBSYS.QUEUE << 8) | NFQNL_MSG.PACKET,
 };
 
@@ -559,19 +471,15 @@ export class QueuedPacket implements NfqPacketInfo {
 export class NfQueue implements AsyncDisposable {
   /** The queue number. */
   readonly queueNum: number;
-  readonly #sock: NetlinkSocket;
+  readonly #instance: NfInstance;
   readonly #counters?: QueueDropCounters;
-  readonly #streams = new SpawnedStreams();
-  readonly #reader: HandOverReader<ReceivedMessage | Overrun>;
   /** Id of the last packet seen (the kernel numbers a new queue's packets from 1). */
   #lastId = 0;
 
-  private constructor(sock: NetlinkSocket, queueNum: number, queueLimit?: number, counters?: QueueDropCounters) {
-    this.#sock = sock;
+  private constructor(instance: NfInstance, queueNum: number, counters?: QueueDropCounters) {
+    this.#instance = instance;
     this.queueNum = queueNum;
     this.#counters = counters;
-    // One reader for the queue's life: what one stream leaves unread goes to the next.
-    this.#reader = new HandOverReader(sock.notifications({ queueLimit }));
   }
 
   /**
@@ -593,36 +501,38 @@ export class NfQueue implements AsyncDisposable {
     const mode = copyModeNumber(options.copyMode);
     const range = options.copyRange ?? 0xffff;
     if (!Number.isInteger(range) || range < 0 || range > 0xffffffff) throw new TypeError(`bad copyRange ${range}`);
-    const sock = await bindInstance(QUEUE, {
+    let flags = 0, mask = 0;
+    const set = (bit: number, on: boolean | undefined) => {
+      if (on === undefined) return;
+      mask |= bit;
+      if (on) flags |= bit;
+    };
+    set(NFQA_CFG_F.FAIL_OPEN, options.failOpen);
+    set(NFQA_CFG_F.GSO, options.gso);
+    set(NFQA_CFG_F.UID_GID, options.uidGid);
+    set(NFQA_CFG_F.CONNTRACK, options.conntrack);
+    set(NFQA_CFG_F.SECCTX, options.secctx);
+    const instance = await NfInstance.open(QUEUE, {
       resId: queueNum,
-      bind: new Uint8Array([NFQNL_CFG_CMD.BIND, 0, family >> 8, family & 0xff]),
-      mode,
-      range,
+      bind: { cmd: { command: NFQNL_CFG_CMD.BIND, pf: family } },
+      configure: {
+        params: { copyRange: range, copyMode: mode },
+        queueMaxlen: options.maxLen,
+        mask: mask || undefined,
+        flags: mask ? flags : undefined,
+      },
+      unbind: { cmd: { command: NFQNL_CFG_CMD.UNBIND } },
       netns: options.netns,
       rcvbuf: options.rcvbuf,
-      configure(cfg) {
-        if (options.maxLen !== undefined) cfg.be32(NFQA_CFG.QUEUE_MAXLEN, options.maxLen);
-        let flags = 0, mask = 0;
-        const set = (bit: number, on: boolean | undefined) => {
-          if (on === undefined) return;
-          mask |= bit;
-          if (on) flags |= bit;
-        };
-        set(NFQA_CFG_F.FAIL_OPEN, options.failOpen);
-        set(NFQA_CFG_F.GSO, options.gso);
-        set(NFQA_CFG_F.UID_GID, options.uidGid);
-        set(NFQA_CFG_F.CONNTRACK, options.conntrack);
-        set(NFQA_CFG_F.SECCTX, options.secctx);
-        if (mask) cfg.be32(NFQA_CFG.FLAGS, flags).be32(NFQA_CFG.MASK, mask);
-      },
+      queueLimit: options.queueLimit,
     });
-    const counters = await QueueDropCounters.open(options.netns, queueNum, sock.portId);
-    return new NfQueue(sock, queueNum, options.queueLimit, counters);
+    const counters = await QueueDropCounters.open(options.netns, queueNum, instance.sock.portId);
+    return new NfQueue(instance, queueNum, counters);
   }
 
   /** The underlying socket. @example `q.socket.portId` */
   get socket(): NetlinkSocket {
-    return this.#sock;
+    return this.#instance.sock;
   }
 
   /**
@@ -645,22 +555,14 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   packets(options: PacketsOptions = {}): QueuedPacketStream {
-    return this.#streams.add(() =>
-      instanceStream(
-        QUEUE,
-        this.#reader,
-        options,
-        (msg) => new QueuedPacket(this, decodeQueuePacket(msg)),
-        {
-          before: (p) => {
-            const gap = p.id !== ((this.#lastId + 1) >>> 0);
-            this.#lastId = p.id;
-            return gap;
-          },
-          poll: this.#counters ? () => this.#counters!.grew() : undefined,
-        },
-      )
-    );
+    return this.#instance.stream(options, (msg) => new QueuedPacket(this, decodeQueuePacket(msg)), {
+      before: (p) => {
+        const gap = p.id !== ((this.#lastId + 1) >>> 0);
+        this.#lastId = p.id;
+        return gap;
+      },
+      poll: this.#counters ? () => this.#counters!.grew() : undefined,
+    });
   }
 
   /**
@@ -675,7 +577,7 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async verdict(id: number, verdict: VerdictName | number, options: VerdictOptions = {}): Promise<void> {
-    await this.#sock.request(encodeVerdict(this.queueNum, id, verdict, options));
+    await this.#instance.sock.request(encodeVerdict(this.queueNum, id, verdict, options));
   }
 
   /**
@@ -691,7 +593,7 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async verdictBatch(uptoId: number, verdict: VerdictName | number, options: { mark?: number } = {}): Promise<void> {
-    await this.#sock.request(encodeVerdict(this.queueNum, uptoId, verdict, options, true));
+    await this.#instance.sock.request(encodeVerdict(this.queueNum, uptoId, verdict, options, true));
   }
 
   /**
@@ -706,9 +608,8 @@ export class NfQueue implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    await this.#streams.closeAll();
+    await this.#instance.close();
     this.#counters?.close();
-    await unbindInstance(QUEUE, this.#sock, this.queueNum, new Uint8Array([NFQNL_CFG_CMD.UNBIND, 0, 0, 0]));
   }
 
   /** Closes the queue (for `await using`). */

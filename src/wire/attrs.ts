@@ -22,10 +22,14 @@ export interface Attr {
 }
 
 /**
- * A parsed attribute list. Parsing checks every length (an attribute shorter
- * than its header or running past the end is a {@link ParseError}) and
- * records where each attribute is; values are decoded on access. Every
- * attribute is kept, known to the caller or not.
+ * A parsed attribute list: the low-level random-access reader, for looking
+ * at bytes by hand (tests, tools, the extended-ACK TLVs). Families do not
+ * decode through it: they describe their attributes once with
+ * `defineAttrSet` and decode with `decodeAttrs` (`src/wire/schema.ts`), the
+ * one way. Parsing checks every length (an attribute shorter than its
+ * header or running past the end is a {@link ParseError}) and records where
+ * each attribute is; values are decoded on access. Every attribute is kept,
+ * known to the caller or not.
  *
  * @example
  * ```ts

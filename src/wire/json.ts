@@ -28,9 +28,12 @@ function bigintJson(value: bigint): number | string {
   return Number.isSafeInteger(n) && BigInt(n) === value ? n : value.toString();
 }
 
+/** Two hex digits of each byte value, made once: a link's `IFLA_AF_SPEC` alone is some 800 bytes. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0"));
+
 function hex(bytes: Uint8Array): string {
   let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += HEX2[bytes[i]];
   return out;
 }
 

@@ -37,6 +37,7 @@ route add 10.86.0.0/24 via 10.81.0.2 mtu 1400
 route add default via 10.81.0.2
 route add 10.87.0.0/24 dev ij-a table 100
 route add fd82::/64 via fd81::2 dev ij-a
+ntable change name arp_cache dev ij-a base_reachable 3600000
 neigh add 10.81.0.2 lladdr 02:00:00:00:00:02 dev ij-a nud permanent
 neigh add 10.81.0.3 lladdr 02:00:00:00:00:03 dev ij-a nud reachable router
 rule add from 10.81.0.0/24 table 100 pref 100

@@ -12,6 +12,17 @@ import type { Libc, Poller, Receiver, RecvMeta } from "./types.ts";
 export const MSG_TRUNC = 0x20;
 export const EPOLLIN = 0x1;
 export const EPOLLONESHOT = 1 << 30;
+/**
+ * The events of a registered fd nobody waits on (after `add` and `disarm`).
+ * Not 0: the kernel always adds EPOLLERR and EPOLLHUP to an fd's events, so
+ * with 0 a socket holding an error (a netlink socket's ENOBUFS after an
+ * overrun, or the error rtnetlink sets on its group's members) stays
+ * level-triggered ready: the poller then reports it on every wait, a busy
+ * loop that floods the JS thread while the socket is left unread. With
+ * EPOLLONESHOT such an error is reported once, then the fd is silent until
+ * it is armed again.
+ */
+export const EPOLL_DISARMED = EPOLLONESHOT;
 export const EPOLL_CTL_ADD = 1;
 export const EPOLL_CTL_DEL = 2;
 export const EPOLL_CTL_MOD = 3;

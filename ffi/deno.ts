@@ -22,6 +22,7 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
+  EPOLL_DISARMED,
   epollEvent,
   EPOLLIN,
   epollLayout,
@@ -92,9 +93,9 @@ function denoPoller(c: PollCalls, check: (r: number) => number, arch: string): P
     check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd) as Uint8Array<ArrayBuffer>));
 
   return {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
+    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
     arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
+    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
     remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
     wait() {
       if (closed) return Promise.resolve([]);

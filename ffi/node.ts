@@ -61,6 +61,7 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
+  EPOLL_DISARMED,
   epollEvent,
   EPOLLIN,
   epollLayout,
@@ -204,9 +205,9 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
   const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
 
   const poller: Poller = {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, 0),
+    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
     arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, 0),
+    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
     remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
     wait() {
       if (closed) return Promise.resolve([]);

@@ -145,8 +145,13 @@ for (const rt of runtimes) {
   }, { timeout: 60_000 });
 }
 
-/** Nexthops of every shape ip prints: gateways, device-only, blackhole, groups (weighted, resilient), FDB, onlink. */
+/**
+ * Nexthops of every shape ip prints: gateways, device-only, blackhole, groups (weighted, resilient), FDB, onlink.
+ * No IPv6 link-local addresses: one appearing between ip's listing and ours made the route listings differ.
+ */
 const NEXTHOPS = `link add ij-a type veth peer name ij-b
+link set ij-a addrgenmode none
+link set ij-b addrgenmode none
 link set ij-a up
 link set ij-b up
 link add ij-vx type vxlan id 10 dstport 4789 nolearning

@@ -3,16 +3,13 @@
  * examples/bun_server.ts (same options, same endpoints: see
  * examples/state_server.ts).
  *
- *     deno run -A --v8-flags=--optimize-for-size examples/deno_server.ts [--port N] [--netns NAME] [--rcvbuf BYTES] [--max-queue N] [--max-stall SECONDS]
+ *     deno run -A examples/deno_server.ts [--port N] [--netns NAME] [--rcvbuf BYTES] [--max-queue N] [--max-stall SECONDS]
  *
- * `--optimize-for-size` is for many clients: V8 then keeps a smaller young
- * generation and collects the old one sooner. Each event makes short-lived
- * promises for every client; with V8's defaults, 1,000 SSE clients at 50
- * events/s kept about 100 MiB of JS heap reserved and the process at
- * 288–297 MiB; with the flag, 29–32 MiB and 209–216 MiB (bench/RESULTS.md;
- * CPU the same within that busy machine's noise). Deno.serve itself takes
- * about 70 KiB per open streamed response: a bare `Deno.serve` SSE server
- * went from 35 MiB idle to 104 MiB with 1,000 clients.
+ * Memory: Deno.serve itself takes about 70 KiB per open streamed response
+ * (a bare `Deno.serve` SSE server went from 35 MiB idle to 104 MiB with
+ * 1,000 clients); with 1,000 clients at 50 events/s this server holds about
+ * 230 MiB (bench/RESULTS.md). V8's `--optimize-for-size` saves little of it
+ * and, on a quiet machine, cost 10× the p99 latency: not advised.
  *
  * Outside this repository, import from "jsr:@nlts/netlink" instead of "../mod.ts".
  */

@@ -3,13 +3,11 @@
  * examples/bun_server.ts and examples/deno_server.ts (same options, same
  * endpoints: see examples/state_server.ts), for Node ≥ 26.
  *
- *     node --optimize-for-size examples/node_server.ts [--port N] [--netns NAME] [--rcvbuf BYTES] [--max-queue N] [--max-stall SECONDS]
+ *     node examples/node_server.ts [--port N] [--netns NAME] [--rcvbuf BYTES] [--max-queue N] [--max-stall SECONDS]
  *
- * `--optimize-for-size` (a V8 option) is for many clients, as in
- * examples/deno_server.ts: each event makes short-lived promises for every
- * client; under 1,000 SSE clients at 50 events/s the process held 206 MiB
- * with V8's defaults (106 MiB of JS heap reserved), 136–148 MiB with the
- * flag (35 MiB) (bench/RESULTS.md).
+ * V8's `--optimize-for-size` brings this server from about 220 to 150 MiB
+ * under 1,000 SSE clients at 50 events/s, but on a quiet machine it took the
+ * p99 latency from 0.14 s to 3 s (bench/RESULTS.md): not advised.
  *
  * `node:http` speaks in requests and writable responses, the core in
  * `Request` and `Response`: each answer's body is read a chunk at a time and

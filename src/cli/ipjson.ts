@@ -452,17 +452,15 @@ function encapEntries(e: RouteEncap, names: Names, stats = false): [string, unkn
     for (const [name, bit] of TUNNEL_FLAGS) if ((e.ip.flags ?? 0) & bit) out.push([name, true]);
   } else if (e.seg6) {
     out.push(["mode", e.seg6.mode], ["segs", e.seg6.segs]);
-    if (e.seg6.flags & SR6_FLAG1_HMAC) out.push(["hmac", seg6HmacKey(e.data)]);
+    if (e.seg6.hmac !== undefined) out.push(["hmac", hex(e.seg6.hmac)]);
   } else if (e.seg6local) {
     const l = e.seg6local;
     const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? `if${i}`);
     const table = (t: number | undefined) => (t === undefined ? undefined : TABLES[t] ?? String(t));
     out.push(["action", typeof l.action === "string" ? l.action : "<unknown>"]);
     if (l.srh) {
-      const hmac = l.srh.flags & SR6_FLAG1_HMAC
-        ? srhHmacKey(attrValue(e.data, SEG6_LOCAL_SRH) ?? new Uint8Array(), 0)
-        : undefined;
-      out.push(["srh", hmac === undefined ? { segs: l.srh.segs } : { segs: l.srh.segs, hmac }]);
+      const { segs, hmac } = l.srh;
+      out.push(["srh", hmac === undefined ? { segs } : { segs, hmac: hex(hmac) }]);
     }
     out.push(["table", table(l.table)], ["vrftable", table(l.vrftable)], ["nh4", l.nh4], ["nh6", l.nh6]);
     out.push(["iif", dev(l.iif)], ["oif", dev(l.oif)]);
@@ -483,46 +481,6 @@ function encapEntries(e: RouteEncap, names: Names, stats = false): [string, unkn
     out.push(["headroom", e.bpf.headroom]);
   }
   return out;
-}
-
-/** `SEG6_LOCAL_SRH`: the attribute of a `seg6local` payload that holds the header. */
-const SEG6_LOCAL_SRH = 2;
-
-/** The value of the first attribute of `type` in a nested attribute list, if any (lengths checked). */
-function attrValue(data: Uint8Array, type: number): Uint8Array | undefined {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let at = 0; at + 4 <= data.length;) {
-    const len = view.getUint16(at, true);
-    if (len < 4 || at + len > data.length) return undefined;
-    if ((view.getUint16(at + 2, true) & 0x3fff) === type) return data.subarray(at + 4, at + len);
-    at += (len + 3) & ~3;
-  }
-  return undefined;
-}
-
-/** `SR6_FLAG1_HMAC` of `struct ipv6_sr_hdr`: an HMAC TLV ends the header. */
-const SR6_FLAG1_HMAC = 0x08;
-
-/**
- * The key id of a `seg6` encapsulation's HMAC TLV, as ip prints it (`0x5`).
- * `data` is the `RTA_ENCAP` payload: `SEG6_IPTUNNEL_SRH`, whose value is an
- * `int` mode and then the header.
- */
-function seg6HmacKey(data: Uint8Array): string | undefined {
-  return srhHmacKey(data, 4 + 4);
-}
-
-/**
- * The key id of the HMAC TLV of the segment routing header at `header` in
- * `data`: the TLV is the header's last 40 bytes (`struct sr6_tlv_hmac`), its
- * key id at offset 4.
- */
-function srhHmacKey(data: Uint8Array, header: number): string | undefined {
-  if (data.length < header + 2) return undefined;
-  const at = header + ((data[header + 1] + 1) << 3) - 40 + 4;
-  if (at < header || at + 4 > data.length) return undefined;
-  const key = new DataView(data.buffer, data.byteOffset + at, 4).getUint32(0);
-  return `0x${key.toString(16)}`;
 }
 
 /**

@@ -321,6 +321,12 @@ export interface RouteSrh {
   flags: number;
   /** `struct ipv6_sr_hdr` tag. */
   tag: number;
+  /**
+   * The key id of the header's HMAC TLV (`struct sr6_tlv_hmac`, the header's
+   * last 40 bytes), present when the flags say the header carries one
+   * (`SR6_FLAG1_HMAC`); `ip` prints it as `hmac 0x5`.
+   */
+  hmac?: number;
 }
 
 /** A `seg6local` encapsulation (`linux/seg6_local.h`); fields present as the action needs them. */
@@ -447,8 +453,19 @@ function readSrh(b: Uint8Array, at: number, what: string): RouteSrh {
   }
   const segs: string[] = [];
   for (let i = first; i >= 0; i--) segs.push(formatIP(b.subarray(at + 8 + 16 * i, at + 24 + 16 * i)));
-  return { segs, flags: b[at + 5], tag: b[at + 6] | (b[at + 7] << 8) };
+  const srh: RouteSrh = { segs, flags: b[at + 5], tag: b[at + 6] | (b[at + 7] << 8) };
+  if (srh.flags & SR6_FLAG1_HMAC) {
+    // The TLV is the header's last 40 bytes ((hdrlen + 1) * 8 in all); its key id is at offset 4, big-endian.
+    const key = at + ((b[at + 1] + 1) << 3) - 40 + 4;
+    if (key >= at + 8 && key + 4 <= b.length) {
+      srh.hmac = ((b[key] << 24) | (b[key + 1] << 16) | (b[key + 2] << 8) | b[key + 3]) >>> 0;
+    }
+  }
+  return srh;
 }
+
+/** `SR6_FLAG1_HMAC` of `struct ipv6_sr_hdr`: an HMAC TLV ends the header. */
+const SR6_FLAG1_HMAC = 0x08;
 
 /** `struct seg6_iptunnel_encap`: an `int` mode, then `struct ipv6_sr_hdr` and its segments. */
 const SEG6_SRH: Codec<RouteEncapSeg6> = {

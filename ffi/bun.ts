@@ -77,14 +77,13 @@ export function load(): Libc {
   const { name: libcName, library } = openFirst(libcCandidates(process.arch), (name) => ffi.dlopen(name, SYMBOLS));
   const c = library.symbols;
   const errnoPtr = c.__errno_location();
-  const errno = () => ffi.read.i32(errnoPtr, 0);
   return makeLibc({
     runtime: "bun",
     calls: c as LibcCalls,
-    errno,
+    errno: () => ffi.read.i32(errnoPtr, 0),
     addressOf: (bytes) => BigInt(ffi.ptr(bytes)),
     pointerArg: (arg) => arg === 0 ? null : arg,
-    poller: () => bunPoller(c, (r) => (r < 0 ? -errno() : r), libcName),
+    poller: (check) => bunPoller(c, check, libcName),
   });
 }
 

@@ -297,8 +297,8 @@ export interface LibcParts {
   addressOf(bytes: Uint8Array): bigint;
   /** How a `pointer` argument (a buffer, or an integer by value) is passed. */
   pointerArg(arg: Uint8Array | number): unknown;
-  /** Builds the process-wide poller on first use. */
-  poller(): Poller;
+  /** Builds the process-wide poller on first use; `check` turns a failed call's -1 into `-errno`. */
+  poller(check: (r: number) => number): Poller;
 }
 
 /**
@@ -347,7 +347,7 @@ export function makeLibc(parts: LibcParts): Libc {
       return check(c.inet_pton(family, cString(text), dst));
     },
     poller() {
-      poller ??= parts.poller();
+      poller ??= parts.poller(check);
       return poller;
     },
   };

@@ -66,7 +66,7 @@ export function load(): Libc {
       typeof arg === "number"
         ? Deno.UnsafePointer.create(BigInt(arg))
         : Deno.UnsafePointer.of(arg as Uint8Array<ArrayBuffer>),
-    poller: () => denoPoller(c, (r) => (r < 0 ? -errnoView.getInt32() : r), arch),
+    poller: (check) => denoPoller(c, check, arch),
   });
 }
 

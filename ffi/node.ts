@@ -140,15 +140,14 @@ export function load(): Libc {
   const { lib, functions: c } = openFirst(libcCandidates(process.arch), (name) => ffi.dlopen(name, SYMBOLS)).library;
   // Synchronous calls run on the JS thread, whose errno slot never moves.
   const errnoPtr = c.__errno_location() as bigint;
-  const errno = () => ffi.getInt32(errnoPtr, 0);
   return makeLibc({
     runtime: "node",
     calls: c as LibcCalls,
-    errno,
+    errno: () => ffi.getInt32(errnoPtr, 0),
     addressOf: (bytes) => ffi.getRawPointer(bytes),
     // An integer argument goes by value, as a bigint.
     pointerArg: (arg) => typeof arg === "number" ? BigInt(arg) : arg,
-    poller: () => uvPoller(ffi, lib, c, (r) => (r < 0 ? -errno() : r)),
+    poller: (check) => uvPoller(ffi, lib, c, check),
   });
 }
 

@@ -6,6 +6,7 @@
  * status, process events of a `true` it starts):
  *   deno run -A test/fuzz/capture.ts
  */
+import { messageBytes } from "../helpers/fixtures.ts";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Flags, MessageWriter, type NetlinkMessage, NetlinkSocket, Overrun, type ReceivedMessage } from "../../mod.ts";
@@ -17,18 +18,6 @@ const ns = `nlts-rel-capture-${process.pid}`;
 const other = `nlts-rel-capture2-${process.pid}`;
 const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { stdio: "pipe" });
 const ip = (...args: string[]) => sh("ip", "-n", ns, ...args);
-
-function bytesOf(m: NetlinkMessage): Uint8Array {
-  const out = new Uint8Array(16 + m.payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, out.length, true);
-  dv.setUint16(4, m.type, true);
-  dv.setUint16(6, m.flags, true);
-  dv.setUint32(8, m.seq, true);
-  dv.setUint32(12, m.pid, true);
-  out.set(m.payload, 16);
-  return out;
-}
 
 function save(family: string, name: string, bytes: Uint8Array): void {
   mkdirSync(root + family, { recursive: true });
@@ -70,7 +59,7 @@ try {
     await using s = await NetlinkSocket.open("route", { netns: ns });
     const w = new MessageWriter(90, /* RTM_GETNSID */ Flags.DUMP);
     w.struct(4);
-    for (const [i, m] of (await dump(s, w.finish())).entries()) save("nsid", `nsid-${i}`, bytesOf(m));
+    for (const [i, m] of (await dump(s, w.finish())).entries()) save("nsid", `nsid-${i}`, messageBytes(m));
   }
 
   // Conntrack entries of three protocols.
@@ -114,7 +103,7 @@ try {
   );
   {
     await using s = await NetlinkSocket.open("netfilter", { netns: ns });
-    for (const [i, m] of (await dump(s, encodeDumpRequest())).entries()) save("conntrack", `ct-${i}`, bytesOf(m));
+    for (const [i, m] of (await dump(s, encodeDumpRequest())).entries()) save("conntrack", `ct-${i}`, messageBytes(m));
   }
 
   // XFRM states and policies, dumped and as events.
@@ -229,14 +218,16 @@ try {
       ip("xfrm", "policy", "del", "src", "10.3.0.0/16", "dst", "10.4.0.0/16", "dir", "fwd");
       ip("xfrm", "state", "del", "src", "2001:db8::1", "dst", "2001:db8::2", "proto", "ah", "spi", "0x300");
     });
-    for (const [i, m] of events.entries()) save("xfrm-events", `event-${i}`, bytesOf(m));
+    for (const [i, m] of events.entries()) save("xfrm-events", `event-${i}`, messageBytes(m));
     await using s = await NetlinkSocket.open("xfrm", { netns: ns });
     const states = new MessageWriter(18, /* XFRM_MSG_GETSA */ Flags.DUMP);
     states.struct(24);
-    for (const [i, m] of (await dump(s, states.finish())).entries()) save("xfrm-state", `state-${i}`, bytesOf(m));
+    for (const [i, m] of (await dump(s, states.finish())).entries()) save("xfrm-state", `state-${i}`, messageBytes(m));
     const policies = new MessageWriter(21, /* XFRM_MSG_GETPOLICY */ Flags.DUMP);
     policies.struct(64);
-    for (const [i, m] of (await dump(s, policies.finish())).entries()) save("xfrm-policy", `policy-${i}`, bytesOf(m));
+    for (const [i, m] of (await dump(s, policies.finish())).entries()) {
+      save("xfrm-policy", `policy-${i}`, messageBytes(m));
+    }
   }
 
   // Uevents of net devices are sent in their namespace.
@@ -270,9 +261,9 @@ try {
         extensions: ["meminfo", "info", "ccinfo", "cong", "tos", "skmeminfo", "shutdown"],
       }),
     );
-    for (const [i, m] of inet.entries()) save("sockdiag-inet", `tcp-${i}`, bytesOf(m));
+    for (const [i, m] of inet.entries()) save("sockdiag-inet", `tcp-${i}`, messageBytes(m));
     const unix = await dump(s, encodeUnixDumpRequest());
-    for (const [i, m] of unix.entries()) save("sockdiag-unix", `unix-${i}`, bytesOf(m));
+    for (const [i, m] of unix.entries()) save("sockdiag-unix", `unix-${i}`, messageBytes(m));
     child.kill();
   }
 } finally {
@@ -286,7 +277,7 @@ try {
   const w = new MessageWriter(0x10, /* GENL_ID_CTRL */ Flags.DUMP);
   w.struct(4).setUint8(0, 3); // CTRL_CMD_GETFAMILY
   const families = await dump(s, w.finish());
-  for (const [i, m] of families.slice(0, 8).entries()) save("genl-ctrl", `family-${i}`, bytesOf(m));
+  for (const [i, m] of families.slice(0, 8).entries()) save("genl-ctrl", `family-${i}`, messageBytes(m));
 }
 
 // Process events of one `true` (listening changes nothing).
@@ -296,14 +287,14 @@ try {
   const events = await collect(s, () => void spawnSync("true"), 500);
   s.send(encodeProcMcast("ignore"));
   const mine = events.filter((m) => m.source === 0).slice(0, 12);
-  for (const [i, m] of mine.entries()) save("connector", `proc-${i}`, bytesOf(m));
+  for (const [i, m] of mine.entries()) save("connector", `proc-${i}`, messageBytes(m));
 }
 
 // The audit status (AUDIT_GET, read-only); the reply follows the ACK.
 try {
   await using s = await NetlinkSocket.open("audit");
   const [reply] = await s.request(new MessageWriter(1000 /* AUDIT_GET */).finish(), { ack: false });
-  save("audit-status", "status", bytesOf(reply));
+  save("audit-status", "status", messageBytes(reply));
 } catch (e) {
   console.log(`audit: ${(e as Error).message}`);
 }

@@ -6,6 +6,7 @@
  * listing does not change between the two reads. Run as root:
  *   deno run -A test/ipset/capture.ts
  */
+import { messageBytes } from "../helpers/fixtures.ts";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Flags } from "../../src/wire/constants.ts";
@@ -49,14 +50,7 @@ if (import.meta.main) {
     writeAttrs(w, ipsetAttrs, { protocol: 7 });
     let i = 0;
     for await (const m of sock.dump(w.finish())) {
-      const bytes = new Uint8Array(16 + m.payload.length);
-      const dv = new DataView(bytes.buffer);
-      dv.setUint32(0, bytes.length, true);
-      dv.setUint16(4, m.type, true);
-      dv.setUint16(6, m.flags, true);
-      dv.setUint32(8, m.seq, true);
-      dv.setUint32(12, m.pid, true);
-      bytes.set(m.payload, 16);
+      const bytes = messageBytes(m);
       writeFileSync(
         `${root}list-${i++}.hex`,
         Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") + "\n",

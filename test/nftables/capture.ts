@@ -4,9 +4,9 @@
  * `nft -f` in a namespace of its own, dumped kind by kind. Run as root:
  *   deno run -A test/nftables/capture.ts
  */
+import { messageBytes } from "../helpers/fixtures.ts";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import type { NetlinkMessage } from "../../mod.ts";
 import { Flags } from "../../src/wire/constants.ts";
 import { nfnlMessage } from "../../src/netfilter/mod.ts";
 import { NFT_MSG, Nftables, setElemListAttrs } from "../../src/nftables/mod.ts";
@@ -38,18 +38,6 @@ table inet cap {
 
 const root = new URL("./fixtures/", import.meta.url).pathname;
 
-function bytesOf(m: NetlinkMessage): Uint8Array {
-  const out = new Uint8Array(16 + m.payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, out.length, true);
-  dv.setUint16(4, m.type, true);
-  dv.setUint16(6, m.flags, true);
-  dv.setUint32(8, m.seq, true);
-  dv.setUint32(12, m.pid, true);
-  out.set(m.payload, 16);
-  return out;
-}
-
 if (import.meta.main) {
   const ns = `nlts-nft-capture-${process.pid}`;
   execFileSync("ip", ["netns", "add", ns]);
@@ -72,7 +60,7 @@ if (import.meta.main) {
       fill?.(w);
       let i = 0;
       for await (const m of client.socket.dump(w.finish())) {
-        const hex = Array.from(bytesOf(m), (b) => b.toString(16).padStart(2, "0")).join("");
+        const hex = Array.from(messageBytes(m), (b) => b.toString(16).padStart(2, "0")).join("");
         writeFileSync(`${root}${name}-${i++}.hex`, hex + "\n");
       }
       console.log(`${name}: ${i} messages`);

@@ -4,6 +4,7 @@
 // them by name (objref). The oracle is `nft -j list ruleset`: objects nft
 // wrote read back by us field by field, and objects we wrote listed by nft
 // exactly as the same ones written by nft.
+import { messageBytes } from "../helpers/fixtures.ts";
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { sh, withNetns } from "../helpers/netns.ts";
@@ -12,7 +13,6 @@ import { Overrun } from "../../src/wire/errors.ts";
 import { fuzz } from "../helpers/fuzz.ts";
 import { parseMessages } from "../../mod.ts";
 import { Flags } from "../../src/wire/constants.ts";
-import type { NetlinkMessage } from "../../src/wire/message.ts";
 import { nfnlMessage } from "../../src/netfilter/mod.ts";
 import { decodeObject, NFNL_SUBSYS_NFTABLES, NFPROTO, NFT_MSG } from "../../src/nftables/mod.ts";
 
@@ -103,7 +103,7 @@ test("objects: ct helper, ct timeout, ct expectation and synproxy written by nft
     // The kernel's own bytes of these objects, mutated: ParseError or a value, nothing else.
     const request = nfnlMessage(NFNL_SUBSYS_NFTABLES, NFT_MSG.GETOBJ, Flags.DUMP, { family: NFPROTO.inet });
     const seeds: Uint8Array[] = [];
-    for await (const m of client.socket.dump(request.finish())) seeds.push(encodeMessage(m));
+    for await (const m of client.socket.dump(request.finish())) seeds.push(messageBytes(m));
     assert.equal(seeds.length, 7);
     const decode = (bytes: Uint8Array) => {
       for (const m of parseMessages(bytes)) decodeObject(m);
@@ -113,19 +113,6 @@ test("objects: ct helper, ct timeout, ct expectation and synproxy written by nft
     assert.ok(r.decoded > 0 && r.rejected > 0, `decoded ${r.decoded}, rejected ${r.rejected}`);
   });
 });
-
-/** A received message as bytes again (header and payload), to mutate. */
-function encodeMessage(m: NetlinkMessage): Uint8Array {
-  const out = new Uint8Array(16 + m.payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, out.length, true);
-  dv.setUint16(4, m.type, true);
-  dv.setUint16(6, m.flags, true);
-  dv.setUint32(8, m.seq, true);
-  dv.setUint32(12, m.pid, true);
-  out.set(m.payload, 16);
-  return out;
-}
 
 /** Our objects, the same as OBJECTS. */
 const SPECS: ObjectSpec[] = [

@@ -67,14 +67,17 @@ const SCOPE_NAMES: Readonly<Record<number, string>> = {
 /** Size of `struct ifaddrmsg`. */
 const IFADDRMSG_LEN = 8;
 
-const u32At = (p: Uint8Array, i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
-
 /** `struct ifa_cacheinfo` (16 bytes; a longer payload is read up to its known part). */
 const CACHE_INFO: Codec<AddressCacheInfo> = {
   decode: (b) => CACHE_INFO.decodeAt!(b, 0, b.length),
   decodeAt(b, s, e) {
     if (e - s < 16) throw new ParseError(`IFA_CACHEINFO of ${e - s} bytes, needs 16`, 0);
-    return { preferred: u32At(b, s), valid: u32At(b, s + 4), cstamp: u32At(b, s + 8), tstamp: u32At(b, s + 12) };
+    return {
+      preferred: v.u32At(b, s),
+      valid: v.u32At(b, s + 4),
+      cstamp: v.u32At(b, s + 8),
+      tstamp: v.u32At(b, s + 12),
+    };
   },
   encode(c) {
     const b = new Uint8Array(16);

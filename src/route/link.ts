@@ -728,18 +728,17 @@ export function decodeLink(msg: NetlinkMessage): Link {
   if (p.length < IFINFOMSG_LEN) {
     throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${p.length}`, 16);
   }
-  const u32At = (i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
-  const rawFlags = u32At(8);
+  const rawFlags = v.u32At(p, 8);
   const hwType = p[2] | (p[3] << 8);
   const link: Link = {
-    index: u32At(4) | 0,
+    index: v.u32At(p, 4) | 0,
     name: "",
     family: p[0],
     hwType,
     linkType: ARPHRD[hwType],
     flags: linkFlagNames(rawFlags),
     rawFlags,
-    change: u32At(12),
+    change: v.u32At(p, 12),
     altNames: [],
     unknown: [],
   };

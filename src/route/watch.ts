@@ -39,6 +39,7 @@ import { decodeRoute, encodeGetRoutes, type Route, RouteFlag, type RouteFlagName
 import { withJsonIfNeeded } from "../wire/json.ts";
 import type { Filter, Qdisc, TcClass } from "../tc/tc.ts";
 import { CLASS_WATCH, FILTER_WATCH, QDISC_WATCH } from "../tc/watch.ts";
+import { u32At } from "../wire/values.ts";
 
 /** What {@link watch} can follow. */
 export type WatchKind = "link" | "address" | "route" | "neighbour" | "qdisc" | "class" | "filter";
@@ -427,16 +428,15 @@ const IFINFOMSG_LEN = 16, IFLA_MTU = 4, IFLA_OPERSTATE = 16, NLA_TYPE_MASK = 0x3
 function linkStateOf(msg: NetlinkMessage): { index: number; state: string } | undefined {
   const p = msg.payload;
   if (p.length < IFINFOMSG_LEN || p[0] !== 0) return undefined;
-  const u32At = (i: number) => (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
-  const index = u32At(4) | 0;
-  const flags = u32At(8) & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT);
+  const index = u32At(p, 4) | 0;
+  const flags = u32At(p, 8) & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT);
   let mtu = -1, operstate = -1;
   // Attributes; a length that does not fit ends the walk (decoders never trust lengths).
   for (let at = IFINFOMSG_LEN; at + 4 <= p.length;) {
     const len = p[at] | (p[at + 1] << 8);
     if (len < 4 || at + len > p.length) break;
     const type = (p[at + 2] | (p[at + 3] << 8)) & NLA_TYPE_MASK;
-    if (type === IFLA_MTU && len >= 8) mtu = u32At(at + 4);
+    if (type === IFLA_MTU && len >= 8) mtu = u32At(p, at + 4);
     else if (type === IFLA_OPERSTATE && len >= 5) operstate = p[at + 4];
     at += (len + 3) & ~3;
   }

@@ -51,6 +51,7 @@ import {
 import { type NetlinkMessage, parseDone, parseErrorReply, parseMessages, replyError } from "../wire/message.ts";
 import { type Loop, sharedLoop } from "./loop.ts";
 import { inNetns, type NetnsTarget } from "./netns.ts";
+import { u32At } from "../wire/values.ts";
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -321,11 +322,6 @@ class PooledDatagram implements DumpDatagram {
     this.#spare = undefined;
     if (spare.length < SPARE_DATAGRAMS) spare.push(this.bytes.buffer as ArrayBuffer);
   }
-}
-
-/** The little-endian u32 at `b[at]`. */
-function u32At(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
 /** The message whose header is at `b[at]` (its length already checked), its payload a view of `b`. */

@@ -32,6 +32,14 @@ export function u32(bytes: Uint8Array): number {
   need(bytes, 4, "u32");
   return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
 }
+/**
+ * The host-order (little-endian) u32 at `bytes[at]`, for decoders that walk a
+ * buffer and have checked that the four bytes are there (unlike {@link u32},
+ * it does not check). @example `u32At(new Uint8Array([0, 1, 0, 0, 0]), 1) // 1`
+ */
+export function u32At(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
 /** Reads a host-order s32. @example `s32(new Uint8Array([255, 255, 255, 255])) // -1` */
 export function s32(bytes: Uint8Array): number {
   need(bytes, 4, "s32");

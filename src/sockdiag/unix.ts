@@ -7,6 +7,7 @@
 import type { Attr } from "../wire/attrs.ts";
 import { type AttrSet, type Codec, decodeAttrsAt, type Decoded, defineAttrSet, defineStruct } from "../wire/schema.ts";
 import { ParseError } from "../wire/errors.ts";
+import { u32At } from "../wire/values.ts";
 import { MessageWriter } from "../wire/message.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import {
@@ -152,10 +153,6 @@ export function encodeUnixGetRequest(inode: number, cookie?: bigint, show?: Unix
     dv.setUint32(20, Number(cookie >> 32n), true);
   }
   return m.finish();
-}
-
-function u32At(v: Uint8Array, at: number): number {
-  return new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(at, true);
 }
 
 /** `UNIX_DIAG_NAME`: a path, or an abstract name (a leading NUL), shown as ss shows it. */

@@ -51,76 +51,11 @@ for (const rt of runtimes) {
       ]);
       assert.match(run("qdisc", "show", "dev", "v1", "-s"), /tbf .* rate 1Mbit burst 32Kb.*Sent 0 bytes/);
       // u32 filters in tc's words: the same keys tc would have built (sport and dport share one word).
-      run(
-        "filter",
-        "add",
-        "dev",
-        "v0",
-        "parent",
-        "1:",
-        "protocol",
-        "ip",
-        "prio",
-        "5",
-        "u32",
-        "match",
-        "ip",
-        "dst",
-        "10.1.0.0/16",
-        "match",
-        "ip",
-        "sport",
-        "1024",
-        "0xffff",
-        "match",
-        "ip",
-        "dport",
-        "80",
-        "0xffff",
-        "match",
-        "ip",
-        "protocol",
-        "6",
-        "0xff",
-        "flowid",
-        "1:10",
-      );
-      sh("tc", [
-        "-n",
-        ns,
-        "filter",
-        "add",
-        "dev",
-        "v0",
-        "parent",
-        "1:",
-        "protocol",
-        "ip",
-        "prio",
-        "6",
-        "u32",
-        "match",
-        "ip",
-        "dst",
-        "10.1.0.0/16",
-        "match",
-        "ip",
-        "sport",
-        "1024",
-        "0xffff",
-        "match",
-        "ip",
-        "dport",
-        "80",
-        "0xffff",
-        "match",
-        "ip",
-        "protocol",
-        "6",
-        "0xff",
-        "flowid",
-        "1:10",
-      ]);
+      const u32Filter = (prio: number) =>
+        `filter add dev v0 parent 1: protocol ip prio ${prio} u32 match ip dst 10.1.0.0/16 ` +
+        "match ip sport 1024 0xffff match ip dport 80 0xffff match ip protocol 6 0xff flowid 1:10";
+      run(...u32Filter(5).split(" "));
+      sh("tc", ["-n", ns, ...u32Filter(6).split(" ")]);
       const keysOf = (pref: number) =>
         JSON.stringify(
           sh("tc", ["-n", ns, "filter", "show", "dev", "v0", "pref", String(pref)]).split("\n").filter((l) =>

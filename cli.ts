@@ -14,13 +14,10 @@
  *
  * @module
  */
-import process from "node:process";
 import { main } from "./src/cli/main.ts";
+import { commandArgs, setExitCode } from "./src/cli/host.ts";
 
 export { main };
 export type { Output } from "./src/cli/context.ts";
 
-if (import.meta.main) {
-  const argv: string[] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
-  process.exitCode = await main(argv);
-}
+if (import.meta.main) setExitCode(await main(commandArgs()));

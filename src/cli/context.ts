@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { PcapWriter, traceLogger } from "../socket/trace.ts";
 import type { TraceEvent } from "../socket/socket.ts";
 import { rtmName } from "../route/constants.ts";
-import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
 import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
+import { type Libc, loadLibc } from "../../ffi/mod.ts";
+import { NetlinkError } from "../wire/errors.ts";
+import { onStopSignals } from "./host.ts";
 
 /**
  * A failure to report as one line on stderr with exit status 1 (not a usage
@@ -49,32 +50,76 @@ export interface Output {
 const encoder = new TextEncoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
-const scratch = new Uint8Array(256 * 1024);
+const scratch = new Uint8Array(new ArrayBuffer(256 * 1024));
+const EINTR = 4;
+const ENOENT = 2;
+const EAGAIN = 11;
+const O_RDONLY_CLOEXEC = 0x80000;
 
 /**
- * Writes all of `text` to `fd` before returning. A blocking pipe makes the
- * process wait while its reader is behind, so output is never queued in
- * memory (console.log in Bun and Node may queue it; in Deno it formats a
- * copy); a non-blocking one (EAGAIN) is waited for 1 ms at a time.
+ * libc, for stdout and the namespace check. Through it rather than `node:fs`:
+ * Deno builds its Node compatibility layer on the first `node:fs` or
+ * `node:process` call (about 13 MiB and 40 ms of a listing), and Bun loads
+ * its `node:fs` on import (about 5 MiB).
+ */
+let libc: Libc | undefined;
+
+/**
+ * Loads what {@link consoleOutput} writes with; {@link main} awaits it before
+ * a command runs. Until then the console output goes through `console.log`.
+ *
+ * @example
+ * ```ts
+ * import { consoleOutput, loadConsole } from "./context.ts";
+ * await loadConsole();
+ * consoleOutput.out("hello");
+ * ```
+ */
+export async function loadConsole(): Promise<void> {
+  libc ??= await loadLibc();
+}
+
+/**
+ * Writes all of `text` to `fd` before returning, `write(2)` by `write(2)`
+ * from one reusable buffer. A blocking pipe makes the process wait while
+ * its reader is behind, so output is never queued in memory (console.log in
+ * Bun and Node may queue it; in Deno it formats a copy); a non-blocking one
+ * (EAGAIN) is waited for 1 ms at a time. A reader that went away is a
+ * {@link NetlinkError} with code `EPIPE`.
  */
 function writeAll(fd: number, text: string): void {
+  const c = libc;
+  if (c === undefined) {
+    console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+    return;
+  }
   for (let rest = text; rest.length > 0;) {
     const { read, written } = encoder.encodeInto(rest, scratch);
-    for (let at = 0; at < written;) {
-      try {
-        at += writeSync(fd, scratch, at, written - at);
-      } catch (error) {
-        if ((error as { code?: string }).code !== "EAGAIN") throw error;
-        Atomics.wait(pause, 0, 0, 1);
+    for (let left = written; left > 0;) {
+      const n = c.write(fd, scratch, left);
+      if (n === -EAGAIN) Atomics.wait(pause, 0, 0, 1);
+      else if (n < 0 && n !== -EINTR) throw new NetlinkError(-n, { syscall: "write" });
+      else if (n > 0) {
+        left -= n;
+        // A short write (a non-blocking pipe): what is left moves to the front.
+        if (left > 0) scratch.copyWithin(0, n, n + left);
       }
     }
     rest = rest.slice(read);
   }
 }
 
+/** Whether `path` exists (only a missing file or directory says no). */
+function exists(c: Libc, path: string): boolean {
+  const fd = c.open(path, O_RDONLY_CLOEXEC);
+  if (fd >= 0) c.close(fd);
+  return fd !== -ENOENT && fd !== -20; // ENOTDIR
+}
+
 /**
  * The console as an {@link Output}: stdout written straight to its file
- * descriptor, line by line, stderr through `console.error`.
+ * descriptor (once {@link loadConsole} has run), stderr through
+ * `console.error`.
  *
  * @example
  * ```ts
@@ -86,6 +131,27 @@ export const consoleOutput: Output = {
   out: (line) => writeAll(1, line + "\n"),
   err: (line) => console.error(line),
   write: (text) => writeAll(1, text),
+};
+
+/** The common options of a {@link Context}. */
+export interface ContextOptions {
+  /** `-j`. */
+  json?: boolean;
+  /** `--raw-json`. */
+  rawJson?: boolean;
+  /** `-n NAME`. */
+  netns?: string;
+  /** `--trace` (or `NLTS_TRACE=1`). */
+  trace?: boolean;
+  /** `--pcap FILE`. */
+  pcap?: string;
+}
+
+/** The file calls `--pcap` writes its capture with (`node:fs`'s). */
+export type PcapFiles = {
+  openSync(path: string, flags: "w"): number;
+  writeSync(fd: number, data: Uint8Array): number;
+  closeSync(fd: number): void;
 };
 
 /**
@@ -115,12 +181,22 @@ export class Context {
    */
   readonly trace?: (event: TraceEvent) => void;
   #pcapFd?: number;
+  #files?: PcapFiles;
 
-  /** `options.netns` is checked here: a missing namespace is a {@link CliError}. */
-  constructor(
-    io: Output,
-    options: { json?: boolean; rawJson?: boolean; netns?: string; trace?: boolean; pcap?: string },
-  ) {
+  /**
+   * Opens a command's context: loads what the console writes with, and
+   * `node:fs` only when `--pcap` asks for a file.
+   */
+  static async open(io: Output, options: ContextOptions): Promise<Context> {
+    await loadConsole();
+    return new Context(io, options, options.pcap === undefined ? undefined : await import("node:fs"));
+  }
+
+  /**
+   * `options.netns` is checked here (once {@link loadConsole} has run): a
+   * missing namespace is a {@link CliError}. `--pcap` needs `files`.
+   */
+  constructor(io: Output, options: ContextOptions, files?: PcapFiles) {
     this.io = io;
     const tracers: ((event: TraceEvent) => void)[] = [];
     if (options.trace) {
@@ -129,14 +205,16 @@ export class Context {
       tracers.push((event) => (event.protocol === 0 ? log : plain)(event));
     }
     if (options.pcap !== undefined) {
+      if (files === undefined) throw new TypeError("a context with pcap needs the file calls (Context.open)");
       let fd: number;
       try {
-        fd = openSync(options.pcap, "w");
+        fd = files.openSync(options.pcap, "w");
       } catch (error) {
         throw new CliError(`cannot write ${options.pcap}: ${(error as Error).message}`);
       }
       this.#pcapFd = fd;
-      tracers.push(new PcapWriter((bytes) => writeSync(fd, bytes)).trace);
+      this.#files = files;
+      tracers.push(new PcapWriter((bytes) => files.writeSync(fd, bytes)).trace);
     }
     if (tracers.length === 1) this.trace = tracers[0];
     else if (tracers.length) this.trace = (event) => tracers.forEach((t) => t(event));
@@ -150,7 +228,7 @@ export class Context {
       } catch (error) {
         throw new CliError(error instanceof TypeError ? error.message : String(error));
       }
-      if (!existsSync(path)) {
+      if (libc !== undefined && !exists(libc, path)) {
         throw new CliError(`network namespace ${JSON.stringify(options.netns)} not found (${path})`);
       }
       this.netns = options.netns;
@@ -185,7 +263,7 @@ export class Context {
 
   /** Closes the capture file, if any. */
   close(): void {
-    if (this.#pcapFd !== undefined) closeSync(this.#pcapFd);
+    if (this.#pcapFd !== undefined) this.#files?.closeSync(this.#pcapFd);
     this.#pcapFd = undefined;
   }
 
@@ -219,11 +297,7 @@ export class Context {
  */
 export function stopSignal(seconds?: number): { signal: AbortSignal; [Symbol.dispose](): void } {
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new DOMException("interrupted", "AbortError"));
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno) { for (const s of signals) deno.addSignalListener(s, onSignal); }
-  else for (const s of signals) process.on(s, onSignal);
+  const off = onStopSignals(() => controller.abort(new DOMException("interrupted", "AbortError")));
   const timer = seconds === undefined
     ? undefined
     : setTimeout(() => controller.abort(new DOMException("time is up", "TimeoutError")), seconds * 1000);
@@ -231,8 +305,7 @@ export function stopSignal(seconds?: number): { signal: AbortSignal; [Symbol.dis
     signal: controller.signal,
     [Symbol.dispose]() {
       clearTimeout(timer);
-      if (deno) { for (const s of signals) deno.removeSignalListener(s, onSignal); }
-      else for (const s of signals) process.off(s, onSignal);
+      off();
     },
   };
 }

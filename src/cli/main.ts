@@ -8,7 +8,7 @@
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import type { Command } from "./route.ts";
-import process from "node:process";
+import { envVar } from "./host.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
@@ -212,11 +212,11 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       io.out(helpText(command.usage, command.description, command.options));
       return 0;
     }
-    const ctx = new Context(io, {
+    const ctx = await Context.open(io, {
       json: options.json === true,
       rawJson: options.rawJson === true,
       netns: options.netns as string | undefined,
-      trace: options.trace === true || process.env.NLTS_TRACE === "1",
+      trace: options.trace === true || envVar("NLTS_TRACE") === "1",
       pcap: options.pcap as string | undefined,
     });
     try {

@@ -1,0 +1,87 @@
+/**
+ * What the command line asks of the runtime (its arguments, the
+ * environment, the exit status, signals) without importing `node:process`:
+ * in Deno that import builds the Node compatibility layer, about 9 MiB and
+ * 30 ms of every command. Deno's own calls there, the global `process` in
+ * Bun and Node.
+ *
+ * @module
+ */
+
+/** The part of Node's `process` used here (a global in Bun and Node). */
+interface NodeProcess {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  exitCode?: number | string;
+  on(signal: string, listener: () => void): unknown;
+  off(signal: string, listener: () => void): unknown;
+}
+
+const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+// Not even read in Deno: its global `process` is a getter that builds the layer.
+const node = deno ? undefined : (globalThis as { process?: NodeProcess }).process;
+
+/**
+ * The command line's arguments, without the runtime and the script.
+ *
+ * @example
+ * ```ts
+ * import { commandArgs } from "./host.ts";
+ * console.log(commandArgs());
+ * ```
+ */
+export function commandArgs(): string[] {
+  return deno ? deno.args : node!.argv.slice(2);
+}
+
+/**
+ * An environment variable.
+ *
+ * @example
+ * ```ts
+ * import { envVar } from "./host.ts";
+ * envVar("NLTS_TRACE"); // "1" or undefined
+ * ```
+ */
+export function envVar(name: string): string | undefined {
+  return deno ? deno.env.get(name) : node!.env[name];
+}
+
+/**
+ * Sets the status the process exits with when it ends.
+ *
+ * @example
+ * ```ts
+ * import { setExitCode } from "./host.ts";
+ * setExitCode(0);
+ * ```
+ */
+export function setExitCode(code: number): void {
+  if (deno) deno.exitCode = code;
+  else node!.exitCode = code;
+}
+
+/**
+ * Calls `listener` on SIGINT and SIGTERM until the returned function is
+ * called.
+ *
+ * @example
+ * ```ts
+ * import { onStopSignals } from "./host.ts";
+ * const off = onStopSignals(() => console.log("stopping"));
+ * off();
+ * ```
+ */
+export function onStopSignals(listener: () => void): () => void {
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  if (deno) {
+    for (const s of signals) deno.addSignalListener(s, listener);
+    return () => {
+      for (const s of signals) deno.removeSignalListener(s, listener);
+    };
+  }
+  for (const s of signals) node!.on(s, listener);
+  return () => {
+    for (const s of signals) node!.off(s, listener);
+  };
+}

@@ -45,9 +45,16 @@ export interface Output {
    * is a line of its own (still valid JSON).
    */
   write?(text: string): void;
+  /**
+   * Writes bytes (UTF-8 text) to stdout as they are: what a streamed list
+   * encodes into one reusable buffer, so no string of a whole chunk is built.
+   * It may move the unwritten rest of `bytes` to their front while it waits.
+   */
+  writeBytes?(bytes: Uint8Array): void;
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
 const scratch = new Uint8Array(new ArrayBuffer(256 * 1024));
@@ -88,24 +95,27 @@ export async function loadConsole(): Promise<void> {
  * {@link NetlinkError} with code `EPIPE`.
  */
 function writeAll(fd: number, text: string): void {
-  const c = libc;
-  if (c === undefined) {
+  if (libc === undefined) {
     console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
     return;
   }
   for (let rest = text; rest.length > 0;) {
     const { read, written } = encoder.encodeInto(rest, scratch);
-    for (let left = written; left > 0;) {
-      const n = c.write(fd, scratch, left);
-      if (n === -EAGAIN) Atomics.wait(pause, 0, 0, 1);
-      else if (n < 0 && n !== -EINTR) throw new NetlinkError(-n, { syscall: "write" });
-      else if (n > 0) {
-        left -= n;
-        // A short write (a non-blocking pipe): what is left moves to the front.
-        if (left > 0) scratch.copyWithin(0, n, n + left);
-      }
-    }
+    writeBytesAll(libc, fd, scratch.subarray(0, written));
     rest = rest.slice(read);
+  }
+}
+
+/** {@link writeAll} of bytes (`ArrayBuffer`-backed); a short write's rest moves to the front of `bytes`. */
+function writeBytesAll(c: Libc, fd: number, bytes: Uint8Array): void {
+  for (let left = bytes.length; left > 0;) {
+    const n = c.write(fd, bytes, left);
+    if (n === -EAGAIN) Atomics.wait(pause, 0, 0, 1);
+    else if (n < 0 && n !== -EINTR) throw new NetlinkError(-n, { syscall: "write" });
+    else if (n > 0) {
+      left -= n;
+      if (left > 0) bytes.copyWithin(0, n, n + left);
+    }
   }
 }
 
@@ -131,6 +141,7 @@ export const consoleOutput: Output = {
   out: (line) => writeAll(1, line + "\n"),
   err: (line) => console.error(line),
   write: (text) => writeAll(1, text),
+  writeBytes: (bytes) => libc === undefined ? writeAll(1, decoder.decode(bytes)) : writeBytesAll(libc, 1, bytes),
 };
 
 /** The common options of a {@link Context}. */
@@ -334,11 +345,16 @@ export async function untilStopped(signal: AbortSignal, run: () => Promise<void>
 
 /** Rows buffered to decide a streamed table's column widths. */
 const WIDTH_SAMPLE = 200;
-/** Characters gathered before one write. */
+/** Bytes gathered before one write. */
 const CHUNK = 64 * 1024;
+/** Characters gathered before they are encoded into the chunk (at most 3 bytes each). */
+const PENDING = 4096;
 
 /**
- * Writes a list as it comes: see {@link Context.stream}.
+ * Writes a list as it comes: see {@link Context.stream}. Each element is
+ * encoded at once into one reusable 64 KiB buffer, written out when full;
+ * to an {@link Output} without `writeBytes` (tests), a chunk goes out as
+ * text, never splitting an element.
  *
  * @example
  * ```ts
@@ -358,8 +374,10 @@ export class ListWriter<T> {
   readonly #serialize: (item: T) => string;
   #sample: string[][] | undefined = [];
   #widths: number[] = [];
-  #lines: string[] = [];
-  #size = 0;
+  readonly #chunk = new Uint8Array(new ArrayBuffer(CHUNK));
+  #used = 0;
+  /** Parts not yet encoded. */
+  #pending = "";
   #count = 0;
   #ended = false;
 
@@ -389,7 +407,8 @@ export class ListWriter<T> {
     if (this.#ended) throw new Error("the list has ended");
     this.#count++;
     if (this.#json) {
-      this.#write((this.#count === 1 ? "[" : ",") + this.#serialize(item));
+      this.#write(this.#count === 1 ? "[" : ",");
+      this.#write(this.#serialize(item));
       return;
     }
     const cells = this.#headers.map((_, i) => cellText(this.#row(item)[i]));
@@ -398,7 +417,7 @@ export class ListWriter<T> {
       if (this.#sample.length >= WIDTH_SAMPLE) this.#flushSample();
       return;
     }
-    this.#write(rowText(cells, this.#widths));
+    this.#write(rowText(cells, this.#widths) + "\n");
   }
 
   /** Adds one element written as it is (JSON only). */
@@ -406,15 +425,15 @@ export class ListWriter<T> {
     if (this.#ended) throw new Error("the list has ended");
     if (!this.#json) return;
     this.#count++;
-    this.#write((this.#count === 1 ? "[" : ",") + text);
+    this.#write(this.#count === 1 ? "[" : ",");
+    this.#write(text);
   }
 
   /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    // Not through #write: the closing bracket goes out with the last part, which ends the line.
-    if (this.#json) this.#lines.push(this.#count === 0 ? "[]" : "]");
+    if (this.#json) this.#write(this.#count === 0 ? "[]" : "]");
     else if (this.#sample) this.#flushSample();
     this.#flush(true);
   }
@@ -424,23 +443,64 @@ export class ListWriter<T> {
     this.#sample = undefined;
     const upper = this.#headers.map((h) => h.toUpperCase());
     this.#widths = widthsOf(this.#header ? [upper, ...sample] : sample, this.#headers.length);
-    if (this.#header) this.#write(rowText(upper, this.#widths));
-    for (const cells of sample) this.#write(rowText(cells, this.#widths));
+    if (this.#header) this.#write(rowText(upper, this.#widths) + "\n");
+    for (const cells of sample) this.#write(rowText(cells, this.#widths) + "\n");
   }
 
-  #write(line: string): void {
-    this.#lines.push(line);
-    this.#size += line.length + 1;
-    if (this.#size >= CHUNK) this.#flush();
+  /**
+   * Appends `part` (a table row ends with its newline). Parts are gathered
+   * as text and encoded a few thousand characters at a time: one encode per
+   * part would cost more than making the part (Deno's encodeInto is a call
+   * into Rust).
+   */
+  #write(part: string): void {
+    this.#pending += part;
+    if (this.#pending.length >= PENDING) this.#encodePending();
+  }
+
+  /** Encodes the gathered parts into the buffer, writing it out first when they may not fit. */
+  #encodePending(): void {
+    const text = this.#pending;
+    if (text.length === 0) return;
+    this.#pending = "";
+    // At most 3 bytes per UTF-16 unit: a part is never split between writes.
+    if (text.length * 3 > CHUNK - this.#used) {
+      this.#writeChunk();
+      if (text.length * 3 > CHUNK) return this.#writeLarge(text);
+    }
+    this.#used += encoder.encodeInto(text, this.#used === 0 ? this.#chunk : this.#chunk.subarray(this.#used)).written;
+  }
+
+  /** A part larger than the buffer (the buffer is empty): written on its own. */
+  #writeLarge(part: string): void {
+    const io = this.#io;
+    if (io.writeBytes) io.writeBytes(encoder.encode(part));
+    else if (!this.#json) io.out(part.slice(0, -1));
+    else if (io.write) io.write(part);
+    else io.out(part);
   }
 
   #flush(last = false): void {
-    if (this.#lines.length === 0) return;
-    // A JSON array is one line, as ip -j prints it (its parts without a newline
-    // where the output can); a table is a line a row.
-    if (this.#json && !last && this.#io.write) this.#io.write(this.#lines.join(""));
-    else this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
-    this.#lines = [];
-    this.#size = 0;
+    // A JSON array is one line, as ip -j prints it; its newline comes with the last part.
+    if (last && this.#json && this.#io.writeBytes) this.#pending += "\n";
+    this.#encodePending();
+    this.#writeChunk(last);
+  }
+
+  /** Writes out the buffer. */
+  #writeChunk(last = false): void {
+    const io = this.#io;
+    if (this.#used === 0) return;
+    if (io.writeBytes) {
+      io.writeBytes(this.#chunk.subarray(0, this.#used));
+      this.#used = 0;
+      return;
+    }
+    const text = decoder.decode(this.#chunk.subarray(0, this.#used));
+    this.#used = 0;
+    // Without writeBytes: a JSON array's parts through write() (one line) where the output can, else a line each.
+    if (!this.#json) io.out(text.slice(0, -1));
+    else if (!last && io.write) io.write(text);
+    else io.out(text);
   }
 }

@@ -11,7 +11,7 @@ import type { RouteEvent } from "../route/events.ts";
 import { Overrun } from "../wire/errors.ts";
 import type { Link } from "../route/link.ts";
 import type { Address } from "../route/address.ts";
-import type { Route } from "../route/route.ts";
+import { listRouteDatagrams, type Route } from "../route/route.ts";
 import type { Neighbour } from "../route/neighbour.ts";
 import type { Rule } from "../route/rule.ts";
 import type { Nexthop } from "../route/nexthop.ts";
@@ -609,9 +609,10 @@ export const route: Command = {
       serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });
     try {
-      // A datagram's routes per step: no promise per route.
+      // A datagram per step (no promise per route), each route decoded,
+      // written and dropped before the next: one route alive at a time.
       const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
-      for await (const routes of rt.routeBatches(filter)) {
+      for await (const routes of listRouteDatagrams(rt.socket, filter)) {
         for (const r of routes) if (tests.every((t) => t(r))) out.push(r);
       }
     } finally {

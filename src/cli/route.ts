@@ -539,6 +539,12 @@ function prefixFilter(kind: "exact" | "root" | "match", text: string): (r: Route
   };
 }
 
+/** Whether `r` passes every test (a loop, not a closure per route). */
+function passes(tests: readonly ((r: Route) => boolean)[], r: Route): boolean {
+  for (const t of tests) if (!t(r)) return false;
+  return true;
+}
+
 /** `route`. */
 export const route: Command = {
   usage: usage(
@@ -613,7 +619,7 @@ export const route: Command = {
       // written and dropped before the next: one route alive at a time.
       const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
       for await (const routes of listRouteDatagrams(rt.socket, filter)) {
-        for (const r of routes) if (tests.every((t) => t(r))) out.push(r);
+        for (const r of routes) if (passes(tests, r)) out.push(r);
       }
     } finally {
       out.end();

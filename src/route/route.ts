@@ -689,11 +689,19 @@ function formatAddress(bytes: Uint8Array): string {
 
 const FLAG_ENTRIES = Object.entries(RouteFlag) as [RouteFlagName, number][];
 
+/** The names of each `rtm_flags` value met so far: a dump's routes share a few values. */
+const FLAG_LISTS = new Map<number, readonly RouteFlagName[]>();
+
 function flagNames(flags: number): RouteFlagName[] {
-  const out: RouteFlagName[] = [];
-  if (flags === 0) return out; // most routes
-  for (const [name, bit] of FLAG_ENTRIES) if (flags & bit) out.push(name);
-  return out;
+  if (flags === 0) return []; // most routes
+  let names = FLAG_LISTS.get(flags);
+  if (names === undefined) {
+    const out: RouteFlagName[] = [];
+    for (const [name, bit] of FLAG_ENTRIES) if (flags & bit) out.push(name);
+    names = out;
+    if (FLAG_LISTS.size < 256) FLAG_LISTS.set(flags, names);
+  }
+  return names.slice(); // each route its own array
 }
 
 function decodeVia(value: Uint8Array): { gateway: string; viaFamily: RouteFamily } {

@@ -15,10 +15,12 @@ import { errnoText } from "../wire/errno.ts";
 /** Loads a command's module when that command is run: a listing compiles only what it uses (start time, memory). */
 type Loader = () => Promise<Command>;
 const route: Record<string, Loader> = Object.fromEntries(
-  (["link", "addr", "route", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
+  (["link", "addr", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
     name,
   ) => [name, async () => (await import("./route.ts"))[name]]),
 );
+// Its own module: a route listing loads the route and link decoders only (memory, start time).
+route.route = async () => (await import("./routes.ts")).route;
 const families = (name: "conntrack" | "genl" | "uevent"): Loader => async () => (await import("./families.ts"))[name];
 
 /**

@@ -11,6 +11,7 @@
 /** The part of Node's `process` used here (a global in Bun and Node). */
 interface NodeProcess {
   argv: string[];
+  getBuiltinModule?(id: string): unknown;
   env: Record<string, string | undefined>;
   exitCode?: number | string;
   on(signal: string, listener: () => void): unknown;
@@ -18,6 +19,7 @@ interface NodeProcess {
 }
 
 const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
 // Not even read in Deno: its global `process` is a getter that builds the layer.
 const node = deno ? undefined : (globalThis as { process?: NodeProcess }).process;
 
@@ -86,8 +88,6 @@ export function onStopSignals(listener: () => void): () => void {
   };
 }
 
-const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-
 /**
  * Asks Bun's collector to run soon (`Bun.gc(false)`: it does not wait for
  * it); elsewhere nothing. A long listing calls it after each chunk it
@@ -103,4 +103,26 @@ const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
  */
 export function collectSoon(): void {
   bun?.gc(false);
+}
+
+/**
+ * Under Node, turns on its compile cache (`module.enableCompileCache()`, in
+ * the directory `NODE_COMPILE_CACHE` names, else the system's temporary
+ * one): Node strips the types of every `.ts` module at every start, which
+ * costs a listing more time and memory than the listing itself (100,000
+ * routes: 0.55 s and 104 MiB without, about 0.3 s and 91 MiB with). The
+ * modules loaded before this call (the command line's own) are not
+ * cached; `NODE_COMPILE_CACHE` set before the start caches those too (73
+ * MiB). `NODE_DISABLE_COMPILE_CACHE=1` turns it off. Nothing elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { enableNodeCompileCache } from "./host.ts";
+ * enableNodeCompileCache();
+ * ```
+ */
+export function enableNodeCompileCache(): void {
+  if (deno || bun || !node?.getBuiltinModule) return;
+  const module = node.getBuiltinModule("node:module") as { enableCompileCache?: () => unknown } | undefined;
+  module?.enableCompileCache?.();
 }

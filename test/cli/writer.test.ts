@@ -5,6 +5,10 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { Context, type Output } from "../../src/cli/context.ts";
+import { ipBatch, withNetns } from "../helpers/netns.ts";
+import { command, root, runtimes } from "./run.ts";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 
 const decoder = new TextDecoder();
 
@@ -86,3 +90,40 @@ test("an empty JSON list is [] and a table is a line a row, headers first", () =
     assert.ok(lines[3].includes(items[2].name));
   }
 });
+
+for (const rt of runtimes) {
+  test(`${rt}: a reader that pauses gets every byte of 20,000 routes, as ip -j prints them`, async () => {
+    await withNetns(`clm-slow-${rt}`, async (ns) => {
+      let batch = "link add sw-a type veth peer name sw-b\nlink set sw-a up\n";
+      for (let i = 0; i < 20_000; i++) {
+        batch += `route add 10.${120 + (i >> 16)}.${(i >> 8) & 255}.${i & 255} dev sw-a\n`;
+      }
+      ipBatch(ns, batch);
+      const ipRun = spawnSync("ip", ["-n", ns, "-j", "route", "show", "table", "all"], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      });
+      assert.equal(ipRun.status, 0, ipRun.stderr);
+      const theirs = ipRun.stdout;
+      const [cmd, argv] = command(rt, "cli.ts", ["-n", ns, "-j", "route", "show", "table", "all"]);
+      const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      // Read a chunk, then stop reading for 20 ms: the pipe fills and the writer has to wait.
+      const chunks: Buffer[] = [];
+      let pauses = 0;
+      child.stdout.on("data", (d: Buffer) => {
+        chunks.push(d);
+        child.stdout.pause();
+        pauses++;
+        setTimeout(() => child.stdout.resume(), 20);
+      });
+      const [code] = await once(child, "close");
+      assert.equal(stderr, "");
+      assert.equal(code, 0);
+      assert.ok(pauses > 10, `${pauses} pauses`);
+      assert.ok(theirs.length > 1_000_000, `${theirs.length} bytes`);
+      assert.equal(Buffer.concat(chunks).toString("utf8"), theirs);
+    });
+  }, { timeout: 60_000 });
+}

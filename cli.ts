@@ -14,13 +14,31 @@
  *
  * @module
  */
-import process from "node:process";
-import { main } from "./src/cli/main.ts";
+import type { Output } from "./src/cli/context.ts";
+import { commandArgs, enableNodeCompileCache, setExitCode } from "./src/cli/host.ts";
 
-export { main };
-export type { Output } from "./src/cli/context.ts";
+export type { Output };
+
+/**
+ * Runs the command line `argv` (without the runtime and script) and
+ * resolves with the exit status. Output goes to `io` (the console by
+ * default); nothing is thrown. The command line's modules load on the first
+ * call (under Node after its compile cache is on, so they are stripped of
+ * their types once, not at every start).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@nlts/netlink/cli";
+ * const status = await main(["link", "-j"]);
+ * console.log(status); // 0
+ * ```
+ */
+export async function main(argv: readonly string[], io?: Output): Promise<number> {
+  return await (await import("./src/cli/main.ts")).main(argv, io);
+}
 
 if (import.meta.main) {
-  const argv: string[] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
-  process.exitCode = await main(argv);
+  // Node: every module imported from here on is cached once stripped of its types.
+  enableNodeCompileCache();
+  setExitCode(await main(commandArgs()));
 }

@@ -1,42 +1,50 @@
 /**
- * Where the memory of `cli.ts -j route show table all` goes, layer by layer:
- * run as a whole process under /usr/bin/time, each mode stops one layer
- * earlier than the command line does.
+ * Where the memory and time of `cli.ts -j route show table all` go, layer
+ * by layer: run as a whole process under /usr/bin/time, each mode stops one
+ * layer earlier than the command line does. Each mode imports only what it
+ * uses (dynamic imports), so `empty` is the runtime alone.
  *
- * - `load`: import the route client, nothing else;
- * - `open`: open a RouteClient in the namespace and close it;
+ * - `empty`: nothing (the runtime's own start and exit);
+ * - `load`: import what the command line's route listing imports (`src/cli/routes.ts`), nothing else;
+ * - `open`: open a route socket in the namespace and close it;
  * - `raw`: dump every route through `NetlinkSocket.dump`, undecoded (an object per message);
  * - `datagrams`: the same through `NetlinkSocket.dumpDatagrams`, each datagram released (what the decoders read);
- * - `decode`: dump and decode every route (`RouteClient.routes`), print nothing.
+ * - `decode`: dump and decode every route (`RouteClient.routes`, a promise per route), print nothing;
+ * - `routes`: what the command line does before writing: `listRouteDatagrams`, each route decoded and dropped.
  *
  * Usage: /usr/bin/time -f %M deno run -A bench/cli_layers.ts MODE NETNS   (or bun, node)
  */
-import process from "node:process";
-import { RouteClient } from "../src/route/client.ts";
-import { NetlinkSocket } from "../src/socket/socket.ts";
-import { MessageWriter } from "../src/wire/message.ts";
-import { Flags } from "../src/wire/constants.ts";
-import { RTM } from "../src/route/constants.ts";
-
-const [mode, netns] = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
+const args = "Deno" in globalThis
+  ? Deno.args
+  : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
+const [mode, netns] = args;
+const modes = ["empty", "load", "open", "raw", "datagrams", "decode", "routes"];
+if (!modes.includes(mode)) throw new TypeError(`mode: ${modes.join(", ")}, not ${mode}`);
 let count = 0;
-if (mode === "open") {
-  await using _rt = await RouteClient.open({ netns });
-} else if (mode === "raw") {
+if (mode === "load") await import("../src/cli/routes.ts");
+if (mode === "open" || mode === "raw" || mode === "datagrams" || mode === "routes") {
+  const { NetlinkSocket } = await import("../src/socket/socket.ts");
   await using sock = await NetlinkSocket.open("route", { netns });
-  const req = new MessageWriter(RTM.GETROUTE, Flags.DUMP);
-  req.struct(12); // struct rtmsg, family 0: every family
-  for await (const _ of sock.dump(req.finish())) count++;
-} else if (mode === "datagrams") {
-  await using sock = await NetlinkSocket.open("route", { netns });
-  const req = new MessageWriter(RTM.GETROUTE, Flags.DUMP);
-  req.struct(12);
-  for await (const d of sock.dumpDatagrams(req.finish())) {
-    count += d.starts.length;
-    d.release();
+  if (mode === "raw" || mode === "datagrams") {
+    const { MessageWriter } = await import("../src/wire/message.ts");
+    const { Flags } = await import("../src/wire/constants.ts");
+    const { RTM } = await import("../src/route/constants.ts");
+    const req = new MessageWriter(RTM.GETROUTE, Flags.DUMP);
+    req.struct(12); // struct rtmsg, family 0: every family
+    if (mode === "raw") { for await (const _ of sock.dump(req.finish())) count++; }
+    else {
+      for await (const d of sock.dumpDatagrams(req.finish())) {
+        count += d.starts.length;
+        d.release();
+      }
+    }
+  } else if (mode === "routes") {
+    const { listRouteDatagrams } = await import("../src/route/route.ts");
+    for await (const step of listRouteDatagrams(sock, { table: "all" })) for (const _ of step) count++;
   }
 } else if (mode === "decode") {
+  const { RouteClient } = await import("../src/route/client.ts");
   await using rt = await RouteClient.open({ netns });
   for await (const _ of rt.routes({ table: "all" })) count++;
-} else if (mode !== "load") throw new TypeError(`mode: load, open, raw, datagrams or decode, not ${mode}`);
-console.error(`${mode}: ${count} messages`);
+}
+if (mode !== "empty") console.error(`${mode}: ${count} messages`);

@@ -6,11 +6,13 @@
 # round runs every contender once, in turn, so that load changes hit them
 # alike. Prints /usr/bin/time's wall seconds, CPU seconds and peak RSS as
 # min / median / max per contender, the median of the per-round wall and CPU
-# ratios to ip, and the load average before and after.
+# ratios to ip, and the load average before and after. node+cache is node
+# with NODE_COMPILE_CACHE set before it starts (a fresh directory, filled by
+# the check run), so that no module is stripped of its types at its start.
 # With BEFORE=DIR (a checkout of another commit, e.g. `git archive COMMIT |
 # tar -x -C DIR`), DIR's cli.ts runs too, as deno@before and bun@before
 # (its output is not checked: older versions split the line).
-# With LAYERS=1, bench/cli_layers.ts's modes (load, open, raw, datagrams, decode) and
+# With LAYERS=1, bench/cli_layers.ts's modes (empty, load, open, raw, datagrams, decode, routes) and
 # `cli.ts -j link` run too, to show where the memory goes (and with BEFORE, DIR's decode mode).
 # Usage: sudo [BEFORE=DIR] [LAYERS=1] bash bench/cli_stream.sh [ROUTES] [ROUNDS]
 set -euo pipefail
@@ -21,7 +23,8 @@ rounds=${2:-7}
 ns=nlts-bench-cli-$$
 batch=$(mktemp)
 times=$(mktemp)
-trap 'ip netns del "$ns" 2>/dev/null || true; rm -f "$batch" "$times"' EXIT
+cache=$(mktemp -d)
+trap 'ip netns del "$ns" 2>/dev/null || true; rm -rf "$batch" "$times" "$cache"' EXIT
 ip netns add "$ns"
 ip -n "$ns" link add d0 type veth peer name d1
 ip -n "$ns" link set d0 up
@@ -35,6 +38,7 @@ contenders=(
   "deno|deno run -A cli.ts $args"
   "bun|bun cli.ts $args"
   "node|node --disable-warning=ExperimentalWarning cli.ts $args"
+  "node+cache|env NODE_COMPILE_CACHE=$cache node --disable-warning=ExperimentalWarning cli.ts $args"
 )
 checked=${#contenders[@]}
 if [ -n "${BEFORE:-}" ]; then
@@ -42,7 +46,7 @@ if [ -n "${BEFORE:-}" ]; then
 fi
 if [ -n "${LAYERS:-}" ]; then
   for rt in "deno run -A" bun; do
-    for mode in load open raw datagrams decode; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
+    for mode in empty load open raw datagrams decode routes; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
     contenders+=("${rt%% *}:link|$rt cli.ts -n $ns -j link")
     if [ -n "${BEFORE:-}" ]; then contenders+=("${rt%% *}:decode@before|$rt $BEFORE/bench/cli_layers.ts decode $ns"); fi
   done

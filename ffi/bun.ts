@@ -66,7 +66,6 @@ export const SYMBOLS: Record<string, { args: string[]; returns: string }> = {
     (args, returns) => ({ args, returns }),
   ),
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
-  write: { args: ["i32", "ptr", "usize"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 };

@@ -248,6 +248,7 @@ export const LIBC_CALLS = {
   sendmsg: ["i32", "buffer", "i32"],
   close: ["i32"],
   open: ["buffer", "i32"],
+  write: ["i32", "buffer", "u64"],
   setns: ["i32", "i32"],
   ioctl: ["i32", "u64", "pointer"],
   getpid: [],
@@ -333,6 +334,10 @@ export function makeLibc(parts: LibcParts): Libc {
     receiver: (size) => makeReceiver(size, addressOf, (fd, msghdr, flags) => check(c.recvmsg(fd, msghdr, flags))),
     close: (fd) => check(c.close(fd)),
     open: (path, flags) => check(c.open(cString(path), flags)),
+    write(fd, data, length = data.length) {
+      if (length < 0 || length > data.length) throw new RangeError("write: length is outside the buffer");
+      return check(c.write(fd, data, length));
+    },
     setns: (fd, nstype) => check(c.setns(fd, nstype)),
     ioctl: (fd, request, arg) => check(c.ioctl(fd, request, parts.pointerArg(arg))),
     getpid: () => c.getpid(),

@@ -38,7 +38,6 @@ import {
 /** The calls only this backend's poller uses, and errno's location. */
 const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
   __errno_location: { parameters: [], result: "pointer" },
@@ -71,7 +70,7 @@ export function load(): Libc {
 }
 
 type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
-type PollCalls = Symbols & Pick<LibcCalls, "epoll_create1" | "epoll_ctl" | "close">;
+type PollCalls = Symbols & Pick<LibcCalls, "epoll_create1" | "epoll_ctl" | "close" | "write">;
 
 function denoPoller(c: PollCalls, check: (r: number) => number, arch: string): Poller {
   const epfd = check(c.epoll_create1(EPOLL_CLOEXEC));

@@ -109,6 +109,11 @@ export interface Libc {
   /** `open(path, flags)`: an fd or `-errno`. */
   open(path: string, flags: number): number;
   /**
+   * `write(fd, data, length)`: the first `length` bytes of `data` (all of it
+   * by default); bytes written or `-errno`. `data` must be `ArrayBuffer`-backed.
+   */
+  write(fd: number, data: Uint8Array, length?: number): number;
+  /**
    * `ioctl(fd, request, arg)`: `arg` is a buffer (passed by pointer) or an
    * integer (passed by value). The result or `-errno`.
    */

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { PcapWriter, traceLogger } from "../socket/trace.ts";
 import type { TraceEvent } from "../socket/socket.ts";
 import { rtmName } from "../route/constants.ts";
-import process from "node:process";
 import { netnsPath } from "../socket/netns.ts";
 import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
+import { type Libc, loadLibc } from "../../ffi/mod.ts";
+import { NetlinkError } from "../wire/errors.ts";
+import { collectSoon, onStopSignals } from "./host.ts";
 
 /**
  * A failure to report as one line on stderr with exit status 1 (not a usage
@@ -44,37 +45,91 @@ export interface Output {
    * is a line of its own (still valid JSON).
    */
   write?(text: string): void;
+  /**
+   * Writes bytes (UTF-8 text) to stdout as they are: what a streamed list
+   * encodes into one reusable buffer, so no string of a whole chunk is built.
+   * It may move the unwritten rest of `bytes` to their front while it waits.
+   */
+  writeBytes?(bytes: Uint8Array): void;
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
-const scratch = new Uint8Array(256 * 1024);
+const scratch = new Uint8Array(new ArrayBuffer(256 * 1024));
+const EINTR = 4;
+const ENOENT = 2;
+const EAGAIN = 11;
+const O_RDONLY_CLOEXEC = 0x80000;
 
 /**
- * Writes all of `text` to `fd` before returning. A blocking pipe makes the
- * process wait while its reader is behind, so output is never queued in
- * memory (console.log in Bun and Node may queue it; in Deno it formats a
- * copy); a non-blocking one (EAGAIN) is waited for 1 ms at a time.
+ * libc, for stdout and the namespace check. Through it rather than `node:fs`:
+ * Deno builds its Node compatibility layer on the first `node:fs` or
+ * `node:process` call (about 13 MiB and 40 ms of a listing), and Bun loads
+ * its `node:fs` on import (about 5 MiB).
+ */
+let libc: Libc | undefined;
+
+/**
+ * Loads what {@link consoleOutput} writes with; {@link main} awaits it before
+ * a command runs. Until then the console output goes through `console.log`.
+ *
+ * @example
+ * ```ts
+ * import { consoleOutput, loadConsole } from "./context.ts";
+ * await loadConsole();
+ * consoleOutput.out("hello");
+ * ```
+ */
+export async function loadConsole(): Promise<void> {
+  libc ??= await loadLibc();
+}
+
+/**
+ * Writes all of `text` to `fd` before returning, `write(2)` by `write(2)`
+ * from one reusable buffer. A blocking pipe makes the process wait while
+ * its reader is behind, so output is never queued in memory (console.log in
+ * Bun and Node may queue it; in Deno it formats a copy); a non-blocking one
+ * (EAGAIN) is waited for 1 ms at a time. A reader that went away is a
+ * {@link NetlinkError} with code `EPIPE`.
  */
 function writeAll(fd: number, text: string): void {
+  if (libc === undefined) {
+    console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+    return;
+  }
   for (let rest = text; rest.length > 0;) {
     const { read, written } = encoder.encodeInto(rest, scratch);
-    for (let at = 0; at < written;) {
-      try {
-        at += writeSync(fd, scratch, at, written - at);
-      } catch (error) {
-        if ((error as { code?: string }).code !== "EAGAIN") throw error;
-        Atomics.wait(pause, 0, 0, 1);
-      }
-    }
+    writeBytesAll(libc, fd, scratch.subarray(0, written));
     rest = rest.slice(read);
   }
 }
 
+/** {@link writeAll} of bytes (`ArrayBuffer`-backed); a short write's rest moves to the front of `bytes`. */
+function writeBytesAll(c: Libc, fd: number, bytes: Uint8Array): void {
+  for (let left = bytes.length; left > 0;) {
+    const n = c.write(fd, bytes, left);
+    if (n === -EAGAIN) Atomics.wait(pause, 0, 0, 1);
+    else if (n < 0 && n !== -EINTR) throw new NetlinkError(-n, { syscall: "write" });
+    else if (n > 0) {
+      left -= n;
+      if (left > 0) bytes.copyWithin(0, n, n + left);
+    }
+  }
+}
+
+/** Whether `path` exists (only a missing file or directory says no). */
+function exists(c: Libc, path: string): boolean {
+  const fd = c.open(path, O_RDONLY_CLOEXEC);
+  if (fd >= 0) c.close(fd);
+  return fd !== -ENOENT && fd !== -20; // ENOTDIR
+}
+
 /**
  * The console as an {@link Output}: stdout written straight to its file
- * descriptor, line by line, stderr through `console.error`.
+ * descriptor (once {@link loadConsole} has run), stderr through
+ * `console.error`.
  *
  * @example
  * ```ts
@@ -86,6 +141,28 @@ export const consoleOutput: Output = {
   out: (line) => writeAll(1, line + "\n"),
   err: (line) => console.error(line),
   write: (text) => writeAll(1, text),
+  writeBytes: (bytes) => libc === undefined ? writeAll(1, decoder.decode(bytes)) : writeBytesAll(libc, 1, bytes),
+};
+
+/** The common options of a {@link Context}. */
+export interface ContextOptions {
+  /** `-j`. */
+  json?: boolean;
+  /** `--raw-json`. */
+  rawJson?: boolean;
+  /** `-n NAME`. */
+  netns?: string;
+  /** `--trace` (or `NLTS_TRACE=1`). */
+  trace?: boolean;
+  /** `--pcap FILE`. */
+  pcap?: string;
+}
+
+/** The file calls `--pcap` writes its capture with (`node:fs`'s). */
+export type PcapFiles = {
+  openSync(path: string, flags: "w"): number;
+  writeSync(fd: number, data: Uint8Array): number;
+  closeSync(fd: number): void;
 };
 
 /**
@@ -115,12 +192,22 @@ export class Context {
    */
   readonly trace?: (event: TraceEvent) => void;
   #pcapFd?: number;
+  #files?: PcapFiles;
 
-  /** `options.netns` is checked here: a missing namespace is a {@link CliError}. */
-  constructor(
-    io: Output,
-    options: { json?: boolean; rawJson?: boolean; netns?: string; trace?: boolean; pcap?: string },
-  ) {
+  /**
+   * Opens a command's context: loads what the console writes with, and
+   * `node:fs` only when `--pcap` asks for a file.
+   */
+  static async open(io: Output, options: ContextOptions): Promise<Context> {
+    await loadConsole();
+    return new Context(io, options, options.pcap === undefined ? undefined : await import("node:fs"));
+  }
+
+  /**
+   * `options.netns` is checked here (once {@link loadConsole} has run): a
+   * missing namespace is a {@link CliError}. `--pcap` needs `files`.
+   */
+  constructor(io: Output, options: ContextOptions, files?: PcapFiles) {
     this.io = io;
     const tracers: ((event: TraceEvent) => void)[] = [];
     if (options.trace) {
@@ -129,14 +216,16 @@ export class Context {
       tracers.push((event) => (event.protocol === 0 ? log : plain)(event));
     }
     if (options.pcap !== undefined) {
+      if (files === undefined) throw new TypeError("a context with pcap needs the file calls (Context.open)");
       let fd: number;
       try {
-        fd = openSync(options.pcap, "w");
+        fd = files.openSync(options.pcap, "w");
       } catch (error) {
         throw new CliError(`cannot write ${options.pcap}: ${(error as Error).message}`);
       }
       this.#pcapFd = fd;
-      tracers.push(new PcapWriter((bytes) => writeSync(fd, bytes)).trace);
+      this.#files = files;
+      tracers.push(new PcapWriter((bytes) => files.writeSync(fd, bytes)).trace);
     }
     if (tracers.length === 1) this.trace = tracers[0];
     else if (tracers.length) this.trace = (event) => tracers.forEach((t) => t(event));
@@ -150,7 +239,7 @@ export class Context {
       } catch (error) {
         throw new CliError(error instanceof TypeError ? error.message : String(error));
       }
-      if (!existsSync(path)) {
+      if (libc !== undefined && !exists(libc, path)) {
         throw new CliError(`network namespace ${JSON.stringify(options.netns)} not found (${path})`);
       }
       this.netns = options.netns;
@@ -185,7 +274,7 @@ export class Context {
 
   /** Closes the capture file, if any. */
   close(): void {
-    if (this.#pcapFd !== undefined) closeSync(this.#pcapFd);
+    if (this.#pcapFd !== undefined) this.#files?.closeSync(this.#pcapFd);
     this.#pcapFd = undefined;
   }
 
@@ -219,11 +308,7 @@ export class Context {
  */
 export function stopSignal(seconds?: number): { signal: AbortSignal; [Symbol.dispose](): void } {
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new DOMException("interrupted", "AbortError"));
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno) { for (const s of signals) deno.addSignalListener(s, onSignal); }
-  else for (const s of signals) process.on(s, onSignal);
+  const off = onStopSignals(() => controller.abort(new DOMException("interrupted", "AbortError")));
   const timer = seconds === undefined
     ? undefined
     : setTimeout(() => controller.abort(new DOMException("time is up", "TimeoutError")), seconds * 1000);
@@ -231,8 +316,7 @@ export function stopSignal(seconds?: number): { signal: AbortSignal; [Symbol.dis
     signal: controller.signal,
     [Symbol.dispose]() {
       clearTimeout(timer);
-      if (deno) { for (const s of signals) deno.removeSignalListener(s, onSignal); }
-      else for (const s of signals) process.off(s, onSignal);
+      off();
     },
   };
 }
@@ -261,11 +345,16 @@ export async function untilStopped(signal: AbortSignal, run: () => Promise<void>
 
 /** Rows buffered to decide a streamed table's column widths. */
 const WIDTH_SAMPLE = 200;
-/** Characters gathered before one write. */
+/** Bytes gathered before one write. */
 const CHUNK = 64 * 1024;
+/** Characters gathered before they are encoded into the chunk (at most 3 bytes each). */
+const PENDING = 1024;
 
 /**
- * Writes a list as it comes: see {@link Context.stream}.
+ * Writes a list as it comes: see {@link Context.stream}. Each element is
+ * encoded at once into one reusable 64 KiB buffer, written out when full;
+ * to an {@link Output} without `writeBytes` (tests), a chunk goes out as
+ * text, never splitting an element.
  *
  * @example
  * ```ts
@@ -285,8 +374,10 @@ export class ListWriter<T> {
   readonly #serialize: (item: T) => string;
   #sample: string[][] | undefined = [];
   #widths: number[] = [];
-  #lines: string[] = [];
-  #size = 0;
+  readonly #chunk = new Uint8Array(new ArrayBuffer(CHUNK));
+  #used = 0;
+  /** Parts not yet encoded. */
+  #pending = "";
   #count = 0;
   #ended = false;
 
@@ -316,7 +407,8 @@ export class ListWriter<T> {
     if (this.#ended) throw new Error("the list has ended");
     this.#count++;
     if (this.#json) {
-      this.#write((this.#count === 1 ? "[" : ",") + this.#serialize(item));
+      this.#write(this.#count === 1 ? "[" : ",");
+      this.#write(this.#serialize(item));
       return;
     }
     const cells = this.#headers.map((_, i) => cellText(this.#row(item)[i]));
@@ -325,7 +417,7 @@ export class ListWriter<T> {
       if (this.#sample.length >= WIDTH_SAMPLE) this.#flushSample();
       return;
     }
-    this.#write(rowText(cells, this.#widths));
+    this.#write(rowText(cells, this.#widths) + "\n");
   }
 
   /** Adds one element written as it is (JSON only). */
@@ -333,15 +425,15 @@ export class ListWriter<T> {
     if (this.#ended) throw new Error("the list has ended");
     if (!this.#json) return;
     this.#count++;
-    this.#write((this.#count === 1 ? "[" : ",") + text);
+    this.#write(this.#count === 1 ? "[" : ",");
+    this.#write(text);
   }
 
   /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    // Not through #write: the closing bracket goes out with the last part, which ends the line.
-    if (this.#json) this.#lines.push(this.#count === 0 ? "[]" : "]");
+    if (this.#json) this.#write(this.#count === 0 ? "[]" : "]");
     else if (this.#sample) this.#flushSample();
     this.#flush(true);
   }
@@ -351,23 +443,66 @@ export class ListWriter<T> {
     this.#sample = undefined;
     const upper = this.#headers.map((h) => h.toUpperCase());
     this.#widths = widthsOf(this.#header ? [upper, ...sample] : sample, this.#headers.length);
-    if (this.#header) this.#write(rowText(upper, this.#widths));
-    for (const cells of sample) this.#write(rowText(cells, this.#widths));
+    if (this.#header) this.#write(rowText(upper, this.#widths) + "\n");
+    for (const cells of sample) this.#write(rowText(cells, this.#widths) + "\n");
   }
 
-  #write(line: string): void {
-    this.#lines.push(line);
-    this.#size += line.length + 1;
-    if (this.#size >= CHUNK) this.#flush();
+  /**
+   * Appends `part` (a table row ends with its newline). Parts are gathered
+   * as text and encoded a few thousand characters at a time: one encode per
+   * part would cost more than making the part (Deno's encodeInto is a call
+   * into Rust).
+   */
+  #write(part: string): void {
+    this.#pending += part;
+    if (this.#pending.length >= PENDING) this.#encodePending();
+  }
+
+  /** Encodes the gathered parts into the buffer, writing it out first when they may not fit. */
+  #encodePending(): void {
+    const text = this.#pending;
+    if (text.length === 0) return;
+    this.#pending = "";
+    // At most 3 bytes per UTF-16 unit: a part is never split between writes.
+    if (text.length * 3 > CHUNK - this.#used) {
+      this.#writeChunk();
+      if (text.length * 3 > CHUNK) return this.#writeLarge(text);
+    }
+    this.#used += encoder.encodeInto(text, this.#used === 0 ? this.#chunk : this.#chunk.subarray(this.#used)).written;
+  }
+
+  /** A part larger than the buffer (the buffer is empty): written on its own. */
+  #writeLarge(part: string): void {
+    const io = this.#io;
+    if (io.writeBytes) io.writeBytes(encoder.encode(part));
+    else if (!this.#json) io.out(part.slice(0, -1));
+    else if (io.write) io.write(part);
+    else io.out(part);
   }
 
   #flush(last = false): void {
-    if (this.#lines.length === 0) return;
-    // A JSON array is one line, as ip -j prints it (its parts without a newline
-    // where the output can); a table is a line a row.
-    if (this.#json && !last && this.#io.write) this.#io.write(this.#lines.join(""));
-    else this.#io.out(this.#lines.join(this.#json ? "" : "\n"));
-    this.#lines = [];
-    this.#size = 0;
+    // A JSON array is one line, as ip -j prints it; its newline comes with the last part.
+    if (last && this.#json && this.#io.writeBytes) this.#pending += "\n";
+    this.#encodePending();
+    this.#writeChunk(last);
+  }
+
+  /** Writes out the buffer. */
+  #writeChunk(last = false): void {
+    const io = this.#io;
+    if (this.#used === 0) return;
+    // What made the chunk is garbage now: a hint to collectors that would let it pile up.
+    collectSoon();
+    if (io.writeBytes) {
+      io.writeBytes(this.#chunk.subarray(0, this.#used));
+      this.#used = 0;
+      return;
+    }
+    const text = decoder.decode(this.#chunk.subarray(0, this.#used));
+    this.#used = 0;
+    // Without writeBytes: a JSON array's parts through write() (one line) where the output can, else a line each.
+    if (!this.#json) io.out(text.slice(0, -1));
+    else if (!last && io.write) io.write(text);
+    else io.out(text);
   }
 }

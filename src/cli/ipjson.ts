@@ -279,17 +279,63 @@ export interface IpRouteOptions extends IpJsonOptions {
 /** A string as JSON text. */
 const q = JSON.stringify;
 
+/**
+ * The JSON text of strings drawn from a small set (type, protocol, scope
+ * and table names, device names), made once each: a listing of 100,000
+ * routes would otherwise stringify the same few words half a million times.
+ */
+const quotedWords = new Map<string, string>();
+function word(text: string | number): string {
+  if (typeof text === "number") return q(text);
+  let quoted = quotedWords.get(text);
+  if (quoted === undefined) {
+    quoted = q(text);
+    if (quotedWords.size < 4096) quotedWords.set(text, quoted);
+  }
+  return quoted;
+}
+
+/**
+ * The JSON text of an address or prefix: a quote on each side when it has
+ * only the characters address text has (digits, `a-f`, `.`, `:`, `/`), the
+ * one case of a route listing, where JSON.stringify would do the same slower.
+ */
+function addressText(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // 0-9 . / : a-f
+    if (!((c >= 0x30 && c <= 0x3a) || c === 0x2e || c === 0x2f || (c >= 0x61 && c <= 0x66))) return q(text);
+  }
+  return `"${text}"`;
+}
+
+/** The JSON text of the flags ip prints, by a single flag (most routes have none or one). */
+const ONE_FLAG = new Map(ROUTE_FLAGS.map((f) => [f, `[${q(f)}]`]));
+
 /** The flags ip prints, as a JSON array. */
 function flagsText(flags: readonly string[]): string {
+  if (flags.length === 0) return "[]";
+  if (flags.length === 1) return ONE_FLAG.get(flags[0]) ?? "[]";
   let out = "";
   for (const f of flags) if (ROUTE_FLAGS.includes(f)) out += (out ? "," : "") + q(f);
   return `[${out}]`;
 }
 
+/** The JSON text of each device name by index, per names map. */
+const quotedDevs = new WeakMap<Names, Map<number, string>>();
+function devText(names: Names, index: number): string {
+  let devs = quotedDevs.get(names);
+  if (devs === undefined) quotedDevs.set(names, devs = new Map());
+  let quoted = devs.get(index);
+  if (quoted === undefined) devs.set(index, quoted = q(names.get(index) ?? `if${index}`));
+  return quoted;
+}
+
 /**
  * A route as `ip -j route` prints it, as JSON text. Written as text, key by
  * key, rather than built as an object and stringified: a listing of 100,000
- * routes spends a third of its CPU time here otherwise.
+ * routes spends a third of its CPU time here otherwise. The words and device
+ * names are quoted once each, addresses without JSON.stringify.
  *
  * @example
  * ```ts
@@ -300,11 +346,10 @@ function flagsText(flags: readonly string[]): string {
  * ```
  */
 export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): string {
-  const dev = (i: number) => names.get(i) ?? `if${i}`;
-  let out = "";
-  if (r.type !== "unicast" || options.details) out += `,"type":${q(r.type)}`;
-  out += `,"dst":${q(prefix(r.dst, r.dstLength, r.family))}`;
-  if (r.src !== undefined) out += `,"src":${q(prefix(r.src, r.srcLength, r.family))}`;
+  // `dst` is always there: every other key follows with its comma.
+  let out = r.type !== "unicast" || options.details ? `{"type":${word(r.type)},"dst":` : `{"dst":`;
+  out += addressText(prefix(r.dst, r.dstLength, r.family));
+  if (r.src !== undefined) out += `,"src":${addressText(prefix(r.src, r.srcLength, r.family))}`;
   if (r.nexthopId !== undefined) out += `,"nhid":${r.nexthopId}`;
   // An `ip` encapsulation's `id` repeats a key, as in ip's text (a parser keeps the last).
   if (r.encap) {
@@ -315,17 +360,17 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   if (r.gateway !== undefined) {
     if (r.viaFamily !== undefined && r.viaFamily !== r.family) {
       out += `,"via":${q({ family: r.viaFamily, host: r.gateway })}`;
-    } else out += `,"gateway":${q(r.gateway)}`;
+    } else out += `,"gateway":${addressText(r.gateway)}`;
   }
-  if (r.oif !== undefined && !options.dev) out += `,"dev":${q(dev(r.oif))}`;
+  if (r.oif !== undefined && !options.dev) out += `,"dev":${devText(names, r.oif)}`;
   // ip names the table only when listing every table (and then not main, unless -d).
   if (options.table === "all" && (r.table !== 254 || options.details)) {
-    out += `,"table":${q(TABLES[r.table] ?? String(r.table))}`;
+    out += `,"table":${word(TABLES[r.table] ?? String(r.table))}`;
   }
-  if (!options.get && (r.protocol !== "boot" || options.details)) out += `,"protocol":${q(r.protocol)}`;
-  if (r.scope !== "global" || options.details) out += `,"scope":${q(r.scope)}`;
+  if (!options.get && (r.protocol !== "boot" || options.details)) out += `,"protocol":${word(r.protocol)}`;
+  if (r.scope !== "global" || options.details) out += `,"scope":${word(r.scope)}`;
   if (r.priority !== undefined) out += `,"metric":${r.priority}`;
-  if (r.prefsrc !== undefined) out += `,"prefsrc":${q(r.prefsrc)}`;
+  if (r.prefsrc !== undefined) out += `,"prefsrc":${addressText(r.prefsrc)}`;
   out += `,"flags":${flagsText(r.flags)}`;
   // In ip's order: uid, the cache flags and cache info, metrics, iif, pref, then the paths.
   if (options.get) {
@@ -337,9 +382,10 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
     const { locked: _locked, ...values } = r.metrics as Record<string, unknown>;
     if (Object.keys(values).length) out += `,"metrics":${q([values])}`;
   }
-  if (r.iif !== undefined && !options.get) out += `,"iif":${q(dev(r.iif))}`;
+  if (r.iif !== undefined && !options.get) out += `,"iif":${devText(names, r.iif)}`;
   if (r.pref !== undefined) out += `,"pref":${q(r.pref)}`;
   if (r.multipath?.length) {
+    const dev = (i: number) => names.get(i) ?? `if${i}`;
     const paths = r.multipath.map((p) =>
       clean({
         gateway: p.gateway,
@@ -350,7 +396,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
     );
     out += `,"nexthops":${q(paths)}`;
   }
-  return `{${out.slice(1)}}`;
+  return out + "}";
 }
 
 /**

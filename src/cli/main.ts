@@ -8,17 +8,19 @@
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import type { Command } from "./route.ts";
-import process from "node:process";
+import { envVar } from "./host.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 
 /** Loads a command's module when that command is run: a listing compiles only what it uses (start time, memory). */
 type Loader = () => Promise<Command>;
 const route: Record<string, Loader> = Object.fromEntries(
-  (["link", "addr", "route", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
+  (["link", "addr", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
     name,
   ) => [name, async () => (await import("./route.ts"))[name]]),
 );
+// Its own module: a route listing loads the route and link decoders only (memory, start time).
+route.route = async () => (await import("./routes.ts")).route;
 const families = (name: "conntrack" | "genl" | "uevent"): Loader => async () => (await import("./families.ts"))[name];
 
 /**
@@ -212,11 +214,11 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       io.out(helpText(command.usage, command.description, command.options));
       return 0;
     }
-    const ctx = new Context(io, {
+    const ctx = await Context.open(io, {
       json: options.json === true,
       rawJson: options.rawJson === true,
       netns: options.netns as string | undefined,
-      trace: options.trace === true || process.env.NLTS_TRACE === "1",
+      trace: options.trace === true || envVar("NLTS_TRACE") === "1",
       pcap: options.pcap as string | undefined,
     });
     try {

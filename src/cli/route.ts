@@ -5,13 +5,11 @@
  * @module
  */
 import { RouteClient } from "../route/client.ts";
-import { DumpInterruptedError } from "../wire/errors.ts";
 import type { RtnlGroupName } from "../route/constants.ts";
 import type { RouteEvent } from "../route/events.ts";
 import { Overrun } from "../wire/errors.ts";
 import type { Link } from "../route/link.ts";
 import type { Address } from "../route/address.ts";
-import type { Route } from "../route/route.ts";
 import type { Neighbour } from "../route/neighbour.ts";
 import type { Rule } from "../route/rule.ts";
 import type { Nexthop } from "../route/nexthop.ts";
@@ -19,32 +17,28 @@ import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
-import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipNexthop, ipRoute, ipRule } from "./ipjson.ts";
-import { parsePrefix } from "../wire/values.ts";
-import { addrWrite, linkWrite, neighWrite, routeWrite, ruleWrite, WRITE_USAGE, WRITE_VERBS } from "./write.ts";
+import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipNexthop, ipRule } from "./ipjson.ts";
+import { addrWrite, linkWrite, neighWrite, ruleWrite } from "./write.ts";
+import {
+  type Command,
+  DETAILS,
+  dropShow,
+  family,
+  FAMILY_OPTIONS,
+  indexOf,
+  keywords,
+  linkNames,
+  matches,
+  STATS,
+  tableName,
+  usage,
+  writeVerb,
+} from "./rtnl.ts";
+import { route, routeRow } from "./routes.ts";
 
-/** A command: its options, usage, description and what it does. */
-export interface Command {
-  /** Usage after `nlts `. */
-  usage: string;
-  /** One paragraph. */
-  description: string;
-  /** Options of this command (the global ones are added). */
-  options: OptionSpec[];
-  /** Runs it. */
-  run(ctx: Context, positionals: string[], options: Record<string, string | boolean>): Promise<void>;
-}
+export type { Command } from "./rtnl.ts";
+export { matches, route };
 
-const FAMILY_OPTIONS: OptionSpec[] = [
-  { names: ["-4"], key: "inet", help: "IPv4 only" },
-  { names: ["-6"], key: "inet6", help: "IPv6 only" },
-];
-const DETAILS: OptionSpec = { names: ["-d", "-details", "--details"], key: "details", help: "more details" };
-const STATS: OptionSpec = {
-  names: ["-s", "-stats", "-statistics", "--stats"],
-  key: "stats",
-  help: "statistics (counters)",
-};
 const BRIEF: OptionSpec = { names: ["-br", "-brief", "--brief"], key: "brief", help: "one line per device, as ip -br" };
 const FOR_OPTION: OptionSpec = {
   names: ["--for"],
@@ -52,53 +46,6 @@ const FOR_OPTION: OptionSpec = {
   value: "SECONDS",
   help: "stop after SECONDS (default: run until Ctrl-C)",
 };
-
-function family(options: Record<string, string | boolean>, fallback?: "inet" | "inet6"): "inet" | "inet6" | undefined {
-  if (options.inet && options.inet6) throw new UsageError("-4 and -6 exclude each other");
-  return options.inet ? "inet" : options.inet6 ? "inet6" : fallback;
-}
-
-/** The usage lines of a command: its listing, then its writes. */
-function usage(command: string, show: string): string {
-  return [show, ...WRITE_USAGE[command]].join("\n       ");
-}
-
-/** The write verb that starts `positionals`, if it is one of `command`'s. */
-function writeVerb(command: string, positionals: string[]): string | undefined {
-  return WRITE_VERBS[command].includes(positionals[0]) ? positionals[0] : undefined;
-}
-
-/**
- * iproute2's `matches()`: `word` is a non-empty prefix of `keyword` (`l`,
- * `li`, `lis` are `list`).
- *
- * @example
- * ```ts
- * import { matches } from "./route.ts";
- * matches("sh", "show"); // true
- * ```
- */
-export function matches(word: string | undefined, keyword: string): boolean {
-  return word !== undefined && word.length > 0 && keyword.startsWith(word);
-}
-
-/** `show`/`list`/`lst` (or an abbreviation) as a first word means nothing more than the default. */
-function dropShow(positionals: string[]): string[] {
-  const w = positionals[0];
-  return matches(w, "show") || matches(w, "list") || w === "lst" ? positionals.slice(1) : positionals;
-}
-
-/** `dev NAME` among the positionals (ip's syntax); anything else is a usage error. */
-function keywords(positionals: string[], allowed: string[], command: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < positionals.length; i += 2) {
-    const key = positionals[i];
-    if (!allowed.includes(key)) throw new UsageError(`${command}: unexpected ${JSON.stringify(key)}`);
-    if (i + 1 >= positionals.length) throw new UsageError(`${command}: ${key} needs a value`);
-    out[key] = positionals[i + 1];
-  }
-  return out;
-}
 
 async function open(ctx: Context): Promise<RouteClient> {
   return await RouteClient.open({ netns: ctx.netns, trace: ctx.trace });
@@ -108,38 +55,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
-}
-
-/**
- * Index → name of every link. `monitor` reads them while links may come and
- * go, so a dump the kernel marks interrupted (NLM_F_DUMP_INTR) starts again.
- */
-async function linkNames(rt: RouteClient): Promise<Map<number, string>> {
-  for (let attempt = 1;; attempt++) {
-    const names = new Map<number, string>();
-    try {
-      for await (const l of rt.links()) names.set(l.index, l.name);
-      return names;
-    } catch (error) {
-      if (!(error instanceof DumpInterruptedError) || attempt >= 20) throw error;
-    }
-  }
-}
-
-async function indexOf(rt: RouteClient, name: string): Promise<number> {
-  return (await rt.getLink(name)).index;
-}
-
-const TABLE_NAMES: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
-
-function tableName(id: number): string {
-  return TABLE_NAMES[id] ?? String(id);
-}
-
-function tableId(text: string): number | "all" {
-  if (text === "all") return "all";
-  for (const [id, name] of Object.entries(TABLE_NAMES)) if (name === text) return Number(id);
-  return integer(text, "table", 1, 0xffffffff);
 }
 
 function linkRow(l: Link, names: Map<number, string>): Cell[] {
@@ -170,28 +85,6 @@ function addrRow(a: Address, names: Map<number, string>): Cell[] {
   return [names.get(a.index) ?? a.index, a.family, addrText(a), a.scope, addrFlags(a), a.label];
 }
 const ADDR_HEADERS = ["dev", "family", "address", "scope", "flags", "label"];
-
-function routeDst(r: Route): string {
-  if (r.dst === undefined) return r.dstLength === 0 ? "default" : `?/${r.dstLength}`;
-  const full = r.family === "inet" ? 32 : r.family === "inet6" ? 128 : -1;
-  return r.dstLength === full ? r.dst : `${r.dst}/${r.dstLength}`;
-}
-function routeRow(r: Route, names: Map<number, string>): Cell[] {
-  const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? String(i));
-  const paths = r.multipath ?? [];
-  return [
-    routeDst(r),
-    paths.length ? paths.map((p) => p.gateway ?? "-").join(",") : r.gateway,
-    paths.length ? paths.map((p) => dev(p.ifindex)).join(",") : dev(r.oif),
-    r.protocol === "unspec" ? undefined : r.protocol,
-    r.scope,
-    r.type,
-    r.priority,
-    r.prefsrc,
-    tableName(r.table),
-  ];
-}
-const ROUTE_HEADERS = ["dst", "gateway", "dev", "proto", "scope", "type", "metric", "prefsrc", "table"];
 
 function neighRow(n: Neighbour, names: Map<number, string>): Cell[] {
   return [n.dst, names.get(n.index) ?? n.index, n.lladdr, n.state.join(","), n.flags.join(",")];
@@ -458,7 +351,7 @@ export const addr: Command = {
     await using rt = await open(ctx);
     const allLinks = await collect(rt.links());
     const names = new Map(allLinks.map((l) => [l.index, l.name]));
-    const index = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
+    const index = kw.dev === undefined ? undefined : await indexOf(rt.socket, kw.dev);
     const links = allLinks.filter(linkFilter(kw, names));
     const shown = new Set(links.map((l) => l.index));
     const fam = family(options);
@@ -509,117 +402,6 @@ export const addr: Command = {
   },
 };
 
-/** A route selector of `route show`: `PREFIX` (or `exact PREFIX`), `root PREFIX`, `match PREFIX`. */
-function prefixFilter(kind: "exact" | "root" | "match", text: string): (r: Route) => boolean {
-  if (text === "default" || text === "all" || text === "any") {
-    if (text !== "default") return () => true;
-    return (r) => kind === "root" ? true : r.dstLength === 0;
-  }
-  let p: ReturnType<typeof parsePrefix>;
-  try {
-    p = parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`);
-  } catch (error) {
-    throw new UsageError(`route: ${(error as Error).message}`);
-  }
-  const fam = p.family === 2 ? "inet" : "inet6";
-  const within = (a: Uint8Array, b: Uint8Array, length: number) => {
-    for (let bit = 0; bit < length; bit += 8) {
-      const left = Math.min(8, length - bit);
-      const mask = (0xff << (8 - left)) & 0xff;
-      if ((a[bit >> 3] & mask) !== (b[bit >> 3] & mask)) return false;
-    }
-    return true;
-  };
-  return (r) => {
-    if (r.family !== fam) return false;
-    const dst = r.dst === undefined ? new Uint8Array(p.address.length) : parsePrefix(`${r.dst}/${r.dstLength}`).address;
-    if (kind === "exact") return r.dstLength === p.length && within(dst, p.address, p.length);
-    if (kind === "root") return r.dstLength >= p.length && within(dst, p.address, p.length);
-    return r.dstLength <= p.length && within(dst, p.address, r.dstLength); // match: routes that cover it
-  };
-}
-
-/** `route`. */
-export const route: Command = {
-  usage: usage(
-    "route",
-    "route [show] [-4|-6] [table all|main|local|N] [dev DEV] [[exact|root|match] PREFIX] [proto P] [scope S]\n" +
-      "             [type T] [via GW]\n       route get [-4|-6] DST [from SRC] [oif DEV] [mark N]",
-  ),
-  description:
-    "List routes (the main table unless `table` says otherwise; IPv4 unless -6, every family with `table all`), " +
-    "look one destination up, or add, replace, append or delete a route (in the main table unless `table N`; " +
-    "-6 for `default` without a gateway). Listings print as the kernel answers. Writes print nothing on success.",
-  options: [...FAMILY_OPTIONS, DETAILS, STATS],
-  async run(ctx, positionals, options) {
-    const verb = writeVerb("route", positionals);
-    if (verb) return await routeWrite(ctx, verb, positionals.slice(1), options);
-    await using rt = await open(ctx);
-    const details = options.details === true;
-    if (matches(positionals[0], "get")) {
-      const [dst, ...rest] = positionals.slice(1);
-      if (dst === undefined) throw new UsageError("route get: needs a destination address");
-      const kw = keywords(rest, ["from", "oif", "mark"], "route get");
-      const names = await linkNames(rt);
-      const r = await rt.getRoute(dst, {
-        source: kw.from,
-        oif: kw.oif === undefined ? undefined : await indexOf(rt, kw.oif),
-        mark: kw.mark === undefined ? undefined : integer(kw.mark, "mark", 0, 0xffffffff),
-      });
-      const out = ctx.stream(ROUTE_HEADERS, (x: Route) => routeRow(x, names), {
-        serialize: ctx.ipJson ? (x) => ipRoute(x, names, { get: true, details }) : undefined,
-      });
-      out.push(r);
-      return out.end();
-    }
-    const words = dropShow(positionals);
-    const kw: Record<string, string> = {};
-    const tests: ((r: Route) => boolean)[] = [];
-    for (let i = 0; i < words.length; i++) {
-      const word = words[i];
-      const value = () => {
-        if (i + 1 >= words.length) throw new UsageError(`route: ${word} needs a value`);
-        return words[++i];
-      };
-      if (["table", "dev", "oif", "proto", "protocol", "scope", "type", "via"].includes(word)) {
-        kw[word === "oif" ? "dev" : word === "protocol" ? "proto" : word] = value();
-      } else if (word === "exact" || word === "root" || word === "match") tests.push(prefixFilter(word, value()));
-      else if (word === "to") tests.push(prefixFilter("exact", value()));
-      else tests.push(prefixFilter("exact", word));
-    }
-    const names = await linkNames(rt);
-    const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
-    const table = kw.table === undefined ? undefined : tableId(kw.table);
-    // As ip: a multipath route has no RTA_OIF of its own, so `dev X` does not list it.
-    if (oif !== undefined) tests.push((r) => r.oif === oif);
-    if (kw.proto !== undefined) tests.push((r) => String(r.protocol) === kw.proto);
-    if (kw.scope !== undefined) tests.push((r) => String(r.scope) === kw.scope);
-    if (kw.type !== undefined) tests.push((r) => String(r.type) === kw.type);
-    if (kw.via !== undefined) {
-      tests.push((r) => r.gateway === kw.via || !!r.multipath?.some((p) => p.gateway === kw.via));
-    }
-    // As ip: IPv4 unless -6, except that `table all` lists every family.
-    const shape = {
-      table: table === undefined ? 254 : table,
-      details,
-      dev: oif !== undefined,
-      stats: options.stats === true,
-    };
-    const out = ctx.stream(ROUTE_HEADERS, (r: Route) => routeRow(r, names), {
-      serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
-    });
-    try {
-      // A datagram's routes per step: no promise per route.
-      const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
-      for await (const routes of rt.routeBatches(filter)) {
-        for (const r of routes) if (tests.every((t) => t(r))) out.push(r);
-      }
-    } finally {
-      out.end();
-    }
-  },
-};
-
 /** `neigh`. */
 export const neigh: Command = {
   usage: usage("neigh", "neigh [show] [dev DEV] [nud all|STATE] [-4|-6]"),
@@ -632,8 +414,8 @@ export const neigh: Command = {
     const { dev, nud } = keywords(dropShow(positionals), ["dev", "nud"], "neigh");
     const state = nud?.toUpperCase();
     await using rt = await open(ctx);
-    const names = await linkNames(rt);
-    const index = dev === undefined ? undefined : await indexOf(rt, dev);
+    const names = await linkNames(rt.socket);
+    const index = dev === undefined ? undefined : await indexOf(rt.socket, dev);
     const list = (await collect(rt.neighbours({ family: family(options), index }))).filter((n) =>
       state === "ALL" || (state === undefined ? !n.state.includes("NOARP") : n.state.includes(state))
     );
@@ -674,7 +456,7 @@ export const nexthop: Command = {
   async run(ctx, positionals, options) {
     const kw = showWords(dropShow(positionals), "nexthop", ["id", "dev"], ["groups", "fdb"]);
     await using rt = await open(ctx);
-    const names = await linkNames(rt);
+    const names = await linkNames(rt.socket);
     const out = ctx.stream(NEXTHOP_HEADERS, (n: Nexthop) => nexthopRow(n, names), {
       serialize: ctx.ipJson ? (n) => ipNexthop(n, names, { details: options.details === true }) : undefined,
     });
@@ -683,7 +465,7 @@ export const nexthop: Command = {
         out.push(await rt.getNexthop(integer(kw.id, "id", 1, 0xffffffff)));
         return;
       }
-      const oif = kw.dev === undefined ? undefined : await indexOf(rt, kw.dev);
+      const oif = kw.dev === undefined ? undefined : await indexOf(rt.socket, kw.dev);
       const filter = { family: family(options), oif, groups: kw.groups !== undefined, fdb: kw.fdb !== undefined };
       for await (const n of rt.nexthops(filter)) out.push(n);
     } finally {
@@ -701,7 +483,7 @@ export const monitor: Command = {
     const groups = monitorGroups(positionals);
     using stop = stopSignal(seconds(options, "for"));
     await using rt = await open(ctx);
-    const names = await linkNames(rt);
+    const names = await linkNames(rt.socket);
     await using events = rt.events(groups, { signal: stop.signal });
     await untilStopped(stop.signal, async () => {
       await events.ready;

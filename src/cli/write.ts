@@ -19,45 +19,6 @@ import type { VxlanOptions } from "../route/linkinfo/vxlan.ts";
 import { integer, UsageError } from "./args.ts";
 import { CliError, type Context } from "./context.ts";
 
-/** The verbs that make a command write instead of list. */
-export const WRITE_VERBS: Readonly<Record<string, readonly string[]>> = {
-  link: ["add", "set", "change", "del", "delete"],
-  addr: ["add", "replace", "change", "del", "delete"],
-  route: ["add", "replace", "change", "append", "del", "delete"],
-  neigh: ["add", "replace", "change", "del", "delete"],
-  rule: ["add", "del", "delete"],
-};
-
-/** Usage lines of the writes, by command (after `nlts `). */
-export const WRITE_USAGE: Readonly<Record<string, readonly string[]>> = {
-  link: [
-    "link add [name] NAME [mtu N] [address MAC] [master DEV] [up] type veth [peer name PEER]",
-    "link add NAME type bridge | ifb | dummy",
-    "link add NAME type vxlan id VNI [dstport PORT] [local ADDR] [remote ADDR | group ADDR] [dev DEV] [ttl N]",
-    "link set [dev] DEV [up|down] [mtu N] [name NEW] [address MAC] [master DEV|nomaster] [netns NAME|PID]",
-    "         [txqueuelen N] [alias TEXT] [promisc|arp|multicast|allmulticast on|off]",
-    "link del [dev] DEV",
-  ],
-  addr: [
-    "addr add|replace|del ADDR[/LEN] dev DEV [peer ADDR] [label L] [broadcast ADDR|+] [scope S]",
-    "         [valid_lft N|forever] [preferred_lft N|forever] [metric N] [nodad] [noprefixroute]",
-  ],
-  route: [
-    "route add|replace|append|del [-4|-6] [TYPE] DST|default [via GW] [dev DEV] [table main|local|N]",
-    "         [metric N] [proto NAME|N] [scope S] [src ADDR] [from PREFIX] [mtu [lock] N] [onlink] [nhid N]",
-    "         (TYPE: unicast, blackhole, unreachable, prohibit, throw, local…)",
-  ],
-  neigh: [
-    "neigh add|replace|del ADDR [lladdr MAC] dev DEV [nud permanent|reachable|stale|noarp|none] [router]",
-    "neigh add|del proxy ADDR dev DEV",
-  ],
-  rule: [
-    "rule add|del [-4|-6] [not] [from PREFIX|all] [to PREFIX|all] [tos N] [fwmark N[/MASK]] [iif DEV] [oif DEV]",
-    "         [priority N] [table N | lookup N | goto N | blackhole | unreachable | prohibit] [ipproto N]",
-    "         [sport N[-M]] [dport N[-M]] [uidrange A-B] [suppress_prefixlength N] [protocol P]",
-  ],
-};
-
 /** The words of a write, read from left to right. */
 class Words {
   // Plain fields, not parameter properties: Node's type stripping (which runs

@@ -67,6 +67,7 @@ export {
   getRoute,
   type GetRouteOptions,
   listRouteBatches,
+  listRouteDatagrams,
   listRoutes,
   type MetricName,
   type Route,

@@ -31,7 +31,13 @@ const macrotask: (task: () => void) => void = typeof (globalThis as { setImmedia
 
 /** Dispatches readiness of registered fds. One per process. */
 export class Loop {
-  readonly #poller: Poller;
+  readonly #libc: Libc;
+  /**
+   * Made at the first {@link arm}, not before: a process whose sockets never
+   * wait (a command line's dumps, which the kernel fills as they are read)
+   * never starts it. Bun's poller is a worker, about 6 MiB.
+   */
+  #poller?: Poller;
   readonly #handlers = new Map<number, () => void>();
   readonly #armed = new Set<number>();
   #running = false;
@@ -41,27 +47,43 @@ export class Loop {
   #waitingForTurn: (() => void)[] = [];
 
   constructor(libc: Libc) {
-    this.#poller = libc.poller();
+    this.#libc = libc;
   }
 
-  /** Registers `fd`, disarmed; `onReadable` runs once per {@link arm}. */
+  /**
+   * Registers `fd`, disarmed; `onReadable` runs once per {@link arm}. Before
+   * the poller exists this only records it (0); the poller adds it when made.
+   */
   register(fd: number, onReadable: () => void): number {
-    this.#handlers.set(fd, onReadable);
-    return this.#poller.add(fd);
+    const r = this.#poller ? this.#poller.add(fd) : 0;
+    if (r >= 0) this.#handlers.set(fd, onReadable);
+    return r;
   }
 
   /** Forgets `fd` (call before closing it). */
   unregister(fd: number): void {
     if (!this.#handlers.delete(fd)) return;
-    this.#poller.remove(fd);
+    this.#poller?.remove(fd);
     this.#armed.delete(fd);
     this.#settle();
+  }
+
+  /** The poller, made on first use with every fd registered so far added to it. */
+  #pollerNow(): Poller {
+    if (this.#poller) return this.#poller;
+    const poller = this.#libc.poller();
+    this.#poller = poller;
+    for (const fd of this.#handlers.keys()) {
+      const r = poller.add(fd);
+      if (r < 0) throw new Error(`epoll_ctl(ADD, ${fd}) failed: errno ${-r}`);
+    }
+    return poller;
   }
 
   /** Asks for one readiness callback for `fd`. */
   arm(fd: number): void {
     if (!this.#handlers.has(fd) || this.#armed.has(fd)) return;
-    const r = this.#poller.arm(fd);
+    const r = this.#pollerNow().arm(fd);
     if (r < 0) throw new Error(`epoll_ctl(MOD, ${fd}) failed: errno ${-r}`);
     this.#armed.add(fd);
     if (!this.#running) void this.#run();
@@ -70,7 +92,7 @@ export class Loop {
   /** Withdraws the request for readiness of `fd`, if any. */
   disarm(fd: number): void {
     if (!this.#armed.delete(fd)) return;
-    this.#poller.disarm(fd);
+    this.#poller!.disarm(fd);
     this.#settle();
   }
 
@@ -122,14 +144,14 @@ export class Loop {
 
   /** With nothing armed, a pending wait is woken so the process may exit. */
   #settle(): void {
-    if (this.#armed.size === 0 && this.#running) this.#poller.wake();
+    if (this.#armed.size === 0 && this.#running) this.#poller!.wake();
   }
 
   async #run(): Promise<void> {
     this.#running = true;
     try {
       while (this.#armed.size > 0) {
-        const fds = await this.#poller.wait();
+        const fds = await this.#poller!.wait();
         for (const fd of fds) {
           if (!this.#armed.delete(fd)) continue;
           const handler = this.#handlers.get(fd);

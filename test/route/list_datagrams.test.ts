@@ -1,0 +1,87 @@
+// listRouteDatagrams: a datagram per step, each route decoded when the loop
+// over the step reaches it; the same routes as listRoutes and ip -j.
+import assert from "node:assert/strict";
+import { test } from "../helpers/harness.ts";
+import { ipBatch, ipJson, withNetns } from "../helpers/netns.ts";
+import { NetlinkSocket } from "../../mod.ts";
+import { listRouteDatagrams, listRoutes, type Route } from "../../src/route/route.ts";
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+test("listRouteDatagrams: what listRoutes and ip -j give, a datagram per step, each step one pass", async () => {
+  await withNetns("clm-dgrams", async (ns) => {
+    const lines = ["link add d0 type veth peer name d1", "link set d0 up", "link set d1 up"];
+    for (let i = 0; i < 3000; i++) lines.push(`route add 10.6.${i >> 8}.${i & 255}/32 dev d0`);
+    for (let i = 0; i < 500; i++) lines.push(`route add 10.5.${i >> 8}.${i & 255}/32 dev d1`);
+    ipBatch(ns, lines.join("\n") + "\n");
+    await using sock = await NetlinkSocket.open("route", { netns: ns });
+
+    const routes: Route[] = [];
+    let steps = 0;
+    for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet" })) {
+      steps++;
+      for (const r of step) routes.push(r);
+      // One pass: a second loop over the same step finds nothing more.
+      assert.deepEqual([...step], []);
+    }
+    assert.ok(steps > 1, `${steps} steps`); // 3,500 routes do not fit one datagram
+    assert.deepEqual(routes, await all(listRoutes(sock, { table: "all", family: "inet" })));
+    const theirs = ipJson<{ dst: string }[]>(ns, "-4", "route", "show", "table", "all");
+    assert.equal(routes.length, theirs.length);
+    assert.deepEqual(
+      routes.filter((r) => r.dstLength === 32 && r.dst!.startsWith("10.")).map((r) => r.dst).sort(),
+      theirs.map((r) => r.dst).filter((d) => d.startsWith("10.")).sort(),
+    );
+
+    // The filter applies to what the steps give.
+    const d1 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "d1")[0].ifindex;
+    const viaD1: Route[] = [];
+    for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet", oif: d1 })) {
+      viaD1.push(...step);
+    }
+    assert.ok(viaD1.length >= 500 && viaD1.every((r) => r.oif === d1), `${viaD1.length} routes via d1`);
+
+    // A step left unread is skipped (its routes are never decoded); the next step goes on.
+    let read = 0, skipped = 0;
+    for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet" })) {
+      if (skipped++ === 0) continue;
+      for (const _ of step) read++;
+    }
+    assert.ok(read > 0 && read < routes.length, `${read} of ${routes.length} read after a skipped step`);
+
+    // Break in the middle of a step: the socket's next dump is whole.
+    let seen = 0;
+    outer: for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet" })) {
+      for (const _ of step) if (++seen === 7) break outer;
+    }
+    assert.equal(seen, 7);
+    assert.equal((await all(listRoutes(sock, { table: "all", family: "inet" }))).length, routes.length);
+  });
+});
+
+test("listRouteDatagrams: an abort before the next step ends the loop with the signal's reason", async () => {
+  await withNetns("clm-dgabort", async (ns) => {
+    const lines = ["link add d0 type veth peer name d1", "link set d0 up"];
+    for (let i = 0; i < 2000; i++) lines.push(`route add 10.4.${i >> 8}.${i & 255}/32 dev d0`);
+    ipBatch(ns, lines.join("\n") + "\n");
+    await using sock = await NetlinkSocket.open("route", { netns: ns });
+    const controller = new AbortController();
+    const reason = new Error("enough");
+    let steps = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const step of listRouteDatagrams(sock, { table: "all", signal: controller.signal })) {
+          steps++;
+          for (const _ of step) controller.abort(reason);
+        }
+      })(),
+      (e) => e === reason,
+    );
+    assert.equal(steps, 1);
+    assert.ok((await all(listRoutes(sock, { table: "all", family: "inet" }))).length >= 2000);
+  });
+});

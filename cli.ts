@@ -15,7 +15,7 @@
  * @module
  */
 import type { Output } from "./src/cli/context.ts";
-import { commandArgs, enableNodeCompileCache, setExitCode } from "./src/cli/host.ts";
+import { commandArgs, enableNodeCompileCache, setExitCode } from "./ffi/host.ts";
 
 export type { Output };
 

@@ -1,6 +1,7 @@
 /**
- * Loads the {@link Libc} backend of the runtime we run on. This is the only
- * place that asks which runtime that is.
+ * Loads the {@link Libc} backend of the runtime we run on. This and
+ * `host.ts` (the command line's arguments, exit status and signals) are the
+ * only places that ask which runtime that is.
  *
  * @module
  */

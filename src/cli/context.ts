@@ -13,7 +13,7 @@ import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
 import { type Libc, loadLibc } from "../../ffi/mod.ts";
 import { NetlinkError } from "../wire/errors.ts";
-import { collectSoon, onStopSignals } from "./host.ts";
+import { collectSoon, onStopSignals } from "../../ffi/host.ts";
 
 /**
  * A failure to report as one line on stderr with exit status 1 (not a usage

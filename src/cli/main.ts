@@ -8,7 +8,7 @@
 import { GLOBAL_OPTIONS, helpText, parseArgs, UsageError } from "./args.ts";
 import { consoleOutput, Context, type Output } from "./context.ts";
 import type { Command } from "./route.ts";
-import { envVar } from "./host.ts";
+import { envVar } from "../../ffi/host.ts";
 import { NetlinkError } from "../wire/errors.ts";
 import { errnoText } from "../wire/errno.ts";
 

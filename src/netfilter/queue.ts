@@ -6,13 +6,12 @@
  * @module
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { inNetns, type NetnsTarget } from "../socket/netns.ts";
+import { type NetnsTarget, runInNetns } from "../socket/netns.ts";
 import type { NotificationStream } from "../socket/stream.ts";
 import {
   HOOK_NAMES,
@@ -295,9 +294,7 @@ class QueueDropCounters {
   static async open(netns: NetnsTarget | undefined, queueNum: number, portId: number) {
     const path = "/proc/thread-self/net/netfilter/nfnetlink_queue";
     try {
-      const fd = netns === undefined
-        ? openSync(path, "r")
-        : inNetns(await loadLibc(), netns, () => openSync(path, "r"));
+      const fd = netns === undefined ? openSync(path, "r") : await runInNetns(netns, () => openSync(path, "r"));
       return new QueueDropCounters(fd, queueNum, portId);
     } catch {
       return undefined;

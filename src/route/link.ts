@@ -6,7 +6,6 @@
  * @module
  */
 import { eachOf } from "../socket/batches.ts";
-import { loadLibc } from "../../ffi/mod.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
 import { Flags, NLA_HDRLEN, NLA_TYPE_MASK } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
@@ -14,7 +13,7 @@ import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet 
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { checkNetnsTarget, netnsPath, type NetnsTarget } from "../socket/netns.ts";
+import { checkNetnsTarget, type NetnsTarget, withNetnsFiles } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
 import {
   type BridgeOptions,
@@ -796,24 +795,8 @@ function checkU32(value: number | undefined, what: string): void {
 }
 
 /** Opens namespace fds on demand and closes them afterwards. */
-async function withContext<T>(fn: (ctx: EncodeContext) => Promise<T>): Promise<T> {
-  const libc = await loadLibc();
-  const fds: number[] = [];
-  const ctx: EncodeContext = {
-    netnsFd(target: NetnsTarget): number {
-      if (typeof target === "number") return target;
-      const path = netnsPath(target);
-      const fd = libc.open(path, 0x80000 /* O_RDONLY | O_CLOEXEC */);
-      if (fd < 0) throw new NetlinkError(-fd, { syscall: `open(${path})` });
-      fds.push(fd);
-      return fd;
-    },
-  };
-  try {
-    return await fn(ctx);
-  } finally {
-    for (const fd of fds) libc.close(fd);
-  }
+function withContext<T>(fn: (ctx: EncodeContext) => Promise<T>): Promise<T> {
+  return withNetnsFiles((open) => fn({ netnsFd: open }));
 }
 
 /** Options of {@link listLinks}. */

@@ -6,15 +6,13 @@
  *
  * @module
  */
-import { O_CLOEXEC, O_RDONLY } from "../../ffi/common.ts";
-import { loadLibc } from "../../ffi/mod.ts";
 import type { Attr } from "../wire/attrs.ts";
 import { type AttrSet, decodeAttrsAt, defineAttrSet, writeAttrs } from "../wire/schema.ts";
 import { Flags } from "../wire/constants.ts";
-import { NetlinkError, ParseError } from "../wire/errors.ts";
+import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { netnsPath } from "../socket/netns.ts";
+import { withNetnsFiles } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
 import { withJson } from "../wire/json.ts";
 
@@ -105,15 +103,8 @@ async function withTarget<T>(target: NsidTarget, fn: (attr: [number, number]) =>
     return fn([NETNSA.PID, target.pid]);
   }
   if (typeof target.name !== "string" || target.name === "") throw new TypeError("a namespace name is needed");
-  const libc = await loadLibc();
-  const path = netnsPath(target.name);
-  const fd = libc.open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw new NetlinkError(-fd, { syscall: `open(${path})` });
-  try {
-    return await fn([NETNSA.FD, fd]);
-  } finally {
-    libc.close(fd);
-  }
+  const name = target.name;
+  return await withNetnsFiles((open) => fn([NETNSA.FD, open(name)]));
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Libc } from "../../ffi/mod.ts";
+import { type Libc, loadLibc } from "../../ffi/mod.ts";
 import { O_CLOEXEC, O_RDONLY } from "../../ffi/common.ts";
 import { NetlinkError } from "../wire/errors.ts";
 
@@ -164,4 +164,53 @@ export function inNetns<T>(libc: Libc, target: NetnsTarget, fn: () => T): T {
     libc.close(own);
     if (typeof target !== "number" && targetFd >= 0) libc.close(targetFd);
   }
+}
+
+/**
+ * Calls `fn` with an opener of namespace files (a name, path or process, as
+ * {@link netnsPath} reads them; an fd is given back as it is) and closes
+ * every file it opened once `fn` has settled: for requests that name a
+ * namespace by fd (`IFLA_NET_NS_FD`, `NETNSA_FD`). This is how families
+ * reach those files without touching libc themselves.
+ *
+ * @example
+ * ```ts
+ * import { withNetnsFiles } from "./netns.ts";
+ * await withNetnsFiles(async (open) => console.log(open({ pid: 1 })));
+ * ```
+ */
+export async function withNetnsFiles<T>(fn: (open: (target: NetnsTarget) => number) => Promise<T>): Promise<T> {
+  const libc = await loadLibc();
+  const fds: number[] = [];
+  const open = (target: NetnsTarget): number => {
+    checkNetnsTarget(target);
+    if (typeof target === "number") return target;
+    const path = netnsPath(target);
+    const fd = libc.open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw new NetlinkError(-fd, { syscall: `open(${path})` });
+    fds.push(fd);
+    return fd;
+  };
+  try {
+    return await fn(open);
+  } finally {
+    for (const fd of fds) libc.close(fd);
+  }
+}
+
+/**
+ * {@link inNetns} with the process's libc: `fn` runs synchronously with the
+ * JS thread inside `target` (to open a file that reads per namespace, such
+ * as `/proc/thread-self/net/…`).
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { runInNetns } from "./netns.ts";
+ * const text = await runInNetns({ pid: 1 }, () => readFileSync("/proc/thread-self/net/dev", "utf8"));
+ * console.log(text.length);
+ * ```
+ */
+export async function runInNetns<T>(target: NetnsTarget, fn: () => T): Promise<T> {
+  return inNetns(await loadLibc(), target, fn);
 }

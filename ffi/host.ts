@@ -3,7 +3,8 @@
  * environment, the exit status, signals) without importing `node:process`:
  * in Deno that import builds the Node compatibility layer, about 9 MiB and
  * 30 ms of every command. Deno's own calls there, the global `process` in
- * Bun and Node.
+ * Bun and Node. It lives in `ffi/` because it asks which runtime it runs on,
+ * which nothing in `src/` does.
  *
  * @module
  */

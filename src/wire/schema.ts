@@ -174,6 +174,14 @@ export interface AttrSet {
    * read as a sub-message format; its members sit beside the attributes.
    */
   readonly "fixed-header"?: StructDef;
+  /**
+   * What becomes of the attributes the set does not name: `"keep"` (the
+   * default, and the rule for every object users get) keeps each in
+   * `unknown`; `"skip"` passes over them without a copy or a view, for a
+   * read of a few fields out of a large message (a watcher's look at a
+   * link's state, on every link event).
+   */
+  readonly unknown?: "keep" | "skip";
 }
 
 // ---------------------------------------------------------------------------
@@ -330,6 +338,9 @@ export function defineStruct<const S extends StructDef>(struct: S): S {
 }
 
 function validate(set: AttrSet): void {
+  if (set.unknown !== undefined && set.unknown !== "keep" && set.unknown !== "skip") {
+    throw new TypeError(`set ${set.name}: unknown must be "keep" or "skip", not ${JSON.stringify(set.unknown)}`);
+  }
   for (const [key, def] of Object.entries(set.attributes)) {
     const where = `attribute ${set.name}.${key}`;
     if (key === "unknown" || key === "__proto__" || key === "constructor") {
@@ -1247,6 +1258,7 @@ function decodeTable(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = into ?? {};
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
+  const skipUnknown = plan.set.unknown === "skip";
   const shift = base - start;
   let copy: Uint8Array | undefined;
   let at = start;
@@ -1259,8 +1271,10 @@ function decodeTable(
     const type = (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK;
     const i = type < max ? slot[type] : -1;
     if (i < 0) {
-      copy ??= b.slice(start, end);
-      ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
+      if (!skipUnknown) {
+        copy ??= b.slice(start, end);
+        ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
+      }
     } else {
       const key = keys[i];
       const rule = rules[i];
@@ -1428,7 +1442,11 @@ return function decode(b, start, end, base, into) {
     const s = at + 4, e = at + len;
     switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
       ${cases.join("\n      ")}
-      default: (o.unknown ??= []).push(H.unknown(cp ??= b.slice(start, end), start, b, at, len));
+      default: ${
+    plan.set.unknown === "skip"
+      ? "break;"
+      : "(o.unknown ??= []).push(H.unknown(cp ??= b.slice(start, end), start, b, at, len));"
+  }
     }
     at += (len + 3) & ~3;
   }

@@ -449,6 +449,29 @@ test("watch(route): a preferred source the kernel clears silently when its IPv6 
   });
 });
 
+test("watch(route): IPv6 route MTUs the kernel lowers silently when a link's MTU drops are re-read", async () => {
+  await watchIn("wch-mtu", async (ns) => {
+    ipBatch(
+      ns,
+      "link add a0 type veth peer name a1\nlink set a0 up\nlink set a1 up\naddr add 2001:db8:1::1/64 dev a0 nodad\n" +
+        "route add 2001:db8:5::/64 via 2001:db8:1::2 dev a0 mtu 1400\n",
+    );
+    for (let i = 0; i < 100 && ipJson(ns, "link", "show", "a0")[0].operstate !== "UP"; i++) await sleep(20);
+    const f = await follow("route", ns);
+    assert.ok((await f.converged("the routes")).some((l) => l.includes("2001:db8:5::/64") && l.includes("mtu 1400")));
+    await sleep(100);
+    const from = f.events.length;
+    // The kernel lowers the route's MTU metric to the link's (rt6_mtu_change) and announces nothing but the link.
+    ip(ns, "link", "set", "a0", "mtu", "1300");
+    const lines = await f.converged("lower a0's MTU to 1300");
+    assert.ok(lines.some((l) => l.includes("2001:db8:5::/64") && l.includes("mtu 1300")), "ip shows the new MTU");
+    const resyncs = f.events.slice(from).filter((e) => e.type === "resync");
+    assert.ok(resyncs.length > 0 && resyncs.every((e) => e.type === "resync" && e.reason === "link"));
+    await f.w.close();
+    await f.done;
+  });
+});
+
 for (const compat of [1, 0]) {
   test(`watch(route): routes over nexthop objects follow replaced and deleted nexthops (nexthop_compat_mode ${compat})`, async () => {
     await watchIn(`wch-nh${compat}`, async (ns) => {

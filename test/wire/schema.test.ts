@@ -143,6 +143,32 @@ test("wire schema: unknown attributes are kept in one list (copies), padding is 
   assert.equal((raw.data as { unknown: unknown[] }).unknown.length, 1);
 });
 
+test('wire schema: a set with unknown: "skip" passes over the attributes it does not name, with either decoder', () => {
+  const attributes = { mtu: { id: 4, type: "u32" }, operstate: { id: 16, type: "u8" } } as const;
+  const keep = defineAttrSet({ name: "keep", attributes });
+  const skip = defineAttrSet({ name: "skip", unknown: "skip", attributes });
+  const bytes = new AttrWriter().u32(3, 7).u32(4, 1500).nest(26, (n) => n.u8(1, 1)).u8(16, 6).bytes();
+  const before = useDecoder("table");
+  try {
+    for (const kind of ["table", "function"] as const) {
+      useDecoder(kind);
+      assert.deepEqual(decodeAttrs(skip, bytes), { mtu: 1500, operstate: 6 }, kind);
+      assert.deepEqual(decodeAttrs(keep, bytes).unknown?.map((a) => a.type), [3, 26], kind);
+      // Skipped attributes are still walked: a length that lies is a ParseError.
+      const lying = bytes.slice();
+      lying[0] = 200;
+      assert.throws(() => decodeAttrs(skip, lying), ParseError, kind);
+      assert.throws(() => decodeAttrs(skip, new AttrWriter().u16(4, 1).bytes()), /skip\.mtu: u32 of 2 bytes/, kind);
+    }
+  } finally {
+    useDecoder(before);
+  }
+  assert.throws(
+    () => defineAttrSet({ name: "bad", unknown: "drop" as "skip", attributes }),
+    /set bad: unknown must be "keep" or "skip"/,
+  );
+});
+
 test("wire schema: a one-byte flag reads as its byte (as: boolean); wrong sizes are ParseErrors naming the attribute", () => {
   assert.equal(decodeAttrs(sample, new AttrWriter().u8(12, 0).bytes()).inherit, false);
   assert.equal(decodeAttrs(sample, new AttrWriter().flag(12).bytes()).inherit, true);

@@ -121,7 +121,11 @@ for (const rt of runtimes) {
       const [code] = await once(child, "close");
       assert.equal(stderr, "");
       assert.equal(code, 0);
-      assert.ok(pauses > 10, `${pauses} pauses`);
+      // Each pause outlasts what the writer needs to fill the pipe (64 KiB),
+      // so a few pauses while it writes over 1 MB are enough to make it wait.
+      // How many chunks the reader sees is the runtime's business (Bun reads
+      // ~160 KiB a chunk on a loaded machine, 10 chunks in all).
+      assert.ok(pauses >= 3, `${pauses} pauses`);
       assert.ok(theirs.length > 1_000_000, `${theirs.length} bytes`);
       assert.equal(Buffer.concat(chunks).toString("utf8"), theirs);
     });

@@ -11,7 +11,11 @@
  * - `decode`: `decodeLink` / `decodeAddress` of every message (objects not
  *   kept);
  * - `json`: `JSON.stringify` of the objects of one decode (made outside the
- *   timing).
+ *   timing);
+ * - `step`: what `listLinks` / `listAddresses` add to `listLinkBatches` /
+ *   `listAddressBatches` beyond the decode: the objects of one decode, in
+ *   batches of up to 32 KiB of messages as datagrams bring them, taken one
+ *   `for await` step each through the same `eachOf` (`src/socket/batches.ts`).
  *
  * Each contender runs over the list enough times for 100,000 objects a
  * round (20,000 for `json`). Reported: min / median / max ns per object.
@@ -35,6 +39,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { Flags, MessageWriter, type NetlinkMessage, NetlinkSocket } from "../mod.ts";
 import { decodeAddress } from "../src/route/address.ts";
 import { decodeLink } from "../src/route/link.ts";
+import { eachOf } from "../src/socket/batches.ts";
 import { args, median, report, runtime, spread } from "./common.ts";
 
 const passesAt = args.indexOf("--passes");
@@ -127,7 +132,21 @@ for (const w of workloads) {
   const objects = messages.map(decode);
   const reps = Math.max(1, Math.ceil(100_000 / messages.length));
   const jsonReps = Math.max(1, Math.ceil(20_000 / messages.length));
-  const contenders: [string, () => number][] = [
+  // The objects in datagram-sized batches, for `step`.
+  const batches: object[][] = [[]];
+  let bytes = 0;
+  for (let i = 0; i < objects.length; i++) {
+    bytes += 16 + messages[i].payload.length;
+    if (bytes > 32768) {
+      batches.push([]);
+      bytes = 16 + messages[i].payload.length;
+    }
+    batches[batches.length - 1].push(objects[i]);
+  }
+  async function* inBatches(): AsyncGenerator<object[], void, undefined> {
+    for (const batch of batches) yield batch;
+  }
+  const contenders: [string, () => number | Promise<number>][] = [
     ["walk", () => {
       for (let k = 0; k < reps; k++) for (const m of messages) sink += walk(m.payload, header);
       return reps * messages.length;
@@ -140,23 +159,28 @@ for (const w of workloads) {
       for (let k = 0; k < jsonReps; k++) for (const o of objects) sink += JSON.stringify(o).length;
       return jsonReps * objects.length;
     }],
+    ["step", async () => {
+      for (let k = 0; k < reps; k++) {
+        for await (const o of eachOf(inBatches())) sink += (o as { index: number }).index & 1;
+      }
+      return reps * objects.length;
+    }],
   ];
-  const times: Record<string, number[]> = { walk: [], decode: [], json: [] };
-  for (const [, fn] of contenders) fn(); // warm-up
+  const times: Record<string, number[]> = { walk: [], decode: [], json: [], step: [] };
+  for (const [, fn] of contenders) await fn(); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contenders.length; k++) {
       const [name, fn] = contenders[(r + k) % contenders.length];
       const t = performance.now();
-      const n = fn();
+      const n = await fn();
       times[name].push(((performance.now() - t) * 1e6) / n);
     }
   }
   const load = spawnSync("cat", ["/proc/loadavg"]).stdout.toString().split(" ").slice(0, 3).join(" ");
   report(
     `${runtime} decode ${messages.length} ${w.tag}, ${rounds} rounds, min / median / max ns per object: ` +
-      `walk ${spread(times.walk, 0)}, decode ${spread(times.decode, 0)}, JSON.stringify ${
-        spread(times.json, 0)
-      } (decode median ${median(times.decode).toFixed(0)} ns; load ${load})`,
+      `walk ${spread(times.walk, 0)}, decode ${spread(times.decode, 0)}, for-await step ${spread(times.step, 0)}, ` +
+      `JSON.stringify ${spread(times.json, 0)} (decode median ${median(times.decode).toFixed(0)} ns; load ${load})`,
   );
 }
 if (sink === 0.5) console.log("");

@@ -56,13 +56,13 @@ export const IFAPROT = ["unspec", "kernel_lo", "kernel_ra", "kernel_ll"] as cons
 /** "Forever", as lifetimes say it. */
 export const INFINITY_LIFETIME = 0xffffffff;
 
-const SCOPE_NAMES: Readonly<Record<number, string>> = {
-  [Scope.UNIVERSE]: "global",
-  [Scope.SITE]: "site",
-  [Scope.LINK]: "link",
-  [Scope.HOST]: "host",
-  [Scope.NOWHERE]: "nowhere",
-};
+/** The name of each scope (the number as text where there is none): dense, as every address looks one up. */
+const SCOPE_NAMES: readonly string[] = Array.from({ length: 256 }, (_, n) => String(n));
+(SCOPE_NAMES as string[])[Scope.UNIVERSE] = "global";
+(SCOPE_NAMES as string[])[Scope.SITE] = "site";
+(SCOPE_NAMES as string[])[Scope.LINK] = "link";
+(SCOPE_NAMES as string[])[Scope.HOST] = "host";
+(SCOPE_NAMES as string[])[Scope.NOWHERE] = "nowhere";
 
 /** Size of `struct ifaddrmsg`. */
 const IFADDRMSG_LEN = 8;
@@ -199,14 +199,22 @@ const IFA_F_ENTRIES = Object.entries(IFA_F);
 export function addressFlagNames(flags: number, family: number): string[] {
   // A dump has a handful of distinct flag sets: each is worked out once.
   const key = (flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0);
+  // Most often the same set as the address before: no Map lookup for it.
+  if (key === lastFlagsKey) return lastFlagNames.slice();
   const known = FLAG_NAMES_SEEN.get(key);
-  if (known !== undefined) return known.slice();
+  if (known !== undefined) {
+    lastFlagsKey = key;
+    lastFlagNames = known;
+    return known.slice();
+  }
   const out = flagNamesOf(flags, family);
   if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(key, out.slice());
   return out;
 }
 
 const FLAG_NAMES_SEEN = new Map<number, string[]>();
+let lastFlagsKey = -1;
+let lastFlagNames: readonly string[] = [];
 
 function flagNamesOf(flags: number, family: number): string[] {
   const out: string[] = [];
@@ -246,7 +254,7 @@ export function decodeAddress(msg: NetlinkMessage): Address {
   const a: Address = {
     family: familyName(family),
     prefixLength: p[1],
-    scope: SCOPE_NAMES[scope] ?? String(scope),
+    scope: SCOPE_NAMES[scope],
     flags: EMPTY_FLAGS, // set below, once IFA_FLAGS is known
     rawFlags: p[2], // replaced by IFA_FLAGS
     index: (p[4] | (p[5] << 8) | (p[6] << 16) | (p[7] << 24)) >>> 0,

@@ -143,9 +143,9 @@ for (const w of workloads) {
     }
     batches[batches.length - 1].push(objects[i]);
   }
-  async function* inBatches(): AsyncGenerator<object[], void, undefined> {
+  const inBatches = async function* (): AsyncGenerator<object[], void, undefined> {
     for (const batch of batches) yield batch;
-  }
+  };
   const contenders: [string, () => number | Promise<number>][] = [
     ["walk", () => {
       for (let k = 0; k < reps; k++) for (const m of messages) sink += walk(m.payload, header);

@@ -8,7 +8,7 @@
 import { eachOf } from "../socket/batches.ts";
 import { loadLibc } from "../../ffi/mod.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
-import { Flags, NLA_HDRLEN, NLA_TYPE_MASK } from "../wire/constants.ts";
+import { Flags, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -725,26 +725,34 @@ function altNames(b: Uint8Array, s: number, e: number): string[] {
  * ```
  */
 export function decodeLink(msg: NetlinkMessage): Link {
-  const p = msg.payload;
-  if (p.length < IFINFOMSG_LEN) {
-    throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${p.length}`, 16);
+  return decodeLinkIn(msg.payload, 0, msg.payload.length);
+}
+
+/**
+ * {@link decodeLink} of the payload in `b[s, e)`, read in place (a dump's
+ * datagram: no message object or view per link). Nothing of the link refers
+ * to `b`.
+ */
+function decodeLinkIn(b: Uint8Array, s: number, e: number): Link {
+  if (e - s < IFINFOMSG_LEN) {
+    throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${e - s}`, 16);
   }
-  const rawFlags = v.u32At(p, 8);
-  const hwType = p[2] | (p[3] << 8);
+  const rawFlags = v.u32At(b, s + 8);
+  const hwType = b[s + 2] | (b[s + 3] << 8);
   const link: Link = {
-    index: v.u32At(p, 4) | 0,
+    index: v.u32At(b, s + 4) | 0,
     name: "",
-    family: p[0],
+    family: b[s],
     hwType,
     linkType: ARPHRD[hwType],
     flags: linkFlagNames(rawFlags),
     rawFlags,
-    change: v.u32At(p, 12),
+    change: v.u32At(b, s + 12),
     altNames: [],
     unknown: [],
   };
   if (link.linkType === undefined) delete link.linkType;
-  decodeAttrsInto(LINK_FIELDS, link, p, IFINFOMSG_LEN, p.length, 16 + IFINFOMSG_LEN);
+  decodeAttrsInto(LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
   // IFLA_AF_SPEC stays in `unknown` (per-family blocks this library does not
   // decode); the IPv6 address generation mode is read from it.
   for (const a of link.unknown) {
@@ -868,8 +876,9 @@ export async function* listLinkBatches(
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
   const signal = options.signal;
-  // A datagram at a time; a link refers to nothing of its bytes, so the
-  // buffer goes back to the socket once its links are decoded.
+  // A datagram at a time, each link decoded in place; a link refers to
+  // nothing of its bytes, so the buffer goes back to the socket once its
+  // links are decoded.
   for await (const datagram of sock.dumpDatagrams(m.finish(), { signal })) {
     signal?.throwIfAborted();
     const links: Link[] = [];
@@ -877,7 +886,9 @@ export async function* listLinkBatches(
     const starts = datagram.starts;
     for (let i = 0; i < starts.length; i++) {
       const at = starts[i];
-      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) links.push(decodeLink(datagram.message(i)));
+      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) {
+        links.push(decodeLinkIn(b, at + NLMSG_HDRLEN, at + v.u32At(b, at)));
+      }
     }
     datagram.release();
     if (links.length > 0) yield links;

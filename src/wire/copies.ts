@@ -16,8 +16,9 @@
 const SLAB_SIZE = 16 * 1024;
 const LARGEST = SLAB_SIZE / 4;
 
-let slab = new Uint8Array(0);
-let used = SLAB_SIZE; // full: the first copy takes a slab
+/** The slab being filled (none until the first copy) and how much of it is taken. */
+let slab: Uint8Array | undefined;
+let used = 0;
 
 /**
  * A copy of `bytes[start, end)` (the caller has checked the range), as a view
@@ -32,7 +33,7 @@ let used = SLAB_SIZE; // full: the first copy takes a slab
 export function copyOfRange(bytes: Uint8Array, start: number, end: number): Uint8Array {
   const n = end - start;
   if (n > LARGEST) return bytes.slice(start, end);
-  if (SLAB_SIZE - used < n) {
+  if (slab === undefined || SLAB_SIZE - used < n) {
     slab = new Uint8Array(SLAB_SIZE);
     used = 0;
   }

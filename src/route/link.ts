@@ -498,7 +498,10 @@ export interface Link {
   stats64?: LinkStats64;
   /** Kind and kind-specific data. */
   linkinfo?: LinkInfo;
-  /** Attributes not decoded into fields (`IFLA_AF_SPEC`, `IFLA_MAP`, `IFLA_XDP`, newer ones…), raw. */
+  /**
+   * Attributes not decoded into fields (`IFLA_AF_SPEC`, `IFLA_MAP`, `IFLA_XDP`, newer ones…), raw: copies,
+   * made in shared 16 KiB buffers (a link kept keeps its buffer alive).
+   */
   unknown: RawAttr[];
 }
 

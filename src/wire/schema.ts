@@ -1191,7 +1191,8 @@ function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
  * The attribute at `at` of `b` as an {@link Attr} whose payload is a view of
  * `copy`, a copy of `b` from `from`: the unknown attributes of one list
  * share one copy (a copy each costs more than decoding a link's known ones),
- * and none of them pins the datagram.
+ * itself carved out of a shared slab (`copies.ts`: a kept attribute keeps
+ * its slab, at most 16 KiB, alive), and none of them pins the datagram.
  */
 function unknownIn(copy: Uint8Array, from: number, b: Uint8Array, at: number, len: number): Attr {
   const raw = b[at + 2] | (b[at + 3] << 8);

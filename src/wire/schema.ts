@@ -1270,6 +1270,7 @@ function decodeTable(
   const slot = plan.slot, keys = plan.keys, rules = plan.rules, max = slot.length;
   const shift = base - start;
   let copy: Uint8Array | undefined;
+  let copyFrom = start;
   let at = start;
   while (end - at >= NLA_HDRLEN) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1280,8 +1281,12 @@ function decodeTable(
     const type = (b[at + 2] | (b[at + 3] << 8)) & NLA_TYPE_MASK;
     const i = type < max ? slot[type] : -1;
     if (i < 0) {
-      copy ??= copyOfRange(b, start, end);
-      ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
+      if (copy === undefined) {
+        // From the first unknown attribute on: what comes before it is not kept.
+        copyFrom = at;
+        copy = copyOfRange(b, at, end);
+      }
+      ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, copyFrom, b, at, len));
     } else {
       const key = keys[i];
       const rule = rules[i];
@@ -1453,7 +1458,7 @@ ${codecs.join("\n")}
 return function decode(b, start, end, base, into) {
   const o = into === undefined ? {} : into;
   const sh = base - start;
-  let cp;
+  let cp, cf = 0;
   let at = start;
   while (end - at >= 4) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1461,7 +1466,13 @@ return function decode(b, start, end, base, into) {
     const s = at + 4, e = at + len;
     switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
       ${cases.join("\n      ")}
-      default: (o.unknown ??= []).push(H.unknown(cp ??= H.copy(b, start, end), start, b, at, len));
+      default:
+        // One copy from the first unknown attribute on, shared by the ones after it.
+        if (cp === undefined) {
+          cf = at;
+          cp = H.copy(b, at, end);
+        }
+        (o.unknown ??= []).push(H.unknown(cp, cf, b, at, len));
     }
     at += (len + 3) & ~3;
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Flags } from "../wire/constants.ts";
+import { Flags, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
@@ -56,13 +56,13 @@ export const IFAPROT = ["unspec", "kernel_lo", "kernel_ra", "kernel_ll"] as cons
 /** "Forever", as lifetimes say it. */
 export const INFINITY_LIFETIME = 0xffffffff;
 
-const SCOPE_NAMES: Readonly<Record<number, string>> = {
-  [Scope.UNIVERSE]: "global",
-  [Scope.SITE]: "site",
-  [Scope.LINK]: "link",
-  [Scope.HOST]: "host",
-  [Scope.NOWHERE]: "nowhere",
-};
+/** The name of each scope (the number as text where there is none): dense, as every address looks one up. */
+const SCOPE_NAMES: readonly string[] = Array.from({ length: 256 }, (_, n) => String(n));
+(SCOPE_NAMES as string[])[Scope.UNIVERSE] = "global";
+(SCOPE_NAMES as string[])[Scope.SITE] = "site";
+(SCOPE_NAMES as string[])[Scope.LINK] = "link";
+(SCOPE_NAMES as string[])[Scope.HOST] = "host";
+(SCOPE_NAMES as string[])[Scope.NOWHERE] = "nowhere";
 
 /** Size of `struct ifaddrmsg`. */
 const IFADDRMSG_LEN = 8;
@@ -199,14 +199,22 @@ const IFA_F_ENTRIES = Object.entries(IFA_F);
 export function addressFlagNames(flags: number, family: number): string[] {
   // A dump has a handful of distinct flag sets: each is worked out once.
   const key = (flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0);
+  // Most often the same set as the address before: no Map lookup for it.
+  if (key === lastFlagsKey) return lastFlagNames.slice();
   const known = FLAG_NAMES_SEEN.get(key);
-  if (known !== undefined) return known.slice();
+  if (known !== undefined) {
+    lastFlagsKey = key;
+    lastFlagNames = known;
+    return known.slice();
+  }
   const out = flagNamesOf(flags, family);
   if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(key, out.slice());
   return out;
 }
 
 const FLAG_NAMES_SEEN = new Map<number, string[]>();
+let lastFlagsKey = -1;
+let lastFlagNames: readonly string[] = [];
 
 function flagNamesOf(flags: number, family: number): string[] {
   const out: string[] = [];
@@ -237,26 +245,34 @@ function flagNamesOf(flags: number, family: number): string[] {
  * ```
  */
 export function decodeAddress(msg: NetlinkMessage): Address {
-  const p = msg.payload;
-  if (p.length < IFADDRMSG_LEN) {
-    throw new ParseError(`ifaddrmsg needs ${IFADDRMSG_LEN} bytes, message has ${p.length}`, 16);
+  return decodeAddressIn(msg.payload, 0, msg.payload.length);
+}
+
+/**
+ * {@link decodeAddress} of the payload in `b[s, e)`, read in place (a dump's
+ * datagram: no message object or view per address). Nothing of the address
+ * refers to `b`.
+ */
+function decodeAddressIn(b: Uint8Array, s: number, e: number): Address {
+  if (e - s < IFADDRMSG_LEN) {
+    throw new ParseError(`ifaddrmsg needs ${IFADDRMSG_LEN} bytes, message has ${e - s}`, 16);
   }
-  const family = p[0];
-  const scope = p[3];
+  const family = b[s];
+  const scope = b[s + 3];
   const a: Address = {
     family: familyName(family),
-    prefixLength: p[1],
-    scope: SCOPE_NAMES[scope] ?? String(scope),
+    prefixLength: b[s + 1],
+    scope: SCOPE_NAMES[scope],
     flags: EMPTY_FLAGS, // set below, once IFA_FLAGS is known
-    rawFlags: p[2], // replaced by IFA_FLAGS
-    index: (p[4] | (p[5] << 8) | (p[6] << 16) | (p[7] << 24)) >>> 0,
+    rawFlags: b[s + 2], // replaced by IFA_FLAGS
+    index: v.u32At(b, s + 4),
     unknown: [],
   };
-  decodeAttrsInto(ADDRESS_ATTRS, a, p, IFADDRMSG_LEN, p.length, 16 + IFADDRMSG_LEN);
+  decodeAttrsInto(ADDRESS_ATTRS, a, b, s + IFADDRMSG_LEN, e, 16 + IFADDRMSG_LEN);
   a.flags = addressFlagNames(a.rawFlags, family);
   // An address of the other family's size is refused (iproute2 would misprint it). The sizes are
   // checked on the wire: a look at the text would make every address string flat at once.
-  if ((family === AF.INET || family === AF.INET6) && !addressSizesAre(p, family === AF.INET6 ? 16 : 4)) {
+  if ((family === AF.INET || family === AF.INET6) && !addressSizesAre(b, s, e, family === AF.INET6 ? 16 : 4)) {
     throw new ParseError(`an address of the wrong size in a ${familyName(family)} address message`, 0);
   }
   // As iproute2 does: each of IFA_LOCAL and IFA_ADDRESS stands in for the other
@@ -275,10 +291,13 @@ export function decodeAddress(msg: NetlinkMessage): Address {
 
 const EMPTY_FLAGS: string[] = [];
 
-/** Whether every address attribute (`IFA_ADDRESS`, `IFA_LOCAL`…) of a decoded message is `size` bytes. */
-function addressSizesAre(p: Uint8Array, size: number): boolean {
+/**
+ * Whether every address attribute (`IFA_ADDRESS`, `IFA_LOCAL`…) of the decoded
+ * message payload in `p[s, e)` is `size` bytes.
+ */
+function addressSizesAre(p: Uint8Array, s: number, e: number, size: number): boolean {
   // The lengths were checked by the decode: this walk only reads them.
-  for (let at = IFADDRMSG_LEN; p.length - at >= 4;) {
+  for (let at = s + IFADDRMSG_LEN; e - at >= 4;) {
     const len = p[at] | (p[at + 1] << 8);
     const type = (p[at + 2] | (p[at + 3] << 8)) & 0x3fff;
     if (
@@ -355,8 +374,9 @@ export async function* listAddressBatches(
   h.setUint8(0, family);
   h.setUint32(4, index ?? 0, true);
   const signal = filter.signal;
-  // A datagram at a time; an address refers to nothing of its bytes, so
-  // the buffer goes back to the socket once its addresses are decoded.
+  // A datagram at a time, each address decoded in place; an address refers
+  // to nothing of its bytes, so the buffer goes back to the socket once its
+  // addresses are decoded.
   for await (const datagram of sock.dumpDatagrams(m.finish(), { signal })) {
     signal?.throwIfAborted();
     const addresses: Address[] = [];
@@ -365,7 +385,7 @@ export async function* listAddressBatches(
     for (let i = 0; i < starts.length; i++) {
       const at = starts[i];
       if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWADDR) continue;
-      const a = decodeAddress(datagram.message(i));
+      const a = decodeAddressIn(b, at + NLMSG_HDRLEN, at + v.u32At(b, at));
       // Without strict checking the kernel ignores the index: filter here too.
       if (index !== undefined && a.index !== index) continue;
       addresses.push(a);

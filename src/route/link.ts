@@ -7,7 +7,7 @@
  */
 import { eachOf } from "../socket/batches.ts";
 import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
-import { Flags, NLA_HDRLEN, NLA_TYPE_MASK } from "../wire/constants.ts";
+import { Flags, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
@@ -328,40 +328,56 @@ export interface LinkStats64 {
   rxOtherhostDropped?: number;
 }
 
+/** A view of the buffer decoded last: a dump's datagrams come from a few pooled buffers. */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/** A u64 counter at `at` of `dv`, as a number (exact below 2^53). */
+function u64(dv: DataView<ArrayBufferLike>, at: number): number {
+  const hi = dv.getUint32(at + 4, true);
+  return hi === 0 ? dv.getUint32(at, true) : dv.getUint32(at, true) + hi * 0x100000000;
+}
+
 /** `bytes[start, end)` as `struct rtnl_link_stats64`: the counters that fit (24 at least). */
 function decodeStats64(bytes: Uint8Array, start: number, end: number): LinkStats64 {
   const required = 24 * 8;
   if (end - start < required) throw new ParseError(`IFLA_STATS64 of ${end - start} bytes, needs ${required}`, 0);
-  const at = (i: number) => v.u64nAt(bytes, start + i * 8);
+  // Read through a DataView (two reads a counter, not eight byte loads), kept
+  // from one link to the next of the same buffer.
+  if (bytes.buffer !== lastBuffer) {
+    lastBuffer = bytes.buffer;
+    lastView = new DataView(bytes.buffer);
+  }
+  const dv = lastView, at = bytes.byteOffset + start;
   // Written out in the order of the struct rather than looped over names: a
   // literal builds the object in one step, keyed stores one property at a time.
   const out: LinkStats64 = {
-    rxPackets: at(0),
-    txPackets: at(1),
-    rxBytes: at(2),
-    txBytes: at(3),
-    rxErrors: at(4),
-    txErrors: at(5),
-    rxDropped: at(6),
-    txDropped: at(7),
-    multicast: at(8),
-    collisions: at(9),
-    rxLengthErrors: at(10),
-    rxOverErrors: at(11),
-    rxCrcErrors: at(12),
-    rxFrameErrors: at(13),
-    rxFifoErrors: at(14),
-    rxMissedErrors: at(15),
-    txAbortedErrors: at(16),
-    txCarrierErrors: at(17),
-    txFifoErrors: at(18),
-    txHeartbeatErrors: at(19),
-    txWindowErrors: at(20),
-    rxCompressed: at(21),
-    txCompressed: at(22),
-    rxNohandler: at(23),
+    rxPackets: u64(dv, at),
+    txPackets: u64(dv, at + 8),
+    rxBytes: u64(dv, at + 16),
+    txBytes: u64(dv, at + 24),
+    rxErrors: u64(dv, at + 32),
+    txErrors: u64(dv, at + 40),
+    rxDropped: u64(dv, at + 48),
+    txDropped: u64(dv, at + 56),
+    multicast: u64(dv, at + 64),
+    collisions: u64(dv, at + 72),
+    rxLengthErrors: u64(dv, at + 80),
+    rxOverErrors: u64(dv, at + 88),
+    rxCrcErrors: u64(dv, at + 96),
+    rxFrameErrors: u64(dv, at + 104),
+    rxFifoErrors: u64(dv, at + 112),
+    rxMissedErrors: u64(dv, at + 120),
+    txAbortedErrors: u64(dv, at + 128),
+    txCarrierErrors: u64(dv, at + 136),
+    txFifoErrors: u64(dv, at + 144),
+    txHeartbeatErrors: u64(dv, at + 152),
+    txWindowErrors: u64(dv, at + 160),
+    rxCompressed: u64(dv, at + 168),
+    txCompressed: u64(dv, at + 176),
+    rxNohandler: u64(dv, at + 184),
   };
-  if (end - start >= 25 * 8) out.rxOtherhostDropped = at(24);
+  if (end - start >= 25 * 8) out.rxOtherhostDropped = u64(dv, at + 192);
   return out;
 }
 
@@ -481,7 +497,10 @@ export interface Link {
   stats64?: LinkStats64;
   /** Kind and kind-specific data. */
   linkinfo?: LinkInfo;
-  /** Attributes not decoded into fields (`IFLA_AF_SPEC`, `IFLA_MAP`, `IFLA_XDP`, newer ones…), raw. */
+  /**
+   * Attributes not decoded into fields (`IFLA_AF_SPEC`, `IFLA_MAP`, `IFLA_XDP`, newer ones…), raw: copies,
+   * made in shared 16 KiB buffers (a link kept keeps its buffer alive).
+   */
   unknown: RawAttr[];
 }
 
@@ -723,26 +742,34 @@ function altNames(b: Uint8Array, s: number, e: number): string[] {
  * ```
  */
 export function decodeLink(msg: NetlinkMessage): Link {
-  const p = msg.payload;
-  if (p.length < IFINFOMSG_LEN) {
-    throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${p.length}`, 16);
+  return decodeLinkIn(msg.payload, 0, msg.payload.length);
+}
+
+/**
+ * {@link decodeLink} of the payload in `b[s, e)`, read in place (a dump's
+ * datagram: no message object or view per link). Nothing of the link refers
+ * to `b`.
+ */
+function decodeLinkIn(b: Uint8Array, s: number, e: number): Link {
+  if (e - s < IFINFOMSG_LEN) {
+    throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${e - s}`, 16);
   }
-  const rawFlags = v.u32At(p, 8);
-  const hwType = p[2] | (p[3] << 8);
+  const rawFlags = v.u32At(b, s + 8);
+  const hwType = b[s + 2] | (b[s + 3] << 8);
   const link: Link = {
-    index: v.u32At(p, 4) | 0,
+    index: v.u32At(b, s + 4) | 0,
     name: "",
-    family: p[0],
+    family: b[s],
     hwType,
     linkType: ARPHRD[hwType],
     flags: linkFlagNames(rawFlags),
     rawFlags,
-    change: v.u32At(p, 12),
+    change: v.u32At(b, s + 12),
     altNames: [],
     unknown: [],
   };
   if (link.linkType === undefined) delete link.linkType;
-  decodeAttrsInto(LINK_FIELDS, link, p, IFINFOMSG_LEN, p.length, 16 + IFINFOMSG_LEN);
+  decodeAttrsInto(LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
   // IFLA_AF_SPEC stays in `unknown` (per-family blocks this library does not
   // decode); the IPv6 address generation mode is read from it.
   for (const a of link.unknown) {
@@ -850,8 +877,9 @@ export async function* listLinkBatches(
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
   const signal = options.signal;
-  // A datagram at a time; a link refers to nothing of its bytes, so the
-  // buffer goes back to the socket once its links are decoded.
+  // A datagram at a time, each link decoded in place; a link refers to
+  // nothing of its bytes, so the buffer goes back to the socket once its
+  // links are decoded.
   for await (const datagram of sock.dumpDatagrams(m.finish(), { signal })) {
     signal?.throwIfAborted();
     const links: Link[] = [];
@@ -859,7 +887,9 @@ export async function* listLinkBatches(
     const starts = datagram.starts;
     for (let i = 0; i < starts.length; i++) {
       const at = starts[i];
-      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) links.push(decodeLink(datagram.message(i)));
+      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) {
+        links.push(decodeLinkIn(b, at + NLMSG_HDRLEN, at + v.u32At(b, at)));
+      }
     }
     datagram.release();
     if (links.length > 0) yield links;

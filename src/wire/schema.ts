@@ -23,6 +23,7 @@
  * @module
  */
 import { type Attr, AttrWriter } from "./attrs.ts";
+import { copyOfRange } from "./copies.ts";
 import { align4, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from "./constants.ts";
 import { ParseError } from "./errors.ts";
 import * as v from "./values.ts";
@@ -928,15 +929,31 @@ interface Plan {
 }
 
 const plans = new WeakMap<AttrSet, Plan>();
-/** The set decoded last and its plan: a dump decodes one set over and over, without a WeakMap lookup each. */
+/**
+ * The two sets decoded last and their plans: a dump decodes one set (or a
+ * message's set and one nested in it, as links and their `IFLA_LINKINFO`)
+ * over and over, without a WeakMap lookup each.
+ */
 let lastSet: AttrSet | undefined;
 let lastPlan: Plan | undefined;
+let otherSet: AttrSet | undefined;
+let otherPlan: Plan | undefined;
 
 /** The compiled plan of a set, built once. */
 function planOf(set: AttrSet): Plan {
   if (set === lastSet) return lastPlan!;
+  if (set === otherSet) {
+    const plan = otherPlan!;
+    otherSet = lastSet;
+    otherPlan = lastPlan;
+    lastSet = set;
+    lastPlan = plan;
+    return plan;
+  }
   let plan = plans.get(set);
   if (plan) {
+    otherSet = lastSet;
+    otherPlan = lastPlan;
     lastSet = set;
     lastPlan = plan;
     return plan;
@@ -1185,7 +1202,8 @@ function unknownAttr(b: Uint8Array, at: number, len: number): Attr {
  * The attribute at `at` of `b` as an {@link Attr} whose payload is a view of
  * `copy`, a copy of `b` from `from`: the unknown attributes of one list
  * share one copy (a copy each costs more than decoding a link's known ones),
- * and none of them pins the datagram.
+ * itself carved out of a shared slab (`copies.ts`: a kept attribute keeps
+ * its slab, at most 16 KiB, alive), and none of them pins the datagram.
  */
 function unknownIn(copy: Uint8Array, from: number, b: Uint8Array, at: number, len: number): Attr {
   const raw = b[at + 2] | (b[at + 3] << 8);
@@ -1193,9 +1211,12 @@ function unknownIn(copy: Uint8Array, from: number, b: Uint8Array, at: number, le
     type: raw & NLA_TYPE_MASK,
     nested: (raw & NLA_F_NESTED) !== 0,
     netByteOrder: (raw & NLA_F_NET_BYTEORDER) !== 0,
-    value: copy.subarray(at - from + NLA_HDRLEN, at - from + len),
+    value: len === NLA_HDRLEN ? NO_BYTES : copy.subarray(at - from + NLA_HDRLEN, at - from + len),
   };
 }
+
+/** The payload of every empty unknown attribute (a veth link has two): nothing to copy, nothing to change. */
+const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0));
 
 /**
  * How sets are decoded: `"function"` runs source generated once per set with
@@ -1261,6 +1282,7 @@ function decodeTable(
   const skipUnknown = plan.set.unknown === "skip";
   const shift = base - start;
   let copy: Uint8Array | undefined;
+  let copyFrom = start;
   let at = start;
   while (end - at >= NLA_HDRLEN) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1272,8 +1294,12 @@ function decodeTable(
     const i = type < max ? slot[type] : -1;
     if (i < 0) {
       if (!skipUnknown) {
-        copy ??= b.slice(start, end);
-        ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, start, b, at, len));
+        if (copy === undefined) {
+          // From the first unknown attribute on: what comes before it is not kept.
+          copyFrom = at;
+          copy = copyOfRange(b, at, end);
+        }
+        ((out.unknown ??= []) as Attr[]).push(unknownIn(copy, copyFrom, b, at, len));
       }
     } else {
       const key = keys[i];
@@ -1344,16 +1370,13 @@ type Generated = (
 const HELPERS = {
   read: readValue,
   unknown: unknownIn,
+  copy: copyOfRange,
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
-  codecAt(codec: Codec<unknown>, plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
-    try {
-      return codec.decodeAt!(b, s, e);
-    } catch (err) {
-      throw codecError(plan, i, err, at);
-    }
-  },
+  macAt: v.macAt,
+  u64nAt: v.u64nAt,
+  codecError,
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
   },
@@ -1399,6 +1422,8 @@ function generatedOf(plan: Plan): Generated | undefined {
   let fn = plan.generated;
   if (fn || !canGenerate) return fn;
   const cases: string[] = [];
+  /** One constant per codec, so that each attribute's call site sees one codec (and V8 can inline it). */
+  const codecs: string[] = [];
   plan.slot.forEach((i, type) => {
     if (i < 0 || plan.ops[i] === OP_PAD) {
       if (i >= 0) cases.push(`case ${type}: break;`);
@@ -1416,10 +1441,18 @@ function generatedOf(plan: Plan): Generated | undefined {
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 inline; IPv6 and wrong sizes through the general reader.
       value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+    } else if (plan.ops[i] === OP_MAC && post === POST_NONE) {
+      value = "H.macAt(b, s, e)";
+    } else if (plan.ops[i] === OP_UINTN && post === POST_NONE && !bigEndian(plan.defs[i])) {
+      // The sizes the kernel sends (`nla_put_uint`: 4 or 8 bytes) inline, without a DataView.
+      value = `(len === ${8 + NLA_HDRLEN} ? H.u64nAt(b, s) : len === ${4 + NLA_HDRLEN} ? ${
+        inlineRead(OP_U32)
+      } : H.read(P, ${i}, b, s, e, sh + s))`;
     } else if (plan.ops[i] === OP_CODEC && post === POST_NONE && plan.defs[i].codec!.decodeAt) {
-      // A codec reading in place, called from here (one call site per
-      // attribute, not the general reader's shared one).
-      value = `H.codecAt(P.defs[${i}].codec, P, ${i}, b, s, e, sh + s)`;
+      // A codec reading in place, called from here through a constant of
+      // its own (one call site per attribute, not a shared one).
+      codecs.push(`const k${i} = P.defs[${i}].codec;`);
+      value = `k${i}.decodeAt(b, s, e)`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }
@@ -1428,13 +1461,18 @@ function generatedOf(plan: Plan): Generated | undefined {
     if (rule === RULE_FIRST) store = `if (o[${key}] === undefined) o[${key}] = ${value};`;
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
+    // A codec's error is named after its attribute (as the general reader does).
+    if (value.startsWith(`k${i}.`)) {
+      store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
+    }
     cases.push(`case ${type}: ${store} break;`);
   });
   const source = `"use strict";
+${codecs.join("\n")}
 return function decode(b, start, end, base, into) {
   const o = into === undefined ? {} : into;
   const sh = base - start;
-  let cp;
+  let cp, cf = 0;
   let at = start;
   while (end - at >= 4) {
     const len = b[at] | (b[at + 1] << 8);
@@ -1442,10 +1480,14 @@ return function decode(b, start, end, base, into) {
     const s = at + 4, e = at + len;
     switch ((b[at + 2] | (b[at + 3] << 8)) & ${NLA_TYPE_MASK}) {
       ${cases.join("\n      ")}
-      default: ${
-    plan.set.unknown === "skip"
-      ? "break;"
-      : "(o.unknown ??= []).push(H.unknown(cp ??= b.slice(start, end), start, b, at, len));"
+      default:${
+    plan.set.unknown === "skip" ? " break;" : `
+        // One copy from the first unknown attribute on, shared by the ones after it.
+        if (cp === undefined) {
+          cf = at;
+          cp = H.copy(b, at, end);
+        }
+        (o.unknown ??= []).push(H.unknown(cp, cf, b, at, len));`
   }
     }
     at += (len + 3) & ~3;

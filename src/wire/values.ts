@@ -67,7 +67,8 @@ export function u64n(bytes: Uint8Array): number {
 export function u64nAt(bytes: Uint8Array, at: number): number {
   const lo = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
   const hi = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
-  return lo + hi * 0x100000000;
+  // Most counters fit 32 bits: returned as they are, V8 keeps them small integers instead of boxing a double.
+  return hi === 0 ? lo : lo + hi * 0x100000000;
 }
 /**
  * Reads an unsigned integer of whatever width the kernel sent (1, 2, 4 or 8
@@ -137,6 +138,8 @@ export function strAt(bytes: Uint8Array, start: number, end: number): string {
 
 /** Two lowercase hex digits of every byte value. */
 const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0"));
+/** The same, each followed by a colon. */
+const HEX2_COLON: readonly string[] = HEX2.map((x) => x + ":");
 
 /**
  * Formats 6 (or any number of) bytes as a colon-separated hardware address.
@@ -151,6 +154,12 @@ export function mac(bytes: Uint8Array): string {
  * @example `macAt(new Uint8Array([9, 2, 0, 0, 0, 0, 1]), 1, 7) // "02:00:00:00:00:01"`
  */
 export function macAt(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start === 6) {
+    // Ethernet, the usual size: one expression (V8 builds it some ten times faster than the loop).
+    const b = bytes, s = start;
+    return HEX2_COLON[b[s]] + HEX2_COLON[b[s + 1]] + HEX2_COLON[b[s + 2]] + HEX2_COLON[b[s + 3]] +
+      HEX2_COLON[b[s + 4]] + HEX2[b[s + 5]];
+  }
   let out = "";
   for (let i = start; i < end; i++) out += i > start ? ":" + HEX2[bytes[i]] : HEX2[bytes[i]];
   return out;
@@ -172,8 +181,25 @@ const DOTTED: readonly string[] = DECIMAL.map((n) => n + ".");
  * @example `ipv4At(new Uint8Array([0, 127, 0, 0, 1]), 1) // "127.0.0.1"`
  */
 export function ipv4At(bytes: Uint8Array, at: number): string {
-  return DOTTED[bytes[at]] + DOTTED[bytes[at + 1]] + DOTTED[bytes[at + 2]] + DECIMAL[bytes[at + 3]];
+  const n = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  // The same address twice in a row (an address's IFA_LOCAL and IFA_ADDRESS, a route's gateway) is one string.
+  if (n === lastIpv4) return lastIpv4Text;
+  // Addresses of a dump share their first three bytes in runs (a /24): that part is made once a run.
+  const prefix = n & 0xffffff;
+  if (prefix !== lastPrefix) {
+    lastPrefix = prefix;
+    lastPrefixText = DOTTED[bytes[at]] + DOTTED[bytes[at + 1]] + DOTTED[bytes[at + 2]];
+  }
+  lastIpv4 = n;
+  lastIpv4Text = lastPrefixText + DECIMAL[bytes[at + 3]];
+  return lastIpv4Text;
 }
+
+/** The last address {@link ipv4At} formatted, and the first three bytes' text of the last run. */
+let lastIpv4 = 0;
+let lastIpv4Text = "0.0.0.0";
+let lastPrefix = 0;
+let lastPrefixText = "0.0.0.";
 
 /**
  * Formats 16 bytes as IPv6 text exactly as glibc's `inet_ntop` does (which is

@@ -182,3 +182,19 @@ export function spread(xs: number[], digits = 1): string {
   const s = [...xs].sort((a, b) => a - b);
   return `${s[0].toFixed(digits)} / ${median(s).toFixed(digits)} / ${s[s.length - 1].toFixed(digits)}`;
 }
+
+/**
+ * Walks the attribute headers of a payload from `from`, checking each length
+ * as the decoders do, and returns how many there are: the "raw" dump's work
+ * (everything but decoding).
+ */
+export function walkAttributes(p: Uint8Array, from: number): number {
+  let at = from, n = 0;
+  while (at + 4 <= p.length) {
+    const len = p[at] | (p[at + 1] << 8);
+    if (len < 4 || at + len > p.length) throw new Error(`bad attribute at ${at}`);
+    n++;
+    at += (len + 3) & ~3;
+  }
+  return n;
+}

@@ -40,7 +40,7 @@ import { Flags, MessageWriter, type NetlinkMessage, NetlinkSocket } from "../mod
 import { decodeAddress } from "../src/route/address.ts";
 import { decodeLink } from "../src/route/link.ts";
 import { eachOf } from "../src/socket/batches.ts";
-import { args, median, report, runtime, spread } from "./common.ts";
+import { args, median, report, runtime, spread, walkAttributes } from "./common.ts";
 
 const passesAt = args.indexOf("--passes");
 const passes = passesAt >= 0 ? Number(args[passesAt + 1]) : 0;
@@ -100,18 +100,6 @@ try {
   execFileSync("ip", ["netns", "del", ns]);
 }
 
-/** Walks the attribute headers of a payload, checking lengths as bench/dump.ts's raw dump does. */
-function walk(p: Uint8Array, from: number): number {
-  let at = from, n = 0;
-  while (at + 4 <= p.length) {
-    const len = p[at] | (p[at + 1] << 8);
-    if (len < 4 || at + len > p.length) throw new Error(`bad attribute at ${at}`);
-    n++;
-    at += (len + 3) & ~3;
-  }
-  return n;
-}
-
 const workloads = [
   { tag: "links", messages: linkMessages, header: 16, decode: decodeLink as (m: NetlinkMessage) => object },
   { tag: "addresses", messages: addressMessages, header: 8, decode: decodeAddress as (m: NetlinkMessage) => object },
@@ -148,7 +136,7 @@ for (const w of workloads) {
   };
   const contenders: [string, () => number | Promise<number>][] = [
     ["walk", () => {
-      for (let k = 0; k < reps; k++) for (const m of messages) sink += walk(m.payload, header);
+      for (let k = 0; k < reps; k++) for (const m of messages) sink += walkAttributes(m.payload, header);
       return reps * messages.length;
     }],
     ["decode", () => {

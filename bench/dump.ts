@@ -48,6 +48,7 @@ import {
   runtime,
   ShellTimer,
   spread,
+  walkAttributes,
 } from "./common.ts";
 
 const routes = Number(args[0] ?? 100_000);
@@ -124,18 +125,6 @@ const workloads: Workload[] = [
   },
 ];
 
-/** Walks the attribute headers of a payload, checking lengths as Attrs.parse does; returns how many. */
-function walk(p: Uint8Array, from: number): number {
-  let at = from, n = 0;
-  while (at + 4 <= p.length) {
-    const len = p[at] | (p[at + 1] << 8);
-    if (len < 4 || at + len > p.length) throw new Error(`bad attribute at ${at}`);
-    n++;
-    at += (len + 3) & ~3;
-  }
-  return n;
-}
-
 for (const w of workloads) {
   if (w.count <= 0) continue;
   const { ns, remove } = makeNetns(w.tag);
@@ -151,7 +140,7 @@ for (const w of workloads) {
       for await (const batch of sock.dumpBatches(w.request)) {
         for (const msg of batch) {
           if (msg.type !== w.type) continue;
-          attrs += walk(msg.payload, w.header);
+          attrs += walkAttributes(msg.payload, w.header);
           n++;
         }
       }

@@ -18,7 +18,17 @@ import { Flags, MessageWriter, type NetlinkMessage, NetlinkSocket } from "../mod
 import { decodeRoute, encodeGetRoutes, listRouteBatches } from "../src/route/route.ts";
 import { decodeAddress, listAddressBatches } from "../src/route/address.ts";
 import { decodeLink, listLinkBatches } from "../src/route/link.ts";
-import { addAddresses, addLinks, addRoutes, args, makeNetns, median, report, runtime } from "./common.ts";
+import {
+  addAddresses,
+  addLinks,
+  addRoutes,
+  args,
+  makeNetns,
+  median,
+  report,
+  runtime,
+  walkAttributes,
+} from "./common.ts";
 
 const counts = [Number(args[0] ?? 100_000), Number(args[1] ?? 10_000), Number(args[2] ?? 1_000)];
 const rounds = Number(args[3] ?? 40);
@@ -59,17 +69,6 @@ const workloads = [
   },
 ];
 
-function walk(p: Uint8Array, from: number): number {
-  let at = from, n = 0;
-  while (at + 4 <= p.length) {
-    const len = p[at] | (p[at + 1] << 8);
-    if (len < 4 || at + len > p.length) throw new Error(`bad attribute at ${at}`);
-    n++;
-    at += (len + 3) & ~3;
-  }
-  return n;
-}
-
 const min = (xs: number[]) => Math.min(...xs);
 
 for (const [i, w] of workloads.entries()) {
@@ -84,7 +83,7 @@ for (const [i, w] of workloads.entries()) {
       for await (const batch of sock.dumpBatches(w.request)) {
         for (const m of batch) {
           if (m.type !== w.type) continue;
-          walk(m.payload, w.header);
+          walkAttributes(m.payload, w.header);
           messages.push(m);
         }
       }

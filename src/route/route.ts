@@ -1091,7 +1091,7 @@ export async function* listRouteBatches(
  * less survives each young-generation collection, so the heap stays smaller
  * (in Deno, `nlts -j route show table all` of 100,000 routes peaks about 9
  * MiB lower than with batches). A step is valid until the next one is
- * asked for; iterate it once, before that. The same filters, order, ending
+ * asked for; iterate it once, before that (reading it later throws). The same filters, order, ending
  * and errors as {@link listRoutes} (a route that does not decode throws
  * from the loop over the step).
  *
@@ -1119,10 +1119,14 @@ export async function* listRouteDatagrams(
     // reaches it; the routes refer to nothing of it, so its buffer goes
     // back to the socket once the consumer asks for the next step.
     for await (const datagram of sock.dumpDatagrams(request, { signal })) {
+      const step = { released: false };
       try {
         signal?.throwIfAborted();
-        yield routesIn(datagram.bytes, datagram.starts, cloned, local);
+        yield routesIn(datagram.bytes, datagram.starts, cloned, local, step);
       } finally {
+        // The buffer goes back to the socket, which may fill it again: a
+        // step read after this throws rather than decode other bytes.
+        step.released = true;
         datagram.release();
       }
     }
@@ -1134,14 +1138,18 @@ export async function* listRouteDatagrams(
   }
 }
 
-/** The routes of a dump's datagram that pass the filter, each decoded when reached. */
+/** The routes of a dump's datagram that pass the filter, each decoded when reached (while `step` is not released). */
 function* routesIn(
   b: Uint8Array,
   starts: readonly number[],
   cloned: boolean | undefined,
   local: { table?: number; protocol?: number; type?: number; oif?: number },
+  step: { released: boolean },
 ): Generator<Route, void, undefined> {
   for (const at of starts) {
+    if (step.released) {
+      throw new Error("listRouteDatagrams: a step was read after the next one was asked for (its datagram is gone)");
+    }
     if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
     const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
     const route = decodeRouteIn(b, at + NLMSG_HDRLEN, end);

@@ -53,6 +53,16 @@ test("listRouteDatagrams: what listRoutes and ip -j give, a datagram per step, e
     }
     assert.ok(read > 0 && read < routes.length, `${read} of ${routes.length} read after a skipped step`);
 
+    // A step kept past the next one throws when read, rather than decode a buffer the socket reuses.
+    let kept: Iterable<Route> | undefined;
+    let later = 0;
+    for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet" })) {
+      if (kept === undefined) kept = step;
+      else for (const _ of step) later++;
+    }
+    assert.ok(later > 0);
+    assert.throws(() => [...kept!], /a step was read after the next one was asked for/);
+
     // Break in the middle of a step: the socket's next dump is whole.
     let seen = 0;
     outer: for await (const step of listRouteDatagrams(sock, { table: "all", family: "inet" })) {

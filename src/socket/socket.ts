@@ -48,7 +48,15 @@ import {
   ParseError,
   TimeoutError,
 } from "../wire/errors.ts";
-import { type NetlinkMessage, parseDone, parseErrorReply, parseMessages, replyError } from "../wire/message.ts";
+import {
+  framingError,
+  messageAt,
+  type NetlinkMessage,
+  parseDone,
+  parseErrorReply,
+  parseMessages,
+  replyError,
+} from "../wire/message.ts";
 import { type Loop, sharedLoop } from "./loop.ts";
 import { inNetns, type NetnsTarget } from "./netns.ts";
 import { u32At } from "../wire/values.ts";
@@ -322,34 +330,6 @@ class PooledDatagram implements DumpDatagram {
     this.#spare = undefined;
     if (spare.length < SPARE_DATAGRAMS) spare.push(this.bytes.buffer as ArrayBuffer);
   }
-}
-
-/** The message whose header is at `b[at]` (its length already checked), its payload a view of `b`. */
-function messageAt(b: Uint8Array, at: number): NetlinkMessage {
-  return {
-    type: b[at + 4] | (b[at + 5] << 8),
-    flags: b[at + 6] | (b[at + 7] << 8),
-    seq: u32At(b, at + 8),
-    pid: u32At(b, at + 12),
-    payload: b.subarray(at + NLMSG_HDRLEN, at + u32At(b, at)),
-  };
-}
-
-/**
- * What {@link parseMessages} would throw for the first `end` bytes of `b`,
- * checked in place (no object per message); undefined when every message
- * fits.
- */
-function framingError(b: Uint8Array, end: number): ParseError | undefined {
-  let at = 0;
-  while (at < end) {
-    if (end - at < NLMSG_HDRLEN) return new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
-    const len = u32At(b, at);
-    if (len < NLMSG_HDRLEN) return new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
-    if (len > end - at) return new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
-    at += align4(len);
-  }
-  return undefined;
 }
 
 /** Options of {@link NetlinkSocket.notifications}. */

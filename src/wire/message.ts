@@ -7,6 +7,7 @@
 import { Attrs, AttrWriter } from "./attrs.ts";
 import { align4, Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
 import { type ExtAck, NetlinkError, ParseError } from "./errors.ts";
+import { u32At } from "./values.ts";
 
 /** One message of a datagram. `payload` is a view into the received bytes. */
 export interface NetlinkMessage {
@@ -34,26 +35,53 @@ export interface NetlinkMessage {
  * ```
  */
 export function parseMessages(datagram: Uint8Array): NetlinkMessage[] {
+  const broken = framingError(datagram, datagram.length);
+  if (broken) throw broken;
   const out: NetlinkMessage[] = [];
-  const b = datagram; // header fields are read byte by byte: no DataView per datagram
-  const u32 = (i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
-  const end = b.length;
-  let at = 0;
-  while (at < end) {
-    if (end - at < NLMSG_HDRLEN) throw new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
-    const len = u32(at);
-    if (len < NLMSG_HDRLEN) throw new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
-    if (len > end - at) throw new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
-    out.push({
-      type: b[at + 4] | (b[at + 5] << 8),
-      flags: b[at + 6] | (b[at + 7] << 8),
-      seq: u32(at + 8),
-      pid: u32(at + 12),
-      payload: b.subarray(at + NLMSG_HDRLEN, at + len),
-    });
+  for (let at = 0; at < datagram.length; at += align4(u32At(datagram, at))) out.push(messageAt(datagram, at));
+  return out;
+}
+
+/**
+ * What {@link parseMessages} throws for the first `end` bytes of `b`,
+ * checked in place (no object per message); undefined when every message
+ * fits, so that each `nlmsg_len` can then be followed without a check.
+ *
+ * @example
+ * ```ts
+ * import { framingError } from "./message.ts";
+ * framingError(new Uint8Array(20), 20); // ParseError: nlmsg_len 0 is shorter than the header
+ * ```
+ */
+export function framingError(b: Uint8Array, end: number): ParseError | undefined {
+  for (let at = 0; at < end;) {
+    if (end - at < NLMSG_HDRLEN) return new ParseError(`${end - at} trailing bytes, shorter than a header`, at);
+    const len = u32At(b, at);
+    if (len < NLMSG_HDRLEN) return new ParseError(`nlmsg_len ${len} is shorter than the header`, at);
+    if (len > end - at) return new ParseError(`nlmsg_len ${len} runs past the datagram (${end - at} left)`, at);
     at += align4(len);
   }
-  return out;
+  return undefined;
+}
+
+/**
+ * The message whose header is at `b[at]` (its length already checked, see
+ * {@link framingError}), its payload a view of `b`.
+ *
+ * @example
+ * ```ts
+ * import { MessageWriter, messageAt } from "./message.ts";
+ * messageAt(new MessageWriter(18, 0x301).finish(), 0).type; // 18
+ * ```
+ */
+export function messageAt(b: Uint8Array, at: number): NetlinkMessage {
+  return {
+    type: b[at + 4] | (b[at + 5] << 8),
+    flags: b[at + 6] | (b[at + 7] << 8),
+    seq: u32At(b, at + 8),
+    pid: u32At(b, at + 12),
+    payload: b.subarray(at + NLMSG_HDRLEN, at + u32At(b, at)),
+  };
 }
 
 /** Writes a host-order (little-endian) u32 at `b[at]`. */

@@ -8,6 +8,7 @@ import { Flags, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
+import { rememberedNames } from "../wire/names.ts";
 import { type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RTM, Scope } from "./constants.ts";
@@ -197,24 +198,13 @@ const IFA_F_ENTRIES = Object.entries(IFA_F);
  * ```
  */
 export function addressFlagNames(flags: number, family: number): string[] {
-  // A dump has a handful of distinct flag sets: each is worked out once.
-  const key = (flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0);
-  // Most often the same set as the address before: no Map lookup for it.
-  if (key === lastFlagsKey) return lastFlagNames.slice();
-  const known = FLAG_NAMES_SEEN.get(key);
-  if (known !== undefined) {
-    lastFlagsKey = key;
-    lastFlagNames = known;
-    return known.slice();
-  }
-  const out = flagNamesOf(flags, family);
-  if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(key, out.slice());
-  return out;
+  return rememberedFlagNames((flags >>> 0) * 2 + (family === AF.INET6 ? 1 : 0));
 }
 
-const FLAG_NAMES_SEEN = new Map<number, string[]>();
-let lastFlagsKey = -1;
-let lastFlagNames: readonly string[] = [];
+/** A dump has a handful of distinct flag sets: each is worked out once (keyed by flags and "is IPv6"). */
+const rememberedFlagNames = rememberedNames((key) =>
+  flagNamesOf(Math.floor(key / 2), key % 2 === 1 ? AF.INET6 : AF.INET)
+);
 
 function flagNamesOf(flags: number, family: number): string[] {
   const out: string[] = [];

@@ -12,6 +12,7 @@ import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
+import { rememberedNames } from "../wire/names.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { checkNetnsTarget, type NetnsTarget, withNetnsFiles } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
@@ -249,15 +250,11 @@ const FLAG_BITS: readonly (readonly [string, number])[] = FLAG_ORDER.map((name) 
  * ```
  */
 export function linkFlagNames(flags: number): string[] {
-  // A dump has a handful of distinct flag sets: each is worked out once.
-  const known = FLAG_NAMES_SEEN.get(flags >>> 0);
-  if (known !== undefined) return known.slice();
-  const out = flagNamesOf(flags);
-  if (FLAG_NAMES_SEEN.size < 256) FLAG_NAMES_SEEN.set(flags >>> 0, out.slice());
-  return out;
+  return rememberedFlagNames(flags >>> 0);
 }
 
-const FLAG_NAMES_SEEN = new Map<number, string[]>();
+/** A dump has a handful of distinct flag sets: each is worked out once. */
+const rememberedFlagNames = rememberedNames(flagNamesOf);
 
 function flagNamesOf(flags: number): string[] {
   const out: string[] = [];

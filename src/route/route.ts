@@ -24,6 +24,7 @@ import {
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } from "../wire/values.ts";
+import { rememberedNames } from "../wire/names.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM, Scope, Table } from "./constants.ts";
 import { withJsonIfNeeded } from "../wire/json.ts";
@@ -689,19 +690,16 @@ function formatAddress(bytes: Uint8Array): string {
 
 const FLAG_ENTRIES = Object.entries(RouteFlag) as [RouteFlagName, number][];
 
-/** The names of each `rtm_flags` value met so far: a dump's routes share a few values. */
-const FLAG_LISTS = new Map<number, readonly RouteFlagName[]>();
+/** The names of each `rtm_flags` value, worked out once: a dump's routes share a few values. */
+const rememberedFlagNames = rememberedNames((flags) => {
+  const out: RouteFlagName[] = [];
+  for (const [name, bit] of FLAG_ENTRIES) if (flags & bit) out.push(name);
+  return out;
+});
 
 function flagNames(flags: number): RouteFlagName[] {
   if (flags === 0) return []; // most routes
-  let names = FLAG_LISTS.get(flags);
-  if (names === undefined) {
-    const out: RouteFlagName[] = [];
-    for (const [name, bit] of FLAG_ENTRIES) if (flags & bit) out.push(name);
-    names = out;
-    if (FLAG_LISTS.size < 256) FLAG_LISTS.set(flags, names);
-  }
-  return names.slice(); // each route its own array
+  return rememberedFlagNames(flags); // each route its own array
 }
 
 function decodeVia(value: Uint8Array): { gateway: string; viaFamily: RouteFamily } {

@@ -321,13 +321,18 @@ function flagsText(flags: readonly string[]): string {
   return `[${out}]`;
 }
 
+/** A device's name as ip prints it: `if<index>` for one it does not know. */
+function devName(names: Names, index: number): string {
+  return names.get(index) ?? `if${index}`;
+}
+
 /** The JSON text of each device name by index, per names map. */
 const quotedDevs = new WeakMap<Names, Map<number, string>>();
 function devText(names: Names, index: number): string {
   let devs = quotedDevs.get(names);
   if (devs === undefined) quotedDevs.set(names, devs = new Map());
   let quoted = devs.get(index);
-  if (quoted === undefined) devs.set(index, quoted = q(names.get(index) ?? `if${index}`));
+  if (quoted === undefined) devs.set(index, quoted = q(devName(names, index)));
   return quoted;
 }
 
@@ -385,7 +390,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   if (r.iif !== undefined && !options.get) out += `,"iif":${devText(names, r.iif)}`;
   if (r.pref !== undefined) out += `,"pref":${q(r.pref)}`;
   if (r.multipath?.length) {
-    const dev = (i: number) => names.get(i) ?? `if${i}`;
+    const dev = (i: number) => devName(names, i);
     const paths = r.multipath.map((p) =>
       clean({
         gateway: p.gateway,
@@ -412,7 +417,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
  */
 export function ipNeighbour(n: Neighbour, names: Names, options: { dev?: boolean } = {}): Json {
   // As ip: a listing asked for one device leaves `dev` out.
-  const dev = options.dev ? undefined : names.get(n.index) ?? `if${n.index}`;
+  const dev = options.dev ? undefined : devName(names, n.index);
   const out: Json = clean({ dst: n.dst, dev, lladdr: n.lladdr });
   for (const f of ["router", "proxy", "extern_learn", "offload", "managed"]) if (n.flags.includes(f)) out[f] = null;
   out.state = n.state;
@@ -501,7 +506,7 @@ function encapEntries(e: RouteEncap, names: Names, stats = false): [string, unkn
     if (e.seg6.hmac !== undefined) out.push(["hmac", hex(e.seg6.hmac)]);
   } else if (e.seg6local) {
     const l = e.seg6local;
-    const dev = (i: number | undefined) => (i === undefined ? undefined : names.get(i) ?? `if${i}`);
+    const dev = (i: number | undefined) => (i === undefined ? undefined : devName(names, i));
     const table = (t: number | undefined) => (t === undefined ? undefined : TABLES[t] ?? String(t));
     out.push(["action", typeof l.action === "string" ? l.action : "<unknown>"]);
     if (l.srh) {
@@ -559,7 +564,7 @@ export function ipNexthop(n: Nexthop, names: Names, options: IpJsonOptions = {})
   }
   if (n.encap) out.push(...encapEntries(n.encap, names, options.stats));
   out.push(["gateway", n.gateway]);
-  if (n.oif !== undefined) out.push(["dev", names.get(n.oif) ?? `if${n.oif}`]);
+  if (n.oif !== undefined) out.push(["dev", devName(names, n.oif)]);
   if (n.scope !== "global" || options.details) out.push(["scope", n.scope]);
   if (n.blackhole) out.push(["blackhole", null]);
   if (n.protocol !== "unspec" || options.details) out.push(["protocol", n.protocol]);

@@ -13,6 +13,8 @@ import { type Cell, cellText, rowText, widthsOf } from "./format.ts";
 import { toJson } from "../wire/json.ts";
 import { type Libc, loadLibc } from "../../ffi/mod.ts";
 import { NetlinkError } from "../wire/errors.ts";
+import { ERRNO } from "../wire/errno.ts";
+import { O_CLOEXEC, O_RDONLY } from "../../ffi/common.ts";
 import { collectSoon, onStopSignals } from "../../ffi/host.ts";
 
 /**
@@ -58,10 +60,7 @@ const decoder = new TextDecoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Where output is encoded: one buffer for the whole run, not a new one per write (64 KiB each, freed late). */
 const scratch = new Uint8Array(new ArrayBuffer(256 * 1024));
-const EINTR = 4;
-const ENOENT = 2;
-const EAGAIN = 11;
-const O_RDONLY_CLOEXEC = 0x80000;
+const { EAGAIN, EINTR, ENOENT, ENOTDIR } = ERRNO;
 
 /**
  * libc, for stdout and the namespace check. Through it rather than `node:fs`:
@@ -121,9 +120,9 @@ function writeBytesAll(c: Libc, fd: number, bytes: Uint8Array): void {
 
 /** Whether `path` exists (only a missing file or directory says no). */
 function exists(c: Libc, path: string): boolean {
-  const fd = c.open(path, O_RDONLY_CLOEXEC);
+  const fd = c.open(path, O_RDONLY | O_CLOEXEC);
   if (fd >= 0) c.close(fd);
-  return fd !== -ENOENT && fd !== -20; // ENOTDIR
+  return fd !== -ENOENT && fd !== -ENOTDIR;
 }
 
 /**

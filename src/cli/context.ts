@@ -238,7 +238,10 @@ export class Context {
       } catch (error) {
         throw new CliError(error instanceof TypeError ? error.message : String(error));
       }
-      if (libc !== undefined && !exists(libc, path)) {
+      if (libc === undefined) {
+        throw new TypeError("a context with a namespace needs loadConsole() first (Context.open)");
+      }
+      if (!exists(libc, path)) {
         throw new CliError(`network namespace ${JSON.stringify(options.netns)} not found (${path})`);
       }
       this.netns = options.netns;

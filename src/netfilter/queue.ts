@@ -10,6 +10,7 @@ import type { Attr } from "../wire/attrs.ts";
 import { type Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { decodeAttrsInto, writeAttrs } from "../wire/schema.ts";
+import { flagChange } from "../wire/flag_change.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { type NetnsTarget, runInNetns } from "../socket/netns.ts";
 import type { NotificationStream } from "../socket/stream.ts";
@@ -498,17 +499,13 @@ export class NfQueue implements AsyncDisposable {
     const mode = copyModeNumber(options.copyMode);
     const range = options.copyRange ?? 0xffff;
     if (!Number.isInteger(range) || range < 0 || range > 0xffffffff) throw new TypeError(`bad copyRange ${range}`);
-    let flags = 0, mask = 0;
-    const set = (bit: number, on: boolean | undefined) => {
-      if (on === undefined) return;
-      mask |= bit;
-      if (on) flags |= bit;
-    };
-    set(NFQA_CFG_F.FAIL_OPEN, options.failOpen);
-    set(NFQA_CFG_F.GSO, options.gso);
-    set(NFQA_CFG_F.UID_GID, options.uidGid);
-    set(NFQA_CFG_F.CONNTRACK, options.conntrack);
-    set(NFQA_CFG_F.SECCTX, options.secctx);
+    const { value: flags, mask } = flagChange([
+      [NFQA_CFG_F.FAIL_OPEN, options.failOpen],
+      [NFQA_CFG_F.GSO, options.gso],
+      [NFQA_CFG_F.UID_GID, options.uidGid],
+      [NFQA_CFG_F.CONNTRACK, options.conntrack],
+      [NFQA_CFG_F.SECCTX, options.secctx],
+    ]);
     const instance = await NfInstance.open(QUEUE, {
       resId: queueNum,
       bind: { cmd: { command: NFQNL_CFG_CMD.BIND, pf: family } },

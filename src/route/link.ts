@@ -13,6 +13,7 @@ import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet 
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import { rememberedNames } from "../wire/names.ts";
+import { flagChange } from "../wire/flag_change.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { checkNetnsTarget, type NetnsTarget, withNetnsFiles } from "../socket/netns.ts";
 import { RTM } from "./constants.ts";
@@ -1201,17 +1202,13 @@ export async function setLink(sock: NetlinkSocket, nameOrIndex: LinkRef, changes
     ? await resolveIndex(sock, changes.master)
     : undefined;
 
-  let flags = 0, change = 0;
-  const flag = (on: boolean | undefined, bit: number) => {
-    if (on === undefined) return;
-    change |= bit;
-    if (on) flags |= bit;
-  };
-  flag(changes.up, IFF.UP);
-  flag(changes.promisc, IFF.PROMISC);
-  flag(changes.allmulti, IFF.ALLMULTI);
-  flag(changes.multicast, IFF.MULTICAST);
-  if (changes.arp !== undefined) flag(!changes.arp, IFF.NOARP);
+  const { value: flags, mask: change } = flagChange([
+    [IFF.UP, changes.up],
+    [IFF.PROMISC, changes.promisc],
+    [IFF.ALLMULTI, changes.allmulti],
+    [IFF.MULTICAST, changes.multicast],
+    [IFF.NOARP, changes.arp === undefined ? undefined : !changes.arp],
+  ]);
 
   await withContext(async (ctx) => {
     // Every message is built (and so validated) before the first is sent.

@@ -499,6 +499,17 @@ test("setLink changes what ip reads back; deleteLink removes", async () => {
       assert.equal(s0.ifalias, "an alias");
       assert.equal(s0.master, "br0");
 
+      // Only the flags named change: UP and PROMISC stay as set above.
+      await setLink(sock, "s0", { arp: false, multicast: false, allmulti: true });
+      let flags: string[] = ipJson(ns, "link", "show", "s0")[0].flags;
+      for (const f of ["UP", "PROMISC", "NOARP", "ALLMULTI"]) assert.ok(flags.includes(f), `${f} in ${flags}`);
+      assert.ok(!flags.includes("MULTICAST"), `no MULTICAST in ${flags}`);
+      await setLink(sock, "s0", { arp: true, multicast: true });
+      flags = ipJson(ns, "link", "show", "s0")[0].flags;
+      for (const f of ["UP", "PROMISC", "ALLMULTI", "MULTICAST"]) assert.ok(flags.includes(f), `${f} in ${flags}`);
+      assert.ok(!flags.includes("NOARP"), `no NOARP in ${flags}`);
+      await setLink(sock, "s0", { allmulti: false });
+
       await setLink(sock, "s0", { bridgePort: { cost: 33, learning: false, hairpin: true } });
       s0 = ipJson(ns, "-d", "link", "show", "s0")[0];
       assert.equal(s0.linkinfo.info_slave_data.cost, 33);

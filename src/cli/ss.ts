@@ -297,12 +297,14 @@ export function parseSsFilter(words: readonly string[]): SsFilter {
 
 // Output
 
-function endpoint(address: string, port: number | string): string {
-  return `${address.includes(":") ? `[${address}]` : address}:${port}`;
-}
-
-function isUnspecified(address: string): boolean {
-  return address.replace(/[0:.]/g, "") === "";
+/**
+ * An address and port as ss (iproute2 6.x) prints them: IPv4 as is, IPv6 in
+ * brackets, except `::` on a socket that is not IPV6_V6ONLY, which is `*`
+ * (it takes IPv4 too); port 0 is `*`.
+ */
+function endpoint(address: string, port: number, v6only: boolean): string {
+  const host = !address.includes(":") ? address : address === "::" && !v6only ? "*" : `[${address}]`;
+  return `${host}:${port === 0 ? "*" : port}`;
 }
 
 /** The local and peer columns as ss prints them. */
@@ -312,11 +314,8 @@ function endpoints(s: SsItem): [string, string] {
     return [`${u.name ?? "*"} ${u.inode}`, `* ${u.peer ?? 0}`];
   }
   const i = s as InetSocket;
-  const peerPort = i.dstPort === 0 && isUnspecified(i.dst) ? "*" : i.dstPort;
-  return [
-    endpoint(i.src === "0.0.0.0" ? "0.0.0.0" : i.src, i.srcPort === 0 ? "*" : i.srcPort),
-    endpoint(isUnspecified(i.dst) ? "*" : i.dst, peerPort),
-  ];
+  const v6only = i.v6only ?? false;
+  return [endpoint(i.src, i.srcPort, v6only), endpoint(i.dst, i.dstPort, v6only)];
 }
 
 function extended(s: SsItem): string {

@@ -15,6 +15,19 @@ const l = net.createServer(() => {}).listen(7411, "127.0.0.1", () => {
   });
 });`;
 
+// Listeners on every kind of wildcard (IPv4, IPv6 taking IPv4 too, IPv6 only; TCP and UDP), and two connections.
+const WILDCARDS = `
+const net = require("node:net"), dgram = require("node:dgram");
+net.createServer().listen(7421, "0.0.0.0");
+net.createServer().listen({ port: 7422, host: "::" });
+net.createServer().listen({ port: 7423, host: "::", ipv6Only: true });
+dgram.createSocket("udp4").bind(5354, "0.0.0.0");
+dgram.createSocket({ type: "udp6" }).bind(5355, "::");
+dgram.createSocket({ type: "udp6", ipv6Only: true }).bind(5356, "::");
+net.createServer().listen(7411, "127.0.0.1", () => {
+  net.connect(7411, "127.0.0.1", () => net.connect({ port: 7422, host: "::1" }, () => console.log("up")));
+});`;
+
 const sorted = (xs: string[]) => [...xs].sort();
 
 /**
@@ -108,7 +121,7 @@ for (const rt of runtimes) {
         const table = cli(rt, "ss", "-tlnp", "-N", ns).stdout;
         assert.match(
           table,
-          /^NETID\s+STATE.*PROCESS\ntcp\s+LISTEN\s+0\s+\d+\s+127\.0\.0\.1:7411\s+\*:\*\s+users:\(\("node[^"]*",pid=\d+,fd=\d+\)\)\n$/,
+          /^NETID\s+STATE.*PROCESS\ntcp\s+LISTEN\s+0\s+\d+\s+127\.0\.0\.1:7411\s+0\.0\.0\.0:\*\s+users:\(\("node[^"]*",pid=\d+,fd=\d+\)\)\n$/,
         );
         assert.match(cli(rt, "ss", "-tlnH", "-N", ns).stdout, /^tcp\s+LISTEN/);
         const summary = cliJson(rt, "ss", "-s", "-N", ns);
@@ -118,6 +131,27 @@ for (const rt of runtimes) {
         const wide = cli(rt, "ss", "-tein", "-N", ns).stdout;
         assert.match(wide, /uid:0 ino:\d+ sk:[0-9a-f]+/);
         assert.match(wide, /rto:\d+/);
+      } finally {
+        holder.kill("SIGKILL");
+        await holder.exited;
+      }
+    });
+  }, { timeout: 60_000 });
+
+  test(`${rt}: ss -tuanH prints each address and port as ss does (0.0.0.0, *, [::] for v6only, [::1])`, async () => {
+    await withNetns(`cli2-ssaddr-${rt}`, async (ns) => {
+      sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
+      const holder = new Child("ip", ["netns", "exec", ns, "node", "-e", WILDCARDS]);
+      try {
+        await holder.waitFor((l) => l === "up");
+        const rows = (text: string) =>
+          text.trim().split("\n").map((line) => {
+            const [netid, state, , , local, peer] = line.trim().split(/\s+/);
+            return [netid, state, local, peer].join(" ");
+          }).sort();
+        const theirRows = rows(sh("ip", ["netns", "exec", ns, "ss", "-tuanH"]));
+        assert.equal(theirRows.length, 11);
+        assert.deepEqual(rows(cli(rt, "ss", "-tuanH", "-N", ns).stdout), theirRows);
       } finally {
         holder.kill("SIGKILL");
         await holder.exited;

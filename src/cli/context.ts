@@ -431,6 +431,27 @@ export class ListWriter<T> {
     this.#write(text);
   }
 
+  /**
+   * Adds one element (JSON only) that `fill` writes as UTF-8 straight into
+   * the output buffer: it is given at least `room` bytes (at most 32 KiB)
+   * from `at` and returns where the element ends, or -1 to decline (then
+   * nothing is added and the result is false: {@link push} it instead).
+   */
+  pushEncoded(room: number, fill: (buffer: Uint8Array, at: number) => number): boolean {
+    if (this.#ended) throw new Error("the list has ended");
+    if (!this.#json) throw new Error("pushEncoded: only a JSON list takes encoded elements");
+    if (room > CHUNK / 2) throw new RangeError(`pushEncoded: ${room} bytes of room is more than ${CHUNK / 2}`);
+    if (this.#pending.length) this.#encodePending();
+    if (CHUNK - this.#used <= room) this.#writeChunk();
+    const end = fill(this.#chunk, this.#used + 1);
+    if (end < 0) return false;
+    if (end > CHUNK) throw new RangeError("pushEncoded: the element overran the buffer");
+    this.#chunk[this.#used] = this.#count === 0 ? 0x5b : 0x2c; // [ or ,
+    this.#count++;
+    this.#used = end;
+    return true;
+  }
+
   /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
   end(): void {
     if (this.#ended) return;

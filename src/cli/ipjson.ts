@@ -312,8 +312,16 @@ function addressText(text: string): string {
 /** The JSON text of the flags ip prints, by a single flag (most routes have none or one). */
 const ONE_FLAG = new Map(ROUTE_FLAGS.map((f) => [f, `[${q(f)}]`]));
 
-/** The flags ip prints, as a JSON array. */
-function flagsText(flags: readonly string[]): string {
+/**
+ * The flags of a route that ip prints, as the JSON array it prints them in.
+ *
+ * @example
+ * ```ts
+ * import { routeFlagsText } from "./ipjson.ts";
+ * routeFlagsText(["linkdown"]); // '["linkdown"]'
+ * ```
+ */
+export function routeFlagsText(flags: readonly string[]): string {
   if (flags.length === 0) return "[]";
   if (flags.length === 1) return ONE_FLAG.get(flags[0]) ?? "[]";
   let out = "";
@@ -376,7 +384,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   if (r.scope !== "global" || options.details) out += `,"scope":${word(r.scope)}`;
   if (r.priority !== undefined) out += `,"metric":${r.priority}`;
   if (r.prefsrc !== undefined) out += `,"prefsrc":${addressText(r.prefsrc)}`;
-  out += `,"flags":${flagsText(r.flags)}`;
+  out += `,"flags":${routeFlagsText(r.flags)}`;
   // In ip's order: uid, the cache flags and cache info, metrics, iif, pref, then the paths.
   if (options.get) {
     if (r.uid !== undefined) out += `,"uid":${r.uid}`;

@@ -73,6 +73,7 @@ export {
   type Route,
   type RouteBpfProgram,
   type RouteCacheInfo,
+  type RouteDatagram,
   type RouteEncap,
   type RouteEncapBpf,
   type RouteEncapIp,

@@ -50,6 +50,7 @@ const PREF_NAMES: Record<number, string> = { 0: "medium", 1: "high", 3: "low" };
 const TYPE_FIRST = utf8('{"type":');
 const DST_AFTER_TYPE = utf8(',"dst":');
 const DST_FIRST = utf8('{"dst":');
+const FROM = utf8(',"from":');
 const SRC = utf8(',"src":');
 const GATEWAY = utf8(',"gateway":');
 const DEV = utf8(',"dev":');
@@ -68,7 +69,7 @@ const DOT = 0x2e;
 /** The JSON text of each name of a byte-sized field (type, protocol, scope), made when first met. */
 function nameTable(name: (n: number) => string | number): (n: number) => Uint8Array {
   const made: (Uint8Array | undefined)[] = new Array(256).fill(undefined);
-  return (n) => made[n] ??= utf8(JSON.stringify(name(n)));
+  return (n) => made[n] ??= utf8(JSON.stringify(String(name(n)))); // a number too is a string, as ip prints it
 }
 const typeText = nameTable(routeTypeName);
 const protocolText = nameTable(routeProtocolName);
@@ -237,7 +238,8 @@ export class IpRouteBytes {
       at = put(buf, at, DST_AFTER_TYPE);
     } else at = put(buf, at, DST_FIRST);
     at = this.#prefix(buf, at, b, dst, b[s + 1], v6);
-    if (src) at = this.#prefix(buf, put(buf, at, SRC), b, src, b[s + 2], v6);
+    // As ip: a source prefix is `from`; a length without an address, `src` 0/LEN.
+    if (b[s + 2] !== 0) at = this.#prefix(buf, put(buf, at, src ? FROM : SRC), b, src, b[s + 2], v6);
     if (gateway) {
       at = put(buf, at, GATEWAY);
       buf[at++] = QUOTE;

@@ -380,6 +380,8 @@ export class ListWriter<T> {
   #used = 0;
   /** Parts not yet encoded. */
   #pending = "";
+  /** Whether text was made for the chunk (not only elements written as bytes). */
+  #madeText = false;
   #count = 0;
   #ended = false;
 
@@ -477,6 +479,7 @@ export class ListWriter<T> {
    * into Rust).
    */
   #write(part: string): void {
+    this.#madeText = true;
     this.#pending += part;
     if (this.#pending.length >= PENDING) this.#encodePending();
   }
@@ -514,8 +517,10 @@ export class ListWriter<T> {
   #writeChunk(last = false): void {
     const io = this.#io;
     if (this.#used === 0) return;
-    // What made the chunk is garbage now: a hint to collectors that would let it pile up.
-    collectSoon();
+    // What made the chunk's text is garbage now: a hint to collectors that would let it pile up.
+    // (Elements written as bytes leave none: in Bun the hint costs a 100,000-route listing 0.07 s.)
+    if (this.#madeText) collectSoon();
+    this.#madeText = false;
     if (io.writeBytes) {
       io.writeBytes(this.#chunk.subarray(0, this.#used));
       this.#used = 0;

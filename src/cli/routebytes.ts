@@ -49,7 +49,6 @@ const PREF_NAMES: Record<number, string> = { 0: "medium", 1: "high", 3: "low" };
 
 const TYPE_FIRST = utf8('{"type":');
 const DST_AFTER_TYPE = utf8(',"dst":');
-const DST_FIRST = utf8('{"dst":');
 const FROM = utf8(',"from":');
 const SRC = utf8(',"src":');
 const GATEWAY = utf8(',"gateway":');
@@ -76,13 +75,51 @@ const protocolText = nameTable(routeProtocolName);
 const scopeText = nameTable(routeScopeName);
 const prefText = nameTable((n) => PREF_NAMES[n]);
 
+/** A route's opening up to the quote of its `dst`, by type: `{"dst":"` or `{"type":"local","dst":"`. */
+const HEADS: (Uint8Array | undefined)[] = new Array(256).fill(undefined);
+function headText(type: number): Uint8Array {
+  return HEADS[type] ??= type === RTN_UNICAST
+    ? utf8('{"dst":"')
+    : concat([TYPE_FIRST, typeText(type), DST_AFTER_TYPE, new Uint8Array([QUOTE])]);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), at += p.length;
+  return out;
+}
+
 function put(buf: Uint8Array, at: number, part: Uint8Array): number {
   buf.set(part, at);
   return at + part.length;
 }
 
+/**
+ * The digits of 0..255, 4 bytes each: how many, then the digits (written
+ * from a table: a loop over 100,000 routes runs most of its routes before
+ * the JIT has made the arithmetic fast).
+ */
+const OCTETS = new Uint8Array(256 * 4);
+for (let n = 0; n < 256; n++) {
+  const text = String(n);
+  OCTETS[n * 4] = text.length;
+  for (let i = 0; i < text.length; i++) OCTETS[n * 4 + 1 + i] = text.charCodeAt(i);
+}
+
+/** The decimal digits of 0..255. */
+function putOctet(buf: Uint8Array, at: number, n: number): number {
+  const k = n * 4;
+  const count = OCTETS[k];
+  buf[at] = OCTETS[k + 1];
+  if (count > 1) buf[at + 1] = OCTETS[k + 2];
+  if (count > 2) buf[at + 2] = OCTETS[k + 3];
+  return at + count;
+}
+
 /** The decimal digits of `n` (0 ≤ n < 2^32). */
 function putUint(buf: Uint8Array, at: number, n: number): number {
+  if (n < 256) return putOctet(buf, at, n);
   let digits = 1;
   for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
   for (let p = at + digits - 1; p >= at; p--) {
@@ -95,24 +132,35 @@ function putUint(buf: Uint8Array, at: number, n: number): number {
 
 /** Dotted IPv4 of the 4 bytes at `b[i]`. */
 function putIPv4(buf: Uint8Array, at: number, b: Uint8Array, i: number): number {
-  for (let k = 0; k < 4; k++) {
-    if (k) buf[at++] = DOT;
-    const n = b[i + k];
-    if (n >= 100) {
-      buf[at++] = 0x30 + Math.floor(n / 100);
-      buf[at++] = 0x30 + (Math.floor(n / 10) % 10);
-    } else if (n >= 10) buf[at++] = 0x30 + Math.floor(n / 10);
-    buf[at++] = 0x30 + (n % 10);
-  }
-  return at;
+  at = putOctet(buf, at, b[i]);
+  buf[at++] = DOT;
+  at = putOctet(buf, at, b[i + 1]);
+  buf[at++] = DOT;
+  at = putOctet(buf, at, b[i + 2]);
+  buf[at++] = DOT;
+  return putOctet(buf, at, b[i + 3]);
 }
 
-/** The address at `b[i]` (4 or 16 bytes, as `family` says) as inet_ntop writes it. */
+/** The address at `b[i]` (4 or 16 bytes, as `v6` says) as inet_ntop writes it. */
 function putAddress(buf: Uint8Array, at: number, b: Uint8Array, i: number, v6: boolean): number {
   if (!v6) return putIPv4(buf, at, b, i);
   const text = ipv6(b.subarray(i, i + 16)); // ASCII
   for (let k = 0; k < text.length; k++) buf[at + k] = text.charCodeAt(k);
   return at + text.length;
+}
+
+/** `ADDR`, `ADDR/LEN` (not a host route), `default`, `0/LEN` (no address but a length): what goes between the quotes. */
+function putPrefix(buf: Uint8Array, at: number, b: Uint8Array, value: number, length: number, v6: boolean): number {
+  if (value) {
+    at = putAddress(buf, at, b, value, v6);
+    if (length === (v6 ? 128 : 32)) return at;
+    buf[at++] = SLASH;
+    return putOctet(buf, at, length);
+  }
+  if (length === 0) return put(buf, at, DEFAULT);
+  buf[at++] = 0x30;
+  buf[at++] = SLASH;
+  return putOctet(buf, at, length);
 }
 
 function u32(b: Uint8Array, i: number): number {
@@ -149,6 +197,16 @@ export class IpRouteBytes {
   readonly #flagTexts = new Map<number, Uint8Array>();
   /** The JSON text of each table name by number. */
   readonly #tables = new Map<number, Uint8Array>();
+
+  // The text of the last run of routes alike (see write), and what it was made for.
+  #run: Uint8Array = new Uint8Array(0);
+  #runIndex = -2;
+  #runTable = -1;
+  #runProtocol = -1;
+  #runScope = -1;
+  #end: Uint8Array = new Uint8Array(0);
+  #endFlags = -1;
+  #endPref = -2;
 
   /** `names`: index → name of the namespace's links; `table`: the table the listing asked for. */
   constructor(names: Names, table: number | "all") {
@@ -232,30 +290,32 @@ export class IpRouteBytes {
     if (p < e) return -1;
 
     const routeType = b[s + 7];
-    if (routeType !== RTN_UNICAST) {
-      at = put(buf, at, TYPE_FIRST);
-      at = put(buf, at, typeText(routeType));
-      at = put(buf, at, DST_AFTER_TYPE);
-    } else at = put(buf, at, DST_FIRST);
-    at = this.#prefix(buf, at, b, dst, b[s + 1], v6);
+    at = put(buf, at, headText(routeType)); // up to dst's opening quote
+    at = putPrefix(buf, at, b, dst, b[s + 1], v6);
+    buf[at++] = QUOTE;
     // As ip: a source prefix is `from`; a length without an address, `src` 0/LEN.
-    if (b[s + 2] !== 0) at = this.#prefix(buf, put(buf, at, src ? FROM : SRC), b, src, b[s + 2], v6);
+    if (b[s + 2] !== 0) {
+      at = put(buf, at, src ? FROM : SRC);
+      buf[at++] = QUOTE;
+      at = putPrefix(buf, at, b, src, b[s + 2], v6);
+      buf[at++] = QUOTE;
+    }
     if (gateway) {
       at = put(buf, at, GATEWAY);
       buf[at++] = QUOTE;
       at = putAddress(buf, at, b, gateway, v6);
       buf[at++] = QUOTE;
     }
-    if (oif) {
-      const dev = this.#dev(u32(b, oif));
-      if (dev.length > ROUTE_ROOM / 4) return -1; // not a name the kernel gives a link
-      at = put(buf, put(buf, at, DEV), dev);
+    // `dev`, `table`, `protocol` and `scope` are the same for runs of routes: their text is made once a run.
+    const index = oif ? u32(b, oif) : -1, protocol = b[s + 5], scope = b[s + 6];
+    if (
+      index !== this.#runIndex || table !== this.#runTable || protocol !== this.#runProtocol || scope !== this.#runScope
+    ) {
+      this.#run = this.#middle(index, table, protocol, scope);
+      this.#runIndex = index, this.#runTable = table, this.#runProtocol = protocol, this.#runScope = scope;
     }
-    if (this.#allTables && table !== MAIN_TABLE) at = put(buf, put(buf, at, TABLE), this.#table(table));
-    const protocol = b[s + 5];
-    if (protocol !== RTPROT_BOOT) at = put(buf, put(buf, at, PROTOCOL), protocolText(protocol));
-    const scope = b[s + 6];
-    if (scope !== RT_SCOPE_UNIVERSE) at = put(buf, put(buf, at, SCOPE), scopeText(scope));
+    if (this.#run.length > ROUTE_ROOM / 4) return -1; // a device name longer than the kernel gives a link
+    at = put(buf, at, this.#run);
     if (priority) at = putUint(buf, put(buf, at, METRIC), u32(b, priority));
     if (prefsrc) {
       at = put(buf, at, PREFSRC);
@@ -263,29 +323,25 @@ export class IpRouteBytes {
       at = putAddress(buf, at, b, prefsrc, v6);
       buf[at++] = QUOTE;
     }
-    at = put(buf, put(buf, at, FLAGS), this.#flags(u32(b, s + 8)));
-    if (pref) at = put(buf, put(buf, at, PREF), prefText(b[pref]));
-    buf[at++] = 0x7d; // }
-    return at;
+    // The flags, pref and closing brace: the same for runs too.
+    const flags = u32(b, s + 8), prefValue = pref ? b[pref] : -1;
+    if (flags !== this.#endFlags || prefValue !== this.#endPref) {
+      const parts = [FLAGS, this.#flags(flags)];
+      if (prefValue >= 0) parts.push(PREF, prefText(prefValue));
+      this.#end = concat([...parts, new Uint8Array([0x7d])]); // }
+      this.#endFlags = flags, this.#endPref = prefValue;
+    }
+    return put(buf, at, this.#end);
   }
 
-  /** `"ADDR"`, `"ADDR/LEN"` (not a host route), `"default"`, `"0/LEN"` (no address but a length). */
-  #prefix(buf: Uint8Array, at: number, b: Uint8Array, value: number, length: number, v6: boolean): number {
-    buf[at++] = QUOTE;
-    if (value) {
-      at = putAddress(buf, at, b, value, v6);
-      if (length !== (v6 ? 128 : 32)) {
-        buf[at++] = SLASH;
-        at = putUint(buf, at, length);
-      }
-    } else if (length === 0) at = put(buf, at, DEFAULT);
-    else {
-      buf[at++] = 0x30;
-      buf[at++] = SLASH;
-      at = putUint(buf, at, length);
-    }
-    buf[at++] = QUOTE;
-    return at;
+  /** `,"dev":…,"table":…,"protocol":…,"scope":…` as far as ip prints them. */
+  #middle(index: number, table: number, protocol: number, scope: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    if (index >= 0) parts.push(DEV, this.#dev(index));
+    if (this.#allTables && table !== MAIN_TABLE) parts.push(TABLE, this.#table(table));
+    if (protocol !== RTPROT_BOOT) parts.push(PROTOCOL, protocolText(protocol));
+    if (scope !== RT_SCOPE_UNIVERSE) parts.push(SCOPE, scopeText(scope));
+    return concat(parts);
   }
 
   #dev(index: number): Uint8Array {

@@ -60,6 +60,7 @@ export {
 export {
   addRoute,
   decodeRoute,
+  decodeRoutePayload,
   deleteRoute,
   encodeDelRoute,
   encodeGetRoutes,

@@ -929,7 +929,7 @@ function decodeRouteAt(p: Uint8Array): Route {
  *
  * @example
  * ```ts
- * import { decodeRoutePayload, listRouteDatagrams } from "./route.ts";
+ * import { decodeRoutePayload, listRouteDatagrams } from "@nlts/netlink/route";
  * import { NetlinkSocket } from "@nlts/netlink";
  * await using sock = await NetlinkSocket.open("route");
  * for await (const step of listRouteDatagrams(sock)) {

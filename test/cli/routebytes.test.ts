@@ -14,10 +14,14 @@ import { IpRouteBytes, ROUTE_ROOM } from "../../src/cli/routebytes.ts";
 
 const decoder = new TextDecoder();
 
+// No IPv6 link-local addresses: their local routes would appear when DAD ends, between two dumps.
 const SETUP = `link add d0 type veth peer name d1
+link set d0 addrgenmode none
+link set d1 addrgenmode none
 link set d0 up
 link set d1 up
 link add dn type veth peer name dnp
+link set dn addrgenmode none
 link set dn up
 addr add 10.0.0.1/24 dev d0
 addr add 10.9.0.1/24 dev dn
@@ -49,8 +53,10 @@ test("-j route from the wire: what ipRoute writes for each route, in both listin
   await withNetns("clw-bytes", async (ns) => {
     // A device name JSON must escape (the kernel takes a quote in a name; ip's batch reader does not).
     ip(ns, "link", "add", 'bad"name', "type", "veth", "peer", "name", "bq");
-    ip(ns, "link", "set", "bq", "up");
-    ip(ns, "link", "set", 'bad"name', "up");
+    for (const dev of ['bad"name', "bq"]) {
+      ip(ns, "link", "set", dev, "addrgenmode", "none");
+      ip(ns, "link", "set", dev, "up");
+    }
     ip(ns, "addr", "add", "10.8.0.1/24", "dev", 'bad"name');
     ip(ns, "route", "add", "10.7.0.0/24", "dev", 'bad"name');
     ipBatch(ns, SETUP);

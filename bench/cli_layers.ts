@@ -10,7 +10,9 @@
  * - `raw`: dump every route through `NetlinkSocket.dump`, undecoded (an object per message);
  * - `datagrams`: the same through `NetlinkSocket.dumpDatagrams`, each datagram released (what the decoders read);
  * - `decode`: dump and decode every route (`RouteClient.routes`, a promise per route), print nothing;
- * - `routes`: what the command line does before writing: `listRouteDatagrams`, each route decoded and dropped.
+ * - `routes`: `listRouteDatagrams`, each route decoded and dropped (what the command line did before it wrote from the wire);
+ * - `bytes`: what the command line does before writing: `listRouteDatagrams` with `forEachPayload`, each route written
+ *   as ip's JSON into one reused buffer by `src/cli/routebytes.ts` (none declined here), nothing printed.
  *
  * Usage: /usr/bin/time -f %M deno run -A bench/cli_layers.ts MODE NETNS   (or bun, node)
  */
@@ -18,11 +20,11 @@ const args = "Deno" in globalThis
   ? Deno.args
   : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
 const [mode, netns] = args;
-const modes = ["empty", "load", "open", "raw", "datagrams", "decode", "routes"];
+const modes = ["empty", "load", "open", "raw", "datagrams", "decode", "routes", "bytes"];
 if (!modes.includes(mode)) throw new TypeError(`mode: ${modes.join(", ")}, not ${mode}`);
 let count = 0;
 if (mode === "load") await import("../src/cli/routes.ts");
-if (mode === "open" || mode === "raw" || mode === "datagrams" || mode === "routes") {
+if (mode === "open" || mode === "raw" || mode === "datagrams" || mode === "routes" || mode === "bytes") {
   const { NetlinkSocket } = await import("../src/socket/socket.ts");
   await using sock = await NetlinkSocket.open("route", { netns });
   if (mode === "raw" || mode === "datagrams") {
@@ -41,6 +43,19 @@ if (mode === "open" || mode === "raw" || mode === "datagrams" || mode === "route
   } else if (mode === "routes") {
     const { listRouteDatagrams } = await import("../src/route/route.ts");
     for await (const step of listRouteDatagrams(sock, { table: "all" })) for (const _ of step) count++;
+  } else if (mode === "bytes") {
+    const { listRouteDatagrams } = await import("../src/route/route.ts");
+    const { IpRouteBytes, ROUTE_ROOM } = await import("../src/cli/routebytes.ts");
+    const writer = new IpRouteBytes(new Map(), "all");
+    const buffer = new Uint8Array(64 * 1024);
+    let at = 0;
+    for await (const step of listRouteDatagrams(sock, { table: "all" })) {
+      step.forEachPayload((bytes, start, end) => {
+        if (at > buffer.length - ROUTE_ROOM) at = 0;
+        const stop = writer.write(bytes, start, end, buffer, at);
+        if (stop >= 0) at = stop, count++;
+      });
+    }
   }
 } else if (mode === "decode") {
   const { RouteClient } = await import("../src/route/client.ts");

@@ -12,7 +12,7 @@
 # With BEFORE=DIR (a checkout of another commit, e.g. `git archive COMMIT |
 # tar -x -C DIR`), DIR's cli.ts runs too, as deno@before and bun@before
 # (its output is not checked: older versions split the line).
-# With LAYERS=1, bench/cli_layers.ts's modes (empty, load, open, raw, datagrams, decode, routes) and
+# With LAYERS=1, bench/cli_layers.ts's modes (empty, load, open, raw, datagrams, decode, routes, bytes) and
 # `cli.ts -j link` run too, to show where the memory goes (and with BEFORE, DIR's decode mode).
 # Usage: sudo [BEFORE=DIR] [LAYERS=1] bash bench/cli_stream.sh [ROUTES] [ROUNDS]
 set -euo pipefail
@@ -46,7 +46,7 @@ if [ -n "${BEFORE:-}" ]; then
 fi
 if [ -n "${LAYERS:-}" ]; then
   for rt in "deno run -A" bun; do
-    for mode in empty load open raw datagrams decode routes; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
+    for mode in empty load open raw datagrams decode routes bytes; do contenders+=("${rt%% *}:$mode|$rt bench/cli_layers.ts $mode $ns"); done
     contenders+=("${rt%% *}:link|$rt cli.ts -n $ns -j link")
     if [ -n "${BEFORE:-}" ]; then contenders+=("${rt%% *}:decode@before|$rt $BEFORE/bench/cli_layers.ts decode $ns"); fi
   done

@@ -380,6 +380,8 @@ export class ListWriter<T> {
   #used = 0;
   /** Parts not yet encoded. */
   #pending = "";
+  /** Whether text was made for the chunk (not only elements written as bytes). */
+  #madeText = false;
   #count = 0;
   #ended = false;
 
@@ -431,6 +433,27 @@ export class ListWriter<T> {
     this.#write(text);
   }
 
+  /**
+   * Adds one element (JSON only) that `fill` writes as UTF-8 straight into
+   * the output buffer: it is given at least `room` bytes (at most 32 KiB)
+   * from `at` and returns where the element ends, or -1 to decline (then
+   * nothing is added and the result is false: {@link push} it instead).
+   */
+  pushEncoded(room: number, fill: (buffer: Uint8Array, at: number) => number): boolean {
+    if (this.#ended) throw new Error("the list has ended");
+    if (!this.#json) throw new Error("pushEncoded: only a JSON list takes encoded elements");
+    if (room > CHUNK / 2) throw new RangeError(`pushEncoded: ${room} bytes of room is more than ${CHUNK / 2}`);
+    if (this.#pending.length) this.#encodePending();
+    if (CHUNK - this.#used <= room) this.#writeChunk();
+    const end = fill(this.#chunk, this.#used + 1);
+    if (end < 0) return false;
+    if (end > CHUNK) throw new RangeError("pushEncoded: the element overran the buffer");
+    this.#chunk[this.#used] = this.#count === 0 ? 0x5b : 0x2c; // [ or ,
+    this.#count++;
+    this.#used = end;
+    return true;
+  }
+
   /** Ends the list (prints `[]` or the headers when it was empty) and writes what is buffered. */
   end(): void {
     if (this.#ended) return;
@@ -456,6 +479,7 @@ export class ListWriter<T> {
    * into Rust).
    */
   #write(part: string): void {
+    this.#madeText = true;
     this.#pending += part;
     if (this.#pending.length >= PENDING) this.#encodePending();
   }
@@ -493,8 +517,10 @@ export class ListWriter<T> {
   #writeChunk(last = false): void {
     const io = this.#io;
     if (this.#used === 0) return;
-    // What made the chunk is garbage now: a hint to collectors that would let it pile up.
-    collectSoon();
+    // What made the chunk's text is garbage now: a hint to collectors that would let it pile up.
+    // (Elements written as bytes leave none: in Bun the hint costs a 100,000-route listing 0.07 s.)
+    if (this.#madeText) collectSoon();
+    this.#madeText = false;
     if (io.writeBytes) {
       io.writeBytes(this.#chunk.subarray(0, this.#used));
       this.#used = 0;

@@ -283,10 +283,12 @@ const q = JSON.stringify;
  * The JSON text of strings drawn from a small set (type, protocol, scope
  * and table names, device names), made once each: a listing of 100,000
  * routes would otherwise stringify the same few words half a million times.
+ * A number (a protocol, scope or type without a name) is a string too, as
+ * ip prints it (`"protocol":"77"`).
  */
 const quotedWords = new Map<string, string>();
 function word(text: string | number): string {
-  if (typeof text === "number") return q(text);
+  if (typeof text === "number") return q(String(text));
   let quoted = quotedWords.get(text);
   if (quoted === undefined) {
     quoted = q(text);
@@ -312,8 +314,16 @@ function addressText(text: string): string {
 /** The JSON text of the flags ip prints, by a single flag (most routes have none or one). */
 const ONE_FLAG = new Map(ROUTE_FLAGS.map((f) => [f, `[${q(f)}]`]));
 
-/** The flags ip prints, as a JSON array. */
-function flagsText(flags: readonly string[]): string {
+/**
+ * The flags of a route that ip prints, as the JSON array it prints them in.
+ *
+ * @example
+ * ```ts
+ * import { routeFlagsText } from "./ipjson.ts";
+ * routeFlagsText(["linkdown"]); // '["linkdown"]'
+ * ```
+ */
+export function routeFlagsText(flags: readonly string[]): string {
   if (flags.length === 0) return "[]";
   if (flags.length === 1) return ONE_FLAG.get(flags[0]) ?? "[]";
   let out = "";
@@ -354,7 +364,9 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   // `dst` is always there: every other key follows with its comma.
   let out = r.type !== "unicast" || options.details ? `{"type":${word(r.type)},"dst":` : `{"dst":`;
   out += addressText(prefix(r.dst, r.dstLength, r.family));
-  if (r.src !== undefined) out += `,"src":${addressText(prefix(r.src, r.srcLength, r.family))}`;
+  // As ip: a source prefix is `from`; a length without an address, `src` 0/LEN.
+  if (r.src !== undefined && r.srcLength) out += `,"from":${addressText(prefix(r.src, r.srcLength, r.family))}`;
+  else if (r.src === undefined && r.srcLength) out += `,"src":"0/${r.srcLength}"`;
   if (r.nexthopId !== undefined) out += `,"nhid":${r.nexthopId}`;
   // An `ip` encapsulation's `id` repeats a key, as in ip's text (a parser keeps the last).
   if (r.encap) {
@@ -376,7 +388,7 @@ export function ipRoute(r: Route, names: Names, options: IpRouteOptions = {}): s
   if (r.scope !== "global" || options.details) out += `,"scope":${word(r.scope)}`;
   if (r.priority !== undefined) out += `,"metric":${r.priority}`;
   if (r.prefsrc !== undefined) out += `,"prefsrc":${addressText(r.prefsrc)}`;
-  out += `,"flags":${flagsText(r.flags)}`;
+  out += `,"flags":${routeFlagsText(r.flags)}`;
   // In ip's order: uid, the cache flags and cache info, metrics, iif, pref, then the paths.
   if (options.get) {
     if (r.uid !== undefined) out += `,"uid":${r.uid}`;

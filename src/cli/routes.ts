@@ -8,13 +8,14 @@
  * @module
  */
 import { NetlinkSocket } from "../socket/socket.ts";
-import { listRouteDatagrams, type Route } from "../route/route.ts";
+import { decodeRoutePayload, listRouteDatagrams, type Route } from "../route/route.ts";
 import { rtmName } from "../route/constants.ts";
 import { parsePrefix } from "../wire/values.ts";
 import { integer, UsageError } from "./args.ts";
 import type { Context } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { ipRoute } from "./ipjson.ts";
+import { IpRouteBytes, ROUTE_ROOM } from "./routebytes.ts";
 import {
   type Command,
   DETAILS,
@@ -168,9 +169,22 @@ export const route: Command = {
       serialize: ctx.ipJson ? (r) => ipRoute(r, names, shape) : undefined,
     });
     try {
+      const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
+      if (ctx.ipJson && tests.length === 0 && !details && oif === undefined) {
+        // ip's JSON written from the kernel's bytes, no route decoded (those
+        // it declines excepted): most of a long listing's time otherwise.
+        const writer = new IpRouteBytes(names, shape.table);
+        let bytes: Uint8Array = new Uint8Array(0), start = 0, end = 0;
+        const fill = (buffer: Uint8Array, at: number) => writer.write(bytes, start, end, buffer, at);
+        const visit = (b: Uint8Array, s: number, e: number) => {
+          bytes = b, start = s, end = e;
+          if (!out.pushEncoded(ROUTE_ROOM, fill)) out.push(decodeRoutePayload(b, s, e));
+        };
+        for await (const step of listRouteDatagrams(sock, filter)) step.forEachPayload(visit);
+        return;
+      }
       // A datagram per step (no promise per route), each route decoded,
       // written and dropped before the next: one route alive at a time.
-      const filter = { family: family(options, table === "all" ? undefined : "inet"), table, oif };
       for await (const routes of listRouteDatagrams(sock, filter)) {
         for (const r of routes) if (passes(tests, r)) out.push(r);
       }

@@ -60,6 +60,7 @@ export {
 export {
   addRoute,
   decodeRoute,
+  decodeRoutePayload,
   deleteRoute,
   encodeDelRoute,
   encodeGetRoutes,
@@ -73,6 +74,7 @@ export {
   type Route,
   type RouteBpfProgram,
   type RouteCacheInfo,
+  type RouteDatagram,
   type RouteEncap,
   type RouteEncapBpf,
   type RouteEncapIp,

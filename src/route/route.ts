@@ -220,6 +220,10 @@ export function routeScopeNumber(scope: RouteScopeName | "universe" | number): n
 export function routeProtocolName(n: number): RouteProtocolName | number {
   return (PROTOCOL_BY_NUMBER[n] as RouteProtocolName | undefined) ?? n;
 }
+/** Name of a route type number; the number when unnamed. @example `routeTypeName(2) // "local"` */
+export function routeTypeName(n: number): RouteTypeName | number {
+  return (TYPE_BY_NUMBER[n] as RouteTypeName | undefined) ?? n;
+}
 /** Name of a scope number; the number when unnamed. @example `routeScopeName(253) // "link"` */
 export function routeScopeName(n: number): RouteScopeName | number {
   return SCOPE_BY_NUMBER[n] ?? n;
@@ -697,6 +701,20 @@ const rememberedFlagNames = rememberedNames((flags) => {
   return out;
 });
 
+/**
+ * The names of the `rtm_flags` bits set in `flags`, as a decoded route's
+ * `flags` holds them.
+ *
+ * @example
+ * ```ts
+ * import { routeFlagNames } from "./route.ts";
+ * routeFlagNames(0x10); // ["linkdown"]
+ * ```
+ */
+export function routeFlagNames(flags: number): RouteFlagName[] {
+  return flagNames(flags);
+}
+
 function flagNames(flags: number): RouteFlagName[] {
   if (flags === 0) return []; // most routes
   return rememberedFlagNames(flags); // each route its own array
@@ -905,9 +923,24 @@ function decodeRouteAt(p: Uint8Array): Route {
 }
 
 /**
- * {@link decodeRoute} of the payload in `b[s, e)`, read in place (a dump's
- * datagram: no view per message). Nothing of the route refers to `b`.
+ * {@link decodeRoute} of the payload in `b[s, e)` (`struct rtmsg` and its
+ * attributes), read in place (a dump's datagram: no view per message).
+ * Nothing of the route refers to `b`.
+ *
+ * @example
+ * ```ts
+ * import { decodeRoutePayload, listRouteDatagrams } from "@nlts/netlink/route";
+ * import { NetlinkSocket } from "@nlts/netlink";
+ * await using sock = await NetlinkSocket.open("route");
+ * for await (const step of listRouteDatagrams(sock)) {
+ *   step.forEachPayload((bytes, start, end) => console.log(decodeRoutePayload(bytes, start, end).dst));
+ * }
+ * ```
  */
+export function decodeRoutePayload(b: Uint8Array, s = 0, e = b.length): Route {
+  return decodeRouteIn(b, s, e);
+}
+
 function decodeRouteIn(b: Uint8Array, s: number, e: number): Route {
   if (e - s < RTMSG_SIZE) throw new ParseError(`rtmsg of ${e - s} bytes is shorter than ${RTMSG_SIZE}`, 16);
   const family = b[s];
@@ -1082,6 +1115,41 @@ export async function* listRouteBatches(
 }
 
 /**
+ * One step of {@link listRouteDatagrams}: the routes of one datagram of the
+ * dump that pass the filter. Iterating it decodes each route when the loop
+ * reaches it; {@link RouteDatagram.forEachPayload} hands the same routes
+ * over undecoded. Valid until the next step is asked for (using it later
+ * throws: its bytes are gone).
+ */
+export interface RouteDatagram extends Iterable<Route> {
+  /**
+   * Calls `visit` with each route of the datagram that passes the filter
+   * (those the loop over the step has not reached yet: one pass either way),
+   * undecoded: `bytes[start, end)` is its `struct rtmsg` and attributes,
+   * whose lengths nothing has checked yet ({@link decodeRoutePayload}
+   * decodes it). `bytes` is valid only during the call. For a consumer that
+   * writes routes out straight from the wire (`nlts -j route`). The filter
+   * reads the header and `RTA_TABLE` in place; a filter on `oif` decodes
+   * each route to test it (and throws where decoding does), as does a
+   * message too short for its header.
+   *
+   * @example
+   * ```ts
+   * import { listRouteDatagrams } from "@nlts/netlink/route";
+   * import { NetlinkSocket } from "@nlts/netlink";
+   * await using sock = await NetlinkSocket.open("route");
+   * let hostRoutes = 0;
+   * for await (const step of listRouteDatagrams(sock, { table: "all" })) {
+   *   step.forEachPayload((bytes, start) => {
+   *     if (bytes[start + 1] === 32) hostRoutes++; // rtm_dst_len
+   *   });
+   * }
+   * ```
+   */
+  forEachPayload(visit: (bytes: Uint8Array, start: number, end: number) => void): void;
+}
+
+/**
  * {@link listRoutes} a datagram at a time, like {@link listRouteBatches},
  * but each step is a one-pass iterable that decodes a route only when the
  * loop over it reaches it. A consumer that handles each route and lets it
@@ -1091,7 +1159,8 @@ export async function* listRouteBatches(
  * MiB lower than with batches). A step is valid until the next one is
  * asked for; iterate it once, before that (reading it later throws). The same filters, order, ending
  * and errors as {@link listRoutes} (a route that does not decode throws
- * from the loop over the step).
+ * from the loop over the step). {@link RouteDatagram.forEachPayload} walks
+ * a step's routes without decoding them.
  *
  * @example
  * ```ts
@@ -1107,7 +1176,7 @@ export async function* listRouteBatches(
 export async function* listRouteDatagrams(
   sock: NetlinkSocket,
   filter: RouteFilter = {},
-): AsyncGenerator<Iterable<Route>, void, undefined> {
+): AsyncGenerator<RouteDatagram, void, undefined> {
   const { request, table, protocol, type, oif } = routeDump(filter);
   const local = { table, protocol, type, oif };
   const cloned = filter.cloned;
@@ -1117,10 +1186,10 @@ export async function* listRouteDatagrams(
     // reaches it; the routes refer to nothing of it, so its buffer goes
     // back to the socket once the consumer asks for the next step.
     for await (const datagram of sock.dumpDatagrams(request, { signal })) {
-      const step = { released: false };
+      const step = new RouteStep(datagram.bytes, datagram.starts, cloned, local);
       try {
         signal?.throwIfAborted();
-        yield routesIn(datagram.bytes, datagram.starts, cloned, local, step);
+        yield step;
       } finally {
         // The buffer goes back to the socket, which may fill it again: a
         // step read after this throws rather than decode other bytes.
@@ -1136,24 +1205,101 @@ export async function* listRouteDatagrams(
   }
 }
 
-/** The routes of a dump's datagram that pass the filter, each decoded when reached (while `step` is not released). */
-function* routesIn(
-  b: Uint8Array,
-  starts: readonly number[],
-  cloned: boolean | undefined,
-  local: { table?: number; protocol?: number; type?: number; oif?: number },
-  step: { released: boolean },
-): Generator<Route, void, undefined> {
-  for (const at of starts) {
-    if (step.released) {
+type LocalFilter = { table?: number; protocol?: number; type?: number; oif?: number };
+
+/** The routes of a dump's datagram that pass the filter, each decoded when reached (while not released). */
+class RouteStep implements RouteDatagram {
+  /** Set once the datagram's buffer went back to the socket. */
+  released = false;
+  readonly #bytes: Uint8Array;
+  readonly #starts: readonly number[];
+  readonly #cloned: boolean | undefined;
+  readonly #local: LocalFilter;
+
+  constructor(bytes: Uint8Array, starts: readonly number[], cloned: boolean | undefined, local: LocalFilter) {
+    this.#bytes = bytes;
+    this.#starts = starts;
+    this.#cloned = cloned;
+    this.#local = local;
+  }
+
+  #checkLive(): void {
+    if (this.released) {
       throw new Error("listRouteDatagrams: a step was read after the next one was asked for (its datagram is gone)");
     }
-    if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
-    const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
-    const route = decodeRouteIn(b, at + NLMSG_HDRLEN, end);
-    if (cloned !== undefined && route.flags.includes("cloned") !== cloned) continue;
-    if (matches(route, local)) yield route;
   }
+
+  /** The index in `starts` of the next message: a step is one pass, whichever way it is read. */
+  #next = 0;
+  #routes?: Iterator<Route, void, undefined>;
+
+  [Symbol.iterator](): Iterator<Route, void, undefined> {
+    return this.#routes ??= this.#decodeEach();
+  }
+
+  *#decodeEach(): Generator<Route, void, undefined> {
+    const b = this.#bytes, starts = this.#starts, cloned = this.#cloned, local = this.#local;
+    while (this.#next < starts.length) {
+      const at = starts[this.#next++];
+      this.#checkLive();
+      if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
+      const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
+      const route = decodeRouteIn(b, at + NLMSG_HDRLEN, end);
+      if (cloned !== undefined && route.flags.includes("cloned") !== cloned) continue;
+      if (matches(route, local)) yield route;
+    }
+  }
+
+  forEachPayload(visit: (bytes: Uint8Array, start: number, end: number) => void): void {
+    const b = this.#bytes, starts = this.#starts;
+    while (this.#next < starts.length) {
+      const at = starts[this.#next++];
+      this.#checkLive();
+      if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
+      const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
+      if (this.#passes(b, at + NLMSG_HDRLEN, end)) visit(b, at + NLMSG_HDRLEN, end);
+    }
+  }
+
+  /** The filter of the iterator, read from the header and `RTA_TABLE` in place where it can be. */
+  #passes(b: Uint8Array, s: number, e: number): boolean {
+    const cloned = this.#cloned, local = this.#local;
+    if (
+      cloned === undefined && local.table === undefined && local.protocol === undefined &&
+      local.type === undefined && local.oif === undefined
+    ) return true;
+    let table = -1;
+    if (e - s >= RTMSG_SIZE && local.oif === undefined) {
+      if (cloned !== undefined && ((b[s + 9] & (RouteFlag.cloned >> 8)) !== 0) !== cloned) return false;
+      if (local.protocol !== undefined && b[s + 5] !== local.protocol) return false;
+      if (local.type !== undefined && b[s + 7] !== local.type) return false;
+      if (local.table === undefined) return true;
+      table = tableIn(b, s, e);
+    }
+    if (table >= 0) return table === local.table;
+    const route = decodeRouteIn(b, s, e);
+    return (cloned === undefined || route.flags.includes("cloned") === cloned) && matches(route, local);
+  }
+}
+
+/**
+ * The table of the route in `b[s, e)` as {@link decodeRouteIn} reads it (the
+ * last `RTA_TABLE`, else `rtm_table`), or -1 when an attribute is malformed
+ * (decoding it then says how).
+ */
+function tableIn(b: Uint8Array, s: number, e: number): number {
+  let table = b[s + 4];
+  let at = s + RTMSG_SIZE;
+  while (at + 4 <= e) {
+    const len = b[at] | (b[at + 1] << 8);
+    if (len < 4 || at + len > e) return -1;
+    if (((b[at + 2] | (b[at + 3] << 8)) & 0x3fff) === RTA.TABLE) {
+      if (len !== 8) return -1;
+      table = (b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24)) >>> 0;
+    }
+    at += (len + 3) & ~3;
+  }
+  return at < e ? -1 : table;
 }
 
 /** Options of {@link getRoute} (those of `ip route get`). */

@@ -54,6 +54,44 @@ test("a JSON list to an output without writeBytes: parts through write(), each e
   for (const part of parts) assert.ok(part.endsWith("}") || part.endsWith("]"), `a part ends ${part.slice(-3)}`);
 });
 
+test("pushEncoded: elements filled in the buffer mix with pushed ones, in order; a declined one adds nothing", () => {
+  const encoder = new TextEncoder();
+  for (const kind of ["bytes", "text"] as const) {
+    const io = capture(kind);
+    const out = new Context(io, { json: true }).stream(["i"], () => []);
+    const want: unknown[] = [];
+    for (const x of items) {
+      const text = JSON.stringify(x);
+      if (x.i % 3 === 0) {
+        out.push(x);
+        want.push(x);
+        continue;
+      }
+      // Every seventh declines after writing into the buffer: what it wrote must not count.
+      const added = out.pushEncoded(1024, (buffer, at) => {
+        const { written } = encoder.encodeInto(text, buffer.subarray(at, at + 1024));
+        return x.i % 7 === 0 ? -1 : at + written;
+      });
+      assert.equal(added, x.i % 7 !== 0);
+      if (added) want.push(x);
+    }
+    assert.equal(out.count, want.length);
+    out.end();
+    const text = io.calls.map(([, t]) => t).join("");
+    assert.equal(text, JSON.stringify(want) + (kind === "bytes" ? "\n" : ""));
+    if (kind === "bytes") {
+      assert.ok(io.calls.length > 10 && io.calls.every(([, t]) => encoder.encode(t).length <= 64 * 1024));
+    }
+  }
+  // Not in a table, nor more room than half a chunk, nor past the buffer's end.
+  const table = new Context(capture("bytes"), { json: false }).stream(["i"], () => []);
+  assert.throws(() => table.pushEncoded(10, (_, at) => at), /only a JSON list/);
+  const json = new Context(capture("bytes"), { json: true }).stream(["i"], () => []);
+  assert.throws(() => json.pushEncoded(40_000, (_, at) => at), RangeError);
+  assert.throws(() => json.pushEncoded(10, () => 70_000), /overran/);
+  assert.equal(json.count, 0);
+});
+
 test("an element larger than a chunk is written whole, between the others", () => {
   const big = { blob: "€".repeat(100_000) }; // 300,000 bytes in UTF-8
   for (const kind of ["bytes", "text"] as const) {

@@ -17,8 +17,11 @@ import {
   decodeNsid,
   decodeRoute,
   decodeRouteEvent,
+  decodeRoutePayload,
   decodeRule,
 } from "../../src/route/mod.ts";
+import { IpRouteBytes, ROUTE_ROOM } from "../../src/cli/routebytes.ts";
+import { ipRoute } from "../../src/cli/ipjson.ts";
 import { decodeUevent } from "../../src/uevent/mod.ts";
 import { decodeProcEvent } from "../../src/connector/mod.ts";
 import {
@@ -202,5 +205,75 @@ export const familyTargets: FuzzTarget[] = [
     (m) => [decodeQdisc, decodeClass, decodeFilter][(m.type - 36) >> 2]?.(m),
   ),
 ];
+
+/**
+ * `nlts -j route`'s writer of ip's JSON straight from the wire: it reads the
+ * kernel's bytes itself, so it is fuzzed as a decoder. A route it writes must
+ * decode and be written by `ipRoute` alike, within `ROUTE_ROOM` bytes; one
+ * it declines goes to the decoder (a value or a ParseError).
+ */
+function routeBytes(bytes: Uint8Array): void {
+  const names = new Map([[1, "lo"], [2, 'd"0']]);
+  const writer = new IpRouteBytes(names, "all");
+  const out = new Uint8Array(ROUTE_ROOM + 64);
+  for (const m of parseMessages(bytes)) {
+    if (m.type !== 24) continue;
+    const end = writer.write(m.payload, 0, m.payload.length, out, 3);
+    const route = decodeRoutePayload(m.payload); // a ParseError for what the writer must have declined
+    if (end < 0) continue;
+    if (end - 3 > ROUTE_ROOM) throw new Error(`IpRouteBytes wrote ${end - 3} bytes, more than ROUTE_ROOM`);
+    const text = new TextDecoder().decode(out.subarray(3, end));
+    const want = ipRoute(route, names, { table: "all" });
+    if (text !== want) throw new Error(`IpRouteBytes wrote ${text}, ipRoute ${want}`);
+  }
+}
+/**
+ * Routes the writer covers, as the kernel dumps them (linux/rtnetlink.h):
+ * an IPv4 host route, one with a gateway, metric, prefsrc and a big table,
+ * a local one, and an IPv6 route with a source prefix, pref and cache info.
+ */
+function coveredRoutes(): Uint8Array[] {
+  const attr = (type: number, value: number[]) => {
+    const len = 4 + value.length;
+    return [len & 255, len >> 8, type, 0, ...value, ...new Array((4 - (len % 4)) % 4).fill(0)];
+  };
+  const u32 = (n: number) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
+  const message = (rtmsg: number[], attrs: number[][]) => {
+    const body = [...rtmsg, ...attrs.flat()];
+    return new Uint8Array([...u32(16 + body.length), 24, 0, 2, 0, ...u32(1), ...u32(0), ...body]);
+  };
+  const v6 = (last: number) => [0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last];
+  return [
+    message([2, 32, 0, 0, 254, 3, 253, 1, 16, 0, 0, 0], [
+      attr(15, u32(254)),
+      attr(1, [172, 16, 0, 1]),
+      attr(4, u32(2)),
+    ]),
+    message([2, 24, 0, 0, 252, 4, 0, 1, 0, 0, 0, 0], [
+      attr(15, u32(4000000000)),
+      attr(1, [10, 1, 2, 0]),
+      attr(6, u32(50)),
+      attr(7, [10, 0, 0, 1]),
+      attr(5, [10, 0, 0, 2]),
+      attr(4, u32(1)),
+    ]),
+    message([2, 8, 0, 0, 255, 2, 254, 2, 0, 0, 0, 0], [attr(15, u32(255)), attr(1, [127, 0, 0, 0]), attr(4, u32(1))]),
+    message([10, 64, 64, 0, 254, 3, 0, 1, 0, 0, 0, 0], [
+      attr(15, u32(254)),
+      attr(1, v6(0)),
+      attr(2, v6(3)),
+      attr(4, u32(2)),
+      attr(6, u32(1024)),
+      attr(12, new Array(32).fill(0)),
+      attr(20, [1]),
+    ]),
+  ];
+}
+
+familyTargets.push({
+  name: "cli: IpRouteBytes (ip -j route from the wire)",
+  seeds: [...prefixed("route-"), ...coveredRoutes()],
+  decode: routeBytes,
+});
 
 export const allTargets: FuzzTarget[] = [...coreTargets, ...familyTargets];

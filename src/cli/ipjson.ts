@@ -243,7 +243,8 @@ export function ipAddresses(
   return out;
 }
 
-const TABLES: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
+/** The route tables ip names. */
+export const TABLES: Readonly<Record<number, string>> = { 253: "default", 254: "main", 255: "local" };
 
 /** `10.0.0.0/24`, `10.0.0.1` (a host route), `default`. */
 function prefix(address: string | undefined, length: number, family: string | number): string {

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { routeFlagNames, routeProtocolName, routeScopeName, routeTypeName } from "../route/route.ts";
+import { routeFlagNames, routePrefName, routeProtocolName, routeScopeName, routeTypeName } from "../route/route.ts";
 import { ipv6 } from "../wire/values.ts";
-import { type Names, routeFlagsText } from "./ipjson.ts";
+import { type Names, routeFlagsText, TABLES } from "./ipjson.ts";
 
 const encoder = new TextEncoder();
 const utf8 = (text: string): Uint8Array => encoder.encode(text);
@@ -42,11 +42,6 @@ const RTA_TABLE = 15;
 const RTA_PREF = 20;
 const RTA_PAD = 24;
 
-/** ip's table names (ipjson.ts's TABLES). */
-const TABLE_NAMES: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
-/** `RTA_PREF` values by the names the decoder gives them. */
-const PREF_NAMES: Record<number, string> = { 0: "medium", 1: "high", 3: "low" };
-
 const TYPE_FIRST = utf8('{"type":');
 const DST_AFTER_TYPE = utf8(',"dst":');
 const FROM = utf8(',"from":');
@@ -73,7 +68,7 @@ function nameTable(name: (n: number) => string | number): (n: number) => Uint8Ar
 const typeText = nameTable(routeTypeName);
 const protocolText = nameTable(routeProtocolName);
 const scopeText = nameTable(routeScopeName);
-const prefText = nameTable((n) => PREF_NAMES[n]);
+const prefText = nameTable((n) => routePrefName(n) ?? n); // only values routePrefName names get here
 
 /** A route's opening up to the quote of its `dst`, by type: `{"dst":"` or `{"type":"local","dst":"`. */
 const HEADS: (Uint8Array | undefined)[] = new Array(256).fill(undefined);
@@ -273,7 +268,7 @@ export class IpRouteBytes {
           table = u32(b, value);
           break;
         case RTA_PREF:
-          if (n !== 1 || PREF_NAMES[b[value]] === undefined) return -1;
+          if (n !== 1 || routePrefName(b[value]) === undefined) return -1;
           pref = value;
           break;
         case RTA_CACHEINFO:
@@ -360,7 +355,7 @@ export class IpRouteBytes {
 
   #table(table: number): Uint8Array {
     let text = this.#tables.get(table);
-    if (text === undefined) this.#tables.set(table, text = utf8(JSON.stringify(TABLE_NAMES[table] ?? String(table))));
+    if (text === undefined) this.#tables.set(table, text = utf8(JSON.stringify(TABLES[table] ?? String(table))));
     return text;
   }
 }

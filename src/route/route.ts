@@ -168,6 +168,20 @@ export type RouteScopeName = "global" | "site" | "link" | "host" | "nowhere";
 export type RoutePref = "low" | "medium" | "high";
 
 const PREF_VALUE: Record<RoutePref, number> = { medium: 0, high: 1, low: 3 };
+const PREF_NAME = new Map(Object.entries(PREF_VALUE).map(([name, value]) => [value, name as RoutePref]));
+
+/**
+ * The name of an `RTA_PREF` value, or `undefined` for one the kernel does not define.
+ *
+ * @example
+ * ```ts
+ * import { routePrefName } from "./route.ts";
+ * routePrefName(3); // "low"
+ * ```
+ */
+export function routePrefName(value: number): RoutePref | undefined {
+  return PREF_NAME.get(value);
+}
 
 function lowerKeys<T extends Record<string, number>>(table: T): Map<number, string> {
   const out = new Map<number, string>();

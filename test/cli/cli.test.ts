@@ -278,7 +278,7 @@ for (const rt of runtimes) {
         const table = cli(rt, "-n", ns, "ss", "-tl").stdout;
         assert.match(
           table,
-          /^NETID\s+STATE\s+RECV-Q\s+SEND-Q\s+LOCAL\s+PEER\ntcp\s+LISTEN\s+0\s+\d+\s+127\.0\.0\.1:7411\s+\*:\*/,
+          /^NETID\s+STATE\s+RECV-Q\s+SEND-Q\s+LOCAL\s+PEER\ntcp\s+LISTEN\s+0\s+\d+\s+127\.0\.0\.1:7411\s+0\.0\.0\.0:\*/,
         );
       } finally {
         listener.kill("SIGKILL");

@@ -122,14 +122,35 @@ const SHORT_STRING = 64;
 export function strAt(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_STRING) {
     // Names, kinds, labels: short and ASCII. Anything else goes to the decoder.
-    let out = "";
-    for (let i = start; i < end; i++) {
-      const c = bytes[i];
-      if (c === 0) return out;
-      if (c >= 0x80) break;
-      out += String.fromCharCode(c);
+    let i = start;
+    while (i < end && bytes[i] !== 0 && bytes[i] < 0x80) i++;
+    if (i === end || bytes[i] === 0) {
+      const b = bytes, s = start;
+      // Up to 8 characters (qdiscs, kinds, most interface names) in one call, no string per character.
+      switch (i - s) {
+        case 0:
+          return "";
+        case 1:
+          return String.fromCharCode(b[s]);
+        case 2:
+          return String.fromCharCode(b[s], b[s + 1]);
+        case 3:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
+        case 4:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+        case 5:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+        case 6:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+        case 7:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+        case 8:
+          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+      }
+      let out = "";
+      for (let k = s; k < i; k++) out += String.fromCharCode(b[k]);
+      return out;
     }
-    if (out.length === end - start) return out;
   }
   let nul = bytes.indexOf(0, start);
   if (nul < 0 || nul > end) nul = end;
@@ -138,6 +159,9 @@ export function strAt(bytes: Uint8Array, start: number, end: number): string {
 
 /** Two lowercase hex digits of every byte value. */
 const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0"));
+/** The two hardware addresses most links share. */
+const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+const ZERO_MAC = "00:00:00:00:00:00";
 /** The same, each followed by a colon. */
 const HEX2_COLON: readonly string[] = HEX2.map((x) => x + ":");
 
@@ -157,8 +181,11 @@ export function macAt(bytes: Uint8Array, start: number, end: number): string {
   if (end - start === 6) {
     // Ethernet, the usual size: one expression (V8 builds it some ten times faster than the loop).
     const b = bytes, s = start;
-    return HEX2_COLON[b[s]] + HEX2_COLON[b[s + 1]] + HEX2_COLON[b[s + 2]] + HEX2_COLON[b[s + 3]] +
-      HEX2_COLON[b[s + 4]] + HEX2[b[s + 5]];
+    const b0 = b[s], b1 = b[s + 1], b2 = b[s + 2], b3 = b[s + 3], b4 = b[s + 4], b5 = b[s + 5];
+    // Every Ethernet link's broadcast address (and loopback's zeros): one string, nothing built.
+    if ((b0 & b1 & b2 & b3 & b4 & b5) === 255) return BROADCAST_MAC;
+    if ((b0 | b1 | b2 | b3 | b4 | b5) === 0) return ZERO_MAC;
+    return HEX2_COLON[b0] + HEX2_COLON[b1] + HEX2_COLON[b2] + HEX2_COLON[b3] + HEX2_COLON[b4] + HEX2[b5];
   }
   let out = "";
   for (let i = start; i < end; i++) out += i > start ? ":" + HEX2[bytes[i]] : HEX2[bytes[i]];

@@ -100,6 +100,8 @@ export interface StructMember {
   readonly "byte-order"?: "big-endian" | "little-endian";
   /** Integer values named by an enum. */
   readonly enum?: EnumDef;
+  /** `number` reads a 64-bit integer as a number (exact up to 2^53) instead of a bigint. */
+  readonly as?: "number";
 }
 
 /** A fixed C struct: a message's fixed header, or the payload of a `binary` attribute. */
@@ -108,6 +110,14 @@ export interface StructDef {
   readonly name: string;
   /** Members in wire order, with no implicit padding (write `pad` members). */
   readonly members: readonly StructMember[];
+  /**
+   * The payload is an array the kernel sizes by its own version (devconf
+   * values, SNMP counters: one slot per value of an enum that grows at its
+   * end): members past the end of a shorter payload are left out of the
+   * decoded object instead of making it a {@link ParseError}. (Bytes past
+   * the struct are ignored either way, as for every struct.)
+   */
+  readonly partial?: boolean;
 }
 
 /** One attribute of a set. */
@@ -207,15 +217,19 @@ export type BaseValue<T> = T extends "u64" | "s64" | "uint" | "sint" | "be64" ? 
 
 /** The decoded value of a struct member. */
 export type MemberValue<M> = M extends { enum: infer E } ? EnumNames<E> | number
+  : M extends { as: "number" } ? number
   : M extends { type: "u64" | "s64" | "be64" } ? bigint
   : M extends { type: IntType } ? number
   : M extends { type: "string" | "ip" | "mac" } ? string
   : Uint8Array;
 
 /** The decoded value of a struct. */
-export type StructValue<S extends StructDef> = {
-  -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]: MemberValue<M>;
-};
+export type StructValue<S extends StructDef> = S extends { partial: true } ? {
+    -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]?: MemberValue<M>;
+  }
+  : {
+    -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]: MemberValue<M>;
+  };
 
 /** The decoded value of one occurrence of an attribute. */
 export type OneValue<A> = A extends { type: "nest" }
@@ -590,8 +604,8 @@ function structReaderOf(s: StructDef): StructReader {
   const size = structSize(s);
   reader = (canGenerate && decoderKind === "function" ? generateStructReader(s, size) : undefined) ??
     ((b, at, end) => {
-      if (end - at < size) throw new ParseError(`${s.name} needs ${size} bytes, has ${end - at}`, at);
-      return walkStruct(s, b, at);
+      if (end - at < size && !s.partial) throw new ParseError(`${s.name} needs ${size} bytes, has ${end - at}`, at);
+      return walkStruct(s, b, at, end);
     });
   structReaders.set(s, reader);
   return reader;
@@ -619,26 +633,67 @@ function inlineMember(m: StructMember, o: string): string | undefined {
         : `(${at(0)} | (${at(1)} << 8) | (${at(2)} << 16) | (${at(3)} << 24))`;
       return m.type === "s32" ? v : `(${v} >>> 0)`;
     }
+    case "u64":
+      return m.as === "number" && !be ? `H.u64nAt(b, ${o})` : undefined;
   }
   return undefined;
 }
 
+/**
+ * Source reading an integer member at `dv`'s offset `o` through a `DataView`
+ * (one load, where the byte reads take two to eight), or undefined.
+ */
+function viewMember(m: StructMember, o: string): string | undefined {
+  const le = !bigEndian(m);
+  switch (m.type) {
+    case "u8":
+      return `dv.getUint8(${o})`;
+    case "s8":
+      return `dv.getInt8(${o})`;
+    case "u16":
+    case "be16":
+      return `dv.getUint16(${o}, ${le})`;
+    case "s16":
+      return `dv.getInt16(${o}, ${le})`;
+    case "u32":
+    case "be32":
+      return `dv.getUint32(${o}, ${le})`;
+    case "s32":
+      return `dv.getInt32(${o}, ${le})`;
+    case "u64":
+      // As a number: a counter that fits 32 bits stays a small integer (no boxed double).
+      return m.as === "number" && le
+        ? `((h = dv.getUint32(${o} + 4, true)) === 0 ? dv.getUint32(${o}, true) : dv.getUint32(${o}, true) + h * 4294967296)`
+        : undefined;
+  }
+  return undefined;
+}
+
+/** Structs of at least this many integer members are read through a `DataView` (devconf arrays, SNMP counters). */
+const VIEW_MEMBERS = 8;
+
 function generateStructReader(s: StructDef, size: number): StructReader | undefined {
   const fields: string[] = [];
   let offset = 0;
+  const viewed = s.members.filter((m) => viewMember(m, "0") !== undefined).length >= VIEW_MEMBERS;
   s.members.forEach((m, i) => {
     const n = memberSize(s, m);
     if (m.type !== "pad") {
       const o = `at + ${offset}`;
-      let value = inlineMember(m, o) ?? `H.member(S, ${i}, b, ${o}, ${n})`;
-      if (m.enum && inlineMember(m, o) !== undefined) value = `H.enumName(S.members[${i}].enum, ${value})`;
+      const direct = viewed ? viewMember(m, `o + ${offset}`) : inlineMember(m, o);
+      let value = direct ?? `H.member(S, ${i}, b, ${o}, ${n})`;
+      if (m.enum && direct !== undefined) value = `H.enumName(S.members[${i}].enum, ${value})`;
       fields.push(`${JSON.stringify(m.name)}: ${value}`);
     }
     offset += n;
   });
+  // A partial struct shorter than its size (an older kernel's array) takes the member walk, which stops at its end.
+  const short = s.partial ? `return H.walk(S, b, at, end);` : `H.short(S, ${size}, end - at, at);`;
   const source = `"use strict";
 return function read(b, at, end) {
-  if (end - at < ${size}) H.short(S, ${size}, end - at, at);
+  if (end - at < ${size}) ${short}${
+    viewed ? "\n  const dv = H.view(b), o = b.byteOffset + at;\n  let h;" : ""
+  }
   return { ${fields.join(", ")} };
 };`;
   try {
@@ -654,7 +709,8 @@ return function read(b, at, end) {
 function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: number): unknown {
   const m = s.members[i];
   if (m.type in INT_SIZE) {
-    const value = readIntAt(m.type, bigEndian(m), new DataView(b.buffer, b.byteOffset, b.byteLength), at, n, false);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const value = readIntAt(m.type, bigEndian(m), dv, at, n, m.as === "number");
     return m.enum ? enumName(m.enum, value as number) : value;
   }
   if (m.type === "string") return v.strAt(b, at, at + n);
@@ -663,22 +719,40 @@ function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: numbe
   return b.slice(at, at + n);
 }
 
+/** The `DataView` of the buffer read last: a dump's messages come from a few pooled buffers. */
+let viewedBuffer: ArrayBufferLike | undefined;
+let bufferView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
 const STRUCT_HELPERS = {
+  view(b: Uint8Array): DataView<ArrayBufferLike> {
+    if (b.buffer !== viewedBuffer) {
+      viewedBuffer = b.buffer;
+      bufferView = new DataView(viewedBuffer);
+    }
+    return bufferView;
+  },
   member: readMember,
+  walk: walkStruct,
+  u64nAt: v.u64nAt,
   enumName,
   short(s: StructDef, size: number, has: number, at: number): never {
     throw new ParseError(`${s.name} needs ${size} bytes, has ${has}`, at);
   },
 };
 
-/** The member walk (where code generation is refused). */
-function walkStruct(s: StructDef, bytes: Uint8Array, at: number): Record<string, unknown> {
+/**
+ * The member walk (where code generation is refused, and for a partial
+ * struct shorter than its size: members up to `end`).
+ */
+function walkStruct(s: StructDef, bytes: Uint8Array, at: number, end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  s.members.forEach((m, i) => {
+  for (let i = 0; i < s.members.length; i++) {
+    const m = s.members[i];
     const n = memberSize(s, m);
+    if (end - at < n) break; // only a partial struct gets here short
     if (m.type !== "pad") out[m.name] = readMember(s, i, bytes, at, n);
     at += n;
-  });
+  }
   return out;
 }
 
@@ -1115,7 +1189,7 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
       return len === 0 || b[s] !== 0;
     case OP_IP:
       if (len === 4) value = v.ipv4At(b, s);
-      else if (len === 16) value = v.ipv6(b.subarray(s, e));
+      else if (len === 16) value = v.ipv6At(b, s);
       else throw new ParseError(`attribute ${plan.where[i]}: an address of ${len} bytes`, at - NLA_HDRLEN);
       break;
     case OP_MAC:
@@ -1374,8 +1448,14 @@ const HELPERS = {
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
+  ipv6At: v.ipv6At,
   macAt: v.macAt,
   u64nAt: v.u64nAt,
+  structReader: structReaderOf,
+  nested(plan: Plan, i: number): Generated {
+    const inner = innerPlan(plan, i);
+    return generatedOf(inner) ?? ((b, s, e, base, into) => decodeTable(inner, b, s, e, base, into));
+  },
   codecError,
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
@@ -1439,8 +1519,8 @@ function generatedOf(plan: Plan): Generated | undefined {
       // A wrong size throws before anything is read.
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
-      // IPv4 inline; IPv6 and wrong sizes through the general reader.
-      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+      // IPv4 and IPv6 inline; wrong sizes through the general reader.
+      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${16 + NLA_HDRLEN} ? H.ipv6At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
     } else if (plan.ops[i] === OP_MAC && post === POST_NONE) {
       value = "H.macAt(b, s, e)";
     } else if (plan.ops[i] === OP_UINTN && post === POST_NONE && !bigEndian(plan.defs[i])) {
@@ -1453,6 +1533,14 @@ function generatedOf(plan: Plan): Generated | undefined {
       // its own (one call site per attribute, not a shared one).
       codecs.push(`const k${i} = P.defs[${i}].codec;`);
       value = `k${i}.decodeAt(b, s, e)`;
+    } else if (plan.ops[i] === OP_NEST && post === POST_NONE) {
+      // The nested set's decoder, called directly; found on first use (a set may nest itself).
+      codecs.push(`let k${i};`);
+      value = `(k${i} ??= H.nested(P, ${i}))(b, s, e, sh + s, undefined)`;
+    } else if (plan.ops[i] === OP_STRUCT && post === POST_NONE && !plan.defs[i].codec) {
+      // A struct's generated reader, the same way.
+      codecs.push(`const k${i} = H.structReader(P.defs[${i}].struct);`);
+      value = `k${i}(b, s, e)`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }
@@ -1462,7 +1550,7 @@ function generatedOf(plan: Plan): Generated | undefined {
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).
-    if (value.startsWith(`k${i}.`)) {
+    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`)) {
       store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
     }
     cases.push(`case ${type}: ${store} break;`);

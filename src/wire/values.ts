@@ -236,19 +236,36 @@ let lastPrefixText = "0.0.0.";
  */
 export function ipv6(bytes: Uint8Array): string {
   need(bytes, 16, "IPv6 address");
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  return ipv6At(bytes, 0);
+}
+
+/** The 16-bit group `i` of the IPv6 address at `at`. */
+function group(b: Uint8Array, at: number, i: number): number {
+  return (b[at + 2 * i] << 8) | b[at + 2 * i + 1];
+}
+
+/**
+ * Formats the 16 bytes at `at` as IPv6 (as {@link ipv6} does), without a
+ * view or an array; the caller has checked that they are there.
+ * @example `ipv6At(new Uint8Array(17), 1) // "::"`
+ */
+export function ipv6At(b: Uint8Array, at: number): string {
+  // The longest run of zero groups (the first of equal ones), written "::" when it is 2 or more.
   let bestBase = -1, bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
+    if (group(b, at, i) !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) [bestBase, bestLen] = [i, j - i];
+    while (j < 8 && group(b, at, j) === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
     i = j;
   }
+  if (bestLen === 8) return "::"; // unset tokens, the unspecified address
   if (bestLen < 2) bestBase = -1;
   let out = "";
   for (let i = 0; i < 8; i++) {
@@ -257,10 +274,10 @@ export function ipv6(bytes: Uint8Array): string {
       continue;
     }
     if (i) out += ":";
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      return out + ipv4(bytes.subarray(12));
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && group(b, at, 5) === 0xffff))) {
+      return out + ipv4At(b, at + 12);
     }
-    out += words[i].toString(16);
+    out += group(b, at, i).toString(16);
   }
   if (bestBase >= 0 && bestBase + bestLen === 8) out += ":";
   return out;

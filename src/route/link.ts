@@ -242,57 +242,6 @@ export const IPV6_DEVCONF = [
   "acceptRaMinLft",
   "forceForwarding",
 ] as const;
-/** The IPv6 MIB counters (`IPSTATS_MIB_*`, `linux/snmp.h`, up to Linux 6.18) by their MIB names (`/proc/net/dev_snmp6`): the slots of `IFLA_INET6_STATS`; `num` is how many the kernel sends. */
-export const INET6_STATS = [
-  "num",
-  "inReceives",
-  "inOctets",
-  "inDelivers",
-  "outForwDatagrams",
-  "outRequests",
-  "outOctets",
-  "inHdrErrors",
-  "inTooBigErrors",
-  "inNoRoutes",
-  "inAddrErrors",
-  "inUnknownProtos",
-  "inTruncatedPkts",
-  "inDiscards",
-  "outDiscards",
-  "outNoRoutes",
-  "reasmTimeout",
-  "reasmReqds",
-  "reasmOKs",
-  "reasmFails",
-  "fragOKs",
-  "fragFails",
-  "fragCreates",
-  "inMcastPkts",
-  "outMcastPkts",
-  "inBcastPkts",
-  "outBcastPkts",
-  "inMcastOctets",
-  "outMcastOctets",
-  "inBcastOctets",
-  "outBcastOctets",
-  "inCsumErrors",
-  "inNoECTPkts",
-  "inECT1Pkts",
-  "inECT0Pkts",
-  "inCEPkts",
-  "reasmOverlaps",
-  "outTransmits",
-] as const;
-/** The ICMPv6 counters (`ICMP6_MIB_*`) by their MIB names: the slots of `IFLA_INET6_ICMP6STATS`; `num` is how many the kernel sends. */
-export const ICMP6_STATS = [
-  "num",
-  "inMsgs",
-  "inErrors",
-  "outMsgs",
-  "outErrors",
-  "inCsumErrors",
-  "outRateLimitHost",
-] as const;
 /** `XDP_ATTACHED_*`, by value. */
 export const XDP_ATTACHED = ["none", "drv", "skb", "hw", "multi"] as const;
 
@@ -306,10 +255,6 @@ export type Ipv4Devconf = { [K in typeof IPV4_DEVCONF[number]]?: number };
  * {@link IPV6_DEVCONF}. A kernel older than the names sends fewer (those are absent).
  */
 export type Ipv6Devconf = { [K in typeof IPV6_DEVCONF[number]]?: number };
-/** `IFLA_INET6_STATS`: the device's IPv6 counters (`/proc/net/dev_snmp6/<dev>`), named by {@link INET6_STATS}. */
-export type Inet6Stats = { [K in typeof INET6_STATS[number]]?: number };
-/** `IFLA_INET6_ICMP6STATS`: the device's ICMPv6 counters, named by {@link ICMP6_STATS}. */
-export type Icmp6Stats = { [K in typeof ICMP6_STATS[number]]?: number };
 
 /** `struct ifla_cacheinfo` (`IFLA_INET6_CACHEINFO`). */
 export interface Inet6CacheInfo {
@@ -339,10 +284,15 @@ export interface LinkInet6 {
   cacheinfo?: Inet6CacheInfo;
   /** The device's IPv6 settings. */
   conf?: Ipv6Devconf;
-  /** IPv6 counters. */
-  stats?: Inet6Stats;
-  /** ICMPv6 counters. */
-  icmp6Stats?: Icmp6Stats;
+  /**
+   * IPv6 counters (`/proc/net/dev_snmp6/<dev>`), by `IPSTATS_MIB_*` of the running kernel: `[0]` is how many
+   * there are, `[1]` InReceives, `[2]` InOctets, `[3]` InDelivers; the slots after those moved between kernel
+   * versions (Linux 6.3 and 6.15 reordered them), so they are given by number, not by name. Numbers, exact up to
+   * 2^53 (as `stats64`).
+   */
+  stats?: number[];
+  /** ICMPv6 counters, by `ICMP6_MIB_*`: `[0]` how many, then InMsgs, InErrors, OutMsgs, OutErrors, InCsumErrors…. */
+  icmp6Stats?: number[];
   /** Interface identifier token (`ip token`), `"::"` when unset. */
   token?: string;
   /** Address generation mode (as `inet6AddrGenMode` of the link). */
@@ -886,6 +836,9 @@ const LINK_ATTR_DEFS = {
   tailroom: { id: 69, type: "u16" },
 } as const;
 
+/** IPv6 settings the kernel keeps unsigned (`__u32` in `struct ipv6_devconf`): the others are `__s32`. */
+const UNSIGNED_DEVCONF6: ReadonlySet<string> = new Set(["raDefrtrMetric", "ioam6Id", "ioam6IdWide", "acceptRaMinLft"]);
+
 /** `IFLA_INET_*`. */
 const INET_ATTRS = defineAttrSet({
   name: "link-inet",
@@ -908,17 +861,13 @@ const INET6_ATTRS = defineAttrSet({
     conf: {
       id: 2,
       type: "binary",
-      struct: { name: "ipv6_devconf", partial: true, members: IPV6_DEVCONF.map((name) => ({ name, type: "s32" })) },
-    },
-    stats: {
-      id: 3,
-      type: "binary",
       struct: {
-        name: "ipv6_stats",
+        name: "ipv6_devconf",
         partial: true,
-        members: INET6_STATS.map((name) => ({ name, type: "u64", as: "number" })),
+        members: IPV6_DEVCONF.map((name) => ({ name, type: UNSIGNED_DEVCONF6.has(name) ? "u32" : "s32" })),
       },
     },
+    stats: { id: 3, type: "binary", "sub-type": "u64", as: "number" },
     cacheinfo: {
       id: 5,
       type: "binary",
@@ -932,16 +881,7 @@ const INET6_ATTRS = defineAttrSet({
         ],
       },
     },
-    icmp6Stats: {
-      id: 6,
-      type: "binary",
-      cname: "IFLA_INET6_ICMP6STATS",
-      struct: {
-        name: "icmp6_stats",
-        partial: true,
-        members: ICMP6_STATS.map((name) => ({ name, type: "u64", as: "number" })),
-      },
-    },
+    icmp6Stats: { id: 6, type: "binary", "sub-type": "u64", as: "number", cname: "IFLA_INET6_ICMP6STATS" },
     token: { id: 7, type: "ip" },
     addrGenMode: { id: 8, type: "u8", enum: ADDR_GEN_MODES },
     raMtu: { id: 9, type: "u32" },
@@ -1029,77 +969,77 @@ const D = LINK_ATTR_DEFS;
  * `unknown`.
  */
 const LINK_FIELD_DEFS = lastOfScalars({
-    address: D.address,
-    broadcast: D.broadcast,
-    name: { ...D.ifname, cname: "IFLA_IFNAME", duplicate: "last" }, // the header's "" is replaced
-    mtu: D.mtu,
-    link: D.link,
-    qdisc: D.qdisc,
-    stats: { id: D.stats.id, type: "pad" },
-    master: D.master,
-    txqlen: D.txqlen,
-    operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
-    linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
-    linkinfo: {
-      id: D.linkinfo.id,
-      type: "binary",
-      codec: { decode: decodeLinkInfo, decodeAt: decodeLinkInfoAt },
-    },
-    alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
-    numVf: D.numVf,
-    stats64: {
-      id: D.stats64.id,
-      type: "binary",
-      codec: { decode: (b) => decodeStats64(b, 0, b.length), decodeAt: decodeStats64 },
-    },
-    group: D.group,
-    promiscuity: D.promiscuity,
-    numTxQueues: D.numTxQueues,
-    numRxQueues: D.numRxQueues,
-    carrier: { ...D.carrier, as: "boolean" },
-    physPortId: { id: D.physPortId.id, type: "binary", codec: HEX },
-    carrierChanges: D.carrierChanges,
-    physSwitchId: { id: D.physSwitchId.id, type: "binary", codec: HEX },
-    linkNetnsid: D.linkNetnsid,
-    physPortName: D.physPortName,
-    protoDown: { ...D.protoDown, as: "boolean" },
-    gsoMaxSegs: D.gsoMaxSegs,
-    gsoMaxSize: D.gsoMaxSize,
-    pad: D.pad,
-    event: D.event,
-    newNetnsid: D.newNetnsid,
-    netnsid: { ...D.targetNetnsid, cname: "IFLA_TARGET_NETNSID" },
-    carrierUpCount: D.carrierUpCount,
-    carrierDownCount: D.carrierDownCount,
-    newIfindex: D.newIfindex,
-    minMtu: D.minMtu,
-    maxMtu: D.maxMtu,
-    altNames: {
-      id: D.propList.id,
-      type: "binary",
-      cname: "IFLA_PROP_LIST",
-      duplicate: "last", // the header's [] is replaced
-      codec: { decode: (b) => altNames(b, 0, b.length), decodeAt: altNames },
-    },
-    permAddress: D.permAddress,
-    parentDevName: D.parentDevName,
-    parentDevBusName: D.parentDevBusName,
-    groMaxSize: D.groMaxSize,
-    tsoMaxSize: D.tsoMaxSize,
-    tsoMaxSegs: D.tsoMaxSegs,
-    allmulti: D.allmulti,
-    gsoIpv4MaxSize: D.gsoIpv4MaxSize,
-    groIpv4MaxSize: D.groIpv4MaxSize,
-    maxPacingOffloadHorizon: D.maxPacingOffloadHorizon,
-    netnsImmutable: { ...D.netnsImmutable, as: "boolean" },
-    headroom: D.headroom,
-    tailroom: D.tailroom,
-    map: { id: D.map.id, type: "binary", struct: IFMAP },
-    xdp: { id: D.xdp.id, type: "nest", nested: XDP_ATTRS },
-    afSpec: { id: D.afSpec.id, type: "nest", nested: AF_SPEC_ATTRS },
-    devlinkPort: { id: D.devlinkPort.id, type: "nest", nested: DEVLINK_PORT_ATTRS },
-    dpllPin: { id: D.dpllPin.id, type: "nest", nested: DPLL_PIN_ATTRS },
-  });
+  address: D.address,
+  broadcast: D.broadcast,
+  name: { ...D.ifname, cname: "IFLA_IFNAME", duplicate: "last" }, // the header's "" is replaced
+  mtu: D.mtu,
+  link: D.link,
+  qdisc: D.qdisc,
+  stats: { id: D.stats.id, type: "pad" },
+  master: D.master,
+  txqlen: D.txqlen,
+  operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
+  linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
+  linkinfo: {
+    id: D.linkinfo.id,
+    type: "binary",
+    codec: { decode: decodeLinkInfo, decodeAt: decodeLinkInfoAt },
+  },
+  alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
+  numVf: D.numVf,
+  stats64: {
+    id: D.stats64.id,
+    type: "binary",
+    codec: { decode: (b) => decodeStats64(b, 0, b.length), decodeAt: decodeStats64 },
+  },
+  group: D.group,
+  promiscuity: D.promiscuity,
+  numTxQueues: D.numTxQueues,
+  numRxQueues: D.numRxQueues,
+  carrier: { ...D.carrier, as: "boolean" },
+  physPortId: { id: D.physPortId.id, type: "binary", codec: HEX },
+  carrierChanges: D.carrierChanges,
+  physSwitchId: { id: D.physSwitchId.id, type: "binary", codec: HEX },
+  linkNetnsid: D.linkNetnsid,
+  physPortName: D.physPortName,
+  protoDown: { ...D.protoDown, as: "boolean" },
+  gsoMaxSegs: D.gsoMaxSegs,
+  gsoMaxSize: D.gsoMaxSize,
+  pad: D.pad,
+  event: D.event,
+  newNetnsid: D.newNetnsid,
+  netnsid: { ...D.targetNetnsid, cname: "IFLA_TARGET_NETNSID" },
+  carrierUpCount: D.carrierUpCount,
+  carrierDownCount: D.carrierDownCount,
+  newIfindex: D.newIfindex,
+  minMtu: D.minMtu,
+  maxMtu: D.maxMtu,
+  altNames: {
+    id: D.propList.id,
+    type: "binary",
+    cname: "IFLA_PROP_LIST",
+    duplicate: "last", // the header's [] is replaced
+    codec: { decode: (b) => altNames(b, 0, b.length), decodeAt: altNames },
+  },
+  permAddress: D.permAddress,
+  parentDevName: D.parentDevName,
+  parentDevBusName: D.parentDevBusName,
+  groMaxSize: D.groMaxSize,
+  tsoMaxSize: D.tsoMaxSize,
+  tsoMaxSegs: D.tsoMaxSegs,
+  allmulti: D.allmulti,
+  gsoIpv4MaxSize: D.gsoIpv4MaxSize,
+  groIpv4MaxSize: D.groIpv4MaxSize,
+  maxPacingOffloadHorizon: D.maxPacingOffloadHorizon,
+  netnsImmutable: { ...D.netnsImmutable, as: "boolean" },
+  headroom: D.headroom,
+  tailroom: D.tailroom,
+  map: { id: D.map.id, type: "binary", struct: IFMAP },
+  xdp: { id: D.xdp.id, type: "nest", nested: XDP_ATTRS },
+  afSpec: { id: D.afSpec.id, type: "nest", nested: AF_SPEC_ATTRS },
+  devlinkPort: { id: D.devlinkPort.id, type: "nest", nested: DEVLINK_PORT_ATTRS },
+  dpllPin: { id: D.dpllPin.id, type: "nest", nested: DPLL_PIN_ATTRS },
+});
 const LINK_FIELDS = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_FIELD_DEFS });
 
 /**

@@ -162,6 +162,14 @@ export interface AttrDef {
   readonly formats?: { readonly [value: string]: AttrSet };
   /** Layout of a `binary` payload. */
   readonly struct?: StructDef;
+  /**
+   * A `binary` payload that is an array of integers of this type (YNL's
+   * `sub-type`), host order: decoded to an array (of bigints for `u64`,
+   * numbers with `as: "number"`), for arrays whose slots differ from one
+   * kernel version to the next (the IPv6 SNMP counters). A length that is
+   * not a whole number of them is a {@link ParseError}.
+   */
+  readonly "sub-type"?: "u8" | "u16" | "u32" | "s32" | "u64";
   /** Exact length of a `mac` (6 for an Ethernet address): a text of any other length is refused before sending. */
   readonly len?: number;
   /** Decoder of a `binary` payload. */
@@ -242,6 +250,9 @@ export type OneValue<A> = A extends { type: "nest" }
     ? { [K in keyof F]: Decoded<F[K]> }[keyof F] | { unknown?: Attr[] }
   : A extends { codec: Codec<infer T> } ? T
   : A extends { struct: infer S extends StructDef } ? StructValue<S>
+  : A extends { "sub-type": "u64"; as: "number" } ? number[]
+  : A extends { "sub-type": "u64" } ? bigint[]
+  : A extends { "sub-type": string } ? number[]
   : A extends { enum: infer E; "enum-as-flags": true } ? (EnumNames<E> | number)[]
   : A extends { enum: infer E } ? EnumNames<E> | number
   : A extends { flags: infer F } ? (EnumNames<F> | number)[]
@@ -285,6 +296,7 @@ export type OneInput<A> = A extends { type: "nest" } ? (NestedSet<A> extends inf
     ? { [K in keyof F]: Input<F[K]> }[keyof F]
   : A extends { codec: Codec<infer T> } ? T | Uint8Array
   : A extends { struct: infer S extends StructDef } ? Partial<StructValue<S>> | Uint8Array
+  : A extends { "sub-type": string } ? readonly (number | bigint)[] | Uint8Array
   : A extends { enum: infer E; "enum-as-flags": true } ? readonly (EnumNames<E> | number)[] | number | bigint
   : A extends { enum: infer E } ? EnumNames<E> | number
   : A extends { flags: infer F } ? readonly (EnumNames<F> | number)[] | number | bigint
@@ -372,6 +384,10 @@ function validate(set: AttrSet): void {
       throw new TypeError(`${where}: a sub-message needs a selector and formats`);
     }
     if (!(t in OP_OF_TYPE)) throw new TypeError(`${where}: unknown attribute type ${JSON.stringify(t)}`);
+    const sub = def["sub-type"];
+    if (sub !== undefined && (t !== "binary" || def.codec || def.struct || !(sub in ARRAY_ELEMENT))) {
+      throw new TypeError(`${where}: sub-type ${JSON.stringify(sub)} is for a binary without codec or struct`);
+    }
     if (def.netByteOrder && !NET_BYTEORDER_TYPES.has(t)) {
       throw new TypeError(`${where}: NLA_F_NET_BYTEORDER is for integers, addresses and binary values, not a ${t}`);
     }
@@ -691,9 +707,7 @@ function generateStructReader(s: StructDef, size: number): StructReader | undefi
   const short = s.partial ? `return H.walk(S, b, at, end);` : `H.short(S, ${size}, end - at, at);`;
   const source = `"use strict";
 return function read(b, at, end) {
-  if (end - at < ${size}) ${short}${
-    viewed ? "\n  const dv = H.view(b), o = b.byteOffset + at;\n  let h;" : ""
-  }
+  if (end - at < ${size}) ${short}${viewed ? "\n  const dv = H.view(b), o = b.byteOffset + at;\n  let h;" : ""}
   return { ${fields.join(", ")} };
 };`;
   try {
@@ -906,7 +920,8 @@ const OP_U8 = 1,
   OP_S16BE = 33,
   OP_S32BE = 34,
   OP_S64BE = 35,
-  OP_S64BEN = 36;
+  OP_S64BEN = 36,
+  OP_INTS = 37;
 
 /** The base reader of each type; byte order and `as` refine it in {@link opOf}. */
 const OP_OF_TYPE: Record<AttrType, number> = {
@@ -962,7 +977,7 @@ function opOf(def: AttrDef): number {
     case "flag":
       return def.as === "boolean" ? OP_FLAGBOOL : OP_FLAG;
     case "binary":
-      return def.codec ? OP_CODEC : def.struct ? OP_STRUCT : OP_BINARY;
+      return def.codec ? OP_CODEC : def.struct ? OP_STRUCT : def["sub-type"] ? OP_INTS : OP_BINARY;
   }
   return OP_OF_TYPE[def.type];
 }
@@ -1101,6 +1116,45 @@ function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
   return err;
 }
 
+/** Element sizes of `sub-type` arrays. */
+const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8 };
+
+/** A `sub-type` array in `b[s, e)`, read through the buffer's `DataView` (one load an element). */
+function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
+  const sub = def["sub-type"]!;
+  const size = ARRAY_ELEMENT[sub];
+  if ((e - s) % size !== 0) throw new ParseError(`${e - s} bytes is not a whole number of ${sub}`, 0);
+  const dv = STRUCT_HELPERS.view(b);
+  const n = (e - s) / size, at = b.byteOffset + s;
+  // Sized once (no regrowing on push): every slot is written below.
+  const out: (number | bigint)[] = new Array(n);
+  switch (sub) {
+    case "u8":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint8(at + k);
+      break;
+    case "u16":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint16(at + 2 * k, true);
+      break;
+    case "u32":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint32(at + 4 * k, true);
+      break;
+    case "s32":
+      for (let k = 0; k < n; k++) out[k] = dv.getInt32(at + 4 * k, true);
+      break;
+    default:
+      if (def.as === "number") {
+        for (let k = 0; k < n; k++) {
+          // A counter that fits 32 bits stays a small integer (no boxed double).
+          const hi = dv.getUint32(at + 8 * k + 4, true), lo = dv.getUint32(at + 8 * k, true);
+          out[k] = hi === 0 ? lo : lo + hi * 0x100000000;
+        }
+      } else {
+        for (let k = 0; k < n; k++) out[k] = dv.getBigUint64(at + 8 * k, true);
+      }
+  }
+  return out;
+}
+
 /** Reads the value of slot `i` from `b[s, e)`; `at` is the offset of the payload in the message (errors). */
 function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
   const len = e - s;
@@ -1218,6 +1272,12 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_SUBMSG:
       // Kept as a range until the selector is known (see decodeRange).
       return [s, e, at];
+    case OP_INTS:
+      try {
+        return intsAt(plan.defs[i], b, s, e);
+      } catch (err) {
+        throw codecError(plan, i, err, at);
+      }
     case OP_CODEC:
     case OP_STRUCT:
       try {
@@ -1452,6 +1512,7 @@ const HELPERS = {
   macAt: v.macAt,
   u64nAt: v.u64nAt,
   structReader: structReaderOf,
+  ints: intsAt,
   nested(plan: Plan, i: number): Generated {
     const inner = innerPlan(plan, i);
     return generatedOf(inner) ?? ((b, s, e, base, into) => decodeTable(inner, b, s, e, base, into));
@@ -1520,7 +1581,9 @@ function generatedOf(plan: Plan): Generated | undefined {
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 and IPv6 inline; wrong sizes through the general reader.
-      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${16 + NLA_HDRLEN} ? H.ipv6At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${
+        16 + NLA_HDRLEN
+      } ? H.ipv6At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
     } else if (plan.ops[i] === OP_MAC && post === POST_NONE) {
       value = "H.macAt(b, s, e)";
     } else if (plan.ops[i] === OP_UINTN && post === POST_NONE && !bigEndian(plan.defs[i])) {
@@ -1537,6 +1600,9 @@ function generatedOf(plan: Plan): Generated | undefined {
       // The nested set's decoder, called directly; found on first use (a set may nest itself).
       codecs.push(`let k${i};`);
       value = `(k${i} ??= H.nested(P, ${i}))(b, s, e, sh + s, undefined)`;
+    } else if (plan.ops[i] === OP_INTS && post === POST_NONE) {
+      codecs.push(`const k${i} = P.defs[${i}];`);
+      value = `H.ints(k${i}, b, s, e)`;
     } else if (plan.ops[i] === OP_STRUCT && post === POST_NONE && !plan.defs[i].codec) {
       // A struct's generated reader, the same way.
       codecs.push(`const k${i} = H.structReader(P.defs[${i}].struct);`);
@@ -1550,7 +1616,7 @@ function generatedOf(plan: Plan): Generated | undefined {
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).
-    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`)) {
+    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`)) {
       store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
     }
     cases.push(`case ${type}: ${store} break;`);
@@ -1906,10 +1972,24 @@ function writeOther(
       if (input instanceof Uint8Array) w.attr(id, input);
       else if (def.codec?.encode) w.attr(id, def.codec.encode(input));
       else if (def.struct) w.attr(id, encodeStruct(def.struct, input as Record<string, never>));
+      else if (def["sub-type"] && Array.isArray(input)) w.attr(id, encodeInts(def, input, where));
       else throw new TypeError(`${where}: expected a Uint8Array`);
       return;
   }
   throw new TypeError(`${where}: type ${JSON.stringify(def.type)} cannot be written`);
+}
+
+/** A `sub-type` array's payload; every element is checked against the element type's range. */
+function encodeInts(def: AttrDef, input: readonly unknown[], where: string): Uint8Array {
+  const sub = def["sub-type"]!;
+  const size = ARRAY_ELEMENT[sub];
+  const out = new Uint8Array(input.length * size);
+  const dv = new DataView(out.buffer);
+  input.forEach((x, i) => {
+    const num = checkRange(sub, toInteger(x, `${where}[${i}]`), `${where}[${i}]`);
+    writeIntAt(dv, i * size, size, false, num);
+  });
+  return out;
 }
 
 /** Writes the elements of a multi-attribute (an array) one attribute each. */

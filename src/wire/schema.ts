@@ -1116,6 +1116,19 @@ function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
   return err;
 }
 
+/** The 32-bit words of the buffer read last (host order, as netlink's integers are). */
+let wordsBuffer: ArrayBufferLike | undefined;
+let bufferWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/** The buffer of `b` as 32-bit words, made once per buffer: a dump's datagrams come from a few pooled buffers. */
+function words(b: Uint8Array): Uint32Array {
+  if (b.buffer !== wordsBuffer) {
+    wordsBuffer = b.buffer;
+    bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+  }
+  return bufferWords;
+}
+
 /** Element sizes of `sub-type` arrays. */
 const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8 };
 
@@ -1124,8 +1137,19 @@ function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bi
   const sub = def["sub-type"]!;
   const size = ARRAY_ELEMENT[sub];
   if ((e - s) % size !== 0) throw new ParseError(`${e - s} bytes is not a whole number of ${sub}`, 0);
-  const dv = STRUCT_HELPERS.view(b);
   const n = (e - s) / size, at = b.byteOffset + s;
+  if (sub === "u64" && def.as === "number" && (at & 3) === 0) {
+    // Counters (the usual case, and a long array): 32-bit words of the buffer, two a counter.
+    const w = words(b);
+    const out: number[] = new Array(n);
+    for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
+      const hi = w[i + 1];
+      // A counter that fits 32 bits stays a small integer (no boxed double).
+      out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
+    }
+    return out;
+  }
+  const dv = STRUCT_HELPERS.view(b);
   // Sized once (no regrowing on push): every slot is written below.
   const out: (number | bigint)[] = new Array(n);
   switch (sub) {

@@ -121,36 +121,14 @@ const SHORT_STRING = 64;
  */
 export function strAt(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_STRING) {
-    // Names, kinds, labels: short and ASCII. Anything else goes to the decoder.
-    let i = start;
-    while (i < end && bytes[i] !== 0 && bytes[i] < 0x80) i++;
-    if (i === end || bytes[i] === 0) {
-      const b = bytes, s = start;
-      // Up to 8 characters (qdiscs, kinds, most interface names) in one call, no string per character.
-      switch (i - s) {
-        case 0:
-          return "";
-        case 1:
-          return String.fromCharCode(b[s]);
-        case 2:
-          return String.fromCharCode(b[s], b[s + 1]);
-        case 3:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
-        case 4:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
-        case 5:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
-        case 6:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
-        case 7:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-        case 8:
-          return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
-      }
-      let out = "";
-      for (let k = s; k < i; k++) out += String.fromCharCode(b[k]);
-      return out;
+    let out = "";
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === 0) return out;
+      if (c >= 0x80) break;
+      out += String.fromCharCode(c);
     }
+    if (out.length === end - start) return out;
   }
   let nul = bytes.indexOf(0, start);
   if (nul < 0 || nul > end) nul = end;

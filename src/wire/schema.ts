@@ -1482,34 +1482,41 @@ function decodeTable(
 }
 
 function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknown>): void {
-  for (const i of plan.subs) {
+  const subs = plan.subs;
+  for (let k = 0; k < subs.length; k++) {
+    const i = subs[k];
     const key = plan.keys[i];
-    const one = (range: unknown) => {
-      const [s, e, at] = range as [number, number, number];
-      const def = plan.defs[i];
-      const selected = out[def.selector!];
-      const format = selected === undefined ? undefined : def.formats![String(selected)];
-      const header = format?.["fixed-header"];
-      if (header) {
-        const size = structSize(header);
-        const fields = decodeStruct(header, b.subarray(s, e)) as Record<string, unknown>;
-        const from = Math.min(e, s + align4(size));
-        return { ...fields, ...decodeRange(planOf(format!), b, from, e, at + from - s) };
-      }
-      if (format) return decodeRange(planOf(format), b, s, e, at);
-      // No format for this selector: the payload's attributes, kept raw.
-      const unknown: Attr[] = [];
-      try {
-        walkChildren(b, s, e, at, (cs, ce) => unknown.push(unknownAttr(b, cs - NLA_HDRLEN, ce - cs + NLA_HDRLEN)));
-      } catch {
-        return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
-      }
-      return { unknown };
-    };
     const value = out[key];
+    // Most messages carry none (a veth's IFLA_LINKINFO has a kind and no data): nothing made for them.
     if (value === undefined) continue;
-    out[key] = plan.rules[i] === RULE_MULTI ? (value as unknown[]).map(one) : one(value);
+    out[key] = plan.rules[i] === RULE_MULTI
+      ? (value as unknown[]).map((range) => subMessage(plan, i, b, out, range))
+      : subMessage(plan, i, b, out, value);
   }
+}
+
+/** One sub-message (`range`: its payload's start, end and offset in the message), by the format its selector names. */
+function subMessage(plan: Plan, i: number, b: Uint8Array, out: Record<string, unknown>, range: unknown): unknown {
+  const [s, e, at] = range as [number, number, number];
+  const def = plan.defs[i];
+  const selected = out[def.selector!];
+  const format = selected === undefined ? undefined : def.formats![String(selected)];
+  const header = format?.["fixed-header"];
+  if (header) {
+    const size = structSize(header);
+    const fields = decodeStruct(header, b.subarray(s, e)) as Record<string, unknown>;
+    const from = Math.min(e, s + align4(size));
+    return { ...fields, ...decodeRange(planOf(format!), b, from, e, at + from - s) };
+  }
+  if (format) return decodeRange(planOf(format), b, s, e, at);
+  // No format for this selector: the payload's attributes, kept raw.
+  const unknown: Attr[] = [];
+  try {
+    walkChildren(b, s, e, at, (cs, ce) => unknown.push(unknownAttr(b, cs - NLA_HDRLEN, ce - cs + NLA_HDRLEN)));
+  } catch {
+    return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
+  }
+  return { unknown };
 }
 
 // ---------------------------------------------------------------------------

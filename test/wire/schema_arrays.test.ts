@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { AttrWriter, ParseError } from "../../src/wire/mod.ts";
-import { type AttrSet, decodeAttrs, decodeStruct, defineAttrSet, encodeAttrs, useDecoder } from "../../src/wire/schema.ts";
+import {
+  type AttrSet,
+  decodeAttrs,
+  decodeStruct,
+  defineAttrSet,
+  encodeAttrs,
+  useDecoder,
+} from "../../src/wire/schema.ts";
 import { ipv6, ipv6At } from "../../src/wire/values.ts";
 
 const CONF = {

@@ -82,8 +82,10 @@ test("afSpec.inet.conf and afSpec.inet6.conf hold what /proc/sys/net/ipv4|ipv6/c
     const la0 = (await linksOf(ns)).get("la0")!;
     const v4 = la0.afSpec?.inet?.conf as Record<string, number | undefined>;
     const v6 = la0.afSpec?.inet6?.conf as Record<string, number | undefined>;
-    assert.deepEqual(Object.keys(v4), [...IPV4_DEVCONF], "this kernel sends every IPv4 name");
-    assert.deepEqual(Object.keys(v6), [...IPV6_DEVCONF], "this kernel sends every IPv6 name");
+    // The names in order, as many as the kernel sends (all of them from Linux 6.17 on; fewer from an older one).
+    assert.deepEqual(Object.keys(v4), IPV4_DEVCONF.slice(0, Object.keys(v4).length));
+    assert.deepEqual(Object.keys(v6), IPV6_DEVCONF.slice(0, Object.keys(v6).length));
+    assert.ok(Object.keys(v4).length >= 30 && Object.keys(v6).length >= 50, "a kernel of the last years sends most");
     assert.deepEqual([v4.forwarding, v4.rpFilter, v4.arpIgnore], [1, 2, 1]);
     assert.deepEqual([v6.hoplimit, v6.mtu6, v6.acceptRa], [33, 1400, 2]);
     const n4 = compareConf("inet.conf", IPV4_DEVCONF, v4, procDir(ns, "/proc/sys/net/ipv4/conf/la0"), V4_SYSCTL);

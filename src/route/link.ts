@@ -39,7 +39,7 @@ import {
   writeIfinfomsg,
   writeNetns,
 } from "./linkinfo/mod.ts";
-import { withJson } from "../wire/json.ts";
+import { holdsRaw, withJson } from "../wire/json.ts";
 
 /** `IFLA_*` attribute numbers (`linux/if_link.h`, up to Linux 6.18). */
 export const IFLA = {
@@ -143,6 +143,230 @@ export const OPERSTATES = ["unknown", "notpresent", "down", "lowerlayerdown", "t
 export const LINK_MODES = ["default", "dormant", "testing"] as const;
 /** IPv6 address generation modes (`IN6_ADDR_GEN_MODE_*`), by value. */
 export const ADDR_GEN_MODES = ["eui64", "none", "stable_secret", "random"] as const;
+
+/** `IPV4_DEVCONF_*` (`linux/ip.h`) in camelCase, from `IPV4_DEVCONF_FORWARDING` (1) on: the slots of `IFLA_INET_CONF`. */
+export const IPV4_DEVCONF = [
+  "forwarding",
+  "mcForwarding",
+  "proxyArp",
+  "acceptRedirects",
+  "secureRedirects",
+  "sendRedirects",
+  "sharedMedia",
+  "rpFilter",
+  "acceptSourceRoute",
+  "bootpRelay",
+  "logMartians",
+  "tag",
+  "arpfilter",
+  "mediumId",
+  "noxfrm",
+  "nopolicy",
+  "forceIgmpVersion",
+  "arpAnnounce",
+  "arpIgnore",
+  "promoteSecondaries",
+  "arpAccept",
+  "arpNotify",
+  "acceptLocal",
+  "srcVmark",
+  "proxyArpPvlan",
+  "routeLocalnet",
+  "igmpv2UnsolicitedReportInterval",
+  "igmpv3UnsolicitedReportInterval",
+  "ignoreRoutesWithLinkdown",
+  "dropUnicastInL2Multicast",
+  "dropGratuitousArp",
+  "bcForwarding",
+  "arpEvictNocarrier",
+] as const;
+/** `DEVCONF_*` (`linux/ipv6.h`, up to Linux 6.18) in camelCase, from `DEVCONF_FORWARDING` (0) on: the slots of `IFLA_INET6_CONF`. */
+export const IPV6_DEVCONF = [
+  "forwarding",
+  "hoplimit",
+  "mtu6",
+  "acceptRa",
+  "acceptRedirects",
+  "autoconf",
+  "dadTransmits",
+  "rtrSolicits",
+  "rtrSolicitInterval",
+  "rtrSolicitDelay",
+  "useTempaddr",
+  "tempValidLft",
+  "tempPreferedLft",
+  "regenMaxRetry",
+  "maxDesyncFactor",
+  "maxAddresses",
+  "forceMldVersion",
+  "acceptRaDefrtr",
+  "acceptRaPinfo",
+  "acceptRaRtrPref",
+  "rtrProbeInterval",
+  "acceptRaRtInfoMaxPlen",
+  "proxyNdp",
+  "optimisticDad",
+  "acceptSourceRoute",
+  "mcForwarding",
+  "disableIpv6",
+  "acceptDad",
+  "forceTllao",
+  "ndiscNotify",
+  "mldv1UnsolicitedReportInterval",
+  "mldv2UnsolicitedReportInterval",
+  "suppressFragNdisc",
+  "acceptRaFromLocal",
+  "useOptimistic",
+  "acceptRaMtu",
+  "stableSecret",
+  "useOifAddrsOnly",
+  "acceptRaMinHopLimit",
+  "ignoreRoutesWithLinkdown",
+  "dropUnicastInL2Multicast",
+  "dropUnsolicitedNa",
+  "keepAddrOnDown",
+  "rtrSolicitMaxInterval",
+  "seg6Enabled",
+  "seg6RequireHmac",
+  "enhancedDad",
+  "addrGenMode",
+  "disablePolicy",
+  "acceptRaRtInfoMinPlen",
+  "ndiscTclass",
+  "rplSegEnabled",
+  "raDefrtrMetric",
+  "ioam6Enabled",
+  "ioam6Id",
+  "ioam6IdWide",
+  "ndiscEvictNocarrier",
+  "acceptUntrackedNa",
+  "acceptRaMinLft",
+  "forceForwarding",
+] as const;
+/** `XDP_ATTACHED_*`, by value. */
+export const XDP_ATTACHED = ["none", "drv", "skb", "hw", "multi"] as const;
+
+/**
+ * `IFLA_INET_CONF`: the IPv4 settings of a device (`/proc/sys/net/ipv4/conf/<dev>/`), named by
+ * {@link IPV4_DEVCONF}. A kernel older than the names sends fewer (those are absent).
+ */
+export type Ipv4Devconf = { [K in typeof IPV4_DEVCONF[number]]?: number };
+/**
+ * `IFLA_INET6_CONF`: the IPv6 settings of a device (`/proc/sys/net/ipv6/conf/<dev>/`), named by
+ * {@link IPV6_DEVCONF}. A kernel older than the names sends fewer (those are absent).
+ */
+export type Ipv6Devconf = { [K in typeof IPV6_DEVCONF[number]]?: number };
+
+/** `struct ifla_cacheinfo` (`IFLA_INET6_CACHEINFO`). */
+export interface Inet6CacheInfo {
+  /** Largest reassembled packet. */
+  maxReasmLen: number;
+  /** When the device's IPv6 state last changed, in hundredths of a second since boot. */
+  tstamp: number;
+  /** Neighbour reachable time, ms. */
+  reachableTime: number;
+  /** Neighbour solicitation retransmit time, ms. */
+  retransTime: number;
+}
+
+/** `AF_INET` in `IFLA_AF_SPEC`. */
+export interface LinkInet {
+  /** The device's IPv4 settings. */
+  conf?: Ipv4Devconf;
+  /** Attributes not decoded, raw. */
+  unknown?: RawAttr[];
+}
+
+/** `AF_INET6` in `IFLA_AF_SPEC`. */
+export interface LinkInet6 {
+  /** `IFLA_INET6_FLAGS` (`IF_READY`, `IF_RS_SENT`, `IF_RA_*` bits). */
+  flags?: number;
+  /** Reassembly size and neighbour timers. */
+  cacheinfo?: Inet6CacheInfo;
+  /** The device's IPv6 settings. */
+  conf?: Ipv6Devconf;
+  /**
+   * IPv6 counters (`/proc/net/dev_snmp6/<dev>`), by `IPSTATS_MIB_*` of the running kernel: `[0]` is how many
+   * there are, `[1]` InReceives, `[2]` InOctets, `[3]` InDelivers; the slots after those moved between kernel
+   * versions (Linux 6.3 and 6.15 reordered them), so they are given by number, not by name. Numbers, exact up to
+   * 2^53 (as `stats64`).
+   */
+  stats?: number[];
+  /** ICMPv6 counters, by `ICMP6_MIB_*`: `[0]` how many, then InMsgs, InErrors, OutMsgs, OutErrors, InCsumErrors…. */
+  icmp6Stats?: number[];
+  /** Interface identifier token (`ip token`), `"::"` when unset. */
+  token?: string;
+  /** Address generation mode (as `inet6AddrGenMode` of the link). */
+  addrGenMode?: string;
+  /** MTU learnt from router advertisements. */
+  raMtu?: number;
+  /** Attributes not decoded, raw. */
+  unknown?: RawAttr[];
+}
+
+/** `IFLA_AF_SPEC` of an ordinary (`family` 0) link message: per address family. */
+export interface LinkAfSpec {
+  /** IPv4. */
+  inet?: LinkInet;
+  /** IPv6. */
+  inet6?: LinkInet6;
+  /** Families not decoded (MPLS…), raw. */
+  unknown?: RawAttr[];
+}
+
+/** `struct rtnl_link_ifmap` (`IFLA_MAP`): the device's I/O resources, zero for virtual devices. */
+export interface LinkMap {
+  /** Shared memory start. */
+  memStart: number;
+  /** Shared memory end. */
+  memEnd: number;
+  /** I/O base address. */
+  baseAddr: number;
+  /** IRQ number. */
+  irq: number;
+  /** DMA channel. */
+  dma: number;
+  /** Port. */
+  port: number;
+}
+
+/** `IFLA_XDP`: the XDP program attached, if any. */
+export interface LinkXdp {
+  /** How a program is attached (`"none"`, `"drv"`, `"skb"`, `"hw"`, `"multi"`). */
+  attached?: string;
+  /** `XDP_FLAGS_*`. */
+  flags?: number;
+  /** Id of the program (one attached). */
+  progId?: number;
+  /** Id of the driver-mode program. */
+  drvProgId?: number;
+  /** Id of the generic (skb) program. */
+  skbProgId?: number;
+  /** Id of the offloaded program. */
+  hwProgId?: number;
+  /** Attributes not decoded, raw. */
+  unknown?: RawAttr[];
+}
+
+/** `IFLA_DEVLINK_PORT`: the devlink port of the device (empty for devices without one). */
+export interface LinkDevlinkPort {
+  /** Bus of the devlink instance. */
+  busName?: string;
+  /** Device of the devlink instance. */
+  devName?: string;
+  /** Port index. */
+  portIndex?: number;
+  /** Attributes not decoded, raw. */
+  unknown?: RawAttr[];
+}
+
+/** `IFLA_DPLL_PIN`: the DPLL pin of the device (empty for devices without one). */
+export interface LinkDpllPin {
+  /** Pin id. */
+  id?: number;
+  /** Attributes not decoded, raw. */
+  unknown?: RawAttr[];
+}
 
 /** `ARPHRD_*` hardware types iproute2 names (`link_type`). */
 export const ARPHRD: Readonly<Record<number, string>> = {
@@ -485,6 +709,16 @@ export interface Link {
   tailroom?: number;
   /** IPv6 address generation mode (`"eui64"`, `"none"`, `"stable_secret"`, `"random"`). */
   inet6AddrGenMode?: string;
+  /** Per address family (IPv4 and IPv6 settings and IPv6 counters); in bridge port (`family` 7) messages kept in `unknown`. */
+  afSpec?: LinkAfSpec;
+  /** I/O resources (`IFLA_MAP`). */
+  map?: LinkMap;
+  /** XDP program (`IFLA_XDP`). */
+  xdp?: LinkXdp;
+  /** Devlink port (`IFLA_DEVLINK_PORT`). */
+  devlinkPort?: LinkDevlinkPort;
+  /** DPLL pin (`IFLA_DPLL_PIN`). */
+  dpllPin?: LinkDpllPin;
   /** In notifications: `IFLA_EVENT`. */
   event?: number;
   /** In notifications of a namespace move: the id of the new namespace. */
@@ -496,8 +730,8 @@ export interface Link {
   /** Kind and kind-specific data. */
   linkinfo?: LinkInfo;
   /**
-   * Attributes not decoded into fields (`IFLA_AF_SPEC`, `IFLA_MAP`, `IFLA_XDP`, newer ones…), raw: copies,
-   * made in shared 16 KiB buffers (a link kept keeps its buffer alive).
+   * Attributes not decoded into fields (newer ones; `IFLA_PROTINFO` and `IFLA_AF_SPEC` of bridge port messages…),
+   * raw: copies, made in shared 16 KiB buffers (a link kept keeps its buffer alive).
    */
   unknown: RawAttr[];
 }
@@ -603,6 +837,112 @@ const LINK_ATTR_DEFS = {
   tailroom: { id: 69, type: "u16" },
 } as const;
 
+/** IPv6 settings the kernel keeps unsigned (`__u32` in `struct ipv6_devconf`): the others are `__s32`. */
+const UNSIGNED_DEVCONF6: ReadonlySet<string> = new Set(["raDefrtrMetric", "ioam6Id", "ioam6IdWide", "acceptRaMinLft"]);
+
+/** `IFLA_INET_*`. */
+const INET_ATTRS = defineAttrSet({
+  name: "link-inet",
+  prefix: "IFLA_INET_",
+  attributes: {
+    conf: {
+      id: 1,
+      type: "binary",
+      struct: { name: "ipv4_devconf", partial: true, members: IPV4_DEVCONF.map((name) => ({ name, type: "s32" })) },
+    },
+  },
+});
+
+/** `IFLA_INET6_*`. */
+const INET6_ATTRS = defineAttrSet({
+  name: "link-inet6",
+  prefix: "IFLA_INET6_",
+  attributes: {
+    flags: { id: 1, type: "u32" },
+    conf: {
+      id: 2,
+      type: "binary",
+      struct: {
+        name: "ipv6_devconf",
+        partial: true,
+        members: IPV6_DEVCONF.map((name) => ({ name, type: UNSIGNED_DEVCONF6.has(name) ? "u32" : "s32" })),
+      },
+    },
+    stats: { id: 3, type: "binary", "sub-type": "u64", as: "number" },
+    cacheinfo: {
+      id: 5,
+      type: "binary",
+      struct: {
+        name: "ifla_cacheinfo",
+        members: [
+          { name: "maxReasmLen", type: "u32" },
+          { name: "tstamp", type: "u32" },
+          { name: "reachableTime", type: "u32" },
+          { name: "retransTime", type: "u32" },
+        ],
+      },
+    },
+    icmp6Stats: { id: 6, type: "binary", "sub-type": "u64", as: "number", cname: "IFLA_INET6_ICMP6STATS" },
+    token: { id: 7, type: "ip" },
+    addrGenMode: { id: 8, type: "u8", enum: ADDR_GEN_MODES },
+    raMtu: { id: 9, type: "u32" },
+  },
+});
+
+/** `IFLA_AF_SPEC` of a `family` 0 message: one nest per address family. */
+const AF_SPEC_ATTRS = defineAttrSet({
+  name: "link-af-spec",
+  attributes: {
+    inet: { id: 2, type: "nest", nested: INET_ATTRS, cname: "AF_INET" },
+    inet6: { id: 10, type: "nest", nested: INET6_ATTRS, cname: "AF_INET6" },
+  },
+});
+
+/** `IFLA_XDP_*`. */
+const XDP_ATTRS = defineAttrSet({
+  name: "link-xdp",
+  prefix: "IFLA_XDP_",
+  attributes: {
+    attached: { id: 2, type: "u8", enum: XDP_ATTACHED },
+    flags: { id: 3, type: "u32" },
+    progId: { id: 4, type: "u32" },
+    drvProgId: { id: 5, type: "u32" },
+    skbProgId: { id: 6, type: "u32" },
+    hwProgId: { id: 7, type: "u32" },
+  },
+});
+
+/** The devlink handle in `IFLA_DEVLINK_PORT` (`DEVLINK_ATTR_*`). */
+const DEVLINK_PORT_ATTRS = defineAttrSet({
+  name: "link-devlink-port",
+  prefix: "DEVLINK_ATTR_",
+  attributes: {
+    busName: { id: 1, type: "string" },
+    devName: { id: 2, type: "string" },
+    portIndex: { id: 3, type: "u32" },
+  },
+});
+
+/** `IFLA_DPLL_PIN` (`DPLL_A_PIN_*`). */
+const DPLL_PIN_ATTRS = defineAttrSet({
+  name: "link-dpll-pin",
+  prefix: "DPLL_A_PIN_",
+  attributes: { id: { id: 1, type: "u32" } },
+});
+
+/** `struct rtnl_link_ifmap`; its addresses fit a number (physical addresses are under 2^53). */
+const IFMAP = {
+  name: "rtnl_link_ifmap",
+  members: [
+    { name: "memStart", type: "u64", as: "number" },
+    { name: "memEnd", type: "u64", as: "number" },
+    { name: "baseAddr", type: "u64", as: "number" },
+    { name: "irq", type: "u16" },
+    { name: "dma", type: "u8" },
+    { name: "port", type: "u8" },
+  ],
+} as const;
+
 /** The `IFLA_*` attributes of a link message (after `struct ifinfomsg`). */
 export const linkAttrs: AttrSet = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_ATTR_DEFS });
 
@@ -627,78 +967,91 @@ const D = LINK_ATTR_DEFS;
  * wire types as {@link linkAttrs}; where a field is not the attribute's value
  * as it is, a codec reads it). The 32-bit `IFLA_STATS` (the 64-bit ones
  * carry the same) and padding are skipped; every other attribute is kept in
- * `unknown` (`IFLA_AF_SPEC` too, from which the IPv6 mode is read).
+ * `unknown`.
  */
-const LINK_FIELDS = defineAttrSet({
+const LINK_FIELD_DEFS = lastOfScalars({
+  address: D.address,
+  broadcast: D.broadcast,
+  name: { ...D.ifname, cname: "IFLA_IFNAME", duplicate: "last" }, // the header's "" is replaced
+  mtu: D.mtu,
+  link: D.link,
+  qdisc: D.qdisc,
+  stats: { id: D.stats.id, type: "pad" },
+  master: D.master,
+  txqlen: D.txqlen,
+  operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
+  linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
+  linkinfo: {
+    id: D.linkinfo.id,
+    type: "binary",
+    codec: { decode: decodeLinkInfo, decodeAt: decodeLinkInfoAt },
+  },
+  alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
+  numVf: D.numVf,
+  stats64: {
+    id: D.stats64.id,
+    type: "binary",
+    codec: { decode: (b) => decodeStats64(b, 0, b.length), decodeAt: decodeStats64 },
+  },
+  group: D.group,
+  promiscuity: D.promiscuity,
+  numTxQueues: D.numTxQueues,
+  numRxQueues: D.numRxQueues,
+  carrier: { ...D.carrier, as: "boolean" },
+  physPortId: { id: D.physPortId.id, type: "binary", codec: HEX },
+  carrierChanges: D.carrierChanges,
+  physSwitchId: { id: D.physSwitchId.id, type: "binary", codec: HEX },
+  linkNetnsid: D.linkNetnsid,
+  physPortName: D.physPortName,
+  protoDown: { ...D.protoDown, as: "boolean" },
+  gsoMaxSegs: D.gsoMaxSegs,
+  gsoMaxSize: D.gsoMaxSize,
+  pad: D.pad,
+  event: D.event,
+  newNetnsid: D.newNetnsid,
+  netnsid: { ...D.targetNetnsid, cname: "IFLA_TARGET_NETNSID" },
+  carrierUpCount: D.carrierUpCount,
+  carrierDownCount: D.carrierDownCount,
+  newIfindex: D.newIfindex,
+  minMtu: D.minMtu,
+  maxMtu: D.maxMtu,
+  altNames: {
+    id: D.propList.id,
+    type: "binary",
+    cname: "IFLA_PROP_LIST",
+    duplicate: "last", // the header's [] is replaced
+    codec: { decode: (b) => altNames(b, 0, b.length), decodeAt: altNames },
+  },
+  permAddress: D.permAddress,
+  parentDevName: D.parentDevName,
+  parentDevBusName: D.parentDevBusName,
+  groMaxSize: D.groMaxSize,
+  tsoMaxSize: D.tsoMaxSize,
+  tsoMaxSegs: D.tsoMaxSegs,
+  allmulti: D.allmulti,
+  gsoIpv4MaxSize: D.gsoIpv4MaxSize,
+  groIpv4MaxSize: D.groIpv4MaxSize,
+  maxPacingOffloadHorizon: D.maxPacingOffloadHorizon,
+  netnsImmutable: { ...D.netnsImmutable, as: "boolean" },
+  headroom: D.headroom,
+  tailroom: D.tailroom,
+  map: { id: D.map.id, type: "binary", struct: IFMAP },
+  xdp: { id: D.xdp.id, type: "nest", nested: XDP_ATTRS },
+  afSpec: { id: D.afSpec.id, type: "nest", nested: AF_SPEC_ATTRS },
+  devlinkPort: { id: D.devlinkPort.id, type: "nest", nested: DEVLINK_PORT_ATTRS },
+  dpllPin: { id: D.dpllPin.id, type: "nest", nested: DPLL_PIN_ATTRS },
+});
+const LINK_FIELDS = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_FIELD_DEFS });
+
+/**
+ * The same for a bridge port message (`family` `AF_BRIDGE`), whose
+ * `IFLA_AF_SPEC` holds `IFLA_BRIDGE_*` attributes instead of one nest per
+ * family: kept in `unknown`.
+ */
+const BRIDGE_LINK_FIELDS = defineAttrSet({
   name: "link",
   prefix: "IFLA_",
-  attributes: lastOfScalars({
-    address: D.address,
-    broadcast: D.broadcast,
-    name: { ...D.ifname, cname: "IFLA_IFNAME", duplicate: "last" }, // the header's "" is replaced
-    mtu: D.mtu,
-    link: D.link,
-    qdisc: D.qdisc,
-    stats: { id: D.stats.id, type: "pad" },
-    master: D.master,
-    txqlen: D.txqlen,
-    operstate: { id: D.operstate.id, type: "binary", codec: namedU8(OPERSTATES, "IFLA_OPERSTATE") },
-    linkMode: { id: D.linkmode.id, type: "binary", codec: namedU8(LINK_MODES, "IFLA_LINKMODE") },
-    linkinfo: {
-      id: D.linkinfo.id,
-      type: "binary",
-      codec: { decode: decodeLinkInfo, decodeAt: decodeLinkInfoAt },
-    },
-    alias: { ...D.ifalias, cname: "IFLA_IFALIAS" },
-    numVf: D.numVf,
-    stats64: {
-      id: D.stats64.id,
-      type: "binary",
-      codec: { decode: (b) => decodeStats64(b, 0, b.length), decodeAt: decodeStats64 },
-    },
-    group: D.group,
-    promiscuity: D.promiscuity,
-    numTxQueues: D.numTxQueues,
-    numRxQueues: D.numRxQueues,
-    carrier: { ...D.carrier, as: "boolean" },
-    physPortId: { id: D.physPortId.id, type: "binary", codec: HEX },
-    carrierChanges: D.carrierChanges,
-    physSwitchId: { id: D.physSwitchId.id, type: "binary", codec: HEX },
-    linkNetnsid: D.linkNetnsid,
-    physPortName: D.physPortName,
-    protoDown: { ...D.protoDown, as: "boolean" },
-    gsoMaxSegs: D.gsoMaxSegs,
-    gsoMaxSize: D.gsoMaxSize,
-    pad: D.pad,
-    event: D.event,
-    newNetnsid: D.newNetnsid,
-    netnsid: { ...D.targetNetnsid, cname: "IFLA_TARGET_NETNSID" },
-    carrierUpCount: D.carrierUpCount,
-    carrierDownCount: D.carrierDownCount,
-    newIfindex: D.newIfindex,
-    minMtu: D.minMtu,
-    maxMtu: D.maxMtu,
-    altNames: {
-      id: D.propList.id,
-      type: "binary",
-      cname: "IFLA_PROP_LIST",
-      duplicate: "last", // the header's [] is replaced
-      codec: { decode: (b) => altNames(b, 0, b.length), decodeAt: altNames },
-    },
-    permAddress: D.permAddress,
-    parentDevName: D.parentDevName,
-    parentDevBusName: D.parentDevBusName,
-    groMaxSize: D.groMaxSize,
-    tsoMaxSize: D.tsoMaxSize,
-    tsoMaxSegs: D.tsoMaxSegs,
-    allmulti: D.allmulti,
-    gsoIpv4MaxSize: D.gsoIpv4MaxSize,
-    groIpv4MaxSize: D.groIpv4MaxSize,
-    maxPacingOffloadHorizon: D.maxPacingOffloadHorizon,
-    netnsImmutable: { ...D.netnsImmutable, as: "boolean" },
-    headroom: D.headroom,
-    tailroom: D.tailroom,
-  }),
+  attributes: Object.fromEntries(Object.entries(LINK_FIELD_DEFS).filter(([key]) => key !== "afSpec")),
 });
 
 /**
@@ -744,6 +1097,104 @@ export function decodeLink(msg: NetlinkMessage): Link {
 }
 
 /**
+ * What {@link decodeLinkIn} makes a link with: `new LinkObject(…)` is a
+ * plain object (its prototype is `Object.prototype`, as an object literal's:
+ * `deepStrictEqual`, spreading and JSON see no difference, which
+ * `test/route/link_object.test.ts` checks) holding the fields of the
+ * header. Made by a constructor rather than a literal because V8 gives an
+ * object made by `new` room inside it for every property its constructor's
+ * source assigns: the never-run branch below names the attribute fields, so
+ * the 30–40 stores of the attribute loop land inside the object instead of
+ * growing a separate backing store a few fields at a time.
+ */
+const LinkObject = function LinkObject(
+  this: Record<string, unknown>,
+  index: number,
+  family: number,
+  hwType: number,
+  linkType: string | undefined,
+  flags: string[],
+  rawFlags: number,
+  change: number,
+): void {
+  this.index = index;
+  this.name = "";
+  this.family = family;
+  this.hwType = hwType;
+  if (linkType !== undefined) this.linkType = linkType;
+  this.flags = flags;
+  this.rawFlags = rawFlags;
+  this.change = change;
+  this.altNames = [];
+  this.unknown = [];
+  if (change < 0) {
+    // Never runs (`change` is unsigned): only its assignments matter, to V8's count of this object's fields.
+    this.address = undefined;
+    this.broadcast = undefined;
+    this.mtu = undefined;
+    this.link = undefined;
+    this.qdisc = undefined;
+    this.master = undefined;
+    this.txqlen = undefined;
+    this.operstate = undefined;
+    this.linkMode = undefined;
+    this.linkinfo = undefined;
+    this.alias = undefined;
+    this.numVf = undefined;
+    this.stats64 = undefined;
+    this.group = undefined;
+    this.promiscuity = undefined;
+    this.numTxQueues = undefined;
+    this.numRxQueues = undefined;
+    this.carrier = undefined;
+    this.physPortId = undefined;
+    this.carrierChanges = undefined;
+    this.physSwitchId = undefined;
+    this.linkNetnsid = undefined;
+    this.physPortName = undefined;
+    this.protoDown = undefined;
+    this.gsoMaxSegs = undefined;
+    this.gsoMaxSize = undefined;
+    this.event = undefined;
+    this.newNetnsid = undefined;
+    this.netnsid = undefined;
+    this.carrierUpCount = undefined;
+    this.carrierDownCount = undefined;
+    this.newIfindex = undefined;
+    this.minMtu = undefined;
+    this.maxMtu = undefined;
+    this.permAddress = undefined;
+    this.parentDevName = undefined;
+    this.parentDevBusName = undefined;
+    this.groMaxSize = undefined;
+    this.tsoMaxSize = undefined;
+    this.tsoMaxSegs = undefined;
+    this.allmulti = undefined;
+    this.gsoIpv4MaxSize = undefined;
+    this.groIpv4MaxSize = undefined;
+    this.maxPacingOffloadHorizon = undefined;
+    this.netnsImmutable = undefined;
+    this.headroom = undefined;
+    this.tailroom = undefined;
+    this.inet6AddrGenMode = undefined;
+    this.map = undefined;
+    this.xdp = undefined;
+    this.afSpec = undefined;
+    this.devlinkPort = undefined;
+    this.dpllPin = undefined;
+  }
+} as unknown as new (
+  index: number,
+  family: number,
+  hwType: number,
+  linkType: string | undefined,
+  flags: string[],
+  rawFlags: number,
+  change: number,
+) => Link;
+LinkObject.prototype = Object.prototype;
+
+/**
  * {@link decodeLink} of the payload in `b[s, e)`, read in place (a dump's
  * datagram: no message object or view per link). Nothing of the link refers
  * to `b`.
@@ -754,29 +1205,50 @@ function decodeLinkIn(b: Uint8Array, s: number, e: number): Link {
   }
   const rawFlags = v.u32At(b, s + 8);
   const hwType = b[s + 2] | (b[s + 3] << 8);
-  const link: Link = {
-    index: v.u32At(b, s + 4) | 0,
-    name: "",
-    family: b[s],
+  const link = new LinkObject(
+    v.u32At(b, s + 4) | 0,
+    b[s],
     hwType,
-    linkType: ARPHRD[hwType],
-    flags: linkFlagNames(rawFlags),
+    ARPHRD[hwType],
+    linkFlagNames(rawFlags),
     rawFlags,
-    change: v.u32At(b, s + 12),
-    altNames: [],
-    unknown: [],
-  };
-  if (link.linkType === undefined) delete link.linkType;
-  decodeAttrsInto(LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
-  // IFLA_AF_SPEC stays in `unknown` (per-family blocks this library does not
-  // decode); the IPv6 address generation mode is read from it.
-  for (const a of link.unknown) {
-    if (a.type !== IFLA.AF_SPEC) continue;
-    const mode6 = inet6AddrGenMode(a.value, 0, a.value.length);
+    v.u32At(b, s + 12),
+  );
+  if (link.family !== AF_BRIDGE) {
+    decodeAttrsInto(LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
+    const mode6 = link.afSpec?.inet6?.addrGenMode;
     if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
-    break;
+  } else {
+    decodeAttrsInto(BRIDGE_LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
+    // A bridge port message's IFLA_AF_SPEC stays in `unknown`; the IPv6 mode is looked for in it all the same.
+    for (const a of link.unknown) {
+      if (a.type !== IFLA.AF_SPEC) continue;
+      const mode6 = inet6AddrGenMode(a.value, 0, a.value.length);
+      if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
+      break;
+    }
   }
-  return withJson(link); // the library's JSON rule (src/wire/json.ts)
+  // The library's JSON rule (src/wire/json.ts), given only to a link that
+  // holds bytes or a bigint: a non-enumerable `toJSON` costs a
+  // `defineProperty`, as much as a tenth of decoding a link. An ordinary
+  // link (every attribute decoded, a kind with no raw data) holds neither
+  // and is written by a bare `JSON.stringify` as `toJson` writes it.
+  return holdsRawField(link) ? withJson(link) : link;
+}
+
+const AF_BRIDGE = 7;
+
+/**
+ * Whether one of the fields of `link` that can hold bytes does: the
+ * unknown attributes of the link and of its nests, and its kind's data.
+ */
+function holdsRawField(link: Link): boolean {
+  if (link.unknown.length > 0) return true;
+  if (link.linkinfo !== undefined && holdsRaw(link.linkinfo)) return true;
+  const af = link.afSpec;
+  if (af !== undefined && (af.unknown || af.inet?.unknown || af.inet6?.unknown)) return true;
+  return link.xdp?.unknown !== undefined || link.devlinkPort?.unknown !== undefined ||
+    link.dpllPin?.unknown !== undefined;
 }
 
 // ---- requests ----

@@ -130,7 +130,7 @@ export function withJson<T extends object>(object: T): T {
 }
 
 /** Whether `value` holds anything the rule changes: a bigint, bytes or an Error, at any depth. */
-function holdsRaw(value: unknown): boolean {
+export function holdsRaw(value: unknown): boolean {
   if (typeof value === "bigint") return true;
   if (typeof value !== "object" || value === null) return false;
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;

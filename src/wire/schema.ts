@@ -100,6 +100,8 @@ export interface StructMember {
   readonly "byte-order"?: "big-endian" | "little-endian";
   /** Integer values named by an enum. */
   readonly enum?: EnumDef;
+  /** `number` reads a 64-bit integer as a number (exact up to 2^53) instead of a bigint. */
+  readonly as?: "number";
 }
 
 /** A fixed C struct: a message's fixed header, or the payload of a `binary` attribute. */
@@ -108,6 +110,14 @@ export interface StructDef {
   readonly name: string;
   /** Members in wire order, with no implicit padding (write `pad` members). */
   readonly members: readonly StructMember[];
+  /**
+   * The payload is an array the kernel sizes by its own version (devconf
+   * values, SNMP counters: one slot per value of an enum that grows at its
+   * end): members past the end of a shorter payload are left out of the
+   * decoded object instead of making it a {@link ParseError}. (Bytes past
+   * the struct are ignored either way, as for every struct.)
+   */
+  readonly partial?: boolean;
 }
 
 /** One attribute of a set. */
@@ -152,6 +162,14 @@ export interface AttrDef {
   readonly formats?: { readonly [value: string]: AttrSet };
   /** Layout of a `binary` payload. */
   readonly struct?: StructDef;
+  /**
+   * A `binary` payload that is an array of integers of this type (YNL's
+   * `sub-type`), host order: decoded to an array (of bigints for `u64`,
+   * numbers with `as: "number"`), for arrays whose slots differ from one
+   * kernel version to the next (the IPv6 SNMP counters). A length that is
+   * not a whole number of them is a {@link ParseError}.
+   */
+  readonly "sub-type"?: "u8" | "u16" | "u32" | "s32" | "u64";
   /** Exact length of a `mac` (6 for an Ethernet address): a text of any other length is refused before sending. */
   readonly len?: number;
   /** Decoder of a `binary` payload. */
@@ -207,15 +225,19 @@ export type BaseValue<T> = T extends "u64" | "s64" | "uint" | "sint" | "be64" ? 
 
 /** The decoded value of a struct member. */
 export type MemberValue<M> = M extends { enum: infer E } ? EnumNames<E> | number
+  : M extends { as: "number" } ? number
   : M extends { type: "u64" | "s64" | "be64" } ? bigint
   : M extends { type: IntType } ? number
   : M extends { type: "string" | "ip" | "mac" } ? string
   : Uint8Array;
 
 /** The decoded value of a struct. */
-export type StructValue<S extends StructDef> = {
-  -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]: MemberValue<M>;
-};
+export type StructValue<S extends StructDef> = S extends { partial: true } ? {
+    -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]?: MemberValue<M>;
+  }
+  : {
+    -readonly [M in S["members"][number] as M extends { type: "pad" } ? never : M["name"]]: MemberValue<M>;
+  };
 
 /** The decoded value of one occurrence of an attribute. */
 export type OneValue<A> = A extends { type: "nest" }
@@ -228,6 +250,9 @@ export type OneValue<A> = A extends { type: "nest" }
     ? { [K in keyof F]: Decoded<F[K]> }[keyof F] | { unknown?: Attr[] }
   : A extends { codec: Codec<infer T> } ? T
   : A extends { struct: infer S extends StructDef } ? StructValue<S>
+  : A extends { "sub-type": "u64"; as: "number" } ? number[]
+  : A extends { "sub-type": "u64" } ? bigint[]
+  : A extends { "sub-type": string } ? number[]
   : A extends { enum: infer E; "enum-as-flags": true } ? (EnumNames<E> | number)[]
   : A extends { enum: infer E } ? EnumNames<E> | number
   : A extends { flags: infer F } ? (EnumNames<F> | number)[]
@@ -271,6 +296,7 @@ export type OneInput<A> = A extends { type: "nest" } ? (NestedSet<A> extends inf
     ? { [K in keyof F]: Input<F[K]> }[keyof F]
   : A extends { codec: Codec<infer T> } ? T | Uint8Array
   : A extends { struct: infer S extends StructDef } ? Partial<StructValue<S>> | Uint8Array
+  : A extends { "sub-type": string } ? readonly (number | bigint)[] | Uint8Array
   : A extends { enum: infer E; "enum-as-flags": true } ? readonly (EnumNames<E> | number)[] | number | bigint
   : A extends { enum: infer E } ? EnumNames<E> | number
   : A extends { flags: infer F } ? readonly (EnumNames<F> | number)[] | number | bigint
@@ -358,6 +384,10 @@ function validate(set: AttrSet): void {
       throw new TypeError(`${where}: a sub-message needs a selector and formats`);
     }
     if (!(t in OP_OF_TYPE)) throw new TypeError(`${where}: unknown attribute type ${JSON.stringify(t)}`);
+    const sub = def["sub-type"];
+    if (sub !== undefined && (t !== "binary" || def.codec || def.struct || !(sub in ARRAY_ELEMENT))) {
+      throw new TypeError(`${where}: sub-type ${JSON.stringify(sub)} is for a binary without codec or struct`);
+    }
     if (def.netByteOrder && !NET_BYTEORDER_TYPES.has(t)) {
       throw new TypeError(`${where}: NLA_F_NET_BYTEORDER is for integers, addresses and binary values, not a ${t}`);
     }
@@ -590,8 +620,8 @@ function structReaderOf(s: StructDef): StructReader {
   const size = structSize(s);
   reader = (canGenerate && decoderKind === "function" ? generateStructReader(s, size) : undefined) ??
     ((b, at, end) => {
-      if (end - at < size) throw new ParseError(`${s.name} needs ${size} bytes, has ${end - at}`, at);
-      return walkStruct(s, b, at);
+      if (end - at < size && !s.partial) throw new ParseError(`${s.name} needs ${size} bytes, has ${end - at}`, at);
+      return walkStruct(s, b, at, end);
     });
   structReaders.set(s, reader);
   return reader;
@@ -619,26 +649,65 @@ function inlineMember(m: StructMember, o: string): string | undefined {
         : `(${at(0)} | (${at(1)} << 8) | (${at(2)} << 16) | (${at(3)} << 24))`;
       return m.type === "s32" ? v : `(${v} >>> 0)`;
     }
+    case "u64":
+      return m.as === "number" && !be ? `H.u64nAt(b, ${o})` : undefined;
   }
   return undefined;
 }
 
+/**
+ * Source reading an integer member at `dv`'s offset `o` through a `DataView`
+ * (one load, where the byte reads take two to eight), or undefined.
+ */
+function viewMember(m: StructMember, o: string): string | undefined {
+  const le = !bigEndian(m);
+  switch (m.type) {
+    case "u8":
+      return `dv.getUint8(${o})`;
+    case "s8":
+      return `dv.getInt8(${o})`;
+    case "u16":
+    case "be16":
+      return `dv.getUint16(${o}, ${le})`;
+    case "s16":
+      return `dv.getInt16(${o}, ${le})`;
+    case "u32":
+    case "be32":
+      return `dv.getUint32(${o}, ${le})`;
+    case "s32":
+      return `dv.getInt32(${o}, ${le})`;
+    case "u64":
+      // As a number: a counter that fits 32 bits stays a small integer (no boxed double).
+      return m.as === "number" && le
+        ? `((h = dv.getUint32(${o} + 4, true)) === 0 ? dv.getUint32(${o}, true) : dv.getUint32(${o}, true) + h * 4294967296)`
+        : undefined;
+  }
+  return undefined;
+}
+
+/** Structs of at least this many integer members are read through a `DataView` (devconf arrays, SNMP counters). */
+const VIEW_MEMBERS = 8;
+
 function generateStructReader(s: StructDef, size: number): StructReader | undefined {
   const fields: string[] = [];
   let offset = 0;
+  const viewed = s.members.filter((m) => viewMember(m, "0") !== undefined).length >= VIEW_MEMBERS;
   s.members.forEach((m, i) => {
     const n = memberSize(s, m);
     if (m.type !== "pad") {
       const o = `at + ${offset}`;
-      let value = inlineMember(m, o) ?? `H.member(S, ${i}, b, ${o}, ${n})`;
-      if (m.enum && inlineMember(m, o) !== undefined) value = `H.enumName(S.members[${i}].enum, ${value})`;
+      const direct = viewed ? viewMember(m, `o + ${offset}`) : inlineMember(m, o);
+      let value = direct ?? `H.member(S, ${i}, b, ${o}, ${n})`;
+      if (m.enum && direct !== undefined) value = `H.enumName(S.members[${i}].enum, ${value})`;
       fields.push(`${JSON.stringify(m.name)}: ${value}`);
     }
     offset += n;
   });
+  // A partial struct shorter than its size (an older kernel's array) takes the member walk, which stops at its end.
+  const short = s.partial ? `return H.walk(S, b, at, end);` : `H.short(S, ${size}, end - at, at);`;
   const source = `"use strict";
 return function read(b, at, end) {
-  if (end - at < ${size}) H.short(S, ${size}, end - at, at);
+  if (end - at < ${size}) ${short}${viewed ? "\n  const dv = H.view(b), o = b.byteOffset + at;\n  let h;" : ""}
   return { ${fields.join(", ")} };
 };`;
   try {
@@ -654,7 +723,8 @@ return function read(b, at, end) {
 function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: number): unknown {
   const m = s.members[i];
   if (m.type in INT_SIZE) {
-    const value = readIntAt(m.type, bigEndian(m), new DataView(b.buffer, b.byteOffset, b.byteLength), at, n, false);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const value = readIntAt(m.type, bigEndian(m), dv, at, n, m.as === "number");
     return m.enum ? enumName(m.enum, value as number) : value;
   }
   if (m.type === "string") return v.strAt(b, at, at + n);
@@ -663,22 +733,40 @@ function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: numbe
   return b.slice(at, at + n);
 }
 
+/** The `DataView` of the buffer read last: a dump's messages come from a few pooled buffers. */
+let viewedBuffer: ArrayBufferLike | undefined;
+let bufferView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
 const STRUCT_HELPERS = {
+  view(b: Uint8Array): DataView<ArrayBufferLike> {
+    if (b.buffer !== viewedBuffer) {
+      viewedBuffer = b.buffer;
+      bufferView = new DataView(viewedBuffer);
+    }
+    return bufferView;
+  },
   member: readMember,
+  walk: walkStruct,
+  u64nAt: v.u64nAt,
   enumName,
   short(s: StructDef, size: number, has: number, at: number): never {
     throw new ParseError(`${s.name} needs ${size} bytes, has ${has}`, at);
   },
 };
 
-/** The member walk (where code generation is refused). */
-function walkStruct(s: StructDef, bytes: Uint8Array, at: number): Record<string, unknown> {
+/**
+ * The member walk (where code generation is refused, and for a partial
+ * struct shorter than its size: members up to `end`).
+ */
+function walkStruct(s: StructDef, bytes: Uint8Array, at: number, end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  s.members.forEach((m, i) => {
+  for (let i = 0; i < s.members.length; i++) {
+    const m = s.members[i];
     const n = memberSize(s, m);
+    if (end - at < n) break; // only a partial struct gets here short
     if (m.type !== "pad") out[m.name] = readMember(s, i, bytes, at, n);
     at += n;
-  });
+  }
   return out;
 }
 
@@ -832,7 +920,8 @@ const OP_U8 = 1,
   OP_S16BE = 33,
   OP_S32BE = 34,
   OP_S64BE = 35,
-  OP_S64BEN = 36;
+  OP_S64BEN = 36,
+  OP_INTS = 37;
 
 /** The base reader of each type; byte order and `as` refine it in {@link opOf}. */
 const OP_OF_TYPE: Record<AttrType, number> = {
@@ -888,7 +977,7 @@ function opOf(def: AttrDef): number {
     case "flag":
       return def.as === "boolean" ? OP_FLAGBOOL : OP_FLAG;
     case "binary":
-      return def.codec ? OP_CODEC : def.struct ? OP_STRUCT : OP_BINARY;
+      return def.codec ? OP_CODEC : def.struct ? OP_STRUCT : def["sub-type"] ? OP_INTS : OP_BINARY;
   }
   return OP_OF_TYPE[def.type];
 }
@@ -1027,6 +1116,69 @@ function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
   return err;
 }
 
+/** The 32-bit words of the buffer read last (host order, as netlink's integers are). */
+let wordsBuffer: ArrayBufferLike | undefined;
+let bufferWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/** The buffer of `b` as 32-bit words, made once per buffer: a dump's datagrams come from a few pooled buffers. */
+function words(b: Uint8Array): Uint32Array {
+  if (b.buffer !== wordsBuffer) {
+    wordsBuffer = b.buffer;
+    bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+  }
+  return bufferWords;
+}
+
+/** Element sizes of `sub-type` arrays. */
+const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8 };
+
+/** A `sub-type` array in `b[s, e)`, read through the buffer's `DataView` (one load an element). */
+function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
+  const sub = def["sub-type"]!;
+  const size = ARRAY_ELEMENT[sub];
+  if ((e - s) % size !== 0) throw new ParseError(`${e - s} bytes is not a whole number of ${sub}`, 0);
+  const n = (e - s) / size, at = b.byteOffset + s;
+  if (sub === "u64" && def.as === "number" && (at & 3) === 0) {
+    // Counters (the usual case, and a long array): 32-bit words of the buffer, two a counter.
+    const w = words(b);
+    const out: number[] = new Array(n);
+    for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
+      const hi = w[i + 1];
+      // A counter that fits 32 bits stays a small integer (no boxed double).
+      out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
+    }
+    return out;
+  }
+  const dv = STRUCT_HELPERS.view(b);
+  // Sized once (no regrowing on push): every slot is written below.
+  const out: (number | bigint)[] = new Array(n);
+  switch (sub) {
+    case "u8":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint8(at + k);
+      break;
+    case "u16":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint16(at + 2 * k, true);
+      break;
+    case "u32":
+      for (let k = 0; k < n; k++) out[k] = dv.getUint32(at + 4 * k, true);
+      break;
+    case "s32":
+      for (let k = 0; k < n; k++) out[k] = dv.getInt32(at + 4 * k, true);
+      break;
+    default:
+      if (def.as === "number") {
+        for (let k = 0; k < n; k++) {
+          // A counter that fits 32 bits stays a small integer (no boxed double).
+          const hi = dv.getUint32(at + 8 * k + 4, true), lo = dv.getUint32(at + 8 * k, true);
+          out[k] = hi === 0 ? lo : lo + hi * 0x100000000;
+        }
+      } else {
+        for (let k = 0; k < n; k++) out[k] = dv.getBigUint64(at + 8 * k, true);
+      }
+  }
+  return out;
+}
+
 /** Reads the value of slot `i` from `b[s, e)`; `at` is the offset of the payload in the message (errors). */
 function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, at: number): unknown {
   const len = e - s;
@@ -1115,7 +1267,7 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
       return len === 0 || b[s] !== 0;
     case OP_IP:
       if (len === 4) value = v.ipv4At(b, s);
-      else if (len === 16) value = v.ipv6(b.subarray(s, e));
+      else if (len === 16) value = v.ipv6At(b, s);
       else throw new ParseError(`attribute ${plan.where[i]}: an address of ${len} bytes`, at - NLA_HDRLEN);
       break;
     case OP_MAC:
@@ -1144,6 +1296,12 @@ function readValue(plan: Plan, i: number, b: Uint8Array, s: number, e: number, a
     case OP_SUBMSG:
       // Kept as a range until the selector is known (see decodeRange).
       return [s, e, at];
+    case OP_INTS:
+      try {
+        return intsAt(plan.defs[i], b, s, e);
+      } catch (err) {
+        throw codecError(plan, i, err, at);
+      }
     case OP_CODEC:
     case OP_STRUCT:
       try {
@@ -1324,34 +1482,41 @@ function decodeTable(
 }
 
 function decodeSubMessages(plan: Plan, b: Uint8Array, out: Record<string, unknown>): void {
-  for (const i of plan.subs) {
+  const subs = plan.subs;
+  for (let k = 0; k < subs.length; k++) {
+    const i = subs[k];
     const key = plan.keys[i];
-    const one = (range: unknown) => {
-      const [s, e, at] = range as [number, number, number];
-      const def = plan.defs[i];
-      const selected = out[def.selector!];
-      const format = selected === undefined ? undefined : def.formats![String(selected)];
-      const header = format?.["fixed-header"];
-      if (header) {
-        const size = structSize(header);
-        const fields = decodeStruct(header, b.subarray(s, e)) as Record<string, unknown>;
-        const from = Math.min(e, s + align4(size));
-        return { ...fields, ...decodeRange(planOf(format!), b, from, e, at + from - s) };
-      }
-      if (format) return decodeRange(planOf(format), b, s, e, at);
-      // No format for this selector: the payload's attributes, kept raw.
-      const unknown: Attr[] = [];
-      try {
-        walkChildren(b, s, e, at, (cs, ce) => unknown.push(unknownAttr(b, cs - NLA_HDRLEN, ce - cs + NLA_HDRLEN)));
-      } catch {
-        return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
-      }
-      return { unknown };
-    };
     const value = out[key];
+    // Most messages carry none (a veth's IFLA_LINKINFO has a kind and no data): nothing made for them.
     if (value === undefined) continue;
-    out[key] = plan.rules[i] === RULE_MULTI ? (value as unknown[]).map(one) : one(value);
+    out[key] = plan.rules[i] === RULE_MULTI
+      ? (value as unknown[]).map((range) => subMessage(plan, i, b, out, range))
+      : subMessage(plan, i, b, out, value);
   }
+}
+
+/** One sub-message (`range`: its payload's start, end and offset in the message), by the format its selector names. */
+function subMessage(plan: Plan, i: number, b: Uint8Array, out: Record<string, unknown>, range: unknown): unknown {
+  const [s, e, at] = range as [number, number, number];
+  const def = plan.defs[i];
+  const selected = out[def.selector!];
+  const format = selected === undefined ? undefined : def.formats![String(selected)];
+  const header = format?.["fixed-header"];
+  if (header) {
+    const size = structSize(header);
+    const fields = decodeStruct(header, b.subarray(s, e)) as Record<string, unknown>;
+    const from = Math.min(e, s + align4(size));
+    return { ...fields, ...decodeRange(planOf(format!), b, from, e, at + from - s) };
+  }
+  if (format) return decodeRange(planOf(format), b, s, e, at);
+  // No format for this selector: the payload's attributes, kept raw.
+  const unknown: Attr[] = [];
+  try {
+    walkChildren(b, s, e, at, (cs, ce) => unknown.push(unknownAttr(b, cs - NLA_HDRLEN, ce - cs + NLA_HDRLEN)));
+  } catch {
+    return { unknown: [{ type: 0, nested: false, netByteOrder: false, value: b.slice(s, e) }] };
+  }
+  return { unknown };
 }
 
 // ---------------------------------------------------------------------------
@@ -1374,8 +1539,15 @@ const HELPERS = {
   subs: decodeSubMessages,
   strAt: v.strAt,
   ipv4At: v.ipv4At,
+  ipv6At: v.ipv6At,
   macAt: v.macAt,
   u64nAt: v.u64nAt,
+  structReader: structReaderOf,
+  ints: intsAt,
+  nested(plan: Plan, i: number): Generated {
+    const inner = innerPlan(plan, i);
+    return generatedOf(inner) ?? ((b, s, e, base, into) => decodeTable(inner, b, s, e, base, into));
+  },
   codecError,
   size(plan: Plan, i: number, len: number, at: number): never {
     throw sizeError(plan, i, len, String(plan.sizes[i]), at);
@@ -1439,8 +1611,10 @@ function generatedOf(plan: Plan): Generated | undefined {
       // A wrong size throws before anything is read.
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
-      // IPv4 inline; IPv6 and wrong sizes through the general reader.
-      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
+      // IPv4 and IPv6 inline; wrong sizes through the general reader.
+      value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${
+        16 + NLA_HDRLEN
+      } ? H.ipv6At(b, s) : H.read(P, ${i}, b, s, e, sh + s))`;
     } else if (plan.ops[i] === OP_MAC && post === POST_NONE) {
       value = "H.macAt(b, s, e)";
     } else if (plan.ops[i] === OP_UINTN && post === POST_NONE && !bigEndian(plan.defs[i])) {
@@ -1453,6 +1627,17 @@ function generatedOf(plan: Plan): Generated | undefined {
       // its own (one call site per attribute, not a shared one).
       codecs.push(`const k${i} = P.defs[${i}].codec;`);
       value = `k${i}.decodeAt(b, s, e)`;
+    } else if (plan.ops[i] === OP_NEST && post === POST_NONE) {
+      // The nested set's decoder, called directly; found on first use (a set may nest itself).
+      codecs.push(`let k${i};`);
+      value = `(k${i} ??= H.nested(P, ${i}))(b, s, e, sh + s, undefined)`;
+    } else if (plan.ops[i] === OP_INTS && post === POST_NONE) {
+      codecs.push(`const k${i} = P.defs[${i}];`);
+      value = `H.ints(k${i}, b, s, e)`;
+    } else if (plan.ops[i] === OP_STRUCT && post === POST_NONE && !plan.defs[i].codec) {
+      // A struct's generated reader, the same way.
+      codecs.push(`const k${i} = H.structReader(P.defs[${i}].struct);`);
+      value = `k${i}(b, s, e)`;
     } else {
       value = `H.read(P, ${i}, b, s, e, sh + s)`;
     }
@@ -1462,7 +1647,7 @@ function generatedOf(plan: Plan): Generated | undefined {
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).
-    if (value.startsWith(`k${i}.`)) {
+    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`)) {
       store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
     }
     cases.push(`case ${type}: ${store} break;`);
@@ -1818,10 +2003,24 @@ function writeOther(
       if (input instanceof Uint8Array) w.attr(id, input);
       else if (def.codec?.encode) w.attr(id, def.codec.encode(input));
       else if (def.struct) w.attr(id, encodeStruct(def.struct, input as Record<string, never>));
+      else if (def["sub-type"] && Array.isArray(input)) w.attr(id, encodeInts(def, input, where));
       else throw new TypeError(`${where}: expected a Uint8Array`);
       return;
   }
   throw new TypeError(`${where}: type ${JSON.stringify(def.type)} cannot be written`);
+}
+
+/** A `sub-type` array's payload; every element is checked against the element type's range. */
+function encodeInts(def: AttrDef, input: readonly unknown[], where: string): Uint8Array {
+  const sub = def["sub-type"]!;
+  const size = ARRAY_ELEMENT[sub];
+  const out = new Uint8Array(input.length * size);
+  const dv = new DataView(out.buffer);
+  input.forEach((x, i) => {
+    const num = checkRange(sub, toInteger(x, `${where}[${i}]`), `${where}[${i}]`);
+    writeIntAt(dv, i * size, size, false, num);
+  });
+  return out;
 }
 
 /** Writes the elements of a multi-attribute (an array) one attribute each. */

@@ -121,7 +121,6 @@ const SHORT_STRING = 64;
  */
 export function strAt(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_STRING) {
-    // Names, kinds, labels: short and ASCII. Anything else goes to the decoder.
     let out = "";
     for (let i = start; i < end; i++) {
       const c = bytes[i];
@@ -138,6 +137,9 @@ export function strAt(bytes: Uint8Array, start: number, end: number): string {
 
 /** Two lowercase hex digits of every byte value. */
 const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0"));
+/** The two hardware addresses most links share. */
+const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+const ZERO_MAC = "00:00:00:00:00:00";
 /** The same, each followed by a colon. */
 const HEX2_COLON: readonly string[] = HEX2.map((x) => x + ":");
 
@@ -157,8 +159,11 @@ export function macAt(bytes: Uint8Array, start: number, end: number): string {
   if (end - start === 6) {
     // Ethernet, the usual size: one expression (V8 builds it some ten times faster than the loop).
     const b = bytes, s = start;
-    return HEX2_COLON[b[s]] + HEX2_COLON[b[s + 1]] + HEX2_COLON[b[s + 2]] + HEX2_COLON[b[s + 3]] +
-      HEX2_COLON[b[s + 4]] + HEX2[b[s + 5]];
+    const b0 = b[s], b1 = b[s + 1], b2 = b[s + 2], b3 = b[s + 3], b4 = b[s + 4], b5 = b[s + 5];
+    // Every Ethernet link's broadcast address (and loopback's zeros): one string, nothing built.
+    if ((b0 & b1 & b2 & b3 & b4 & b5) === 255) return BROADCAST_MAC;
+    if ((b0 | b1 | b2 | b3 | b4 | b5) === 0) return ZERO_MAC;
+    return HEX2_COLON[b0] + HEX2_COLON[b1] + HEX2_COLON[b2] + HEX2_COLON[b3] + HEX2_COLON[b4] + HEX2[b5];
   }
   let out = "";
   for (let i = start; i < end; i++) out += i > start ? ":" + HEX2[bytes[i]] : HEX2[bytes[i]];
@@ -209,19 +214,36 @@ let lastPrefixText = "0.0.0.";
  */
 export function ipv6(bytes: Uint8Array): string {
   need(bytes, 16, "IPv6 address");
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  return ipv6At(bytes, 0);
+}
+
+/** The 16-bit group `i` of the IPv6 address at `at`. */
+function group(b: Uint8Array, at: number, i: number): number {
+  return (b[at + 2 * i] << 8) | b[at + 2 * i + 1];
+}
+
+/**
+ * Formats the 16 bytes at `at` as IPv6 (as {@link ipv6} does), without a
+ * view or an array; the caller has checked that they are there.
+ * @example `ipv6At(new Uint8Array(17), 1) // "::"`
+ */
+export function ipv6At(b: Uint8Array, at: number): string {
+  // The longest run of zero groups (the first of equal ones), written "::" when it is 2 or more.
   let bestBase = -1, bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
+    if (group(b, at, i) !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) [bestBase, bestLen] = [i, j - i];
+    while (j < 8 && group(b, at, j) === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
     i = j;
   }
+  if (bestLen === 8) return "::"; // unset tokens, the unspecified address
   if (bestLen < 2) bestBase = -1;
   let out = "";
   for (let i = 0; i < 8; i++) {
@@ -230,10 +252,10 @@ export function ipv6(bytes: Uint8Array): string {
       continue;
     }
     if (i) out += ":";
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      return out + ipv4(bytes.subarray(12));
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && group(b, at, 5) === 0xffff))) {
+      return out + ipv4At(b, at + 12);
     }
-    out += words[i].toString(16);
+    out += group(b, at, i).toString(16);
   }
   if (bestBase >= 0 && bestBase + bestLen === 8) out += ":";
   return out;

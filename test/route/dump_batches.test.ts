@@ -86,14 +86,20 @@ test("decodeAttrsInto fills the caller's object; a key it holds is kept under 'f
   assert.throws(() => decodeAttrsInto(set, {}, bytes, 4, 2), RangeError);
 });
 
-test("decodeLink keeps unknown attributes as copies that do not change with the datagram", async () => {
-  await withNetns("prt-unknown", async (ns) => {
+test("decodeLink keeps unknown attributes as copies that do not change with the datagram (a bridge port message's IFLA_PROTINFO)", async () => {
+  await withNetns("lks-prt-unknown", async (ns) => {
+    ipBatch(ns, "link add br0 type bridge\nlink add d0 type veth peer name d1\nlink set d0 master br0\n");
     await using sock = await NetlinkSocket.open("route", { netns: ns });
     const m = new MessageWriter(18, Flags.DUMP);
-    m.struct(16);
-    const [msg] = (await Array.fromAsync(sock.dump(m.finish()))).filter((x) => x.type === 16);
+    m.struct(16).setUint8(0, 7); // ifi_family AF_BRIDGE: the ports' bridge messages, as `bridge link` reads
+    const msgs = (await Array.fromAsync(sock.dump(m.finish()))).filter((x) => x.type === 16);
+    const at = msgs.map(decodeLink).findIndex((l) => l.name === "d0");
+    assert.ok(at >= 0, "d0's bridge port message");
+    const msg = msgs[at];
     const link = decodeLink(msg);
-    assert.ok(link.unknown.length > 0, "lo has IFLA_AF_SPEC, IFLA_MAP…");
+    assert.equal(link.family, 7);
+    assert.equal(link.afSpec, undefined);
+    assert.ok(link.unknown.some((a) => a.type === 12), "IFLA_PROTINFO kept raw");
     const before = link.unknown.map((a) => [...a.value]);
     msg.payload.fill(0xff);
     assert.deepEqual(link.unknown.map((a) => [...a.value]), before);

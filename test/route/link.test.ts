@@ -676,7 +676,11 @@ test("captured RTM_NEWLINK bytes decode to the configuration they were captured 
   assert.equal(ifb.linkinfo?.data, undefined);
   for (const l of [br, port, peer, tun, ifb]) {
     assert.ok(l.stats64 && typeof l.stats64.rxBytes === "number");
-    assert.ok(l.unknown.length > 0, "undecoded attributes are kept raw");
+    // IFLA_AF_SPEC, IFLA_MAP, IFLA_XDP, IFLA_DEVLINK_PORT and IFLA_DPLL_PIN are fields, no longer raw.
+    assert.deepEqual(l.unknown.filter((a) => [14, 26, 43, 62, 65].includes(a.type)), [], l.name);
+    assert.equal(typeof l.afSpec?.inet?.conf?.forwarding, "number", l.name);
+    assert.equal(typeof l.afSpec?.inet6?.conf?.hoplimit, "number", l.name);
+    assert.deepEqual(l.map, { memStart: 0, memEnd: 0, baseAddr: 0, irq: 0, dma: 0, port: 0 }, l.name);
   }
 });
 

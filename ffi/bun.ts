@@ -39,6 +39,7 @@ import {
   MAX_EVENTS,
   openFirst,
 } from "./common.ts";
+import { signalPoller } from "./signal.ts";
 
 /** The part of `bun:ffi` this backend uses. */
 export interface BunFfi {
@@ -67,6 +68,9 @@ export const SYMBOLS: Record<string, { args: string[]; returns: string }> = {
   ),
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
+  epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+  fcntl: { args: ["i32", "i32", "i64"], returns: "i32" },
+  gettid: { args: [], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 };
 
@@ -82,11 +86,37 @@ export function load(): Libc {
     errno: () => ffi.read.i32(errnoPtr, 0),
     addressOf: (bytes) => BigInt(ffi.ptr(bytes)),
     pointerArg: (arg) => arg === 0 ? null : arg,
-    poller: (check) => bunPoller(c, check, libcName),
+    poller: (check) =>
+      !onMainThread() || process.env.NLTS_BUN_POLLER === "thread" ? bunPoller(c, check, libcName) : signalPoller(
+        {
+          epoll_create1: c.epoll_create1,
+          epoll_ctl: c.epoll_ctl,
+          epollWaitNow: (epfd, events, max) => c.epoll_wait(epfd, events, max, 0),
+          fcntl: c.fcntl,
+          fcntlPointer: (fd, cmd, arg) => c.fcntl(fd, cmd, ffi.ptr(arg)),
+          gettid: c.gettid,
+          close: c.close,
+          onSigurg(listener) {
+            process.on("SIGURG", listener);
+            return () => process.off("SIGURG", listener);
+          },
+        },
+        check,
+        process.arch,
+      ),
   });
 }
 
 type Fn = (...args: unknown[]) => number;
+
+/**
+ * Whether this is Bun's main thread. A Worker's `process.on("SIGURG")` is
+ * never called (Bun 1.4.5: a signal aimed at the worker's thread is not
+ * dispatched to its listeners), so a Worker waits with the poll worker.
+ */
+function onMainThread(): boolean {
+  return (globalThis as { Bun?: { isMainThread?: boolean } }).Bun?.isMainThread !== false;
+}
 
 /** The first message to the poll worker: everything its program uses. */
 interface PollWorkerStart {

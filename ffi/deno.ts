@@ -34,12 +34,17 @@ import {
   openFirst,
   readyFds,
 } from "./common.ts";
+import { signalPoller } from "./signal.ts";
 
 /** The calls only this backend's poller uses, and errno's location. */
 const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
+  epoll_wait_now: { name: "epoll_wait", parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  fcntl_pointer: { name: "fcntl", parameters: ["i32", "i32", "buffer"], result: "i32" },
+  gettid: { parameters: [], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -65,7 +70,24 @@ export function load(): Libc {
       typeof arg === "number"
         ? Deno.UnsafePointer.create(BigInt(arg))
         : Deno.UnsafePointer.of(arg as Uint8Array<ArrayBuffer>),
-    poller: (check) => denoPoller(c, check, arch),
+    poller: (check) =>
+      Deno.env.get("NLTS_DENO_POLLER") !== "signal" ? denoPoller(c, check, arch) : signalPoller(
+        {
+          epoll_create1: c.epoll_create1,
+          epoll_ctl: c.epoll_ctl,
+          epollWaitNow: (epfd, events, max) => c.epoll_wait_now(epfd, events as Uint8Array<ArrayBuffer>, max, 0),
+          fcntl: c.fcntl,
+          fcntlPointer: (fd, cmd, arg) => c.fcntl_pointer(fd, cmd, arg as Uint8Array<ArrayBuffer>),
+          gettid: c.gettid,
+          close: c.close,
+          onSigurg(listener) {
+            Deno.addSignalListener("SIGURG", listener);
+            return () => Deno.removeSignalListener("SIGURG", listener);
+          },
+        },
+        check,
+        arch,
+      ),
   });
 }
 

@@ -68,8 +68,14 @@ try {
     : runtime === "node"
     ? ["--disable-warning=ExperimentalWarning"]
     : [];
+  // The child waits for its acks with this runtime's default poller whatever
+  // design the parent was told to use, so that only the parent's differs.
+  const env = { ...process.env };
+  delete env.NLTS_DENO_POLLER;
+  delete env.NLTS_BUN_POLLER;
   const child = spawn(process.execPath, [...childArgs, new URL("events_child.ts", import.meta.url).pathname, ns], {
     stdio: ["pipe", "pipe", "inherit"],
+    env,
   });
   const output = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const ends: bigint[] = [];

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The poller designs of each runtime against each other, interleaved:
 # `bench/events.ts` run `rounds` times per design, the designs taking turns.
-# Usage: bash bench/events_pollers.sh [rounds=5] [samples=1000]
+# Usage: bash bench/events_pollers.sh [rounds=5] [samples=1000] [designs=regex, e.g. 'io_uring|thread']
 # Prints each run's lines, then per design and latency kind the min / median /
 # max over the rounds of the run's median and of its p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 samples=${2:-1000}
+only=${3:-.}
 designs=(
   "deno thread|NLTS_DENO_POLLER=thread deno run -A bench/events.ts"
   "deno signal|NLTS_DENO_POLLER=signal deno run -A bench/events.ts"
+  "deno io_uring|NLTS_DENO_POLLER=uring deno run -A bench/events.ts"
   "bun thread|NLTS_BUN_POLLER=thread bun bench/events.ts"
   "bun signal|NLTS_BUN_POLLER=signal bun bench/events.ts"
   "node uv_poll|node --disable-warning=ExperimentalWarning bench/events.ts"
@@ -22,6 +24,7 @@ for ((r = 1; r <= rounds; r++)); do
   for d in "${designs[@]}"; do
     name=${d%%|*}
     cmd=${d#*|}
+    [[ $name =~ $only ]] || continue
     env $cmd "$samples" 2>&1 | grep latency | sed "s/^/$name: /" | tee -a "$out"
   done
 done

@@ -2,8 +2,10 @@
  * A {@link Poller} with no thread: the kernel signals the JS thread when an
  * armed socket receives data (signal-driven I/O), and the runtime's own event
  * loop, which already watches signals, runs the listener that collects the
- * ready fds with a non-blocking `epoll_wait`. Deno and Bun use it (see their
- * headers for the figures); Node has a libuv poll handle instead.
+ * ready fds with a non-blocking `epoll_wait`. Bun's main thread uses it;
+ * Deno only on request (`NLTS_DENO_POLLER=signal`), since Deno passes signals
+ * to its JS thread through a thread of its own (see both headers for the
+ * figures); Node has a libuv poll handle instead.
  *
  * How: each armed fd has `O_ASYNC` set, its owner set to the JS thread
  * (`F_SETOWN_EX`, `F_OWNER_TID`) and its signal set to `SIGURG`

@@ -115,7 +115,7 @@ export function load(): Libc {
         ? Deno.UnsafePointer.create(BigInt(arg))
         : Deno.UnsafePointer.of(arg as Uint8Array<ArrayBuffer>),
     poller: (check) => {
-      const choice = Deno.env.get("NLTS_DENO_POLLER");
+      const choice = pollerChoice();
       if (choice === "thread") return denoPoller(c, check, arch);
       if (choice === "signal") return denoSignalPoller(c, check, arch);
       if (choice === "uring") return uringPoller(uringCalls(c), watchFd, check, arch);
@@ -126,6 +126,15 @@ export function load(): Libc {
       }
     },
   });
+}
+
+/**
+ * `NLTS_DENO_POLLER`, if this process may read it: asked without a prompt,
+ * since a program run without `--allow-env` must not be asked for it.
+ */
+function pollerChoice(): string | undefined {
+  const variable = "NLTS_DENO_POLLER";
+  return Deno.permissions.querySync({ name: "env", variable }).state === "granted" ? Deno.env.get(variable) : undefined;
 }
 
 const address = (bytes: Uint8Array) =>

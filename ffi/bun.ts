@@ -2,12 +2,44 @@
  * The Bun backend of {@link Libc}: `bun:ffi` on the C library (glibc, or
  * musl: see {@link libcCandidates}).
  *
- * Waiting: `bun:ffi` has no nonblocking calls, so a Worker with a libc handle
- * of its own blocks in `epoll_wait` and posts the ready fds to this thread.
+ * Waiting, on the main thread: signal-driven I/O (`ffi/signal.ts`). An armed
+ * socket has `O_ASYNC` set and the JS thread as its owner, so the kernel
+ * sends that thread `SIGURG` when data comes; Bun's handler runs on the
+ * thread it interrupts and wakes its own event loop, which calls the
+ * `process.on("SIGURG")` listener; that takes the ready fds with a
+ * non-blocking `epoll_wait`. No thread, no hop: the thread the kernel wakes
+ * is the one that runs the JS (as with Node's libuv poll handle).
+ *
+ * Waiting, in a Worker (or with `NLTS_BUN_POLLER=thread`): `bun:ffi` has no
+ * nonblocking calls, so a Worker with a libc handle of its own blocks in
+ * `epoll_wait` and posts the ready fds to this thread. A Worker's
+ * `process.on("SIGURG")` listener is never called (Bun 1.4.5;
+ * `test/socket/worker_wait.test.ts` fails there with the signal design).
  * Interest is one-shot (EPOLLONESHOT): a reported fd stays silent until this
  * thread re-arms it, so the worker never spins on a socket nobody reads. The
  * worker is `ref`ed only while a wait is pending, so an idle process exits.
  * If the worker dies, every wait from then on rejects with the reason.
+ *
+ * The two side by side, `bash bench/events_pollers.sh 6 1000` on the shared
+ * 2-vCPU machine (load 0.9–1.4, then 0.9–3.0); the median of the six runs'
+ * medians and p99s, and the p99s' range:
+ *
+ *   design        own send: median   p99                   another process: median   p99
+ *   worker        102 µs             973 µs (789–4259)     92 µs                     1325 µs (975–2344)
+ *   signal        96 µs              246 µs (198–931)      96 µs                     950 µs (904–1525)
+ *   worker        86 µs              1372 µs (944–4366)    84 µs                     1112 µs (723–1294)
+ *   signal        68 µs              328 µs (211–1343)     89 µs                     1177 µs (910–2015)
+ *
+ * The signal cuts the tail of events our own send causes (the JS thread is
+ * awake; the worker had to be woken, then wake it) to Node's level or below;
+ * for events another process causes, while the JS thread sleeps, both
+ * designs show a p99 near 1 ms, and so does Node's (556–3836 µs in the same
+ * runs): what remains is the wake-up of a sleeping thread on a busy VM. A
+ * `kill(getpid(), SIGURG)` reaches the listener in 8 µs (p99 36 µs). Storms
+ * cost less without the worker (`bun bench/storm.ts 50000`, 32 MiB: 6.0–6.2
+ * µs of our CPU per event, against 8.5–9.1 µs). Also tried before: the
+ * worker waking this thread with `Atomics.waitAsync` instead of
+ * `postMessage`, same tails (3–4 ms with the main thread busy).
  *
  * Memory: `bun:ffi` passes a TypedArray argument as a pointer to its backing
  * store for the duration of the call; the buffers whose address is stored in
@@ -39,6 +71,7 @@ import {
   MAX_EVENTS,
   openFirst,
 } from "./common.ts";
+import { signalPoller } from "./signal.ts";
 
 /** The part of `bun:ffi` this backend uses. */
 export interface BunFfi {
@@ -67,6 +100,9 @@ export const SYMBOLS: Record<string, { args: string[]; returns: string }> = {
   ),
   read: { args: ["i32", "ptr", "usize"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
+  epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+  fcntl: { args: ["i32", "i32", "i64"], returns: "i32" },
+  gettid: { args: [], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 };
 
@@ -82,11 +118,37 @@ export function load(): Libc {
     errno: () => ffi.read.i32(errnoPtr, 0),
     addressOf: (bytes) => BigInt(ffi.ptr(bytes)),
     pointerArg: (arg) => arg === 0 ? null : arg,
-    poller: (check) => bunPoller(c, check, libcName),
+    poller: (check) =>
+      !onMainThread() || process.env.NLTS_BUN_POLLER === "thread" ? bunPoller(c, check, libcName) : signalPoller(
+        {
+          epoll_create1: c.epoll_create1,
+          epoll_ctl: c.epoll_ctl,
+          epollWaitNow: (epfd, events, max) => c.epoll_wait(epfd, events, max, 0),
+          fcntl: c.fcntl,
+          fcntlPointer: (fd, cmd, arg) => c.fcntl(fd, cmd, ffi.ptr(arg)),
+          gettid: c.gettid,
+          close: c.close,
+          onSigurg(listener) {
+            process.on("SIGURG", listener);
+            return () => process.off("SIGURG", listener);
+          },
+        },
+        check,
+        process.arch,
+      ),
   });
 }
 
 type Fn = (...args: unknown[]) => number;
+
+/**
+ * Whether this is Bun's main thread. A Worker's `process.on("SIGURG")` is
+ * never called (Bun 1.4.5: a signal aimed at the worker's thread is not
+ * dispatched to its listeners), so a Worker waits with the poll worker.
+ */
+function onMainThread(): boolean {
+  return (globalThis as { Bun?: { isMainThread?: boolean } }).Bun?.isMainThread !== false;
+}
 
 /** The first message to the poll worker: everything its program uses. */
 interface PollWorkerStart {

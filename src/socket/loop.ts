@@ -35,7 +35,8 @@ export class Loop {
   /**
    * Made at the first {@link arm}, not before: a process whose sockets never
    * wait (a command line's dumps, which the kernel fills as they are read)
-   * never starts it. Bun's poller is a worker, about 6 MiB.
+   * never starts it. Bun's poller in a Worker is a worker of its own, about
+   * 6 MiB.
    */
   #poller?: Poller;
   readonly #handlers = new Map<number, () => void>();

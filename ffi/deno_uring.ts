@@ -11,8 +11,10 @@
  *
  * The io_uring pair is submitted again for each wait that finds nothing ready
  * (one `io_uring_enter`). When io_uring is unavailable (a seccomp profile, as
- * Docker's default one, or `kernel.io_uring_disabled`), {@link uringPoller}
- * throws and the caller uses its thread.
+ * Docker's default one, or `kernel.io_uring_disabled`), or refuses the linked
+ * poll and send when they are tried once at the start (a kernel before 5.6
+ * has no `IORING_OP_SEND`), {@link uringPoller} throws and the caller uses its
+ * thread (`test/socket/uring_refused.test.ts` refuses io_uring with seccomp).
  *
  * @module
  */
@@ -40,6 +42,7 @@ const IORING_OP_POLL_ADD = 6;
 const IORING_OP_SEND = 26;
 const IOSQE_IO_LINK = 1 << 2;
 const POLLIN = 1;
+const POLLOUT = 4;
 const MSG_DONTWAIT = 0x40;
 const PROT_READ_WRITE = 3;
 const MAP_SHARED_POPULATE = 0x01 | 0x8000;
@@ -122,7 +125,22 @@ export function uringPoller(
   const byte = new Uint8Array(new ArrayBuffer(1));
   const byteAddress = c.addressOf(byte);
   const events = new Uint8Array(new ArrayBuffer(MAX_EVENTS * epollLayout(arch).size));
-  const stream = watch(pair[0]);
+  const closeAll = () => {
+    c.close(epfd);
+    c.close(pair[0]);
+    c.close(pair[1]);
+  };
+  if (!probe()) {
+    closeAll();
+    fail("io_uring refused a poll linked to a send");
+  }
+  let stream: FdWatch;
+  try {
+    stream = watch(pair[0]);
+  } catch (error) {
+    closeAll();
+    return fail(`watching the socket pair failed: ${error}`);
+  }
   stream.unref();
 
   let pending: ((fds: number[]) => void) | undefined;
@@ -131,7 +149,8 @@ export function uringPoller(
   let woken = false;
   let closed = false;
 
-  const sqe = (
+  /** Fills submission entry `index` (declared, not a const: the probe above runs before this line). */
+  function sqe(
     index: number,
     opcode: number,
     flags: number,
@@ -139,7 +158,7 @@ export function uringPoller(
     addr: bigint,
     len: number,
     opFlags: number,
-  ) => {
+  ): void {
     const at = index * SQE_SIZE;
     for (let i = 0; i < SQE_SIZE; i += 8) sqes.setBigUint64(at + i, 0n);
     sqes.setUint8(at, opcode);
@@ -148,7 +167,7 @@ export function uringPoller(
     sqes.setBigUint64(at + 16, addr, true);
     sqes.setUint32(at + 24, len, true);
     sqes.setUint32(at + 28, opFlags, true);
-  };
+  }
   /** Submits "when the epoll set is readable, send a byte on the pair". */
   const submit = () => {
     // Completions are not read: only the byte matters. Emptying the queue keeps it from overflowing.
@@ -163,6 +182,32 @@ export function uringPoller(
     if (r < 0) throw new Error(`io_uring_enter failed: errno ${-r}`);
     polling = true;
   };
+  /**
+   * The two linked operations, tried once on the pair's own write end, which
+   * is writable at once, so both complete inside `io_uring_enter`: a kernel
+   * that lacks `IORING_OP_SEND` (before 5.6), or refuses either operation,
+   * answers here, and the caller uses its thread instead of waiting for a
+   * byte that would never come. The probe's byte is read (and dropped) by
+   * the stream like any other.
+   */
+  function probe(): boolean {
+    const tail = ring.getUint32(sqOff(1), true);
+    sqe(0, IORING_OP_POLL_ADD, IOSQE_IO_LINK, pair[1], 0n, 0, POLLOUT);
+    sqe(1, IORING_OP_SEND, 0, pair[1], byteAddress, 1, MSG_DONTWAIT);
+    ring.setUint32(sqOff(6) + ((tail & sqMask) * 4), 0, true);
+    ring.setUint32(sqOff(6) + (((tail + 1) & sqMask) * 4), 1, true);
+    ring.setUint32(sqOff(1), tail + 2, true);
+    if (check(c.syscall(SYS_IO_URING_ENTER, ringFd, 2, 0, 0, 0, 0)) !== 2) return false;
+    const cqMask = ring.getUint32(cqOff(2), true);
+    const head = ring.getUint32(cqOff(0), true), cqTail = ring.getUint32(cqOff(1), true);
+    let completed = 0;
+    for (let i = head; i !== cqTail; i = (i + 1) >>> 0) {
+      if (ring.getInt32(cqOff(5) + (i & cqMask) * CQE_SIZE + 8, true) < 0) return false; // cqe.res
+      completed++;
+    }
+    ring.setUint32(cqOff(0), cqTail, true);
+    return completed === 2;
+  }
   const look = (): number[] => {
     const n = c.epollWaitNow(epfd, events, MAX_EVENTS);
     return n > 0 ? readyFds(arch, events, n) : [];

@@ -1,9 +1,10 @@
 // Deno's io_uring poller (ffi/deno_uring.ts) must fail cleanly where io_uring
 // is refused (Docker's default seccomp profile answers EPERM, the sysctl
 // kernel.io_uring_disabled=2 too), since ffi/deno.ts then falls back to its
-// thread. io_uring cannot be refused for one process here without changing
-// the whole machine, so the refusal is simulated in the one call that makes
-// it; the working path is what every socket test runs under Deno.
+// thread. test/socket/uring_refused.test.ts refuses io_uring for real (a
+// seccomp filter in a child) and sees the fallback deliver events; these
+// two check, with the calls simulated, that each way of failing releases
+// what was made before it.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { type FdWatch, type UringCalls, uringPoller } from "../../ffi/deno_uring.ts";

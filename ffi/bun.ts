@@ -58,11 +58,9 @@ import {
   EFD_NONBLOCK,
   EPOLL_CLOEXEC,
   EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLL_DISARMED,
   epollEvent,
   EPOLLIN,
+  epollInterest,
   epollLayout,
   EPOLLONESHOT,
   type LibcCalls,
@@ -294,13 +292,8 @@ export function bunPoller(c: Record<string, Fn>, check: (r: number) => number, l
     maxEvents: MAX_EVENTS,
   };
   worker.postMessage(start);
-  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
-
   return {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
-    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
-    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+    ...epollInterest(c.epoll_ctl, epfd, check, arch),
     wait() {
       if (closed) return Promise.resolve([]);
       if (failure) return Promise.reject(failure);

@@ -56,6 +56,31 @@ export function epollEvent(arch: string, events: number, fd: number): Uint8Array
   return bytes;
 }
 
+/** What every {@link Poller} does to its epoll set's interest list. */
+export type EpollInterest = Pick<Poller, "add" | "arm" | "disarm" | "remove">;
+
+/**
+ * The interest list of epoll set `epfd`, as every poller keeps it: an fd is
+ * added disarmed ({@link EPOLL_DISARMED}), armed for one report
+ * (`EPOLLIN | EPOLLONESHOT`), disarmed again, removed. Each returns 0 or
+ * `-errno` (through `check`).
+ */
+export function epollInterest(
+  epollCtl: (epfd: number, op: number, fd: number, event: Uint8Array<ArrayBuffer>) => number,
+  epfd: number,
+  check: (r: number) => number,
+  arch: string,
+): EpollInterest {
+  const ctl = (op: number, fd: number, events: number) =>
+    check(epollCtl(epfd, op, fd, epollEvent(arch, events, fd) as Uint8Array<ArrayBuffer>));
+  return {
+    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
+    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
+    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
+    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+  };
+}
+
 /** The fds of the first `count` events of an `epoll_wait` result buffer. */
 export function readyFds(arch: string, events: Uint8Array, count: number): number[] {
   const { size, dataOffset } = epollLayout(arch);

@@ -58,13 +58,10 @@ import {
   EFD_NONBLOCK,
   EPOLL_CLOEXEC,
   EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLL_DISARMED,
   epollEvent,
   EPOLLIN,
+  epollInterest,
   epollLayout,
-  EPOLLONESHOT,
   type LibcCalls,
   libcCandidates,
   makeLibc,
@@ -215,14 +212,8 @@ function denoPoller(c: PollCalls, check: (r: number) => number, arch: string): P
     c.close(epfd);
     c.close(wakeFd);
   };
-  const ctl = (op: number, fd: number, ev: number) =>
-    check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd) as Uint8Array<ArrayBuffer>));
-
   return {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
-    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
-    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+    ...epollInterest(c.epoll_ctl, epfd, check, arch),
     wait() {
       if (closed) return Promise.resolve([]);
       if (pending) throw new Error("Poller.wait: a wait is already pending");

@@ -19,19 +19,7 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import {
-  EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLL_DISARMED,
-  epollEvent,
-  EPOLLIN,
-  epollLayout,
-  EPOLLONESHOT,
-  MAX_EVENTS,
-  readyFds,
-} from "./common.ts";
+import { EPOLL_CLOEXEC, epollInterest, epollLayout, MAX_EVENTS, readyFds } from "./common.ts";
 
 const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
@@ -225,13 +213,8 @@ export function uringPoller(
     if (fds.length > 0) settle(fds);
     else submit();
   });
-  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
-
   return {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
-    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
-    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+    ...epollInterest(c.epoll_ctl, epfd, check, arch),
     wait() {
       if (closed) return Promise.resolve([]);
       if (pending) throw new Error("Poller.wait: a wait is already pending");

@@ -58,14 +58,8 @@ import type { Libc, Poller } from "./types.ts";
 import {
   declareCalls,
   EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLL_DISARMED,
-  epollEvent,
-  EPOLLIN,
+  epollInterest,
   epollLayout,
-  EPOLLONESHOT,
   type LibcCalls,
   libcCandidates,
   makeLibc,
@@ -201,13 +195,8 @@ function uvPoller(ffi: NodeFfi, lib: DynamicLibrary, c: Record<string, Fn>, chec
   // A worker thread's loop must have no open handle left when the worker
   // ends (Node aborts otherwise): close on the thread's way out.
   process.once("exit", () => poller.close());
-  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
-
   const poller: Poller = {
-    add: (fd) => ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED),
-    arm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT),
-    disarm: (fd) => ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED),
-    remove: (fd) => ctl(EPOLL_CTL_DEL, fd, 0),
+    ...epollInterest(c.epoll_ctl, epfd, check, arch),
     wait() {
       if (closed) return Promise.resolve([]);
       if (resolveWait) throw new Error("Poller.wait: a wait is already pending");

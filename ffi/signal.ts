@@ -25,19 +25,7 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import {
-  EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLL_DISARMED,
-  epollEvent,
-  EPOLLIN,
-  epollLayout,
-  EPOLLONESHOT,
-  MAX_EVENTS,
-  readyFds,
-} from "./common.ts";
+import { EPOLL_CLOEXEC, epollInterest, epollLayout, MAX_EVENTS, readyFds } from "./common.ts";
 
 const F_GETFL = 3;
 const F_SETFL = 4;
@@ -82,7 +70,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
   let woken = false;
   let closed = false;
 
-  const ctl = (op: number, fd: number, ev: number) => check(c.epoll_ctl(epfd, op, fd, epollEvent(arch, ev, fd)));
+  const interest = epollInterest(c.epoll_ctl, epfd, check, arch);
   const setAsync = (fd: number, on: boolean) => {
     const base = flags.get(fd);
     return base === undefined ? 0 : check(c.fcntl(fd, F_SETFL, on ? base | O_ASYNC : base));
@@ -111,7 +99,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
 
   return {
     add(fd) {
-      const r = ctl(EPOLL_CTL_ADD, fd, EPOLL_DISARMED);
+      const r = interest.add(fd);
       if (r < 0) return r;
       const base = check(c.fcntl(fd, F_GETFL, 0));
       const failed = base < 0 ? base : Math.min(
@@ -119,7 +107,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
         check(c.fcntl(fd, F_SETSIG, SIGURG)),
       );
       if (failed < 0) {
-        ctl(EPOLL_CTL_DEL, fd, 0);
+        interest.remove(fd);
         return failed;
       }
       flags.set(fd, base & ~O_ASYNC);
@@ -130,7 +118,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
       // before it is found by the look below (or by the next wait's).
       const r = setAsync(fd, true);
       if (r < 0) return r;
-      const armed = ctl(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT);
+      const armed = interest.arm(fd);
       if (armed < 0) return armed;
       if (pending && !lookSoon) {
         lookSoon = true;
@@ -143,12 +131,12 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
     },
     disarm(fd) {
       setAsync(fd, false);
-      return ctl(EPOLL_CTL_MOD, fd, EPOLL_DISARMED);
+      return interest.disarm(fd);
     },
     remove(fd) {
       setAsync(fd, false);
       flags.delete(fd);
-      return ctl(EPOLL_CTL_DEL, fd, 0);
+      return interest.remove(fd);
     },
     wait() {
       if (closed) return Promise.resolve([]);

@@ -55,7 +55,9 @@ for (const rt of runtimes) {
 
   test(`${rt}: top prints a table per sample when stdout is not a terminal, and stops after --for`, async () => {
     await withNetns(`cli2-tt-${rt}`, async (ns) => {
-      const child = cliChild(rt, "-n", ns, "top", "--interval", "0.3", "--for", "1.2");
+      // Three samples 0.2 s apart fit well inside 2 s even when the first dump is slow (a CI machine under load
+      // once gave two in 1.2 s).
+      const child = cliChild(rt, "-n", ns, "top", "--interval", "0.2", "--for", "2");
       const { code } = await child.exited;
       assert.equal(code, 0, child.stderr);
       const tables = child.lines.join("\n").split("\n\n");

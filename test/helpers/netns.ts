@@ -5,7 +5,7 @@
  * and the host's interfaces, routes and rules are never touched.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 
 /** Runs a command and returns its stdout; throws with stderr on failure. */
 export function sh(cmd: string, args: string[], input?: string): string {
@@ -46,4 +46,26 @@ export async function withNetns<T>(tag: string, fn: (ns: string) => T | Promise<
 /** Number of open file descriptors of this process. */
 export function fdCount(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/** This process's open descriptors and what each is (`socket:[12345]`, `pipe:[…]`, a path). */
+export function openFds(): Map<string, string> {
+  const fds = new Map<string, string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      fds.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // closed since the listing (the listing's own descriptor among them)
+    }
+  }
+  return fds;
+}
+
+/**
+ * The descriptors open now that were not open (as the same thing) in
+ * `before`: what a leak leaves. A descriptor the runtime closes meanwhile
+ * (a child's pipe collected late) is not counted, as a count would.
+ */
+export function fdsOpenedSince(before: Map<string, string>): string[] {
+  return [...openFds()].filter(([fd, what]) => before.get(fd) !== what).map(([fd, what]) => `${fd} -> ${what}`);
 }

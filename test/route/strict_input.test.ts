@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readlinkSync, statSync } from "node:fs";
 import { runtime, test } from "../helpers/harness.ts";
-import { fdCount, ip, ipJson, withNetns } from "../helpers/netns.ts";
+import { fdsOpenedSince, ip, ipJson, openFds, withNetns } from "../helpers/netns.ts";
 import { AddressError, NetlinkError, NetlinkSocket, RouteClient } from "../../mod.ts";
 import { parsePrefix } from "../../src/wire/values.ts";
 
@@ -147,7 +147,7 @@ const BAD_NETNS: unknown[] = [
 ];
 
 test(`netns must be a name, an absolute path, a fd >= 0 or { pid }: anything else is a TypeError before a socket is opened (${runtime})`, async () => {
-  const fds = fdCount();
+  const fds = openFds();
   for (const netns of BAD_NETNS) {
     const isTypeError = (e: unknown) => e instanceof TypeError && /netns/.test(e.message);
     await assert.rejects(NetlinkSocket.open("route", { netns: netns as string }), isTypeError, String(netns));
@@ -158,7 +158,7 @@ test(`netns must be a name, an absolute path, a fd >= 0 or { pid }: anything els
     NetlinkSocket.open("route", { netns: `nlts-nsi-missing-${process.pid}` }),
     (e: unknown) => e instanceof NetlinkError && e.code === "ENOENT",
   );
-  assert.equal(fdCount(), fds, "no descriptor was left open");
+  assert.deepEqual(fdsOpenedSince(fds), [], "no descriptor was left open");
 });
 
 test(`netns in its four valid forms opens the socket in that namespace; setLink's netns is checked before sending (${runtime})`, async () => {

@@ -62,7 +62,6 @@ import {
   EPOLLIN,
   epollInterest,
   epollLayout,
-  EPOLLONESHOT,
   type LibcCalls,
   libcCandidates,
   makeLibc,

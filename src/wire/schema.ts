@@ -733,15 +733,26 @@ function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: numbe
   return b.slice(at, at + n);
 }
 
-/** The `DataView` of the buffer read last: a dump's messages come from a few pooled buffers. */
+/**
+ * The `DataView` of the buffer read last: a dump's messages come from a few
+ * pooled buffers. The array it was asked for last is remembered too, and
+ * `b.buffer` read only when `b` is another array: a dump decodes a
+ * datagram's messages in place, all in the same array, and in
+ * JavaScriptCore `.buffer` is a getter call (some 10 % of decoding a link
+ * in Bun, read five times a link).
+ */
+let viewedArray: Uint8Array | undefined;
 let viewedBuffer: ArrayBufferLike | undefined;
 let bufferView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 const STRUCT_HELPERS = {
   view(b: Uint8Array): DataView<ArrayBufferLike> {
-    if (b.buffer !== viewedBuffer) {
-      viewedBuffer = b.buffer;
-      bufferView = new DataView(viewedBuffer);
+    if (b !== viewedArray) {
+      viewedArray = b;
+      if (b.buffer !== viewedBuffer) {
+        viewedBuffer = b.buffer;
+        bufferView = new DataView(viewedBuffer);
+      }
     }
     return bufferView;
   },
@@ -1116,15 +1127,23 @@ function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
   return err;
 }
 
-/** The 32-bit words of the buffer read last (host order, as netlink's integers are). */
+/** The 32-bit words of the buffer read last (host order, as netlink's integers are), and the array asked for last. */
+let wordsArray: Uint8Array | undefined;
 let wordsBuffer: ArrayBufferLike | undefined;
 let bufferWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
-/** The buffer of `b` as 32-bit words, made once per buffer: a dump's datagrams come from a few pooled buffers. */
+/**
+ * The buffer of `b` as 32-bit words, made once per buffer: a dump's
+ * datagrams come from a few pooled buffers (`.buffer` read only when `b` is
+ * another array, as for {@link STRUCT_HELPERS}' `view`).
+ */
 function words(b: Uint8Array): Uint32Array {
-  if (b.buffer !== wordsBuffer) {
-    wordsBuffer = b.buffer;
-    bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+  if (b !== wordsArray) {
+    wordsArray = b;
+    if (b.buffer !== wordsBuffer) {
+      wordsBuffer = b.buffer;
+      bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+    }
   }
   return bufferWords;
 }
@@ -1544,6 +1563,9 @@ const HELPERS = {
   u64nAt: v.u64nAt,
   structReader: structReaderOf,
   ints: intsAt,
+  dense: (e: EnumDef): (string | undefined)[] => enumTables(e, false).dense,
+  named: (e: EnumDef, dense: (string | undefined)[], value: number): string | number =>
+    (value >= 0 && value < 256 ? dense[value] : undefined) ?? enumName(e, value),
   nested(plan: Plan, i: number): Generated {
     const inner = innerPlan(plan, i);
     return generatedOf(inner) ?? ((b, s, e, base, into) => decodeTable(inner, b, s, e, base, into));
@@ -1609,6 +1631,12 @@ function generatedOf(plan: Plan): Generated | undefined {
     if (inline !== undefined && (post === POST_NONE || post === POST_BOOL)) {
       const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
       // A wrong size throws before anything is read.
+      value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else if (inline !== undefined && post === POST_ENUM && plan.ops[i] !== OP_STRING && plan.ops[i] !== OP_FLAG) {
+      // An enum read inline and named through its dense table (kept in a
+      // constant): no trip through the general reader and the enum cache.
+      codecs.push(`const k${i} = P.defs[${i}].enum, d${i} = H.dense(k${i});`);
+      const read = `H.named(k${i}, d${i}, ${inline})`;
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 and IPv6 inline; wrong sizes through the general reader.

@@ -1151,6 +1151,25 @@ function words(b: Uint8Array): Uint32Array {
 /** Element sizes of `sub-type` arrays. */
 const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8 };
 
+/**
+ * A `sub-type: u64` array `as: "number"` in `b[s, e)` (counters: a link's
+ * IPv6 and ICMPv6 statistics), chosen for such an attribute when its
+ * decoder is generated: the element size known, `n` an integer from a shift.
+ */
+function countersAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
+  const at = b.byteOffset + s;
+  if (((e - s) & 7) !== 0 || (at & 3) !== 0) return intsAt(def, b, s, e);
+  const n = (e - s) >> 3;
+  const w = words(b);
+  const out: number[] = new Array(n);
+  for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
+    const hi = w[i + 1];
+    // A counter that fits 32 bits stays a small integer (no boxed double).
+    out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
+  }
+  return out;
+}
+
 /** A `sub-type` array in `b[s, e)`, read through the buffer's `DataView` (one load an element). */
 function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
   const sub = def["sub-type"]!;
@@ -1563,6 +1582,7 @@ const HELPERS = {
   u64nAt: v.u64nAt,
   structReader: structReaderOf,
   ints: intsAt,
+  counters: countersAt,
   dense: (e: EnumDef): (string | undefined)[] => enumTables(e, false).dense,
   named: (e: EnumDef, dense: (string | undefined)[], value: number): string | number =>
     (value >= 0 && value < 256 ? dense[value] : undefined) ?? enumName(e, value),
@@ -1661,7 +1681,8 @@ function generatedOf(plan: Plan): Generated | undefined {
       value = `(k${i} ??= H.nested(P, ${i}))(b, s, e, sh + s, undefined)`;
     } else if (plan.ops[i] === OP_INTS && post === POST_NONE) {
       codecs.push(`const k${i} = P.defs[${i}];`);
-      value = `H.ints(k${i}, b, s, e)`;
+      const counters = plan.defs[i]["sub-type"] === "u64" && plan.defs[i].as === "number" && !bigEndian(plan.defs[i]);
+      value = `H.${counters ? "counters" : "ints"}(k${i}, b, s, e)`;
     } else if (plan.ops[i] === OP_STRUCT && post === POST_NONE && !plan.defs[i].codec) {
       // A struct's generated reader, the same way.
       codecs.push(`const k${i} = H.structReader(P.defs[${i}].struct);`);
@@ -1675,7 +1696,10 @@ function generatedOf(plan: Plan): Generated | undefined {
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).
-    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`)) {
+    if (
+      value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`) ||
+      value.startsWith(`H.counters(k${i},`)
+    ) {
       store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
     }
     cases.push(`case ${type}: ${store} break;`);

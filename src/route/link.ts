@@ -550,7 +550,12 @@ export interface LinkStats64 {
   rxOtherhostDropped?: number;
 }
 
-/** A view of the buffer decoded last: a dump's datagrams come from a few pooled buffers. */
+/**
+ * A view of the buffer decoded last: a dump's datagrams come from a few
+ * pooled buffers. `.buffer` (a getter call in JavaScriptCore) is read only
+ * when the array is another than the last one.
+ */
+let lastArray: Uint8Array | undefined;
 let lastBuffer: ArrayBufferLike | undefined;
 let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
@@ -566,9 +571,12 @@ function decodeStats64(bytes: Uint8Array, start: number, end: number): LinkStats
   if (end - start < required) throw new ParseError(`IFLA_STATS64 of ${end - start} bytes, needs ${required}`, 0);
   // Read through a DataView (two reads a counter, not eight byte loads), kept
   // from one link to the next of the same buffer.
-  if (bytes.buffer !== lastBuffer) {
-    lastBuffer = bytes.buffer;
-    lastView = new DataView(bytes.buffer);
+  if (bytes !== lastArray) {
+    lastArray = bytes;
+    if (bytes.buffer !== lastBuffer) {
+      lastBuffer = bytes.buffer;
+      lastView = new DataView(bytes.buffer);
+    }
   }
   const dv = lastView, at = bytes.byteOffset + start;
   // Written out in the order of the struct rather than looped over names: a

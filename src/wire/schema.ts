@@ -733,15 +733,26 @@ function readMember(s: StructDef, i: number, b: Uint8Array, at: number, n: numbe
   return b.slice(at, at + n);
 }
 
-/** The `DataView` of the buffer read last: a dump's messages come from a few pooled buffers. */
+/**
+ * The `DataView` of the buffer read last: a dump's messages come from a few
+ * pooled buffers. The array it was asked for last is remembered too, and
+ * `b.buffer` read only when `b` is another array: a dump decodes a
+ * datagram's messages in place, all in the same array, and in
+ * JavaScriptCore `.buffer` is a getter call (some 10 % of decoding a link
+ * in Bun, read five times a link).
+ */
+let viewedArray: Uint8Array | undefined;
 let viewedBuffer: ArrayBufferLike | undefined;
 let bufferView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 const STRUCT_HELPERS = {
   view(b: Uint8Array): DataView<ArrayBufferLike> {
-    if (b.buffer !== viewedBuffer) {
-      viewedBuffer = b.buffer;
-      bufferView = new DataView(viewedBuffer);
+    if (b !== viewedArray) {
+      viewedArray = b;
+      if (b.buffer !== viewedBuffer) {
+        viewedBuffer = b.buffer;
+        bufferView = new DataView(viewedBuffer);
+      }
     }
     return bufferView;
   },
@@ -1116,21 +1127,48 @@ function codecError(plan: Plan, i: number, err: unknown, at: number): unknown {
   return err;
 }
 
-/** The 32-bit words of the buffer read last (host order, as netlink's integers are). */
+/** The 32-bit words of the buffer read last (host order, as netlink's integers are), and the array asked for last. */
+let wordsArray: Uint8Array | undefined;
 let wordsBuffer: ArrayBufferLike | undefined;
 let bufferWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
-/** The buffer of `b` as 32-bit words, made once per buffer: a dump's datagrams come from a few pooled buffers. */
+/**
+ * The buffer of `b` as 32-bit words, made once per buffer: a dump's
+ * datagrams come from a few pooled buffers (`.buffer` read only when `b` is
+ * another array, as for {@link STRUCT_HELPERS}' `view`).
+ */
 function words(b: Uint8Array): Uint32Array {
-  if (b.buffer !== wordsBuffer) {
-    wordsBuffer = b.buffer;
-    bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+  if (b !== wordsArray) {
+    wordsArray = b;
+    if (b.buffer !== wordsBuffer) {
+      wordsBuffer = b.buffer;
+      bufferWords = new Uint32Array(wordsBuffer, 0, wordsBuffer.byteLength >> 2);
+    }
   }
   return bufferWords;
 }
 
 /** Element sizes of `sub-type` arrays. */
 const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u64: 8 };
+
+/**
+ * A `sub-type: u64` array `as: "number"` in `b[s, e)` (counters: a link's
+ * IPv6 and ICMPv6 statistics), chosen for such an attribute when its
+ * decoder is generated: the element size known, `n` an integer from a shift.
+ */
+function countersAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
+  const at = b.byteOffset + s;
+  if (((e - s) & 7) !== 0 || (at & 3) !== 0) return intsAt(def, b, s, e);
+  const n = (e - s) >> 3;
+  const w = words(b);
+  const out: number[] = new Array(n);
+  for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
+    const hi = w[i + 1];
+    // A counter that fits 32 bits stays a small integer (no boxed double).
+    out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
+  }
+  return out;
+}
 
 /** A `sub-type` array in `b[s, e)`, read through the buffer's `DataView` (one load an element). */
 function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
@@ -1544,6 +1582,10 @@ const HELPERS = {
   u64nAt: v.u64nAt,
   structReader: structReaderOf,
   ints: intsAt,
+  counters: countersAt,
+  dense: (e: EnumDef): (string | undefined)[] => enumTables(e, false).dense,
+  named: (e: EnumDef, dense: (string | undefined)[], value: number): string | number =>
+    (value >= 0 && value < 256 ? dense[value] : undefined) ?? enumName(e, value),
   nested(plan: Plan, i: number): Generated {
     const inner = innerPlan(plan, i);
     return generatedOf(inner) ?? ((b, s, e, base, into) => decodeTable(inner, b, s, e, base, into));
@@ -1610,6 +1652,12 @@ function generatedOf(plan: Plan): Generated | undefined {
       const read = post === POST_BOOL ? `(${inline} !== 0)` : inline;
       // A wrong size throws before anything is read.
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else if (inline !== undefined && post === POST_ENUM && plan.ops[i] !== OP_STRING && plan.ops[i] !== OP_FLAG) {
+      // An enum read inline and named through its dense table (kept in a
+      // constant): no trip through the general reader and the enum cache.
+      codecs.push(`const k${i} = P.defs[${i}].enum, d${i} = H.dense(k${i});`);
+      const read = `H.named(k${i}, d${i}, ${inline})`;
+      value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 and IPv6 inline; wrong sizes through the general reader.
       value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${
@@ -1633,7 +1681,8 @@ function generatedOf(plan: Plan): Generated | undefined {
       value = `(k${i} ??= H.nested(P, ${i}))(b, s, e, sh + s, undefined)`;
     } else if (plan.ops[i] === OP_INTS && post === POST_NONE) {
       codecs.push(`const k${i} = P.defs[${i}];`);
-      value = `H.ints(k${i}, b, s, e)`;
+      const counters = plan.defs[i]["sub-type"] === "u64" && plan.defs[i].as === "number" && !bigEndian(plan.defs[i]);
+      value = `H.${counters ? "counters" : "ints"}(k${i}, b, s, e)`;
     } else if (plan.ops[i] === OP_STRUCT && post === POST_NONE && !plan.defs[i].codec) {
       // A struct's generated reader, the same way.
       codecs.push(`const k${i} = H.structReader(P.defs[${i}].struct);`);
@@ -1647,7 +1696,10 @@ function generatedOf(plan: Plan): Generated | undefined {
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).
-    if (value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`)) {
+    if (
+      value.startsWith(`k${i}.`) || value.startsWith(`k${i}(`) || value.startsWith(`H.ints(k${i},`) ||
+      value.startsWith(`H.counters(k${i},`)
+    ) {
       store = `try { ${store} } catch (err) { throw H.codecError(P, ${i}, err, sh + s); }`;
     }
     cases.push(`case ${type}: ${store} break;`);

@@ -81,6 +81,59 @@ export function epollInterest(
   };
 }
 
+/**
+ * The one pending {@link Poller.wait} of a poller whose readiness news comes
+ * on the JS thread itself (a signal's listener, a stream's data): a wait
+ * answers at once when something is ready or a {@link Poller.wake} came with
+ * no wait pending; otherwise it stays pending until {@link settle}.
+ * `onPending`/`onSettled` keep the process alive while a wait is pending
+ * and only then.
+ */
+export class JsThreadWait {
+  #resolve?: (fds: number[]) => void;
+  #woken = false;
+  readonly #onPending: () => void;
+  readonly #onSettled: () => void;
+
+  /** `onPending` runs when a wait starts pending, `onSettled` when it is settled. */
+  constructor(onPending: () => void, onSettled: () => void) {
+    this.#onPending = onPending;
+    this.#onSettled = onSettled;
+  }
+
+  /** Whether a wait is pending. */
+  get pending(): boolean {
+    return this.#resolve !== undefined;
+  }
+
+  /** A wait: what `look()` finds now, `[]` after an earlier wake, or pending. */
+  start(look: () => number[]): Promise<number[]> {
+    if (this.#resolve) throw new Error("Poller.wait: a wait is already pending");
+    const fds = look();
+    if (fds.length > 0 || this.#woken) {
+      this.#woken = false;
+      return Promise.resolve(fds);
+    }
+    this.#onPending();
+    return new Promise<number[]>((resolve) => (this.#resolve = resolve));
+  }
+
+  /** Resolves the pending wait, if any, with `fds`. */
+  settle(fds: number[]): void {
+    const resolve = this.#resolve;
+    if (!resolve) return;
+    this.#resolve = undefined;
+    this.#onSettled();
+    resolve(fds);
+  }
+
+  /** Makes the pending wait return soon (empty), or the next one at once. */
+  wake(): void {
+    if (this.#resolve) queueMicrotask(() => this.settle([]));
+    else this.#woken = true;
+  }
+}
+
 /** The fds of the first `count` events of an `epoll_wait` result buffer. */
 export function readyFds(arch: string, events: Uint8Array, count: number): number[] {
   const { size, dataOffset } = epollLayout(arch);

@@ -19,7 +19,7 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import { EPOLL_CLOEXEC, epollInterest, epollLayout, MAX_EVENTS, readyFds } from "./common.ts";
+import { EPOLL_CLOEXEC, epollInterest, epollLayout, JsThreadWait, MAX_EVENTS, readyFds } from "./common.ts";
 
 const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
@@ -131,11 +131,10 @@ export function uringPoller(
   }
   stream.unref();
 
-  let pending: ((fds: number[]) => void) | undefined;
   /** A poll is submitted and its byte not yet seen. */
   let polling = false;
-  let woken = false;
   let closed = false;
+  const waiting = new JsThreadWait(() => stream.ref(), () => stream.unref());
 
   /** Fills submission entry `index` (declared, not a const: the probe above runs before this line). */
   function sqe(
@@ -200,37 +199,22 @@ export function uringPoller(
     const n = c.epollWaitNow(epfd, events, MAX_EVENTS);
     return n > 0 ? readyFds(arch, events, n) : [];
   };
-  const settle = (fds: number[]) => {
-    const resolve = pending;
-    pending = undefined;
-    stream.unref();
-    resolve?.(fds);
-  };
   stream.onData(() => {
     polling = false;
-    if (!pending || closed) return;
+    if (!waiting.pending || closed) return;
     const fds = look();
-    if (fds.length > 0) settle(fds);
+    if (fds.length > 0) waiting.settle(fds);
     else submit();
   });
   return {
     ...epollInterest(c.epoll_ctl, epfd, check, arch),
     wait() {
       if (closed) return Promise.resolve([]);
-      if (pending) throw new Error("Poller.wait: a wait is already pending");
-      const fds = look();
-      if (fds.length > 0 || woken) {
-        woken = false;
-        return Promise.resolve(fds);
-      }
-      if (!polling) submit();
-      stream.ref();
-      return new Promise<number[]>((resolve) => (pending = resolve));
+      const wait = waiting.start(look);
+      if (waiting.pending && !polling) submit();
+      return wait;
     },
-    wake() {
-      if (pending) queueMicrotask(() => settle([]));
-      else woken = true;
-    },
+    wake: () => waiting.wake(),
     close() {
       if (closed) return;
       closed = true;
@@ -240,7 +224,7 @@ export function uringPoller(
       stream.destroy();
       c.close(pair[1]);
       c.close(epfd);
-      settle([]);
+      waiting.settle([]);
     },
   };
 }

@@ -25,7 +25,7 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import { EPOLL_CLOEXEC, epollInterest, epollLayout, MAX_EVENTS, readyFds } from "./common.ts";
+import { EPOLL_CLOEXEC, epollInterest, epollLayout, JsThreadWait, MAX_EVENTS, readyFds } from "./common.ts";
 
 const F_GETFL = 3;
 const F_SETFL = 4;
@@ -63,11 +63,8 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
   new DataView(owner.buffer).setInt32(4, c.gettid(), true);
   /** The file status flags of each fd in the set, without `O_ASYNC`. */
   const flags = new Map<number, number>();
-  let pending: ((fds: number[]) => void) | undefined;
   let keepAlive: ReturnType<typeof setTimeout> | undefined;
   let lookSoon = false;
-  /** A {@link Poller.wake} with no wait pending: the next wait returns at once. */
-  let woken = false;
   let closed = false;
 
   const interest = epollInterest(c.epoll_ctl, epfd, check, arch);
@@ -83,17 +80,16 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
     for (const fd of fds) setAsync(fd, false);
     return fds;
   };
-  const settle = (fds: number[]) => {
-    const resolve = pending;
-    pending = undefined;
+  const waiting = new JsThreadWait(() => {
+    keepAlive = setTimeout(() => {}, 2 ** 31 - 1); // signals keep no event loop alive
+  }, () => {
     clearTimeout(keepAlive);
     keepAlive = undefined;
-    resolve?.(fds);
-  };
+  });
   const onSignal = () => {
-    if (!pending) return;
+    if (!waiting.pending) return;
     const fds = look();
-    if (fds.length > 0) settle(fds);
+    if (fds.length > 0) waiting.settle(fds);
   };
   const stopListening = c.onSigurg(onSignal);
 
@@ -120,7 +116,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
       if (r < 0) return r;
       const armed = interest.arm(fd);
       if (armed < 0) return armed;
-      if (pending && !lookSoon) {
+      if (waiting.pending && !lookSoon) {
         lookSoon = true;
         queueMicrotask(() => {
           lookSoon = false;
@@ -140,19 +136,9 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
     },
     wait() {
       if (closed) return Promise.resolve([]);
-      if (pending) throw new Error("Poller.wait: a wait is already pending");
-      const fds = look();
-      if (fds.length > 0 || woken) {
-        woken = false;
-        return Promise.resolve(fds);
-      }
-      keepAlive = setTimeout(() => {}, 2 ** 31 - 1);
-      return new Promise<number[]>((resolve) => (pending = resolve));
+      return waiting.start(look);
     },
-    wake() {
-      if (pending) queueMicrotask(() => settle([]));
-      else woken = true;
-    },
+    wake: () => waiting.wake(),
     close() {
       if (closed) return;
       closed = true;
@@ -160,7 +146,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
       for (const fd of flags.keys()) setAsync(fd, false);
       flags.clear();
       c.close(epfd);
-      settle([]);
+      waiting.settle([]);
     },
   };
 }

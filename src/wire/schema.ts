@@ -1159,10 +1159,13 @@ const ARRAY_ELEMENT: Record<string, number> = { u8: 1, u16: 2, u32: 4, s32: 4, u
 function countersAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bigint)[] {
   const at = b.byteOffset + s;
   if (((e - s) & 7) !== 0 || (at & 3) !== 0) return intsAt(def, b, s, e);
-  const n = (e - s) >> 3;
-  const w = words(b);
+  return countersFromWords(words(b), at >> 2, (e - s) >> 3);
+}
+
+/** `n` host-order u64 counters as numbers, from 32-bit words `w[first…]`, two a counter. */
+function countersFromWords(w: Uint32Array, first: number, n: number): number[] {
   const out: number[] = new Array(n);
-  for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
+  for (let k = 0, i = first; k < n; k++, i += 2) {
     const hi = w[i + 1];
     // A counter that fits 32 bits stays a small integer (no boxed double).
     out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
@@ -1178,14 +1181,7 @@ function intsAt(def: AttrDef, b: Uint8Array, s: number, e: number): (number | bi
   const n = (e - s) / size, at = b.byteOffset + s;
   if (sub === "u64" && def.as === "number" && (at & 3) === 0) {
     // Counters (the usual case, and a long array): 32-bit words of the buffer, two a counter.
-    const w = words(b);
-    const out: number[] = new Array(n);
-    for (let k = 0, i = at >> 2; k < n; k++, i += 2) {
-      const hi = w[i + 1];
-      // A counter that fits 32 bits stays a small integer (no boxed double).
-      out[k] = hi === 0 ? w[i] : w[i] + hi * 0x100000000;
-    }
-    return out;
+    return countersFromWords(words(b), at >> 2, n);
   }
   const dv = STRUCT_HELPERS.view(b);
   // Sized once (no regrowing on push): every slot is written below.

@@ -5,36 +5,17 @@
 // The child is Deno under every runtime (the poller is Deno's); without the
 // filter it must be using io_uring, so the test tells the two paths apart.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+import { Child } from "../helpers/child.ts";
 import { test } from "../helpers/harness.ts";
 import { ip, withNetns } from "../helpers/netns.ts";
 import { command } from "../helpers/runtimes.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-
 async function runChild(ns: string, mode: "refuse" | "allow"): Promise<string[]> {
-  const [cmd, argv] = command("deno", "test/socket/uring_refused_child.ts", [ns, mode]);
-  const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "", stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const closed = once(child, "close");
-  await Promise.race([
-    closed,
-    new Promise<void>((resolve) => {
-      child.stdout.on("data", (d) => {
-        stdout += d;
-        if (stdout.includes("ready\n")) resolve();
-      });
-    }),
-  ]);
+  const child = new Child(...command("deno", "test/socket/uring_refused_child.ts", [ns, mode]));
+  await child.waitFor((l) => l === "ready");
   ip(ns, "address", "add", `10.99.0.${mode === "refuse" ? 1 : 2}/32`, "dev", "lo");
-  const timer = setTimeout(() => child.kill(), 10_000);
-  const [code] = await closed;
-  clearTimeout(timer);
-  assert.equal(stderr, "");
-  assert.equal(code, 0);
-  return stdout.trim().split("\n");
+  await child.succeeded();
+  return child.lines;
 }
 
 test("Deno child: io_uring refused by seccomp, the poller falls back to its thread and an address ip adds arrives", async () => {

@@ -16,27 +16,15 @@
  * Idle: 100 sockets, each with a pending notification iterator and no
  * traffic, for 5 s; CPU time of the whole process (all threads) / wall time.
  */
-import { spawn } from "node:child_process";
 import { cpuUsage } from "node:process";
-import { createInterface } from "node:readline";
-import { Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
+import { NetlinkSocket } from "../mod.ts";
 import { makeNetns, median, percentile, report, runtime } from "./common.ts";
+import { addrMessage, eventsChild, RTM_DELADDR, RTM_NEWADDR } from "./event_changes.ts";
 import { monotonicClock } from "./monotonic.ts";
 
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
 const samples = Number(args[0] ?? 1000);
-const RTM_NEWADDR = 20, RTM_DELADDR = 21, RTNLGRP_IPV4_IFADDR = 5;
-
-function addrMessage(type: number, n: number): Uint8Array {
-  const m = new MessageWriter(type, type === RTM_NEWADDR ? Flags.CREATE | Flags.EXCL : 0);
-  const h = m.struct(8);
-  h.setUint8(0, 2); // AF_INET
-  h.setUint8(1, 32);
-  h.setUint32(4, 1, true); // lo
-  const addr = new Uint8Array([10, 99, (n >> 8) & 255, n & 255]);
-  m.attr(2, addr).attr(1, addr); // IFA_LOCAL, IFA_ADDRESS
-  return m.finish();
-}
+const RTNLGRP_IPV4_IFADDR = 5;
 
 const { ns, remove } = makeNetns("events");
 try {
@@ -63,35 +51,18 @@ try {
   );
 
   const now = monotonicClock();
-  const childArgs = runtime === "deno"
-    ? ["run", "-A"]
-    : runtime === "node"
-    ? ["--disable-warning=ExperimentalWarning"]
-    : [];
-  // The child waits for its acks with this runtime's default poller whatever
-  // design the parent was told to use, so that only the parent's differs.
-  const env = { ...process.env };
-  delete env.NLTS_DENO_POLLER;
-  delete env.NLTS_BUN_POLLER;
-  const child = spawn(process.execPath, [...childArgs, new URL("events_child.ts", import.meta.url).pathname, ns], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env,
-  });
-  const output = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const child = eventsChild(ns);
   const ends: bigint[] = [];
   for (let i = 0; i < samples + 50; i++) {
     const next = it.next();
     await new Promise((r) => setTimeout(r, 0));
-    child.stdin!.write(`${i}\n`);
+    child.change(i);
     const got = await next;
     ends.push(now());
     if (got.done) throw new Error("stream ended");
     await it.next(); // the RTM_DELADDR
   }
-  child.stdin!.end();
-  const printed = await output.next();
-  if (printed.done) throw new Error("bench/events_child.ts printed nothing");
-  const stamps = (JSON.parse(printed.value) as string[]).map(BigInt);
+  const stamps = await child.stamps();
   const fromChild = ends.slice(50).map((end, i) => Number(end - stamps[i + 50]) / 1e6);
   report(
     `${runtime} event latency over ${samples} events made by another process: ` +

@@ -11,16 +11,15 @@
  * Prints percentiles of the three parts and the ten slowest samples as
  * `total = wake + js (run-queue wait)`, in µs.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { Flags, MessageWriter, NetlinkSocket } from "../mod.ts";
+import { NetlinkSocket } from "../mod.ts";
 import { loadLibc } from "../ffi/mod.ts";
 import { args, makeNetns, report, runtime } from "./common.ts";
+import { addrMessage, eventsChild, RTM_DELADDR, RTM_NEWADDR } from "./event_changes.ts";
 import { monotonicClock } from "./monotonic.ts";
 
 const samples = Number(args[0] ?? 1000);
-const RTM_NEWADDR = 20, RTM_DELADDR = 21, RTNLGRP_IPV4_IFADDR = 5;
+const RTNLGRP_IPV4_IFADDR = 5;
 const now = monotonicClock();
 /** The JS thread's time waiting for a CPU so far, in µs. */
 const runQueueWait = () => Number(readFileSync("/proc/self/schedstat", "utf8").split(" ")[1]) / 1e3;
@@ -33,17 +32,6 @@ poller.wait = () =>
     resolvedAt = now();
     return fds;
   });
-
-function addrMessage(type: number, n: number): Uint8Array {
-  const m = new MessageWriter(type, type === RTM_NEWADDR ? Flags.CREATE | Flags.EXCL : 0);
-  const h = m.struct(8);
-  h.setUint8(0, 2); // AF_INET
-  h.setUint8(1, 32);
-  h.setUint32(4, 1, true); // lo
-  const addr = new Uint8Array([10, 99, (n >> 8) & 255, n & 255]);
-  m.attr(2, addr).attr(1, addr); // IFA_LOCAL, IFA_ADDRESS
-  return m.finish();
-}
 
 interface Sample {
   start: bigint;
@@ -94,34 +82,19 @@ try {
   }
   summary("own send", own);
 
-  const childArgs = runtime === "deno"
-    ? ["run", "-A"]
-    : runtime === "node"
-    ? ["--disable-warning=ExperimentalWarning"]
-    : [];
-  const env = { ...process.env };
-  delete env.NLTS_DENO_POLLER;
-  delete env.NLTS_BUN_POLLER;
-  const child = spawn(process.execPath, [...childArgs, new URL("events_child.ts", import.meta.url).pathname, ns], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env,
-  });
-  const output = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const child = eventsChild(ns);
   const other: Omit<Sample, "start">[] = [];
   for (let i = 0; i < samples + 50; i++) {
     const next = it.next();
     await new Promise((r) => setTimeout(r, 0));
     const q0 = runQueueWait();
-    child.stdin!.write(`${i}\n`);
+    child.change(i);
     if ((await next).done) throw new Error("stream ended");
     const end = now();
     other.push({ resolved: resolvedAt, end, runQueue: runQueueWait() - q0 });
     await it.next();
   }
-  child.stdin!.end();
-  const printed = await output.next();
-  if (printed.done) throw new Error("bench/events_child.ts printed nothing");
-  const stamps = (JSON.parse(printed.value) as string[]).map(BigInt);
+  const stamps = await child.stamps();
   summary("another process", other.map((s, i) => ({ ...s, start: stamps[i] })));
   await it.return();
 } finally {

@@ -5,53 +5,21 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ip, withNetns } from "../helpers/netns.ts";
-import { loadLibc, type Poller } from "../../ffi/mod.ts";
-import { inNetns } from "../../src/socket/netns.ts";
+import { boundRouteSocket, startWait, waitWoken } from "../helpers/poller.ts";
+import { loadLibc } from "../../ffi/mod.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0x800;
-const SOCK_CLOEXEC = 0x80000;
 const SOL_NETLINK = 270;
 const NETLINK_ADD_MEMBERSHIP = 1;
 const RTNLGRP_IPV4_IFADDR = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A wait of the process-wide poller, once the shared loop's (if one is still ending) has ended. */
-async function startWait(poller: Poller): Promise<{ wait: Promise<number[]> }> {
-  for (let i = 0;; i++) {
-    try {
-      // In an object: an async function's returned promise would be awaited.
-      return { wait: poller.wait() };
-    } catch (error) {
-      if (i >= 40) throw error;
-      await sleep(50);
-    }
-  }
-}
-
-/** One wait, woken after `ms`: takes what earlier tests left in the poller. */
-async function waitFor(poller: Poller, ms: number): Promise<number[]> {
-  const { wait } = await startWait(poller);
-  const timer = setTimeout(() => poller.wake(), ms);
-  try {
-    return await wait;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 test("poller: an fd armed during a pending wait, its data queued before, is reported without new data", async () => {
   const libc = await loadLibc();
   const poller = libc.poller();
   await withNetns("p99-armq", async (ns) => {
-    const fd = inNetns(libc, ns, () => libc.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    assert.ok(fd >= 0, `socket: ${fd}`);
+    const fd = boundRouteSocket(libc, ns);
     try {
-      const address = new Uint8Array(new ArrayBuffer(12)); // sockaddr_nl, port id chosen by the kernel
-      address[0] = AF_NETLINK;
-      assert.equal(libc.bind(fd, address), 0);
       const group = new Uint8Array(new ArrayBuffer(4));
       new DataView(group.buffer).setUint32(0, RTNLGRP_IPV4_IFADDR, true);
       assert.equal(libc.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group), 0);
@@ -63,7 +31,7 @@ test("poller: an fd armed during a pending wait, its data queued before, is repo
       // fallback wake without reporting the fd is the failure.
       let fds: number[] = [];
       for (let attempt = 0; attempt < 5 && !fds.includes(fd); attempt++) {
-        await waitFor(poller, 20);
+        await waitWoken(poller, 20);
         const { wait } = await startWait(poller);
         assert.equal(poller.arm(fd), 0);
         let fellBack = false;

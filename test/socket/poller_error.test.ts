@@ -8,13 +8,9 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ipBatch, withNetns } from "../helpers/netns.ts";
-import { loadLibc, type Poller } from "../../ffi/mod.ts";
-import { inNetns } from "../../src/socket/netns.ts";
+import { boundRouteSocket, waitWoken } from "../helpers/poller.ts";
+import { loadLibc } from "../../ffi/mod.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0x800;
-const SOCK_CLOEXEC = 0x80000;
 const SOL_SOCKET = 1;
 const SO_RCVBUFFORCE = 33;
 const SOL_NETLINK = 270;
@@ -27,48 +23,20 @@ const u32 = (v: number) => {
   new DataView(b.buffer).setUint32(0, v, true);
   return b;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * One wait of the process-wide poller, woken after `ms` (started once a wait
- * of the shared loop, if one is still ending, has ended).
- */
-async function waitFor(poller: Poller, ms: number): Promise<number[]> {
-  for (let i = 0;; i++) {
-    let wait: Promise<number[]>;
-    try {
-      wait = poller.wait();
-    } catch (error) {
-      if (i >= 40) throw error;
-      await sleep(50);
-      continue;
-    }
-    const timer = setTimeout(() => poller.wake(), ms);
-    try {
-      return await wait;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
 
 test("poller: a disarmed netlink socket holding ENOBUFS is reported at most once, not on every wait", async () => {
   const libc = await loadLibc();
   const poller = libc.poller();
   await withNetns("bst-pollerr", async (ns) => {
-    const fd = inNetns(libc, ns, () => libc.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    assert.ok(fd >= 0, `socket: ${fd}`);
+    const fd = boundRouteSocket(libc, ns);
     try {
-      const address = new Uint8Array(new ArrayBuffer(12)); // sockaddr_nl, port id chosen by the kernel
-      address[0] = AF_NETLINK;
-      assert.equal(libc.bind(fd, address), 0);
       assert.equal(libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, u32(1024)), 0);
       assert.equal(libc.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, u32(RTNLGRP_LINK)), 0);
       assert.equal(poller.add(fd), 0);
       // Reports the poller already holds belong to sockets of earlier tests, closed since, whose fd
       // number this socket may have been given (Bun's poller keeps reports that came while no wait
       // was pending): take them now, while this socket has no error and cannot be reported.
-      await waitFor(poller, 20);
+      await waitWoken(poller, 20);
       // Far more link notifications than ~2 KiB hold: the kernel drops some and sets ENOBUFS.
       let batch = "";
       for (let i = 0; i < 40; i++) batch += `link add e${i} type bridge\n`;
@@ -77,7 +45,7 @@ test("poller: a disarmed netlink socket holding ENOBUFS is reported at most once
       let reports = 0;
       const deadline = Date.now() + 400;
       while (Date.now() < deadline) {
-        const fds = await waitFor(poller, Math.max(1, deadline - Date.now()));
+        const fds = await waitWoken(poller, Math.max(1, deadline - Date.now()));
         if (fds.includes(fd)) reports++;
         if (reports > 50) break;
       }
@@ -88,7 +56,7 @@ test("poller: a disarmed netlink socket holding ENOBUFS is reported at most once
       assert.equal(new DataView(error.buffer).getInt32(0, true), 105, "SO_ERROR is ENOBUFS");
       // Armed again, the fd is reported: it is readable (notifications are queued).
       assert.equal(poller.arm(fd), 0);
-      const fds = await waitFor(poller, 2000);
+      const fds = await waitWoken(poller, 2000);
       assert.ok(fds.includes(fd), `armed, the readable fd was reported (got [${fds}])`);
     } finally {
       poller.remove(fd);

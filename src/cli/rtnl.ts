@@ -10,7 +10,8 @@ import type { NetlinkSocket } from "../socket/socket.ts";
 import { DumpInterruptedError, ParseError } from "../wire/errors.ts";
 import { Flags, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { MessageWriter } from "../wire/message.ts";
-import { strAt, u32At } from "../wire/values.ts";
+import { u32At } from "../wire/values.ts";
+import { decodeAttrsAt, defineAttrSet } from "../wire/schema.ts";
 import { RTM } from "../route/constants.ts";
 import { integer, type OptionSpec, UsageError } from "./args.ts";
 import type { Context } from "./context.ts";
@@ -162,22 +163,25 @@ export async function linkNames(sock: NetlinkSocket): Promise<Map<number, string
   }
 }
 
+/**
+ * `IFLA_IFNAME` alone, through the schema with every other attribute passed
+ * over (checked, not kept); the last one wins, as the link decoder keeps it.
+ */
+const LINK_NAME = defineAttrSet({
+  name: "link",
+  prefix: "IFLA_",
+  unknown: "skip",
+  attributes: { ifname: { id: IFLA_IFNAME, type: "string", duplicate: "last" } },
+});
+
 /** Adds the index and name of the `RTM_NEWLINK` at `b[at]` (its `nlmsg_len` checked by the socket) to `names`. */
 function nameOf(b: Uint8Array, at: number, names: Map<number, string>): void {
   if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWLINK) return;
   const end = at + u32At(b, at);
   const s = at + NLMSG_HDRLEN;
   if (end - s < IFINFOMSG_SIZE) throw new ParseError(`ifinfomsg of ${end - s} bytes is too short`, NLMSG_HDRLEN);
-  const index = u32At(b, s + 4) | 0;
-  let name: string | undefined;
-  for (let p = s + IFINFOMSG_SIZE; p < end;) {
-    const len = b[p] | (b[p + 1] << 8);
-    if (end - p < 4 || len < 4 || len > end - p) throw new ParseError(`link attribute of length ${len}`, p - at);
-    // The last IFLA_IFNAME, as the link decoder keeps it.
-    if (((b[p + 2] | (b[p + 3] << 8)) & 0x3fff) === IFLA_IFNAME) name = strAt(b, p + 4, p + len);
-    p += (len + 3) & ~3;
-  }
-  names.set(index, name ?? "");
+  const { ifname = "" } = decodeAttrsAt(LINK_NAME, b, s + IFINFOMSG_SIZE, end);
+  names.set(u32At(b, s + 4) | 0, ifname);
 }
 
 /** The index of the link `name` (through the link decoder, loaded when asked for). */

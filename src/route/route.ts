@@ -23,7 +23,7 @@ import {
 } from "../wire/schema.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
-import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix } from "../wire/values.ts";
+import { AddressError, ip as formatIP, mac as formatHex, parseIP, parsePrefix, u32At } from "../wire/values.ts";
 import { rememberedNames } from "../wire/names.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
 import { AF, RouteProtocol, RouteType, RTM, Scope, Table } from "./constants.ts";
@@ -1251,26 +1251,33 @@ class RouteStep implements RouteDatagram {
     return this.#routes ??= this.#decodeEach();
   }
 
-  *#decodeEach(): Generator<Route, void, undefined> {
-    const b = this.#bytes, starts = this.#starts, cloned = this.#cloned, local = this.#local;
+  /**
+   * The offset of the next `RTM_NEWROUTE` message of the datagram, or -1
+   * when none is left; each is taken once, whichever way the step is read.
+   */
+  #nextRoute(): number {
+    const b = this.#bytes, starts = this.#starts;
     while (this.#next < starts.length) {
       const at = starts[this.#next++];
       this.#checkLive();
-      if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
-      const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
-      const route = decodeRouteIn(b, at + NLMSG_HDRLEN, end);
+      if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWROUTE) return at;
+    }
+    return -1;
+  }
+
+  *#decodeEach(): Generator<Route, void, undefined> {
+    const b = this.#bytes, cloned = this.#cloned, local = this.#local;
+    for (let at = this.#nextRoute(); at >= 0; at = this.#nextRoute()) {
+      const route = decodeRouteIn(b, at + NLMSG_HDRLEN, at + u32At(b, at));
       if (cloned !== undefined && route.flags.includes("cloned") !== cloned) continue;
       if (matches(route, local)) yield route;
     }
   }
 
   forEachPayload(visit: (bytes: Uint8Array, start: number, end: number) => void): void {
-    const b = this.#bytes, starts = this.#starts;
-    while (this.#next < starts.length) {
-      const at = starts[this.#next++];
-      this.#checkLive();
-      if ((b[at + 4] | (b[at + 5] << 8)) !== RTM.NEWROUTE) continue;
-      const end = at + ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0);
+    const b = this.#bytes;
+    for (let at = this.#nextRoute(); at >= 0; at = this.#nextRoute()) {
+      const end = at + u32At(b, at);
       if (this.#passes(b, at + NLMSG_HDRLEN, end)) visit(b, at + NLMSG_HDRLEN, end);
     }
   }

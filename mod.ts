@@ -96,6 +96,7 @@ export {
   type FdbEntry,
   type FdbFilter,
   type FdbSpec,
+  type GetLinkOptions,
   type GetRouteOptions,
   type Link,
   type LinkChanges,

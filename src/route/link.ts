@@ -39,7 +39,7 @@ import {
   writeIfinfomsg,
   writeNetns,
 } from "./linkinfo/mod.ts";
-import { holdsRaw, withJson } from "../wire/json.ts";
+import { holdsRaw, withJson, withJsonIfNeeded } from "../wire/json.ts";
 
 /** `IFLA_*` attribute numbers (`linux/if_link.h`, up to Linux 6.18). */
 export const IFLA = {
@@ -717,7 +717,12 @@ export interface Link {
   tailroom?: number;
   /** IPv6 address generation mode (`"eui64"`, `"none"`, `"stable_secret"`, `"random"`). */
   inet6AddrGenMode?: string;
-  /** Per address family (IPv4 and IPv6 settings and IPv6 counters); in bridge port (`family` 7) messages kept in `unknown`. */
+  /**
+   * Per address family (`IFLA_AF_SPEC`: IPv4 and IPv6 settings, IPv6 and ICMPv6 counters, cacheinfo, token), only
+   * when asked for: `{ afSpec: true }` to {@link listLinks} or {@link getLink}, or {@link decodeLinkAfSpec}. Left out
+   * otherwise (not kept in `unknown` either): some 140 values a link that `ip link` does not show and a dump
+   * rarely needs, close to half the time of decoding a link. In bridge port (`family` 7) messages kept in `unknown`.
+   */
   afSpec?: LinkAfSpec;
   /** I/O resources (`IFLA_MAP`). */
   map?: LinkMap;
@@ -975,7 +980,9 @@ const D = LINK_ATTR_DEFS;
  * wire types as {@link linkAttrs}; where a field is not the attribute's value
  * as it is, a codec reads it). The 32-bit `IFLA_STATS` (the 64-bit ones
  * carry the same) and padding are skipped; every other attribute is kept in
- * `unknown`.
+ * `unknown`. `IFLA_AF_SPEC` is not here: each of {@link LINK_FIELDS},
+ * {@link LINK_FIELDS_WITH_AF_SPEC} and {@link BRIDGE_LINK_FIELDS} reads it
+ * its own way.
  */
 const LINK_FIELD_DEFS = lastOfScalars({
   address: D.address,
@@ -1045,22 +1052,41 @@ const LINK_FIELD_DEFS = lastOfScalars({
   tailroom: D.tailroom,
   map: { id: D.map.id, type: "binary", struct: IFMAP },
   xdp: { id: D.xdp.id, type: "nest", nested: XDP_ATTRS },
-  afSpec: { id: D.afSpec.id, type: "nest", nested: AF_SPEC_ATTRS },
   devlinkPort: { id: D.devlinkPort.id, type: "nest", nested: DEVLINK_PORT_ATTRS },
   dpllPin: { id: D.dpllPin.id, type: "nest", nested: DPLL_PIN_ATTRS },
 });
-const LINK_FIELDS = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_FIELD_DEFS });
+/**
+ * What a link message's fields are read by: `IFLA_AF_SPEC` gives only the
+ * IPv6 address generation mode, read in place (its ~140 values are decoded
+ * when asked for: {@link LINK_FIELDS_WITH_AF_SPEC}).
+ */
+const LINK_FIELDS = defineAttrSet({
+  name: "link",
+  prefix: "IFLA_",
+  attributes: {
+    ...LINK_FIELD_DEFS,
+    inet6AddrGenMode: {
+      id: D.afSpec.id,
+      type: "binary",
+      cname: "IFLA_AF_SPEC",
+      codec: { decode: (b) => inet6AddrGenMode(b, 0, b.length), decodeAt: inet6AddrGenMode },
+    },
+  },
+});
+
+/** {@link LINK_FIELDS} with `IFLA_AF_SPEC` decoded into `afSpec` (`{ afSpec: true }`). */
+const LINK_FIELDS_WITH_AF_SPEC = defineAttrSet({
+  name: "link",
+  prefix: "IFLA_",
+  attributes: { ...LINK_FIELD_DEFS, afSpec: { id: D.afSpec.id, type: "nest", nested: AF_SPEC_ATTRS } },
+});
 
 /**
  * The same for a bridge port message (`family` `AF_BRIDGE`), whose
  * `IFLA_AF_SPEC` holds `IFLA_BRIDGE_*` attributes instead of one nest per
  * family: kept in `unknown`.
  */
-const BRIDGE_LINK_FIELDS = defineAttrSet({
-  name: "link",
-  prefix: "IFLA_",
-  attributes: Object.fromEntries(Object.entries(LINK_FIELD_DEFS).filter(([key]) => key !== "afSpec")),
-});
+const BRIDGE_LINK_FIELDS = defineAttrSet({ name: "link", prefix: "IFLA_", attributes: LINK_FIELD_DEFS });
 
 /**
  * Scalars and strings take the last of their attribute (as the kernel sends
@@ -1101,7 +1127,38 @@ function altNames(b: Uint8Array, s: number, e: number): string[] {
  * ```
  */
 export function decodeLink(msg: NetlinkMessage): Link {
-  return decodeLinkIn(msg.payload, 0, msg.payload.length);
+  return decodeLinkIn(msg.payload, 0, msg.payload.length, false);
+}
+
+/**
+ * The `IFLA_AF_SPEC` of a link message, decoded as {@link Link.afSpec}
+ * (which {@link decodeLink} leaves out), or undefined where the message
+ * has none or is a bridge port message (`family` 7, whose `IFLA_AF_SPEC`
+ * holds bridge attributes: in the link's `unknown`).
+ *
+ * @example
+ * ```ts
+ * import { Flags, MessageWriter, NetlinkSocket } from "@nlts/netlink";
+ * import { decodeLinkAfSpec, RTM } from "@nlts/netlink/route";
+ * await using sock = await NetlinkSocket.open("route");
+ * const req = new MessageWriter(RTM.GETLINK, Flags.DUMP);
+ * req.struct(16);
+ * for await (const msg of sock.dump(req.finish())) console.log(decodeLinkAfSpec(msg)?.inet?.conf?.forwarding);
+ * ```
+ */
+export function decodeLinkAfSpec(msg: NetlinkMessage): LinkAfSpec | undefined {
+  const afSpec = decodeLinkIn(msg.payload, 0, msg.payload.length, true).afSpec;
+  // Raw attributes of a family not decoded: written by the library's JSON rule, as a link holding them is.
+  return afSpec === undefined ? undefined : withJsonIfNeeded(afSpec);
+}
+
+/** Options of {@link getLink}. */
+export interface GetLinkOptions {
+  /**
+   * Decode `IFLA_AF_SPEC` into {@link Link.afSpec} (IPv4 and IPv6 settings, IPv6 counters). Off by default:
+   * `inet6AddrGenMode` is read either way.
+   */
+  afSpec?: boolean;
 }
 
 /**
@@ -1207,7 +1264,7 @@ LinkObject.prototype = Object.prototype;
  * datagram: no message object or view per link). Nothing of the link refers
  * to `b`.
  */
-function decodeLinkIn(b: Uint8Array, s: number, e: number): Link {
+function decodeLinkIn(b: Uint8Array, s: number, e: number, afSpec: boolean): Link {
   if (e - s < IFINFOMSG_LEN) {
     throw new ParseError(`ifinfomsg needs ${IFINFOMSG_LEN} bytes, message has ${e - s}`, 16);
   }
@@ -1223,9 +1280,12 @@ function decodeLinkIn(b: Uint8Array, s: number, e: number): Link {
     v.u32At(b, s + 12),
   );
   if (link.family !== AF_BRIDGE) {
-    decodeAttrsInto(LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
-    const mode6 = link.afSpec?.inet6?.addrGenMode;
-    if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
+    const fields = afSpec ? LINK_FIELDS_WITH_AF_SPEC : LINK_FIELDS;
+    decodeAttrsInto(fields, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
+    if (afSpec) {
+      const mode6 = link.afSpec?.inet6?.addrGenMode;
+      if (mode6 !== undefined) link.inet6AddrGenMode = mode6;
+    }
   } else {
     decodeAttrsInto(BRIDGE_LINK_FIELDS, link, b, s + IFINFOMSG_LEN, e, 16 + IFINFOMSG_LEN);
     // A bridge port message's IFLA_AF_SPEC stays in `unknown`; the IPv6 mode is looked for in it all the same.
@@ -1312,6 +1372,8 @@ export interface ListLinksOptions {
   master?: number;
   /** Only links of this kind (kernel-side filter). */
   kind?: string;
+  /** Decode `IFLA_AF_SPEC` into {@link Link.afSpec} (see {@link GetLinkOptions}). */
+  afSpec?: boolean;
 }
 
 /**
@@ -1355,6 +1417,7 @@ export async function* listLinkBatches(
   }
   if (options.kind !== undefined) m.nest(IFLA.LINKINFO, (i) => i.str(IFLA_INFO.KIND, options.kind!));
   const signal = options.signal;
+  const afSpec = options.afSpec === true;
   // A datagram at a time, each link decoded in place; a link refers to
   // nothing of its bytes, so the buffer goes back to the socket once its
   // links are decoded.
@@ -1366,7 +1429,7 @@ export async function* listLinkBatches(
     for (let i = 0; i < starts.length; i++) {
       const at = starts[i];
       if ((b[at + 4] | (b[at + 5] << 8)) === RTM.NEWLINK) {
-        links.push(decodeLinkIn(b, at + NLMSG_HDRLEN, at + v.u32At(b, at)));
+        links.push(decodeLinkIn(b, at + NLMSG_HDRLEN, at + v.u32At(b, at), afSpec));
       }
     }
     datagram.release();
@@ -1387,14 +1450,18 @@ export async function* listLinkBatches(
  * console.log(lo.index, lo.flags);
  * ```
  */
-export async function getLink(sock: NetlinkSocket, nameOrIndex: LinkRef): Promise<Link> {
+export async function getLink(
+  sock: NetlinkSocket,
+  nameOrIndex: LinkRef,
+  options: GetLinkOptions = {},
+): Promise<Link> {
   checkRef(nameOrIndex);
   const m = new MessageWriter(RTM.GETLINK);
   selectLink(m, nameOrIndex);
   const replies = await sock.request(m.finish());
   const reply = replies.find((r) => r.type === RTM.NEWLINK);
   if (!reply) throw new ParseError("RTM_GETLINK was answered without a link", 0);
-  return decodeLink(reply);
+  return decodeLinkIn(reply.payload, 0, reply.payload.length, options.afSpec === true);
 }
 
 async function resolveIndex(sock: NetlinkSocket, ref: LinkRef): Promise<number> {

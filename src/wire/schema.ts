@@ -71,7 +71,11 @@ export type DuplicateRule = "first" | "last" | "multi";
 
 /** A custom decoder (and optional encoder) of a binary attribute, a C struct say. */
 export interface Codec<T> {
-  /** Decodes the payload; must throw {@link ParseError} on bad bytes. */
+  /**
+   * Decodes the payload; must throw {@link ParseError} on bad bytes. An
+   * `undefined` leaves the field out, as if the attribute were not there
+   * (a codec that reads one part of an attribute the part is missing from).
+   */
   decode(bytes: Uint8Array): T;
   /**
    * Decodes `bytes[start, end)` without a view of it (the same as `decode`
@@ -1496,17 +1500,18 @@ function decodeTable(
     } else {
       const key = keys[i];
       const rule = rules[i];
-      if (rule === RULE_FIRST) {
-        if (out[key] === undefined && plan.ops[i] !== OP_PAD) {
-          out[key] = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
-        }
-      } else if (rule === RULE_LAST) {
-        out[key] = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
+      if (plan.ops[i] === OP_PAD || (rule === RULE_FIRST && out[key] !== undefined)) {
+        // skipped, or a repeat the first one wins over
       } else {
         const value = readValue(plan, i, b, at + NLA_HDRLEN, at + len, shift + at + NLA_HDRLEN);
-        const list = out[key] as unknown[] | undefined;
-        if (list === undefined) out[key] = [value];
-        else list.push(value);
+        if (value === undefined) {
+          // a codec's undefined leaves the field out (see Codec)
+        } else if (rule !== RULE_MULTI) out[key] = value;
+        else {
+          const list = out[key] as unknown[] | undefined;
+          if (list === undefined) out[key] = [value];
+          else list.push(value);
+        }
       }
     }
     at += (len + 3) & ~3;
@@ -1688,7 +1693,15 @@ function generatedOf(plan: Plan): Generated | undefined {
     }
     const rule = plan.rules[i];
     let store: string;
-    if (rule === RULE_FIRST) store = `if (o[${key}] === undefined) o[${key}] = ${value};`;
+    if (plan.ops[i] === OP_CODEC) {
+      // A codec's undefined leaves the field out (see Codec).
+      const put = rule === RULE_FIRST
+        ? `if (o[${key}] === undefined) o[${key}] = x;`
+        : rule === RULE_LAST
+        ? `o[${key}] = x;`
+        : `if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x);`;
+      store = `{ const x = ${value}; if (x !== undefined) { ${put} } }`;
+    } else if (rule === RULE_FIRST) store = `if (o[${key}] === undefined) o[${key}] = ${value};`;
     else if (rule === RULE_LAST) store = `o[${key}] = ${value};`;
     else store = `{ const x = ${value}; if (o[${key}] === undefined) o[${key}] = [x]; else o[${key}].push(x); }`;
     // A codec's error is named after its attribute (as the general reader does).

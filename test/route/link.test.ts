@@ -15,6 +15,7 @@ import { rtmName } from "../../src/route/constants.ts";
 import {
   addLink,
   decodeLink,
+  decodeLinkAfSpec,
   deleteLink,
   getLink,
   type Link,
@@ -674,12 +675,17 @@ test("captured RTM_NEWLINK bytes decode to the configuration they were captured 
   const ifb = decodeLink(fixture("link-ifb"));
   assert.equal(ifb.linkinfo?.kind, "ifb");
   assert.equal(ifb.linkinfo?.data, undefined);
-  for (const l of [br, port, peer, tun, ifb]) {
+  const names = ["link-bridge", "link-veth-port", "link-veth", "link-tun", "link-ifb"];
+  for (const [i, l] of [br, port, peer, tun, ifb].entries()) {
     assert.ok(l.stats64 && typeof l.stats64.rxBytes === "number");
     // IFLA_AF_SPEC, IFLA_MAP, IFLA_XDP, IFLA_DEVLINK_PORT and IFLA_DPLL_PIN are fields, no longer raw.
     assert.deepEqual(l.unknown.filter((a) => [14, 26, 43, 62, 65].includes(a.type)), [], l.name);
-    assert.equal(typeof l.afSpec?.inet?.conf?.forwarding, "number", l.name);
-    assert.equal(typeof l.afSpec?.inet6?.conf?.hoplimit, "number", l.name);
+    // IFLA_AF_SPEC only when asked for.
+    assert.equal(l.afSpec, undefined, l.name);
+    const afSpec = decodeLinkAfSpec(fixture(names[i]));
+    assert.equal(typeof afSpec?.inet?.conf?.forwarding, "number", l.name);
+    assert.equal(typeof afSpec?.inet6?.conf?.hoplimit, "number", l.name);
+    assert.equal(afSpec?.inet6?.addrGenMode, l.inet6AddrGenMode, l.name);
     assert.deepEqual(l.map, { memStart: 0, memEnd: 0, baseAddr: 0, irq: 0, dma: 0, port: 0 }, l.name);
   }
 });

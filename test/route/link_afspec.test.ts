@@ -8,15 +8,16 @@ import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
 import { Flags, MessageWriter, NetlinkSocket, toJson } from "../../mod.ts";
-import { decodeLink, type Link, listLinks } from "../../src/route/link.ts";
+import { decodeLink, decodeLinkAfSpec, getLink, type Link, listLinks } from "../../src/route/link.ts";
 import { IPV4_DEVCONF, IPV6_DEVCONF } from "../../src/route/mod.ts";
-import { parseMessages } from "../../src/wire/message.ts";
+import { type NetlinkMessage, parseMessages } from "../../src/wire/message.ts";
+import { useDecoder } from "../../src/wire/schema.ts";
 import { ParseError } from "../../src/wire/errors.ts";
 
 async function linksOf(ns: string): Promise<Map<string, Link>> {
   await using sock = await NetlinkSocket.open("route", { netns: ns });
   const out = new Map<string, Link>();
-  for await (const l of listLinks(sock)) out.set(l.name, l);
+  for await (const l of listLinks(sock, { afSpec: true })) out.set(l.name, l);
   return out;
 }
 
@@ -158,10 +159,77 @@ function newlink(family: number, fill: (m: MessageWriter) => void): Link {
   h.setUint8(0, family);
   h.setInt32(4, 7, true);
   fill(m);
-  return decodeLink(parseMessages(m.finish())[0]);
+  const msg = parseMessages(m.finish())[0];
+  return { ...decodeLink(msg), afSpec: decodeLinkAfSpec(msg) };
 }
 
 const u32s = (...values: number[]) => new Uint8Array(new Uint32Array(values).buffer);
+
+test("without { afSpec: true } a link has no afSpec and nothing of IFLA_AF_SPEC in unknown, the same other fields, and ip's addrgenmode", async () => {
+  await withNetns("lks-afspec-off", async (ns) => {
+    // lc0's MTU under IPv6's minimum takes IPv6 off it: no AF_INET6 nest, so no address generation mode.
+    ipBatch(
+      ns,
+      "link add la0 type veth peer name lb0\nlink set la0 addrgenmode random\nlink add lc0 mtu 1000 type veth peer name ld0\n",
+    );
+    await using sock = await NetlinkSocket.open("route", { netns: ns });
+    const plain = await Array.fromAsync(listLinks(sock));
+    const full = new Map((await Array.fromAsync(listLinks(sock, { afSpec: true }))).map((l) => [l.name, l]));
+    const shown = new Map(
+      ipJson<{ ifname: string; inet6_addr_gen_mode?: string }[]>(ns, "-d", "link", "show").map((s) => [s.ifname, s]),
+    );
+    assert.deepEqual(plain.map((l) => l.name).sort(), [...shown.keys()].sort());
+    for (const l of plain) {
+      assert.equal("afSpec" in l, false, l.name);
+      assert.deepEqual(l.unknown, [], l.name);
+      const mode = shown.get(l.name)!.inet6_addr_gen_mode;
+      assert.equal(l.inet6AddrGenMode, mode, l.name);
+      // Left out where ip shows none, not an own property holding undefined (deepStrictEqual and spreading tell).
+      assert.equal("inet6AddrGenMode" in l, mode !== undefined, l.name);
+      const { afSpec, ...rest } = full.get(l.name)!;
+      assert.ok(afSpec?.inet?.conf, l.name);
+      // Counters that traffic may move between the two dumps aside, the links are the same.
+      assert.deepEqual({ ...l, stats64: undefined }, { ...rest, stats64: undefined }, l.name);
+    }
+    assert.equal(shown.get("lc0")!.inet6_addr_gen_mode, undefined, "lc0 has no IPv6");
+    assert.equal(shown.get("la0")!.inet6_addr_gen_mode, "random");
+    // A single link the same way.
+    assert.equal("afSpec" in await getLink(sock, "la0"), false);
+    assert.equal((await getLink(sock, "la0", { afSpec: true })).afSpec?.inet6?.addrGenMode, "random");
+  });
+});
+
+test("decodeLink's address generation mode without afSpec (uapi bytes): read from AF_INET6, left out without it, through both decoders", () => {
+  const message = (fill: (m: MessageWriter) => void): NetlinkMessage => {
+    const m = new MessageWriter(16, Flags.MULTI);
+    m.struct(16).setInt32(4, 7, true);
+    fill(m);
+    return parseMessages(m.finish())[0];
+  };
+  const both = message((m) => m.nest(26, (w) => w.nest(2, (v) => v.attr(1, u32s(1))).nest(10, (v) => v.u8(8, 3))));
+  const v4only = message((m) => m.nest(26, (w) => w.nest(2, (v) => v.attr(1, u32s(1)))));
+  const before = useDecoder("table");
+  try {
+    for (const kind of ["table", "function"] as const) {
+      useDecoder(kind);
+      const link = decodeLink(both);
+      assert.equal(link.inet6AddrGenMode, "random", kind);
+      assert.equal("afSpec" in link, false, kind);
+      assert.deepEqual(link.unknown, [], kind);
+      assert.equal("inet6AddrGenMode" in decodeLink(v4only), false, kind);
+      assert.deepEqual(decodeLinkAfSpec(both), {
+        inet: { conf: { forwarding: 1 } },
+        inet6: { addrGenMode: "random" },
+      });
+      // A malformed IPv6 nest is an error either way.
+      const bad = message((m) => m.nest(26, (w) => w.attr(10, new Uint8Array([9, 0, 8, 0]))));
+      assert.throws(() => decodeLink(bad), ParseError, kind);
+      assert.throws(() => decodeLinkAfSpec(bad), ParseError, kind);
+    }
+  } finally {
+    useDecoder(before);
+  }
+});
 
 test("devconf arrays of another length (uapi bytes, as an older or newer kernel sends them): the names that fit, the rest ignored", () => {
   const short = newlink(0, (m) => m.nest(26, (w) => w.nest(2, (v) => v.attr(1, u32s(1, 0, 1)))));
@@ -183,11 +251,14 @@ test("devconf arrays of another length (uapi bytes, as an older or newer kernel 
     () => newlink(0, (m) => m.nest(26, (w) => w.nest(10, (v) => v.attr(3, new Uint8Array(12))))),
     (e: Error) => e instanceof ParseError && /link-inet6.stats: 12 bytes is not a whole number of u64/.test(e.message),
   );
-  // A family this library does not decode stays raw in afSpec.unknown, and the link then carries its toJSON.
-  const mpls = newlink(0, (m) => m.nest(26, (w) => w.nest(28, (v) => v.u8(1, 1))));
-  assert.deepEqual(mpls.afSpec?.unknown?.map((a) => [a.type, [...a.value]]), [[28, [5, 0, 1, 0, 1, 0, 0, 0]]]);
+  // A family this library does not decode stays raw in afSpec.unknown, which then carries its toJSON.
+  const m = new MessageWriter(16, Flags.MULTI);
+  m.struct(16).setInt32(4, 7, true);
+  m.nest(26, (w) => w.nest(28, (v) => v.u8(1, 1)));
+  const mpls = decodeLinkAfSpec(parseMessages(m.finish())[0]);
+  assert.deepEqual(mpls?.unknown?.map((a) => [a.type, [...a.value]]), [[28, [5, 0, 1, 0, 1, 0, 0, 0]]]);
   assert.equal(typeof (mpls as { toJSON?: unknown }).toJSON, "function");
-  assert.equal(JSON.parse(JSON.stringify(mpls)).afSpec.unknown[0].value, "0500010001000000");
+  assert.equal(JSON.parse(JSON.stringify(mpls)).unknown[0].value, "0500010001000000");
 });
 
 test("IFLA_MAP and IFLA_XDP with values (uapi bytes: no hardware or XDP program here)", () => {

@@ -169,6 +169,33 @@ test('wire schema: a set with unknown: "skip" passes over the attributes it does
   );
 });
 
+test("wire schema: a codec's undefined leaves the field out (first, last and multi-attr), with either decoder", () => {
+  // Reads an odd byte; an even one carries nothing for the field.
+  const odd = { decode: (b: Uint8Array) => (b[0] % 2 === 1 ? b[0] : undefined) };
+  const set = defineAttrSet({
+    name: "odd",
+    attributes: {
+      first: { id: 1, type: "binary", codec: odd },
+      last: { id: 2, type: "binary", codec: odd, duplicate: "last" },
+      many: { id: 3, type: "binary", codec: odd, "multi-attr": true },
+    },
+  });
+  const evens = new AttrWriter().u8(1, 2).u8(2, 4).u8(3, 6).bytes();
+  const mixed = new AttrWriter().u8(1, 2).u8(1, 3).u8(2, 5).u8(2, 8).u8(3, 6).u8(3, 7).bytes();
+  const before = useDecoder("table");
+  try {
+    for (const kind of ["table", "function"] as const) {
+      useDecoder(kind);
+      const none = decodeAttrs(set, evens);
+      assert.deepEqual(Object.keys(none), [], kind);
+      // The first odd one, the last odd one (an undefined does not undo it), the odd ones.
+      assert.deepEqual(decodeAttrs(set, mixed), { first: 3, last: 5, many: [7] }, kind);
+    }
+  } finally {
+    useDecoder(before);
+  }
+});
+
 test("wire schema: a one-byte flag reads as its byte (as: boolean); wrong sizes are ParseErrors naming the attribute", () => {
   assert.equal(decodeAttrs(sample, new AttrWriter().u8(12, 0).bytes()).inherit, false);
   assert.equal(decodeAttrs(sample, new AttrWriter().flag(12).bytes()).inherit, true);

@@ -174,7 +174,11 @@ export interface AttrDef {
    * not a whole number of them is a {@link ParseError}.
    */
   readonly "sub-type"?: "u8" | "u16" | "u32" | "s32" | "u64";
-  /** Exact length of a `mac` (6 for an Ethernet address): a text of any other length is refused before sending. */
+  /**
+   * Exact length of a `mac` (6 for an Ethernet address): a text of any other length is refused before sending. Of an
+   * `ip`, 4 or 16: an address of one family only (received, another size is a {@link ParseError} naming the
+   * attribute; to send, the other family's text is refused).
+   */
   readonly len?: number;
   /** Decoder of a `binary` payload. */
   // deno-lint-ignore no-explicit-any
@@ -391,6 +395,9 @@ function validate(set: AttrSet): void {
     const sub = def["sub-type"];
     if (sub !== undefined && (t !== "binary" || def.codec || def.struct || !(sub in ARRAY_ELEMENT))) {
       throw new TypeError(`${where}: sub-type ${JSON.stringify(sub)} is for a binary without codec or struct`);
+    }
+    if (t === "ip" && def.len !== undefined && def.len !== 4 && def.len !== 16) {
+      throw new TypeError(`${where}: an ip's len is 4 or 16, not ${def.len}`);
     }
     if (def.netByteOrder && !NET_BYTEORDER_TYPES.has(t)) {
       throw new TypeError(`${where}: NLA_F_NET_BYTEORDER is for integers, addresses and binary values, not a ${t}`);
@@ -1089,7 +1096,7 @@ function planOf(set: AttrSet): Plan {
     plan!.inner.push(undefined);
     const op = opOf(def);
     plan!.ops[i] = op;
-    plan!.sizes[i] = OP_SIZE[op] ?? 0;
+    plan!.sizes[i] = op === OP_IP && def.len !== undefined ? def.len : OP_SIZE[op] ?? 0;
     const rule = ruleOf(def);
     // Padding is skipped whatever its rule: the first-rule path never reads it.
     plan!.rules[i] = op === OP_PAD
@@ -1659,6 +1666,9 @@ function generatedOf(plan: Plan): Generated | undefined {
       codecs.push(`const k${i} = P.defs[${i}].enum, d${i} = H.dense(k${i});`);
       const read = `H.named(k${i}, d${i}, ${inline})`;
       value = size ? `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : ${read})` : read;
+    } else if (plan.ops[i] === OP_IP && post === POST_NONE && size !== 0) {
+      // One family (`len`): any other size throws before anything is read.
+      value = `(len !== ${size + NLA_HDRLEN} ? H.size(P, ${i}, len - 4, sh + at) : H.ipv${size === 4 ? 4 : 6}At(b, s))`;
     } else if (plan.ops[i] === OP_IP && post === POST_NONE) {
       // IPv4 and IPv6 inline; wrong sizes through the general reader.
       value = `(len === ${4 + NLA_HDRLEN} ? H.ipv4At(b, s) : len === ${
@@ -2045,6 +2055,9 @@ function writeOther(
       return;
     case "ip":
       if (typeof input !== "string") throw new TypeError(`${where}: expected an address`);
+      if (def.len !== undefined && (input.includes(":") ? 16 : 4) !== def.len) {
+        throw new TypeError(`${where}: expected an IPv${def.len === 4 ? 4 : 6} address, got ${JSON.stringify(input)}`);
+      }
       w.ip(id, input);
       return;
     case "mac":

@@ -344,6 +344,25 @@ test("decodeAddress on truncated, corrupted and garbage bytes gives ParseError, 
   shortLocal[0] = 2; // AF_INET
   shortLocal.set([7, 0, 2, 0, 10, 0, 0], 8); // IFA_LOCAL with 3 bytes
   assert.throws(() => decodeAddress({ type: 20, flags: 0, seq: 0, pid: 0, payload: shortLocal }), ParseError);
+  // An address of the other family's size (uapi bytes: IFA_ADDRESS of 16 bytes in an AF_INET message, and of 4 in an
+  // AF_INET6 one) is refused, naming the attribute; a family this module does not know takes either size.
+  const sized = (family: number, size: number) => {
+    const payload = new Uint8Array(8 + 4 + size);
+    payload[0] = family;
+    payload.set([4 + size, 0, 1, 0], 8);
+    return { type: 20, flags: 0, seq: 0, pid: 0, payload };
+  };
+  assert.throws(
+    () => decodeAddress(sized(2, 16)),
+    (e: Error) => e instanceof ParseError && /address\.address: ip of 16 bytes \(expected 4\)/.test(e.message),
+  );
+  assert.throws(
+    () => decodeAddress(sized(10, 4)),
+    (e: Error) => e instanceof ParseError && /address\.address: ip of 4 bytes \(expected 16\)/.test(e.message),
+  );
+  assert.equal(decodeAddress(sized(2, 4)).address, "0.0.0.0");
+  assert.equal(decodeAddress(sized(10, 16)).address, "::");
+  assert.equal(decodeAddress(sized(7, 16)).address, "::");
   const shortCache = new Uint8Array(8 + 12);
   shortCache.set([12, 0, 6, 0], 8); // IFA_CACHEINFO with 8 bytes
   assert.throws(() => decodeAddress({ type: 20, flags: 0, seq: 0, pid: 0, payload: shortCache }), ParseError);

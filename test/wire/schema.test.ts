@@ -196,6 +196,40 @@ test("wire schema: a codec's undefined leaves the field out (first, last and mul
   }
 });
 
+test("wire schema: an ip with len 4 or 16 takes one family: another size is a ParseError naming it, with either decoder; the other family's text is refused", () => {
+  const set = defineAttrSet({
+    name: "one",
+    attributes: { v4: { id: 1, type: "ip", len: 4 }, v6: { id: 2, type: "ip", len: 16 } },
+  });
+  const good = new AttrWriter().ip(1, "10.0.0.1").ip(2, "fe80::1").bytes();
+  const before = useDecoder("table");
+  try {
+    for (const kind of ["table", "function"] as const) {
+      useDecoder(kind);
+      assert.deepEqual(decodeAttrs(set, good), { v4: "10.0.0.1", v6: "fe80::1" }, kind);
+      assert.throws(
+        () => decodeAttrs(set, new AttrWriter().ip(1, "::1").bytes()),
+        /one\.v4: ip of 16 bytes \(expected 4\)/,
+        kind,
+      );
+      assert.throws(
+        () => decodeAttrs(set, new AttrWriter().ip(2, "10.0.0.1").bytes()),
+        /one\.v6: ip of 4 bytes \(expected 16\)/,
+        kind,
+      );
+    }
+  } finally {
+    useDecoder(before);
+  }
+  assert.deepEqual(encodeAttrs(set, { v4: "10.0.0.1", v6: "fe80::1" }), good);
+  assert.throws(() => encodeAttrs(set, { v4: "::1" }), /one\.v4: expected an IPv4 address, got "::1"/);
+  assert.throws(() => encodeAttrs(set, { v6: "10.0.0.1" }), /one\.v6: expected an IPv6 address, got "10.0.0.1"/);
+  assert.throws(
+    () => defineAttrSet({ name: "bad", attributes: { a: { id: 1, type: "ip", len: 6 } } }),
+    /an ip's len is 4 or 16, not 6/,
+  );
+});
+
 test("wire schema: a one-byte flag reads as its byte (as: boolean); wrong sizes are ParseErrors naming the attribute", () => {
   assert.equal(decodeAttrs(sample, new AttrWriter().u8(12, 0).bytes()).inherit, false);
   assert.equal(decodeAttrs(sample, new AttrWriter().flag(12).bytes()).inherit, true);

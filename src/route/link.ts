@@ -720,7 +720,7 @@ export interface Link {
   /**
    * Per address family (`IFLA_AF_SPEC`: IPv4 and IPv6 settings, IPv6 and ICMPv6 counters, cacheinfo, token), only
    * when asked for: `{ afSpec: true }` to {@link listLinks} or {@link getLink}, or {@link decodeLinkAfSpec}. Left out
-   * otherwise (not kept in `unknown` either): some 140 values a link that `ip link` does not show and a dump
+   * otherwise (not kept in `unknown` either): some 140 values per link that `ip link` does not show and a dump
    * rarely needs, close to half the time of decoding a link. In bridge port (`family` 7) messages kept in `unknown`.
    */
   afSpec?: LinkAfSpec;

@@ -6,10 +6,17 @@
  * @module
  */
 import { eachOf } from "../socket/batches.ts";
-import { AttrCursor, type AttrWriter } from "../wire/attrs.ts";
+import type { AttrWriter } from "../wire/attrs.ts";
 import { Flags, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "../wire/constants.ts";
 import { NetlinkError, ParseError } from "../wire/errors.ts";
-import { type AttrDef, type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
+import {
+  type AttrDef,
+  type AttrSet,
+  type Codec,
+  decodeAttrsAt,
+  decodeAttrsInto,
+  defineAttrSet,
+} from "../wire/schema.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import * as v from "../wire/values.ts";
 import { rememberedNames } from "../wire/names.ts";
@@ -1103,12 +1110,17 @@ function lastOfScalars<T extends Record<string, AttrDef>>(attributes: T): T {
   return out as T;
 }
 
+/** `IFLA_PROP_LIST`: the alternative names (the only property the kernel has). */
+const PROP_LIST_ATTRS = defineAttrSet({
+  name: "link-prop-list",
+  prefix: "IFLA_",
+  unknown: "skip",
+  attributes: { altIfname: { id: D.altIfname.id, type: "string", "multi-attr": true } },
+});
+
 /** The `IFLA_ALT_IFNAME`s in an `IFLA_PROP_LIST`. */
 function altNames(b: Uint8Array, s: number, e: number): string[] {
-  const names: string[] = [];
-  const props = new AttrCursor(b, s, e);
-  while (props.next()) if (props.type === IFLA.ALT_IFNAME) names.push(props.str());
-  return names;
+  return decodeAttrsAt(PROP_LIST_ATTRS, b, s, e).altIfname ?? [];
 }
 
 /**

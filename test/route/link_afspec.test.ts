@@ -217,6 +217,9 @@ test("decodeLink's address generation mode without afSpec (uapi bytes): read fro
       assert.equal("afSpec" in link, false, kind);
       assert.deepEqual(link.unknown, [], kind);
       assert.equal("inet6AddrGenMode" in decodeLink(v4only), false, kind);
+      // A mode without a name (a newer kernel's) is its number as text, as ip prints it.
+      const newer = message((m) => m.nest(26, (w) => w.nest(10, (v) => v.u8(8, 9))));
+      assert.equal(decodeLink(newer).inet6AddrGenMode, "9", kind);
       assert.deepEqual(decodeLinkAfSpec(both), {
         inet: { conf: { forwarding: 1 } },
         inet6: { addrGenMode: "random" },

@@ -108,6 +108,7 @@ export {
   type Neighbour,
   type NeighbourFilter,
   type NeighbourSpec,
+  type Netconf,
   type NetnsId,
   type Nexthop,
   type NexthopFilter,

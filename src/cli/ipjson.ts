@@ -13,6 +13,7 @@ import type { Route } from "../route/route.ts";
 import type { Neighbour } from "../route/neighbour.ts";
 import type { Rule } from "../route/rule.ts";
 import type { Nexthop } from "../route/nexthop.ts";
+import { type Netconf, NETCONF_INDEX } from "../route/netconf.ts";
 import type { RouteEncap } from "../route/route.ts";
 
 /** Index → name of the namespace's links. */
@@ -584,4 +585,62 @@ export function ipNexthop(n: Nexthop, names: Names, options: IpJsonOptions = {})
   out.push(["flags", n.flags.filter((f) => ROUTE_FLAGS.includes(f))]);
   if (n.fdb) out.push(["fdb", null]);
   return objectText(out);
+}
+
+/** `rp_filter` as ip names it. */
+function rpFilterName(mode: number): string {
+  return mode === 0 ? "off" : mode === 1 ? "strict" : mode === 2 ? "loose" : "unknown mode";
+}
+
+/** Where a netconf entry's settings are: a device's name, `all` or `default` (ip: `if<index>` for a missing name). */
+export function netconfDev(c: Netconf, names: Names): string {
+  return c.index === NETCONF_INDEX.ALL
+    ? "all"
+    : c.index === NETCONF_INDEX.DEFAULT
+    ? "default"
+    : devName(names, c.index);
+}
+
+/**
+ * A netconf entry as `ip -j netconf show` prints it: the settings iproute2
+ * 6.1 knows, on/off as booleans, `rp_filter` by name (it leaves
+ * `bc_forwarding` out).
+ *
+ * @example
+ * ```ts
+ * import { ipNetconf } from "./ipjson.ts";
+ * ipNetconf({ family: "inet", index: -1, forwarding: 1, rpFilter: 2, unknown: [] }, new Map());
+ * // { family: "inet", interface: "all", forwarding: true, rp_filter: "loose" }
+ * ```
+ */
+export function ipNetconf(c: Netconf, names: Names): Json {
+  const onOff = (value: number | undefined) => (value === undefined ? undefined : value !== 0);
+  return clean({
+    family: c.family,
+    interface: netconfDev(c, names),
+    forwarding: onOff(c.forwarding),
+    rp_filter: c.rpFilter === undefined ? undefined : rpFilterName(c.rpFilter),
+    mc_forwarding: onOff(c.mcForwarding),
+    proxy_neigh: onOff(c.proxyNeigh),
+    ignore_routes_with_linkdown: onOff(c.ignoreRoutesWithLinkdown),
+    input: onOff(c.input),
+  });
+}
+
+/**
+ * A netconf entry as `ip netconf show` writes it in text: `inet a0 forwarding off rp_filter off …`.
+ *
+ * @example
+ * ```ts
+ * import { netconfText } from "./ipjson.ts";
+ * netconfText({ family: "inet6", index: 1, forwarding: 1, unknown: [] }, new Map([[1, "lo"]])); // "inet6 lo forwarding on"
+ * ```
+ */
+export function netconfText(c: Netconf, names: Names): string {
+  const words: string[] = [];
+  for (const [key, value] of Object.entries(ipNetconf(c, names))) {
+    if (key === "family" || key === "interface") words.push(String(value));
+    else words.push(key, typeof value === "boolean" ? (value ? "on" : "off") : String(value));
+  }
+  return words.join(" ");
 }

@@ -15,7 +15,7 @@ import { errnoText } from "../wire/errno.ts";
 /** Loads a command's module when that command is run: a listing compiles only what it uses (start time, memory). */
 type Loader = () => Promise<Command>;
 const route: Record<string, Loader> = Object.fromEntries(
-  (["link", "addr", "neigh", "rule", "nexthop", "monitor", "demo"] as const).map((
+  (["link", "addr", "neigh", "rule", "nexthop", "netconf", "monitor", "demo"] as const).map((
     name,
   ) => [name, async () => (await import("./route.ts"))[name]]),
 );
@@ -48,6 +48,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   rule: route.rule,
   nexthop: route.nexthop,
   nh: route.nexthop,
+  netconf: route.netconf,
   monitor: route.monitor,
   genl: families("genl"),
   uevent: families("uevent"),
@@ -91,7 +92,7 @@ const IP_OBJECTS: readonly [string, string | undefined][] = [
   ["mroute", undefined],
   ["mrule", undefined],
   ["netns", undefined],
-  ["netconf", undefined],
+  ["netconf", "netconf"],
   ["vrf", undefined],
   ["sr", undefined],
   ["nexthop", "nexthop"],
@@ -119,6 +120,7 @@ const SUMMARY: [string, string][] = [
   ["neigh", "the ARP/NDP table (add, replace, del)"],
   ["rule", "policy routing rules (add, del)"],
   ["nexthop", "nexthop objects"],
+  ["netconf", "per-device IP settings (forwarding, rp_filter…; dev DEV, -4, -6)"],
   ["monitor", "rtnetlink events, until Ctrl-C"],
   ["genl", "generic netlink families"],
   ["uevent", "device events, until Ctrl-C"],

@@ -1,6 +1,6 @@
 /**
  * The rtnetlink commands of the `nlts` command line: `link`, `addr`,
- * `route`, `neigh`, `rule`, `nexthop`, `monitor` and `demo`.
+ * `route`, `neigh`, `rule`, `nexthop`, `netconf`, `monitor` and `demo`.
  *
  * @module
  */
@@ -13,11 +13,22 @@ import type { Address } from "../route/address.ts";
 import type { Neighbour } from "../route/neighbour.ts";
 import type { Rule } from "../route/rule.ts";
 import type { Nexthop } from "../route/nexthop.ts";
+import type { Netconf, NetconfFamily } from "../route/netconf.ts";
 import { integer, type OptionSpec, seconds, UsageError } from "./args.ts";
 import { type Context, stopSignal, untilStopped } from "./context.ts";
 import type { Cell } from "./format.ts";
 import { table } from "./format.ts";
-import { ipAddresses, ipFlags, ipLink, ipNeighbour, ipNexthop, ipRule } from "./ipjson.ts";
+import {
+  ipAddresses,
+  ipFlags,
+  ipLink,
+  ipNeighbour,
+  ipNetconf,
+  ipNexthop,
+  ipRule,
+  netconfDev,
+  netconfText,
+} from "./ipjson.ts";
 import { addrWrite, linkWrite, neighWrite, ruleWrite } from "./write.ts";
 import {
   type Command,
@@ -139,6 +150,21 @@ function nexthopRow(n: Nexthop, names: Map<number, string>): Cell[] {
 }
 const NEXTHOP_HEADERS = ["id", "family", "gateway", "dev", "group", "scope", "proto", "flags"];
 
+function netconfRow(c: Netconf, names: Map<number, string>): Cell[] {
+  const j = ipNetconf(c, names);
+  const onOff = (value: unknown) => (value === undefined ? undefined : value ? "on" : "off");
+  return [
+    c.family,
+    netconfDev(c, names),
+    onOff(j.forwarding),
+    j.rp_filter as string | undefined,
+    onOff(j.mc_forwarding),
+    onOff(j.proxy_neigh),
+    onOff(j.ignore_routes_with_linkdown),
+  ];
+}
+const NETCONF_HEADERS = ["family", "dev", "forwarding", "rp_filter", "mc_forwarding", "proxy_neigh", "linkdown"];
+
 /** One line describing an rtnetlink event (or a loss), for the table mode of `monitor` and `demo`. */
 export function eventLine(e: RouteEvent | Overrun, names: Map<number, string>): string {
   const words = (cells: Cell[]) => cells.filter((c) => c !== undefined && c !== "").join(" ");
@@ -159,6 +185,8 @@ export function eventLine(e: RouteEvent | Overrun, names: Map<number, string>): 
       return `[nexthop] ${e.action} ${words(nexthopRow(e.nexthop, names))}`;
     case "nsid":
       return `[nsid] ${e.action} nsid ${e.nsid.nsid}`;
+    case "netconf":
+      return `[netconf] ${e.action} ${netconfText(e.netconf, names)}`;
     case "qdisc":
     case "class":
     case "filter": {
@@ -188,6 +216,7 @@ const MONITOR_GROUPS: Record<string, RtnlGroupName[]> = {
   rule: ["ipv4_rule", "ipv6_rule"],
   nexthop: ["nexthop"],
   nsid: ["nsid"],
+  netconf: ["ipv4_netconf", "ipv6_netconf"],
   tc: ["tc"],
 };
 
@@ -474,9 +503,35 @@ export const nexthop: Command = {
   },
 };
 
+/** `netconf`. */
+export const netconf: Command = {
+  usage: "netconf [show] [dev DEV] [-4|-6]",
+  description: "Per-device IP settings (forwarding, rp_filter, mc_forwarding, proxy_neigh, " +
+    "ignore_routes_with_linkdown) of every device and of all and default, or of one device, as ip netconf shows them.",
+  options: FAMILY_OPTIONS,
+  async run(ctx, positionals, options) {
+    const { dev } = keywords(dropShow(positionals), ["dev"], "netconf");
+    await using rt = await open(ctx);
+    const names = await linkNames(rt.socket);
+    const out = ctx.stream(NETCONF_HEADERS, (c: Netconf) => netconfRow(c, names), {
+      serialize: ctx.ipJson ? (c) => JSON.stringify(ipNetconf(c, names)) : undefined,
+    });
+    try {
+      const only = family(options) as NetconfFamily | undefined;
+      if (dev !== undefined) {
+        // As ip: one request a family (both unless -4 or -6).
+        const index = await indexOf(rt.socket, dev);
+        for (const f of only ? [only] : ["inet", "inet6"] as const) out.push(await rt.getNetconf(f, index));
+      } else for await (const c of rt.netconf({ family: only })) out.push(c);
+    } finally {
+      out.end();
+    }
+  },
+};
+
 /** `monitor`. */
 export const monitor: Command = {
-  usage: "monitor [all|link|address|route|neigh|rule|nexthop|nsid|tc|RTNLGRP_NAME…] [--for SECONDS]",
+  usage: "monitor [all|link|address|route|neigh|rule|nexthop|nsid|netconf|tc|RTNLGRP_NAME…] [--for SECONDS]",
   description: "Print rtnetlink events as they happen (default: all of the named groups) until Ctrl-C.",
   options: [FOR_OPTION],
   async run(ctx, positionals, options) {

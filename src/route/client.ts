@@ -21,6 +21,7 @@ import * as neighbour from "./neighbour.ts";
 import * as fdb from "./fdb.ts";
 import * as rule from "./rule.ts";
 import * as nsid from "./nsid.ts";
+import * as netconf from "./netconf.ts";
 import { type RouteEventStream, subscribe, type SubscribeOptions } from "./events.ts";
 import { SpawnedStreams } from "../socket/stream.ts";
 import { rtmAttributePath } from "./schema.ts";
@@ -239,6 +240,17 @@ export class RouteClient implements AsyncDisposable {
   /** Assigns an id to another namespace (-1: the kernel picks). @example `await rt.setNsid({ name: "blue" }, 7)` */
   setNsid(target: nsid.NsidTarget, id: number, options: SignalOptions = {}): Promise<void> {
     return nsid.setNsid(this.socket, target, id, options);
+  }
+
+  // Per-device IP settings
+
+  /** Streams every device's IP settings, per family. @example `for await (const c of rt.netconf({ family: "inet" })) console.log(c.index, c.forwarding)` */
+  netconf(options: netconf.NetconfFilter = {}): AsyncGenerator<netconf.Netconf> {
+    return netconf.listNetconf(this.socket, options);
+  }
+  /** One device's IP settings of one family (or -1 for all, -2 for default). @example `await rt.getNetconf("inet6", 1)` */
+  getNetconf(family: netconf.NetconfFamily, index: number, options: SignalOptions = {}): Promise<netconf.Netconf> {
+    return netconf.getNetconf(this.socket, family, index, options);
   }
 
   // Events

@@ -16,6 +16,7 @@ import { decodeLink, type Link } from "./link.ts";
 import { decodeNeighbour, type Neighbour } from "./neighbour.ts";
 import { decodeNexthop, type Nexthop } from "./nexthop.ts";
 import { decodeNsid, type NetnsId } from "./nsid.ts";
+import { decodeNetconf, type Netconf } from "./netconf.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, type Rule } from "./rule.ts";
 import { decodeClass, decodeFilter, decodeQdisc, type Filter, type Qdisc, type TcClass } from "../tc/tc.ts";
@@ -39,6 +40,7 @@ export type RouteEvent =
   | { kind: "neighbour"; action: RouteEventAction; neighbour: Neighbour }
   | { kind: "rule"; action: RouteEventAction; rule: Rule }
   | { kind: "nsid"; action: RouteEventAction; nsid: NetnsId }
+  | { kind: "netconf"; action: RouteEventAction; netconf: Netconf }
   | { kind: "qdisc"; action: RouteEventAction; qdisc: Qdisc }
   | { kind: "class"; action: RouteEventAction; class: TcClass }
   | { kind: "filter"; action: RouteEventAction; filter: Filter }
@@ -97,6 +99,13 @@ export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEv
       case RTM.NEWNSID:
       case RTM.DELNSID:
         return { kind: "nsid", action: msg.type === RTM.NEWNSID ? "new" : "del", nsid: decodeNsid(msg) };
+      case RTM.NEWNETCONF:
+      case RTM.DELNETCONF:
+        return {
+          kind: "netconf",
+          action: msg.type === RTM.NEWNETCONF ? "new" : "del",
+          netconf: decodeNetconf(msg),
+        };
       case RTM.NEWQDISC:
       case RTM.DELQDISC:
         return { kind: "qdisc", action: msg.type === RTM.NEWQDISC ? "new" : "del", qdisc: decodeQdisc(msg) };

@@ -186,6 +186,16 @@ export {
   setNsid,
 } from "./nsid.ts";
 export {
+  decodeNetconf,
+  getNetconf,
+  listNetconf,
+  type Netconf,
+  NETCONF_INDEX,
+  NETCONFA,
+  type NetconfFamily,
+  type NetconfFilter,
+} from "./netconf.ts";
+export {
   decodeRouteEvent,
   type RouteEvent,
   type RouteEventAction,
@@ -224,6 +234,7 @@ export { vxlanAttrs } from "./linkinfo/vxlan.ts";
 export { neighbourAttrs } from "./neighbour.ts";
 export { nexthopAttrs } from "./nexthop.ts";
 export { nsidAttrs } from "./nsid.ts";
+export { netconfAttrs } from "./netconf.ts";
 export { ruleAttrs } from "./rule.ts";
 export { IFLA_TUN, openTun, type TunHandle, type TunInfo, type TunOptions } from "./linkinfo/tun.ts";
 export { VETH_INFO_PEER, type VethInfo, type VethOptions, type VethPeerOptions } from "./linkinfo/veth.ts";

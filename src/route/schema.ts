@@ -19,6 +19,7 @@ import { linkAttrs } from "./link.ts";
 import { neighbourAttrs } from "./neighbour.ts";
 import { nexthopAttrs } from "./nexthop.ts";
 import { nsidAttrs } from "./nsid.ts";
+import { netconfAttrs } from "./netconf.ts";
 import { routeAttrs } from "./route.ts";
 import { ruleAttrs } from "./rule.ts";
 import { tcAttrs } from "../tc/schema.ts";
@@ -38,6 +39,7 @@ const ROUTE: MessageSchema = { headerSize: 12, attributes: routeAttrs };
 const NEIGHBOUR: MessageSchema = { headerSize: 12, attributes: neighbourAttrs };
 const RULE: MessageSchema = { headerSize: 12, attributes: ruleAttrs };
 const NSID: MessageSchema = { headerSize: 4, attributes: nsidAttrs };
+const NETCONF: MessageSchema = { headerSize: 4, attributes: netconfAttrs };
 const NEXTHOP: MessageSchema = { headerSize: 8, attributes: nexthopAttrs };
 const TC: MessageSchema = { headerSize: 20, attributes: tcAttrs };
 
@@ -62,6 +64,9 @@ export const RTM_MESSAGES: { readonly [type: number]: MessageSchema } = {
   [RTM.NEWNSID]: NSID,
   [RTM.DELNSID]: NSID,
   [RTM.GETNSID]: NSID,
+  [RTM.NEWNETCONF]: NETCONF,
+  [RTM.DELNETCONF]: NETCONF,
+  [RTM.GETNETCONF]: NETCONF,
   [RTM.NEWNEXTHOP]: NEXTHOP,
   [RTM.DELNEXTHOP]: NEXTHOP,
   [RTM.GETNEXTHOP]: NEXTHOP,

@@ -1,0 +1,182 @@
+// Per-device IP settings (RTM_GETNETCONF, linux/netconf.h) against the sysctls
+// they mirror and against `ip -j netconf show`; their events when a sysctl
+// changes or a device comes and goes; bytes built from the uapi layout for
+// what the kernel does not send.
+import assert from "node:assert/strict";
+import { test } from "../helpers/harness.ts";
+import { ip, ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
+import { Flags, MessageWriter, NetlinkError, NetlinkSocket, Overrun, ParseError, parseMessages } from "../../mod.ts";
+import { rtmName } from "../../src/route/constants.ts";
+import { type RouteEvent, subscribe } from "../../src/route/events.ts";
+import {
+  decodeNetconf,
+  getNetconf,
+  listNetconf,
+  type Netconf,
+  NETCONF_INDEX,
+  NETCONFA,
+} from "../../src/route/netconf.ts";
+import { ipNetconf } from "../../src/cli/ipjson.ts";
+
+/** The sysctl of `family` and device directory `dev` (`all`, `default`, a name), as a number. */
+function sysctl(ns: string, family: string, dev: string, name: string): number {
+  const v = family === "inet" ? "ipv4" : "ipv6";
+  return Number(sh("ip", ["netns", "exec", ns, "cat", `/proc/sys/net/${v}/conf/${dev}/${name}`]).trim());
+}
+
+/** Which sysctl file each setting mirrors, per family (`devinet.c`, `addrconf.c`). */
+const SYSCTLS: Record<string, Record<string, string>> = {
+  inet: {
+    forwarding: "forwarding",
+    rpFilter: "rp_filter",
+    mcForwarding: "mc_forwarding",
+    proxyNeigh: "proxy_arp",
+    ignoreRoutesWithLinkdown: "ignore_routes_with_linkdown",
+    bcForwarding: "bc_forwarding",
+  },
+  inet6: {
+    forwarding: "forwarding",
+    mcForwarding: "mc_forwarding",
+    proxyNeigh: "proxy_ndp",
+    ignoreRoutesWithLinkdown: "ignore_routes_with_linkdown",
+  },
+};
+
+function devOf(c: Netconf, names: Map<number, string>): string {
+  return c.index === NETCONF_INDEX.ALL ? "all" : c.index === NETCONF_INDEX.DEFAULT ? "default" : names.get(c.index)!;
+}
+
+test("listNetconf holds each device's, all's and default's sysctls, changed values too, and ip -j netconf show's entries", async () => {
+  await withNetns("rn-netconf", async (ns) => {
+    ipBatch(ns, "link add a0 type veth peer name b0\n");
+    const set = (key: string, value: string) => sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `${key}=${value}`]);
+    set("net.ipv4.conf.a0.rp_filter", "2");
+    set("net.ipv4.conf.a0.proxy_arp", "1");
+    set("net.ipv4.conf.b0.forwarding", "1");
+    set("net.ipv4.conf.default.ignore_routes_with_linkdown", "1");
+    set("net.ipv6.conf.b0.forwarding", "1");
+    set("net.ipv6.conf.a0.proxy_ndp", "1");
+    await using sock = await NetlinkSocket.open("route", { netns: ns, describeType: rtmName });
+    const names = new Map(
+      ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").map((l) => [
+        l.ifindex,
+        l.ifname,
+      ]),
+    );
+    const all = await Array.fromAsync(listNetconf(sock));
+    // Every device and all/default, in both families.
+    const keys = all.map((c) => `${c.family} ${devOf(c, names)}`).sort();
+    const expected = ["lo", "a0", "b0", "all", "default"].flatMap((d) => [`inet ${d}`, `inet6 ${d}`]).sort();
+    assert.deepEqual(keys, expected);
+    let compared = 0;
+    for (const c of all) {
+      for (const [field, file] of Object.entries(SYSCTLS[c.family])) {
+        const value = (c as unknown as Record<string, number>)[field];
+        assert.equal(value, sysctl(ns, c.family, devOf(c, names), file), `${c.family} ${devOf(c, names)} ${field}`);
+        compared++;
+      }
+      assert.deepEqual(c.unknown, [], "every attribute decoded");
+    }
+    assert.ok(compared >= 50, `${compared} settings compared`);
+    const byKey = new Map(all.map((c) => [`${c.family} ${devOf(c, names)}`, c]));
+    assert.equal(byKey.get("inet a0")!.rpFilter, 2);
+    assert.equal(byKey.get("inet6 a0")!.proxyNeigh, 1);
+    assert.equal(byKey.get("inet default")!.ignoreRoutesWithLinkdown, 1);
+    // ip shows the same entries, in the same order.
+    assert.deepEqual(all.map((c) => ipNetconf(c, names)), ipJson(ns, "netconf", "show"));
+    // One family.
+    const six = await Array.fromAsync(listNetconf(sock, { family: "inet6" }));
+    assert.deepEqual(six, all.filter((c) => c.family === "inet6"));
+  });
+});
+
+test("getNetconf answers for one device, all and default as the dump does; a missing device is the kernel's ENODEV (IPv4) or EINVAL (IPv6); bad input is refused before sending", async () => {
+  await withNetns("rn-netconf-get", async (ns) => {
+    ipBatch(ns, "link add a0 type veth peer name b0\n");
+    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.a0.rp_filter=1"]);
+    const a0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "a0")[0].ifindex;
+    await using sock = await NetlinkSocket.open("route", { netns: ns, describeType: rtmName });
+    const dump = await Array.fromAsync(listNetconf(sock));
+    for (const family of ["inet", "inet6"] as const) {
+      for (const index of [a0, NETCONF_INDEX.ALL, NETCONF_INDEX.DEFAULT]) {
+        const one = await getNetconf(sock, family, index);
+        assert.deepEqual(one, dump.find((c) => c.family === family && c.index === index), `${family} ${index}`);
+      }
+    }
+    assert.equal((await getNetconf(sock, "inet", a0)).rpFilter, 1);
+    await assert.rejects(
+      getNetconf(sock, "inet", 9999),
+      (e: unknown) => e instanceof NetlinkError && e.code === "ENODEV",
+    );
+    await assert.rejects(
+      getNetconf(sock, "inet6", 9999),
+      (e: unknown) => e instanceof NetlinkError && e.code === "EINVAL",
+    );
+  });
+  const closed = await NetlinkSocket.open("route");
+  await closed.close();
+  for (const index of [0, -3, 1.5, 2 ** 31]) {
+    await assert.rejects(getNetconf(closed, "inet", index), TypeError, String(index));
+  }
+  await assert.rejects(getNetconf(closed, "mpls" as "inet", 1), /family must be "inet" or "inet6"/);
+});
+
+test("subscribe(ipv4_netconf, ipv6_netconf): a changed sysctl gives that setting alone; a device gives all of them, then a del", async () => {
+  await withNetns("rn-netconf-ev", async (ns) => {
+    ipBatch(ns, "link add a0 type veth peer name b0\n");
+    const a0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "a0")[0].ifindex;
+    const events = subscribe(["ipv4_netconf", "ipv6_netconf"], { netns: ns, signal: AbortSignal.timeout(5000) });
+    await events.ready;
+    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.a0.rp_filter=2"]);
+    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.a0.forwarding=1"]);
+    ip(ns, "link", "add", "c0", "type", "veth", "peer", "name", "d0");
+    const c0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "c0")[0].ifindex;
+    ip(ns, "link", "del", "c0");
+    const seen: RouteEvent[] = [];
+    for await (const e of events) {
+      assert.ok(!(e instanceof Overrun), "no loss");
+      seen.push(e);
+      if (seen.filter((x) => x.kind === "netconf" && x.action === "del" && x.netconf.index === c0).length === 2) break;
+    }
+    events.close();
+    const netconf = seen.map((e) => (e.kind === "netconf" ? [e.action, e.netconf] as const : undefined));
+    assert.ok(netconf.every((x) => x !== undefined), "every event decoded as netconf");
+    const settings = (c: Netconf) => Object.keys(c).filter((k) => !["family", "index", "unknown"].includes(k));
+    // The sysctl changes: only the setting that changed.
+    assert.deepEqual(netconf[0], ["new", { family: "inet", index: a0, rpFilter: 2, unknown: [] }]);
+    assert.deepEqual(netconf[1], ["new", { family: "inet6", index: a0, forwarding: 1, unknown: [] }]);
+    // The new device: every setting of each family; its removal: the index alone.
+    const c0s = netconf.filter((x) => x![1].index === c0);
+    const added = c0s.filter((x) => x![0] === "new").map((x) => x![1]);
+    assert.deepEqual(added.map((c) => c.family).sort(), ["inet", "inet6"]);
+    for (const c of added) assert.deepEqual(settings(c).sort(), Object.keys(SYSCTLS[c.family]).sort(), c.family);
+    const removed = c0s.filter((x) => x![0] === "del").map((x) => x![1]);
+    assert.deepEqual(removed.map((c) => c.family).sort(), ["inet", "inet6"]);
+    for (const c of removed) assert.deepEqual(settings(c), [], c.family);
+  });
+});
+
+/** An RTM_NEWNETCONF of `family` with the attributes `fill` writes (uapi layout: netconfmsg padded to 4). */
+function netconfMessage(family: number, fill: (m: MessageWriter) => void) {
+  const m = new MessageWriter(80, Flags.MULTI);
+  m.struct(4).setUint8(0, family);
+  fill(m);
+  return parseMessages(m.finish())[0];
+}
+
+test("decodeNetconf (uapi bytes): MPLS's input, an unknown attribute kept raw (and written by toJSON), short and index-less messages refused", () => {
+  const mpls = decodeNetconf(netconfMessage(28, (m) => m.s32(NETCONFA.IFINDEX, 4).s32(NETCONFA.INPUT, 1).s32(99, 7)));
+  assert.equal(mpls.family, "mpls");
+  assert.equal(mpls.input, 1);
+  assert.deepEqual(mpls.unknown.map((a) => [a.type, [...a.value]]), [[99, [7, 0, 0, 0]]]);
+  assert.equal(JSON.parse(JSON.stringify(mpls)).unknown[0].value, "07000000");
+  assert.deepEqual(ipNetconf(mpls, new Map([[4, "m0"]])), { family: "mpls", interface: "m0", input: true });
+  assert.throws(() => decodeNetconf({ type: 80, flags: 0, seq: 0, pid: 0, payload: new Uint8Array(3) }), ParseError);
+  assert.throws(
+    () => decodeNetconf(netconfMessage(2, (m) => m.s32(NETCONFA.FORWARDING, 1))),
+    /without NETCONFA_IFINDEX/,
+  );
+  const lying = netconfMessage(2, (m) => m.s32(NETCONFA.IFINDEX, 1));
+  lying.payload[4] = 40;
+  assert.throws(() => decodeNetconf(lying), ParseError);
+});

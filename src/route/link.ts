@@ -729,6 +729,8 @@ export interface Link {
    * when asked for: `{ afSpec: true }` to {@link listLinks} or {@link getLink}, or {@link decodeLinkAfSpec}. Left out
    * otherwise (not kept in `unknown` either): some 140 values per link that `ip link` does not show and a dump
    * rarely needs, close to half the time of decoding a link. In bridge port (`family` 7) messages kept in `unknown`.
+   * The settings most tools watch (forwarding, rp_filter, proxy ARP/NDP…) also come one device at a time, and as
+   * events when they change, from `listNetconf` / `getNetconf` and the `ipv4_netconf` / `ipv6_netconf` groups.
    */
   afSpec?: LinkAfSpec;
   /** I/O resources (`IFLA_MAP`). */

@@ -593,7 +593,7 @@ function rpFilterName(mode: number): string {
 }
 
 /** Where a netconf entry's settings are: a device's name, `all` or `default` (ip: `if<index>` for a missing name). */
-export function netconfDev(c: Netconf, names: Names): string {
+function netconfDev(c: Netconf, names: Names): string {
   return c.index === NETCONF_INDEX.ALL
     ? "all"
     : c.index === NETCONF_INDEX.DEFAULT
@@ -640,7 +640,21 @@ export function netconfText(c: Netconf, names: Names): string {
   const words: string[] = [];
   for (const [key, value] of Object.entries(ipNetconf(c, names))) {
     if (key === "family" || key === "interface") words.push(String(value));
-    else words.push(key, typeof value === "boolean" ? (value ? "on" : "off") : String(value));
+    else words.push(key, onOffWord(value)!);
   }
   return words.join(" ");
+}
+
+/**
+ * A value of ip's JSON as its text output writes it: `on`/`off` for a
+ * boolean, a string as it is.
+ *
+ * @example
+ * ```ts
+ * import { onOffWord } from "./ipjson.ts";
+ * onOffWord(true); // "on"
+ * ```
+ */
+export function onOffWord(value: unknown): string | undefined {
+  return typeof value === "boolean" ? (value ? "on" : "off") : value === undefined ? undefined : String(value);
 }

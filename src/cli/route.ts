@@ -26,8 +26,8 @@ import {
   ipNetconf,
   ipNexthop,
   ipRule,
-  netconfDev,
   netconfText,
+  onOffWord,
 } from "./ipjson.ts";
 import { addrWrite, linkWrite, neighWrite, ruleWrite } from "./write.ts";
 import {
@@ -150,18 +150,19 @@ function nexthopRow(n: Nexthop, names: Map<number, string>): Cell[] {
 }
 const NEXTHOP_HEADERS = ["id", "family", "gateway", "dev", "group", "scope", "proto", "flags"];
 
+/** ip's JSON keys of the table's columns, in order. */
+const NETCONF_KEYS = [
+  "family",
+  "interface",
+  "forwarding",
+  "rp_filter",
+  "mc_forwarding",
+  "proxy_neigh",
+  "ignore_routes_with_linkdown",
+];
 function netconfRow(c: Netconf, names: Map<number, string>): Cell[] {
   const j = ipNetconf(c, names);
-  const onOff = (value: unknown) => (value === undefined ? undefined : value ? "on" : "off");
-  return [
-    c.family,
-    netconfDev(c, names),
-    onOff(j.forwarding),
-    j.rp_filter as string | undefined,
-    onOff(j.mc_forwarding),
-    onOff(j.proxy_neigh),
-    onOff(j.ignore_routes_with_linkdown),
-  ];
+  return NETCONF_KEYS.map((key) => onOffWord(j[key]));
 }
 const NETCONF_HEADERS = ["family", "dev", "forwarding", "rp_filter", "mc_forwarding", "proxy_neigh", "linkdown"];
 

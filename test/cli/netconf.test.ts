@@ -2,14 +2,14 @@
 // device and one family as ip asks for them, and `monitor netconf`'s lines.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { ip, sh, withNetns } from "../helpers/netns.ts";
+import { ip, sh, sysctl, withNetns } from "../helpers/netns.ts";
 import { cli, cliChild, runtimes } from "./run.ts";
 
 for (const rt of runtimes) {
   test(`${rt}: netconf show -j writes what ip -j netconf show writes (every device, one device, one family)`, async () => {
     await withNetns("clw-netconf", (ns) => {
       ip(ns, "link", "add", "a0", "type", "veth", "peer", "name", "b0");
-      sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.a0.rp_filter=2", "net.ipv6.conf.b0.forwarding=1"]);
+      sysctl(ns, "net.ipv4.conf.a0.rp_filter=2", "net.ipv6.conf.b0.forwarding=1");
       for (const args of [["netconf", "show"], ["netconf", "show", "dev", "a0"], ["-4", "netconf"]]) {
         const r = cli(rt, "-n", ns, "-j", ...args);
         assert.equal(r.status, 0, r.stderr);
@@ -36,7 +36,7 @@ for (const rt of runtimes) {
         // The subscription becomes live some time after start: change the setting until a line comes.
         let seen: string | undefined;
         for (let i = 0; i < 40 && !seen; i++) {
-          sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv4.conf.a0.rp_filter=${1 + (i % 2)}`]);
+          sysctl(ns, `net.ipv4.conf.a0.rp_filter=${1 + (i % 2)}`);
           seen = await child.waitFor((l) => /^\[netconf\] new inet a0 rp_filter (strict|loose)$/.test(l), 500)
             .catch(() => undefined);
         }

@@ -23,6 +23,11 @@ export function ipJson<T = any>(ns: string, ...args: string[]): T {
   return (out ? JSON.parse(out) : []) as T;
 }
 
+/** Sets sysctls inside the namespace (`sysctl -qw KEY=VALUE…`). */
+export function sysctl(ns: string, ...settings: string[]): void {
+  sh("ip", ["netns", "exec", ns, "sysctl", "-qw", ...settings]);
+}
+
 /** Feeds commands to `ip -n NS -batch -`. */
 export function ipBatch(ns: string, commands: string): void {
   sh("ip", ["-n", ns, "-batch", "-"], commands);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "../helpers/harness.ts";
-import { ip, ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
+import { ip, ipBatch, ipJson, sh, sysctl, withNetns } from "../helpers/netns.ts";
 import {
   type Address,
   type Filter,
@@ -486,7 +486,7 @@ test("watch(route): IPv6 route MTUs the kernel lowers silently when a link's MTU
 for (const compat of [1, 0]) {
   test(`watch(route): routes over nexthop objects follow replaced and deleted nexthops (nexthop_compat_mode ${compat})`, async () => {
     await watchIn(`wch-nh${compat}`, async (ns) => {
-      sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv4.nexthop_compat_mode=${compat}`]);
+      sysctl(ns, `net.ipv4.nexthop_compat_mode=${compat}`);
       ipBatch(
         ns,
         "link add a0 type veth peer name a1\nlink set a0 up\nlink set a1 up\naddr add 10.1.0.1/24 dev a0\n" +

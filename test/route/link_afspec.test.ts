@@ -6,7 +6,7 @@
 // a device with I/O resources) are checked on bytes built from the uapi headers.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
+import { ipBatch, ipJson, sh, sysctl, withNetns } from "../helpers/netns.ts";
 import { Flags, MessageWriter, NetlinkSocket, toJson } from "../../mod.ts";
 import { decodeLink, decodeLinkAfSpec, getLink, type Link, listLinks } from "../../src/route/link.ts";
 import { IPV4_DEVCONF, IPV6_DEVCONF } from "../../src/route/mod.ts";
@@ -73,13 +73,12 @@ function compareConf(
 test("afSpec.inet.conf and afSpec.inet6.conf hold what /proc/sys/net/ipv4|ipv6/conf/<dev> shows, changed values too", async () => {
   await withNetns("lks-afspec-conf", async (ns) => {
     ipBatch(ns, "link add la0 type veth peer name lb0\n");
-    const set = (key: string, value: string) => sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `${key}=${value}`]);
-    set("net.ipv4.conf.la0.forwarding", "1");
-    set("net.ipv4.conf.la0.rp_filter", "2");
-    set("net.ipv4.conf.la0.arp_ignore", "1");
-    set("net.ipv6.conf.la0.hop_limit", "33");
-    set("net.ipv6.conf.la0.mtu", "1400");
-    set("net.ipv6.conf.la0.accept_ra", "2");
+    sysctl(ns, "net.ipv4.conf.la0.forwarding=1");
+    sysctl(ns, "net.ipv4.conf.la0.rp_filter=2");
+    sysctl(ns, "net.ipv4.conf.la0.arp_ignore=1");
+    sysctl(ns, "net.ipv6.conf.la0.hop_limit=33");
+    sysctl(ns, "net.ipv6.conf.la0.mtu=1400");
+    sysctl(ns, "net.ipv6.conf.la0.accept_ra=2");
     const la0 = (await linksOf(ns)).get("la0")!;
     const v4 = la0.afSpec?.inet?.conf as Record<string, number | undefined>;
     const v6 = la0.afSpec?.inet6?.conf as Record<string, number | undefined>;

@@ -4,7 +4,7 @@
 // what the kernel does not send.
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
-import { ip, ipBatch, ipJson, sh, withNetns } from "../helpers/netns.ts";
+import { ip, ipBatch, ipJson, sh, sysctl, withNetns } from "../helpers/netns.ts";
 import { Flags, MessageWriter, NetlinkError, NetlinkSocket, Overrun, ParseError, parseMessages } from "../../mod.ts";
 import { rtmName } from "../../src/route/constants.ts";
 import { type RouteEvent, subscribe } from "../../src/route/events.ts";
@@ -19,7 +19,7 @@ import {
 import { ipNetconf } from "../../src/cli/ipjson.ts";
 
 /** The sysctl of `family` and device directory `dev` (`all`, `default`, a name), as a number. */
-function sysctl(ns: string, family: string, dev: string, name: string): number {
+function readSysctl(ns: string, family: string, dev: string, name: string): number {
   const v = family === "inet" ? "ipv4" : "ipv6";
   return Number(sh("ip", ["netns", "exec", ns, "cat", `/proc/sys/net/${v}/conf/${dev}/${name}`]).trim());
 }
@@ -49,13 +49,12 @@ function devOf(c: Netconf, names: Map<number, string>): string {
 test("listNetconf holds each device's, all's and default's sysctls, changed values too, and ip -j netconf show's entries", async () => {
   await withNetns("rn-netconf", async (ns) => {
     ipBatch(ns, "link add a0 type veth peer name b0\n");
-    const set = (key: string, value: string) => sh("ip", ["netns", "exec", ns, "sysctl", "-qw", `${key}=${value}`]);
-    set("net.ipv4.conf.a0.rp_filter", "2");
-    set("net.ipv4.conf.a0.proxy_arp", "1");
-    set("net.ipv4.conf.b0.forwarding", "1");
-    set("net.ipv4.conf.default.ignore_routes_with_linkdown", "1");
-    set("net.ipv6.conf.b0.forwarding", "1");
-    set("net.ipv6.conf.a0.proxy_ndp", "1");
+    sysctl(ns, "net.ipv4.conf.a0.rp_filter=2");
+    sysctl(ns, "net.ipv4.conf.a0.proxy_arp=1");
+    sysctl(ns, "net.ipv4.conf.b0.forwarding=1");
+    sysctl(ns, "net.ipv4.conf.default.ignore_routes_with_linkdown=1");
+    sysctl(ns, "net.ipv6.conf.b0.forwarding=1");
+    sysctl(ns, "net.ipv6.conf.a0.proxy_ndp=1");
     await using sock = await NetlinkSocket.open("route", { netns: ns, describeType: rtmName });
     const names = new Map(
       ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").map((l) => [
@@ -72,7 +71,7 @@ test("listNetconf holds each device's, all's and default's sysctls, changed valu
     for (const c of all) {
       for (const [field, file] of Object.entries(SYSCTLS[c.family])) {
         const value = (c as unknown as Record<string, number>)[field];
-        assert.equal(value, sysctl(ns, c.family, devOf(c, names), file), `${c.family} ${devOf(c, names)} ${field}`);
+        assert.equal(value, readSysctl(ns, c.family, devOf(c, names), file), `${c.family} ${devOf(c, names)} ${field}`);
         compared++;
       }
       assert.deepEqual(c.unknown, [], "every attribute decoded");
@@ -93,7 +92,7 @@ test("listNetconf holds each device's, all's and default's sysctls, changed valu
 test("getNetconf answers for one device, all and default as the dump does; a missing device is the kernel's ENODEV (IPv4) or EINVAL (IPv6); bad input is refused before sending", async () => {
   await withNetns("rn-netconf-get", async (ns) => {
     ipBatch(ns, "link add a0 type veth peer name b0\n");
-    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.a0.rp_filter=1"]);
+    sysctl(ns, "net.ipv4.conf.a0.rp_filter=1");
     const a0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "a0")[0].ifindex;
     await using sock = await NetlinkSocket.open("route", { netns: ns, describeType: rtmName });
     const dump = await Array.fromAsync(listNetconf(sock));
@@ -127,8 +126,8 @@ test("subscribe(ipv4_netconf, ipv6_netconf): a changed sysctl gives that setting
     const a0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "a0")[0].ifindex;
     const events = subscribe(["ipv4_netconf", "ipv6_netconf"], { netns: ns, signal: AbortSignal.timeout(5000) });
     await events.ready;
-    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.a0.rp_filter=2"]);
-    sh("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.a0.forwarding=1"]);
+    sysctl(ns, "net.ipv4.conf.a0.rp_filter=2");
+    sysctl(ns, "net.ipv6.conf.a0.forwarding=1");
     ip(ns, "link", "add", "c0", "type", "veth", "peer", "name", "d0");
     const c0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "c0")[0].ifindex;
     ip(ns, "link", "del", "c0");

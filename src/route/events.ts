@@ -12,7 +12,7 @@ import { Overrun, ParseError } from "../wire/errors.ts";
 import type { NetlinkMessage } from "../wire/message.ts";
 import { RTM, rtmName, type RtnlGroupName, RTNLGRP } from "./constants.ts";
 import { type Address, decodeAddress } from "./address.ts";
-import { decodeLink, type Link } from "./link.ts";
+import { decodeLinkWith, type Link } from "./link.ts";
 import { decodeNeighbour, type Neighbour } from "./neighbour.ts";
 import { decodeNexthop, type Nexthop } from "./nexthop.ts";
 import { decodeNsid, type NetnsId } from "./nsid.ts";
@@ -64,11 +64,16 @@ export type RouteEventKind = RouteEvent["kind"];
  * ```
  */
 export function decodeRouteEvent(msg: ReceivedMessage | NetlinkMessage): RouteEvent {
+  return decodeRouteEventWith(msg, false);
+}
+
+/** {@link decodeRouteEvent}, links with `afSpec` when asked ({@link SubscribeOptions.afSpec}). */
+function decodeRouteEventWith(msg: ReceivedMessage | NetlinkMessage, afSpec: boolean): RouteEvent {
   try {
     switch (msg.type) {
       case RTM.NEWLINK:
       case RTM.DELLINK:
-        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLink(msg) };
+        return { kind: "link", action: msg.type === RTM.NEWLINK ? "new" : "del", link: decodeLinkWith(msg, afSpec) };
       case RTM.NEWADDR:
       case RTM.DELADDR:
         return {
@@ -139,6 +144,11 @@ export interface SubscribeOptions {
    * of `bench/storm.ts` here. Losses are reported as {@link Overrun} items.
    */
   rcvbuf?: number;
+  /**
+   * Links of link events with `afSpec` (`IFLA_AF_SPEC`: IPv4 and IPv6 settings, IPv6 counters), as
+   * `listLinks(sock, { afSpec: true })` gives them. Off by default.
+   */
+  afSpec?: boolean;
 }
 
 /** The group number of a group name, checked. */
@@ -172,6 +182,7 @@ export class RouteEventStream extends NotificationStream<RouteEvent | Overrun> {
   /** Use {@link subscribe}. */
   constructor(groups: number[], options: SubscribeOptions = {}) {
     const { netns, rcvbuf } = options;
+    const afSpec = options.afSpec === true;
     super(
       async () => {
         const sock = await NetlinkSocket.open("route", { netns, rcvbuf, describeType: rtmName });
@@ -183,7 +194,7 @@ export class RouteEventStream extends NotificationStream<RouteEvent | Overrun> {
         }
         return sock;
       },
-      (item) => (item instanceof Overrun ? item : decodeRouteEvent(item)),
+      (item) => (item instanceof Overrun ? item : decodeRouteEventWith(item, afSpec)),
       { signal: options.signal },
     );
     this.groups = groups;

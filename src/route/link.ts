@@ -1170,6 +1170,15 @@ export function decodeLinkAfSpec(msg: NetlinkMessage): LinkAfSpec | undefined {
   return afSpec === undefined ? undefined : withJsonIfNeeded(afSpec);
 }
 
+/**
+ * {@link decodeLink}, with `IFLA_AF_SPEC` decoded into `afSpec` when
+ * `afSpec` is true (the event stream's `{ afSpec: true }`); not exported
+ * from the package.
+ */
+export function decodeLinkWith(msg: NetlinkMessage, afSpec: boolean): Link {
+  return decodeLinkIn(msg.payload, 0, msg.payload.length, afSpec);
+}
+
 /** Options of {@link getLink}. */
 export interface GetLinkOptions {
   /**
@@ -1479,7 +1488,7 @@ export async function getLink(
   const replies = await sock.request(m.finish());
   const reply = replies.find((r) => r.type === RTM.NEWLINK);
   if (!reply) throw new ParseError("RTM_GETLINK was answered without a link", 0);
-  return decodeLinkIn(reply.payload, 0, reply.payload.length, options.afSpec === true);
+  return decodeLinkWith(reply, options.afSpec === true);
 }
 
 async function resolveIndex(sock: NetlinkSocket, ref: LinkRef): Promise<number> {

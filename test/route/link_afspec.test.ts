@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "../helpers/harness.ts";
 import { ipBatch, ipJson, sh, sysctl, withNetns } from "../helpers/netns.ts";
-import { Flags, MessageWriter, NetlinkSocket, toJson } from "../../mod.ts";
+import { Flags, MessageWriter, NetlinkSocket, Overrun, toJson } from "../../mod.ts";
+import { type RouteEvent, subscribe } from "../../src/route/events.ts";
 import { decodeLink, decodeLinkAfSpec, getLink, type Link, listLinks } from "../../src/route/link.ts";
 import { IPV4_DEVCONF, IPV6_DEVCONF } from "../../src/route/mod.ts";
 import { type NetlinkMessage, parseMessages } from "../../src/wire/message.ts";
@@ -195,6 +196,27 @@ test("without { afSpec: true } a link has no afSpec and nothing of IFLA_AF_SPEC 
     // A single link the same way.
     assert.equal("afSpec" in await getLink(sock, "la0"), false);
     assert.equal((await getLink(sock, "la0", { afSpec: true })).afSpec?.inet6?.addrGenMode, "random");
+  });
+});
+
+test("subscribe(link, { afSpec: true }) gives link events with afSpec; without the option they have none", async () => {
+  await withNetns("lks-afspec-ev", async (ns) => {
+    const signal = AbortSignal.timeout(5000);
+    await using plain = subscribe(["link"], { netns: ns, signal });
+    await using full = subscribe(["link"], { netns: ns, signal, afSpec: true });
+    await Promise.all([plain.ready, full.ready]);
+    ipBatch(ns, "link add ev0 type veth peer name ev1\n");
+    const firstOf = async (events: AsyncIterable<RouteEvent | Overrun>) => {
+      for await (const e of events) {
+        if (!(e instanceof Overrun) && e.kind === "link" && e.link.name === "ev0") return e.link;
+      }
+      throw new Error("no event for ev0");
+    };
+    const [a, b] = await Promise.all([firstOf(plain), firstOf(full)]);
+    assert.equal("afSpec" in a, false);
+    assert.equal(typeof b.afSpec?.inet6?.conf?.hoplimit, "number");
+    assert.equal(b.afSpec?.inet6?.addrGenMode, a.inet6AddrGenMode);
+    assert.equal(b.inet6AddrGenMode, a.inet6AddrGenMode);
   });
 });
 

@@ -726,7 +726,7 @@ export interface Link {
   inet6AddrGenMode?: string;
   /**
    * Per address family (`IFLA_AF_SPEC`: IPv4 and IPv6 settings, IPv6 and ICMPv6 counters, cacheinfo, token), only
-   * when asked for: `{ afSpec: true }` to {@link listLinks} or {@link getLink}, or {@link decodeLinkAfSpec}. Left out
+   * when asked for: `{ afSpec: true }` to {@link listLinks}, {@link getLink} or `subscribe`, or {@link decodeLinkAfSpec}. Left out
    * otherwise (not kept in `unknown` either): some 140 values per link that `ip link` does not show and a dump
    * rarely needs, close to half the time of decoding a link. In bridge port (`family` 7) messages kept in `unknown`.
    * The settings most tools watch (forwarding, rp_filter, proxy ARP/NDP…) also come one device at a time, and as

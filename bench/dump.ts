@@ -4,7 +4,8 @@
  *
  * - routes: `listRoutes(sock, { table: "all" })` vs `ip -j route show table all`
  * - addresses: `listAddresses(sock)` vs `ip -j addr show`
- * - links (veth pairs): `listLinks(sock)` vs `ip -j -d link show`
+ * - links (veth pairs): `listLinks(sock)` (as it decodes by default: no
+ *   `afSpec`, which `ip -j -d link show` does not print either) vs `ip -j -d link show`
  *
  * How each contender is timed:
  * - "typed": in-process, from the request to the last object (the objects

@@ -204,7 +204,8 @@ export class RouteEventStream extends NotificationStream<RouteEvent | Overrun> {
 /**
  * Subscribes to rtnetlink multicast groups by name (`"link"`,
  * `"ipv4_ifaddr"`, `"ipv6_ifaddr"`, `"ipv4_route"`, `"ipv6_route"`,
- * `"neigh"`, `"ipv4_rule"`, `"ipv6_rule"`, `"nexthop"`, `"nsid"`…; groups
+ * `"neigh"`, `"ipv4_rule"`, `"ipv6_rule"`, `"nexthop"`, `"nsid"`, `"ipv4_netconf"`,
+ * `"ipv6_netconf"`…; groups
  * above 32 work). Await `ready` before making changes you want to see.
  *
  * @example

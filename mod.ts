@@ -134,6 +134,7 @@ export {
   type WatchKind,
   watchLinks,
   watchNeighbours,
+  watchNetconf,
   type WatchObjects,
   type WatchOptions,
   watchRoutes,

@@ -187,13 +187,16 @@ export {
 } from "./nsid.ts";
 export {
   decodeNetconf,
+  encodeNetconfDump,
   getNetconf,
   listNetconf,
+  mergeNetconf,
   type Netconf,
   NETCONF_INDEX,
   NETCONFA,
   type NetconfFamily,
   type NetconfFilter,
+  netconfKey,
 } from "./netconf.ts";
 export {
   decodeRouteEvent,
@@ -248,6 +251,7 @@ export {
   type WatchKind,
   watchLinks,
   watchNeighbours,
+  watchNetconf,
   type WatchObjects,
   type WatchOptions,
   watchRoutes,

@@ -134,6 +134,55 @@ function checkIndex(index: number): void {
   }
 }
 
+/**
+ * The `RTM_GETNETCONF` dump request of {@link listNetconf}: both families,
+ * or one.
+ *
+ * @example
+ * ```ts
+ * import { encodeNetconfDump } from "@nlts/netlink/route";
+ * encodeNetconfDump("inet").length; // 20: the header and struct netconfmsg
+ * ```
+ */
+export function encodeNetconfDump(family?: NetconfFamily): Uint8Array {
+  const m = new MessageWriter(RTM.GETNETCONF, Flags.DUMP);
+  m.struct(NETCONFMSG_SIZE).setUint8(0, familyNumber(family));
+  return m.finish();
+}
+
+/**
+ * What tells netconf entries apart: family and index (`watch("netconf")`'s keys).
+ *
+ * @example
+ * ```ts
+ * import { netconfKey } from "@nlts/netlink/route";
+ * netconfKey({ family: "inet6", index: -1, unknown: [] }); // "inet6 -1"
+ * ```
+ */
+export function netconfKey(c: Netconf): string {
+  return `${c.family} ${c.index}`;
+}
+
+/**
+ * The settings of `previous` with those `change` carries (an event's: the
+ * kernel sends the setting that changed alone), or undefined where there is
+ * no previous entry to complete.
+ *
+ * @example
+ * ```ts
+ * import { mergeNetconf } from "@nlts/netlink/route";
+ * const all = { family: "inet", index: -1, forwarding: 0, rpFilter: 0, unknown: [] };
+ * mergeNetconf(all, { family: "inet", index: -1, forwarding: 1, unknown: [] })?.forwarding; // 1
+ * ```
+ */
+export function mergeNetconf(previous: Netconf | undefined, change: Netconf): Netconf | undefined {
+  if (previous === undefined) return undefined;
+  const { family: _family, index: _index, unknown, ...settings } = change;
+  const merged = { ...previous, ...settings };
+  if (unknown.length > 0) merged.unknown = unknown;
+  return withJsonIfNeeded(merged);
+}
+
 /** Options of {@link listNetconf}. */
 export interface NetconfFilter {
   /** Only this family (both by default). */
@@ -160,9 +209,7 @@ export async function* listNetconf(
   sock: NetlinkSocket,
   options: NetconfFilter = {},
 ): AsyncGenerator<Netconf, void, undefined> {
-  const m = new MessageWriter(RTM.GETNETCONF, Flags.DUMP);
-  m.struct(NETCONFMSG_SIZE).setUint8(0, familyNumber(options.family));
-  for await (const msg of sock.dump(m.finish(), { signal: options.signal })) {
+  for await (const msg of sock.dump(encodeNetconfDump(options.family), { signal: options.signal })) {
     if (msg.type === RTM.NEWNETCONF) yield decodeNetconf(msg);
   }
 }

@@ -41,9 +41,10 @@ import { withJsonIfNeeded } from "../wire/json.ts";
 import type { Filter, Qdisc, TcClass } from "../tc/tc.ts";
 import { CLASS_WATCH, FILTER_WATCH, QDISC_WATCH } from "../tc/watch.ts";
 import { u32At } from "../wire/values.ts";
+import { decodeNetconf, encodeNetconfDump, mergeNetconf, type Netconf, netconfKey } from "./netconf.ts";
 
 /** What {@link watch} can follow. */
-export type WatchKind = "link" | "address" | "route" | "neighbour" | "qdisc" | "class" | "filter";
+export type WatchKind = "link" | "address" | "route" | "neighbour" | "netconf" | "qdisc" | "class" | "filter";
 
 /** The object type of each {@link WatchKind}. */
 export interface WatchObjects {
@@ -55,6 +56,8 @@ export interface WatchObjects {
   route: Route;
   /** Neighbours, keyed by family, index and destination. */
   neighbour: Neighbour;
+  /** Per-device IP settings, keyed by family and index ({@link netconfKey}); each change merged into its entry. */
+  netconf: Netconf;
   /** Qdiscs, keyed by device and handle (`qdiscKey` of `@nlts/netlink/tc`). */
   qdisc: Qdisc;
   /** Classes, keyed by device and class id (`classKey`). */
@@ -72,9 +75,10 @@ export interface WatchObjects {
  * `NLM_F_REPLACE` route notification that cannot say which of several
  * routes it replaced; or a traffic control change whose consequences the
  * kernel does not announce (a default qdisc attached, `mq`'s children, a
- * classifier's own entry).
+ * classifier's own entry); a netconf change for an entry the view does not
+ * hold, which the kernel describes in part.
  */
-export type ResyncReason = "kernel" | "queue" | "link" | "address" | "nexthop" | "replace" | "tc";
+export type ResyncReason = "kernel" | "queue" | "link" | "address" | "nexthop" | "replace" | "tc" | "netconf";
 
 /**
  * One item of a watch: the initial `snapshot`, then one delta per change.
@@ -96,7 +100,7 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Kernel receive buffer of the event socket in bytes (small ones overrun sooner; overruns are recovered). */
   rcvbuf?: number;
-  /** Only this address family (addresses, routes, neighbours); default both. */
+  /** Only this address family (addresses, routes, neighbours, netconf); default both. */
   family?: "inet" | "inet6";
   /**
    * Immediate attempts of a dump the kernel reports interrupted (NLM_F_DUMP_INTR). Default 20. After
@@ -292,6 +296,13 @@ export interface KindSpec<T> {
   key(item: T): string;
   /** Objects of the kind the view leaves out (a change into such a state removes the object). */
   hidden?(item: T): boolean;
+  /**
+   * For a kind whose notifications carry part of an object (netconf: the
+   * setting that changed): the object made of the view's and the
+   * notification's, or undefined when the view has none to complete (the
+   * view is then re-read).
+   */
+  merge?(previous: T | undefined, item: T): T | undefined;
   /** Fields left out when deciding whether an object changed (counters, timestamps). */
   volatile: ReadonlySet<string>;
   /**
@@ -325,9 +336,12 @@ export interface ViewIndex<T> {
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** The kinds whose objects have an address family to choose. */
-const FAMILY_KINDS: ReadonlySet<string> = new Set(["address", "route", "neighbour"]);
+const FAMILY_KINDS: ReadonlySet<string> = new Set(["address", "route", "neighbour", "netconf"]);
 
 const NUD_NOARP = 0x40;
+
+/** No fields (of a key's fingerprint, of a kind's volatile ones). */
+const NOTHING: ReadonlySet<string> = new Set();
 
 const familyOk = (f: unknown, want?: "inet" | "inet6") =>
   want === undefined ? f === "inet" || f === "inet6" : f === want;
@@ -403,6 +417,22 @@ const KINDS: { [K in WatchKind]: KindSpec<WatchObjects[K]> } = {
     volatile: new Set(["cacheInfo", "probes"]),
     dependsOn: (n) => [`link ${n.index}`],
   },
+  netconf: {
+    groups: (f) =>
+      f === "inet"
+        ? [RTNLGRP.IPV4_NETCONF]
+        : f === "inet6"
+        ? [RTNLGRP.IPV6_NETCONF]
+        : [RTNLGRP.IPV4_NETCONF, RTNLGRP.IPV6_NETCONF],
+    dumpRequest: encodeNetconfDump,
+    newType: RTM.NEWNETCONF,
+    delType: RTM.DELNETCONF,
+    decode: decodeNetconf,
+    accept: (c, f) => familyOk(c.family, f),
+    key: netconfKey,
+    volatile: NOTHING,
+    merge: mergeNetconf,
+  },
   qdisc: QDISC_WATCH,
   class: CLASS_WATCH,
   filter: FILTER_WATCH,
@@ -459,8 +489,6 @@ function linkStateOf(msg: NetlinkMessage): { index: number; state: string } | un
     return { index, state: `unreadable ${++unreadableLinks}` };
   }
 }
-
-const NOTHING: ReadonlySet<string> = new Set();
 
 /**
  * Whether `a` and `b` read the same to a user, leaving out the keys in
@@ -581,7 +609,7 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
     const spec = KINDS[kind] as unknown as KindSpec<WatchObjects[K]> | undefined;
     if (spec === undefined) {
       throw new TypeError(
-        `cannot watch ${JSON.stringify(kind)}: link, address, route, neighbour, qdisc, class or filter`,
+        `cannot watch ${JSON.stringify(kind)}: link, address, route, neighbour, netconf, qdisc, class or filter`,
       );
     }
     if (options.family !== undefined && options.family !== "inet" && options.family !== "inet6") {
@@ -779,10 +807,20 @@ export class Watcher<K extends WatchKind> implements AsyncIterable<WatchEvent<Wa
         continue;
       }
       const previous = this.#view.get(key);
-      this.#put(key, item);
-      if (previous === undefined) deltas.push({ type: "added", key, item });
-      else if (!sameItem(previous, item, spec.volatile)) {
-        deltas.push({ type: "changed", key, item, previous });
+      let next = item;
+      if (spec.merge) {
+        const merged = spec.merge(previous, item);
+        if (merged === undefined) {
+          // Part of an object the view does not hold (it may be older than the view): re-read.
+          this.#dirty ??= { since: Date.now(), reason: "netconf" };
+          continue;
+        }
+        next = merged;
+      }
+      this.#put(key, next);
+      if (previous === undefined) deltas.push({ type: "added", key, item: next });
+      else if (!sameItem(previous, next, spec.volatile)) {
+        deltas.push({ type: "changed", key, item: next, previous });
       }
     }
     return deltas;
@@ -1038,4 +1076,22 @@ export function watchRoutes(options: WatchOptions = {}): Watcher<"route"> {
  */
 export function watchNeighbours(options: WatchOptions = {}): Watcher<"neighbour"> {
   return new Watcher("neighbour", options);
+}
+
+/**
+ * Watches the per-device IP settings (`ip netconf`): every device's, and
+ * all's and default's, per family. The kernel announces a change with the
+ * one setting that changed; the watcher merges it into the entry, so each
+ * `changed` item is the whole entry, as a dump would give it.
+ *
+ * @example
+ * ```ts
+ * import { watchNetconf } from "./watch.ts";
+ * for await (const e of watchNetconf({ family: "inet" })) {
+ *   if (e.type === "changed" && e.item.forwarding !== e.previous.forwarding) console.log(e.key, e.item.forwarding);
+ * }
+ * ```
+ */
+export function watchNetconf(options: WatchOptions = {}): Watcher<"netconf"> {
+  return new Watcher("netconf", options);
 }

@@ -15,7 +15,9 @@ import {
   type Netconf,
   NETCONF_INDEX,
   NETCONFA,
+  netconfKey,
 } from "../../src/route/netconf.ts";
+import { type WatchEvent, watchNetconf } from "../../src/route/watch.ts";
 import { ipNetconf } from "../../src/cli/ipjson.ts";
 
 /** The sysctl of `family` and device directory `dev` (`all`, `default`, a name), as a number. */
@@ -154,6 +156,89 @@ test("subscribe(ipv4_netconf, ipv6_netconf): a changed sysctl gives that setting
     for (const c of removed) assert.deepEqual(settings(c), [], c.family);
   });
 });
+
+test(
+  "watchNetconf: the snapshot is the dump; a change is merged into its whole entry; devices come and go; storms with overruns end equal to a dump",
+  async () => {
+    await withNetns("rn-netconf-watch", async (ns) => {
+      ipBatch(ns, "link add a0 type veth peer name b0\n");
+      const a0 = ipJson<{ ifindex: number }[]>(ns, "link", "show", "a0")[0].ifindex;
+      await using sock = await NetlinkSocket.open("route", { netns: ns });
+      const dump = async () => new Map((await Array.fromAsync(listNetconf(sock))).map((c) => [netconfKey(c), c]));
+      await using w = watchNetconf({ netns: ns, rcvbuf: 4096, signal: AbortSignal.timeout(60_000) });
+      const it = w[Symbol.asyncIterator]();
+      // What a consumer builds from the items alone.
+      const mine = new Map<string, Netconf>();
+      const apply = (e: WatchEvent<Netconf>) => {
+        if (e.type === "snapshot") {
+          mine.clear();
+          for (const c of e.items) mine.set(netconfKey(c), c);
+        } else if (e.type === "added" || e.type === "changed") mine.set(e.key, e.item);
+        else if (e.type === "removed") mine.delete(e.key);
+      };
+      let pending: Promise<IteratorResult<WatchEvent<Netconf>>> | undefined;
+      const next = async (ms: number) => {
+        pending ??= it.next();
+        const quiet = new Promise<undefined>((r) => setTimeout(r, ms, undefined));
+        const r = await Promise.race([pending, quiet]);
+        if (r === undefined) return undefined;
+        pending = undefined;
+        assert.ok(!r.done, "the watch ended");
+        apply(r.value);
+        return r.value;
+      };
+      const first = await next(5000);
+      assert.equal(first?.type, "snapshot");
+      assert.deepEqual(mine, await dump());
+
+      // One sysctl: one `changed` item, the whole entry with the new value, as getNetconf reads it.
+      sysctl(ns, "net.ipv4.conf.a0.rp_filter=2");
+      const changed = await next(5000);
+      assert.equal(changed?.type, "changed");
+      if (changed?.type !== "changed") return;
+      assert.equal(changed.key, `inet ${a0}`);
+      assert.equal(changed.previous.rpFilter, 0);
+      assert.deepEqual(changed.item, await getNetconf(sock, "inet", a0));
+
+      // Until quiet, then the consumer's map must equal a fresh dump.
+      const converged = async (what: string) => {
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+          if ((await next(300)) === undefined) {
+            const fresh = await dump();
+            if (
+              (await next(0)) === undefined && JSON.stringify([...mine].sort()) === JSON.stringify([...fresh].sort())
+            ) {
+              assert.deepEqual(new Map([...mine].sort()), new Map([...fresh].sort()), what);
+              assert.deepEqual(new Map([...w.view].sort()), new Map([...fresh].sort()), what);
+              return;
+            }
+          }
+        }
+        assert.deepEqual(new Map([...mine].sort()), new Map([...(await dump())].sort()), `${what}: not converged`);
+      };
+      ip(ns, "link", "add", "c0", "type", "veth", "peer", "name", "d0");
+      ip(ns, "link", "del", "c0");
+      await converged("a device added and removed");
+
+      // A storm while this process cannot read (the shell runs synchronously): the 4 KiB buffer overruns.
+      const writes: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const dev = i % 3 === 0 ? "a0" : i % 3 === 1 ? "b0" : "default";
+        writes.push(`echo ${i % 3} > /proc/sys/net/ipv4/conf/${dev}/rp_filter`);
+        writes.push(`echo ${i % 2} > /proc/sys/net/ipv6/conf/${dev}/forwarding`);
+        writes.push(`echo ${(i + 1) % 2} > /proc/sys/net/ipv4/conf/${dev}/proxy_arp`);
+      }
+      sh("ip", ["netns", "exec", ns, "sh", "-c", writes.join("\n")]);
+      ipBatch(ns, Array.from({ length: 20 }, (_, i) => `link add s${i} type veth peer name t${i}\n`).join(""));
+      ipBatch(ns, Array.from({ length: 10 }, (_, i) => `link del s${i}\n`).join(""));
+      await converged("a storm of changes, devices added and removed");
+      assert.ok(w.stats.overruns >= 1, `no overrun happened (${JSON.stringify(w.stats)})`);
+      // lo, a0, b0, s10…s19 and their peers, all and default: per family.
+      assert.equal(mine.size, 2 * (3 + 20 + 2));
+    });
+  },
+  { timeout: 90_000 },
+);
 
 /** An RTM_NEWNETCONF of `family` with the attributes `fill` writes (uapi layout: netconfmsg padded to 4). */
 function netconfMessage(family: number, fill: (m: MessageWriter) => void) {

@@ -11,7 +11,7 @@ import * as v from "../wire/values.ts";
 import { rememberedNames } from "../wire/names.ts";
 import { type AttrSet, type Codec, decodeAttrsInto, defineAttrSet } from "../wire/schema.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { AF, RTM, Scope } from "./constants.ts";
+import { AF, ipFamilyNumber, RTM, Scope } from "./constants.ts";
 import { getLink } from "./link.ts";
 import { checkIfName, type RawAttr } from "./linkinfo/common.ts";
 import { withJson } from "../wire/json.ts";
@@ -301,13 +301,6 @@ export interface AddressFilter {
   signal?: AbortSignal;
 }
 
-function familyNumber(family: "inet" | "inet6" | undefined): number {
-  if (family === undefined) return AF.UNSPEC;
-  if (family === "inet") return AF.INET;
-  if (family === "inet6") return AF.INET6;
-  throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(family)}`);
-}
-
 /**
  * Dumps addresses, streaming. The socket should do strict checking (the
  * default for ROUTE sockets) so that the kernel filters by `index`.
@@ -346,7 +339,7 @@ export async function* listAddressBatches(
   sock: NetlinkSocket,
   filter: AddressFilter = {},
 ): AsyncGenerator<Address[], void, undefined> {
-  const family = familyNumber(filter.family);
+  const family = ipFamilyNumber(filter.family);
   const index = filter.index;
   if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
     throw new TypeError(`interface index must be a positive integer, got ${index}`);

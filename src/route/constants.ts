@@ -128,6 +128,24 @@ export type RtnlGroupName = Lowercase<keyof typeof RTNLGRP>;
 
 /** Address families used in rtnetlink headers. */
 export { AF } from "../wire/constants.ts";
+import { AF } from "../wire/constants.ts";
+
+/**
+ * `AF_INET` or `AF_INET6` for a family filter, `AF_UNSPEC` (both) for none;
+ * anything else is a `TypeError`, before a request is sent.
+ *
+ * @example
+ * ```ts
+ * import { ipFamilyNumber } from "./constants.ts";
+ * ipFamilyNumber("inet6"); // 10
+ * ```
+ */
+export function ipFamilyNumber(family: "inet" | "inet6" | undefined): number {
+  if (family === undefined) return AF.UNSPEC;
+  if (family === "inet") return AF.INET;
+  if (family === "inet6") return AF.INET6;
+  throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(family)}`);
+}
 
 /** `rtm_type` values. */
 export const RouteType = {

@@ -14,7 +14,7 @@ import { Flags } from "../wire/constants.ts";
 import { ParseError } from "../wire/errors.ts";
 import { MessageWriter, type NetlinkMessage } from "../wire/message.ts";
 import type { NetlinkSocket } from "../socket/socket.ts";
-import { AF, RTM } from "./constants.ts";
+import { AF, ipFamilyNumber, RTM } from "./constants.ts";
 import { withJsonIfNeeded } from "../wire/json.ts";
 
 /** `struct netconfmsg` (one byte, the family), padded to 4 bytes as the kernel lays it out. */
@@ -121,13 +121,6 @@ export function decodeNetconf(msg: NetlinkMessage): Netconf {
 /** The two families whose settings the kernel here reports (MPLS's need its module). */
 export type NetconfFamily = "inet" | "inet6";
 
-function familyNumber(family: NetconfFamily | undefined): number {
-  if (family === undefined) return AF.UNSPEC;
-  if (family === "inet") return AF.INET;
-  if (family === "inet6") return AF.INET6;
-  throw new TypeError(`family must be "inet" or "inet6", got ${JSON.stringify(family)}`);
-}
-
 function checkIndex(index: number): void {
   if (!Number.isInteger(index) || index < -2 || index > 0x7fffffff || index === 0) {
     throw new TypeError(`netconf index must be an interface index, -1 (all) or -2 (default), got ${index}`);
@@ -146,7 +139,7 @@ function checkIndex(index: number): void {
  */
 export function encodeNetconfDump(family?: NetconfFamily): Uint8Array {
   const m = new MessageWriter(RTM.GETNETCONF, Flags.DUMP);
-  m.struct(NETCONFMSG_SIZE).setUint8(0, familyNumber(family));
+  m.struct(NETCONFMSG_SIZE).setUint8(0, ipFamilyNumber(family));
   return m.finish();
 }
 
@@ -234,7 +227,7 @@ export async function getNetconf(
   index: number,
   options: { signal?: AbortSignal } = {},
 ): Promise<Netconf> {
-  const af = familyNumber(family);
+  const af = ipFamilyNumber(family);
   if (af === AF.UNSPEC) throw new TypeError("a family is needed");
   checkIndex(index);
   const m = new MessageWriter(RTM.GETNETCONF);

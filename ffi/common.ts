@@ -56,6 +56,20 @@ export function epollEvent(arch: string, events: number, fd: number): Uint8Array
   return bytes;
 }
 
+/** The epoll calls of a poller that runs on the JS thread (io_uring, signals): synchronous, never blocking. */
+export interface JsThreadEpollCalls {
+  epoll_create1(flags: number): number;
+  epoll_ctl(epfd: number, op: number, fd: number, event: Uint8Array): number;
+  /** `epoll_wait(epfd, events, max, 0)`: never blocks. */
+  epollWaitNow(epfd: number, events: Uint8Array, max: number): number;
+}
+
+/** The fds epoll set `epfd` reports ready now (`events`: room for {@link MAX_EVENTS}), without blocking. */
+export function readyNow(c: JsThreadEpollCalls, epfd: number, events: Uint8Array, arch: string): number[] {
+  const n = c.epollWaitNow(epfd, events, MAX_EVENTS);
+  return n > 0 ? readyFds(arch, events, n) : [];
+}
+
 /** What every {@link Poller} does to its epoll set's interest list. */
 export type EpollInterest = Pick<Poller, "add" | "arm" | "disarm" | "remove">;
 

@@ -19,7 +19,15 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import { EPOLL_CLOEXEC, epollInterest, epollLayout, JsThreadWait, MAX_EVENTS, readyFds } from "./common.ts";
+import {
+  EPOLL_CLOEXEC,
+  epollInterest,
+  epollLayout,
+  type JsThreadEpollCalls,
+  JsThreadWait,
+  MAX_EVENTS,
+  readyNow,
+} from "./common.ts";
 
 const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
@@ -40,10 +48,7 @@ const SQE_SIZE = 64;
 const CQE_SIZE = 16;
 
 /** The libc calls this poller needs, synchronous, on the JS thread. */
-export interface UringCalls {
-  epoll_create1(flags: number): number;
-  epoll_ctl(epfd: number, op: number, fd: number, event: Uint8Array): number;
-  epollWaitNow(epfd: number, events: Uint8Array, max: number): number;
+export interface UringCalls extends JsThreadEpollCalls {
   /** `syscall(number, a, b, c, d, e, f)`; a buffer argument goes by address. */
   syscall(number: number, ...args: (number | bigint | Uint8Array)[]): number;
   /**
@@ -195,10 +200,7 @@ export function uringPoller(
     ring.setUint32(cqOff(0), cqTail, true);
     return completed === 2;
   }
-  const look = (): number[] => {
-    const n = c.epollWaitNow(epfd, events, MAX_EVENTS);
-    return n > 0 ? readyFds(arch, events, n) : [];
-  };
+  const look = (): number[] => readyNow(c, epfd, events, arch);
   stream.onData(() => {
     polling = false;
     if (!waiting.pending || closed) return;

@@ -25,7 +25,15 @@
  * @module
  */
 import type { Poller } from "./types.ts";
-import { EPOLL_CLOEXEC, epollInterest, epollLayout, JsThreadWait, MAX_EVENTS, readyFds } from "./common.ts";
+import {
+  EPOLL_CLOEXEC,
+  epollInterest,
+  epollLayout,
+  type JsThreadEpollCalls,
+  JsThreadWait,
+  MAX_EVENTS,
+  readyNow,
+} from "./common.ts";
 
 const F_GETFL = 3;
 const F_SETFL = 4;
@@ -37,11 +45,7 @@ const O_ASYNC = 0x2000;
 const SIGURG = 23;
 
 /** What a backend gives {@link signalPoller}: synchronous calls on the JS thread. */
-export interface SignalPollerCalls {
-  epoll_create1(flags: number): number;
-  epoll_ctl(epfd: number, op: number, fd: number, event: Uint8Array): number;
-  /** `epoll_wait(epfd, events, max, 0)`: never blocks. */
-  epollWaitNow(epfd: number, events: Uint8Array, max: number): number;
+export interface SignalPollerCalls extends JsThreadEpollCalls {
   /** `fcntl(fd, cmd, arg)` with an integer argument. */
   fcntl(fd: number, cmd: number, arg: number): number;
   /** `fcntl(fd, cmd, arg)` with a pointer argument (`struct f_owner_ex *`). */
@@ -74,9 +78,7 @@ export function signalPoller(c: SignalPollerCalls, check: (r: number) => number,
   };
   /** The fds epoll reports now; each is disarmed (one-shot), so its signal goes off too. */
   const look = (): number[] => {
-    const n = c.epollWaitNow(epfd, events, MAX_EVENTS);
-    if (n <= 0) return [];
-    const fds = readyFds(arch, events, n);
+    const fds = readyNow(c, epfd, events, arch);
     for (const fd of fds) setAsync(fd, false);
     return fds;
   };
